@@ -1,0 +1,99 @@
+"""BailBondPro: the application factory reads as the table of contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bbp import config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app; it never creates databases or runs migrations (the CLI does)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.load(Path(app.instance_path), overrides))
+    register_extensions(app)
+    register_tenancy(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_security(app)
+    register_templates(app)
+    register_cli(app)
+    if app.config["BBP_ENV"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_sqlalchemy.session import Session
+
+    from bbp import models  # noqa: F401
+    from bbp.auth import loader
+    from bbp.extensions import csrf, db, guard_pool_across_fork, htmx, init_redis, migrate
+    from bbp.tenancy import context
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        render_as_batch=False,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+    )
+    csrf.init_app(app)
+    htmx.init_app(app)
+    init_redis(app)
+    loader.init_app(app)
+    context.install(Session)
+    with app.app_context():
+        guard_pool_across_fork(db.engine)
+
+
+def register_tenancy(app: Flask) -> None:
+    from bbp.tenancy import resolver
+    from bbp.tenancy.sessions import HostBoundSessionInterface
+
+    app.session_interface = HostBoundSessionInterface()
+    resolver.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from bbp import audit, auth, core, dashboard, health, platform, staff
+    from bbp.tenancy import register_site_blueprint
+
+    register_site_blueprint(app, core.bp, "any")
+    register_site_blueprint(app, health.bp, "any")
+    register_site_blueprint(app, auth.bp, "tenant")
+    register_site_blueprint(app, dashboard.bp, "tenant")
+    register_site_blueprint(app, staff.bp, "tenant")
+    register_site_blueprint(app, audit.bp, "tenant")
+    register_site_blueprint(app, platform.bp, "platform")
+
+
+def register_errors(app: Flask) -> None:
+    from bbp import errors
+
+    errors.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from bbp import security
+
+    security.init_app(app)
+
+
+def register_templates(app: Flask) -> None:
+    from bbp import templating
+
+    templating.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from bbp.dev import cli as dev_cli
+    from bbp.jobs import cli as jobs_cli
+    from bbp.tenancy import cli as tenants_cli
+
+    tenants_cli.init_app(app)
+    jobs_cli.init_app(app)
+    dev_cli.init_app(app)

@@ -1,0 +1,146 @@
+"""What staff users and platform admins share: password hashing, lockout, session versions."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+MIN_PASSWORD_LENGTH = 12
+_HASHERS = {
+    "default": PasswordHasher(),
+    # Tests only: same algorithm, minimum cost, so the suite stays fast.
+    "fast": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
+
+
+def hasher() -> PasswordHasher:
+    """The Argon2 hasher for this app's profile."""
+    return _HASHERS[current_app.config.get("ARGON2_PROFILE", "default")]
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; one place to freeze in tests."""
+    return datetime.now(UTC)
+
+
+class LoginRefused(Exception):
+    """Sign-in refused; the message is safe to show."""
+
+
+class AccountMixin:
+    """Columns and rules for anything that signs in with an email and a password."""
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Hash a new password, clear any lockout and end every other session."""
+        self.password_hash = hasher().hash(password)
+        self.failed_logins = 0
+        self.locked_until = None
+        self.session_version = (self.session_version or 0) + 1
+
+    def password_matches(self, password: str) -> bool:
+        """Check a password against the stored hash without raising."""
+        if not self.password_hash:
+            return False
+        try:
+            return hasher().verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def locked_minutes_left(self, now: datetime) -> int:
+        """Whole minutes until the lockout ends (0 when not locked)."""
+        if self.locked_until is None or self.locked_until <= now:
+            return 0
+        return max(1, int((self.locked_until - now).total_seconds() // 60) + 1)
+
+    def check_sign_in(self, password: str, now: datetime) -> None:
+        """Apply the lockout policy to one attempt; raises LoginRefused with a reason to show."""
+        config = current_app.config
+        if self.locked_minutes_left(now):
+            raise LoginRefused(_locked_message(self.locked_minutes_left(now)))
+        if self.locked_until is not None:  # an expired lock starts the count afresh
+            self.failed_logins, self.locked_until = 0, None
+        if not self.active or not self.password_matches(password):
+            self.failed_logins = (self.failed_logins or 0) + 1
+            if self.active and self.failed_logins >= config["LOCKOUT_THRESHOLD"]:
+                self.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
+                raise LoginRefused(_locked_message(config["LOCKOUT_MINUTES"]))
+            raise LoginRefused(BAD_CREDENTIALS)
+        self.failed_logins, self.last_login_at = 0, now
+
+
+BAD_CREDENTIALS = "That email and password do not match an active account."
+
+
+def _locked_message(minutes: int) -> str:
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        "Too many failed sign-ins: this account is locked. "
+        f"Try again in {minutes} {unit}, or reset your password."
+    )
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of a real check when the email is unknown."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        hasher().verify(_dummy_hash(), password)
+
+
+def _dummy_hash() -> str:
+    cache = current_app.extensions.setdefault("bbp_dummy_hash", {})
+    profile = current_app.config.get("ARGON2_PROFILE", "default")
+    if profile not in cache:
+        cache[profile] = hasher().hash("not-a-real-password")
+    return cache[profile]
+
+
+def sign_in_account(account, email: str, password: str, audit_model: type):
+    """Check a sign-in under the lockout policy, audit it, commit; returns the account."""
+    from bbp.audit.services import record
+    from bbp.extensions import db
+
+    if account is None:
+        burn_password_check(password)
+        record(
+            "auth.sign_in_failed",
+            after={"email": email.strip().lower(), "reason": "unknown"},
+            actor="anonymous",
+            model=audit_model,
+        )
+        db.session.commit()
+        raise LoginRefused(BAD_CREDENTIALS)
+    try:
+        account.check_sign_in(password, utcnow())
+    except LoginRefused:
+        action = "auth.locked" if account.locked_until else "auth.sign_in_failed"
+        record(
+            action,
+            account,
+            after={"failed_logins": account.failed_logins},
+            actor=account,
+            model=audit_model,
+        )
+        db.session.commit()
+        raise
+    record("auth.sign_in", account, actor=account, model=audit_model)
+    db.session.commit()
+    return account

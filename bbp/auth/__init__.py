@@ -1,0 +1,7 @@
+"""Staff sign-in, sign-out and password links on an agency's subdomain."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from bbp.auth import views  # noqa: E402,F401

@@ -1,0 +1,57 @@
+"""Staff sign-in and password rules, with their audit entries."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from bbp import mail
+from bbp.accounts import sign_in_account
+from bbp.audit.models import AuditEntry
+from bbp.audit.services import record
+from bbp.auth.models import User
+from bbp.auth.tokens import set_password_url
+from bbp.extensions import db
+from bbp.tenancy import require_tenant
+
+
+def find_by_email(email: str) -> User | None:
+    """The staff member with this email (case-insensitive)."""
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def sign_in(email: str, password: str) -> User:
+    """Check staff credentials under the lockout policy; every outcome is audited."""
+    return sign_in_account(find_by_email(email), email, password, AuditEntry)
+
+
+def sign_out(user: User) -> None:
+    """Audit a sign-out."""
+    record("auth.sign_out", user, actor=user)
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a password from a link; this ends the user's other sessions."""
+    first_time = user.password_hash is None
+    user.set_password(password)
+    record("auth.password_set" if first_time else "auth.password_reset", user, actor=user)
+    db.session.commit()
+
+
+def send_reset_link(email: str) -> None:
+    """Email a reset link if an active account exists; say nothing either way."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    tenant = require_tenant()
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    mail.send(
+        user.email,
+        f"Reset your {tenant.name} password",
+        f"Someone asked to reset the password of {user.email} at {tenant.name}.\n\n"
+        f"Choose a new password here (valid {hours} hours, single use):\n"
+        f"{set_password_url(tenant, user.id)}\n\nIf it was not you, ignore this email.",
+    )
+    record("auth.reset_requested", user, actor="anonymous")
+    db.session.commit()

@@ -1,0 +1,82 @@
+"""Settings from the environment (12-factor); production refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BBP_DOMAIN")
+
+
+class ConfigError(RuntimeError):
+    """The environment is missing or misstates a setting the app cannot run without."""
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Point a plain postgres URL at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _dev_secret(instance_path: Path, name: str) -> str:
+    """Read or create a development-only secret under instance/ so restarts keep sessions."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping for BBP_ENV from os.environ plus test overrides."""
+    env = os.environ
+    overrides = overrides or {}
+    bbp_env = overrides.get("BBP_ENV") or env.get("BBP_ENV", "development")
+    if bbp_env not in ENVIRONMENTS:
+        raise ConfigError(f"BBP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {bbp_env!r}")
+    production = bbp_env == "production"
+    if production:
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
+        if missing:
+            raise ConfigError("production needs these environment variables: " + ", ".join(missing))
+
+    secret_key = env.get("SECRET_KEY") or _dev_secret(instance_path, "secret_key")
+    database_url = env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bbp")
+    config = {
+        "BBP_ENV": bbp_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": int(env.get("DB_POOL_SIZE", "5")),
+            # Server-side prepared statements break behind PgBouncer in transaction mode.
+            "connect_args": {"prepare_threshold": None},
+        },
+        "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # The apex domain tenants hang off: "<slug>.<BBP_DOMAIN>". May carry a port in development.
+        "BBP_DOMAIN": env.get("BBP_DOMAIN", "localhost:5000"),
+        "PREFERRED_URL_SCHEME": "https" if production else env.get("BBP_URL_SCHEME", "http"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", str(12 * 3600))),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (tenant-bound) session
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
+        "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
+        "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),
+        "TENANT_MIGRATION_WORKERS": int(env.get("TENANT_MIGRATION_WORKERS", "4")),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
+        "ARGON2_PROFILE": "fast" if bbp_env == "testing" else "default",
+        "TESTING": bbp_env == "testing",
+    }
+    config.update(overrides)
+    return config

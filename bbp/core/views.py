@@ -1,0 +1,29 @@
+"""The front door of each host, and the development outbox."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, redirect, url_for
+from flask_login import current_user
+
+from bbp import mail
+from bbp.core import bp
+from bbp.rendering import render
+
+
+@bp.get("/")
+def index():
+    if g.site == "platform":
+        return redirect(url_for("platform.console"))
+    if g.site == "tenant":
+        target = "dashboard.index" if current_user.is_authenticated else "auth.login"
+        return redirect(url_for(target))
+    return render("core/landing.html")
+
+
+@bp.get("/dev/outbox")
+def outbox():
+    """Emails the app would have sent, per agency; only outside production."""
+    if current_app.config["BBP_ENV"] == "production":
+        abort(404)
+    scope = g.tenant.slug if g.tenant else "platform"
+    return render("core/outbox.html", messages=mail.outbox(scope), scope=scope)

@@ -1,0 +1,7 @@
+"""The agency's home page after sign-in."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+from bbp.dashboard import views  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Development conveniences: embedded services, demo data, the `make run` launcher."""

@@ -1,0 +1,79 @@
+"""Demo agencies and accounts for `make run` (development only, idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bbp.auth.models import User
+from bbp.extensions import db
+from bbp.platform.models import PlatformAdmin
+from bbp.tenancy import bound, tenant_by_slug
+from bbp.tenancy.provisioning import create_tenant
+
+DEMO_PASSWORD = "bbp-demo-pass"  # noqa: S105  (development-only demo accounts)
+PLATFORM_ADMIN = "admin@bbp.example"
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    """One seeded agency."""
+
+    slug: str
+    name: str
+    timezone: str
+    state: str
+
+
+DEMO_AGENCIES = (
+    DemoAgency("demo", "Liberty Bail Bonds", "America/New_York", "FL"),
+    DemoAgency("acme", "Acme Bail", "America/Los_Angeles", "CA"),
+)
+
+
+def seed_agency(agency: DemoAgency) -> bool:
+    """Create the agency with an owner and an agent if missing; returns True when created."""
+    if tenant_by_slug(agency.slug) is not None:
+        return False
+    made = create_tenant(
+        agency.slug,
+        agency.name,
+        f"owner@{agency.slug}.example",
+        owner_name="Olivia Owner",
+        timezone=agency.timezone,
+        state=agency.state,
+    )
+    with bound(made.tenant, db.session):
+        owner = db.session.get(User, made.owner_id)
+        owner.set_password(DEMO_PASSWORD)
+        agent = User(
+            email=f"agent@{agency.slug}.example",
+            name="Andy Agent",
+            role="agent",
+            invited_by_id=owner.id,
+        )
+        agent.set_password(DEMO_PASSWORD)
+        db.session.add(agent)
+        db.session.commit()
+    return True
+
+
+def seed_platform_admin() -> bool:
+    """Create the demo platform admin if missing."""
+    if db.session.scalar(select(PlatformAdmin.id).where(PlatformAdmin.email == PLATFORM_ADMIN)):
+        db.session.rollback()
+        return False
+    admin = PlatformAdmin(email=PLATFORM_ADMIN, name="Platform Admin")
+    admin.set_password(DEMO_PASSWORD)
+    db.session.add(admin)
+    db.session.commit()
+    return True
+
+
+def seed_demo() -> list[str]:
+    """Seed everything; returns what was created."""
+    created = [a.slug for a in DEMO_AGENCIES if seed_agency(a)]
+    if seed_platform_admin():
+        created.append(PLATFORM_ADMIN)
+    return created

@@ -1,0 +1,69 @@
+"""Error pages: full pages for navigation, fragments for htmx swaps."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from bbp.rendering import wants_partial
+from bbp.tenancy.resolver import TenantSuspended, UnknownHost
+
+MESSAGES = {
+    400: (
+        "Bad request",
+        "The request could not be understood. Check what you entered and try again.",
+    ),
+    401: ("Sign-in needed", "Sign in to continue."),
+    403: ("Not allowed", "Your account does not have access to this."),
+    404: ("Page not found", "There is nothing at this address. Check the link or go back."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("File too large", "The upload is larger than this form accepts."),
+    429: ("Slow down", "Too many requests. Wait a moment and try again."),
+    500: ("Something went wrong", "We could not finish that. Nothing was saved twice; try again."),
+}
+
+
+def error_response(code: int, detail: str | None = None, template: str = "errors/error.html"):
+    """Render an error as a full page, or as a notice swapped into the flash area for htmx."""
+    title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    context = {"code": code, "title": title, "message": detail or message}
+    if wants_partial():
+        headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return render_template("errors/_error.html", **context), code, headers
+    return render_template(template, **context), code, {"Vary": "HX-Request"}
+
+
+def _http_error(exc: HTTPException):
+    generic = type(exc).description
+    detail = exc.description if exc.description and exc.description != generic else None
+    return error_response(exc.code or 500, detail)
+
+
+def _csrf_error(exc: CSRFError):
+    return error_response(
+        400, "This form has expired or was sent from elsewhere. Reload the page and try again."
+    )
+
+
+def _unknown_host(exc: UnknownHost):
+    g.site, g.tenant = "apex", None
+    return error_response(404, template="tenancy/unknown_host.html")
+
+
+def _suspended(exc: TenantSuspended):
+    g.site, g.suspended_tenant = "apex", exc.tenant
+    return error_response(403, template="tenancy/suspended.html")
+
+
+def _server_error(exc: InternalServerError):
+    return error_response(500)
+
+
+def init_app(app: Flask) -> None:
+    """Register one handler per kind of error."""
+    app.register_error_handler(UnknownHost, _unknown_host)
+    app.register_error_handler(TenantSuspended, _suspended)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(HTTPException, _http_error)

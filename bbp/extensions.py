@@ -1,0 +1,64 @@
+"""Extension objects, created once and bound to the app in create_app()."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from redis import Redis
+from sqlalchemy import DateTime, MetaData, event, exc
+from sqlalchemy.orm import DeclarativeBase, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base: public models set schema='public', tenant models set no schema."""
+
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = HTMX()
+
+
+def init_redis(app: Flask) -> None:
+    """Keep one Redis client per app; RQ and health checks share it."""
+    app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"])
+
+
+def redis_client() -> Redis:
+    """The Redis client of the current app."""
+    return current_app.extensions["redis"]
+
+
+def guard_pool_across_fork(engine) -> None:
+    """Never hand a pooled connection from a parent process to a forked child (RQ work horses)."""
+
+    @event.listens_for(engine, "connect")
+    def _remember_pid(dbapi_connection, connection_record):
+        connection_record.info["pid"] = os.getpid()
+
+    @event.listens_for(engine, "checkout")
+    def _refuse_foreign(dbapi_connection, connection_record, connection_proxy):
+        if connection_record.info.get("pid") != os.getpid():
+            connection_record.dbapi_connection = connection_proxy.dbapi_connection = None
+            raise exc.DisconnectionError("connection belongs to another process")

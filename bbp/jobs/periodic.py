@@ -1,0 +1,59 @@
+"""The scheduler's minute tick: fan periodic work out to every active tenant, once per minute.
+
+Features register tenant tasks with `periodic_task`; the reminder engine (issue 4) is the first
+real user. Two schedulers running at once cannot double the fan-out: each minute is claimed
+with SET NX in Redis before anything is enqueued.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bbp.extensions import db, redis_client
+from bbp.tenancy import TenantInfo
+from bbp.tenancy.jobs import _app, enqueue
+from bbp.tenancy.models import Tenant
+from bbp.tenancy.resolver import tenant_by_slug
+
+log = logging.getLogger(__name__)
+TICK_KEY = "bbp:scheduler:tick:{minute}"
+HEARTBEAT_KEY = "bbp:scheduler:last_tick"
+TENANT_TASKS: list[Callable[[], object]] = []
+
+
+def periodic_task(func: Callable[[], object]) -> Callable[[], object]:
+    """Run `func()` every minute in each active tenant's context."""
+    if func not in TENANT_TASKS:
+        TENANT_TASKS.append(func)
+    return func
+
+
+def active_tenants() -> list[TenantInfo]:
+    """Every active tenant, by slug."""
+    slugs = db.session.scalars(
+        select(Tenant.slug).where(Tenant.status == "active").order_by(Tenant.slug)
+    ).all()
+    db.session.rollback()
+    return [t for t in (tenant_by_slug(s) for s in slugs) if t is not None]
+
+
+def tick(now: datetime | None = None) -> int:
+    """Claim this minute and enqueue every periodic task for every active tenant."""
+    with _app().app_context():
+        now = now or datetime.now(UTC)
+        minute = now.strftime("%Y%m%d%H%M")
+        redis = redis_client()
+        redis.set(HEARTBEAT_KEY, now.isoformat())
+        if not redis.set(TICK_KEY.format(minute=minute), "1", nx=True, ex=3600):
+            log.info("tick %s already claimed by another scheduler", minute)
+            return 0
+        count = 0
+        for tenant in active_tenants():
+            for task in TENANT_TASKS:
+                enqueue(task, tenant=tenant)
+                count += 1
+        return count

@@ -1,0 +1,63 @@
+"""Outgoing email: SMTP in production, a per-tenant dev outbox in development and tests."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+from bbp.accounts import utcnow
+from bbp.extensions import redis_client
+from bbp.tenancy import current_tenant
+
+OUTBOX_LIMIT = 200
+
+
+def outbox_key(scope: str) -> str:
+    """Redis list holding the dev outbox of one tenant slug (or 'platform')."""
+    return f"bbp:dev:outbox:{scope}"
+
+
+def send(to: str, subject: str, body: str) -> None:
+    """Send one plain-text email through the configured backend."""
+    if current_app.config["MAIL_BACKEND"] == "outbox":
+        _to_outbox(to, subject, body)
+    else:
+        _to_smtp(to, subject, body)
+
+
+def outbox(scope: str) -> list[dict]:
+    """Newest-first emails captured for one tenant (development only)."""
+    return [
+        json.loads(raw) for raw in redis_client().lrange(outbox_key(scope), 0, OUTBOX_LIMIT - 1)
+    ]
+
+
+def _to_outbox(to: str, subject: str, body: str) -> None:
+    tenant = current_tenant()
+    key = outbox_key(tenant.slug if tenant else "platform")
+    item = {"to": to, "subject": subject, "body": body, "at": utcnow().isoformat()}
+    pipe = redis_client().pipeline()
+    pipe.lpush(key, json.dumps(item))
+    pipe.ltrim(key, 0, OUTBOX_LIMIT - 1)
+    pipe.execute()
+    current_app.logger.info("dev outbox: email to %s: %s", to, subject)
+
+
+def _to_smtp(to: str, subject: str, body: str) -> None:
+    url = urlsplit(current_app.config["SMTP_URL"])
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = (
+        current_app.config["MAIL_FROM"],
+        to,
+        subject,
+    )
+    message.set_content(body)
+    with smtplib.SMTP(url.hostname, url.port or 587, timeout=20) as smtp:
+        smtp.starttls()
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        smtp.send_message(message)

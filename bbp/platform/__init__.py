@@ -1,0 +1,7 @@
+"""The platform console on admin.<domain>."""
+
+from flask import Blueprint
+
+bp = Blueprint("platform", __name__, url_prefix="/platform")
+
+from bbp.platform import views  # noqa: E402,F401

@@ -1,0 +1,44 @@
+"""Platform admins and the platform audit log (public schema)."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bbp.accounts import AccountMixin
+from bbp.audit.models import AuditColumns
+from bbp.extensions import db
+
+
+class PlatformAdmin(AccountMixin, db.Model):
+    """Someone who runs the platform on admin.<domain>."""
+
+    __tablename__ = "platform_admins"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        {"schema": "public"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return True
+
+    def get_id(self) -> str:
+        return f"admin:{self.id}:{self.session_version}"
+
+
+class PlatformAuditEntry(AuditColumns, db.Model):
+    """Platform-level audit entry; its append-only trigger comes from the public migration."""
+
+    __tablename__ = "platform_audit"
+    __table_args__ = {"schema": "public"}

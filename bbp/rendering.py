@@ -1,0 +1,32 @@
+"""One place that decides between a full page and an htmx partial."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, make_response, render_template
+
+from bbp.extensions import htmx
+
+
+def wants_partial() -> bool:
+    """An htmx request that swaps part of a page (not boosted navigation, not history restore)."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, partial: str | None = None, status: int = 200, **context) -> Response:
+    """Render the partial for htmx swaps and the full page otherwise."""
+    name = partial if partial and wants_partial() else template
+    response = make_response(render_template(name, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow ?next= only to a path on this same host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target.rstrip("?") or default

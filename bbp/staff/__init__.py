@@ -1,0 +1,7 @@
+"""The owner's team page: invite, deactivate and reactivate staff."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from bbp.staff import views  # noqa: E402,F401

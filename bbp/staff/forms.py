@@ -1,0 +1,25 @@
+"""Invite form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length
+
+from bbp.auth.models import ROLE_LABELS
+
+
+class InviteForm(FlaskForm):
+    """Who to invite and with which role."""
+
+    name = StringField("Name", validators=[InputRequired("Enter their name."), Length(max=120)])
+    email = EmailField(
+        "Email", validators=[InputRequired("Enter their email."), Email(), Length(max=254)]
+    )
+    role = SelectField(
+        "Role",
+        choices=[
+            (role, ROLE_LABELS[role]) for role in ("agent", "manager", "viewer", "admin", "owner")
+        ],
+        default="agent",
+    )

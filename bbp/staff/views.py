@@ -1,0 +1,103 @@
+"""Team page: list and search staff, invite, switch accounts off and on."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from bbp.auth.models import User
+from bbp.auth.roles import role_required
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.rendering import render, wants_partial
+from bbp.staff import bp, services
+from bbp.staff.forms import InviteForm
+
+PER_PAGE = 20
+STATUS_FILTERS = {
+    "active": (User.active, User.password_hash.is_not(None)),
+    "pending": (User.active, User.password_hash.is_(None)),
+    "deactivated": (~User.active,),
+}
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "")
+    query = select(User).order_by(User.name, User.email)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(User.email.like(like), User.name.ilike(like)))
+    if status in STATUS_FILTERS:
+        query = query.where(*STATUS_FILTERS[status])
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render("staff/index.html", "staff/_rows.html", page=page, q=q, status=status)
+
+
+@bp.get("/invite")
+@role_required("admin")
+def invite():
+    return render("staff/invite.html", form=InviteForm())
+
+
+@bp.post("/invite")
+@role_required("admin")
+def invite_post():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation = services.invite(
+                form.email.data, form.name.data, form.role.data, current_user
+            )
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash(f"Invitation emailed to {invitation.user.email}.", "success")
+            return render("staff/invited.html", invitation=invitation)
+    return render("staff/invite.html", form=form, status=422)
+
+
+def _member(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _row_action(user_id: int, action):
+    """Run a row action; htmx swaps the row, plain forms get a flash and a redirect."""
+    user = _member(user_id)
+    try:
+        action(user, current_user)
+    except DomainError as exc:
+        if wants_partial():
+            return render("staff/_row.html", member=user, error=exc.message, status=409)
+        flash(exc.message, "error")
+        return redirect(url_for("staff.index"))
+    if wants_partial():
+        return render("staff/_row.html", member=user)
+    return redirect(url_for("staff.index"))
+
+
+@bp.post("/<int:user_id>/deactivate")
+@role_required("admin")
+def deactivate(user_id: int):
+    return _row_action(user_id, services.deactivate)
+
+
+@bp.post("/<int:user_id>/reactivate")
+@role_required("admin")
+def reactivate(user_id: int):
+    return _row_action(user_id, services.reactivate)
+
+
+@bp.post("/<int:user_id>/link")
+@role_required("admin")
+def password_link(user_id: int):
+    user = _member(user_id)
+    try:
+        link = services.new_password_link(user, current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("staff.index"))
+    return render("staff/link.html", member=user, link=link)

@@ -1,0 +1,37 @@
+"""Template globals: the site being served and static asset names."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+
+from bbp.accounts import utcnow
+
+HTMX_JS = "js/htmx-2.0.11.min.js"
+PICO_CSS = "css/pico-2.1.1.blue.min.css"
+
+
+def _globals() -> dict:
+    return {
+        "site": g.get("site"),
+        "tenant": g.get("tenant"),
+        "HTMX_JS": HTMX_JS,
+        "PICO_CSS": PICO_CSS,
+        "now": utcnow,
+    }
+
+
+def _localtime(value, fmt: str = "%b %-d, %Y %-I:%M %p"):
+    """Show a timestamp in the agency's time zone (UTC elsewhere)."""
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    tenant = g.get("tenant")
+    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    """Expose globals and filters to every template."""
+    app.context_processor(_globals)
+    app.add_template_filter(_localtime, "localtime")

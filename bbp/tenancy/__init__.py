@@ -1,0 +1,24 @@
+"""The tenancy core: every request and every job passes through here.
+
+Feature code asks `current_tenant()` / `require_tenant()` and uses `db.session`; it never builds
+schema names or sets search paths itself.
+"""
+
+from bbp.tenancy.context import (
+    TenancyError,
+    TenantInfo,
+    bound,
+    current_tenant,
+    require_tenant,
+)
+from bbp.tenancy.resolver import register_site_blueprint, tenant_by_slug
+
+__all__ = [
+    "TenancyError",
+    "TenantInfo",
+    "bound",
+    "current_tenant",
+    "register_site_blueprint",
+    "require_tenant",
+    "tenant_by_slug",
+]

@@ -1,0 +1,119 @@
+"""`flask tenants ...`: create, list, migrate, suspend and reactivate agencies."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from bbp.auth.tokens import set_password_url
+from bbp.extensions import db
+from bbp.tenancy.context import bound
+from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
+from bbp.tenancy.models import Tenant
+from bbp.tenancy.provisioning import ProvisioningError, create_tenant, set_status
+from bbp.tenancy.schema import current_revision, head_revision
+
+tenants_cli = AppGroup("tenants", help="Manage agencies (tenants) and their schemas.")
+
+
+@tenants_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Agency display name.")
+@click.option("--owner-email", required=True, help="Email of the first owner.")
+@click.option("--owner-name", default="", help="Name of the first owner.")
+@click.option("--timezone", default="America/New_York", show_default=True)
+@click.option("--state", default=None, help="Two-letter state code, e.g. FL.")
+def create_command(slug, name, owner_email, owner_name, timezone, state):
+    """Create an agency: schema, tables and first owner, with a set-password link."""
+    try:
+        made = create_tenant(
+            slug, name, owner_email, owner_name=owner_name, timezone=timezone, state=state
+        )
+    except ProvisioningError as exc:
+        raise click.ClickException(str(exc)) from None
+    with bound(made.tenant, db.session):
+        link = set_password_url(made.tenant, made.owner_id)
+    click.echo(f"Created {made.tenant.name} ({made.tenant.slug}) in schema {made.tenant.schema}.")
+    click.echo(
+        f"Owner {made.owner_email} sets a password here (link valid "
+        f"{current_app.config['PASSWORD_LINK_HOURS']} h, single use):\n  {link}"
+    )
+
+
+@tenants_cli.command("list")
+def list_command():
+    """Show every agency with its status and migration revision."""
+    head = head_revision()
+    tenants = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    if not tenants:
+        click.echo("No agencies yet. Create one with `flask tenants create`.")
+        return
+    connection = db.session.connection()
+    click.echo(f"{'SLUG':<24} {'STATUS':<10} {'REVISION':<14} NAME")
+    for tenant in tenants:
+        revision = current_revision(connection, tenant.schema_name) or "-"
+        marker = "" if revision == head else " (behind)"
+        click.echo(f"{tenant.slug:<24} {tenant.status:<10} {revision + marker:<14} {tenant.name}")
+    db.session.rollback()
+
+
+@tenants_cli.command("migrate")
+@click.option("--workers", type=int, default=None, help="Parallel worker processes.")
+@click.option("--only", multiple=True, help="Migrate only these slugs.")
+def migrate_command(workers, only):
+    """Upgrade every tenant schema to head, in parallel; failures are reported, not fatal."""
+    query = select(Tenant.schema_name).order_by(Tenant.slug)
+    if only:
+        query = query.where(Tenant.slug.in_(only))
+    schemas = db.session.scalars(query).all()
+    db.session.rollback()
+    workers = workers or current_app.config["TENANT_MIGRATION_WORKERS"]
+    url = db.engine.url.render_as_string(hide_password=False)
+    with click.progressbar(length=len(schemas), label="Migrating tenants") as bar:
+        outcomes = upgrade_all(url, schemas, workers, on_done=lambda _: bar.update(1))
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("upgraded", "skipped", "failed")
+    }
+    click.echo(
+        f"{counts['upgraded']} upgraded, {counts['skipped']} already at head, "
+        f"{counts['failed']} failed."
+    )
+    for outcome in sorted(outcomes, key=lambda o: o.schema):
+        if outcome.status == "failed":
+            click.echo(f"FAILED {outcome.schema}: {outcome.error}", err=True)
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+@tenants_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+def revision_command(message):
+    """Autogenerate a tenant-schema revision in tenants/versions from the models."""
+    autogenerate_revision(db.engine, message)
+
+
+def _status_command(status: str):
+    @click.argument("slug")
+    @click.option("--reason", default=None)
+    def command(slug, reason):
+        try:
+            set_status(slug, status, reason)
+        except ProvisioningError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{slug} is now {status}.")
+
+    return command
+
+
+tenants_cli.command("suspend", help="Suspend an agency (its pages show 'account suspended').")(
+    _status_command("suspended")
+)
+tenants_cli.command("activate", help="Reactivate a suspended agency.")(_status_command("active"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the tenants command group."""
+    app.cli.add_command(tenants_cli)

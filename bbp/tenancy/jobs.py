@@ -1,0 +1,89 @@
+"""Tenant-aware RQ jobs: enqueue for a tenant; the worker runs the job bound to that tenant."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from rq import Queue
+from rq.job import Job
+
+from bbp.extensions import db, redis_client
+from bbp.tenancy.context import TenantInfo, bound, require_tenant
+from bbp.tenancy.resolver import tenant_by_slug
+
+log = logging.getLogger(__name__)
+DEFAULT_QUEUE = "default"
+
+
+class TenantUnavailable(RuntimeError):
+    """The job's tenant no longer exists."""
+
+
+def dotted_path(func: Callable) -> str:
+    """module:qualname of a module-level function, so the worker can import it."""
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def enqueue(
+    func: Callable,
+    *args: Any,
+    tenant: TenantInfo | None = None,
+    queue: str = DEFAULT_QUEUE,
+    job_options: dict | None = None,
+    **kwargs: Any,
+) -> Job:
+    """Queue `func(*args, **kwargs)` to run in `tenant`'s context (default: the bound tenant)."""
+    tenant = tenant or require_tenant()
+    options = {"meta": {"tenant": tenant.slug}, **(job_options or {})}
+    return Queue(queue, connection=redis_client()).enqueue(
+        run_in_tenant,
+        tenant.slug,
+        dotted_path(func),
+        args,
+        kwargs,
+        description=f"[{tenant.slug}] {func.__qualname__}",
+        **options,
+    )
+
+
+def _resolve(path: str) -> Callable:
+    module, _, name = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+_fallback_app: Flask | None = None
+
+
+def _app() -> Flask:
+    global _fallback_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _fallback_app is None:
+        from bbp import create_app
+
+        _fallback_app = create_app()
+    return _fallback_app
+
+
+def run_in_tenant(slug: str, func_path: str, args: tuple, kwargs: dict) -> Any:
+    """Worker side: bind the job's tenant, run it, and always release the session."""
+    func = _resolve(func_path)
+    with _app().app_context():
+        tenant = tenant_by_slug(slug)
+        if tenant is None:
+            raise TenantUnavailable(f"tenant {slug!r} does not exist")
+        if not tenant.active:
+            log.warning("skipping %s: tenant %s is suspended", func_path, slug)
+            return None
+        with bound(tenant, db.session):
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()

@@ -1,0 +1,109 @@
+"""Upgrade tenant schemas with Alembic: one schema at a time, or all of them in parallel."""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from alembic import command
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from bbp.tenancy.context import set_search_path
+from bbp.tenancy.schema import alembic_config, current_revision, head_revision
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    """What happened to one tenant schema."""
+
+    schema: str
+    status: str  # "upgraded", "skipped" or "failed"
+    revision: str | None = None
+    error: str | None = None
+
+
+def upgrade_schema(engine: Engine, schema: str, target: str = "head") -> MigrationOutcome:
+    """Upgrade one schema in one transaction; a failure rolls that schema back whole."""
+    head = head_revision()
+    with engine.begin() as conn:
+        if target == "head" and current_revision(conn, schema) == head:
+            return MigrationOutcome(schema, "skipped", head)
+        set_search_path(conn, schema)
+        cfg = alembic_config()
+        cfg.attributes.update(connection=conn, schema=schema)
+        command.upgrade(cfg, target)
+        return MigrationOutcome(schema, "upgraded", current_revision(conn, schema))
+
+
+_worker_engine: Engine | None = None
+
+
+def _init_worker(database_url: str) -> None:
+    global _worker_engine
+    _worker_engine = create_engine(
+        database_url, pool_size=1, connect_args={"prepare_threshold": None}
+    )
+
+
+def _upgrade_in_worker(schema: str, target: str) -> MigrationOutcome:
+    try:
+        return upgrade_schema(_worker_engine, schema, target)
+    except Exception as exc:
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        return MigrationOutcome(schema, "failed", error=detail)
+
+
+def upgrade_all(
+    database_url: str,
+    schemas: Iterable[str],
+    workers: int,
+    target: str = "head",
+    on_done: Callable[[MigrationOutcome], None] | None = None,
+) -> list[MigrationOutcome]:
+    """Upgrade many schemas in worker processes; one failure never stops the rest.
+
+    Processes, not threads: Alembic's `op` and `context` proxies are module globals.
+    """
+    schemas = list(schemas)
+    outcomes: list[MigrationOutcome] = []
+    if not schemas:
+        return outcomes
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(schemas))),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(database_url,),
+    ) as pool:
+        futures = [pool.submit(_upgrade_in_worker, schema, target) for schema in schemas]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+    return outcomes
+
+
+SCRATCH_SCHEMA = "t__revision_scratch"
+
+
+def autogenerate_revision(engine: Engine, message: str) -> None:
+    """Write a new tenant revision by diffing the models against a scratch schema at head."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{SCRATCH_SCHEMA}" CASCADE')
+        conn.exec_driver_sql(f'CREATE SCHEMA "{SCRATCH_SCHEMA}"')
+        conn.commit()
+    try:
+        upgrade_schema(engine, SCRATCH_SCHEMA)
+        with engine.begin() as conn:
+            set_search_path(conn, SCRATCH_SCHEMA)
+            cfg = alembic_config()
+            cfg.attributes.update(connection=conn, schema=SCRATCH_SCHEMA)
+            command.revision(cfg, message=message, autogenerate=True)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{SCRATCH_SCHEMA}" CASCADE')

@@ -1,0 +1,56 @@
+"""Platform tables in the public schema: tenants and their hostnames."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bbp.extensions import db
+
+TENANT_STATUSES = ("active", "suspended")
+DOMAIN_KINDS = ("subdomain", "custom")
+
+
+class Tenant(db.Model):
+    """An agency: one row here, all of its data in schema t_<slug>."""
+
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'suspended')", name="status"),
+        {"schema": "public"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    schema_name: Mapped[str] = mapped_column(String(63), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    state: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    domains: Mapped[list[TenantDomain]] = relationship(
+        back_populates="tenant", cascade="all, delete-orphan"
+    )
+
+
+class TenantDomain(db.Model):
+    """A hostname that resolves to a tenant: its subdomain label or a full custom domain."""
+
+    __tablename__ = "tenant_domains"
+    __table_args__ = (
+        CheckConstraint("kind IN ('subdomain', 'custom')", name="kind"),
+        {"schema": "public"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("public.tenants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    hostname: Mapped[str] = mapped_column(String(253), unique=True)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="domains")

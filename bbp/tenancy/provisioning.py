@@ -1,0 +1,189 @@
+"""Create an agency: public rows, its schema at head and its first owner, in one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from bbp.audit.services import record
+from bbp.auth.models import User
+from bbp.extensions import db
+from bbp.platform.models import PlatformAuditEntry
+from bbp.tenancy.context import TenantInfo
+from bbp.tenancy.models import Tenant, TenantDomain
+from bbp.tenancy.resolver import tenant_by_slug
+from bbp.tenancy.schema import create_at_head
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+SLUG_MAX = 40
+RESERVED_SLUGS = frozenset(
+    [
+        "admin",
+        "administrator",
+        "api",
+        "app",
+        "apps",
+        "assets",
+        "auth",
+        "billing",
+        "blog",
+        "cdn",
+        "console",
+        "dashboard",
+        "dev",
+        "docs",
+        "ftp",
+        "help",
+        "imap",
+        "login",
+        "mail",
+        "media",
+        "ns1",
+        "ns2",
+        "platform",
+        "pop",
+        "portal",
+        "public",
+        "root",
+        "smtp",
+        "staging",
+        "static",
+        "status",
+        "support",
+        "system",
+        "test",
+        "tenant",
+        "tenants",
+        "www",
+    ]
+)
+
+
+class ProvisioningError(ValueError):
+    """The agency cannot be created as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """A freshly created agency and its owner."""
+
+    tenant: TenantInfo
+    owner_id: int
+    owner_email: str
+
+
+def validate_slug(slug: str) -> str:
+    """Return the slug if it can name a subdomain and a schema, else explain what is wrong."""
+    slug = (slug or "").strip()
+    if not slug:
+        raise ProvisioningError("The subdomain is required.")
+    if len(slug) > SLUG_MAX:
+        raise ProvisioningError(f"The subdomain must be at most {SLUG_MAX} characters.")
+    if not SLUG_PATTERN.match(slug):
+        raise ProvisioningError(
+            "The subdomain may use only lowercase letters, digits and hyphens, "
+            "and must start and end with a letter or digit."
+        )
+    if slug in RESERVED_SLUGS:
+        raise ProvisioningError(f"'{slug}' is reserved; choose another subdomain.")
+    return slug
+
+
+def schema_for(slug: str) -> str:
+    """Schema name for a valid slug (hyphens become underscores; slugs have no underscores)."""
+    return "t_" + slug.replace("-", "_")
+
+
+def _validate(slug: str, name: str, owner_email: str, timezone: str, state: str | None):
+    slug = validate_slug(slug)
+    name = (name or "").strip()
+    if not name:
+        raise ProvisioningError("The agency name is required.")
+    try:
+        email = validate_email(owner_email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ProvisioningError(f"The owner email is not valid: {exc}") from None
+    if timezone not in available_timezones():
+        raise ProvisioningError(f"Unknown time zone '{timezone}' (use e.g. America/New_York).")
+    if state is not None and not re.fullmatch(r"[A-Z]{2}", state):
+        raise ProvisioningError("The state must be a two-letter code such as FL.")
+    return slug, name, email
+
+
+def create_tenant(
+    slug: str,
+    name: str,
+    owner_email: str,
+    *,
+    owner_name: str = "",
+    timezone: str = "America/New_York",
+    state: str | None = None,
+    actor: str = "cli",
+) -> Provisioned:
+    """Create the agency whole or not at all."""
+    slug, name, email = _validate(slug, name, owner_email, timezone, state)
+    session = db.session
+    taken = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    taken = taken or session.scalar(select(TenantDomain.id).where(TenantDomain.hostname == slug))
+    if taken:
+        raise ProvisioningError(f"The subdomain '{slug}' is already taken.")
+    tenant = Tenant(
+        slug=slug, name=name, schema_name=schema_for(slug), timezone=timezone, state=state
+    )
+    tenant.domains.append(TenantDomain(kind="subdomain", hostname=slug))
+    session.add(tenant)
+    session.flush()
+    record(
+        "tenant.provisioned",
+        tenant,
+        after={"slug": slug, "name": name},
+        actor=actor,
+        model=PlatformAuditEntry,
+    )
+    session.flush()
+    connection = session.connection()
+    create_at_head(connection, tenant.schema_name)
+    owner = User(email=email, name=owner_name, role="owner")
+    session.add(owner)
+    session.flush()
+    record("tenant.provisioned", owner, after={"owner": email}, actor=actor)
+    owner_id = owner.id
+    session.commit()
+    session.close()  # the owner row belongs to a schema this unbound session cannot refresh
+    return Provisioned(tenant_by_slug(slug), owner_id, email)
+
+
+def drop_tenant(slug: str) -> None:
+    """Delete an agency and its schema for good (tests and failed-signup cleanup only)."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        return
+    connection = db.session.connection()
+    connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
+    db.session.delete(tenant)
+    db.session.commit()
+
+
+def set_status(slug: str, status: str, reason: str | None = None, actor: str = "cli") -> None:
+    """Suspend or reactivate an agency; suspension takes effect on its next request."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise ProvisioningError(f"No agency has the subdomain '{slug}'.")
+    if status not in ("active", "suspended"):
+        raise ProvisioningError("Status must be active or suspended.")
+    before = {"status": tenant.status}
+    tenant.status = status
+    tenant.suspended_reason = reason if status == "suspended" else None
+    record(
+        f"tenant.{status}",
+        tenant,
+        before=before,
+        after={"status": status, "reason": reason},
+        actor=actor,
+        model=PlatformAuditEntry,
+    )
+    db.session.commit()

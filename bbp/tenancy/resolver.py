@@ -1,0 +1,113 @@
+"""Resolve the tenant once per request from the Host header and bind it for the request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, g, request
+from sqlalchemy import select
+
+from bbp.extensions import db
+from bbp.tenancy.context import TenantInfo, activate, deactivate
+from bbp.tenancy.hosts import classify
+from bbp.tenancy.models import Tenant, TenantDomain
+
+SITE_KINDS = ("tenant", "platform", "apex", "any")
+# Endpoints that answer on every host (no tenant needed).
+HOSTLESS_ENDPOINTS = {"static", "health.healthz"}
+
+
+class UnknownHost(Exception):
+    """No agency answers to this hostname."""
+
+
+class TenantSuspended(Exception):
+    """The agency exists but is suspended."""
+
+    def __init__(self, tenant: TenantInfo):
+        super().__init__(tenant.slug)
+        self.tenant = tenant
+
+
+def _info(row) -> TenantInfo:
+    return TenantInfo(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        schema=row.schema_name,
+        status=row.status,
+        timezone=row.timezone,
+        state=row.state,
+    )
+
+
+_TENANT_COLUMNS = (
+    Tenant.id,
+    Tenant.slug,
+    Tenant.name,
+    Tenant.schema_name,
+    Tenant.status,
+    Tenant.timezone,
+    Tenant.state,
+)
+
+
+def tenant_by_hostname(kind: str, hostname: str) -> TenantInfo | None:
+    """Look a hostname up on its own short connection, outside any tenant-bound transaction."""
+    query = (
+        select(*_TENANT_COLUMNS)
+        .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
+        .where(TenantDomain.kind == kind, TenantDomain.hostname == hostname)
+    )
+    with db.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _info(row) if row else None
+
+
+def tenant_by_slug(slug: str) -> TenantInfo | None:
+    """Look a tenant up by slug (jobs and the CLI name tenants this way)."""
+    with db.engine.connect() as conn:
+        row = conn.execute(select(*_TENANT_COLUMNS).where(Tenant.slug == slug)).first()
+    return _info(row) if row else None
+
+
+def resolve_site(host: str) -> tuple[str, TenantInfo | None]:
+    """Map a Host header to (site kind, tenant); raises UnknownHost or TenantSuspended."""
+    match = classify(host, current_app.config["BBP_DOMAIN"])
+    if match.kind in ("apex", "platform"):
+        return match.kind, None
+    tenant = tenant_by_hostname(match.kind, match.value)
+    if tenant is None:
+        raise UnknownHost(host)
+    if not tenant.active:
+        raise TenantSuspended(tenant)
+    return "tenant", tenant
+
+
+def register_site_blueprint(app: Flask, bp: Blueprint, site: str) -> None:
+    """Register a blueprint that answers only on one kind of host; all others 404."""
+    assert site in SITE_KINDS
+    app.register_blueprint(bp)
+    app.extensions.setdefault("bbp_sites", {})[bp.name] = site
+
+
+def _load_site() -> None:
+    g.site, g.tenant = None, None
+    if request.endpoint in HOSTLESS_ENDPOINTS:
+        return
+    g.site, g.tenant = resolve_site(request.host)
+    allowed = current_app.extensions.get("bbp_sites", {}).get(request.blueprint or "")
+    if request.endpoint is not None and allowed not in (g.site, "any"):
+        abort(404)
+    g.tenant_token = activate(g.tenant, db.session)
+
+
+def _unbind(exc: BaseException | None) -> None:
+    token = g.pop("tenant_token", None)
+    if token is not None:
+        db.session.remove()
+        deactivate(token)
+
+
+def init_app(app: Flask) -> None:
+    """Resolve the site first thing in every request; unbind last thing."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _load_site)
+    app.teardown_request(_unbind)

@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn and `flask run`."""
+
+from bbp import create_app
+
+app = create_app()
