@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 from bbp.auth.models import ROLE_LABELS
+
+INVITABLE_ORDER = ("agent", "manager", "viewer", "admin", "owner")
 
 
 class InviteForm(FlaskForm):
@@ -18,8 +20,6 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(
         "Role",
-        choices=[
-            (role, ROLE_LABELS[role]) for role in ("agent", "manager", "viewer", "admin", "owner")
-        ],
+        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in INVITABLE_ORDER],
         default="agent",
     )

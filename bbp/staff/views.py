@@ -34,7 +34,7 @@ def index():
     if status in STATUS_FILTERS:
         query = query.where(*STATUS_FILTERS[status])
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render("staff/index.html", "staff/_rows.html", page=page, q=q, status=status)
+    return render("staff/index.html", "staff/_rows.html", page=page, q=q, status_filter=status)
 
 
 @bp.get("/invite")

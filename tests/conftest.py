@@ -1,0 +1,123 @@
+"""Fixtures: one app on a fresh test database, and two tenants per test (`tenant`, `other_tenant`)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from redis import Redis
+
+from bbp import create_app
+from bbp.auth.models import User
+from bbp.config import sqlalchemy_url
+from bbp.extensions import db
+from bbp.tenancy import bound
+from bbp.tenancy.provisioning import create_tenant, drop_tenant
+from tests import services
+from tests.support import DOMAIN, PASSWORD, Agency, Visitor, host_of, unique_slug
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """Drop and recreate the test database once per run, then hand out its URL."""
+    url = services.database_url()
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(services.admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = services.redis_url()
+    Redis.from_url(url).flushdb()
+    return url
+
+
+def make_app(database_url: str, redis_url: str, **overrides):
+    """An app configured for tests (real PostgreSQL and Redis)."""
+    config = {
+        "BBP_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
+        "REDIS_URL": redis_url,
+        "BBP_DOMAIN": DOMAIN,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    app = make_app(database_url, redis_url)
+    with app.app_context():
+        upgrade()
+    yield app
+    dispose(app)
+
+
+def dispose(app) -> None:
+    """Close pooled connections so none is left for the garbage collector."""
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def redis(app) -> Redis:
+    connection = app.extensions["redis"]
+    connection.flushdb()
+    return connection
+
+
+@pytest.fixture
+def make_agency(app):
+    """Provision agencies for one test and drop them afterwards."""
+    created: list[str] = []
+
+    def make(prefix: str = "agency", name: str | None = None, **kwargs) -> Agency:
+        slug = unique_slug(prefix)
+        with app.app_context():
+            made = create_tenant(slug, name or f"Agency {slug}", f"owner@{slug}.example",
+                                 owner_name=f"Owner {slug}", **kwargs)
+            with bound(made.tenant, db.session):
+                db.session.get(User, made.owner_id).set_password(PASSWORD)
+                db.session.commit()
+        created.append(slug)
+        return Agency(made.tenant, made.owner_email)
+
+    yield make
+    with app.app_context():
+        for slug in created:
+            drop_tenant(slug)
+
+
+@pytest.fixture
+def tenant(make_agency) -> Agency:
+    return make_agency("alpha", name="Alpha Bail Bonds")
+
+
+@pytest.fixture
+def other_tenant(make_agency) -> Agency:
+    return make_agency("bravo", name="Bravo Bail Company")
+
+
+@pytest.fixture
+def visit(app):
+    """visit(tenant or host label) -> a Visitor on that host, with its own cookie jar."""
+
+    def open_(target, client=None) -> Visitor:
+        host = host_of(target.info if isinstance(target, Agency) else target)
+        return Visitor(client or app.test_client(), host)
+
+    return open_
+
+
+@pytest.fixture
+def owner(visit, tenant) -> Visitor:
+    """The tenant's owner, signed in."""
+    visitor = visit(tenant)
+    response = visitor.login(tenant.owner_email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    visitor.get("/dashboard/")
+    return visitor

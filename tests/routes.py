@@ -1,0 +1,60 @@
+"""The app's URL map, read once at collection time, for tests parametrized over every route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from bbp import create_app
+
+# Tenant endpoints a signed-out visitor may use.
+PUBLIC_TENANT_ENDPOINTS = {
+    "auth.login",
+    "auth.login_post",
+    "auth.set_password",
+    "auth.forgot_password",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One (endpoint, method) pair of a tenant blueprint."""
+
+    endpoint: str
+    rule: str
+    method: str
+    required_role: str | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.rule}"
+
+    def path(self, **values) -> str:
+        path = self.rule
+        for name, value in values.items():
+            path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        return path
+
+
+@cache
+def tenant_routes() -> tuple[Route, ...]:
+    """Every route served on agency hosts."""
+    app = create_app({
+        "BBP_ENV": "testing",
+        "SECRET_KEY": "collect",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://collect@127.0.0.1/collect",
+    })
+    sites = app.extensions["bbp_sites"]
+    routes = []
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rpartition(".")[0]
+        if sites.get(blueprint) != "tenant":
+            continue
+        view = app.view_functions[rule.endpoint]
+        role = getattr(view, "required_role", None)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append(Route(rule.endpoint, rule.rule, method, role))
+    return tuple(sorted(routes, key=str))
+
+
+def protected_routes() -> list[Route]:
+    return [r for r in tenant_routes() if r.endpoint not in PUBLIC_TENANT_ENDPOINTS]

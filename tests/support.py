@@ -1,0 +1,112 @@
+"""Test helpers: a visitor bound to one host, and data factories."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bbp.auth.models import User
+from bbp.extensions import db
+from bbp.tenancy import TenantInfo, bound
+
+PASSWORD = "correct horse battery staple"
+DOMAIN = "localhost"
+CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def host_of(tenant: TenantInfo | str) -> str:
+    """The hostname of a tenant (or 'admin' / any label)."""
+    label = tenant.slug if isinstance(tenant, TenantInfo) else tenant
+    return f"{label}.{DOMAIN}"
+
+
+class Visitor:
+    """One browser talking to one host; remembers the CSRF token the pages hand out."""
+
+    def __init__(self, client: FlaskClient, host: str):
+        self.client = client
+        self.host = host
+        self.csrf: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}"
+
+    def get(self, path: str, htmx: bool = False, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        response = self.client.get(path, base_url=self.base_url, headers=headers, **kwargs)
+        match = CSRF_IN_PAGE.search(response.get_data(as_text=True))
+        if match:
+            self.csrf = match.group(1)
+        return response
+
+    def post(self, path: str, data: dict | None = None, htmx: bool = False, csrf: bool = True,
+             **kwargs):
+        headers = kwargs.pop("headers", {})
+        if csrf:
+            if self.csrf is None:
+                self.get("/login" if self.host.split(".")[0] != "admin" else "/platform/login")
+            headers["X-CSRFToken"] = self.csrf
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(path, base_url=self.base_url, data=data or {}, headers=headers,
+                                **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD, path: str = "/login"):
+        self.get(path)
+        return self.post(path, {"email": email, "password": password})
+
+    def session_cookie(self):
+        return self.client.get_cookie("session", domain=self.host)
+
+
+@dataclass
+class Agency:
+    """A provisioned test tenant and its owner."""
+
+    info: TenantInfo
+    owner_email: str
+
+    @property
+    def slug(self) -> str:
+        return self.info.slug
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+def unique_slug(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def add_user(app: Flask, tenant: TenantInfo, role: str = "agent", email: str | None = None,
+             password: str | None = PASSWORD, name: str = "") -> User:
+    """Create a staff member directly in a tenant schema (test setup only)."""
+    email = email or f"{role}-{uuid.uuid4().hex[:6]}@{tenant.slug}.example"
+    with app.app_context(), bound(tenant, db.session):
+        user = User(email=email, role=role, name=name or f"{role.title()} {tenant.slug}")
+        if password:
+            user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+    return user
+
+
+def fetch_user(app: Flask, tenant: TenantInfo, email: str) -> User | None:
+    """Read a staff member back from a tenant schema."""
+    from sqlalchemy import select
+
+    with app.app_context(), bound(tenant, db.session):
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            db.session.expunge(user)
+        return user

@@ -1,0 +1,138 @@
+"""A tenant can never read or write another tenant's rows, through any route or connection."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from bbp.auth.models import User
+from bbp.extensions import db
+from bbp.tenancy import TenancyError, bound
+from tests.routes import protected_routes, tenant_routes
+from tests.support import add_user, fetch_user
+
+TARGET = "victim-marker@alpha.example"
+
+
+@pytest.fixture
+def victim(app, tenant, other_tenant):
+    """A staff member of tenant A whose id does not exist in tenant B."""
+    for _ in range(3):
+        add_user(app, tenant.info, "agent")
+    return add_user(app, tenant.info, "agent", email=TARGET, name="Victim Marker")
+
+
+def _markers(tenant) -> list[str]:
+    return [tenant.name, tenant.owner_email, TARGET, "Victim Marker"]
+
+
+@pytest.mark.parametrize("route", tenant_routes(), ids=str)
+def test_other_tenants_staff_cannot_reach_this_tenants_rows(app, visit, tenant, other_tenant,
+                                                            victim, route):
+    """B's owner, signed in on B, tries every route with A's ids: nothing of A comes back."""
+    intruder = visit(other_tenant)
+    intruder.login(other_tenant.owner_email)
+    path = route.path(user_id=victim.id, token="x")
+    response = intruder.get(path) if route.method == "GET" else intruder.post(path, {})
+    body = response.get_data(as_text=True)
+    for marker in _markers(tenant):
+        assert marker not in body
+    if "<int:user_id>" in route.rule:
+        assert response.status_code == 404
+    after = fetch_user(app, tenant.info, TARGET)
+    assert (after.active, after.session_version) == (victim.active, victim.session_version)
+
+
+@pytest.mark.parametrize("route", protected_routes(), ids=str)
+def test_session_cookie_from_one_agency_is_worthless_on_another(app, visit, tenant, other_tenant,
+                                                                 victim, route):
+    """A's owner's cookie replayed on B's host is a signed-out visitor there."""
+    insider = visit(tenant)
+    insider.login(tenant.owner_email)
+    stolen = insider.session_cookie()
+    replay = visit(other_tenant)
+    replay.client.set_cookie("session", stolen.value, domain=replay.host)
+    path = route.path(user_id=victim.id, token="x")
+    if route.method == "GET":
+        response = replay.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        response = replay.post(path, {})
+        assert response.status_code in (302, 400)
+    for marker in _markers(tenant) + _markers(other_tenant):
+        assert marker not in response.get_data(as_text=True)
+
+
+def test_cookie_replayed_with_a_forged_host_header_is_rejected(app, visit, tenant, other_tenant):
+    insider = visit(tenant)
+    insider.login(tenant.owner_email)
+    stolen = insider.session_cookie().value
+    client = app.test_client()
+    client.set_cookie("session", stolen, domain=f"{other_tenant.slug}.localhost")
+    response = client.get("/dashboard/", base_url=f"http://{other_tenant.slug}.localhost")
+    assert response.status_code == 302
+
+
+def test_consecutive_requests_for_different_tenants_on_one_connection(make_agency, database_url,
+                                                                      redis_url):
+    """One worker, one pooled connection, alternating tenants: each sees only its own rows."""
+    from tests.conftest import dispose, make_app
+    from tests.support import Visitor
+
+    single = make_app(database_url, redis_url, SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_size": 1, "max_overflow": 0, "connect_args": {"prepare_threshold": None}})
+    a, b = make_agency("one"), make_agency("two")
+    visitors = {}
+    for agency in (a, b):
+        visitor = Visitor(single.test_client(), f"{agency.slug}.localhost")
+        assert visitor.login(agency.owner_email).status_code == 302
+        visitors[agency.slug] = visitor
+    for _ in range(5):
+        for agency, other in ((a, b), (b, a)):
+            body = visitors[agency.slug].get("/staff/").get_data(as_text=True)
+            assert agency.owner_email in body
+            assert other.owner_email not in body
+    with single.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SHOW search_path")).scalar() == '"$user", public'
+    dispose(single)
+
+
+def test_raw_sql_in_a_request_or_job_is_bound_to_the_tenant(app, tenant, other_tenant):
+    with app.app_context():
+        for agency in (tenant, other_tenant):
+            with bound(agency.info, db.session):
+                emails = db.session.execute(text("SELECT email FROM users")).scalars().all()
+                assert emails == [agency.owner_email]
+
+
+def test_unbound_code_cannot_touch_tenant_tables(app, tenant):
+    with app.app_context():
+        with pytest.raises(Exception, match='relation "users" does not exist'):
+            db.session.execute(select(User)).all()
+        db.session.rollback()
+
+
+def test_switching_tenant_mid_transaction_is_refused(app, tenant, other_tenant):
+    with app.app_context(), bound(tenant.info, db.session):
+        db.session.execute(select(User)).all()
+        with pytest.raises(TenancyError), bound(other_tenant.info, db.session):
+            pass
+        db.session.rollback()
+
+
+def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant, other_tenant):
+    with app.app_context(), db.engine.connect() as conn:
+        public = set(conn.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )).scalars())
+        assert public == {"alembic_version", "tenants", "tenant_domains", "platform_admins",
+                          "platform_audit"}
+        cross = conn.execute(text("""
+            SELECT tc.table_schema, ccu.table_schema FROM information_schema.table_constraints tc
+            JOIN information_schema.constraint_column_usage ccu
+              ON tc.constraint_name = ccu.constraint_name AND tc.table_schema = ccu.constraint_schema
+            WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema <> ccu.table_schema
+        """)).all()
+        assert cross == []

@@ -1,0 +1,71 @@
+"""Host to tenant: unknown hosts, suspended agencies, custom domains, site separation."""
+
+from __future__ import annotations
+
+from bbp.extensions import db
+from bbp.tenancy.models import TenantDomain
+from bbp.tenancy.provisioning import set_status
+
+
+def test_unknown_subdomain_gets_a_friendly_404(visit, tenant):
+    response = visit("no-such-agency").get("/login")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "No agency at this address" in body
+    assert "<html" in body
+
+
+def test_unknown_custom_domain_gets_404(app):
+    response = app.test_client().get("/", base_url="http://bonds.unknown-agency.example")
+    assert response.status_code == 404
+
+
+def test_suspended_agency_shows_account_suspended(app, visit, tenant):
+    with app.app_context():
+        set_status(tenant.slug, "suspended", "unpaid invoices")
+    response = visit(tenant).get("/login")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "This account is suspended" in body
+    assert tenant.name in body
+
+
+def test_suspension_takes_effect_for_signed_in_staff(app, owner, tenant):
+    assert owner.get("/dashboard/").status_code == 200
+    with app.app_context():
+        set_status(tenant.slug, "suspended")
+    assert owner.get("/dashboard/").status_code == 403
+    with app.app_context():
+        set_status(tenant.slug, "active")
+    assert owner.get("/dashboard/").status_code == 200
+
+
+def test_custom_domain_resolves_to_its_tenant(app, tenant):
+    with app.app_context():
+        db.session.add(TenantDomain(tenant_id=tenant.info.id, kind="custom",
+                                    hostname="bonds.alpha-bail.example"))
+        db.session.commit()
+    response = app.test_client().get("/login", base_url="http://bonds.alpha-bail.example")
+    assert response.status_code == 200
+    assert tenant.name in response.get_data(as_text=True)
+
+
+def test_staff_pages_do_not_exist_on_the_platform_host(visit):
+    assert visit("admin").get("/login").status_code == 404
+    assert visit("admin").get("/dashboard/").status_code == 404
+
+
+def test_platform_console_does_not_exist_on_a_tenant_host(visit, tenant):
+    assert visit(tenant).get("/platform/login").status_code == 404
+
+
+def test_apex_shows_the_landing_page(app):
+    response = app.test_client().get("/", base_url="http://localhost")
+    assert response.status_code == 200
+    assert "Your agency has its own address" in response.get_data(as_text=True)
+
+
+def test_platform_root_redirects_to_the_console(visit):
+    response = visit("admin").get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/platform/")
