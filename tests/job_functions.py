@@ -1,0 +1,25 @@
+"""Module-level job functions the worker can import in tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+
+from bbp.audit.services import record
+from bbp.auth.models import User
+from bbp.extensions import db
+from bbp.tenancy import require_tenant
+
+
+def whoami() -> dict:
+    """Report the bound tenant and what its tables hold (ORM and raw SQL)."""
+    return {
+        "slug": require_tenant().slug,
+        "orm": db.session.scalars(select(User.email)).all(),
+        "raw": db.session.execute(text("SELECT email FROM users")).scalars().all(),
+    }
+
+
+def leave_mark(marker: str) -> None:
+    """Write an audit entry in the bound tenant."""
+    record("test.job_ran", after={"marker": marker})
+    db.session.commit()
