@@ -1,0 +1,97 @@
+"""Set-password links: signed, expiring, single use, bound to one agency."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from itsdangerous import TimestampSigner
+
+from bbp.auth.tokens import set_password_url
+from bbp.extensions import db
+from bbp.mail import outbox_key
+from bbp.tenancy import bound
+from tests.support import PASSWORD, add_user
+
+NEW = "a brand new passphrase"
+
+
+def _link(app, tenant, user_id) -> str:
+    with app.app_context(), bound(tenant.info, db.session):
+        url = set_password_url(tenant.info, user_id)
+    return url.split("localhost", 1)[1]
+
+
+def test_link_is_single_use(app, visit, tenant):
+    user = add_user(app, tenant.info, "agent", password=None)
+    path = _link(app, tenant, user.id)
+    visitor = visit(tenant)
+    assert visitor.post(path, {"password": NEW, "confirm": NEW}).status_code == 302
+    again = visitor.get(path)
+    assert again.status_code == 400
+    assert "already been used" in again.get_data(as_text=True)
+
+
+def test_expired_link_is_refused(app, visit, tenant, monkeypatch):
+    user = add_user(app, tenant.info, "agent", password=None)
+    hours = app.config["PASSWORD_LINK_HOURS"]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp",
+                        lambda self: int(time.time()) - hours * 3600 - 60)
+    path = _link(app, tenant, user.id)
+    monkeypatch.undo()
+    response = visit(tenant).get(path)
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_tampered_link_is_refused(app, visit, tenant):
+    user = add_user(app, tenant.info, "agent", password=None)
+    path = _link(app, tenant, user.id)
+    response = visit(tenant).get(path[:-3] + "abc")
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_link_of_one_agency_does_not_work_on_another(app, visit, tenant, other_tenant):
+    user = add_user(app, tenant.info, "agent", password=None)
+    add_user(app, other_tenant.info, "agent", password=None)
+    path = _link(app, tenant, user.id)
+    response = visit(other_tenant).get(path)
+    assert response.status_code == 400
+    assert "not valid for this agency" in response.get_data(as_text=True)
+
+
+def test_mismatched_passwords_keep_the_form(app, visit, tenant):
+    user = add_user(app, tenant.info, "agent", password=None)
+    path = _link(app, tenant, user.id)
+    visitor = visit(tenant)
+    short = visitor.post(path, {"password": "short", "confirm": "short"})
+    assert short.status_code == 422
+    assert "at least 12 characters" in short.get_data(as_text=True)
+    differ = visitor.post(path, {"password": NEW, "confirm": NEW + "x"})
+    assert "The two passwords differ." in differ.get_data(as_text=True)
+
+
+def test_setting_a_password_ends_other_sessions(app, visit, tenant):
+    user = add_user(app, tenant.info, "agent")
+    elsewhere = visit(tenant)
+    elsewhere.login(user.email)
+    assert elsewhere.get("/dashboard/").status_code == 200
+    path = _link(app, tenant, user.id)
+    visit(tenant).post(path, {"password": NEW, "confirm": NEW})
+    assert elsewhere.get("/dashboard/").status_code == 302
+
+
+def test_forgot_password_emails_a_link_only_to_real_accounts(app, visit, tenant, redis):
+    visitor = visit(tenant)
+    visitor.get("/forgot-password")
+    known = visitor.post("/forgot-password", {"email": tenant.owner_email})
+    unknown = visitor.post("/forgot-password", {"email": "ghost@alpha.example"})
+    assert known.status_code == unknown.status_code == 302
+    mails = [json.loads(m) for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
+    assert [m["to"] for m in mails] == [tenant.owner_email]
+    link = next(line for line in mails[0]["body"].splitlines() if "/set-password/" in line)
+    path = link.split("localhost", 1)[1]
+    assert visitor.post(path, {"password": NEW, "confirm": NEW}).status_code == 302
+    assert visitor.login(tenant.owner_email, PASSWORD).status_code == 422
+    assert visitor.login(tenant.owner_email, NEW).status_code == 302
