@@ -78,8 +78,13 @@ def make_agency(app):
     def make(prefix: str = "agency", name: str | None = None, **kwargs) -> Agency:
         slug = unique_slug(prefix)
         with app.app_context():
-            made = create_tenant(slug, name or f"Agency {slug}", f"owner@{slug}.example",
-                                 owner_name=f"Owner {slug}", **kwargs)
+            made = create_tenant(
+                slug,
+                name or f"Agency {slug}",
+                f"owner@{slug}.example",
+                owner_name=f"Owner {slug}",
+                **kwargs,
+            )
             with bound(made.tenant, db.session):
                 db.session.get(User, made.owner_id).set_password(PASSWORD)
                 db.session.commit()

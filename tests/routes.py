@@ -38,11 +38,13 @@ class Route:
 @cache
 def tenant_routes() -> tuple[Route, ...]:
     """Every route served on agency hosts."""
-    app = create_app({
-        "BBP_ENV": "testing",
-        "SECRET_KEY": "collect",
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://collect@127.0.0.1/collect",
-    })
+    app = create_app(
+        {
+            "BBP_ENV": "testing",
+            "SECRET_KEY": "collect",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://collect@127.0.0.1/collect",
+        }
+    )
     sites = app.extensions["bbp_sites"]
     routes = []
     for rule in app.url_map.iter_rules():

@@ -47,8 +47,9 @@ class Visitor:
             self.csrf = match.group(1)
         return response
 
-    def post(self, path: str, data: dict | None = None, htmx: bool = False, csrf: bool = True,
-             **kwargs):
+    def post(
+        self, path: str, data: dict | None = None, htmx: bool = False, csrf: bool = True, **kwargs
+    ):
         headers = kwargs.pop("headers", {})
         if csrf:
             if self.csrf is None:
@@ -56,8 +57,9 @@ class Visitor:
             headers["X-CSRFToken"] = self.csrf
         if htmx:
             headers["HX-Request"] = "true"
-        return self.client.post(path, base_url=self.base_url, data=data or {}, headers=headers,
-                                **kwargs)
+        return self.client.post(
+            path, base_url=self.base_url, data=data or {}, headers=headers, **kwargs
+        )
 
     def login(self, email: str, password: str = PASSWORD, path: str = "/login"):
         self.get(path)
@@ -87,8 +89,14 @@ def unique_slug(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def add_user(app: Flask, tenant: TenantInfo, role: str = "agent", email: str | None = None,
-             password: str | None = PASSWORD, name: str = "") -> User:
+def add_user(
+    app: Flask,
+    tenant: TenantInfo,
+    role: str = "agent",
+    email: str | None = None,
+    password: str | None = PASSWORD,
+    name: str = "",
+) -> User:
     """Create a staff member directly in a tenant schema (test setup only)."""
     email = email or f"{role}-{uuid.uuid4().hex[:6]}@{tenant.slug}.example"
     with app.app_context(), bound(tenant, db.session):

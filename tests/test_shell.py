@@ -36,8 +36,14 @@ class ScriptAudit(HTMLParser):
             self._in_script_without_src = False
 
 
-PAGES = [("/login", False), ("/forgot-password", False), ("/dashboard/", True),
-         ("/staff/", True), ("/staff/invite", True), ("/audit/", True)]
+PAGES = [
+    ("/login", False),
+    ("/forgot-password", False),
+    ("/dashboard/", True),
+    ("/staff/", True),
+    ("/staff/invite", True),
+    ("/audit/", True),
+]
 
 
 @pytest.mark.parametrize(("path", "signed_in"), PAGES)
@@ -46,7 +52,10 @@ def test_pages_carry_security_headers_and_no_inline_script(visit, tenant, owner,
     assert response.status_code == 200
     headers = response.headers
     assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert (
+        "script-src 'self'" in CONTENT_SECURITY_POLICY
+        and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    )
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from alembic import command
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from bbp.tenancy.context import set_search_path
-from bbp.tenancy.schema import alembic_config, current_revision, head_revision
+from bbp.tenancy.schema import alembic_config, current_revision, head_revision, revisions
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,19 @@ def upgrade_all(
     """
     schemas = list(schemas)
     outcomes: list[MigrationOutcome] = []
+    if target == "head":  # answer schemas already at head without starting any process
+        engine = create_engine(
+            database_url, poolclass=NullPool, connect_args={"prepare_threshold": None}
+        )
+        with engine.connect() as conn:
+            found = revisions(conn, schemas)
+        engine.dispose()
+        head = head_revision()
+        for schema in [s for s in schemas if found[s] == head]:
+            outcomes.append(MigrationOutcome(schema, "skipped", head))
+            if on_done:
+                on_done(outcomes[-1])
+        schemas = [s for s in schemas if found[s] != head]
     if not schemas:
         return outcomes
     ctx = multiprocessing.get_context("spawn")

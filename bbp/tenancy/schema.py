@@ -8,11 +8,11 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, inspect, text
 from sqlalchemy.engine import Connection
 
 from bbp.extensions import db
-from bbp.tenancy.context import set_search_path
+from bbp.tenancy.context import quote_schema, set_search_path
 
 TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
 VERSION_TABLE = "alembic_version"
@@ -49,6 +49,29 @@ def create_at_head(conn: Connection, schema: str) -> None:
     db.metadata.create_all(conn, tables=tenant_tables(), checkfirst=False)
     ctx = MigrationContext.configure(conn, opts={"version_table_schema": schema})
     ctx.stamp(ScriptDirectory.from_config(alembic_config()), "head")
+
+
+def revisions(conn: Connection, schemas: list[str], chunk: int = 500) -> dict[str, str | None]:
+    """Every schema's revision in a few round trips (None where never stamped)."""
+    found: dict[str, str | None] = dict.fromkeys(schemas)
+    stamped = set(
+        conn.execute(
+            text(
+                "SELECT table_schema FROM information_schema.tables "
+                "WHERE table_name = :table AND table_schema = ANY(:schemas)"
+            ),
+            {"table": VERSION_TABLE, "schemas": schemas},
+        ).scalars()
+    )
+    names = [s for s in schemas if s in stamped]
+    # Names pass quote_schema's whitelist (t_ + letters, digits, underscores) before use.
+    for start in range(0, len(names), chunk):
+        union = " UNION ALL ".join(
+            f"SELECT '{name}' AS schema, version_num FROM {quote_schema(name)}.{VERSION_TABLE}"  # noqa: S608
+            for name in names[start : start + chunk]
+        )
+        found.update(dict(conn.execute(text(union)).all()))
+    return found
 
 
 def current_revision(conn: Connection, schema: str) -> str | None:

@@ -43,8 +43,11 @@ def test_staff_changes_record_before_and_after(app, owner, tenant):
 
 def test_audit_rows_cannot_be_changed_or_deleted(app, tenant):
     with app.app_context(), bound(tenant.info, db.session):
-        for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log",
-                          "TRUNCATE audit_log"):
+        for statement in (
+            "UPDATE audit_log SET action = 'x'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ):
             with pytest.raises(Exception, match="append-only"):
                 db.session.execute(text(statement))
             db.session.rollback()

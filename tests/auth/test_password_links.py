@@ -35,8 +35,9 @@ def test_link_is_single_use(app, visit, tenant):
 def test_expired_link_is_refused(app, visit, tenant, monkeypatch):
     user = add_user(app, tenant.info, "agent", password=None)
     hours = app.config["PASSWORD_LINK_HOURS"]
-    monkeypatch.setattr(TimestampSigner, "get_timestamp",
-                        lambda self: int(time.time()) - hours * 3600 - 60)
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: int(time.time()) - hours * 3600 - 60
+    )
     path = _link(app, tenant, user.id)
     monkeypatch.undo()
     response = visit(tenant).get(path)

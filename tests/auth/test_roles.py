@@ -50,6 +50,9 @@ def test_each_route_enforces_its_role(app, visit, tenant, route, role):
 
 
 def test_every_protected_route_declares_a_role():
-    missing = [str(r) for r in protected_routes()
-               if r.required_role is None and r.endpoint != "auth.logout"]
+    missing = [
+        str(r)
+        for r in protected_routes()
+        if r.required_role is None and r.endpoint != "auth.logout"
+    ]
     assert missing == []

@@ -82,8 +82,9 @@ def test_sign_out_ends_the_session(owner):
 def test_post_without_csrf_token_is_refused(visit, tenant):
     visitor = visit(tenant)
     visitor.get("/login")
-    response = visitor.post("/login", {"email": tenant.owner_email, "password": PASSWORD},
-                            csrf=False)
+    response = visitor.post(
+        "/login", {"email": tenant.owner_email, "password": PASSWORD}, csrf=False
+    )
     assert response.status_code == 400
     assert "form has expired" in response.get_data(as_text=True)
 
@@ -100,8 +101,9 @@ def test_htmx_post_without_csrf_header_is_refused_as_a_fragment(owner):
 def test_next_parameter_never_leaves_the_site(visit, tenant, next_url):
     visitor = visit(tenant)
     visitor.get("/login")
-    response = visitor.post(f"/login?next={next_url}",
-                            {"email": tenant.owner_email, "password": PASSWORD})
+    response = visitor.post(
+        f"/login?next={next_url}", {"email": tenant.owner_email, "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/dashboard/")
 
 
@@ -110,6 +112,7 @@ def test_next_parameter_returns_to_the_page_asked_for(visit, tenant):
     first = visitor.get("/staff/?q=x")
     assert first.status_code == 302
     visitor.get(first.headers["Location"])
-    response = visitor.post(first.headers["Location"], {"email": tenant.owner_email,
-                                                        "password": PASSWORD})
+    response = visitor.post(
+        first.headers["Location"], {"email": tenant.owner_email, "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/staff/?q=x")

@@ -61,7 +61,9 @@ def test_team_search_and_deactivate_on_a_phone(app, phone, live_server, tenant):
     row = phone.locator("tr", has_text="Casey Field")
     row.get_by_role("button", name="Deactivate").click()
     expect(phone.locator("tr", has_text="Casey Field")).to_contain_text("Deactivated")
-    expect(phone.locator("tr", has_text="Casey Field").get_by_role("button", name="Reactivate")).to_be_visible()
+    expect(
+        phone.locator("tr", has_text="Casey Field").get_by_role("button", name="Reactivate")
+    ).to_be_visible()
 
 
 def test_sign_out_from_the_user_menu(page, live_server, tenant):

@@ -64,8 +64,11 @@ def test_platform_session_is_worthless_on_an_agency(app, visit, platform_admin, 
 def test_cli_creates_a_platform_admin(app):
     result = app.test_cli_runner().invoke(
         args=["admins", "create", "new-ops@bbp.example", "--name", "New"],
-        input="a long admin password\na long admin password\n")
+        input="a long admin password\na long admin password\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
-        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == "new-ops@bbp.example"))
+        db.session.execute(
+            delete(PlatformAdmin).where(PlatformAdmin.email == "new-ops@bbp.example")
+        )
         db.session.commit()

@@ -15,8 +15,9 @@ def _invite(owner, **fields):
     return owner.post("/staff/invite", data)
 
 
-def test_owner_invites_an_agent_who_then_sets_a_password_and_signs_in(app, owner, visit, tenant,
-                                                                      redis):
+def test_owner_invites_an_agent_who_then_sets_a_password_and_signs_in(
+    app, owner, visit, tenant, redis
+):
     response = _invite(owner)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -135,7 +136,9 @@ def test_live_search_returns_only_the_rows_fragment(app, owner, tenant):
 
 def test_boosted_navigation_and_history_restore_get_full_pages(owner):
     boosted = owner.get("/staff/", headers={"HX-Request": "true", "HX-Boosted": "true"})
-    restore = owner.get("/staff/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = owner.get(
+        "/staff/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in boosted.get_data(as_text=True)
     assert "<html" in restore.get_data(as_text=True)
 

@@ -27,8 +27,9 @@ def _markers(tenant) -> list[str]:
 
 
 @pytest.mark.parametrize("route", tenant_routes(), ids=str)
-def test_other_tenants_staff_cannot_reach_this_tenants_rows(app, visit, tenant, other_tenant,
-                                                            victim, route):
+def test_other_tenants_staff_cannot_reach_this_tenants_rows(
+    app, visit, tenant, other_tenant, victim, route
+):
     """B's owner, signed in on B, tries every route with A's ids: nothing of A comes back."""
     intruder = visit(other_tenant)
     intruder.login(other_tenant.owner_email)
@@ -44,8 +45,9 @@ def test_other_tenants_staff_cannot_reach_this_tenants_rows(app, visit, tenant, 
 
 
 @pytest.mark.parametrize("route", protected_routes(), ids=str)
-def test_session_cookie_from_one_agency_is_worthless_on_another(app, visit, tenant, other_tenant,
-                                                                 victim, route):
+def test_session_cookie_from_one_agency_is_worthless_on_another(
+    app, visit, tenant, other_tenant, victim, route
+):
     """A's owner's cookie replayed on B's host is a signed-out visitor there."""
     insider = visit(tenant)
     insider.login(tenant.owner_email)
@@ -74,14 +76,22 @@ def test_cookie_replayed_with_a_forged_host_header_is_rejected(app, visit, tenan
     assert response.status_code == 302
 
 
-def test_consecutive_requests_for_different_tenants_on_one_connection(make_agency, database_url,
-                                                                      redis_url):
+def test_consecutive_requests_for_different_tenants_on_one_connection(
+    make_agency, database_url, redis_url
+):
     """One worker, one pooled connection, alternating tenants: each sees only its own rows."""
     from tests.conftest import dispose, make_app
     from tests.support import Visitor
 
-    single = make_app(database_url, redis_url, SQLALCHEMY_ENGINE_OPTIONS={
-        "pool_size": 1, "max_overflow": 0, "connect_args": {"prepare_threshold": None}})
+    single = make_app(
+        database_url,
+        redis_url,
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_size": 1,
+            "max_overflow": 0,
+            "connect_args": {"prepare_threshold": None},
+        },
+    )
     a, b = make_agency("one"), make_agency("two")
     visitors = {}
     for agency in (a, b):
@@ -93,9 +103,8 @@ def test_consecutive_requests_for_different_tenants_on_one_connection(make_agenc
             body = visitors[agency.slug].get("/staff/").get_data(as_text=True)
             assert agency.owner_email in body
             assert other.owner_email not in body
-    with single.app_context():
-        with db.engine.connect() as conn:
-            assert conn.execute(text("SHOW search_path")).scalar() == '"$user", public'
+    with single.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("SHOW search_path")).scalar() == '"$user", public'
     dispose(single)
 
 
@@ -124,15 +133,26 @@ def test_switching_tenant_mid_transaction_is_refused(app, tenant, other_tenant):
 
 def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant, other_tenant):
     with app.app_context(), db.engine.connect() as conn:
-        public = set(conn.execute(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        )).scalars())
-        assert public == {"alembic_version", "tenants", "tenant_domains", "platform_admins",
-                          "platform_audit"}
-        cross = conn.execute(text("""
+        public = set(
+            conn.execute(
+                text(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            ).scalars()
+        )
+        assert public == {
+            "alembic_version",
+            "tenants",
+            "tenant_domains",
+            "platform_admins",
+            "platform_audit",
+        }
+        cross = conn.execute(
+            text("""
             SELECT tc.table_schema, ccu.table_schema FROM information_schema.table_constraints tc
             JOIN information_schema.constraint_column_usage ccu
               ON tc.constraint_name = ccu.constraint_name AND tc.table_schema = ccu.constraint_schema
             WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema <> ccu.table_schema
-        """)).all()
+        """)
+        ).all()
         assert cross == []

@@ -29,7 +29,8 @@ def _work(app, redis):
 def _marks(app, agency) -> list:
     with app.app_context(), bound(agency.info, db.session):
         return db.session.scalars(
-            select(AuditEntry.after).where(AuditEntry.action == "test.job_ran")).all()
+            select(AuditEntry.after).where(AuditEntry.action == "test.job_ran")
+        ).all()
 
 
 def test_a_job_enqueued_for_a_tenant_runs_against_that_tenant(app, redis, tenant, other_tenant):
@@ -37,8 +38,11 @@ def test_a_job_enqueued_for_a_tenant_runs_against_that_tenant(app, redis, tenant
         job_a = enqueue(job_functions.whoami, tenant=tenant.info)
         job_b = enqueue(job_functions.whoami, tenant=other_tenant.info)
     _work(app, redis)
-    assert job_a.return_value() == {"slug": tenant.slug, "orm": [tenant.owner_email],
-                                    "raw": [tenant.owner_email]}
+    assert job_a.return_value() == {
+        "slug": tenant.slug,
+        "orm": [tenant.owner_email],
+        "raw": [tenant.owner_email],
+    }
     assert job_b.return_value()["orm"] == [other_tenant.owner_email]
     assert job_a.meta["tenant"] == tenant.slug
 
@@ -65,19 +69,33 @@ def test_jobs_of_a_suspended_tenant_are_skipped(app, redis, tenant):
 
 def test_the_real_worker_process_binds_each_job_to_its_tenant(app, redis, tenant, other_tenant):
     with app.app_context():
-        jobs = [enqueue(job_functions.whoami, tenant=t.info)
-                for t in (tenant, other_tenant, tenant, other_tenant)]
-    env = dict(os.environ, BBP_ENV="testing", SECRET_KEY="test-secret-key",
-               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-                   cwd=ROOT, env=env, check=True, timeout=120, capture_output=True)
+        jobs = [
+            enqueue(job_functions.whoami, tenant=t.info)
+            for t in (tenant, other_tenant, tenant, other_tenant)
+        ]
+    env = dict(
+        os.environ,
+        BBP_ENV="testing",
+        SECRET_KEY="test-secret-key",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     slugs = [job.return_value()["slug"] for job in jobs]
     assert slugs == [tenant.slug, other_tenant.slug, tenant.slug, other_tenant.slug]
     assert jobs[1].return_value()["raw"] == [other_tenant.owner_email]
 
 
-def test_tick_fans_out_to_every_active_tenant_once_per_minute(app, redis, monkeypatch, tenant,
-                                                              other_tenant, make_agency):
+def test_tick_fans_out_to_every_active_tenant_once_per_minute(
+    app, redis, monkeypatch, tenant, other_tenant, make_agency
+):
     sleeping = make_agency("sleepy")
     with app.app_context():
         set_status(sleeping.slug, "suspended")

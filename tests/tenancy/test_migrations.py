@@ -24,11 +24,15 @@ def _downgrade_to_base(app, schema: str) -> None:
 def _diff(app, schema: str) -> list:
     with app.app_context(), db.engine.begin() as conn:
         set_search_path(conn, schema)
-        ctx = MigrationContext.configure(conn, opts={
-            "include_object": lambda obj, name, type_, *a: (
-                obj.schema is None and name != "alembic_version") if type_ == "table" else True,
-            "compare_type": True,
-        })
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "include_object": lambda obj, name, type_, *a: (
+                    (obj.schema is None and name != "alembic_version") if type_ == "table" else True
+                ),
+                "compare_type": True,
+            },
+        )
         return compare_metadata(ctx, db.metadata)
 
 
@@ -68,8 +72,19 @@ def test_migrate_all_upgrades_behind_skips_current_and_reports_failures(app, mak
         conn.execute(text(f'CREATE TABLE "{broken.info.schema}".users (id int)'))
 
     result = app.test_cli_runner().invoke(
-        args=["tenants", "migrate", "--workers", "2", "--only", current.slug,
-              "--only", behind.slug, "--only", broken.slug])
+        args=[
+            "tenants",
+            "migrate",
+            "--workers",
+            "2",
+            "--only",
+            current.slug,
+            "--only",
+            behind.slug,
+            "--only",
+            broken.slug,
+        ]
+    )
 
     assert result.exit_code == 1
     assert "1 upgraded, 1 already at head, 1 failed." in result.output

