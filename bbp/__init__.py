@@ -78,9 +78,10 @@ def register_errors(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from bbp import security
+    from bbp import inputs, security
 
     security.init_app(app)
+    inputs.init_app(app)
 
 
 def register_templates(app: Flask) -> None:

@@ -50,6 +50,14 @@ class AccountMixin:
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:  # Flask-Login: a loaded account is signed in
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
     def set_password(self, password: str) -> None:
         """Hash a new password, clear any lockout and end every other session."""
         self.password_hash = hasher().hash(password)
@@ -60,6 +68,7 @@ class AccountMixin:
     def password_matches(self, password: str) -> bool:
         """Check a password against the stored hash without raising."""
         if not self.password_hash:
+            burn_password_check(password)  # same cost as a real check: timing reveals nothing
             return False
         try:
             return hasher().verify(self.password_hash, password)
@@ -79,7 +88,7 @@ class AccountMixin:
             raise LoginRefused(_locked_message(self.locked_minutes_left(now)))
         if self.locked_until is not None:  # an expired lock starts the count afresh
             self.failed_logins, self.locked_until = 0, None
-        if not self.active or not self.password_matches(password):
+        if not self.password_matches(password) or not self.active:
             self.failed_logins = (self.failed_logins or 0) + 1
             if self.active and self.failed_logins >= config["LOCKOUT_THRESHOLD"]:
                 self.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
@@ -113,21 +122,26 @@ def _dummy_hash() -> str:
     return cache[profile]
 
 
-def sign_in_account(account, email: str, password: str, audit_model: type):
-    """Check a sign-in under the lockout policy, audit it, commit; returns the account."""
+def sign_in_account(account, email: str, password: str, audit_model: type, scope: str):
+    """Check a sign-in under the lockout policy, audit it, commit; returns the account.
+
+    The caller loads `account` FOR UPDATE, so concurrent attempts are counted one by one.
+    Unknown emails are counted in Redis and locked the same way, so a lock reveals nothing.
+    """
     from bbp.audit.services import record
     from bbp.extensions import db
 
+    email = email.strip().lower()
     if account is None:
         burn_password_check(password)
         record(
             "auth.sign_in_failed",
-            after={"email": email.strip().lower(), "reason": "unknown"},
+            after={"email": email, "reason": "unknown"},
             actor="anonymous",
             model=audit_model,
         )
         db.session.commit()
-        raise LoginRefused(BAD_CREDENTIALS)
+        raise LoginRefused(_count_unknown(scope, email))
     try:
         account.check_sign_in(password, utcnow())
     except LoginRefused:
@@ -135,8 +149,8 @@ def sign_in_account(account, email: str, password: str, audit_model: type):
         record(
             action,
             account,
-            after={"failed_logins": account.failed_logins},
-            actor=account,
+            after={"email": email, "failed_logins": account.failed_logins},
+            actor="anonymous",
             model=audit_model,
         )
         db.session.commit()
@@ -144,3 +158,18 @@ def sign_in_account(account, email: str, password: str, audit_model: type):
     record("auth.sign_in", account, actor=account, model=audit_model)
     db.session.commit()
     return account
+
+
+def _count_unknown(scope: str, email: str) -> str:
+    """Count failures for an email with no account; answer exactly as for a real account."""
+    from bbp.extensions import redis_client
+
+    config = current_app.config
+    key = f"bbp:signin:unknown:{scope}:{email}"
+    pipe = redis_client().pipeline()
+    pipe.incr(key)
+    pipe.expire(key, config["LOCKOUT_MINUTES"] * 60, nx=True)
+    failures = pipe.execute()[0]
+    if failures >= config["LOCKOUT_THRESHOLD"]:
+        return _locked_message(config["LOCKOUT_MINUTES"])
+    return BAD_CREDENTIALS

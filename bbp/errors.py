@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from bbp.extensions import db, htmx
 from bbp.rendering import wants_partial
 from bbp.tenancy.resolver import TenantSuspended, UnknownHost
 
@@ -24,11 +27,18 @@ MESSAGES = {
 }
 
 
+def _keeps_the_page() -> bool:
+    """htmx swaps and boosted form posts show errors in the flash area, keeping what was typed."""
+    return wants_partial() or (bool(htmx) and request.method != "GET")
+
+
 def error_response(code: int, detail: str | None = None, template: str = "errors/error.html"):
     """Render an error as a full page, or as a notice swapped into the flash area for htmx."""
     title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     context = {"code": code, "title": title, "message": detail or message}
-    if wants_partial():
+    if request_ctx.url_adapter is None:  # a malformed Host header: no page can render
+        return f"{title}. {context['message']}\n", code, {"Content-Type": "text/plain"}
+    if _keeps_the_page():
         headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
         return render_template("errors/_error.html", **context), code, headers
     return render_template(template, **context), code, {"Vary": "HX-Request"}
@@ -57,7 +67,17 @@ def _suspended(exc: TenantSuspended):
 
 
 def _server_error(exc: InternalServerError):
+    db.session.rollback()  # the failed transaction must not break rendering the error page
     return error_response(500)
+
+
+def _bad_data(exc: DataError):
+    db.session.rollback()
+    return error_response(
+        400,
+        "Some of what was sent cannot be stored. "
+        "Check for unusual characters or numbers that are too large.",
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -66,4 +86,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(TenantSuspended, _suspended)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(DataError, _bad_data)
     app.register_error_handler(HTTPException, _http_error)

@@ -22,11 +22,32 @@ def outbox_key(scope: str) -> str:
 
 
 def send(to: str, subject: str, body: str) -> None:
-    """Send one plain-text email through the configured backend."""
+    """Send one plain-text email; agency SMTP mail goes out from a worker, not the request."""
     if current_app.config["MAIL_BACKEND"] == "outbox":
         _to_outbox(to, subject, body)
+    elif current_tenant() is not None:
+        from bbp.tenancy.jobs import enqueue
+
+        enqueue(deliver, to, subject, body)
     else:
-        _to_smtp(to, subject, body)
+        deliver(to, subject, body)
+
+
+def deliver(to: str, subject: str, body: str) -> None:
+    """Hand one email to the SMTP server (a job for agency mail)."""
+    url = urlsplit(current_app.config["SMTP_URL"])
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = (
+        current_app.config["MAIL_FROM"],
+        to,
+        subject,
+    )
+    message.set_content(body)
+    with smtplib.SMTP(url.hostname, url.port or 587, timeout=20) as smtp:
+        smtp.starttls()
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        smtp.send_message(message)
 
 
 def outbox(scope: str) -> list[dict]:
@@ -45,19 +66,3 @@ def _to_outbox(to: str, subject: str, body: str) -> None:
     pipe.ltrim(key, 0, OUTBOX_LIMIT - 1)
     pipe.execute()
     current_app.logger.info("dev outbox: email to %s: %s", to, subject)
-
-
-def _to_smtp(to: str, subject: str, body: str) -> None:
-    url = urlsplit(current_app.config["SMTP_URL"])
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = (
-        current_app.config["MAIL_FROM"],
-        to,
-        subject,
-    )
-    message.set_content(body)
-    with smtplib.SMTP(url.hostname, url.port or 587, timeout=20) as smtp:
-        smtp.starttls()
-        if url.username:
-            smtp.login(unquote(url.username), unquote(url.password or ""))
-        smtp.send_message(message)

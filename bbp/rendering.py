@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, render_template, request
 
-from bbp.extensions import htmx
+from bbp.extensions import db, htmx
 
 
 def wants_partial() -> bool:
@@ -20,6 +20,15 @@ def render(template: str, partial: str | None = None, status: int = 200, **conte
     response = make_response(render_template(name, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+MAX_PAGE = 10_000
+
+
+def paginate(query, per_page: int):
+    """Paginate a select by ?page=, clamped so absurd page numbers cannot reach the database."""
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def safe_next(target: str | None, default: str) -> str:

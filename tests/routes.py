@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -12,7 +13,9 @@ PUBLIC_TENANT_ENDPOINTS = {
     "auth.login",
     "auth.login_post",
     "auth.set_password",
+    "auth.set_password_post",
     "auth.forgot_password",
+    "auth.forgot_password_post",
 }
 
 
@@ -31,7 +34,7 @@ class Route:
     def path(self, **values) -> str:
         path = self.rule
         for name, value in values.items():
-            path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+            path = re.sub(rf"<(?:[^:>]+:)?{name}>", str(value), path)
         return path
 
 

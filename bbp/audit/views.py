@@ -8,8 +8,7 @@ from sqlalchemy import select
 from bbp.audit import bp
 from bbp.audit.models import AuditEntry
 from bbp.auth.roles import role_required
-from bbp.extensions import db
-from bbp.rendering import render
+from bbp.rendering import paginate, render
 
 PER_PAGE = 25
 
@@ -21,5 +20,5 @@ def index():
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action.startswith(action))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     return render("audit/index.html", "audit/_rows.html", page=page, action=action)

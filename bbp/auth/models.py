@@ -32,14 +32,6 @@ class User(AccountMixin, db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    @property
     def is_platform_admin(self) -> bool:
         return False
 

@@ -15,14 +15,16 @@ from bbp.extensions import db
 from bbp.tenancy import require_tenant
 
 
-def find_by_email(email: str) -> User | None:
-    """The staff member with this email (case-insensitive)."""
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+def find_by_email(email: str, for_update: bool = False) -> User | None:
+    """The staff member with this email (case-insensitive), row-locked when asked."""
+    query = select(User).where(User.email == email.strip().lower())
+    return db.session.scalar(query.with_for_update() if for_update else query)
 
 
 def sign_in(email: str, password: str) -> User:
     """Check staff credentials under the lockout policy; every outcome is audited."""
-    return sign_in_account(find_by_email(email), email, password, AuditEntry)
+    account = find_by_email(email, for_update=True)
+    return sign_in_account(account, email, password, AuditEntry, require_tenant().slug)
 
 
 def sign_out(user: User) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from bbp.accounts import LoginRefused
@@ -29,6 +29,7 @@ def login_post():
             form.form_errors.append(str(exc))
         else:
             login_user(user)
+            session.permanent = True  # sliding expiry: PERMANENT_SESSION_LIFETIME of inactivity
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
     return render("auth/login.html", form=form, status=422)
 
@@ -42,28 +43,48 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def _invalid_link(exc: InvalidLink):
+    return render("auth/link_invalid.html", message=str(exc), status=400)
+
+
+@bp.get("/set-password/<token>")
 def set_password(token: str):
+    """The form to choose a password, from an invitation or reset link."""
     try:
         user = user_for_token(token)
     except InvalidLink as exc:
-        return render("auth/link_invalid.html", message=str(exc), status=400)
+        return _invalid_link(exc)
+    return render("auth/set_password.html", form=SetPasswordForm(), user=user)
+
+
+@bp.post("/set-password/<token>")
+def set_password_post(token: str):
+    """Save the new password (which also spends the link and ends other sessions)."""
+    try:
+        user = user_for_token(token)
+    except InvalidLink as exc:
+        return _invalid_link(exc)
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        services.set_password(user, form.password.data)
-        logout_user()
-        flash("Your password is set. Sign in with it now.", "success")
-        return redirect(url_for("auth.login"))
-    status = 422 if request.method == "POST" else 200
-    return render("auth/set_password.html", form=form, user=user, status=status)
+    if not form.validate_on_submit():
+        return render("auth/set_password.html", form=form, user=user, status=422)
+    services.set_password(user, form.password.data)
+    logout_user()
+    flash("Your password is set. Sign in with it now.", "success")
+    return redirect(url_for("auth.login"))
 
 
-@bp.route("/forgot-password", methods=["GET", "POST"])
+@bp.get("/forgot-password")
 def forgot_password():
+    """Ask for a reset link by email."""
+    return render("auth/forgot_password.html", form=ForgotPasswordForm())
+
+
+@bp.post("/forgot-password")
+def forgot_password_post():
+    """Email a reset link; the answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        services.send_reset_link(form.email.data)
-        flash("If that email belongs to an active account, a reset link is on its way.", "info")
-        return redirect(url_for("auth.login"))
-    status = 422 if request.method == "POST" else 200
-    return render("auth/forgot_password.html", form=form, status=status)
+    if not form.validate_on_submit():
+        return render("auth/forgot_password.html", form=form, status=422)
+    services.send_reset_link(form.email.data)
+    flash("If that email belongs to an active account, a reset link is on its way.", "info")
+    return redirect(url_for("auth.login"))

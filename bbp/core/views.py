@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from bbp import mail
 from bbp.core import bp
 from bbp.rendering import render
+
+LOOPBACK = {"127.0.0.1", "::1"}
 
 
 @bp.get("/")
@@ -22,8 +24,8 @@ def index():
 
 @bp.get("/dev/outbox")
 def outbox():
-    """Emails the app would have sent, per agency; only outside production."""
-    if current_app.config["BBP_ENV"] == "production":
+    """Emails the app would have sent, per agency; only outside production and from this machine."""
+    if current_app.config["BBP_ENV"] == "production" or request.remote_addr not in LOOPBACK:
         abort(404)
     scope = g.tenant.slug if g.tenant else "platform"
     return render("core/outbox.html", messages=mail.outbox(scope), scope=scope)

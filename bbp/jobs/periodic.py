@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bbp.extensions import db, redis_client
 from bbp.tenancy import TenantInfo
-from bbp.tenancy.jobs import _app, enqueue
+from bbp.tenancy.jobs import enqueue, job_app
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
 
@@ -43,7 +43,7 @@ def active_tenants() -> list[TenantInfo]:
 
 def tick(now: datetime | None = None) -> int:
     """Claim this minute and enqueue every periodic task for every active tenant."""
-    with _app().app_context():
+    with job_app().app_context():
         now = now or datetime.now(UTC)
         minute = now.strftime("%Y%m%d%H%M")
         redis = redis_client()

@@ -22,14 +22,6 @@ class PlatformAdmin(AccountMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
 
     @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    @property
     def is_platform_admin(self) -> bool:
         return True
 

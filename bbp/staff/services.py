@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bbp import mail
 from bbp.audit.services import changes, record
-from bbp.auth.models import User
+from bbp.auth.models import ROLES, User
 from bbp.auth.tokens import set_password_url
 from bbp.domain import DomainError
 from bbp.extensions import db
@@ -34,33 +35,45 @@ def invite(email: str, name: str, role: str, by: User) -> Invitation:
         raise DomainError("Someone on your team already uses this email.", "email")
     user = User(email=email, name=name.strip(), role=role, invited_by_id=by.id)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same email invited twice at the same moment
+        db.session.rollback()
+        raise DomainError("Someone on your team already uses this email.", "email") from None
     record("staff.invited", user, after=changes(user, AUDITED))
     tenant = require_tenant()
     link = set_password_url(tenant, user.id)
+    db.session.commit()
     mail.send(
         email,
         f"You are invited to {tenant.name} on BailBondPro",
         f"{by.name or by.email} invited you to {tenant.name} as {user.role_label}.\n\n"
         f"Choose your password here:\n{link}\n",
     )
-    db.session.commit()
     return Invitation(user, link)
 
 
 def _check_can_manage(user: User, by: User) -> None:
+    """Owners manage everyone else; others only people below their own role."""
     if user.id == by.id:
         raise DomainError("You cannot change your own access.")
-    if not by.has_role(user.role):
-        raise DomainError("Only an owner can change another owner's access.")
+    if by.role != "owner" and ROLES.index(by.role) <= ROLES.index(user.role):
+        raise DomainError(
+            f"Only an owner can change the access of an {user.role_label.lower()}."
+            if user.role in ("owner", "admin")
+            else "You can only change the access of people below your role."
+        )
 
 
 def deactivate(user: User, by: User) -> User:
     """Switch an account off and end its sessions at once; the last owner stays."""
     _check_can_manage(user, by)
     if user.role == "owner":
-        owners = db.session.scalar(select(func.count()).where(User.role == "owner", User.active))
-        if owners <= 1:
+        # Lock the owners' rows so two owners removing each other cannot both succeed.
+        owners = db.session.scalars(
+            select(User.id).where(User.role == "owner", User.active).with_for_update()
+        ).all()
+        if len(owners) <= 1:
             raise DomainError("The agency must keep at least one active owner.")
     before = changes(user, AUDITED)
     user.active = False
@@ -80,11 +93,35 @@ def reactivate(user: User, by: User) -> User:
     return user
 
 
-def new_password_link(user: User, by: User) -> str:
-    """A fresh set-password link for someone who lost theirs."""
+def pending_invite_link(user: User) -> str:
+    """The set-password link of someone invited who has not chosen a password yet."""
+    if not user.pending or not user.active:
+        raise DomainError("This person has already joined.")
+    return set_password_url(require_tenant(), user.id)
+
+
+def send_password_link(user: User, by: User) -> str | None:
+    """Re-issue a set-password link: shown for a pending invite, emailed for a joined member.
+
+    A joined member's link goes only to their own inbox, so no one can take over their account.
+    """
     _check_can_manage(user, by)
     if not user.active:
         raise DomainError("Reactivate this account before sending it a link.")
-    record("staff.password_link_issued", user)
+    tenant = require_tenant()
+    link = set_password_url(tenant, user.id)
+    record(
+        "staff.password_link_issued",
+        user,
+        after={"delivered": "shown" if user.pending else "emailed"},
+    )
     db.session.commit()
-    return set_password_url(require_tenant(), user.id)
+    if user.pending:
+        return link
+    mail.send(
+        user.email,
+        f"Reset your {tenant.name} password",
+        f"{by.name or by.email} sent you a link to choose a new password at "
+        f"{tenant.name}:\n{link}\n\nIf you did not expect this, tell your office.",
+    )
+    return None

@@ -10,7 +10,7 @@ from bbp.auth.models import User
 from bbp.auth.roles import role_required
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import render, wants_partial
+from bbp.rendering import paginate, render, wants_partial
 from bbp.staff import bp, services
 from bbp.staff.forms import InviteForm
 
@@ -33,7 +33,7 @@ def index():
         query = query.where(or_(User.email.like(like), User.name.ilike(like)))
     if status in STATUS_FILTERS:
         query = query.where(*STATUS_FILTERS[status])
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     return render("staff/index.html", "staff/_rows.html", page=page, q=q, status_filter=status)
 
 
@@ -56,8 +56,21 @@ def invite_post():
             exc.attach_to(form)
         else:
             flash(f"Invitation emailed to {invitation.user.email}.", "success")
-            return render("staff/invited.html", invitation=invitation)
+            return redirect(url_for("staff.invited", user_id=invitation.user.id))
     return render("staff/invite.html", form=form, status=422)
+
+
+@bp.get("/<int(max=2147483647):user_id>/invited")
+@role_required("admin")
+def invited(user_id: int):
+    """The invitation link of someone who has not joined yet, to copy and text."""
+    member = _member(user_id)
+    try:
+        link = services.pending_invite_link(member)
+    except DomainError as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("staff.index"))
+    return render("staff/invited.html", member=member, link=link)
 
 
 def _member(user_id: int) -> User:
@@ -79,25 +92,28 @@ def _row_action(user_id: int, action):
     return redirect(url_for("staff.index"))
 
 
-@bp.post("/<int:user_id>/deactivate")
+@bp.post("/<int(max=2147483647):user_id>/deactivate")
 @role_required("admin")
 def deactivate(user_id: int):
     return _row_action(user_id, services.deactivate)
 
 
-@bp.post("/<int:user_id>/reactivate")
+@bp.post("/<int(max=2147483647):user_id>/reactivate")
 @role_required("admin")
 def reactivate(user_id: int):
     return _row_action(user_id, services.reactivate)
 
 
-@bp.post("/<int:user_id>/link")
+@bp.post("/<int(max=2147483647):user_id>/link")
 @role_required("admin")
 def password_link(user_id: int):
     user = _member(user_id)
     try:
-        link = services.new_password_link(user, current_user)
+        link = services.send_password_link(user, current_user)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("staff.index"))
-    return render("staff/link.html", member=user, link=link)
+    if link:
+        return redirect(url_for("staff.invited", user_id=user.id))
+    flash(f"A link to choose a new password was emailed to {user.email}.", "success")
+    return redirect(url_for("staff.index"))

@@ -61,7 +61,8 @@ def _resolve(path: str) -> Callable:
 _fallback_app: Flask | None = None
 
 
-def _app() -> Flask:
+def job_app() -> Flask:
+    """The current app, or one built once per worker process when none is pushed."""
     global _fallback_app
     if has_app_context():
         return current_app._get_current_object()
@@ -75,7 +76,7 @@ def _app() -> Flask:
 def run_in_tenant(slug: str, func_path: str, args: tuple, kwargs: dict) -> Any:
     """Worker side: bind the job's tenant, run it, and always release the session."""
     func = _resolve(func_path)
-    with _app().app_context():
+    with job_app().app_context():
         tenant = tenant_by_slug(slug)
         if tenant is None:
             raise TenantUnavailable(f"tenant {slug!r} does not exist")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Flask, abort, current_app, g, request
 from sqlalchemy import select
 
 from bbp.extensions import db
-from bbp.tenancy.context import TenantInfo, activate, deactivate
+from bbp.tenancy.context import TenantInfo, activate, current_tenant, deactivate
 from bbp.tenancy.hosts import classify
 from bbp.tenancy.models import Tenant, TenantDomain
 
+log = logging.getLogger(__name__)
 SITE_KINDS = ("tenant", "platform", "apex", "any")
 # Endpoints that answer on every host (no tenant needed).
 HOSTLESS_ENDPOINTS = {"static", "health.healthz"}
@@ -90,20 +93,28 @@ def register_site_blueprint(app: Flask, bp: Blueprint, site: str) -> None:
 
 
 def _load_site() -> None:
+    if current_tenant() is not None:  # a previous request on this thread failed to unbind
+        log.error("tenant %s still bound at request start; resetting", current_tenant().slug)
+        activate(None)
     g.site, g.tenant = None, None
     if request.endpoint in HOSTLESS_ENDPOINTS:
         return
-    g.site, g.tenant = resolve_site(request.host)
+    site, tenant = resolve_site(request.host)
+    # Bind before anything (error pages included) can load the signed-in user.
+    g.tenant_token = activate(tenant, db.session)
+    g.site, g.tenant = site, tenant
     allowed = current_app.extensions.get("bbp_sites", {}).get(request.blueprint or "")
-    if request.endpoint is not None and allowed not in (g.site, "any"):
+    if request.endpoint is not None and allowed not in (site, "any"):
         abort(404)
-    g.tenant_token = activate(g.tenant, db.session)
 
 
 def _unbind(exc: BaseException | None) -> None:
     token = g.pop("tenant_token", None)
-    if token is not None:
+    if token is None:
+        return
+    try:
         db.session.remove()
+    finally:
         deactivate(token)
 
 

@@ -116,3 +116,28 @@ def test_next_parameter_returns_to_the_page_asked_for(visit, tenant):
         first.headers["Location"], {"email": tenant.owner_email, "password": PASSWORD}
     )
     assert response.headers["Location"].endswith("/staff/?q=x")
+
+
+def test_unknown_emails_lock_exactly_like_real_ones(app, visit, tenant, redis):
+    visitor = visit(tenant)
+    for _ in range(app.config["LOCKOUT_THRESHOLD"]):
+        response = visitor.login("ghost@alpha.example", "wrong-password!")
+    assert "this account is locked" in response.get_data(as_text=True)
+
+
+def test_concurrent_wrong_passwords_are_all_counted(app, database_url, tenant):
+    """Row locking: parallel guesses cannot slip past the lockout threshold."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support import Visitor
+
+    def guess(_):
+        visitor = Visitor(app.test_client(), f"{tenant.slug}.localhost")
+        return visitor.login(tenant.owner_email, "wrong-password!").status_code
+
+    threshold = app.config["LOCKOUT_THRESHOLD"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert set(pool.map(guess, range(threshold))) == {422}
+    user = fetch_user(app, tenant.info, tenant.owner_email)
+    assert user.failed_logins == threshold
+    assert user.locked_until is not None

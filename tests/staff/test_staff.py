@@ -19,13 +19,13 @@ def test_owner_invites_an_agent_who_then_sets_a_password_and_signs_in(
     app, owner, visit, tenant, redis
 ):
     response = _invite(owner)
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Invitation sent" in body and "dana@alpha.example" in body
+    assert response.status_code == 302  # post/redirect/get: a reload does not invite twice
+    body = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "is invited" in body and "dana@alpha.example" in body
     mails = [json.loads(m) for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
     assert mails[0]["to"] == "dana@alpha.example"
     link = mails[0]["body"].split("\n")[3]
-    assert "/set-password/" in link and link in body
+    assert "/set-password/" in link and "/set-password/" in body  # tokens carry a timestamp
 
     dana = visit(tenant)
     path = link.split("localhost", 1)[1]
@@ -115,12 +115,32 @@ def test_the_last_owner_stays_active(app, visit, tenant):
     assert "Only an owner" in refused.get_data(as_text=True)
 
 
-def test_new_password_link_for_a_member(app, owner, tenant):
+def test_reset_link_for_a_joined_member_goes_only_to_their_inbox(app, owner, tenant, redis):
     agent = add_user(app, tenant.info, "agent")
     response = owner.post(f"/staff/{agent.id}/link")
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "/set-password/" in body
+    assert response.status_code == 302
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"emailed to {agent.email}" in page and "/set-password/" not in page
+    mails = [json.loads(m) for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
+    assert mails[0]["to"] == agent.email and "/set-password/" in mails[0]["body"]
+
+
+def test_invite_link_of_a_pending_member_can_be_shown_again(app, owner, tenant):
+    pending = add_user(app, tenant.info, "agent", password=None)
+    response = owner.post(f"/staff/{pending.id}/link")
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "/set-password/" in page
+
+
+def test_an_admin_cannot_touch_another_admins_account(app, visit, tenant):
+    admin, peer = add_user(app, tenant.info, "admin"), add_user(app, tenant.info, "admin")
+    visitor = visit(tenant)
+    visitor.login(admin.email)
+    refused = visitor.post(f"/staff/{peer.id}/deactivate", htmx=True)
+    assert refused.status_code == 409
+    assert "Only an owner" in refused.get_data(as_text=True)
+    link = visitor.post(f"/staff/{peer.id}/link")
+    assert "Only an owner" in visitor.get(link.headers["Location"]).get_data(as_text=True)
 
 
 def test_live_search_returns_only_the_rows_fragment(app, owner, tenant):
