@@ -16,6 +16,7 @@ PER_PAGE = 25
 @bp.get("/")
 @role_required("admin")
 def index():
+    """The audit log, newest first, filtered by action prefix as you type."""
     action = request.args.get("action", "").strip()
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if action:

@@ -14,6 +14,7 @@ from bbp.rendering import render, safe_next
 
 @bp.get("/login")
 def login():
+    """The staff sign-in form (signed-in staff go straight to the dashboard)."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     return render("auth/login.html", form=LoginForm())
@@ -21,6 +22,7 @@ def login():
 
 @bp.post("/login")
 def login_post():
+    """Sign in under the lockout policy; a refusal keeps the typed email."""
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -37,6 +39,7 @@ def login_post():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out and say so."""
     services.sign_out(current_user)
     logout_user()
     flash("You are signed out.", "info")
@@ -44,6 +47,7 @@ def logout():
 
 
 def _invalid_link(exc: InvalidLink):
+    """Explain why a set-password link cannot be used."""
     return render("auth/link_invalid.html", message=str(exc), status=400)
 
 

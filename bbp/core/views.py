@@ -14,6 +14,7 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 @bp.get("/")
 def index():
+    """Send each kind of host to its start page."""
     if g.site == "platform":
         return redirect(url_for("platform.console"))
     if g.site == "tenant":

@@ -11,4 +11,5 @@ from bbp.rendering import render
 @bp.get("/")
 @staff_required
 def index():
+    """The agency's home page after sign-in."""
     return render("dashboard/index.html", summary=summary())

@@ -12,6 +12,7 @@ from bbp.health import bp
 
 
 def _database() -> str:
+    """'ok' or the error class of a trivial query."""
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -21,6 +22,7 @@ def _database() -> str:
 
 
 def _redis() -> tuple[str, int, int]:
+    """Redis status with the number of live workers and schedulers."""
     try:
         connection = redis_client()
         connection.ping()
@@ -33,6 +35,7 @@ def _redis() -> tuple[str, int, int]:
 
 @bp.get("/healthz")
 def healthz():
+    """JSON health report: 200 when the database and Redis answer, else 503."""
     database = _database()
     redis_status, workers, schedulers = _redis()
     healthy = database == "ok" and redis_status == "ok"

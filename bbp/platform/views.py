@@ -32,11 +32,13 @@ def admin_required(view):
 
 @bp.get("/login")
 def login():
+    """The platform admin sign-in form."""
     return render("platform/login.html", form=LoginForm())
 
 
 @bp.post("/login")
 def login_post():
+    """Sign a platform admin in under the lockout policy."""
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -53,6 +55,7 @@ def login_post():
 @bp.post("/logout")
 @admin_required
 def logout():
+    """Sign a platform admin out."""
     services.sign_out(current_user)
     logout_user()
     flash("You are signed out.", "info")
@@ -62,6 +65,7 @@ def logout():
 @bp.get("/")
 @admin_required
 def console():
+    """Every agency, searchable as you type."""
     q = request.args.get("q", "").strip().lower()
     query = select(Tenant).order_by(Tenant.name)
     if q:

@@ -25,6 +25,7 @@ STATUS_FILTERS = {
 @bp.get("/")
 @role_required("admin")
 def index():
+    """The team, searchable by name or email and filterable by status."""
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
     query = select(User).order_by(User.name, User.email)
@@ -40,12 +41,14 @@ def index():
 @bp.get("/invite")
 @role_required("admin")
 def invite():
+    """The invitation form."""
     return render("staff/invite.html", form=InviteForm())
 
 
 @bp.post("/invite")
 @role_required("admin")
 def invite_post():
+    """Invite someone; success redirects so a reload cannot invite twice."""
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -74,6 +77,7 @@ def invited(user_id: int):
 
 
 def _member(user_id: int) -> User:
+    """A staff member of this agency, or 404."""
     return db.session.get(User, user_id) or abort(404)
 
 
@@ -95,18 +99,21 @@ def _row_action(user_id: int, action):
 @bp.post("/<int(max=2147483647):user_id>/deactivate")
 @role_required("admin")
 def deactivate(user_id: int):
+    """Switch an account off and sign it out everywhere."""
     return _row_action(user_id, services.deactivate)
 
 
 @bp.post("/<int(max=2147483647):user_id>/reactivate")
 @role_required("admin")
 def reactivate(user_id: int):
+    """Switch an account back on."""
     return _row_action(user_id, services.reactivate)
 
 
 @bp.post("/<int(max=2147483647):user_id>/link")
 @role_required("admin")
 def password_link(user_id: int):
+    """Re-issue a set-password link (shown for invites, emailed otherwise)."""
     user = _member(user_id)
     try:
         link = services.send_password_link(user, current_user)

@@ -53,7 +53,7 @@ def test_team_search_and_deactivate_on_a_phone(app, phone, live_server, tenant):
     screenshot(phone, "dashboard-phone")
     phone.get_by_role("link", name="Team").click()
     expect(phone.get_by_role("heading", name="Team")).to_be_visible()
-    phone.get_by_placeholder("Search name or email").fill("casey")
+    phone.get_by_placeholder("Search name or email").press_sequentially("casey", delay=60)
     expect(phone.locator("#staff-rows")).not_to_contain_text("Robin Desk")
     expect(phone).to_have_url(re.compile(r"q=casey"))
     screenshot(phone, "team-phone")
@@ -72,3 +72,37 @@ def test_sign_out_from_the_user_menu(page, live_server, tenant):
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_role("status")).to_contain_text("You are signed out.")
+
+
+@pytest.fixture
+def demo_agencies(app):
+    """The demo data `make run` seeds, in the test database."""
+    from sqlalchemy import delete
+
+    from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN, seed_demo
+    from bbp.extensions import db
+    from bbp.platform.models import PlatformAdmin
+    from bbp.tenancy.provisioning import drop_tenant
+
+    with app.app_context():
+        seed_demo()
+    yield
+    with app.app_context():
+        for agency in DEMO_AGENCIES:
+            drop_tenant(agency.slug)
+        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == PLATFORM_ADMIN))
+        db.session.commit()
+
+
+def test_demo_owner_signs_in_on_demo_localhost(page, live_server, demo_agencies):
+    from bbp.dev.seed import DEMO_PASSWORD
+
+    page.goto(f"http://demo.localhost:{live_server}/")
+    page.get_by_label("Email").fill("owner@demo.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"demo\.localhost:\d+/dashboard/$"))
+    expect(page.locator(".brand-name")).to_have_text("Liberty Bail Bonds")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Olivia")
+    page.goto(f"http://acme.localhost:{live_server}/dashboard/")
+    expect(page).to_have_url(re.compile(r"acme\.localhost:\d+/login"))  # demo's session is not acme's
