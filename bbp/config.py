@@ -6,8 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
+from bbp.vault.keyring import development_spec
+
 ENVIRONMENTS = ("development", "testing", "production")
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BBP_DOMAIN")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "BBP_DOMAIN",
+    "BBP_MASTER_KEYS",
+)
 
 
 class ConfigError(RuntimeError):
@@ -46,10 +54,13 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
             raise ConfigError("production needs these environment variables: " + ", ".join(missing))
 
     secret_key = env.get("SECRET_KEY") or _dev_secret(instance_path, "secret_key")
+    master_keys = env.get("BBP_MASTER_KEYS") or development_spec(instance_path)
     database_url = env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bbp")
     config = {
         "BBP_ENV": bbp_env,
         "SECRET_KEY": secret_key,
+        # Field-encryption master keys, "id:base64,id:base64", current first (see bbp/vault).
+        "BBP_MASTER_KEYS": master_keys,
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,

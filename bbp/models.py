@@ -2,7 +2,42 @@
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
+from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
+from bbp.collateral.models import Collateral
+from bbp.courts.models import CourtDate, Forfeiture
+from bbp.defendants.models import Defendant
+from bbp.indemnitors.models import Indemnitor
+from bbp.numbering import Counter
+from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
+from bbp.powers.models import Power, PowerBatch, Surety
+from bbp.settings.models import AgencySettings
 from bbp.tenancy.models import Tenant, TenantDomain
+from bbp.vault.models import DataKey
 
-__all__ = ["AuditEntry", "PlatformAdmin", "PlatformAuditEntry", "Tenant", "TenantDomain", "User"]
+__all__ = [
+    "AgencySettings",
+    "AuditEntry",
+    "Bond",
+    "BondIndemnitor",
+    "BondStatusChange",
+    "Charge",
+    "Collateral",
+    "Counter",
+    "CourtDate",
+    "DataKey",
+    "Defendant",
+    "Forfeiture",
+    "Indemnitor",
+    "Instalment",
+    "Payment",
+    "PaymentPlan",
+    "PlatformAdmin",
+    "PlatformAuditEntry",
+    "Power",
+    "PowerBatch",
+    "Surety",
+    "Tenant",
+    "TenantDomain",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Bonds: intake, charges, premium, status lifecycle."""

@@ -1,0 +1,1 @@
+"""Court dates, outcomes and forfeiture deadlines."""

@@ -1,0 +1,1 @@
+"""Payments ledger, receipts and payment plans."""

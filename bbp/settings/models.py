@@ -1,0 +1,33 @@
+"""Per-agency settings: premium rules, forfeiture overrides, collateral return days."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Numeric, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bbp.extensions import db
+
+
+class AgencySettings(db.Model):
+    """The one settings row of an agency."""
+
+    __tablename__ = "agency_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("premium_term IN ('full_term', 'annual')", name="premium_term"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    premium_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.10"))
+    minimum_per_bond: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    minimum_per_charge: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    premium_term: Mapped[str] = mapped_column(String(12), default="full_term")
+    # [{"name": "Filing fee", "amount": "25.00"}]
+    fees: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # {"payment_due": 45}: the agency's own day counts for bbp.courts.forfeiture rules
+    forfeiture_overrides: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
+    collateral_return_days: Mapped[int] = mapped_column(default=21)
