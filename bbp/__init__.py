@@ -59,7 +59,7 @@ def register_tenancy(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from bbp import audit, auth, core, dashboard, health, platform, staff
+    from bbp import audit, auth, core, dashboard, defendants, health, platform, staff
     from bbp.tenancy import register_site_blueprint
 
     register_site_blueprint(app, core.bp, "any")
@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, dashboard.bp, "tenant")
     register_site_blueprint(app, staff.bp, "tenant")
     register_site_blueprint(app, audit.bp, "tenant")
+    register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
 
 

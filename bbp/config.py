@@ -79,6 +79,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", str(12 * 3600))),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (tenant-bound) session
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local"),
+        "STORAGE_ROOT": env.get("STORAGE_ROOT", str(instance_path / "uploads")),
         "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),

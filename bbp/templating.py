@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g
 
 from bbp.accounts import utcnow
+from bbp.forms import format_phone
 
 HTMX_JS = "js/htmx-2.0.11.min.js"
 PICO_CSS = "css/pico-2.1.1.blue.min.css"
@@ -35,3 +36,4 @@ def init_app(app: Flask) -> None:
     """Expose globals and filters to every template."""
     app.context_processor(_globals)
     app.add_template_filter(_localtime, "localtime")
+    app.add_template_filter(format_phone, "phone")

@@ -1,1 +1,7 @@
-"""Defendants."""
+"""Defendants: the people the agency bails out."""
+
+from flask import Blueprint
+
+bp = Blueprint("defendants", __name__, url_prefix="/defendants")
+
+from bbp.defendants import views  # noqa: E402,F401

@@ -12,7 +12,7 @@ from tests.support import add_user
 @pytest.mark.parametrize("route", protected_routes(), ids=str)
 def test_signed_out_visitors_are_sent_to_sign_in(visit, tenant, route):
     visitor = visit(tenant)
-    path = route.path(user_id=1, token="x")
+    path = route.path()
     response = visitor.get(path) if route.method == "GET" else visitor.post(path, {})
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]

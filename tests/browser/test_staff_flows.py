@@ -105,4 +105,6 @@ def test_demo_owner_signs_in_on_demo_localhost(page, live_server, demo_agencies)
     expect(page.locator(".brand-name")).to_have_text("Liberty Bail Bonds")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Olivia")
     page.goto(f"http://acme.localhost:{live_server}/dashboard/")
-    expect(page).to_have_url(re.compile(r"acme\.localhost:\d+/login"))  # demo's session is not acme's
+    expect(page).to_have_url(
+        re.compile(r"acme\.localhost:\d+/login")
+    )  # demo's session is not acme's

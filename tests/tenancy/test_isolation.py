@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bbp.auth.models import User
+from bbp.defendants import services as defendants
 from bbp.extensions import db
 from bbp.tenancy import TenancyError, bound
 from tests.routes import protected_routes, tenant_routes
@@ -16,14 +17,40 @@ TARGET = "victim-marker@alpha.example"
 
 @pytest.fixture
 def victim(app, tenant, other_tenant):
-    """A staff member of tenant A whose id does not exist in tenant B."""
+    """Rows of tenant A (a staff member, a defendant) whose ids do not exist in tenant B."""
     for _ in range(3):
         add_user(app, tenant.info, "agent")
-    return add_user(app, tenant.info, "agent", email=TARGET, name="Victim Marker")
+    user = add_user(app, tenant.info, "agent", email=TARGET, name="Victim Marker")
+    with app.app_context(), bound(tenant.info, db.session):
+        for n in range(3):
+            defendants.save(None, {"first_name": "Filler", "last_name": f"Person{n}"})
+        defendant = defendants.save(
+            None,
+            {
+                "first_name": "Victor",
+                "last_name": "Markerson",
+                "ssn": "555-12-3456",
+                "phone": "3055550100",
+            },
+        )
+        user.defendant_id = defendant.id
+    return user
+
+
+def _ids(victim) -> dict:
+    return {"user_id": victim.id, "defendant_id": victim.defendant_id}
 
 
 def _markers(tenant) -> list[str]:
-    return [tenant.name, tenant.owner_email, TARGET, "Victim Marker"]
+    return [
+        tenant.name,
+        tenant.owner_email,
+        TARGET,
+        "Victim Marker",
+        "Markerson",
+        "555123456",
+        "3055550100",
+    ]
 
 
 @pytest.mark.parametrize("route", tenant_routes(), ids=str)
@@ -33,13 +60,13 @@ def test_other_tenants_staff_cannot_reach_this_tenants_rows(
     """B's owner, signed in on B, tries every route with A's ids: nothing of A comes back."""
     intruder = visit(other_tenant)
     intruder.login(other_tenant.owner_email)
-    path = route.path(user_id=victim.id, token="x")
+    path = route.path(**_ids(victim))
     response = intruder.get(path) if route.method == "GET" else intruder.post(path, {})
     body = response.get_data(as_text=True)
     for marker in _markers(tenant):
         assert marker not in body
-    if "user_id>" in route.rule:
-        assert response.status_code == 404
+    if "_id>" in route.rule:
+        assert response.status_code in (403, 404)
     after = fetch_user(app, tenant.info, TARGET)
     assert (after.active, after.session_version) == (victim.active, victim.session_version)
 
@@ -54,7 +81,7 @@ def test_session_cookie_from_one_agency_is_worthless_on_another(
     stolen = insider.session_cookie()
     replay = visit(other_tenant)
     replay.client.set_cookie("session", stolen.value, domain=replay.host)
-    path = route.path(user_id=victim.id, token="x")
+    path = route.path(**_ids(victim))
     if route.method == "GET":
         response = replay.get(path)
         assert response.status_code == 302

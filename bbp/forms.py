@@ -1,0 +1,106 @@
+"""Form pieces shared by features: phones, states, money, contact and address blocks."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from wtforms import DecimalField, EmailField, StringField
+from wtforms.validators import Email, Length, Optional, ValidationError
+
+PHONE_DIGITS = re.compile(r"\D")
+
+
+def digits(value: str | None) -> str:
+    """Only the digits of a phone number, dropping a leading US country code."""
+    found = PHONE_DIGITS.sub("", value or "")
+    return found[1:] if len(found) == 11 and found.startswith("1") else found
+
+
+def format_phone(value: str | None) -> str:
+    """(555) 123-4567 for 10 digits, the digits as they are otherwise."""
+    value = value or ""
+    if len(value) == 10:
+        return f"({value[:3]}) {value[3:6]}-{value[6:]}"
+    return value
+
+
+class PhoneField(StringField):
+    """A US phone number, stored as its ten digits."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = digits(self.data)
+
+    def _value(self):
+        return format_phone(self.data)
+
+    def pre_validate(self, form):
+        if self.data and len(self.data) != 10:
+            raise ValidationError("Enter a 10-digit phone number, e.g. (555) 123-4567.")
+
+
+class StateField(StringField):
+    """A two-letter US state code."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip().upper()
+
+    def pre_validate(self, form):
+        if self.data and not re.fullmatch(r"[A-Z]{2}", self.data):
+            raise ValidationError("Use the two-letter state code, e.g. FL.")
+
+
+class MoneyField(DecimalField):
+    """Dollars and cents: accepts $1,234.50, refuses fractions of a cent and negatives."""
+
+    def __init__(self, label=None, validators=None, allow_zero: bool = False, **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+        self.allow_zero = allow_zero
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        raw = valuelist[0].strip().replace("$", "").replace(",", "")
+        try:
+            self.data = Decimal(raw)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError("Enter an amount such as 1500 or 1,500.00.") from None
+        if not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter an amount such as 1500 or 1,500.00.")
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        if self.data < 0 or (self.data == 0 and not self.allow_zero):
+            raise ValidationError("The amount must be more than $0.00.")
+        if self.data != self.data.quantize(Decimal("0.01")):
+            raise ValidationError("Amounts cannot include fractions of a cent.")
+        if self.data >= Decimal("10000000000"):
+            raise ValidationError("That amount is too large.")
+
+
+def optional_email(label: str = "Email") -> EmailField:
+    """An email that may be left blank."""
+    return EmailField(label, validators=[Optional(), Email(), Length(max=254)])
+
+
+def text(label: str, max_length: int = 120, **kwargs) -> StringField:
+    """An optional single-line text field with a length limit."""
+    return StringField(label, validators=[Optional(), Length(max=max_length)], **kwargs)
+
+
+class AddressFields:
+    """Street, city, state and ZIP (mixed into a FlaskForm)."""
+
+    address_line1 = text("Street address")
+    address_line2 = text("Apartment, suite")
+    city = text("City", 80)
+    state = StateField("State", validators=[Optional()])
+    postal_code = StringField(
+        "ZIP", validators=[Optional(), Length(max=10)], render_kw={"inputmode": "numeric"}
+    )
