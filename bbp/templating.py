@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from bbp.accounts import utcnow
 from bbp.forms import format_phone
@@ -18,6 +18,7 @@ def _globals() -> dict:
         "HTMX_JS": HTMX_JS,
         "PICO_CSS": PICO_CSS,
         "now": utcnow,
+        "url_map_endpoints": current_app.view_functions,
     }
 
 

@@ -1,1 +1,7 @@
-"""Powers."""
+"""Sureties and powers of attorney: batches, assignment, execution, voiding, reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("powers", __name__, url_prefix="/powers")
+
+from bbp.powers import views  # noqa: E402,F401
