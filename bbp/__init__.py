@@ -59,8 +59,19 @@ def register_tenancy(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from bbp import audit, auth, core, dashboard, defendants, health, indemnitors, platform
-    from bbp import powers, staff
+    from bbp import (
+        audit,
+        auth,
+        bonds,
+        core,
+        dashboard,
+        defendants,
+        health,
+        indemnitors,
+        platform,
+        powers,
+        staff,
+    )
     from bbp.tenancy import register_site_blueprint
 
     register_site_blueprint(app, core.bp, "any")
@@ -69,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, dashboard.bp, "tenant")
     register_site_blueprint(app, staff.bp, "tenant")
     register_site_blueprint(app, audit.bp, "tenant")
+    register_site_blueprint(app, bonds.bp, "tenant")
     register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, indemnitors.bp, "tenant")
     register_site_blueprint(app, powers.bp, "tenant")

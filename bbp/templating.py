@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask, current_app, g
 
 from bbp.accounts import utcnow
@@ -33,8 +35,18 @@ def _localtime(value, fmt: str = "%b %-d, %Y %-I:%M %p"):
     return value.astimezone(zone).strftime(fmt)
 
 
+def format_money(value) -> str:
+    """$1,234.56 for a Decimal (a dash for None)."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
 def init_app(app: Flask) -> None:
     """Expose globals and filters to every template."""
     app.context_processor(_globals)
     app.add_template_filter(_localtime, "localtime")
     app.add_template_filter(format_phone, "phone")
+    app.add_template_filter(format_money, "money")

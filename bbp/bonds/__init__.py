@@ -1,1 +1,7 @@
-"""Bonds: intake, charges, premium, status lifecycle."""
+"""Bonds: intake, charges, premium, cosigners, writing and the status lifecycle."""
+
+from flask import Blueprint
+
+bp = Blueprint("bonds", __name__, url_prefix="/bonds")
+
+from bbp.bonds import intake, views  # noqa: E402,F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+
+if TYPE_CHECKING:
+    from bbp.powers.models import Power
 
 STATUSES = (
     "quote",
@@ -88,10 +91,15 @@ class Bond(db.Model):
     history: Mapped[list[BondStatusChange]] = relationship(
         back_populates="bond", order_by="BondStatusChange.id"
     )
+    power: Mapped[Power | None] = relationship("Power", lazy="joined")
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def power_number(self) -> str | None:
+        return self.power.number if self.power else None
 
     @property
     def total_due(self) -> Decimal:

@@ -1,0 +1,267 @@
+"""Bond intake in steps: defendant, charges, cosigners, premium and plan, review and write."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from bbp.auth.roles import role_required
+from bbp.bonds import bp, queries, services
+from bbp.bonds.forms import ChargesForm, CosignerForm, ExistingCosignerForm, PlanForm, WriteForm
+from bbp.defendants import services as defendants
+from bbp.defendants.forms import DefendantForm
+from bbp.defendants.models import Defendant
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.rendering import paginate, render
+
+ID = "<int(max=2147483647):bond_id>"
+STEPS = (
+    ("charges", "Charges"),
+    ("cosigners", "Cosigners"),
+    ("premium", "Premium and plan"),
+    ("review", "Review and write"),
+)
+
+
+def _step(template: str, bond, step: str, status: int = 200, **context):
+    return render(
+        f"bonds/intake/{template}", bond=bond, step=step, steps=STEPS, status=status, **context
+    )
+
+
+@bp.get("/new")
+@role_required("agent")
+def new():
+    """Step 1: pick the defendant (live search) or add one."""
+    q = request.args.get("q", "").strip()
+    page = paginate(defendants.search(q), 10) if q else None
+    return render(
+        "bonds/intake/defendant.html",
+        "bonds/intake/_defendant_rows.html",
+        form=DefendantForm(),
+        page=page,
+        q=q,
+        steps=STEPS,
+        step="defendant",
+    )
+
+
+@bp.post("/new")
+@role_required("agent")
+def start():
+    """Start a quote for an existing defendant, or for one typed in here."""
+    defendant_id = request.form.get("defendant_id", type=int)
+    if defendant_id:
+        defendant = db.session.get(Defendant, defendant_id)
+    else:
+        form = DefendantForm()
+        if not form.validate_on_submit():
+            return render(
+                "bonds/intake/defendant.html",
+                form=form,
+                page=None,
+                q="",
+                steps=STEPS,
+                step="defendant",
+                status=422,
+            )
+        defendant = defendants.save(None, form.data)
+    if defendant is None:
+        flash("That defendant no longer exists.", "error")
+        return redirect(url_for("bonds.new"))
+    bond = services.start_quote(defendant, current_user)
+    return redirect(url_for("bonds.charges", bond_id=bond.id))
+
+
+@bp.get(f"/{ID}/charges")
+@role_required("agent")
+def charges(bond_id: int):
+    """Step 2: case details and charges, with two blank rows to fill."""
+    bond = queries.get(bond_id)
+    form = ChargesForm(obj=bond, charges=[*bond.charges, None, None])
+    if bond.bail_override_reason:
+        form.override.data, form.override_reason.data = bond.bail_amount, bond.bail_override_reason
+    return _step("charges.html", bond, "charges", form=form)
+
+
+@bp.post(f"/{ID}/charges")
+@role_required("agent")
+def save_charges(bond_id: int):
+    """Save the charges and show the premium they make."""
+    bond = queries.get(bond_id)
+    form = ChargesForm()
+    if request.form.get("more"):  # "Add rows" without JavaScript: same form, more blanks
+        for _ in range(3):
+            form.charges.append_entry()
+        return _step("charges.html", bond, "charges", form=form)
+    if form.validate_on_submit():
+        rows = [
+            services.ChargeInput(
+                c.description.data, c.statute.data or "", c.degree.data, c.bail_amount.data
+            )
+            for c in (entry.form for entry in form.charges)
+            if not c.blank
+        ]
+        try:
+            services.save_charges(
+                bond,
+                form.data,
+                rows,
+                form.override.data,
+                form.override_reason.data or "",
+                form.years.data or 1,
+            )
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            return redirect(url_for("bonds.cosigners", bond_id=bond.id))
+    return _step("charges.html", bond, "charges", form=form, status=422)
+
+
+@bp.get(f"/{ID}/cosigners")
+@role_required("agent")
+def cosigners(bond_id: int):
+    """Step 3: the people who guarantee the bond."""
+    bond = queries.get(bond_id)
+    q = request.args.get("q", "").strip()
+    matches = _cosigner_matches(q)
+    if q and request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render("bonds/intake/_cosigner_matches.html", bond=bond, matches=matches, q=q)
+    return _step("cosigners.html", bond, "cosigners", form=CosignerForm(), matches=matches, q=q)
+
+
+def _cosigner_matches(q: str) -> list[Indemnitor]:
+    if not q:
+        return []
+    from bbp.indemnitors import services as indemnitors
+
+    return db.session.scalars(indemnitors.search(q).limit(8)).all()
+
+
+@bp.post(f"/{ID}/cosigners")
+@role_required("agent")
+def add_cosigner(bond_id: int):
+    """Add a cosigner picked from the search or typed in."""
+    from bbp.indemnitors import services as indemnitors
+
+    bond = queries.get(bond_id)
+    picked = ExistingCosignerForm() if request.form.get("indemnitor_id") else None
+    form = CosignerForm() if picked is None else None
+    try:
+        if picked is not None and picked.validate_on_submit():
+            indemnitor = db.session.get(Indemnitor, picked.indemnitor_id.data)
+            if indemnitor is None:
+                raise DomainError("That cosigner no longer exists.")
+            services.add_cosigner(bond, indemnitor, picked.relationship.data or "")
+        elif form is not None and form.validate_on_submit():
+            indemnitor = indemnitors.save(
+                None,
+                {
+                    "first_name": form.first_name.data,
+                    "last_name": form.last_name.data,
+                    "phone": form.phone.data,
+                },
+            )
+            services.add_cosigner(bond, indemnitor, form.relationship.data or "")
+        else:
+            return _step(
+                "cosigners.html",
+                bond,
+                "cosigners",
+                form=form or CosignerForm(),
+                matches=[],
+                q="",
+                status=422,
+            )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("bonds.cosigners", bond_id=bond.id))
+
+
+@bp.post(f"/{ID}/cosigners/<int(max=2147483647):indemnitor_id>/remove")
+@role_required("agent")
+def remove_cosigner(bond_id: int, indemnitor_id: int):
+    """Take a cosigner off a bond that is not written yet."""
+    bond = queries.get(bond_id)
+    try:
+        services.remove_cosigner(bond, indemnitor_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("bonds.cosigners", bond_id=bond.id))
+
+
+@bp.get(f"/{ID}/premium")
+@role_required("agent")
+def premium(bond_id: int):
+    """Step 4: the premium breakdown and the payment plan."""
+    bond = queries.get(bond_id)
+    plan = queries.plan_of(bond)
+    form = PlanForm(obj=plan) if plan else PlanForm(first_due=services.today())
+    if plan:
+        form.count.data = len(plan.instalments) or 1
+        form.first_due.data = plan.instalments[0].due_on if plan.instalments else None
+    return _step("premium.html", bond, "premium", form=form, plan=plan)
+
+
+@bp.post(f"/{ID}/premium")
+@role_required("agent")
+def save_plan(bond_id: int):
+    """Save the payment plan."""
+    bond = queries.get(bond_id)
+    form = PlanForm()
+    if form.validate_on_submit():
+        try:
+            services.save_plan(
+                bond,
+                form.down_payment.data,
+                form.count.data or 1,
+                form.frequency.data,
+                form.first_due.data or services.today(),
+            )
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            return redirect(url_for("bonds.review", bond_id=bond.id))
+    return _step("premium.html", bond, "premium", form=form, plan=queries.plan_of(bond), status=422)
+
+
+def _write_form(bond) -> WriteForm:
+    form = WriteForm()
+    powers = queries.usable_powers(bond, current_user, services.today())
+    form.power_id.choices = [
+        (
+            p.id,
+            f"{p.number} · {p.surety.name} · up to ${p.denomination:,}"
+            f" · expires {p.expires_on:%b %-d, %Y}",
+        )
+        for p in powers
+    ]
+    return form
+
+
+@bp.get(f"/{ID}/review")
+@role_required("agent")
+def review(bond_id: int):
+    """Step 5: check everything, choose the power, write the bond."""
+    bond = queries.get(bond_id)
+    return _step("review.html", bond, "review", form=_write_form(bond), plan=queries.plan_of(bond))
+
+
+@bp.post(f"/{ID}/write")
+@role_required("agent")
+def write(bond_id: int):
+    """Write the bond on the chosen power; a refusal explains itself and changes nothing."""
+    bond = queries.get(bond_id)
+    form = _write_form(bond)
+    if form.validate_on_submit():
+        try:
+            services.write(bond, form.power_id.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            exc.attach_to(form)
+        else:
+            flash(f"Bond {bond.number} is written.", "success")
+            return redirect(url_for("bonds.show", bond_id=bond.id))
+    return _step("review.html", bond, "review", form=form, plan=queries.plan_of(bond), status=422)

@@ -1,0 +1,59 @@
+"""Read-side helpers for bond pages: lookups, search, the plan and the power choices."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import or_, select
+
+from bbp.bonds.models import Bond
+from bbp.defendants.models import Defendant
+from bbp.extensions import db
+from bbp.forms import digits
+from bbp.payments.models import PaymentPlan
+
+
+def get(bond_id: int) -> Bond:
+    """A bond of this agency, or 404."""
+    return db.session.get(Bond, bond_id) or abort(404)
+
+
+def search(query: str, status: str = ""):
+    """Bonds matching a bond number, case number, defendant name or phone, as a select."""
+    stmt = select(Bond).join(Bond.defendant).order_by(Bond.id.desc())
+    if status:
+        stmt = stmt.where(Bond.status == status)
+    q = query.strip()
+    if not q:
+        return stmt
+    conditions = [
+        Bond.number.ilike(f"%{q}%"),
+        Bond.case_number.ilike(f"{q}%"),
+        (Defendant.first_name + " " + Defendant.last_name).ilike(f"%{q}%"),
+        (Defendant.last_name + ", " + Defendant.first_name).ilike(f"%{q}%"),
+    ]
+    if len(digits(q)) >= 3:
+        conditions.append(Defendant.phone.contains(digits(q)))
+    return stmt.where(or_(*conditions))
+
+
+def plan_of(bond: Bond) -> PaymentPlan | None:
+    """The bond's payment plan, if it has one."""
+    return db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+
+
+def usable_powers(bond: Bond, user, today) -> list:
+    """Powers this user may execute on this bond: big enough, not expired, not used."""
+    from bbp.powers.models import Power
+
+    stmt = (
+        select(Power)
+        .where(
+            Power.status.in_(("available", "assigned")),
+            Power.expires_on >= today,
+            Power.denomination >= bond.bail_amount,
+        )
+        .order_by(Power.denomination, Power.number)
+    )
+    if not user.has_role("manager"):
+        stmt = stmt.where(or_(Power.agent_id == user.id, Power.agent_id.is_(None)))
+    return db.session.scalars(stmt.limit(200)).all()

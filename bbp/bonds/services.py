@@ -1,0 +1,226 @@
+"""Bond rules: quotes, charges and premium, cosigners, plans, writing and status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bbp.accounts import utcnow
+from bbp.audit.services import changes, record
+from bbp.bonds import lifecycle
+from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
+from bbp.bonds.premium import PremiumError, quote
+from bbp.defendants.models import Defendant
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.numbering import next_number
+from bbp.payments.models import Instalment, PaymentPlan
+from bbp.payments.plans import PlanError, schedule
+from bbp.settings import services as settings
+from bbp.tenancy import require_tenant
+
+EDITABLE = ("quote", "application")
+AUDITED = ("status", "case_number", "court_name", "county", "bail_amount", "premium", "fees")
+
+
+@dataclass(frozen=True)
+class ChargeInput:
+    """One charge as typed."""
+
+    description: str
+    statute: str
+    degree: str
+    bail_amount: Decimal
+
+
+def today() -> date:
+    """Today in the agency's time zone."""
+    return datetime.now(ZoneInfo(require_tenant().timezone)).date()
+
+
+def _history(bond: Bond, before: str | None, reason: str, by) -> None:
+    db.session.add(
+        BondStatusChange(
+            bond=bond,
+            from_status=before,
+            to_status=bond.status,
+            reason=reason,
+            changed_by_id=getattr(by, "id", None),
+            changed_by_label=getattr(by, "email", str(by)),
+        )
+    )
+
+
+def start_quote(defendant: Defendant, by) -> Bond:
+    """Open a quote for a defendant, with the next agency-wide bond number."""
+    bond = Bond(
+        number=f"B-{next_number('bond'):06d}",
+        defendant=defendant,
+        status="quote",
+        premium_term=settings.current().premium_term,
+        writing_agent_id=by.id,
+    )
+    db.session.add(bond)
+    _history(bond, None, "Quote started", by)
+    db.session.flush()
+    record("bond.quoted", bond, after={"number": bond.number, "defendant": defendant.id})
+    db.session.commit()
+    return bond
+
+
+def _require_editable(bond: Bond) -> None:
+    if bond.status not in EDITABLE:
+        raise DomainError(
+            f"Bond {bond.number} is {bond.status_label.lower()}: its terms can no longer change."
+        )
+
+
+def save_charges(
+    bond: Bond,
+    case: dict,
+    charges: list[ChargeInput],
+    override: Decimal | None = None,
+    override_reason: str = "",
+    years: int = 1,
+) -> Bond:
+    """Replace the charges, set the bail amount (their sum unless overridden) and reprice."""
+    _require_editable(bond)
+    if not charges:
+        raise DomainError("Add at least one charge.")
+    if override is not None and not override_reason.strip():
+        raise DomainError("Say why the bail amount differs from the charges.", "override_reason")
+    before = changes(bond, AUDITED)
+    bond.case_number, bond.court_name, bond.county = (
+        case.get("case_number", ""),
+        case.get("court_name", ""),
+        case.get("county", ""),
+    )
+    bond.charges = [
+        Charge(
+            position=n,
+            description=c.description,
+            statute=c.statute,
+            degree=c.degree,
+            bail_amount=c.bail_amount,
+        )
+        for n, c in enumerate(charges)
+    ]
+    total = sum((c.bail_amount for c in charges), Decimal("0"))
+    bond.bail_amount = override if override is not None else total
+    bond.bail_override_reason = override_reason.strip() if override is not None else None
+    _reprice(bond, [c.bail_amount for c in charges], override, years)
+    record("bond.charges_saved", bond, before=before, after=changes(bond, AUDITED))
+    db.session.commit()
+    return bond
+
+
+def _reprice(bond: Bond, amounts: list[Decimal], override: Decimal | None, years: int) -> None:
+    try:
+        result = quote(settings.premium_rule(), amounts, override, years)
+    except PremiumError as exc:
+        raise DomainError(str(exc)) from None
+    bond.premium, bond.fees = result.premium, result.fees
+    bond.premium_term = settings.current().premium_term
+    bond.premium_breakdown = [
+        {"label": line.label, "amount": str(line.amount)} for line in result.lines
+    ]
+
+
+def add_cosigner(bond: Bond, indemnitor: Indemnitor, relationship: str) -> Bond:
+    """Tie a cosigner to the bond (once)."""
+    _require_editable(bond)
+    if any(link.indemnitor_id == indemnitor.id for link in bond.cosigners):
+        raise DomainError(f"{indemnitor.full_name} already cosigns this bond.", "indemnitor")
+    bond.cosigners.append(
+        BondIndemnitor(indemnitor=indemnitor, relationship_to_defendant=relationship.strip())
+    )
+    record(
+        "bond.cosigner_added",
+        bond,
+        after={"indemnitor": indemnitor.id, "relationship": relationship},
+    )
+    db.session.commit()
+    return bond
+
+
+def remove_cosigner(bond: Bond, indemnitor_id: int) -> Bond:
+    """Untie a cosigner from a bond that is not written yet."""
+    _require_editable(bond)
+    bond.cosigners = [c for c in bond.cosigners if c.indemnitor_id != indemnitor_id]
+    record("bond.cosigner_removed", bond, before={"indemnitor": indemnitor_id})
+    db.session.commit()
+    return bond
+
+
+def save_plan(
+    bond: Bond, down_payment: Decimal, count: int, frequency: str, first_due: date
+) -> PaymentPlan:
+    """Replace the bond's payment plan with a down payment and instalments."""
+    if bond.total_due <= 0:
+        raise DomainError("Add the charges first: the plan splits the premium and fees.")
+    try:
+        rows = schedule(bond.total_due, down_payment, count, frequency, first_due)
+    except PlanError as exc:
+        raise DomainError(str(exc)) from None
+    plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+    if plan is None:
+        plan = PaymentPlan(bond_id=bond.id, down_payment=down_payment)
+        db.session.add(plan)
+    plan.down_payment = down_payment
+    plan.instalments = [Instalment(due_on=due, amount=amount) for due, amount in rows]
+    record(
+        "bond.plan_saved",
+        bond,
+        after={"down_payment": str(down_payment), "instalments": len(rows), "frequency": frequency},
+    )
+    db.session.commit()
+    return plan
+
+
+def write(bond: Bond, power_id: int, by) -> Bond:
+    """Write (post) the bond: executes the power and records who wrote it, all or nothing."""
+    from bbp.powers.services import execute
+
+    _require_editable(bond)
+    if not bond.charges:
+        raise DomainError("Add the charges before writing the bond.")
+    if bond.premium <= 0:
+        raise DomainError("The premium has not been computed yet.")
+    before = bond.status
+    execute(power_id, bond, by)
+    bond.status, bond.written_at, bond.writing_agent_id = "written", utcnow(), by.id
+    _history(bond, before, "Bond written", by)
+    record("bond.written", bond, before={"status": before}, after=changes(bond, AUDITED))
+    db.session.commit()
+    return bond
+
+
+def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
+    """Move a bond along its lifecycle, with a reason where one is owed."""
+    problem = lifecycle.refusal(bond.status, target, reason)
+    if problem:
+        raise DomainError(problem, "status")
+    role = lifecycle.required_role(bond.status, target)
+    if not by.has_role(role):
+        raise DomainError(
+            f"Only a {role} or above can make a bond {lifecycle.STATUS_LABELS[target].lower()}.",
+            "status",
+        )
+    before = bond.status
+    bond.status = target
+    if target in lifecycle.DISCHARGED:
+        bond.discharged_on = today()
+    _history(bond, before, reason.strip(), by)
+    record(
+        "bond.status_changed",
+        bond,
+        before={"status": before},
+        after={"status": target, "reason": reason.strip()},
+    )
+    db.session.commit()
+    return bond

@@ -1,0 +1,70 @@
+"""Bond list, bond page and status changes."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from bbp.auth.roles import role_required, staff_required
+from bbp.bonds import bp, lifecycle, queries, services
+from bbp.bonds.forms import StatusForm
+from bbp.bonds.models import STATUS_LABELS, STATUSES
+from bbp.domain import DomainError
+from bbp.rendering import paginate, render
+
+PER_PAGE = 25
+ID = "<int(max=2147483647):bond_id>"
+
+
+@bp.get("/")
+@staff_required
+def index():
+    """Bonds, newest first, searchable and filterable by status."""
+    q, status = request.args.get("q", "").strip(), request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    page = paginate(queries.search(q, status), PER_PAGE)
+    return render(
+        "bonds/index.html",
+        "bonds/_rows.html",
+        page=page,
+        q=q,
+        status_filter=status,
+        statuses=STATUS_LABELS,
+    )
+
+
+def status_form(bond) -> StatusForm:
+    """The status form offering only the moves allowed from here."""
+    form = StatusForm()
+    form.status.choices = [
+        (s, STATUS_LABELS[s]) for s in lifecycle.TRANSITIONS[bond.status] if s != lifecycle.WRITE
+    ]
+    return form
+
+
+@bp.get(f"/{ID}")
+@staff_required
+def show(bond_id: int):
+    """Everything about one bond, with its history."""
+    bond = queries.get(bond_id)
+    return render(
+        "bonds/show.html", bond=bond, plan=queries.plan_of(bond), status_form=status_form(bond)
+    )
+
+
+@bp.post(f"/{ID}/status")
+@role_required("agent")
+def change_status(bond_id: int):
+    """Move the bond to another status; a refusal says why and keeps the reason typed."""
+    bond = queries.get(bond_id)
+    form = status_form(bond)
+    form.validate_on_submit()
+    try:
+        services.change_status(bond, form.status.data or "", form.reason.data or "", current_user)
+    except DomainError as exc:
+        exc.attach_to(form)
+        return render(
+            "bonds/show.html", bond=bond, plan=queries.plan_of(bond), status_form=form, status=409
+        )
+    flash(f"Bond {bond.number} is now {bond.status_label.lower()}.", "success")
+    return redirect(url_for("bonds.show", bond_id=bond.id))

@@ -1,0 +1,171 @@
+"""Bond intake through the pages: defendant, charges, cosigners, premium and plan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bbp.bonds.models import Bond
+from bbp.extensions import db
+from bbp.settings import services as settings
+from bbp.tenancy import bound
+from tests.support import add_user
+
+
+def _bond(app, tenant, number=None) -> Bond:
+    with app.app_context(), bound(tenant.info, db.session):
+        query = select(Bond).order_by(Bond.id.desc())
+        if number:
+            query = query.where(Bond.number == number)
+        bond = db.session.scalars(query).first()
+        _ = bond.charges, bond.cosigners, bond.history  # load before leaving the session
+        db.session.expunge_all()
+        return bond
+
+
+def _florida(app, tenant):
+    with app.app_context(), bound(tenant.info, db.session):
+        row = settings.current()
+        row.minimum_per_charge = Decimal("100")
+        row.fees = [{"name": "Filing fee", "amount": "25.00"}]
+        db.session.commit()
+
+
+def start(owner, **fields):
+    data = {"first_name": "Tariq", "last_name": "Bell", "phone": "3055550111"} | fields
+    response = owner.post("/bonds/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_starting_a_bond_numbers_it_and_opens_the_charges_step(app, owner, tenant):
+    first, second = start(owner), start(owner, first_name="Ana")
+    assert first.endswith("/charges") and second.endswith("/charges")
+    bond = _bond(app, tenant)
+    assert bond.number == "B-000002" and bond.status == "quote"
+    assert [h.to_status for h in bond.history] == ["quote"]
+
+
+def test_missing_defendant_name_keeps_what_was_typed(owner):
+    response = owner.post("/bonds/new", {"first_name": "", "last_name": "Bell",
+                                         "booking_number": "BK-1"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter the first name." in body and 'value="BK-1"' in body
+
+
+def _charges(**extra):
+    data = {"case_number": "2026-CF-0042", "court_name": "Miami-Dade Circuit", "county": "Dade",
+            "charges-0-description": "Battery", "charges-0-degree": "misdemeanor",
+            "charges-0-bail_amount": "500",
+            "charges-1-description": "Grand theft", "charges-1-statute": "812.014",
+            "charges-1-degree": "felony", "charges-1-bail_amount": "$2,000.00"}
+    return data | extra
+
+
+def test_charges_sum_to_the_bail_and_florida_minimum_applies(app, owner, tenant):
+    _florida(app, tenant)
+    step = start(owner)
+    response = owner.post(step, _charges())
+    assert response.status_code == 302 and response.headers["Location"].endswith("/cosigners")
+    bond = _bond(app, tenant)
+    assert bond.bail_amount == Decimal("2500.00")
+    assert bond.premium == Decimal("300.00")  # max(50, 100) + 200
+    assert bond.fees == Decimal("25.00")
+    labels = [line["label"] for line in bond.premium_breakdown]
+    assert any("minimum $100.00 applies" in label for label in labels)
+    page = owner.get(step.replace("/charges", "/premium")).get_data(as_text=True)
+    assert "$325.00" in page
+
+
+def test_bad_charge_rows_keep_everything_typed(owner):
+    step = start(owner)
+    response = owner.post(step, _charges(**{"charges-1-bail_amount": "12.345"}))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "fractions of a cent" in body and 'value="2026-CF-0042"' in body
+    assert 'value="Grand theft"' in body
+    missing = owner.post(step, _charges(**{"charges-0-bail_amount": ""}))
+    assert "Enter the bail amount for this charge." in missing.get_data(as_text=True)
+
+
+def test_an_overridden_bail_amount_needs_a_reason(app, owner, tenant):
+    step = start(owner)
+    refused = owner.post(step, _charges(override="10000"))
+    assert refused.status_code == 422
+    assert "Say why the bail amount differs" in refused.get_data(as_text=True)
+    owner.post(step, _charges(override="10000", override_reason="Judge set $10,000 at first appearance"))
+    bond = _bond(app, tenant)
+    assert bond.bail_amount == Decimal("10000.00") and bond.premium == Decimal("1000.00")
+
+
+def test_no_charges_is_refused(owner):
+    step = start(owner)
+    response = owner.post(step, {"case_number": "X"})
+    assert response.status_code == 422
+    assert "Add at least one charge." in response.get_data(as_text=True)
+
+
+def test_cosigners_added_new_and_from_search_then_removed(app, owner, tenant):
+    step = start(owner)
+    owner.post(step, _charges())
+    cosigners = step.replace("/charges", "/cosigners")
+    owner.post(cosigners, {"first_name": "Lena", "last_name": "Bell", "phone": "3055550122",
+                           "relationship": "Mother"})
+    bond = _bond(app, tenant)
+    lena = bond.cosigners[0]
+    assert (lena.indemnitor.full_name, lena.relationship_to_defendant) == ("Lena Bell", "Mother")
+    matches = owner.get(f"{cosigners}?q=lena", htmx=True).get_data(as_text=True)
+    assert "Lena Bell" in matches and "<html" not in matches
+    again = owner.post(cosigners, {"indemnitor_id": lena.indemnitor_id, "relationship": "Mom"})
+    assert "already cosigns" in owner.get(again.headers["Location"]).get_data(as_text=True)
+    owner.post(f"{cosigners}/{lena.indemnitor_id}/remove")
+    assert _bond(app, tenant).cosigners == []
+
+
+def test_plan_splits_premium_and_fees(app, owner, tenant):
+    step = start(owner)
+    owner.post(step, _charges())
+    premium = step.replace("/charges", "/premium")
+    bad = owner.post(premium, {"down_payment": "9999", "count": "3", "frequency": "monthly",
+                               "first_due": "2026-12-15"})
+    assert bad.status_code == 422 and "between $0.00 and the total" in bad.get_data(as_text=True)
+    done = owner.post(premium, {"down_payment": "50", "count": "4", "frequency": "monthly",
+                                "first_due": "2026-12-15"})
+    assert done.headers["Location"].endswith("/review")
+    page = owner.get(premium).get_data(as_text=True)
+    assert "$50.00" in page and "Tue Dec 15, 2026" in page
+
+
+def test_status_changes_need_reasons_and_roles(app, owner, visit, tenant):
+    start(owner)
+    bond = _bond(app, tenant)
+    path = f"/bonds/{bond.id}/status"
+    refused = owner.post(path, {"status": "cancelled", "reason": ""})
+    assert refused.status_code == 409
+    assert "Say why the bond becomes cancelled / void." in refused.get_data(as_text=True)
+    assert owner.post(path, {"status": "application"}).status_code == 302
+    viewer = add_user(app, tenant.info, "viewer")
+    visitor = visit(tenant)
+    visitor.login(viewer.email)
+    assert visitor.post(path, {"status": "quote"}).status_code == 403
+    owner.post(path, {"status": "cancelled", "reason": "Family found another agency"})
+    bond = _bond(app, tenant)
+    assert bond.status == "cancelled" and bond.discharged_on is not None
+    assert [h.to_status for h in bond.history] == ["quote", "application", "cancelled"]
+    page = owner.get(f"/bonds/{bond.id}").get_data(as_text=True)
+    assert "Family found another agency" in page
+
+
+def test_bond_list_searches_by_number_case_name_and_phone(app, owner, tenant):
+    owner.post(start(owner), _charges())
+    start(owner, first_name="Zoe", last_name="Quill", phone="7865550177")
+    for q, expected, absent in [("B-000001", "Bell, Tariq", "Quill"),
+                                ("2026-CF", "Bell, Tariq", "Quill"),
+                                ("quill", "Quill, Zoe", "Bell"),
+                                ("555-0177", "Quill, Zoe", "Bell")]:
+        body = owner.get(f"/bonds/?q={q}", htmx=True).get_data(as_text=True)
+        assert expected in body and absent not in body, q
+    quotes = owner.get("/bonds/?status=quote", htmx=True).get_data(as_text=True)
+    assert "Quill, Zoe" in quotes
