@@ -33,6 +33,8 @@ class PhoneField(StringField):
         self.data = digits(self.data)
 
     def _value(self):
+        if self.errors and self.raw_data:  # show what was typed, not our normalisation of it
+            return self.raw_data[0]
         return format_phone(self.data)
 
     def pre_validate(self, form):
@@ -42,6 +44,11 @@ class PhoneField(StringField):
 
 class StateField(StringField):
     """A two-letter US state code."""
+
+    def _value(self):
+        if self.errors and self.raw_data:
+            return self.raw_data[0]
+        return self.data or ""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -76,6 +83,8 @@ class MoneyField(DecimalField):
     def pre_validate(self, form):
         if self.data is None:
             return
+        if self.data < 0 and self.allow_zero:
+            raise ValidationError("The amount cannot be negative.")
         if self.data < 0 or (self.data == 0 and not self.allow_zero):
             raise ValidationError("The amount must be more than $0.00.")
         if self.data != self.data.quantize(Decimal("0.01")):

@@ -1,0 +1,92 @@
+"""Cosigner records: create and edit with audit, search, and the bonds each one guarantees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from bbp.audit.services import changes, record
+
+# A module import: bbp.bonds.models imports Indemnitor, so its names resolve at call time.
+from bbp.bonds import models as bonds
+from bbp.extensions import db
+from bbp.forms import digits
+from bbp.indemnitors.models import Indemnitor
+
+FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "housing",
+    "employer",
+    "employer_phone",
+    "monthly_income",
+    "notes",
+)
+
+
+def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
+    """Create or update a cosigner; blank text becomes "", a blank income stays unknown."""
+    created = indemnitor is None
+    indemnitor = indemnitor or Indemnitor()
+    before = None if created else changes(indemnitor, FIELDS)
+    for name in FIELDS:
+        value = data.get(name)
+        setattr(indemnitor, name, value if value is not None or name == "monthly_income" else "")
+    db.session.add(indemnitor)
+    db.session.flush()
+    record(
+        "indemnitor.created" if created else "indemnitor.updated",
+        indemnitor,
+        before=before,
+        after=changes(indemnitor, FIELDS),
+    )
+    db.session.commit()
+    return indemnitor
+
+
+def search(query: str):
+    """Cosigners whose name, phone or email matches, as a select."""
+    stmt = select(Indemnitor).order_by(Indemnitor.last_name, Indemnitor.first_name, Indemnitor.id)
+    q = query.strip()
+    if not q:
+        return stmt
+    conditions = [
+        (Indemnitor.first_name + " " + Indemnitor.last_name).icontains(q, autoescape=True),
+        (Indemnitor.last_name + ", " + Indemnitor.first_name).icontains(q, autoescape=True),
+        Indemnitor.email.istartswith(q, autoescape=True),
+    ]
+    if len(digits(q)) >= 3:
+        conditions.append(Indemnitor.phone.contains(digits(q)))
+    return stmt.where(or_(*conditions))
+
+
+def bond_counts(indemnitors: list[Indemnitor]) -> dict[int, int]:
+    """How many bonds each of these cosigners is on (one query for a whole page)."""
+    ids = [i.id for i in indemnitors]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(bonds.BondIndemnitor.indemnitor_id, func.count())
+        .where(bonds.BondIndemnitor.indemnitor_id.in_(ids))
+        .group_by(bonds.BondIndemnitor.indemnitor_id)
+    )
+    return dict(rows.all())
+
+
+def bonds_of(indemnitor: Indemnitor) -> list[tuple[bonds.Bond, str]]:
+    """The bonds this cosigner guarantees, newest first, each with the relationship given."""
+    stmt = (
+        select(bonds.Bond, bonds.BondIndemnitor.relationship_to_defendant)
+        .join(bonds.BondIndemnitor, bonds.BondIndemnitor.bond_id == bonds.Bond.id)
+        .where(bonds.BondIndemnitor.indemnitor_id == indemnitor.id)
+        .order_by(bonds.Bond.created_at.desc(), bonds.Bond.id.desc())
+    )
+    return list(db.session.execute(stmt).all())
