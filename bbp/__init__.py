@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         bonds,
         core,
+        courts,
         dashboard,
         defendants,
         health,
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, staff.bp, "tenant")
     register_site_blueprint(app, audit.bp, "tenant")
     register_site_blueprint(app, bonds.bp, "tenant")
+    register_site_blueprint(app, courts.bp, "tenant")
     register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, indemnitors.bp, "tenant")
     register_site_blueprint(app, powers.bp, "tenant")

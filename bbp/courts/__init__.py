@@ -1,1 +1,7 @@
-"""Court dates, outcomes and forfeiture deadlines."""
+"""Court dates, outcomes, forfeitures and their deadlines, the court calendar."""
+
+from flask import Blueprint
+
+bp = Blueprint("courts", __name__, url_prefix="/court")
+
+from bbp.courts import views  # noqa: E402,F401

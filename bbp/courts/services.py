@@ -1,0 +1,193 @@
+"""Court dates: schedule, record outcomes, open forfeitures on a failure to appear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bbp.accounts import utcnow
+from bbp.audit.services import changes, record
+from bbp.bonds.models import Bond, BondStatusChange
+from bbp.courts import forfeiture as rules
+from bbp.courts.models import CourtDate, Forfeiture
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.settings import services as settings
+from bbp.tenancy import require_tenant
+
+FIELDS = ("starts_at", "court_name", "courtroom", "address", "kind", "notes")
+FORFEITABLE = ("written", "active", "reinstated")
+
+
+@dataclass(frozen=True)
+class CourtDateInput:
+    """A court date as typed: local wall-clock time in the agency's zone."""
+
+    starts_local: datetime
+    court_name: str
+    courtroom: str
+    address: str
+    kind: str
+    notes: str
+
+
+def zone() -> ZoneInfo:
+    """The agency's time zone."""
+    return ZoneInfo(require_tenant().timezone)
+
+
+def _apply(court_date: CourtDate, data: CourtDateInput) -> None:
+    court_date.starts_at = data.starts_local.replace(tzinfo=zone())
+    court_date.court_name, court_date.courtroom = data.court_name, data.courtroom
+    court_date.address, court_date.kind, court_date.notes = data.address, data.kind, data.notes
+
+
+def schedule(bond: Bond, data: CourtDateInput) -> CourtDate:
+    """Add a court date to a bond."""
+    if bond.status in ("exonerated", "cancelled", "remitted", "judgment_paid"):
+        raise DomainError(
+            f"Bond {bond.number} is {bond.status_label.lower()}: it has no more court dates."
+        )
+    court_date = CourtDate(bond_id=bond.id)
+    _apply(court_date, data)
+    db.session.add(court_date)
+    db.session.flush()
+    record("court_date.scheduled", court_date, after=changes(court_date, FIELDS))
+    db.session.commit()
+    return court_date
+
+
+def reschedule(court_date: CourtDate, data: CourtDateInput) -> CourtDate:
+    """Change a court date that has no outcome yet."""
+    if court_date.outcome:
+        raise DomainError("This court date already has an outcome; add a new date instead.")
+    before = changes(court_date, FIELDS)
+    _apply(court_date, data)
+    record("court_date.rescheduled", court_date, before=before, after=changes(court_date, FIELDS))
+    db.session.commit()
+    return court_date
+
+
+def record_outcome(
+    court_date: CourtDate,
+    outcome: str,
+    by,
+    *,
+    continued_to: datetime | None = None,
+    confirmed: bool = False,
+    notice_mailed_on: date | None = None,
+) -> CourtDate:
+    """Appeared, continued to a new date, or failed to appear (which forfeits the bond)."""
+    if court_date.outcome:
+        raise DomainError("This court date already has an outcome.")
+    if outcome == "continued" and continued_to is None:
+        raise DomainError("Enter the new court date.", "continued_to")
+    if outcome == "failed_to_appear" and not confirmed:
+        raise DomainError("Confirm the failure to appear: it forfeits the bond.", "confirm")
+    court_date.outcome, court_date.outcome_recorded_at = outcome, utcnow()
+    if outcome == "continued":
+        follow_up = CourtDate(
+            bond_id=court_date.bond_id,
+            court_name=court_date.court_name,
+            courtroom=court_date.courtroom,
+            address=court_date.address,
+            kind=court_date.kind,
+            starts_at=continued_to.replace(tzinfo=zone()),
+        )
+        db.session.add(follow_up)
+        db.session.flush()
+        court_date.continued_to_id = follow_up.id
+    if outcome == "failed_to_appear":
+        _forfeit(court_date, by, notice_mailed_on)
+    record("court_date.outcome", court_date, after={"outcome": outcome})
+    db.session.commit()
+    return court_date
+
+
+def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:
+    bond = court_date.bond
+    forfeited_on = court_date.starts_at.astimezone(zone()).date()
+    if notice_mailed_on and notice_mailed_on < forfeited_on:
+        raise DomainError("The notice cannot be mailed before the forfeiture.", "notice_mailed_on")
+    db.session.add(
+        Forfeiture(
+            bond_id=bond.id,
+            court_date_id=court_date.id,
+            forfeited_on=forfeited_on,
+            notice_mailed_on=notice_mailed_on,
+            state=require_tenant().state or "",
+        )
+    )
+    if bond.status in FORFEITABLE:
+        before, bond.status = bond.status, "forfeited"
+        db.session.add(
+            BondStatusChange(
+                bond=bond,
+                from_status=before,
+                to_status="forfeited",
+                reason=f"Failed to appear on {forfeited_on:%b %-d, %Y}",
+                changed_by_id=by.id,
+                changed_by_label=by.email,
+            )
+        )
+        record(
+            "bond.status_changed",
+            bond,
+            before={"status": before},
+            after={"status": "forfeited", "reason": "failure to appear"},
+        )
+
+
+def set_notice_mailed(forfeiture: Forfeiture, mailed_on: date) -> Forfeiture:
+    """Record when the court mailed the forfeiture notice (deadlines become exact)."""
+    if mailed_on < forfeiture.forfeited_on:
+        raise DomainError("The notice cannot be mailed before the forfeiture.", "notice_mailed_on")
+    before = {"notice_mailed_on": str(forfeiture.notice_mailed_on)}
+    forfeiture.notice_mailed_on = mailed_on
+    record(
+        "forfeiture.notice_recorded",
+        forfeiture,
+        before=before,
+        after={"notice_mailed_on": str(mailed_on)},
+    )
+    db.session.commit()
+    return forfeiture
+
+
+def deadlines(forfeiture: Forfeiture) -> list[rules.Deadline]:
+    """The deadlines of one forfeiture under the agency's state rules and overrides."""
+    overrides = settings.current().forfeiture_overrides or None
+    try:
+        return rules.deadlines(
+            forfeiture.state, forfeiture.forfeited_on, forfeiture.notice_mailed_on, overrides
+        )
+    except ValueError:  # overrides written for another state: fall back to the statute
+        return rules.deadlines(
+            forfeiture.state, forfeiture.forfeited_on, forfeiture.notice_mailed_on
+        )
+
+
+def of_bond(bond: Bond) -> tuple[list[CourtDate], list[Forfeiture]]:
+    """A bond's court dates (soonest first) and forfeitures."""
+    dates = db.session.scalars(
+        select(CourtDate).where(CourtDate.bond_id == bond.id).order_by(CourtDate.starts_at)
+    ).all()
+    forfeitures = db.session.scalars(
+        select(Forfeiture).where(Forfeiture.bond_id == bond.id).order_by(Forfeiture.id)
+    ).all()
+    return list(dates), list(forfeitures)
+
+
+def between(start: date, days: int) -> list[CourtDate]:
+    """Court dates from the start of `start` for `days` days, in the agency's zone."""
+    begin = datetime.combine(start, datetime.min.time(), zone())
+    return list(
+        db.session.scalars(
+            select(CourtDate)
+            .where(CourtDate.starts_at >= begin, CourtDate.starts_at < begin + timedelta(days=days))
+            .order_by(CourtDate.starts_at)
+        )
+    )

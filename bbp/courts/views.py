@@ -1,0 +1,206 @@
+"""Court calendar, court dates of a bond, outcomes, forfeiture notices and .ics export."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from bbp.accounts import utcnow
+from bbp.auth.roles import role_required, staff_required
+from bbp.bonds import queries as bonds
+from bbp.bonds.services import today
+from bbp.courts import bp, ics, services
+from bbp.courts.forms import CourtDateForm, NoticeForm, OutcomeForm
+from bbp.courts.models import CourtDate, Forfeiture
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.rendering import render
+
+ID = "<int(max=2147483647):court_date_id>"
+BOND = "<int(max=2147483647):bond_id>"
+
+
+def _court_date(court_date_id: int) -> CourtDate:
+    return db.session.get(CourtDate, court_date_id) or abort(404)
+
+
+def _input(form: CourtDateForm) -> services.CourtDateInput:
+    return services.CourtDateInput(
+        form.starts_at.data,
+        form.court_name.data or "",
+        form.courtroom.data or "",
+        form.address.data or "",
+        form.kind.data,
+        form.notes.data or "",
+    )
+
+
+@bp.get("/calendar")
+@staff_required
+def calendar():
+    """Court dates for a day or a week, with links to move between periods."""
+    view = "day" if request.args.get("view") == "day" else "week"
+    try:
+        start = (
+            date.fromisoformat(request.args.get("date", ""))
+            if request.args.get("date")
+            else today()
+        )
+    except ValueError:
+        start = today()
+    if view == "week":
+        start -= timedelta(days=start.weekday())
+    span = 1 if view == "day" else 7
+    return render(
+        "courts/calendar.html",
+        view=view,
+        start=start,
+        span=span,
+        court_dates=services.between(start, span),
+        timedelta=timedelta,
+    )
+
+
+@bp.get(f"/bonds/{BOND}/new")
+@role_required("agent")
+def new(bond_id: int):
+    """The form to add a court date to a bond."""
+    bond = bonds.get(bond_id)
+    form = CourtDateForm(court_name=bond.court_name)
+    return render("courts/form.html", form=form, bond=bond, court_date=None)
+
+
+@bp.post(f"/bonds/{BOND}/new")
+@role_required("agent")
+def create(bond_id: int):
+    """Add the court date; errors keep what was typed."""
+    bond = bonds.get(bond_id)
+    form = CourtDateForm()
+    if form.validate_on_submit():
+        try:
+            services.schedule(bond, _input(form))
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash("Court date added.", "success")
+            return redirect(url_for("bonds.show", bond_id=bond.id) + "#court-dates")
+    return render("courts/form.html", form=form, bond=bond, court_date=None, status=422)
+
+
+@bp.get(f"/{ID}/edit")
+@role_required("agent")
+def edit(court_date_id: int):
+    """The form to change a court date."""
+    court_date = _court_date(court_date_id)
+    form = CourtDateForm(obj=court_date)
+    form.starts_at.data = court_date.starts_at.astimezone(services.zone()).replace(tzinfo=None)
+    return render("courts/form.html", form=form, bond=court_date.bond, court_date=court_date)
+
+
+@bp.post(f"/{ID}/edit")
+@role_required("agent")
+def update(court_date_id: int):
+    """Save the changed court date."""
+    court_date = _court_date(court_date_id)
+    form = CourtDateForm()
+    if form.validate_on_submit():
+        try:
+            services.reschedule(court_date, _input(form))
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash("Court date changed.", "success")
+            return redirect(url_for("bonds.show", bond_id=court_date.bond_id) + "#court-dates")
+    return render(
+        "courts/form.html", form=form, bond=court_date.bond, court_date=court_date, status=422
+    )
+
+
+@bp.get(f"/{ID}/outcome")
+@role_required("agent")
+def outcome(court_date_id: int):
+    """The form to record what happened at court."""
+    court_date = _court_date(court_date_id)
+    return render("courts/outcome.html", form=OutcomeForm(), court_date=court_date)
+
+
+@bp.post(f"/{ID}/outcome")
+@role_required("agent")
+def save_outcome(court_date_id: int):
+    """Record the outcome; a failure to appear must be confirmed and forfeits the bond."""
+    court_date = _court_date(court_date_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            services.record_outcome(
+                court_date,
+                form.outcome.data,
+                current_user,
+                continued_to=form.continued_to.data,
+                confirmed=form.confirm.data,
+                notice_mailed_on=form.notice_mailed_on.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            exc.attach_to(form)
+        else:
+            flash("Outcome recorded.", "success")
+            return redirect(url_for("bonds.show", bond_id=court_date.bond_id) + "#court-dates")
+    return render("courts/outcome.html", form=form, court_date=court_date, status=422)
+
+
+@bp.post("/forfeitures/<int(max=2147483647):forfeiture_id>/notice")
+@role_required("agent")
+def notice(forfeiture_id: int):
+    """Record the notice mailing date, which makes the deadlines exact."""
+    forfeiture = db.session.get(Forfeiture, forfeiture_id) or abort(404)
+    form = NoticeForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(next(iter(form.errors.values()))[0])
+        services.set_notice_mailed(forfeiture, form.notice_mailed_on.data)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("bonds.show", bond_id=forfeiture.bond_id) + "#court-dates")
+
+
+@bp.get(f"/bonds/{BOND}/court-dates.ics")
+@staff_required
+def bond_calendar(bond_id: int):
+    """The bond's upcoming court dates as an iCalendar file."""
+    bond = bonds.get(bond_id)
+    dates, _ = services.of_bond(bond)
+    events = [
+        ics.CalendarEvent(
+            uid=f"court-date-{d.id}-{bond.number}@bbp",
+            starts_at=d.starts_at,
+            duration_minutes=120,
+            summary=f"Court: {bond.defendant.full_name} ({d.kind})",
+            location=", ".join(
+                p for p in (d.court_name, d.courtroom and f"Room {d.courtroom}", d.address) if p
+            ),
+            description=f"Bond {bond.number}, case {bond.case_number or 'n/a'}.",
+        )
+        for d in dates
+        if d.outcome is None and d.starts_at >= utcnow()
+    ]
+    body = ics.calendar(events, name=f"Court dates {bond.number}", now=utcnow())
+    return Response(
+        body.encode(),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{bond.number}.ics"'},
+    )
+
+
+@bp.app_template_global()
+def court_section(bond):
+    """Court dates and forfeiture deadlines for the bond page."""
+    dates, forfeitures = services.of_bond(bond)
+    return {
+        "dates": dates,
+        "forfeitures": [(f, services.deadlines(f)) for f in forfeitures],
+        "today": today(),
+        "now": datetime.now(services.zone()),
+    }
