@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
         defendants,
         health,
         indemnitors,
+        payments,
         platform,
         powers,
         staff,
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, courts.bp, "tenant")
     register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, indemnitors.bp, "tenant")
+    register_site_blueprint(app, payments.bp, "tenant")
     register_site_blueprint(app, powers.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
 

@@ -29,9 +29,13 @@ def test_paid_in_full_needs_no_instalments():
 
 @pytest.mark.parametrize(
     ("down", "count", "frequency", "message"),
-    [("600", 2, "monthly", r"between \$0\.00 and the total"), ("-1", 2, "monthly", "between"),
-     ("0", 0, "monthly", "between 1 and 104"), ("0", 2, "yearly", "weekly, every two weeks"),
-     ("499.99", 3, "weekly", "Too many instalments")],
+    [
+        ("600", 2, "monthly", r"between \$0\.00 and the total"),
+        ("-1", 2, "monthly", "between"),
+        ("0", 0, "monthly", "between 1 and 104"),
+        ("0", 2, "yearly", "weekly, every two weeks"),
+        ("499.99", 3, "weekly", "Too many instalments"),
+    ],
 )
 def test_bad_plans_are_explained(down, count, frequency, message):
     with pytest.raises(PlanError, match=message):

@@ -1,0 +1,182 @@
+"""The payments ledger: receipts without gaps, voids that keep their number, plan balances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+
+from bbp.accounts import utcnow
+from bbp.audit.services import record
+from bbp.bonds.models import Bond
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.numbering import next_number
+from bbp.payments.models import Instalment, Payment, PaymentPlan
+
+ZERO = Decimal("0.00")
+PREMIUM_KINDS = ("premium", "fee", "refund")  # what counts toward the premium balance
+LABELS = {
+    "premium": "Premium",
+    "fee": "Fee",
+    "collateral_cash": "Collateral cash",
+    "refund": "Refund",
+    "cash": "Cash",
+    "check": "Check",
+    "card_terminal": "Card (terminal)",
+    "money_order": "Money order",
+}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a bond's premium account stands on a given day."""
+
+    total_due: Decimal
+    paid: Decimal
+    balance: Decimal
+    overdue: Decimal
+    next_due_on: date | None
+    next_due_amount: Decimal
+
+
+def record_payment(
+    bond: Bond, kind: str, method: str, amount: Decimal, reference: str, payer_name: str, by
+) -> Payment:
+    """Enter a payment with the next receipt number (a rollback gives the number back)."""
+    if bond.status in ("quote", "cancelled") and kind != "refund":
+        raise DomainError(
+            f"Bond {bond.number} is {bond.status_label.lower()}: take payments "
+            "once it is an application or written."
+        )
+    if kind == "refund" and amount > paid_toward_premium(bond):
+        raise DomainError("A refund cannot exceed what was paid toward the premium.", "amount")
+    payment = Payment(
+        bond_id=bond.id,
+        receipt_number=f"R-{next_number('receipt'):06d}",
+        kind=kind,
+        method=method,
+        amount=amount,
+        reference=reference.strip(),
+        payer_name=payer_name.strip(),
+        received_at=utcnow(),
+        received_by_id=by.id,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    record(
+        "payment.recorded",
+        payment,
+        after={
+            "receipt": payment.receipt_number,
+            "kind": kind,
+            "method": method,
+            "amount": str(amount),
+            "bond": bond.number,
+        },
+    )
+    db.session.commit()
+    return payment
+
+
+def void(payment: Payment, reason: str, by) -> Payment:
+    """Void a payment: it keeps its receipt number and shows as void everywhere."""
+    if payment.voided_at:
+        raise DomainError(f"Receipt {payment.receipt_number} is already void.")
+    if not reason.strip():
+        raise DomainError("Say why the payment is void.", "reason")
+    payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), by.id, reason.strip()
+    record(
+        "payment.voided",
+        payment,
+        before={"voided": False},
+        after={"voided": True, "reason": reason.strip()},
+    )
+    db.session.commit()
+    return payment
+
+
+def paid_toward_premium(bond: Bond) -> Decimal:
+    """Premium and fees paid, less refunds, void payments excluded."""
+    rows = db.session.execute(
+        select(Payment.kind, func.sum(Payment.amount))
+        .where(
+            Payment.bond_id == bond.id, Payment.voided_at.is_(None), Payment.kind.in_(PREMIUM_KINDS)
+        )
+        .group_by(Payment.kind)
+    ).all()
+    totals = dict(rows)
+    return totals.get("premium", ZERO) + totals.get("fee", ZERO) - totals.get("refund", ZERO)
+
+
+def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
+    """Balance, what is overdue today, and the next amount due."""
+    paid = paid_toward_premium(bond)
+    balance = bond.total_due - paid
+    if plan is None:
+        due_now = bond.total_due if bond.status not in ("quote", "cancelled") else ZERO
+        return Standing(
+            bond.total_due,
+            paid,
+            balance,
+            max(due_now - paid, ZERO),
+            None if balance <= 0 else today,
+            max(balance, ZERO),
+        )
+    cumulative, due_by_today = plan.down_payment, plan.down_payment
+    next_on, next_amount = None, ZERO
+    if paid < cumulative:
+        next_on, next_amount = today, cumulative - paid
+    for instalment in plan.instalments:
+        cumulative += instalment.amount
+        if instalment.due_on <= today:
+            due_by_today = cumulative
+        if next_on is None and paid < cumulative:
+            next_on, next_amount = instalment.due_on, cumulative - paid
+    return Standing(
+        bond.total_due, paid, balance, max(due_by_today - paid, ZERO), next_on, next_amount
+    )
+
+
+def ledger(bond: Bond) -> list[Payment]:
+    """A bond's payments, newest first."""
+    return list(
+        db.session.scalars(
+            select(Payment).where(Payment.bond_id == bond.id).order_by(Payment.id.desc())
+        )
+    )
+
+
+def overdue_plans(today: date, limit: int = 20) -> list[tuple[Bond, Decimal]]:
+    """Bonds whose plan is behind today, with how much is overdue, largest first."""
+    due = (
+        select(
+            PaymentPlan.bond_id.label("bond_id"),
+            (
+                PaymentPlan.down_payment
+                + func.coalesce(func.sum(Instalment.amount).filter(Instalment.due_on <= today), 0)
+            ).label("due"),
+        )
+        .join(Instalment, Instalment.plan_id == PaymentPlan.id, isouter=True)
+        .group_by(PaymentPlan.id)
+        .subquery()
+    )
+    signed = func.sum(case((Payment.kind == "refund", -Payment.amount), else_=Payment.amount))
+    paid = (
+        select(Payment.bond_id.label("bond_id"), signed.label("paid"))
+        .where(Payment.voided_at.is_(None), Payment.kind.in_(PREMIUM_KINDS))
+        .group_by(Payment.bond_id)
+        .subquery()
+    )
+    overdue = (due.c.due - func.coalesce(paid.c.paid, 0)).label("overdue")
+    rows = db.session.execute(
+        select(Bond, overdue)
+        .join(due, due.c.bond_id == Bond.id)
+        .join(paid, paid.c.bond_id == Bond.id, isouter=True)
+        .where(Bond.status.in_(("written", "active", "reinstated", "forfeited")), overdue > 0)
+        .order_by(overdue.desc())
+        .limit(limit)
+    ).all()
+    return [(bond, amount) for bond, amount in rows]

@@ -1,0 +1,144 @@
+"""Take and void payments, print receipts, and the agency's ledger."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from bbp.auth.models import User
+from bbp.auth.roles import role_required, staff_required
+from bbp.bonds import queries as bonds
+from bbp.bonds.services import today
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.payments import bp, services
+from bbp.payments.forms import PaymentForm, VoidForm
+from bbp.payments.models import Payment
+from bbp.payments.receipt_pdf import ReceiptData, render_receipt
+from bbp.rendering import paginate, render
+
+ID = "<int(max=2147483647):payment_id>"
+PER_PAGE = 30
+
+
+def _payment(payment_id: int) -> Payment:
+    return db.session.get(Payment, payment_id) or abort(404)
+
+
+@bp.get("/")
+@role_required("manager")
+def index():
+    """Every payment, newest first, searchable by receipt number or payer."""
+    q = request.args.get("q", "").strip()
+    query = select(Payment).order_by(Payment.id.desc())
+    if q:
+        query = query.where(
+            or_(Payment.receipt_number.ilike(f"%{q}%"), Payment.payer_name.ilike(f"%{q}%"))
+        )
+    page = paginate(query, PER_PAGE)
+    return render(
+        "payments/index.html", "payments/_rows.html", page=page, q=q, labels=services.LABELS
+    )
+
+
+@bp.get("/bonds/<int(max=2147483647):bond_id>/new")
+@role_required("agent")
+def new(bond_id: int):
+    """The form to take a payment on a bond."""
+    bond = bonds.get(bond_id)
+    names = [link.indemnitor.full_name for link in bond.cosigners]
+    form = PaymentForm(payer_name=names[0] if names else bond.defendant.full_name)
+    return render("payments/form.html", form=form, bond=bond)
+
+
+@bp.post("/bonds/<int(max=2147483647):bond_id>/new")
+@role_required("agent")
+def create(bond_id: int):
+    """Record the payment and offer its receipt."""
+    bond = bonds.get(bond_id)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        try:
+            payment = services.record_payment(
+                bond,
+                form.kind.data,
+                form.method.data,
+                form.amount.data,
+                form.reference.data or "",
+                form.payer_name.data,
+                current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            exc.attach_to(form)
+        else:
+            flash(f"Payment recorded: receipt {payment.receipt_number}.", "success")
+            return redirect(url_for("bonds.show", bond_id=bond.id) + "#payments")
+    return render("payments/form.html", form=form, bond=bond, status=422)
+
+
+@bp.post(f"/{ID}/void")
+@role_required("manager")
+def void(payment_id: int):
+    """Void a payment; the receipt keeps its number."""
+    payment = _payment(payment_id)
+    form = VoidForm()
+    try:
+        services.void(payment, form.reason.data or "", current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Receipt {payment.receipt_number} is void.", "success")
+    return redirect(url_for("bonds.show", bond_id=payment.bond_id) + "#payments")
+
+
+@bp.get(f"/{ID}/receipt.pdf")
+@staff_required
+def receipt(payment_id: int):
+    """The printable receipt (PDF)."""
+    payment = _payment(payment_id)
+    bond = payment.bond
+    clerk = db.session.get(User, payment.received_by_id) if payment.received_by_id else None
+    standing = services.standing(bond, bonds.plan_of(bond), today())
+    data = ReceiptData(
+        agency_name=g.tenant.name,
+        agency_address="",
+        agency_phone="",
+        receipt_number=payment.receipt_number,
+        issued_at=payment.received_at,
+        timezone=g.tenant.timezone,
+        payer_name=payment.payer_name,
+        bond_number=bond.number,
+        defendant_name=bond.defendant.full_name,
+        kind=services.LABELS[payment.kind],
+        method=services.LABELS[payment.method],
+        reference=payment.reference,
+        amount=payment.amount,
+        balance_after=standing.balance,
+        received_by=(clerk.name or clerk.email) if clerk else "",
+        voided=payment.voided_at is not None,
+        void_reason=payment.void_reason,
+    )
+    return Response(
+        render_receipt(data),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{payment.receipt_number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.app_template_global()
+def payment_section(bond):
+    """Balance, plan and ledger for the bond page."""
+    plan = bonds.plan_of(bond)
+    return {
+        "plan": plan,
+        "standing": services.standing(bond, plan, today()),
+        "payments": services.ledger(bond),
+        "labels": services.LABELS,
+        "today": today(),
+        "void_form": VoidForm(),
+    }

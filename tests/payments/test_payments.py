@@ -1,0 +1,159 @@
+"""Payments: gapless receipts, voids that keep their number, balances and overdue plans."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bbp.auth.models import User
+from bbp.bonds.models import Bond
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.payments import services
+from bbp.payments.models import Instalment, Payment, PaymentPlan
+from bbp.tenancy import bound
+from tests.factories import make_bond
+from tests.support import add_user
+
+
+def _pay(owner, bond_id, amount="100", **fields):
+    data = {"amount": amount, "kind": "premium", "method": "cash", "payer_name": "Lena Bell"}
+    return owner.post(f"/payments/bonds/{bond_id}/new", data | fields)
+
+
+def _receipts(app, tenant):
+    with app.app_context(), bound(tenant.info, db.session):
+        return db.session.scalars(select(Payment.receipt_number).order_by(Payment.id)).all()
+
+
+def test_receipts_are_numbered_and_the_balance_drops(app, owner, tenant):
+    bond_id = make_bond(app, tenant, bail="5000", premium="500")
+    assert _pay(owner, bond_id, "200").status_code == 302
+    _pay(owner, bond_id, "$50.00", kind="fee", method="check", reference="1042")
+    assert _receipts(app, tenant) == ["R-000001", "R-000002"]
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert "R-000002" in page and "$250.00" in page  # balance 500 - 250
+    assert "Check #1042" in page
+
+
+def test_bad_payments_keep_what_was_typed(app, owner, tenant):
+    bond_id = make_bond(app, tenant)
+    for fields, message in [
+        ({"amount": "0"}, "more than $0.00"),
+        ({"amount": "10.005"}, "fractions of a cent"),
+        ({"amount": "abc"}, "Enter an amount"),
+        ({"payer_name": ""}, "Enter who paid."),
+        ({"method": "bitcoin"}, "Not a valid choice"),
+    ]:
+        response = _pay(owner, bond_id, **({"reference": "REF-77"} | fields))
+        assert response.status_code == 422, fields
+        body = response.get_data(as_text=True)
+        assert message in body and 'value="REF-77"' in body
+    assert _receipts(app, tenant) == []
+
+
+def test_refund_cannot_exceed_what_was_paid(app, owner, tenant):
+    bond_id = make_bond(app, tenant, premium="500")
+    _pay(owner, bond_id, "100")
+    refused = _pay(owner, bond_id, "150", kind="refund")
+    assert refused.status_code == 422
+    assert "cannot exceed what was paid" in refused.get_data(as_text=True)
+    assert _pay(owner, bond_id, "100", kind="refund").status_code == 302
+
+
+def test_void_keeps_the_number_and_restores_the_balance(app, owner, visit, tenant):
+    bond_id = make_bond(app, tenant, premium="500")
+    _pay(owner, bond_id, "200")
+    with app.app_context(), bound(tenant.info, db.session):
+        payment_id = db.session.scalar(select(Payment.id))
+    agent = add_user(app, tenant.info, "agent")
+    agent_visitor = visit(tenant)
+    agent_visitor.login(agent.email)
+    assert agent_visitor.post(f"/payments/{payment_id}/void", {"reason": "typo"}).status_code == 403
+    no_reason = owner.post(f"/payments/{payment_id}/void", {"reason": ""})
+    assert "Say why" in owner.get(no_reason.headers["Location"]).get_data(as_text=True)
+    owner.post(f"/payments/{payment_id}/void", {"reason": "Entered twice"})
+    _pay(owner, bond_id, "75")
+    assert _receipts(app, tenant) == ["R-000001", "R-000002"]
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert "Void: Entered twice" in page and "$425.00" in page
+
+
+def test_a_failed_payment_does_not_burn_a_receipt_number(app, tenant, owner):
+    bond_id = make_bond(app, tenant, premium="500")
+    with app.app_context(), bound(tenant.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        user = db.session.scalars(select(User)).first()
+        with pytest.raises(DomainError):
+            services.record_payment(bond, "refund", "cash", Decimal("5"), "", "X", user)
+        db.session.rollback()
+        services.record_payment(bond, "premium", "cash", Decimal("5"), "", "X", user)
+    assert _receipts(app, tenant) == ["R-000001"]
+
+
+def test_concurrent_payments_get_distinct_consecutive_receipts(app, tenant):
+    bond_id = make_bond(app, tenant, premium="5000")
+
+    def pay(_):
+        with app.app_context(), bound(tenant.info, db.session):
+            user = db.session.scalars(select(User)).first()
+            bond = db.session.get(Bond, bond_id)
+            return services.record_payment(
+                bond, "premium", "cash", Decimal("1"), "", "P", user
+            ).receipt_number
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = sorted(pool.map(pay, range(12)))
+    assert numbers == [f"R-{n:06d}" for n in range(1, 13)]
+
+
+def test_plan_standing_overdue_and_next_due(app, tenant):
+    bond_id = make_bond(app, tenant, premium="600")
+    today = date(2026, 12, 20)
+    with app.app_context(), bound(tenant.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        plan = PaymentPlan(bond_id=bond_id, down_payment=Decimal("100"))
+        plan.instalments = [
+            Instalment(due_on=date(2026, 12, 1) + timedelta(days=30 * n), amount=Decimal("125"))
+            for n in range(4)
+        ]
+        db.session.add(plan)
+        db.session.flush()
+        user = db.session.scalars(select(User)).first()
+        services.record_payment(bond, "premium", "cash", Decimal("150"), "", "X", user)
+        standing = services.standing(bond, plan, today)
+        assert standing.balance == Decimal("450.00")
+        assert standing.overdue == Decimal("75.00")  # 100 down + 125 due Dec 1 - 150 paid
+        assert (standing.next_due_on, standing.next_due_amount) == (
+            date(2026, 12, 1),
+            Decimal("75.00"),
+        )
+        overdue = services.overdue_plans(today)
+        assert [(b.id, amount) for b, amount in overdue] == [(bond_id, Decimal("75.00"))]
+
+
+def test_receipt_pdf_is_served_privately(app, owner, tenant):
+    bond_id = make_bond(app, tenant, premium="500")
+    _pay(owner, bond_id, "200")
+    with app.app_context(), bound(tenant.info, db.session):
+        payment_id = db.session.scalar(select(Payment.id))
+    response = owner.client.get(f"/payments/{payment_id}/receipt.pdf", base_url=owner.base_url)
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert b"R-000001" in response.data and b"200.00" in response.data
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_ledger_is_for_managers_and_searchable(app, owner, visit, tenant):
+    bond_id = make_bond(app, tenant)
+    _pay(owner, bond_id, "10", payer_name="Quentin Payer")
+    _pay(owner, bond_id, "20", payer_name="Other Person")
+    fragment = owner.get("/payments/?q=quentin", htmx=True).get_data(as_text=True)
+    assert "Quentin Payer" in fragment and "Other Person" not in fragment
+    agent = add_user(app, tenant.info, "agent")
+    visitor = visit(tenant)
+    visitor.login(agent.email)
+    assert visitor.get("/payments/").status_code == 403
