@@ -1,36 +1,152 @@
-"""Numbers for the dashboard."""
+"""Numbers for the dashboard: liability, premium, balances, court dates, forfeitures, collateral."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
+from bbp.bonds.models import LIABLE, STATUS_LABELS, Bond
+from bbp.collateral.models import Collateral
+from bbp.courts import services as courts
+from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
+from bbp.payments.models import Payment
+from bbp.payments.services import overdue_plans
+from bbp.powers.models import Surety
+from bbp.tenancy import require_tenant
 
 RECENT_ACTIVITY = 8
+ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Summary:
     """What the dashboard shows."""
 
-    active_staff: int
-    pending_invites: int
-    recent: list[AuditEntry]
+    today: date
+    liability: Decimal = ZERO
+    liability_by_surety: list[tuple[str, Decimal]] = field(default_factory=list)
+    bonds_by_status: list[tuple[str, int]] = field(default_factory=list)
+    premium_written_month: Decimal = ZERO
+    collected_month: Decimal = ZERO
+    outstanding: Decimal = ZERO
+    overdue_plans: list = field(default_factory=list)
+    upcoming_court: list = field(default_factory=list)
+    forfeiture_alerts: list = field(default_factory=list)
+    collateral_due: list = field(default_factory=list)
+    active_staff: int = 0
+    recent: list = field(default_factory=list)
 
 
-def summary() -> Summary:
-    """Team counts and the most recent audit entries of the bound agency."""
-    counts = db.session.execute(
-        select(
-            func.count().filter(User.active, User.password_hash.is_not(None)),
-            func.count().filter(User.active, User.password_hash.is_(None)),
-        )
-    ).one()
-    recent = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(RECENT_ACTIVITY)
+def _month_start(today: date, zone: ZoneInfo) -> datetime:
+    return datetime(today.year, today.month, 1, tzinfo=zone)
+
+
+def _liability(summary: Summary) -> None:
+    summary.liability = db.session.scalar(
+        select(func.coalesce(func.sum(Bond.bail_amount), 0)).where(Bond.status.in_(LIABLE))
+    )
+    rows = db.session.execute(
+        select(func.coalesce(Surety.name, "No surety yet"), func.sum(Bond.bail_amount))
+        .select_from(Bond)
+        .join(Surety, Surety.id == Bond.surety_id, isouter=True)
+        .where(Bond.status.in_(LIABLE))
+        .group_by(Surety.name)
+        .order_by(func.sum(Bond.bail_amount).desc())
     ).all()
-    return Summary(active_staff=counts[0], pending_invites=counts[1], recent=list(recent))
+    summary.liability_by_surety = [(name, amount) for name, amount in rows]
+    counts = dict(db.session.execute(select(Bond.status, func.count()).group_by(Bond.status)).all())
+    summary.bonds_by_status = [
+        (STATUS_LABELS[s], counts[s]) for s in STATUS_LABELS if counts.get(s)
+    ]
+
+
+def _money(summary: Summary, zone: ZoneInfo) -> None:
+    start = _month_start(summary.today, zone)
+    summary.premium_written_month = db.session.scalar(
+        select(func.coalesce(func.sum(Bond.premium), 0)).where(Bond.written_at >= start)
+    )
+    signed = case((Payment.kind == "refund", -Payment.amount), else_=Payment.amount)
+    summary.collected_month = db.session.scalar(
+        select(func.coalesce(func.sum(signed), 0)).where(
+            Payment.received_at >= start,
+            Payment.voided_at.is_(None),
+            Payment.kind.in_(("premium", "fee", "refund")),
+        )
+    )
+    paid = (
+        select(func.coalesce(func.sum(signed), 0))
+        .where(
+            Payment.bond_id == Bond.id,
+            Payment.voided_at.is_(None),
+            Payment.kind.in_(("premium", "fee", "refund")),
+        )
+        .scalar_subquery()
+    )
+    summary.outstanding = db.session.scalar(
+        select(func.coalesce(func.sum(Bond.premium + Bond.fees - paid), 0)).where(
+            Bond.status.in_(LIABLE)
+        )
+    )
+    summary.overdue_plans = overdue_plans(summary.today, limit=10)
+
+
+def _alerts(summary: Summary, zone: ZoneInfo) -> None:
+    begin = datetime.combine(summary.today, datetime.min.time(), zone)
+    summary.upcoming_court = list(
+        db.session.scalars(
+            select(CourtDate)
+            .where(
+                CourtDate.starts_at >= begin,
+                CourtDate.starts_at < begin + timedelta(days=7),
+                CourtDate.outcome.is_(None),
+            )
+            .order_by(CourtDate.starts_at)
+            .limit(25)
+        )
+    )
+    open_forfeitures = db.session.scalars(
+        select(Forfeiture)
+        .join(Bond)
+        .where(Forfeiture.resolved_on.is_(None), Bond.status == "forfeited")
+        .order_by(Forfeiture.forfeited_on)
+    ).all()
+    for forfeiture in open_forfeitures:
+        upcoming = [
+            d for d in courts.deadlines(forfeiture) if d.due <= summary.today + timedelta(days=30)
+        ]
+        if upcoming:
+            summary.forfeiture_alerts.append((forfeiture, upcoming[0]))
+    summary.collateral_due = list(
+        db.session.scalars(
+            select(Collateral)
+            .where(
+                Collateral.returned_at.is_(None),
+                Collateral.return_due_on <= summary.today + timedelta(days=7),
+            )
+            .order_by(Collateral.return_due_on)
+            .limit(25)
+        )
+    )
+
+
+def summary(today: date | None = None) -> Summary:
+    """Everything the dashboard needs for the bound agency."""
+    zone = ZoneInfo(require_tenant().timezone)
+    result = Summary(today=today or datetime.now(zone).date())
+    _liability(result)
+    _money(result, zone)
+    _alerts(result, zone)
+    result.active_staff = db.session.scalar(
+        select(func.count()).where(User.active, User.password_hash.is_not(None))
+    )
+    result.recent = list(
+        db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(RECENT_ACTIVITY))
+    )
+    return result

@@ -1,0 +1,109 @@
+"""The dashboard shows the agency's living numbers, and only its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from bbp.auth.models import User
+from bbp.bonds.models import Bond
+from bbp.collateral.models import Collateral
+from bbp.courts.models import CourtDate, Forfeiture
+from bbp.extensions import db
+from bbp.payments.models import Instalment, Payment, PaymentPlan
+from bbp.powers.models import Surety
+from bbp.tenancy import bound
+from tests.factories import make_bond
+
+
+def _book(app, agency):
+    active = make_bond(
+        app,
+        agency,
+        status="active",
+        bail="10000",
+        premium="1000",
+        first_name="Ava",
+        last_name="Active",
+    )
+    forfeited = make_bond(
+        app,
+        agency,
+        status="forfeited",
+        bail="2500",
+        premium="250",
+        first_name="Fred",
+        last_name="Forfeit",
+    )
+    make_bond(app, agency, status="exonerated", bail="99999", premium="100")
+    today = datetime.now(UTC).date()
+    with app.app_context(), bound(agency.info, db.session):
+        surety = Surety(name="Lexington National", buf_rate=Decimal("0.02"))
+        db.session.add(surety)
+        db.session.flush()
+        db.session.get(Bond, active).surety_id = surety.id
+        owner = db.session.query(User).first()
+        db.session.add(
+            Payment(
+                bond_id=active,
+                receipt_number="R-000001",
+                kind="premium",
+                method="cash",
+                amount=Decimal("300"),
+                payer_name="P",
+                received_at=datetime.now(UTC),
+                received_by_id=owner.id,
+            )
+        )
+        plan = PaymentPlan(bond_id=active, down_payment=Decimal("400"))
+        plan.instalments = [Instalment(due_on=today - timedelta(days=3), amount=Decimal("100"))]
+        db.session.add(plan)
+        db.session.add(
+            CourtDate(
+                bond_id=active,
+                starts_at=datetime.now(UTC) + timedelta(days=2),
+                court_name="Dade Circuit",
+                kind="hearing",
+            )
+        )
+        db.session.add(
+            Forfeiture(
+                bond_id=forfeited,
+                forfeited_on=today - timedelta(days=50),
+                notice_mailed_on=today - timedelta(days=48),
+                state="FL",
+            )
+        )
+        db.session.add(
+            Collateral(
+                bond_id=forfeited,
+                receipt_number="C-000001",
+                kind="vehicle",
+                description="2014 Honda Civic",
+                value=Decimal("6000"),
+                received_at=datetime.now(UTC),
+                return_due_on=today - timedelta(days=1),
+            )
+        )
+        db.session.commit()
+
+
+def test_dashboard_numbers_alerts_and_charts(app, owner, tenant):
+    _book(app, tenant)
+    page = owner.get("/dashboard/").get_data(as_text=True)
+    assert "$12,500.00" in page  # liability: active 10,000 + forfeited 2,500, not exonerated
+    assert "$300.00" in page  # collected this month
+    assert "$950.00" in page  # outstanding: 1,000 + 250 - 300
+    assert "$200.00" in page  # plan overdue: 400 down + 100 due - 300 paid
+    assert "Active, Ava" in page and "Dade Circuit" in page
+    assert "Forfeit, Fred" in page and "Forfeiture payment due (60 days)" in page
+    assert "2014 Honda Civic" in page and "overdue since" in page
+    assert "Lexington National: $10,000" in page  # chart description states each value
+    assert "<svg" in page and "Active: 1" in page
+
+
+def test_dashboard_shows_nothing_of_another_agency(app, owner, tenant, other_tenant):
+    _book(app, other_tenant)
+    page = owner.get("/dashboard/").get_data(as_text=True)
+    assert "Active, Ava" not in page and "Honda" not in page and "Lexington" not in page
+    assert "$0.00" in page
