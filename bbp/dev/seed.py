@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bbp.auth.models import User
+from bbp.dev.book import seed_book
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
 from bbp.tenancy import bound, tenant_by_slug
@@ -59,6 +60,17 @@ def seed_agency(agency: DemoAgency) -> bool:
     return True
 
 
+def seed_books() -> list[str]:
+    """Give each demo agency its book of bonds if it has none yet (older demo databases)."""
+    filled = []
+    for agency in DEMO_AGENCIES:
+        tenant = tenant_by_slug(agency.slug)
+        with bound(tenant, db.session):
+            if seed_book(tenant):
+                filled.append(f"{agency.slug} book")
+    return filled
+
+
 def seed_platform_admin() -> bool:
     """Create the demo platform admin if missing."""
     if db.session.scalar(select(PlatformAdmin.id).where(PlatformAdmin.email == PLATFORM_ADMIN)):
@@ -74,6 +86,7 @@ def seed_platform_admin() -> bool:
 def seed_demo() -> list[str]:
     """Seed everything; returns what was created."""
     created = [a.slug for a in DEMO_AGENCIES if seed_agency(a)]
+    created += seed_books()
     if seed_platform_admin():
         created.append(PLATFORM_ADMIN)
     return created
