@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
-from sqlalchemy import DateTime, MetaData, event, exc
+from sqlalchemy import DateTime, Index, MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -34,6 +34,24 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def trigram_indexes(table: str, *columns: str) -> list[Index]:
+    """GIN trigram indexes so `ILIKE '%term%'` searches stay fast on large books.
+
+    pg_trgm lives in public (see the public migration), so its operator class is named in full.
+    """
+    return [
+        Index(
+            f"ix_{table}_{column}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column: "public.gin_trgm_ops"},
+        )
+        for column in columns
+    ]
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bbp.defendants.models import Defendant
-from bbp.extensions import db
+from bbp.extensions import db, trigram_indexes
 from bbp.indemnitors.models import Indemnitor
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Bond(db.Model):
         CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")", name="status"),
         CheckConstraint("bail_amount >= 0", name="bail_amount"),
         Index("ix_bonds_status", "status"),
-        Index("ix_bonds_case_number", "case_number"),
+        *trigram_indexes("bonds", "number", "case_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

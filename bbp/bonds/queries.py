@@ -8,8 +8,8 @@ from sqlalchemy import or_, select
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.forms import digits
 from bbp.payments.models import PaymentPlan
+from bbp.search import matches
 
 
 def get(bond_id: int) -> Bond:
@@ -22,18 +22,15 @@ def search(query: str, status: str = ""):
     stmt = select(Bond).join(Bond.defendant).order_by(Bond.id.desc())
     if status:
         stmt = stmt.where(Bond.status == status)
-    q = query.strip()
-    if not q:
-        return stmt
-    conditions = [
-        Bond.number.ilike(f"%{q}%"),
-        Bond.case_number.ilike(f"{q}%"),
-        (Defendant.first_name + " " + Defendant.last_name).ilike(f"%{q}%"),
-        (Defendant.last_name + ", " + Defendant.first_name).ilike(f"%{q}%"),
-    ]
-    if len(digits(q)) >= 3:
-        conditions.append(Defendant.phone.contains(digits(q)))
-    return stmt.where(or_(*conditions))
+    condition = matches(
+        query,
+        Defendant.first_name,
+        Defendant.last_name,
+        contains=(Bond.number,),
+        prefix=(Bond.case_number,),
+        phone=Defendant.phone,
+    )
+    return stmt if condition is None else stmt.where(condition)
 
 
 def plan_of(bond: Bond) -> PaymentPlan | None:

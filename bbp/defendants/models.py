@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bbp.extensions import db
+from bbp.extensions import db, trigram_indexes
 
 
 class Defendant(db.Model):
@@ -16,7 +16,7 @@ class Defendant(db.Model):
     __tablename__ = "defendants"
     __table_args__ = (
         Index("ix_defendants_name", "last_name", "first_name"),
-        Index("ix_defendants_phone", "phone"),
+        *trigram_indexes("defendants", "first_name", "last_name", "phone", "booking_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

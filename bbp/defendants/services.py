@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bbp import storage
 from bbp.audit.services import changes, record
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.forms import digits
+from bbp.search import matches
 from bbp.tenancy import require_tenant
 from bbp.vault.services import decrypt, encrypt
 
@@ -109,15 +109,12 @@ def photo_bytes(defendant: Defendant) -> bytes:
 def search(query: str):
     """Defendants whose name, phone, email or booking number matches, as a select."""
     stmt = select(Defendant).order_by(Defendant.last_name, Defendant.first_name, Defendant.id)
-    q = query.strip()
-    if not q:
-        return stmt
-    conditions = [
-        (Defendant.first_name + " " + Defendant.last_name).ilike(f"%{q}%"),
-        (Defendant.last_name + ", " + Defendant.first_name).ilike(f"%{q}%"),
-        Defendant.booking_number.ilike(f"{q}%"),
-        Defendant.email.ilike(f"{q}%"),
-    ]
-    if len(digits(q)) >= 3:
-        conditions.append(Defendant.phone.contains(digits(q)))
-    return stmt.where(or_(*conditions))
+    condition = matches(
+        query,
+        Defendant.first_name,
+        Defendant.last_name,
+        prefix=(Defendant.email,),
+        contains=(Defendant.booking_number,),
+        phone=Defendant.phone,
+    )
+    return stmt if condition is None else stmt.where(condition)

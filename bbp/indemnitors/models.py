@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bbp.extensions import db
+from bbp.extensions import db, trigram_indexes
 
 HOUSING = ("own", "rent", "other")
 
@@ -20,7 +20,7 @@ class Indemnitor(db.Model):
     __table_args__ = (
         CheckConstraint("housing IN ('own', 'rent', 'other', '')", name="housing"),
         Index("ix_indemnitors_name", "last_name", "first_name"),
-        Index("ix_indemnitors_phone", "phone"),
+        *trigram_indexes("indemnitors", "first_name", "last_name", "phone"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

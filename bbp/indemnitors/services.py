@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from bbp.audit.services import changes, record
 
 # A module import: bbp.bonds.models imports Indemnitor, so its names resolve at call time.
 from bbp.bonds import models as bonds
 from bbp.extensions import db
-from bbp.forms import digits
 from bbp.indemnitors.models import Indemnitor
+from bbp.search import matches
 
 FIELDS = (
     "first_name",
@@ -55,17 +55,14 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
 def search(query: str):
     """Cosigners whose name, phone or email matches, as a select."""
     stmt = select(Indemnitor).order_by(Indemnitor.last_name, Indemnitor.first_name, Indemnitor.id)
-    q = query.strip()
-    if not q:
-        return stmt
-    conditions = [
-        (Indemnitor.first_name + " " + Indemnitor.last_name).icontains(q, autoescape=True),
-        (Indemnitor.last_name + ", " + Indemnitor.first_name).icontains(q, autoescape=True),
-        Indemnitor.email.istartswith(q, autoescape=True),
-    ]
-    if len(digits(q)) >= 3:
-        conditions.append(Indemnitor.phone.contains(digits(q)))
-    return stmt.where(or_(*conditions))
+    condition = matches(
+        query,
+        Indemnitor.first_name,
+        Indemnitor.last_name,
+        prefix=(Indemnitor.email,),
+        phone=Indemnitor.phone,
+    )
+    return stmt if condition is None else stmt.where(condition)
 
 
 def bond_counts(indemnitors: list[Indemnitor]) -> dict[int, int]:
