@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 
 from bbp.accounts import utcnow
 from bbp.forms import format_phone
@@ -20,7 +20,6 @@ def _globals() -> dict:
         "HTMX_JS": HTMX_JS,
         "PICO_CSS": PICO_CSS,
         "now": utcnow,
-        "url_map_endpoints": current_app.view_functions,
     }
 
 

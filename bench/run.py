@@ -10,12 +10,12 @@ from pathlib import Path
 import psycopg
 from flask_migrate import upgrade
 
-from bench import migrations, provisioning
+from bench import desk, migrations, provisioning
 from tests import services
 from tests.conftest import dispose, make_app
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = (provisioning, migrations)  # migrations reuses the agencies provisioning made
+BENCHMARKS = (provisioning, migrations, desk)  # migrations reuses the agencies provisioning made
 
 
 def _fresh_database() -> str:

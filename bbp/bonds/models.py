@@ -91,7 +91,7 @@ class Bond(db.Model):
     history: Mapped[list[BondStatusChange]] = relationship(
         back_populates="bond", order_by="BondStatusChange.id"
     )
-    power: Mapped[Power | None] = relationship("Power", lazy="joined")
+    power: Mapped[Power | None] = relationship("Power")
 
     @property
     def status_label(self) -> str:

@@ -22,13 +22,13 @@ from bbp.tenancy.resolver import tenant_by_slug
 log = logging.getLogger(__name__)
 TICK_KEY = "bbp:scheduler:tick:{minute}"
 HEARTBEAT_KEY = "bbp:scheduler:last_tick"
-TENANT_TASKS: list[Callable[[], object]] = []
+TENANT_TASKS: list[tuple[Callable[[], object], int]] = []
 
 
-def periodic_task(func: Callable[[], object]) -> Callable[[], object]:
-    """Run `func()` every minute in each active tenant's context."""
-    if func not in TENANT_TASKS:
-        TENANT_TASKS.append(func)
+def periodic_task(func: Callable[[], object], every_minutes: int = 1) -> Callable[[], object]:
+    """Run `func()` every `every_minutes` minutes in each active tenant's context."""
+    if all(task is not func for task, _ in TENANT_TASKS):
+        TENANT_TASKS.append((func, every_minutes))
     return func
 
 
@@ -51,9 +51,11 @@ def tick(now: datetime | None = None) -> int:
         if not redis.set(TICK_KEY.format(minute=minute), "1", nx=True, ex=3600):
             log.info("tick %s already claimed by another scheduler", minute)
             return 0
+        minute_of_day = now.hour * 60 + now.minute
+        due = [task for task, every in TENANT_TASKS if minute_of_day % every == 0]
         count = 0
-        for tenant in active_tenants():
-            for task in TENANT_TASKS:
+        for tenant in active_tenants() if due else []:
+            for task in due:
                 enqueue(task, tenant=tenant)
                 count += 1
         return count
