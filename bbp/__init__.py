@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         auth,
         bonds,
+        collateral,
         core,
         courts,
         dashboard,
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, staff.bp, "tenant")
     register_site_blueprint(app, audit.bp, "tenant")
     register_site_blueprint(app, bonds.bp, "tenant")
+    register_site_blueprint(app, collateral.bp, "tenant")
     register_site_blueprint(app, courts.bp, "tenant")
     register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, indemnitors.bp, "tenant")

@@ -14,6 +14,7 @@ from bbp.audit.services import changes, record
 from bbp.bonds import lifecycle
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.bonds.premium import PremiumError, quote
+from bbp.collateral import services as collateral
 from bbp.defendants.models import Defendant
 from bbp.domain import DomainError
 from bbp.extensions import db
@@ -215,6 +216,7 @@ def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     bond.status = target
     if target in lifecycle.DISCHARGED:
         bond.discharged_on = today()
+        collateral.start_return_clock(bond)
     _history(bond, before, reason.strip(), by)
     record(
         "bond.status_changed",

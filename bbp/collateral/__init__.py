@@ -1,1 +1,7 @@
-"""Collateral."""
+"""Collateral: numbered receipts, the return clock after discharge, returns."""
+
+from flask import Blueprint
+
+bp = Blueprint("collateral", __name__, url_prefix="/collateral")
+
+from bbp.collateral import views  # noqa: E402,F401

@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, STATUS_LABELS, Bond
-from bbp.collateral.models import Collateral
+from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
@@ -123,17 +123,7 @@ def _alerts(summary: Summary, zone: ZoneInfo) -> None:
         ]
         if upcoming:
             summary.forfeiture_alerts.append((forfeiture, upcoming[0]))
-    summary.collateral_due = list(
-        db.session.scalars(
-            select(Collateral)
-            .where(
-                Collateral.returned_at.is_(None),
-                Collateral.return_due_on <= summary.today + timedelta(days=7),
-            )
-            .order_by(Collateral.return_due_on)
-            .limit(25)
-        )
-    )
+    summary.collateral_due = collateral.due_for_return(summary.today)[:25]
 
 
 def summary(today: date | None = None) -> Summary:
