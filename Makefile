@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 PYTHON ?= python3
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format bench clean
 
@@ -25,7 +26,7 @@ run: $(VENV)/.run-deps
 ## test: install test dependencies (Chromium and PgBouncer from Debian when missing) and run everything
 test: $(VENV)/.test-deps
 	@bash scripts/test-system-deps.sh
-	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$status
 
 lint: $(VENV)/.test-deps

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from wtforms import DecimalField, EmailField, StringField
 from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 PHONE_DIGITS = re.compile(r"\D")
 
@@ -62,7 +63,11 @@ class StateField(StringField):
 class MoneyField(DecimalField):
     """Dollars and cents: accepts $1,234.50, refuses fractions of a cent and negatives."""
 
+    # A text box with the decimal keypad: number inputs refuse "$1,500" and drop bad input silently.
+    widget = TextInput()
+
     def __init__(self, label=None, validators=None, allow_zero: bool = False, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, validators, places=2, **kwargs)
         self.allow_zero = allow_zero
 

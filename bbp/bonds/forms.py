@@ -120,6 +120,12 @@ class WriteForm(FlaskForm):
     )
 
 
+class NoteForm(FlaskForm):
+    """A note for the bond's timeline."""
+
+    body = TextAreaField("Note", validators=[Length(max=4000)])
+
+
 class StatusForm(FlaskForm):
     """Move a bond to another status."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -198,7 +200,7 @@ def premium(bond_id: int):
     """Step 4: the premium breakdown and the payment plan."""
     bond = queries.get(bond_id)
     plan = queries.plan_of(bond)
-    form = PlanForm(obj=plan) if plan else PlanForm(first_due=services.today())
+    form = PlanForm(obj=plan) if plan else PlanForm(first_due=services.today() + timedelta(days=30))
     if plan:
         form.count.data = len(plan.instalments) or 1
         form.first_due.data = plan.instalments[0].due_on if plan.instalments else None

@@ -158,3 +158,16 @@ class BondStatusChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     bond: Mapped[Bond] = relationship(back_populates="history")
+
+
+class BondNote(db.Model):
+    """A note on a bond's timeline (calls, visits, anything worth remembering)."""
+
+    __tablename__ = "bond_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bond_id: Mapped[int] = mapped_column(ForeignKey("bonds.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.bonds import lifecycle
-from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
+from bbp.bonds.models import Bond, BondIndemnitor, BondNote, BondStatusChange, Charge
 from bbp.bonds.premium import PremiumError, quote
 from bbp.collateral import services as collateral
 from bbp.defendants.models import Defendant
@@ -226,3 +226,16 @@ def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     )
     db.session.commit()
     return bond
+
+
+def add_note(bond: Bond, body: str, by) -> BondNote:
+    """Put a note on the bond's timeline."""
+    body = body.strip()
+    if not body:
+        raise DomainError("Write the note first.", "body")
+    note = BondNote(bond_id=bond.id, body=body, author_id=by.id, author_label=by.email)
+    db.session.add(note)
+    db.session.flush()
+    record("bond.note_added", bond, after={"note": note.id})
+    db.session.commit()
+    return note

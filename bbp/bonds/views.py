@@ -1,13 +1,14 @@
-"""Bond list, bond page and status changes."""
+"""Bond list, bond page, status changes and timeline notes."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from bbp.auth.roles import role_required, staff_required
-from bbp.bonds import bp, lifecycle, queries, services
-from bbp.bonds.forms import StatusForm
+from bbp.bonds import bp, lifecycle, queries, services, timeline
+from bbp.bonds.forms import NoteForm, StatusForm
 from bbp.bonds.models import STATUS_LABELS, STATUSES
 from bbp.domain import DomainError
 from bbp.rendering import paginate, render
@@ -37,19 +38,30 @@ def status_form(bond) -> StatusForm:
     """The status form offering only the moves allowed from here."""
     form = StatusForm()
     form.status.choices = [
-        (s, STATUS_LABELS[s]) for s in lifecycle.TRANSITIONS[bond.status] if s != lifecycle.WRITE
+        SelectChoice(s, STATUS_LABELS[s])
+        for s in lifecycle.TRANSITIONS[bond.status]
+        if s != lifecycle.WRITE
     ]
     return form
+
+
+def _page(bond, *, status_form_=None, note_form=None, status: int = 200):
+    return render(
+        "bonds/show.html",
+        bond=bond,
+        plan=queries.plan_of(bond),
+        status_form=status_form_ or status_form(bond),
+        note_form=note_form or NoteForm(),
+        timeline=timeline.events(bond),
+        status=status,
+    )
 
 
 @bp.get(f"/{ID}")
 @staff_required
 def show(bond_id: int):
-    """Everything about one bond, with its history."""
-    bond = queries.get(bond_id)
-    return render(
-        "bonds/show.html", bond=bond, plan=queries.plan_of(bond), status_form=status_form(bond)
-    )
+    """Everything about one bond, with its timeline."""
+    return _page(queries.get(bond_id))
 
 
 @bp.post(f"/{ID}/status")
@@ -63,8 +75,21 @@ def change_status(bond_id: int):
         services.change_status(bond, form.status.data or "", form.reason.data or "", current_user)
     except DomainError as exc:
         exc.attach_to(form)
-        return render(
-            "bonds/show.html", bond=bond, plan=queries.plan_of(bond), status_form=form, status=409
-        )
+        return _page(bond, status_form_=form, status=409)
     flash(f"Bond {bond.number} is now {bond.status_label.lower()}.", "success")
     return redirect(url_for("bonds.show", bond_id=bond.id))
+
+
+@bp.post(f"/{ID}/notes")
+@role_required("agent")
+def add_note(bond_id: int):
+    """Add a note to the timeline; an empty note is refused and nothing is lost."""
+    bond = queries.get(bond_id)
+    form = NoteForm()
+    try:
+        services.add_note(bond, form.body.data or "", current_user)
+    except DomainError as exc:
+        exc.attach_to(form)
+        return _page(bond, note_form=form, status=422)
+    flash("Note added.", "success")
+    return redirect(url_for("bonds.show", bond_id=bond.id) + "#timeline")

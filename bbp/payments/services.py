@@ -131,7 +131,7 @@ def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
         next_on, next_amount = today, cumulative - paid
     for instalment in plan.instalments:
         cumulative += instalment.amount
-        if instalment.due_on <= today:
+        if instalment.due_on < today:  # due today is not late yet
             due_by_today = cumulative
         if next_on is None and paid < cumulative:
             next_on, next_amount = instalment.due_on, cumulative - paid
@@ -156,7 +156,7 @@ def overdue_plans(today: date, limit: int = 20) -> list[tuple[Bond, Decimal]]:
             PaymentPlan.bond_id.label("bond_id"),
             (
                 PaymentPlan.down_payment
-                + func.coalesce(func.sum(Instalment.amount).filter(Instalment.due_on <= today), 0)
+                + func.coalesce(func.sum(Instalment.amount).filter(Instalment.due_on < today), 0)
             ).label("due"),
         )
         .join(Instalment, Instalment.plan_id == PaymentPlan.id, isouter=True)

@@ -169,3 +169,21 @@ def test_bond_list_searches_by_number_case_name_and_phone(app, owner, tenant):
         assert expected in body and absent not in body, q
     quotes = owner.get("/bonds/?status=quote", htmx=True).get_data(as_text=True)
     assert "Quill, Zoe" in quotes
+
+
+def test_timeline_merges_status_payments_court_and_notes(app, owner, tenant):
+    from tests.factories import make_bond
+
+    bond_id = make_bond(app, tenant, status="active", premium="500")
+    owner.post(f"/payments/bonds/{bond_id}/new", {"amount": "120", "kind": "premium",
+                                                 "method": "check", "payer_name": "Lena Bell"})
+    owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-12-03T09:30", "kind": "trial"})
+    empty = owner.post(f"/bonds/{bond_id}/notes", {"body": "   "})
+    assert empty.status_code == 422 and "Write the note first." in empty.get_data(as_text=True)
+    owner.post(f"/bonds/{bond_id}/notes", {"body": "Cosigner confirmed the new address."})
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"'):]
+    assert "Cosigner confirmed the new address." in timeline
+    assert "Premium $120.00 (Check), receipt R-000001, from Lena Bell" in timeline
+    assert "Court date set: trial on Dec 3, 2026" in timeline
+    assert timeline.index("Cosigner confirmed") < timeline.index("Premium $120.00")  # newest first

@@ -1,0 +1,87 @@
+"""The intake flow in a real browser: from a new defendant to a written bond and a payment."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from bbp.extensions import db
+from bbp.powers.models import Power, PowerBatch, Surety
+from bbp.tenancy import bound
+from tests.browser.conftest import screenshot
+from tests.support import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _power(app, agency) -> str:
+    with app.app_context(), bound(agency.info, db.session):
+        surety = Surety(name="Lexington National", buf_rate=Decimal("0.02"))
+        batch = PowerBatch(surety=surety, prefix="LX", first_serial=7001, last_serial=7001,
+                           denomination=Decimal("25000"), expires_on=date.today() + timedelta(days=90))
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add(Power(batch_id=batch.id, surety_id=surety.id, number="LX-7001",
+                             denomination=batch.denomination, expires_on=batch.expires_on))
+        db.session.commit()
+    return "LX-7001"
+
+
+def test_agent_writes_a_bond_and_takes_a_payment(app, phone, live_server, tenant):
+    power = _power(app, tenant)
+    page = phone
+    base = f"http://{tenant.slug}.localhost:{live_server}"
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(tenant.owner_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="New bond").click()
+
+    page.get_by_label("First name").fill("Marcus")
+    page.get_by_label("Last name").fill("Reyes")
+    page.get_by_label("Mobile phone").fill("305 555 0142")
+    page.get_by_role("button", name="Start bond").click()
+    expect(page.get_by_role("heading", name="Charges")).to_be_visible()
+
+    page.get_by_label("Case number").fill("2026-CF-0042")
+    page.locator("#charges-0-description").fill("Grand theft")
+    page.locator("#charges-0-degree").select_option("felony")
+    page.locator("#charges-0-bail_amount").fill("abc")
+    page.get_by_role("button", name="Save charges and price the bond").click()
+    expect(page.get_by_text("Enter an amount such as 1500")).to_be_visible()
+    expect(page.get_by_label("Case number")).to_have_value("2026-CF-0042")
+    page.locator("#charges-0-bail_amount").fill("5,000")
+    page.get_by_role("button", name="Save charges and price the bond").click()
+
+    expect(page.get_by_role("heading", name="Cosigners")).to_be_visible()
+    page.get_by_label("First name").fill("Lena")
+    page.get_by_label("Last name").fill("Reyes")
+    page.get_by_label("Relationship to the defendant").fill("Mother")
+    page.get_by_role("button", name="Add cosigner").click()
+    expect(page.get_by_text("Lena Reyes")).to_be_visible()
+    page.get_by_role("button", name="Next: premium and plan").click()
+
+    expect(page.get_by_text("10% of $5,000.00")).to_be_visible()
+    page.get_by_label("Down payment").fill("100")
+    page.get_by_label("Number of instalments").fill("4")
+    page.get_by_role("button", name="Save plan and review").click()
+
+    expect(page.get_by_role("heading", name="Review and write")).to_be_visible()
+    option = page.locator("#power_id option", has_text=power).inner_text()
+    page.get_by_label("Power of attorney").select_option(label=option)
+    screenshot(page, "intake-review-phone")
+    page.get_by_role("button", name=re.compile(r"Write bond B-")).click()
+    expect(page.get_by_text(re.compile(r"Bond B-\d+ is written\."))).to_be_visible()
+    expect(page.locator(".badge-status")).to_have_text("Written (posted)")
+    expect(page.get_by_text(power)).to_be_visible()
+
+    page.get_by_role("link", name="Take a payment").click()
+    page.get_by_label("Amount").fill("100")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_text(re.compile(r"Payment recorded: receipt R-000001"))).to_be_visible()
+    expect(page.locator("#payments")).to_contain_text("$400.00")  # 500 premium - 100 paid
+    screenshot(page, "bond-written-phone")
