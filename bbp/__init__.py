@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         platform,
         powers,
+        settings,
         staff,
     )
     from bbp.tenancy import register_site_blueprint
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, indemnitors.bp, "tenant")
     register_site_blueprint(app, payments.bp, "tenant")
     register_site_blueprint(app, powers.bp, "tenant")
+    register_site_blueprint(app, settings.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
 
 

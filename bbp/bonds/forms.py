@@ -25,7 +25,8 @@ class ChargeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    description = text("Charge", 200)
+    # No Optional(): it would stop validate_description for a row that has only an amount.
+    description = StringField("Charge", validators=[Length(max=200)])
     statute = text("Statute", 60)
     degree = SelectField(
         "Degree",

@@ -1,1 +1,7 @@
-"""Settings."""
+"""Agency settings: premium rules, collateral return days, forfeiture day overrides."""
+
+from flask import Blueprint
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+from bbp.settings import views  # noqa: E402,F401

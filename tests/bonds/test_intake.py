@@ -187,3 +187,10 @@ def test_timeline_merges_status_payments_court_and_notes(app, owner, tenant):
     assert "Premium $120.00 (Check), receipt R-000001, from Lena Bell" in timeline
     assert "Court date set: trial on Dec 3, 2026" in timeline
     assert timeline.index("Cosigner confirmed") < timeline.index("Premium $120.00")  # newest first
+
+
+def test_a_charge_row_with_an_amount_but_no_description_is_explained(owner):
+    step = start(owner)
+    response = owner.post(step, _charges(**{"charges-1-description": ""}))
+    assert response.status_code == 422
+    assert "Describe the charge." in response.get_data(as_text=True)

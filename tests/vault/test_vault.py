@@ -80,6 +80,7 @@ def test_shred_needs_confirmation(app, tenant):
         ("k1:c2hvcnQ", "32 bytes"),
         (new_spec("a") + "," + new_spec("a"), "repeats"),
     ],
+    ids=["empty", "no-colon", "short-key", "repeated-id"],
 )
 def test_bad_master_key_config_is_explained(spec, message):
     with pytest.raises(KeyringError, match=message):
