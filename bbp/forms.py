@@ -92,10 +92,10 @@ class MoneyField(DecimalField):
             raise ValidationError("The amount cannot be negative.")
         if self.data < 0 or (self.data == 0 and not self.allow_zero):
             raise ValidationError("The amount must be more than $0.00.")
+        if self.data >= Decimal("10000000000"):  # checked first: quantize overflows on 1E30
+            raise ValidationError("That amount is too large.")
         if self.data != self.data.quantize(Decimal("0.01")):
             raise ValidationError("Amounts cannot include fractions of a cent.")
-        if self.data >= Decimal("10000000000"):
-            raise ValidationError("That amount is too large.")
 
 
 def optional_email(label: str = "Email") -> EmailField:

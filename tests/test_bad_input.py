@@ -104,3 +104,9 @@ def test_smtp_mail_for_an_agency_leaves_from_a_worker(app, owner, tenant, redis,
         ("login", "mailer"),
         ("send", agent.email, f"Reset your {tenant.name} password"),
     ]
+
+
+def test_absurd_amounts_are_refused_not_crashed(owner):
+    response = owner.post("/settings/preview", {"rate": "10", "minimum_per_bond": "1E30"})
+    assert response.status_code == 422
+    assert "too large" in response.get_data(as_text=True)

@@ -18,7 +18,15 @@ def get(bond_id: int) -> Bond:
     return db.session.get(Bond, bond_id) or abort(404)
 
 
-def search(query: str, status: str = ""):
+SORTS = {
+    "newest": (Bond.id.desc(),),
+    "oldest": (Bond.id.asc(),),
+    "bail": (Bond.bail_amount.desc(), Bond.id.desc()),
+    "defendant": (Defendant.last_name, Defendant.first_name, Bond.id),
+}
+
+
+def search(query: str, status: str = "", sort: str = "newest"):
     """Bonds matching a bond number, case number, defendant name or phone, as a select.
 
     The defendant side is a subquery so its trigram indexes can serve it on a large book.
@@ -27,7 +35,7 @@ def search(query: str, status: str = ""):
         select(Bond)
         .join(Bond.defendant)
         .options(contains_eager(Bond.defendant))
-        .order_by(Bond.id.desc())
+        .order_by(*SORTS.get(sort, SORTS["newest"]))
     )
     if status:
         stmt = stmt.where(Bond.status == status)

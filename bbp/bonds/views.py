@@ -23,7 +23,9 @@ def index():
     """Bonds, newest first, searchable and filterable by status."""
     q, status = request.args.get("q", "").strip(), request.args.get("status", "")
     status = status if status in STATUSES else ""
-    page = paginate(queries.search(q, status), PER_PAGE)
+    sort = request.args.get("sort", "newest")
+    sort = sort if sort in queries.SORTS else "newest"
+    page = paginate(queries.search(q, status, sort), PER_PAGE)
     return render(
         "bonds/index.html",
         "bonds/_rows.html",
@@ -31,6 +33,7 @@ def index():
         q=q,
         status_filter=status,
         statuses=STATUS_LABELS,
+        sort=sort,
     )
 
 

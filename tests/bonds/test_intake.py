@@ -48,19 +48,27 @@ def test_starting_a_bond_numbers_it_and_opens_the_charges_step(app, owner, tenan
 
 
 def test_missing_defendant_name_keeps_what_was_typed(owner):
-    response = owner.post("/bonds/new", {"first_name": "", "last_name": "Bell",
-                                         "booking_number": "BK-1"})
+    response = owner.post(
+        "/bonds/new", {"first_name": "", "last_name": "Bell", "booking_number": "BK-1"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Enter the first name." in body and 'value="BK-1"' in body
 
 
 def _charges(**extra):
-    data = {"case_number": "2026-CF-0042", "court_name": "Miami-Dade Circuit", "county": "Dade",
-            "charges-0-description": "Battery", "charges-0-degree": "misdemeanor",
-            "charges-0-bail_amount": "500",
-            "charges-1-description": "Grand theft", "charges-1-statute": "812.014",
-            "charges-1-degree": "felony", "charges-1-bail_amount": "$2,000.00"}
+    data = {
+        "case_number": "2026-CF-0042",
+        "court_name": "Miami-Dade Circuit",
+        "county": "Dade",
+        "charges-0-description": "Battery",
+        "charges-0-degree": "misdemeanor",
+        "charges-0-bail_amount": "500",
+        "charges-1-description": "Grand theft",
+        "charges-1-statute": "812.014",
+        "charges-1-degree": "felony",
+        "charges-1-bail_amount": "$2,000.00",
+    }
     return data | extra
 
 
@@ -95,7 +103,9 @@ def test_an_overridden_bail_amount_needs_a_reason(app, owner, tenant):
     refused = owner.post(step, _charges(override="10000"))
     assert refused.status_code == 422
     assert "Say why the bail amount differs" in refused.get_data(as_text=True)
-    owner.post(step, _charges(override="10000", override_reason="Judge set $10,000 at first appearance"))
+    owner.post(
+        step, _charges(override="10000", override_reason="Judge set $10,000 at first appearance")
+    )
     bond = _bond(app, tenant)
     assert bond.bail_amount == Decimal("10000.00") and bond.premium == Decimal("1000.00")
 
@@ -111,8 +121,15 @@ def test_cosigners_added_new_and_from_search_then_removed(app, owner, tenant):
     step = start(owner)
     owner.post(step, _charges())
     cosigners = step.replace("/charges", "/cosigners")
-    owner.post(cosigners, {"first_name": "Lena", "last_name": "Bell", "phone": "3055550122",
-                           "relationship": "Mother"})
+    owner.post(
+        cosigners,
+        {
+            "first_name": "Lena",
+            "last_name": "Bell",
+            "phone": "3055550122",
+            "relationship": "Mother",
+        },
+    )
     bond = _bond(app, tenant)
     lena = bond.cosigners[0]
     assert (lena.indemnitor.full_name, lena.relationship_to_defendant) == ("Lena Bell", "Mother")
@@ -128,11 +145,15 @@ def test_plan_splits_premium_and_fees(app, owner, tenant):
     step = start(owner)
     owner.post(step, _charges())
     premium = step.replace("/charges", "/premium")
-    bad = owner.post(premium, {"down_payment": "9999", "count": "3", "frequency": "monthly",
-                               "first_due": "2026-12-15"})
+    bad = owner.post(
+        premium,
+        {"down_payment": "9999", "count": "3", "frequency": "monthly", "first_due": "2026-12-15"},
+    )
     assert bad.status_code == 422 and "between $0.00 and the total" in bad.get_data(as_text=True)
-    done = owner.post(premium, {"down_payment": "50", "count": "4", "frequency": "monthly",
-                                "first_due": "2026-12-15"})
+    done = owner.post(
+        premium,
+        {"down_payment": "50", "count": "4", "frequency": "monthly", "first_due": "2026-12-15"},
+    )
     assert done.headers["Location"].endswith("/review")
     page = owner.get(premium).get_data(as_text=True)
     assert "$50.00" in page and "Tue Dec 15, 2026" in page
@@ -161,10 +182,12 @@ def test_status_changes_need_reasons_and_roles(app, owner, visit, tenant):
 def test_bond_list_searches_by_number_case_name_and_phone(app, owner, tenant):
     owner.post(start(owner), _charges())
     start(owner, first_name="Zoe", last_name="Quill", phone="7865550177")
-    for q, expected, absent in [("B-000001", "Bell, Tariq", "Quill"),
-                                ("2026-CF", "Bell, Tariq", "Quill"),
-                                ("quill", "Quill, Zoe", "Bell"),
-                                ("555-0177", "Quill, Zoe", "Bell")]:
+    for q, expected, absent in [
+        ("B-000001", "Bell, Tariq", "Quill"),
+        ("2026-CF", "Bell, Tariq", "Quill"),
+        ("quill", "Quill, Zoe", "Bell"),
+        ("555-0177", "Quill, Zoe", "Bell"),
+    ]:
         body = owner.get(f"/bonds/?q={q}", htmx=True).get_data(as_text=True)
         assert expected in body and absent not in body, q
     quotes = owner.get("/bonds/?status=quote", htmx=True).get_data(as_text=True)
@@ -175,14 +198,16 @@ def test_timeline_merges_status_payments_court_and_notes(app, owner, tenant):
     from tests.factories import make_bond
 
     bond_id = make_bond(app, tenant, status="active", premium="500")
-    owner.post(f"/payments/bonds/{bond_id}/new", {"amount": "120", "kind": "premium",
-                                                 "method": "check", "payer_name": "Lena Bell"})
+    owner.post(
+        f"/payments/bonds/{bond_id}/new",
+        {"amount": "120", "kind": "premium", "method": "check", "payer_name": "Lena Bell"},
+    )
     owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-12-03T09:30", "kind": "trial"})
     empty = owner.post(f"/bonds/{bond_id}/notes", {"body": "   "})
     assert empty.status_code == 422 and "Write the note first." in empty.get_data(as_text=True)
     owner.post(f"/bonds/{bond_id}/notes", {"body": "Cosigner confirmed the new address."})
     page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
-    timeline = page[page.index('id="timeline"'):]
+    timeline = page[page.index('id="timeline"') :]
     assert "Cosigner confirmed the new address." in timeline
     assert "Premium $120.00 (Check), receipt R-000001, from Lena Bell" in timeline
     assert "Court date set: trial on Dec 3, 2026" in timeline
@@ -194,3 +219,17 @@ def test_a_charge_row_with_an_amount_but_no_description_is_explained(owner):
     response = owner.post(step, _charges(**{"charges-1-description": ""}))
     assert response.status_code == 422
     assert "Describe the charge." in response.get_data(as_text=True)
+
+
+def test_bond_list_sorts(app, owner, tenant):
+    from tests.factories import make_bond
+
+    make_bond(app, tenant, bail="500", last_name="Zimmer")
+    make_bond(app, tenant, bail="90000", last_name="Adams")
+    by_bail = owner.get("/bonds/?sort=bail", htmx=True).get_data(as_text=True)
+    assert by_bail.index("Adams") < by_bail.index("Zimmer")
+    by_name = owner.get("/bonds/?sort=defendant", htmx=True).get_data(as_text=True)
+    assert by_name.index("Adams") < by_name.index("Zimmer")
+    oldest = owner.get("/bonds/?sort=oldest", htmx=True).get_data(as_text=True)
+    assert oldest.index("Zimmer") < oldest.index("Adams")
+    assert owner.get("/bonds/?sort=nonsense").status_code == 200

@@ -10,8 +10,14 @@ from bbp.bonds.models import STATUSES
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [("quote", "application"), ("written", "active"), ("active", "forfeited"),
-     ("forfeited", "reinstated"), ("reinstated", "exonerated"), ("surrendered", "exonerated")],
+    [
+        ("quote", "application"),
+        ("written", "active"),
+        ("active", "forfeited"),
+        ("forfeited", "reinstated"),
+        ("reinstated", "exonerated"),
+        ("surrendered", "exonerated"),
+    ],
 )
 def test_allowed_moves(current, target):
     assert lifecycle.refusal(current, target, "because") is None
@@ -24,8 +30,11 @@ def test_every_status_has_its_moves_listed():
 @pytest.mark.parametrize(
     ("current", "target", "message"),
     [
-        ("exonerated", "active", "A bond that is exonerated cannot become active. From here it "
-                                 "can become: nothing."),
+        (
+            "exonerated",
+            "active",
+            "A bond that is exonerated cannot become active. From here it can become: nothing.",
+        ),
         ("quote", "forfeited", "From here it can become: Application, Cancelled / void."),
         ("application", "written", "Write the bond from its review step"),
         ("active", "forfeited", "Say why the bond becomes forfeited."),
