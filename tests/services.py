@@ -46,8 +46,13 @@ def admin_url(url: str) -> str:
 def redis_url() -> str:
     """Redis for tests: TEST_REDIS_URL, else database 15 of the configured or local server."""
     if os.environ.get("TEST_REDIS_URL"):
-        return os.environ["TEST_REDIS_URL"] if not WORKER else urlunsplit(
-            urlsplit(os.environ["TEST_REDIS_URL"])._replace(path=f"/{TEST_REDIS_DB}"))
+        return (
+            os.environ["TEST_REDIS_URL"]
+            if not WORKER
+            else urlunsplit(
+                urlsplit(os.environ["TEST_REDIS_URL"])._replace(path=f"/{TEST_REDIS_DB}")
+            )
+        )
     if os.environ.get("REDIS_URL"):
         parts = urlsplit(os.environ["REDIS_URL"])
         return urlunsplit(parts._replace(path=f"/{TEST_REDIS_DB}"))

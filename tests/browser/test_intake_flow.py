@@ -21,12 +21,25 @@ pytestmark = pytest.mark.browser
 def _power(app, agency) -> str:
     with app.app_context(), bound(agency.info, db.session):
         surety = Surety(name="Lexington National", buf_rate=Decimal("0.02"))
-        batch = PowerBatch(surety=surety, prefix="LX", first_serial=7001, last_serial=7001,
-                           denomination=Decimal("25000"), expires_on=date.today() + timedelta(days=90))
+        batch = PowerBatch(
+            surety=surety,
+            prefix="LX",
+            first_serial=7001,
+            last_serial=7001,
+            denomination=Decimal("25000"),
+            expires_on=date.today() + timedelta(days=90),
+        )
         db.session.add(batch)
         db.session.flush()
-        db.session.add(Power(batch_id=batch.id, surety_id=surety.id, number="LX-7001",
-                             denomination=batch.denomination, expires_on=batch.expires_on))
+        db.session.add(
+            Power(
+                batch_id=batch.id,
+                surety_id=surety.id,
+                number="LX-7001",
+                denomination=batch.denomination,
+                expires_on=batch.expires_on,
+            )
+        )
         db.session.commit()
     return "LX-7001"
 
