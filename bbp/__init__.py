@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
         core,
         courts,
         dashboard,
+        dataio,
         defendants,
         health,
         indemnitors,
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, bonds.bp, "tenant")
     register_site_blueprint(app, collateral.bp, "tenant")
     register_site_blueprint(app, courts.bp, "tenant")
+    register_site_blueprint(app, dataio.bp, "tenant")
     register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, indemnitors.bp, "tenant")
     register_site_blueprint(app, payments.bp, "tenant")

@@ -49,8 +49,8 @@ def make_app(database_url: str, redis_url: str, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, redis_url):
-    app = make_app(database_url, redis_url)
+def app(database_url, redis_url, tmp_path_factory):
+    app = make_app(database_url, redis_url, STORAGE_ROOT=str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
         upgrade()
     yield app

@@ -1,0 +1,7 @@
+"""Data in and out: CSV exports of the book and the bond import."""
+
+from flask import Blueprint
+
+bp = Blueprint("dataio", __name__, url_prefix="/data")
+
+from bbp.dataio import views  # noqa: E402,F401
