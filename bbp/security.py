@@ -31,9 +31,10 @@ def _headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if current_user and current_user.is_authenticated and response.mimetype == "text/html":
-        # Signed-in pages hold agency data: never keep them in a shared or back-button cache.
-        headers["Cache-Control"] = "no-store"
+    if current_user and current_user.is_authenticated and request.endpoint != "static":
+        # Signed-in responses (pages, PDFs, CSVs, .ics) hold agency data: never cache them in a
+        # shared or back-button cache; files that set their own private policy keep it.
+        headers.setdefault("Cache-Control", "no-store")
     return response
 
 

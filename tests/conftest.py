@@ -16,6 +16,8 @@ from bbp.tenancy.provisioning import create_tenant, drop_tenant
 from tests import services
 from tests.support import DOMAIN, PASSWORD, Agency, Visitor, host_of, unique_slug
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def database_url() -> str:

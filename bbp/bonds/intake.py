@@ -82,7 +82,7 @@ def start():
 def charges(bond_id: int):
     """Step 2: case details and charges, with two blank rows to fill."""
     bond = queries.get(bond_id)
-    form = ChargesForm(obj=bond, charges=[*bond.charges, None, None])
+    form = ChargesForm(obj=bond, charges=[*bond.charges, None, None], years=bond.premium_years)
     if bond.bail_override_reason:
         form.override.data, form.override_reason.data = bond.bail_amount, bond.bail_override_reason
     return _step("charges.html", bond, "charges", form=form)
@@ -149,6 +149,13 @@ def add_cosigner(bond_id: int):
     from bbp.indemnitors import services as indemnitors
 
     bond = queries.get(bond_id)
+    if bond.status not in services.EDITABLE:  # before typing a new person into the book
+        flash(
+            f"Bond {bond.number} is {bond.status_label.lower()}: its cosigners can no "
+            "longer change.",
+            "error",
+        )
+        return redirect(url_for("bonds.show", bond_id=bond.id))
     picked = ExistingCosignerForm() if request.form.get("indemnitor_id") else None
     form = CosignerForm() if picked is None else None
     try:

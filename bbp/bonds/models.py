@@ -45,6 +45,9 @@ STATUS_LABELS = {
 }
 # Statuses in which the surety is still on the hook for the bail amount.
 LIABLE = ("written", "active", "forfeited", "reinstated")
+# Statuses in which the premium is owed (earned once written, whatever happened since).
+COLLECTABLE = (*LIABLE, "surrendered", "exonerated", "remitted", "judgment_paid")
+MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 DEGREES = ("misdemeanor", "felony")
 
 
@@ -72,6 +75,7 @@ class Bond(db.Model):
     fees: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     premium_breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     premium_term: Mapped[str] = mapped_column(String(12), default="full_term")
+    premium_years: Mapped[int] = mapped_column(default=1, server_default="1")
     surety_id: Mapped[int | None] = mapped_column(ForeignKey("sureties.id"), index=True)
     power_id: Mapped[int | None] = mapped_column(ForeignKey("powers.id"), unique=True)
     buf_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.bonds import lifecycle
-from bbp.bonds.models import Bond, BondIndemnitor, BondNote, BondStatusChange, Charge
+from bbp.bonds.models import (
+    MAX_AMOUNT,
+    Bond,
+    BondIndemnitor,
+    BondNote,
+    BondStatusChange,
+    Charge,
+)
 from bbp.bonds.premium import PremiumError, quote
 from bbp.collateral import services as collateral
 from bbp.defendants.models import Defendant
@@ -74,7 +81,15 @@ def start_quote(defendant: Defendant, by) -> Bond:
     return bond
 
 
+def lock(bond: Bond) -> Bond:
+    """Lock the bond row for this transaction and reload it, so concurrent changes queue up."""
+    db.session.execute(select(Bond.id).where(Bond.id == bond.id).with_for_update())
+    db.session.refresh(bond)
+    return bond
+
+
 def _require_editable(bond: Bond) -> None:
+    lock(bond)
     if bond.status not in EDITABLE:
         raise DomainError(
             f"Bond {bond.number} is {bond.status_label.lower()}: its terms can no longer change."
@@ -97,9 +112,9 @@ def save_charges(
         raise DomainError("Say why the bail amount differs from the charges.", "override_reason")
     before = changes(bond, AUDITED)
     bond.case_number, bond.court_name, bond.county = (
-        case.get("case_number", ""),
-        case.get("court_name", ""),
-        case.get("county", ""),
+        case.get("case_number") or "",
+        case.get("court_name") or "",
+        case.get("county") or "",
     )
     bond.charges = [
         Charge(
@@ -112,10 +127,18 @@ def save_charges(
         for n, c in enumerate(charges)
     ]
     total = sum((c.bail_amount for c in charges), Decimal("0"))
+    if max(total, override or 0) > MAX_AMOUNT:
+        raise DomainError("The bail amount is too large.")
     bond.bail_amount = override if override is not None else total
     bond.bail_override_reason = override_reason.strip() if override is not None else None
     _reprice(bond, [c.bail_amount for c in charges], override, years)
-    record("bond.charges_saved", bond, before=before, after=changes(bond, AUDITED))
+    dropped = _drop_stale_plan(bond)
+    record(
+        "bond.charges_saved",
+        bond,
+        before=before,
+        after={**changes(bond, AUDITED), "plan_removed": dropped},
+    )
     db.session.commit()
     return bond
 
@@ -125,8 +148,10 @@ def _reprice(bond: Bond, amounts: list[Decimal], override: Decimal | None, years
         result = quote(settings.premium_rule(), amounts, override, years)
     except PremiumError as exc:
         raise DomainError(str(exc)) from None
+    if result.total > MAX_AMOUNT:
+        raise DomainError("The premium is too large; check the bail amount and the years.")
     bond.premium, bond.fees = result.premium, result.fees
-    bond.premium_term = settings.current().premium_term
+    bond.premium_term, bond.premium_years = settings.current().premium_term, years
     bond.premium_breakdown = [
         {"label": line.label, "amount": str(line.amount)} for line in result.lines
     ]
@@ -158,10 +183,26 @@ def remove_cosigner(bond: Bond, indemnitor_id: int) -> Bond:
     return bond
 
 
+def _drop_stale_plan(bond: Bond) -> bool:
+    """A repriced bond's old plan no longer adds up: remove it (the agent sets a new one)."""
+    plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+    if plan is None:
+        return False
+    if plan.down_payment + sum(i.amount for i in plan.instalments) == bond.total_due:
+        return False
+    db.session.delete(plan)
+    return True
+
+
 def save_plan(
     bond: Bond, down_payment: Decimal, count: int, frequency: str, first_due: date
 ) -> PaymentPlan:
     """Replace the bond's payment plan with a down payment and instalments."""
+    lock(bond)
+    if bond.status not in (*EDITABLE, "written", "active", "reinstated"):
+        raise DomainError(
+            f"Bond {bond.number} is {bond.status_label.lower()}: its plan can no longer change."
+        )
     if bond.total_due <= 0:
         raise DomainError("Add the charges first: the plan splits the premium and fees.")
     try:
@@ -194,8 +235,11 @@ def write(bond: Bond, power_id: int, by) -> Bond:
         raise DomainError("The premium has not been computed yet.")
     before = bond.status
     execute(power_id, bond, by)
+    if bond.status == "quote":  # the intake steps are the application
+        bond.status = "application"
+        _history(bond, "quote", "Application completed", by)
     bond.status, bond.written_at, bond.writing_agent_id = "written", utcnow(), by.id
-    _history(bond, before, "Bond written", by)
+    _history(bond, "application", "Bond written", by)
     record("bond.written", bond, before={"status": before}, after=changes(bond, AUDITED))
     db.session.commit()
     return bond
@@ -203,6 +247,9 @@ def write(bond: Bond, power_id: int, by) -> Bond:
 
 def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     """Move a bond along its lifecycle, with a reason where one is owed."""
+    from bbp.courts import services as courts
+
+    lock(bond)
     problem = lifecycle.refusal(bond.status, target, reason)
     if problem:
         raise DomainError(problem, "status")
@@ -217,6 +264,12 @@ def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     if target in lifecycle.DISCHARGED:
         bond.discharged_on = today()
         collateral.start_return_clock(bond)
+    if before == "written" and target == "cancelled" and bond.power_id:
+        release_power(bond, reason)
+    if target == "forfeited":
+        courts.open_forfeiture(bond, today())
+    if before == "forfeited":
+        courts.resolve_forfeitures(bond, today())
     _history(bond, before, reason.strip(), by)
     record(
         "bond.status_changed",
@@ -239,3 +292,14 @@ def add_note(bond: Bond, body: str, by) -> BondNote:
     record("bond.note_added", bond, after={"note": note.id})
     db.session.commit()
     return note
+
+
+def release_power(bond: Bond, reason: str) -> None:
+    """A voided bond no longer uses its power: void the power too, naming the bond."""
+    from bbp.powers.models import Power
+
+    power = db.session.get(Power, bond.power_id)
+    if power is not None and power.status == "executed":
+        power.status, power.voided_at = "voided", utcnow()
+        power.void_reason = f"Bond {bond.number} voided: {reason.strip()}"
+        record("power.voided", power, after={"bond": bond.number, "reason": reason.strip()})

@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.auth.models import User
-from bbp.bonds.models import Bond
+from bbp.bonds.models import LIABLE, Bond
 from bbp.collateral.models import KINDS, Collateral
 from bbp.domain import DomainError
 from bbp.extensions import db
@@ -108,6 +108,11 @@ def mark_returned(collateral: Collateral, returned_to: str, by) -> Collateral:
         raise DomainError(
             f"Receipt {collateral.receipt_number} was already returned to "
             f"{collateral.returned_to or 'someone'} on {when:%b %-d, %Y}."
+        )
+    if collateral.bond.status in LIABLE:
+        raise DomainError(
+            f"Bond {collateral.bond.number} is still {collateral.bond.status_label.lower()}: "
+            "collateral goes back once the bond is discharged."
         )
     if not returned_to.strip():
         raise DomainError("Enter who took the collateral back.", "returned_to")

@@ -20,6 +20,7 @@ from bbp.tenancy import require_tenant
 
 FIELDS = ("starts_at", "court_name", "courtroom", "address", "kind", "notes")
 FORFEITABLE = ("written", "active", "reinstated")
+CLOSED = ("exonerated", "cancelled", "remitted", "judgment_paid")
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,16 @@ def _apply(court_date: CourtDate, data: CourtDateInput) -> None:
     court_date.address, court_date.kind, court_date.notes = data.address, data.kind, data.notes
 
 
-def schedule(bond: Bond, data: CourtDateInput) -> CourtDate:
-    """Add a court date to a bond."""
-    if bond.status in ("exonerated", "cancelled", "remitted", "judgment_paid"):
+def _require_open(bond: Bond) -> None:
+    if bond.status in CLOSED:
         raise DomainError(
             f"Bond {bond.number} is {bond.status_label.lower()}: it has no more court dates."
         )
+
+
+def schedule(bond: Bond, data: CourtDateInput) -> CourtDate:
+    """Add a court date to a bond."""
+    _require_open(bond)
     court_date = CourtDate(bond_id=bond.id)
     _apply(court_date, data)
     db.session.add(court_date)
@@ -64,6 +69,7 @@ def reschedule(court_date: CourtDate, data: CourtDateInput) -> CourtDate:
     """Change a court date that has no outcome yet."""
     if court_date.outcome:
         raise DomainError("This court date already has an outcome; add a new date instead.")
+    _require_open(court_date.bond)
     before = changes(court_date, FIELDS)
     _apply(court_date, data)
     record("court_date.rescheduled", court_date, before=before, after=changes(court_date, FIELDS))
@@ -83,6 +89,14 @@ def record_outcome(
     """Appeared, continued to a new date, or failed to appear (which forfeits the bond)."""
     if court_date.outcome:
         raise DomainError("This court date already has an outcome.")
+    _require_open(court_date.bond)
+    if outcome == "failed_to_appear" and court_date.bond.status not in FORFEITABLE:
+        raise DomainError(
+            f"Bond {court_date.bond.number} is "
+            f"{court_date.bond.status_label.lower()}: only a written or active "
+            "bond can be forfeited.",
+            "outcome",
+        )
     if outcome == "continued" and continued_to is None:
         raise DomainError("Enter the new court date.", "continued_to")
     if outcome == "failed_to_appear" and not confirmed:
@@ -139,6 +153,25 @@ def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:
             before={"status": before},
             after={"status": "forfeited", "reason": "failure to appear"},
         )
+
+
+def open_forfeiture(bond: Bond, on: date) -> None:
+    """A bond forfeited by hand gets its forfeiture (and deadlines) unless one is open."""
+    already = db.session.scalar(
+        select(Forfeiture.id).where(Forfeiture.bond_id == bond.id, Forfeiture.resolved_on.is_(None))
+    )
+    if already is None:
+        db.session.add(
+            Forfeiture(bond_id=bond.id, forfeited_on=on, state=require_tenant().state or "")
+        )
+
+
+def resolve_forfeitures(bond: Bond, on: date) -> None:
+    """Reinstated, remitted or paid: the bond's open forfeitures stop raising alerts."""
+    for forfeiture in db.session.scalars(
+        select(Forfeiture).where(Forfeiture.bond_id == bond.id, Forfeiture.resolved_on.is_(None))
+    ):
+        forfeiture.resolved_on = on
 
 
 def set_notice_mailed(forfeiture: Forfeiture, mailed_on: date) -> Forfeiture:

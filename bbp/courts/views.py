@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from bbp.accounts import utcnow
@@ -174,7 +174,7 @@ def bond_calendar(bond_id: int):
     dates, _ = services.of_bond(bond)
     events = [
         ics.CalendarEvent(
-            uid=f"court-date-{d.id}-{bond.number}@bbp",
+            uid=f"court-date-{d.id}-{bond.number}@{g.tenant.slug}.bbp",
             starts_at=d.starts_at,
             duration_minutes=120,
             summary=f"Court: {bond.defendant.full_name} ({d.kind})",

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
-from bbp.bonds.models import LIABLE, STATUS_LABELS, Bond
+from bbp.bonds.models import COLLECTABLE, LIABLE, STATUS_LABELS, Bond
 from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
@@ -91,7 +91,7 @@ def _money(summary: Summary, zone: ZoneInfo) -> None:
     )
     summary.outstanding = db.session.scalar(
         select(func.coalesce(func.sum(Bond.premium + Bond.fees - paid), 0)).where(
-            Bond.status.in_(LIABLE)
+            Bond.status.in_(COLLECTABLE)
         )
     )
     summary.overdue_plans = overdue_plans(summary.today, limit=10)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bbp import storage
 from bbp.audit.services import changes, record
 from bbp.defendants.models import Defendant
+from bbp.domain import copy_fields
 from bbp.extensions import db
 from bbp.search import matches
 from bbp.tenancy import require_tenant
@@ -57,9 +58,7 @@ def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
     created = defendant is None
     defendant = defendant or Defendant()
     before = None if created else changes(defendant, AUDITED)
-    for name in PLAIN_FIELDS:
-        value = data.get(name)
-        setattr(defendant, name, value if value is not None or name == "date_of_birth" else "")
+    copy_fields(defendant, data, PLAIN_FIELDS, nullable=("date_of_birth",))
     if data.get("ssn"):
         _set_secret(defendant, "ssn", data["ssn"])
     if data.get("dl_number"):

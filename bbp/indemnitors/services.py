@@ -10,6 +10,7 @@ from bbp.audit.services import changes, record
 
 # A module import: bbp.bonds.models imports Indemnitor, so its names resolve at call time.
 from bbp.bonds import models as bonds
+from bbp.domain import copy_fields
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.search import matches
@@ -37,9 +38,7 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
     created = indemnitor is None
     indemnitor = indemnitor or Indemnitor()
     before = None if created else changes(indemnitor, FIELDS)
-    for name in FIELDS:
-        value = data.get(name)
-        setattr(indemnitor, name, value if value is not None or name == "monthly_income" else "")
+    copy_fields(indemnitor, data, FIELDS, nullable=("monthly_income",))
     db.session.add(indemnitor)
     db.session.flush()
     record(

@@ -15,8 +15,11 @@ class PaymentForm(FlaskForm):
     """One payment taken in the office."""
 
     amount = MoneyField("Amount", validators=[InputRequired("Enter the amount.")])
+    # Cash collateral goes through the collateral desk (receipt and return clock), not here.
     kind = SelectField(
-        "For", choices=[SelectChoice(k, LABELS[k]) for k in KINDS], default="premium"
+        "For",
+        choices=[SelectChoice(k, LABELS[k]) for k in KINDS if k != "collateral_cash"],
+        default="premium",
     )
     method = SelectField(
         "Paid by", choices=[SelectChoice(m, LABELS[m]) for m in METHODS], default="cash"

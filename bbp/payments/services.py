@@ -10,7 +10,8 @@ from sqlalchemy import case, func, select
 
 from bbp.accounts import utcnow
 from bbp.audit.services import record
-from bbp.bonds.models import Bond
+from bbp.bonds.models import COLLECTABLE, Bond
+from bbp.bonds.services import lock
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.numbering import next_number
@@ -46,6 +47,7 @@ def record_payment(
     bond: Bond, kind: str, method: str, amount: Decimal, reference: str, payer_name: str, by
 ) -> Payment:
     """Enter a payment with the next receipt number (a rollback gives the number back)."""
+    lock(bond)  # two refunds at once must not both fit under what was paid
     if bond.status in ("quote", "cancelled") and kind != "refund":
         raise DomainError(
             f"Bond {bond.number} is {bond.status_label.lower()}: take payments "
@@ -87,6 +89,13 @@ def void(payment: Payment, reason: str, by) -> Payment:
         raise DomainError(f"Receipt {payment.receipt_number} is already void.")
     if not reason.strip():
         raise DomainError("Say why the payment is void.", "reason")
+    lock(payment.bond)
+    if payment.kind != "refund" and paid_toward_premium(payment.bond) - payment.amount < 0:
+        raise DomainError(
+            f"Void the refund first: voiding receipt {payment.receipt_number} "
+            "would leave more refunded than paid.",
+            "reason",
+        )
     payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), by.id, reason.strip()
     record(
         "payment.voided",
@@ -115,8 +124,10 @@ def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
     """Balance, what is overdue today, and the next amount due."""
     paid = paid_toward_premium(bond)
     balance = bond.total_due - paid
+    if bond.status not in COLLECTABLE:  # nothing is late on a quote or a cancelled bond
+        return Standing(bond.total_due, paid, balance, ZERO, None, ZERO)
     if plan is None:
-        due_now = bond.total_due if bond.status not in ("quote", "cancelled") else ZERO
+        due_now = bond.total_due
         return Standing(
             bond.total_due,
             paid,
@@ -132,7 +143,7 @@ def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
     for instalment in plan.instalments:
         cumulative += instalment.amount
         if instalment.due_on < today:  # due today is not late yet
-            due_by_today = cumulative
+            due_by_today = min(cumulative, bond.total_due)
         if next_on is None and paid < cumulative:
             next_on, next_amount = instalment.due_on, cumulative - paid
     return Standing(
@@ -175,8 +186,22 @@ def overdue_plans(today: date, limit: int = 20) -> list[tuple[Bond, Decimal]]:
         select(Bond, overdue)
         .join(due, due.c.bond_id == Bond.id)
         .join(paid, paid.c.bond_id == Bond.id, isouter=True)
-        .where(Bond.status.in_(("written", "active", "reinstated", "forfeited")), overdue > 0)
+        .where(Bond.status.in_(COLLECTABLE), overdue > 0)
         .order_by(overdue.desc())
         .limit(limit)
     ).all()
     return [(bond, amount) for bond, amount in rows]
+
+
+def balance_after(payment: Payment) -> Decimal:
+    """The bond's balance right after this payment (for its receipt, whenever it is printed)."""
+    signed = case((Payment.kind == "refund", -Payment.amount), else_=Payment.amount)
+    paid = db.session.scalar(
+        select(func.coalesce(func.sum(signed), 0)).where(
+            Payment.bond_id == payment.bond_id,
+            Payment.id <= payment.id,
+            Payment.voided_at.is_(None),
+            Payment.kind.in_(PREMIUM_KINDS),
+        )
+    )
+    return payment.bond.total_due - paid

@@ -100,7 +100,6 @@ def receipt(payment_id: int):
     payment = _payment(payment_id)
     bond = payment.bond
     clerk = db.session.get(User, payment.received_by_id) if payment.received_by_id else None
-    standing = services.standing(bond, bonds.plan_of(bond), today())
     data = ReceiptData(
         agency_name=g.tenant.name,
         agency_address="",
@@ -115,7 +114,7 @@ def receipt(payment_id: int):
         method=services.LABELS[payment.method],
         reference=payment.reference,
         amount=payment.amount,
-        balance_after=standing.balance,
+        balance_after=services.balance_after(payment),
         received_by=(clerk.name or clerk.email) if clerk else "",
         voided=payment.voided_at is not None,
         void_reason=payment.void_reason,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.auth.models import User
-from bbp.bonds.models import Bond
+from bbp.bonds.models import LIABLE, Bond
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.jobs.periodic import periodic_task
@@ -328,7 +328,13 @@ def report(surety_id: int | None = None) -> list[SuretyReport]:
     for sid, status, count in db.session.execute(counts.where(Power.surety_id.in_(list(rows)))):
         rows[sid].counts[status] = count
     sums = (
-        select(Power.surety_id, func.sum(Bond.bail_amount), func.sum(Bond.buf_amount))
+        select(
+            Power.surety_id,
+            # Liability: bonds still at risk (a discharged bond no longer binds the surety);
+            # the build-up fund accrues on every premium written.
+            func.coalesce(func.sum(Bond.bail_amount).filter(Bond.status.in_(LIABLE)), 0),
+            func.sum(Bond.buf_amount),
+        )
         .join(Bond, Bond.power_id == Power.id)
         .where(Power.status == "executed", Power.surety_id.in_(list(rows)))
         .group_by(Power.surety_id)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from bbp.extensions import db
 from bbp.powers.models import Power, PowerBatch, Surety
 from bbp.tenancy import bound
-from tests.browser.conftest import screenshot
+from tests.browser_fixtures import screenshot
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser_fixtures import screenshot
 from tests.support import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser

@@ -104,7 +104,7 @@ def test_bad_input_is_refused_and_keeps_what_was_typed(app, agency, owner, chang
 
 
 def test_return_records_who_and_when_and_a_second_return_is_refused(app, agency, owner):
-    bond_id = make_bond(app, agency)
+    bond_id = make_bond(app, agency, status="exonerated")
     collateral_id = _receive(app, agency, bond_id)
     owner.get("/collateral/")
     blank = owner.post(f"/collateral/{collateral_id}/return", {"returned_to": " "}, htmx=True)
@@ -151,9 +151,9 @@ def test_discharge_starts_the_clock_for_held_collateral_only(app, agency):
     with app.app_context(), bound(agency.info, db.session):
         settings.current().collateral_return_days = 30
         by = db.session.scalar(select(User).where(User.email == agency.owner_email))
-        services.mark_returned(db.session.get(Collateral, returned), "Ann", by)
         bond = db.session.get(Bond, bond_id)
         bond.status, bond.discharged_on = "exonerated", date(2026, 3, 2)
+        services.mark_returned(db.session.get(Collateral, returned), "Ann", by)
         started = services.start_return_clock(bond)
         assert [c.id for c in started] == [held]
         db.session.commit()
@@ -185,7 +185,9 @@ def test_list_filters_held_due_overdue_and_returned(app, agency, owner):
     _discharge(app, agency, soon_bond, _today() - timedelta(days=18))
     _receive(app, agency, soon_bond, description="Soon ring")
     _receive(app, agency, make_bond(app, agency), description="Kept deed")
-    back = _receive(app, agency, make_bond(app, agency), description="Given back")
+    back = _receive(
+        app, agency, make_bond(app, agency, status="exonerated"), description="Given back"
+    )
     owner.get("/collateral/")
     owner.post(f"/collateral/{back}/return", {"returned_to": "Ann"})
 
@@ -299,3 +301,10 @@ def test_exonerating_the_bond_on_its_page_starts_the_return_clock(app, agency, o
     assert item.return_due_on == _today() + timedelta(days=21)
     page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
     assert 'id="collateral"' in page and "2016 Toyota Camry" in page
+
+
+def test_collateral_stays_while_the_bond_is_at_risk(app, agency, owner):
+    collateral_id = _receive(app, agency, make_bond(app, agency, status="active"))
+    refused = owner.post(f"/collateral/{collateral_id}/return", {"returned_to": "Ann"}, htmx=True)
+    assert refused.status_code == 422
+    assert "goes back once the bond is discharged" in refused.get_data(as_text=True)

@@ -93,7 +93,7 @@ def test_dashboard_numbers_alerts_and_charts(app, owner, tenant):
     page = owner.get("/dashboard/").get_data(as_text=True)
     assert "$12,500.00" in page  # liability: active 10,000 + forfeited 2,500, not exonerated
     assert "$300.00" in page  # collected this month
-    assert "$950.00" in page  # outstanding: 1,000 + 250 - 300
+    assert "$1,050.00" in page  # outstanding: 1,000 + 250 + 100 (exonerated, still owed) - 300
     assert "$200.00" in page  # plan overdue: 400 down + 100 due - 300 paid
     assert "Active, Ava" in page and "Dade Circuit" in page
     assert "Forfeit, Fred" in page and "Forfeiture payment due (60 days)" in page

@@ -7,18 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import conftest as browser_fixtures
-from tests.browser.conftest import screenshot
+from tests.browser_fixtures import screenshot
 from tests.dataio.test_import import BOOK, _work
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
-# The live server and Chromium of tests/browser, here serving the app of this folder.
-browser, live_server, page = (
-    browser_fixtures.browser,
-    browser_fixtures.live_server,
-    browser_fixtures.page,
-)
 
 
 def test_an_import_from_upload_to_finished_without_reloading(

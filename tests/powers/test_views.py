@@ -257,8 +257,11 @@ def test_return_without_javascript_flashes_and_redirects(app, owner, tenant, sto
 def _executed_stock(app, tenant, stock):
     def write():
         services.assign(power("S25-1003"), db.session.get(services.User, agent_id))
-        services.execute(stock["S25-1001"], make_bond("B-1001", "20000", "2000"), owner_user())
-        services.execute(stock["S25-1003"], make_bond("B-1002", "5000", "500.05"), owner_user())
+        bonds = [make_bond("B-1001", "20000", "2000"), make_bond("B-1002", "5000", "500.05")]
+        services.execute(stock["S25-1001"], bonds[0], owner_user())
+        services.execute(stock["S25-1003"], bonds[1], owner_user())
+        for bond in bonds:
+            bond.status = "written"
         db.session.commit()
         services.void(power("S25-1002"), "Coffee")
 

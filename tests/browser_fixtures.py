@@ -1,4 +1,4 @@
-"""A live server and headless Debian Chromium driven by Playwright."""
+"""A live server and headless Debian Chromium driven by Playwright (shared by every folder)."""
 
 from __future__ import annotations
 
