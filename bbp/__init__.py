@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
         defendants,
         health,
         indemnitors,
+        messaging,
         payments,
         platform,
         powers,
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, dataio.bp, "tenant")
     register_site_blueprint(app, defendants.bp, "tenant")
     register_site_blueprint(app, indemnitors.bp, "tenant")
+    register_site_blueprint(app, messaging.bp, "tenant")
     register_site_blueprint(app, payments.bp, "tenant")
     register_site_blueprint(app, powers.bp, "tenant")
     register_site_blueprint(app, settings.bp, "tenant")

@@ -87,6 +87,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "TENANT_MIGRATION_WORKERS": int(env.get("TENANT_MIGRATION_WORKERS", "4")),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
         "SMTP_URL": env.get("SMTP_URL", ""),
+        # Texts: "fake" (kept in the database, shown on the dev outbox) or "twilio".
+        "SMS_BACKEND": env.get("SMS_BACKEND", "fake"),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_SENDER": env.get("TWILIO_SENDER", ""),  # +1… number or MG… messaging service
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         "ARGON2_PROFILE": "fast" if bbp_env == "testing" else "default",
         "TESTING": bbp_env == "testing",

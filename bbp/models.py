@@ -7,6 +7,7 @@ from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
 from bbp.indemnitors.models import Indemnitor
+from bbp.messaging.models import Message, OptOut
 from bbp.numbering import Counter
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
@@ -30,6 +31,8 @@ __all__ = [
     "Forfeiture",
     "Indemnitor",
     "Instalment",
+    "Message",
+    "OptOut",
     "Payment",
     "PaymentPlan",
     "PlatformAdmin",

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from bbp import mail
 from bbp.core import bp
+from bbp.messaging import services as sms
 from bbp.rendering import render
 
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -29,4 +30,5 @@ def outbox():
     if current_app.config["BBP_ENV"] == "production" or request.remote_addr not in LOOPBACK:
         abort(404)
     scope = g.tenant.slug if g.tenant else "platform"
-    return render("core/outbox.html", messages=mail.outbox(scope), scope=scope)
+    texts = sms.outbox() if g.tenant else []
+    return render("core/outbox.html", messages=mail.outbox(scope), texts=texts, scope=scope)

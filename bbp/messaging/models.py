@@ -1,0 +1,82 @@
+"""Every text in and out is a row; opt-outs are per phone number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bbp.extensions import db
+
+STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "opted_out",
+    "skipped",
+    "received",
+)
+# The order a status callback may move a message forward in (never backward).
+PROGRESS = {
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "opted_out": 3,
+    "skipped": 3,
+    "received": 3,
+}
+
+
+class Message(db.Model):
+    """One SMS, outgoing or incoming, with its delivery story."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("direction IN ('out', 'in')", name="direction"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")", name="status"),
+        Index("ix_messages_bond_id", "bond_id"),
+        Index("ix_messages_defendant_id", "defendant_id"),
+        Index("ix_messages_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3), default="out")
+    phone: Mapped[str] = mapped_column(String(20))  # the other party, E.164
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32), default="one_off")
+    bond_id: Mapped[int | None] = mapped_column(ForeignKey("bonds.id", ondelete="SET NULL"))
+    defendant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("defendants.id", ondelete="SET NULL")
+    )
+    indemnitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("indemnitors.id", ondelete="SET NULL")
+    )
+    # Unique per logical text (e.g. reminder for court date 12, phone X, offset 3d): the database,
+    # not Redis, is what prevents a duplicate.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    segments: Mapped[int] = mapped_column(default=1)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class OptOut(db.Model):
+    """A phone number that texted STOP to this agency (START removes the row)."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

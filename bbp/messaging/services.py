@@ -1,0 +1,201 @@
+"""Queue, send and track texts; honour STOP/START/HELP per phone number."""
+
+from __future__ import annotations
+
+import re
+
+from rq import Retry
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from bbp.accounts import utcnow
+from bbp.audit.services import record
+from bbp.extensions import db
+from bbp.messaging.models import PROGRESS, Message, OptOut
+from bbp.messaging.providers import ProviderError, provider
+from bbp.tenancy import require_tenant
+from bbp.tenancy.jobs import enqueue
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
+HELP_WORDS = {"HELP", "INFO"}
+MAX_ATTEMPTS = 6
+BACKOFF = [15, 60, 300, 900, 3600]  # seconds between retries of a provider error
+
+
+class MessagingError(ValueError):
+    """A text cannot be queued as asked; the message is for the user."""
+
+
+def e164(phone: str) -> str:
+    """+1 and ten digits for a US number typed any way."""
+    digits = re.sub(r"\D", "", phone or "")
+    digits = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    if len(digits) != 10:
+        raise MessagingError("That is not a 10-digit US phone number.")
+    return f"+1{digits}"
+
+
+def opted_out(phone: str) -> bool:
+    """Whether this number told the agency STOP."""
+    return db.session.get(OptOut, phone) is not None
+
+
+def queue(
+    phone: str,
+    body: str,
+    purpose: str,
+    *,
+    bond_id: int | None = None,
+    defendant_id: int | None = None,
+    indemnitor_id: int | None = None,
+    dedupe_key: str | None = None,
+    by=None,
+) -> Message | None:
+    """Record a text and hand it to a worker; None when the same dedupe key was queued before."""
+    phone, body = e164(phone), body.strip()
+    if not body:
+        raise MessagingError("Write the message first.")
+    if len(body) > 1600:
+        raise MessagingError("Keep the message under 1,600 characters (10 texts).")
+    status = "opted_out" if opted_out(phone) else "queued"
+    inserted = db.session.execute(
+        insert(Message)
+        .values(
+            direction="out",
+            phone=phone,
+            body=body,
+            purpose=purpose,
+            bond_id=bond_id,
+            defendant_id=defendant_id,
+            indemnitor_id=indemnitor_id,
+            dedupe_key=dedupe_key,
+            status=status,
+            sent_by_id=getattr(by, "id", None),
+            last_error="Recipient texted STOP" if status == "opted_out" else "",
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Message.id)
+    ).scalar()
+    if inserted is None:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    message = db.session.get(Message, inserted)
+    if status == "queued":
+        enqueue(
+            deliver, message.id, job_options={"retry": Retry(max=len(BACKOFF), interval=BACKOFF)}
+        )
+    return message
+
+
+def _claim(message_id: int) -> Message | None:
+    """Take a queued text for sending; a second worker (or a retried job) gets nothing."""
+    claimed = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "queued")
+        .values(status="sending", attempts=Message.attempts + 1)
+        .returning(Message.id)
+    ).scalar()
+    db.session.commit()
+    return db.session.get(Message, claimed) if claimed else None
+
+
+def deliver(message_id: int) -> str:
+    """Worker job: send one queued text through the provider and record what happened."""
+    message = _claim(message_id)
+    if message is None:
+        return "not queued"
+    try:
+        sent = provider().send(message.phone, message.body)
+    except ProviderError as exc:
+        return _failed(message, exc)
+    message.status, message.provider_id = "sent", sent.provider_id
+    message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
+    db.session.commit()
+    return "sent"
+
+
+def _failed(message: Message, exc: ProviderError) -> str:
+    message.last_error = str(exc)
+    if exc.opted_out:
+        message.status = "opted_out"
+    elif exc.permanent or message.attempts >= MAX_ATTEMPTS:
+        message.status = "failed"
+    else:
+        message.status = "queued"
+        db.session.commit()
+        raise RuntimeError(f"provider error, will retry: {exc}")  # RQ's Retry takes it from here
+    db.session.commit()
+    return message.status
+
+
+def status_callback(provider_id: str, status: str, error: str = "") -> bool:
+    """Apply a delivery report; only moves a message forward, so replays change nothing."""
+    message = db.session.scalar(
+        select(Message).where(Message.provider_id == provider_id).with_for_update()
+    )
+    if message is None or status not in PROGRESS:
+        return False
+    if PROGRESS[status] <= PROGRESS[message.status] and status != message.status:
+        return False
+    message.status = status
+    if error:
+        message.last_error = error
+    db.session.commit()
+    return True
+
+
+def inbound(phone: str, body: str, provider_id: str) -> Message | None:
+    """Record a reply once; STOP/START change the opt-out, HELP gets the agency's contact."""
+    phone = e164(phone)
+    if db.session.scalar(select(Message.id).where(Message.provider_id == provider_id)):
+        return None  # a webhook delivered twice
+    keyword = body.strip().upper().rstrip(".!")
+    message = Message(
+        direction="in",
+        phone=phone,
+        body=body,
+        purpose="reply",
+        status="received",
+        provider_id=provider_id,
+        defendant_id=_defendant_for(phone),
+    )
+    db.session.add(message)
+    if keyword in STOP_WORDS:
+        db.session.execute(
+            insert(OptOut).values(phone=phone, keyword=keyword).on_conflict_do_nothing()
+        )
+        record("sms.opted_out", message, after={"phone": phone, "keyword": keyword}, actor="sms")
+    elif keyword in START_WORDS:
+        db.session.query(OptOut).filter(OptOut.phone == phone).delete()
+        record("sms.opted_in", message, after={"phone": phone, "keyword": keyword}, actor="sms")
+    db.session.commit()
+    if keyword in HELP_WORDS:
+        queue(
+            phone,
+            f"{require_tenant().name}: reply STOP to stop texts, START to resume. "
+            "Call your bail agent for help.",
+            "help",
+        )
+    return message
+
+
+def _defendant_for(phone: str) -> int | None:
+    from bbp.defendants.models import Defendant
+
+    return db.session.scalar(select(Defendant.id).where(Defendant.phone == phone[2:]).limit(1))
+
+
+def of_bond(bond_id: int) -> list[Message]:
+    """A bond's texts, newest first."""
+    return list(
+        db.session.scalars(
+            select(Message).where(Message.bond_id == bond_id).order_by(Message.id.desc()).limit(100)
+        )
+    )
+
+
+def outbox(limit: int = 100) -> list[Message]:
+    """The agency's latest texts, for the development outbox."""
+    return list(db.session.scalars(select(Message).order_by(Message.id.desc()).limit(limit)))
