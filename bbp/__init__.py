@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errors(app)
     register_security(app)
     register_templates(app)
+    register_jobs(app)
     register_cli(app)
     if app.config["BBP_ENV"] == "production":
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -116,6 +117,10 @@ def register_templates(app: Flask) -> None:
     from bbp import templating
 
     templating.init_app(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from bbp.reminders import services  # noqa: F401  (registers the minute reminder tick)
 
 
 def register_cli(app: Flask) -> None:

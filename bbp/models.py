@@ -12,6 +12,7 @@ from bbp.numbering import Counter
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 from bbp.powers.models import Power, PowerBatch, Surety
+from bbp.reminders.models import Reminder
 from bbp.settings.models import AgencySettings
 from bbp.tenancy.models import Tenant, TenantDomain
 from bbp.vault.models import DataKey
@@ -39,6 +40,7 @@ __all__ = [
     "PlatformAuditEntry",
     "Power",
     "PowerBatch",
+    "Reminder",
     "Surety",
     "Tenant",
     "TenantDomain",

@@ -51,8 +51,12 @@ def queue(
     indemnitor_id: int | None = None,
     dedupe_key: str | None = None,
     by=None,
+    commit: bool = True,
 ) -> Message | None:
-    """Record a text and hand it to a worker; None when the same dedupe key was queued before."""
+    """Record a text and hand it to a worker; None when the same dedupe key was queued before.
+
+    With commit=False the caller commits and then calls `dispatch(message.id)` itself.
+    """
     phone, body = e164(phone), body.strip()
     if not body:
         raise MessagingError("Write the message first.")
@@ -78,15 +82,18 @@ def queue(
         .returning(Message.id)
     ).scalar()
     if inserted is None:
-        db.session.rollback()
         return None
-    db.session.commit()
     message = db.session.get(Message, inserted)
-    if status == "queued":
-        enqueue(
-            deliver, message.id, job_options={"retry": Retry(max=len(BACKOFF), interval=BACKOFF)}
-        )
+    if commit:
+        db.session.commit()
+        if status == "queued":
+            dispatch(message.id)
     return message
+
+
+def dispatch(message_id: int) -> None:
+    """Hand a committed, queued text to a worker, with retries and backoff."""
+    enqueue(deliver, message_id, job_options={"retry": Retry(max=len(BACKOFF), interval=BACKOFF)})
 
 
 def _claim(message_id: int) -> Message | None:

@@ -31,3 +31,12 @@ class AgencySettings(db.Model):
     # {"payment_due": 45}: the agency's own day counts for bbp.courts.forfeiture rules
     forfeiture_overrides: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
     collateral_return_days: Mapped[int] = mapped_column(default=21)
+    # Court reminders: on by default (opt-in programs reach few people), never in quiet hours.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
+    reminder_offsets: Mapped[list[str]] = mapped_column(
+        JSONB,
+        default=lambda: ["7d", "3d", "1d", "morning"],
+        server_default='["7d", "3d", "1d", "morning"]',
+    )
+    quiet_start_hour: Mapped[int] = mapped_column(default=21, server_default="21")
+    quiet_end_hour: Mapped[int] = mapped_column(default=8, server_default="8")

@@ -1,0 +1,1 @@
+"""Court date reminders: planned as rows, sent by the minute tick, never twice, never lost."""

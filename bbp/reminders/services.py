@@ -1,0 +1,243 @@
+"""Plan and send court reminders each minute, from the database alone.
+
+Every tick (1) plans: for court dates in the next 8 days, makes sure a `pending` row exists per
+recipient and offset (a unique constraint makes this idempotent) and cancels rows whose court
+date moved, got an outcome, or whose bond closed; then (2) sends: claims due rows with
+`FOR UPDATE SKIP LOCKED`, skips the ones past their useful time, postpones the ones in quiet
+hours, and queues the rest as messages whose dedupe key is the reminder's id. Redis only carries
+the resulting send jobs: if it loses them, `recover` re-queues from the messages table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from bbp.accounts import utcnow
+from bbp.bonds.models import Bond
+from bbp.courts.models import CourtDate
+from bbp.extensions import db
+from bbp.jobs.periodic import periodic_task
+from bbp.messaging import services as messaging
+from bbp.messaging.models import Message
+from bbp.reminders import texts
+from bbp.reminders.models import Reminder
+from bbp.settings import services as settings
+from bbp.tenancy import require_tenant
+
+DAYS = {"7d": 7, "3d": 3, "2d": 2, "1d": 1}
+HORIZON = timedelta(days=8)
+BATCH = 500
+OPEN_BOND = ("written", "active", "reinstated", "surrendered")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(require_tenant().timezone)
+
+
+def due_times(starts_at: datetime, offsets: list[str], morning_hour: int) -> list[tuple]:
+    """(offset, due_at, useful_until) for each offset that falls before the court time."""
+    local = starts_at.astimezone(_zone())
+    times = []
+    for key in offsets:
+        if key == "morning":
+            due = datetime.combine(local.date(), time(morning_hour), _zone())
+        elif key in DAYS:
+            due = local - timedelta(days=DAYS[key])
+        else:
+            continue
+        if due < starts_at:
+            times.append((key, due))
+    times.sort(key=lambda item: item[1])
+    # Each reminder is useful until the next, closer one is due (the last until court).
+    return [
+        (key, due, times[i + 1][1] if i + 1 < len(times) else starts_at)
+        for i, (key, due) in enumerate(times)
+    ]
+
+
+def _recipients(bond: Bond) -> list[dict]:
+    people = [
+        dict(
+            phone=bond.defendant.phone,
+            name=bond.defendant.first_name,
+            language=getattr(bond.defendant, "language", "en") or "en",
+            defendant_id=bond.defendant.id,
+            indemnitor_id=None,
+        )
+    ]
+    people += [
+        dict(
+            phone=c.indemnitor.phone,
+            name=c.indemnitor.first_name,
+            language=getattr(c.indemnitor, "language", "en") or "en",
+            defendant_id=None,
+            indemnitor_id=c.indemnitor_id,
+        )
+        for c in bond.cosigners
+    ]
+    return [p for p in people if p["phone"]]
+
+
+def plan(now: datetime | None = None) -> int:
+    """Create missing reminder rows for the next 8 days and cancel the ones no longer owed."""
+    now = now or utcnow()
+    policy = settings.current()
+    upcoming = db.session.scalars(
+        select(CourtDate)
+        .join(Bond)
+        .where(
+            CourtDate.starts_at > now,
+            CourtDate.starts_at <= now + HORIZON,
+            CourtDate.outcome.is_(None),
+            Bond.status.in_(OPEN_BOND),
+        )
+    ).all()
+    rows = []
+    for court_date in upcoming if policy.reminders_enabled else []:
+        for key, due, useful in due_times(
+            court_date.starts_at, policy.reminder_offsets, policy.quiet_end_hour
+        ):
+            rows += [
+                dict(
+                    court_date_id=court_date.id,
+                    for_starts_at=court_date.starts_at,
+                    offset_key=key,
+                    due_at=due,
+                    useful_until=useful,
+                    **person,
+                )
+                for person in _recipients(court_date.bond)
+            ]
+    if rows:
+        db.session.execute(
+            insert(Reminder).values(rows).on_conflict_do_nothing(constraint="uq_reminders_once")
+        )
+    _cancel_stale()
+    db.session.commit()
+    return len(rows)
+
+
+def _cancel_stale() -> None:
+    """Pending reminders for a moved, decided or closed court date are not owed any more."""
+    stale = (
+        select(Reminder.id)
+        .join(CourtDate)
+        .join(Bond)
+        .where(Reminder.status == "pending")
+        .where(
+            (Reminder.for_starts_at != CourtDate.starts_at)
+            | CourtDate.outcome.is_not(None)
+            | Bond.status.not_in(OPEN_BOND)
+        )
+    )
+    db.session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(stale))
+        .values(status="cancelled", note="court date changed or bond closed")
+    )
+
+
+def in_quiet_hours(moment: datetime, start: int, end: int) -> datetime | None:
+    """When quiet hours end, if `moment` falls inside them (else None)."""
+    local = moment.astimezone(_zone())
+    quiet = local.hour >= start or local.hour < end if start > end else start <= local.hour < end
+    if not quiet:
+        return None
+    day = local.date() if local.hour < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(end), _zone())
+
+
+def send_due(now: datetime | None = None) -> dict[str, int]:
+    """Queue every reminder that is due, once; skip late ones; hold quiet-hour ones."""
+    now = now or utcnow()
+    policy = settings.current()
+    counts, queued = {"sent": 0, "skipped": 0, "postponed": 0}, []
+    due = db.session.scalars(
+        select(Reminder)
+        .where(Reminder.status == "pending", Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True, of=Reminder)
+    ).all()
+    for reminder in due:
+        later = in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
+        if now >= reminder.useful_until:
+            reminder.status, reminder.note = "skipped", "too late to be useful"
+            counts["skipped"] += 1
+        elif later is not None:
+            reminder.due_at = later
+            counts["postponed"] += 1
+        else:
+            queued.append(_queue(reminder))
+            counts["sent"] += 1
+    db.session.commit()
+    for message_id in filter(None, queued):
+        messaging.dispatch(message_id)
+    return counts
+
+
+def _queue(reminder: Reminder) -> int | None:
+    court = reminder.court_date
+    body = texts.render(
+        reminder.language,
+        agency=require_tenant().name,
+        name=reminder.name,
+        starts_at=court.starts_at,
+        zone=require_tenant().timezone,
+        court_name=court.court_name,
+        courtroom=court.courtroom,
+        address=court.address,
+    )
+    reminder.status = "sent"
+    db.session.flush()
+    message = messaging.queue(
+        reminder.phone,
+        body,
+        "reminder",
+        bond_id=court.bond_id,
+        defendant_id=reminder.defendant_id,
+        indemnitor_id=reminder.indemnitor_id,
+        dedupe_key=f"reminder:{reminder.id}",
+        commit=False,
+    )
+    reminder.message_id = message.id if message else None
+    return message.id if message and message.status == "queued" else None
+
+
+def recover(now: datetime | None = None) -> dict[str, int]:
+    """Re-queue texts whose jobs Redis lost; never resend one that may have gone out."""
+    now = now or utcnow()
+    waiting = db.session.scalars(
+        select(Message.id)
+        .where(
+            Message.status == "queued",
+            Message.direction == "out",
+            Message.updated_at < now - timedelta(minutes=2),
+        )
+        .limit(BATCH)
+    ).all()
+    for message_id in waiting:
+        messaging.dispatch(message_id)  # a second job for one message does nothing
+    interrupted = db.session.execute(
+        update(Message)
+        .where(Message.status == "sending", Message.updated_at < now - timedelta(minutes=10))
+        .values(
+            status="failed",
+            last_error="Interrupted while sending: check with the person before sending it again.",
+        )
+    ).rowcount
+    db.session.commit()
+    return {"requeued": len(waiting), "interrupted": interrupted}
+
+
+def tick() -> dict[str, int]:
+    """The minute's reminder work for the bound agency."""
+    plan()
+    return send_due() | recover()
+
+
+periodic_task(tick)

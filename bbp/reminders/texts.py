@@ -1,0 +1,65 @@
+"""Reminder wording in English and Spanish, in the agency's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MONTHS_ES = (
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+).split()
+DAYS_ES = "lunes martes miércoles jueves viernes sábado domingo".split()
+DAYS_EN = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+
+TEMPLATES = {
+    "en": (
+        "{agency}: {name}, reminder: you have court {when} at {place}. Missing court can "
+        "lead to a warrant for your arrest. Questions? Call us. Reply STOP to opt out."
+    ),
+    "es": (
+        "{agency}: {name}, recordatorio: tiene corte el {when} en {place}. Faltar a la corte "
+        "puede causar una orden de arresto. ¿Preguntas? Llámenos. Responda STOP para no "
+        "recibir mensajes."
+    ),
+}
+
+
+def when(starts_at: datetime, zone: str, language: str) -> str:
+    """The court time in words, in the agency's zone (daylight saving included)."""
+    local = starts_at.astimezone(ZoneInfo(zone))
+    hour = local.strftime("%-I:%M %p")
+    if language == "es":
+        return (
+            f"{DAYS_ES[local.weekday()]} {local.day} de {MONTHS_ES[local.month - 1]} a las "
+            f"{local.strftime('%-H:%M')}"
+        )
+    return f"{DAYS_EN[local.weekday()]}, {local.strftime('%B %-d')} at {hour}"
+
+
+def place(court_name: str, courtroom: str, address: str, language: str) -> str:
+    """Court, room and address, whatever is known."""
+    room = ("sala " if language == "es" else "Room ") + courtroom if courtroom else ""
+    parts = [p for p in (court_name, room, address) if p]
+    return ", ".join(parts) or ("la corte" if language == "es" else "court")
+
+
+def render(
+    language: str,
+    *,
+    agency: str,
+    name: str,
+    starts_at: datetime,
+    zone: str,
+    court_name: str,
+    courtroom: str,
+    address: str,
+    template: str | None = None,
+) -> str:
+    """The reminder text for one person."""
+    language = language if language in TEMPLATES else "en"
+    return (template or TEMPLATES[language]).format(
+        agency=agency,
+        name=name,
+        when=when(starts_at, zone, language),
+        place=place(court_name, courtroom, address, language),
+    )
