@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DecimalField, EmailField, StringField
+from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -96,6 +96,15 @@ class MoneyField(DecimalField):
             raise ValidationError("That amount is too large.")
         if self.data != self.data.quantize(Decimal("0.01")):
             raise ValidationError("Amounts cannot include fractions of a cent.")
+
+
+def language_field() -> SelectField:
+    """The language a person gets texts in."""
+    return SelectField(
+        "Texts in",
+        choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
+        default="en",
+    )
 
 
 def optional_email(label: str = "Email") -> EmailField:

@@ -23,3 +23,8 @@ def leave_mark(marker: str) -> None:
     """Write an audit entry in the bound tenant."""
     record("test.job_ran", after={"marker": marker})
     db.session.commit()
+
+
+def explode() -> None:
+    """A job that fails, for the failed-job registry."""
+    raise RuntimeError("boom")

@@ -9,7 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from bbp.forms import AddressFields, PhoneField, StateField, optional_email, text
+from bbp.forms import AddressFields, PhoneField, StateField, language_field, optional_email, text
 
 
 def _ssn(form, field):
@@ -19,6 +19,8 @@ def _ssn(form, field):
 
 class DefendantForm(AddressFields, FlaskForm):
     """Everything the agency records about a defendant."""
+
+    language = language_field()
 
     first_name = StringField(
         "First name", validators=[InputRequired("Enter the first name."), Length(max=80)]

@@ -18,6 +18,7 @@ from bbp.tenancy import require_tenant
 from bbp.vault.services import decrypt, encrypt
 
 PLAIN_FIELDS = (
+    "language",
     "first_name",
     "middle_name",
     "last_name",
@@ -59,6 +60,7 @@ def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
     defendant = defendant or Defendant()
     before = None if created else changes(defendant, AUDITED)
     copy_fields(defendant, data, PLAIN_FIELDS, nullable=("date_of_birth",))
+    defendant.language = defendant.language if defendant.language in ("en", "es") else "en"
     if data.get("ssn"):
         _set_secret(defendant, "ssn", data["ssn"])
     if data.get("dl_number"):

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from bbp.forms import AddressFields, MoneyField, PhoneField, optional_email, text
+from bbp.forms import AddressFields, MoneyField, PhoneField, language_field, optional_email, text
 from bbp.indemnitors.models import HOUSING
 
 HOUSING_LABELS = {"own": "Owns", "rent": "Rents", "other": "Other", "": "Not recorded"}
@@ -14,6 +14,8 @@ HOUSING_LABELS = {"own": "Owns", "rent": "Rents", "other": "Other", "": "Not rec
 
 class IndemnitorForm(AddressFields, FlaskForm):
     """What the agency records about a cosigner to judge whether they can cover a bond."""
+
+    language = language_field()
 
     first_name = StringField(
         "First name", validators=[InputRequired("Enter the first name."), Length(max=80)]

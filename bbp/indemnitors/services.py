@@ -16,6 +16,7 @@ from bbp.indemnitors.models import Indemnitor
 from bbp.search import matches
 
 FIELDS = (
+    "language",
     "first_name",
     "last_name",
     "phone",
@@ -39,6 +40,7 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
     indemnitor = indemnitor or Indemnitor()
     before = None if created else changes(indemnitor, FIELDS)
     copy_fields(indemnitor, data, FIELDS, nullable=("monthly_income",))
+    indemnitor.language = indemnitor.language if indemnitor.language in ("en", "es") else "en"
     db.session.add(indemnitor)
     db.session.flush()
     record(

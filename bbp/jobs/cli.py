@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from rq import Queue, Worker
 from rq.cron import CronScheduler
+from rq.job import Job
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from bbp.extensions import redis_client
 from bbp.jobs.periodic import tick
@@ -33,7 +36,71 @@ def scheduler_command():
     scheduler.start()
 
 
+jobs_cli = AppGroup("jobs", help="Inspect and retry background jobs.")
+
+
+@jobs_cli.command("status")
+def status_command():
+    """Queue depths, failed jobs per agency, and this month's texts per agency."""
+    connection = redis_client()
+    queue = Queue(DEFAULT_QUEUE, connection=connection)
+    failed = FailedJobRegistry(queue=queue)
+    click.echo(
+        f"queue {DEFAULT_QUEUE}: {queue.count} waiting, "
+        f"{StartedJobRegistry(queue=queue).count} running, "
+        f"{ScheduledJobRegistry(queue=queue).count} scheduled, {failed.count} failed"
+    )
+    per_tenant: dict[str, int] = {}
+    for job in Job.fetch_many(failed.get_job_ids(), connection=connection):
+        if job is not None:
+            slug = job.meta.get("tenant", "-")
+            per_tenant[slug] = per_tenant.get(slug, 0) + 1
+    for slug, count in sorted(per_tenant.items()):
+        click.echo(f"  failed for {slug}: {count}")
+    for slug, texts, segments in sms_usage():
+        click.echo(f"texts this month for {slug}: {texts} ({segments} segments)")
+
+
+@jobs_cli.command("retry")
+@click.option("--tenant", default=None, help="Only this agency's failed jobs.")
+def retry_command(tenant):
+    """Put failed jobs back on the queue."""
+    connection = redis_client()
+    failed = FailedJobRegistry(queue=Queue(DEFAULT_QUEUE, connection=connection))
+    retried = 0
+    for job in Job.fetch_many(failed.get_job_ids(), connection=connection):
+        if job is not None and (tenant is None or job.meta.get("tenant") == tenant):
+            failed.requeue(job.id)
+            retried += 1
+    click.echo(f"{retried} failed jobs put back on the queue.")
+
+
+def sms_usage() -> list[tuple[str, int, int]]:
+    """(agency, texts sent, segments) this calendar month, for billing."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from bbp.extensions import db
+    from bbp.jobs.periodic import active_tenants
+    from bbp.messaging.models import Message
+    from bbp.tenancy import bound
+
+    start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    usage = []
+    for tenant in active_tenants():
+        with bound(tenant, db.session):
+            texts, segments = db.session.execute(
+                select(func.count(), func.coalesce(func.sum(Message.segments), 0)).where(
+                    Message.direction == "out", Message.sent_at >= start
+                )
+            ).one()
+        usage.append((tenant.slug, texts, segments))
+    return usage
+
+
 def init_app(app: Flask) -> None:
     """Register the worker and scheduler commands."""
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(jobs_cli)

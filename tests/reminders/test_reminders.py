@@ -200,3 +200,13 @@ def test_opted_out_numbers_are_recorded_not_texted(app, redis, book):
 )
 def test_court_times_in_the_agency_zone_across_daylight_saving(starts_at, language, expected):
     assert texts.when(starts_at, "America/New_York", language) == expected
+
+
+def test_the_language_chosen_on_the_form_is_used_for_reminders(app, owner, tenant):
+    response = owner.post("/defendants/new", {"first_name": "Ana", "last_name": "Luz",
+                                              "phone": "3055550177", "language": "es"})
+    assert response.status_code == 302
+    with app.app_context(), bound(tenant.info, db.session):
+        from bbp.defendants.models import Defendant
+
+        assert db.session.scalars(select(Defendant.language)).one() == "es"
