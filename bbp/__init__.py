@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         platform,
         powers,
+        reminders,
         settings,
         staff,
     )
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, payments.bp, "tenant")
     register_site_blueprint(app, powers.bp, "tenant")
     register_site_blueprint(app, settings.bp, "tenant")
+    register_site_blueprint(app, reminders.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
 
 

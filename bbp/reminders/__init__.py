@@ -1,1 +1,7 @@
-"""Court date reminders: planned as rows, sent by the minute tick, never twice, never lost."""
+"""Court reminders: planned as rows, sent by the minute tick, never twice, never lost."""
+
+from flask import Blueprint
+
+bp = Blueprint("reminders", __name__, url_prefix="/settings/reminders")
+
+from bbp.reminders import views  # noqa: E402,F401

@@ -241,3 +241,54 @@ def tick() -> dict[str, int]:
 
 
 periodic_task(tick)
+
+
+def save_policy(enabled: bool, offsets: list[str], quiet_start: int, quiet_end: int, by):
+    """Change the reminder policy; pending reminders follow it from the next tick."""
+    from bbp.audit.services import record
+    from bbp.domain import DomainError
+
+    if enabled and not offsets:
+        raise DomainError(
+            "Choose at least one time to send reminders, or turn them off.", "offsets"
+        )
+    if quiet_start == quiet_end:
+        raise DomainError("Quiet hours must start and end at different times.", "quiet_end")
+    policy = settings.current()
+    before = _policy(policy)
+    policy.reminders_enabled, policy.reminder_offsets = enabled, list(offsets)
+    policy.quiet_start_hour, policy.quiet_end_hour = quiet_start, quiet_end
+    if not enabled:
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.status == "pending")
+            .values(status="cancelled", note="reminders turned off")
+        )
+    record("settings.reminders_changed", policy, before=before, after=_policy(policy), actor=by)
+    db.session.commit()
+    return policy
+
+
+def _policy(policy) -> dict:
+    return {
+        "enabled": policy.reminders_enabled,
+        "offsets": list(policy.reminder_offsets),
+        "quiet": [policy.quiet_start_hour, policy.quiet_end_hour],
+    }
+
+
+def sample(language: str) -> str:
+    """What a reminder looks like for this agency (for the settings page)."""
+    from datetime import UTC
+
+    court = datetime.now(UTC).replace(hour=14, minute=30, second=0, microsecond=0)
+    return texts.render(
+        language,
+        agency=require_tenant().name,
+        name="Marcus",
+        starts_at=court + timedelta(days=3),
+        zone=require_tenant().timezone,
+        court_name="County Courthouse",
+        courtroom="4-2",
+        address="",
+    )

@@ -1,0 +1,30 @@
+"""The reminder policy form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+OFFSETS = [
+    SelectChoice("7d", "7 days before"),
+    SelectChoice("3d", "3 days before"),
+    SelectChoice("2d", "2 days before"),
+    SelectChoice("1d", "1 day before"),
+    SelectChoice("morning", "The morning of court"),
+]
+HOURS = [SelectChoice(h, f"{(h % 12) or 12}:00 {'AM' if h < 12 else 'PM'}") for h in range(24)]
+
+
+class PolicyForm(FlaskForm):
+    """When reminders go out, and when never."""
+
+    enabled = BooleanField("Send court reminders (recommended)")
+    offsets = SelectMultipleField(
+        "Send them",
+        choices=OFFSETS,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    quiet_start = SelectField("Quiet from", choices=HOURS, coerce=int, default=21)
+    quiet_end = SelectField("until", choices=HOURS, coerce=int, default=8)

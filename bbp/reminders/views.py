@@ -1,0 +1,58 @@
+"""The reminder policy page (admins)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from bbp.auth.roles import role_required
+from bbp.domain import DomainError
+from bbp.reminders import bp, services
+from bbp.reminders.forms import PolicyForm
+from bbp.rendering import render
+from bbp.settings import services as settings
+
+
+def _page(form: PolicyForm, status: int = 200):
+    return render(
+        "reminders/policy.html",
+        form=form,
+        status=status,
+        samples={"English": services.sample("en"), "Español": services.sample("es")},
+    )
+
+
+@bp.get("/")
+@role_required("admin")
+def policy():
+    """When reminders go out, with a sample of each language."""
+    current = settings.current()
+    form = PolicyForm(
+        enabled=current.reminders_enabled,
+        offsets=current.reminder_offsets,
+        quiet_start=current.quiet_start_hour,
+        quiet_end=current.quiet_end_hour,
+    )
+    return _page(form)
+
+
+@bp.post("/")
+@role_required("admin")
+def save():
+    """Save the policy; a refusal keeps what was chosen."""
+    form = PolicyForm()
+    if form.validate_on_submit():
+        try:
+            services.save_policy(
+                form.enabled.data,
+                form.offsets.data or [],
+                form.quiet_start.data,
+                form.quiet_end.data,
+                current_user,
+            )
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash("Reminder settings saved.", "success")
+            return redirect(url_for("reminders.policy"))
+    return _page(form, status=422)
