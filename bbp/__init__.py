@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         auth,
         bonds,
+        checkins,
         collateral,
         core,
         courts,
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, staff.bp, "tenant")
     register_site_blueprint(app, audit.bp, "tenant")
     register_site_blueprint(app, bonds.bp, "tenant")
+    register_site_blueprint(app, checkins.bp, "tenant")
     register_site_blueprint(app, collateral.bp, "tenant")
     register_site_blueprint(app, courts.bp, "tenant")
     register_site_blueprint(app, dataio.bp, "tenant")

@@ -84,6 +84,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),
+        "CHECKIN_LINK_HOURS": int(env.get("CHECKIN_LINK_HOURS", "24")),
         "TENANT_MIGRATION_WORKERS": int(env.get("TENANT_MIGRATION_WORKERS", "4")),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
         "SMTP_URL": env.get("SMTP_URL", ""),

@@ -3,6 +3,7 @@
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
+from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
@@ -24,6 +25,8 @@ __all__ = [
     "BondIndemnitor",
     "BondStatusChange",
     "Charge",
+    "CheckIn",
+    "CheckInSchedule",
     "Collateral",
     "Counter",
     "CourtDate",

@@ -16,6 +16,8 @@ PUBLIC_TENANT_ENDPOINTS = {
     "auth.set_password_post",
     "auth.forgot_password",
     "auth.forgot_password_post",
+    "checkins.public",  # the defendant's signed check-in link: no sign-in by design
+    "checkins.public_post",
     "messaging.twilio_status",  # Twilio webhooks: signed by Twilio, not signed in
     "messaging.twilio_inbound",
 }

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.bonds.models import COLLECTABLE, LIABLE, STATUS_LABELS, Bond
+from bbp.checkins import services as checkins
 from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
@@ -40,6 +41,7 @@ class Summary:
     upcoming_court: list = field(default_factory=list)
     forfeiture_alerts: list = field(default_factory=list)
     collateral_due: list = field(default_factory=list)
+    missed_checkins: int = 0
     active_staff: int = 0
     recent: list = field(default_factory=list)
 
@@ -124,6 +126,7 @@ def _alerts(summary: Summary, zone: ZoneInfo) -> None:
         if upcoming:
             summary.forfeiture_alerts.append((forfeiture, upcoming[0]))
     summary.collateral_due = collateral.due_for_return(summary.today)[:25]
+    summary.missed_checkins = checkins.missed_recently()
 
 
 def summary(today: date | None = None) -> Summary:
