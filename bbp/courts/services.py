@@ -15,6 +15,7 @@ from bbp.courts import forfeiture as rules
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.messaging import services as messaging
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
@@ -114,11 +115,51 @@ def record_outcome(
         db.session.add(follow_up)
         db.session.flush()
         court_date.continued_to_id = follow_up.id
+    texts: list[int] = []
     if outcome == "failed_to_appear":
         _forfeit(court_date, by, notice_mailed_on)
+        texts = _tell_about_fta(court_date)
     record("court_date.outcome", court_date, after={"outcome": outcome})
     db.session.commit()
+    for message_id in texts:
+        messaging.dispatch(message_id)
     return court_date
+
+
+def _tell_about_fta(court_date: CourtDate) -> list[int]:
+    """Email the writing agent and (per setting) text the cosigners; returns texts to send."""
+    from bbp import mail
+    from bbp.auth.models import User
+
+    bond = court_date.bond
+    when = f"{court_date.starts_at.astimezone(zone()):%b %-d at %-I:%M %p}"
+    agent = db.session.get(User, bond.writing_agent_id) if bond.writing_agent_id else None
+    if agent is not None and agent.active:
+        mail.send(
+            agent.email,
+            f"Failure to appear: {bond.defendant.full_name} ({bond.number})",
+            f"{bond.defendant.full_name} did not appear in court on {when}. Bond "
+            f"{bond.number} is forfeited; the deadlines are on the bond page.",
+        )
+    if not settings.current().fta_text_cosigners:
+        return []
+    queued = []
+    for link in bond.cosigners:
+        if not link.indemnitor.phone:
+            continue
+        message = messaging.queue(
+            link.indemnitor.phone,
+            f"{require_tenant().name}: {bond.defendant.first_name} missed court on {when}. "
+            "Please call us today. Reply STOP to opt out.",
+            "failure_to_appear",
+            bond_id=bond.id,
+            indemnitor_id=link.indemnitor_id,
+            dedupe_key=f"fta:{court_date.id}:{link.indemnitor_id}",
+            commit=False,
+        )
+        if message is not None and message.status == "queued":
+            queued.append(message.id)
+    return queued
 
 
 def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:

@@ -178,6 +178,8 @@ def inbound(phone: str, body: str, provider_id: str) -> Message | None:
         db.session.query(OptOut).filter(OptOut.phone == phone).delete()
         record("sms.opted_in", message, after={"phone": phone, "keyword": keyword}, actor="sms")
     db.session.commit()
+    if keyword not in STOP_WORDS | START_WORDS | HELP_WORDS:
+        _notify_agent(message)
     if keyword in HELP_WORDS:
         queue(
             phone,
@@ -186,6 +188,29 @@ def inbound(phone: str, body: str, provider_id: str) -> Message | None:
             "help",
         )
     return message
+
+
+def _notify_agent(message: Message) -> None:
+    """Email the agent who wrote the person's latest bond that a reply came in."""
+    from bbp import mail
+    from bbp.auth.models import User
+    from bbp.bonds.models import Bond
+
+    if message.defendant_id is None:
+        return
+    bond = db.session.scalars(
+        select(Bond)
+        .where(Bond.defendant_id == message.defendant_id)
+        .order_by(Bond.id.desc())
+        .limit(1)
+    ).first()
+    agent = db.session.get(User, bond.writing_agent_id) if bond and bond.writing_agent_id else None
+    if agent is not None and agent.active:
+        mail.send(
+            agent.email,
+            f"Text from {bond.defendant.full_name} ({bond.number})",
+            f"{bond.defendant.full_name} replied from {message.phone}:\n\n{message.body}",
+        )
 
 
 def _defendant_for(phone: str) -> int | None:
@@ -206,3 +231,15 @@ def of_bond(bond_id: int) -> list[Message]:
 def outbox(limit: int = 100) -> list[Message]:
     """The agency's latest texts, for the development outbox."""
     return list(db.session.scalars(select(Message).order_by(Message.id.desc()).limit(limit)))
+
+
+def of_defendant(defendant_id: int) -> list[Message]:
+    """Texts to and from a defendant, newest first."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.defendant_id == defendant_id)
+            .order_by(Message.id.desc())
+            .limit(100)
+        )
+    )

@@ -99,3 +99,9 @@ def twilio_inbound():
 def messages_section(bond):
     """Texts of a bond and who can be texted, for the bond page."""
     return {"messages": services.of_bond(bond.id), "recipients": recipients(bond)}
+
+
+@bp.app_template_global()
+def defendant_messages(defendant) -> list:
+    """Texts to and from a defendant, for the defendant page."""
+    return services.of_defendant(defendant.id)

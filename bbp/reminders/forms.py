@@ -28,3 +28,4 @@ class PolicyForm(FlaskForm):
     )
     quiet_start = SelectField("Quiet from", choices=HOURS, coerce=int, default=21)
     quiet_end = SelectField("until", choices=HOURS, coerce=int, default=8)
+    fta_text_cosigners = BooleanField("After a failure to appear, text the cosigners too")

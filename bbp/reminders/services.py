@@ -243,7 +243,14 @@ def tick() -> dict[str, int]:
 periodic_task(tick)
 
 
-def save_policy(enabled: bool, offsets: list[str], quiet_start: int, quiet_end: int, by):
+def save_policy(
+    enabled: bool,
+    offsets: list[str],
+    quiet_start: int,
+    quiet_end: int,
+    by,
+    fta_text_cosigners: bool = True,
+):
     """Change the reminder policy; pending reminders follow it from the next tick."""
     from bbp.audit.services import record
     from bbp.domain import DomainError
@@ -258,6 +265,7 @@ def save_policy(enabled: bool, offsets: list[str], quiet_start: int, quiet_end: 
     before = _policy(policy)
     policy.reminders_enabled, policy.reminder_offsets = enabled, list(offsets)
     policy.quiet_start_hour, policy.quiet_end_hour = quiet_start, quiet_end
+    policy.fta_text_cosigners = fta_text_cosigners
     if not enabled:
         db.session.execute(
             update(Reminder)
@@ -274,6 +282,7 @@ def _policy(policy) -> dict:
         "enabled": policy.reminders_enabled,
         "offsets": list(policy.reminder_offsets),
         "quiet": [policy.quiet_start_hour, policy.quiet_end_hour],
+        "fta_text_cosigners": policy.fta_text_cosigners,
     }
 
 

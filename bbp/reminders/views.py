@@ -32,6 +32,7 @@ def policy():
         offsets=current.reminder_offsets,
         quiet_start=current.quiet_start_hour,
         quiet_end=current.quiet_end_hour,
+        fta_text_cosigners=current.fta_text_cosigners,
     )
     return _page(form)
 
@@ -49,6 +50,7 @@ def save():
                 form.quiet_start.data,
                 form.quiet_end.data,
                 current_user,
+                fta_text_cosigners=form.fta_text_cosigners.data,
             )
         except DomainError as exc:
             exc.attach_to(form)

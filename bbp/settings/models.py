@@ -40,3 +40,5 @@ class AgencySettings(db.Model):
     )
     quiet_start_hour: Mapped[int] = mapped_column(default=21, server_default="21")
     quiet_end_hour: Mapped[int] = mapped_column(default=8, server_default="8")
+    # After a failure to appear, text the cosigners too (the writing agent is always told).
+    fta_text_cosigners: Mapped[bool] = mapped_column(default=True, server_default="true")

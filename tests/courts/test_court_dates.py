@@ -148,3 +148,36 @@ def test_ics_export_lists_upcoming_dates(app, florida):
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/calendar"
     assert "BEGIN:VEVENT" in body and "Ida Cal" in body and "Dade\\, Circuit\\; Civil" in body
+
+
+def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis, florida):
+    import json
+
+    from bbp.auth.models import User
+    from bbp.bonds.models import BondIndemnitor
+    from bbp.indemnitors.models import Indemnitor
+    from bbp.mail import outbox_key
+    from bbp.messaging.models import Message
+
+    agency, owner = florida
+    bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
+    with app.app_context(), bound(agency.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        bond.writing_agent_id = db.session.scalars(select(User.id)).first()
+        bond.cosigners.append(
+            BondIndemnitor(
+                indemnitor=Indemnitor(first_name="Rosa", last_name="Price", phone="3055550188")
+            )
+        )
+        db.session.commit()
+    owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:00", "kind": "trial"})
+    court_date = _dates(app, agency, bond_id)[0]
+    owner.post(f"/court/{court_date.id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"})
+    mails = [json.loads(m) for m in redis.lrange(outbox_key(agency.slug), 0, -1)]
+    assert mails[0]["subject"].startswith("Failure to appear: Omar Price")
+    with app.app_context(), bound(agency.info, db.session):
+        texts = db.session.scalars(
+            select(Message).where(Message.purpose == "failure_to_appear")
+        ).all()
+        assert [(t.phone, t.status) for t in texts] == [("+13055550188", "queued")]
+        assert "Omar missed court on Nov 2 at 9:00 AM" in texts[0].body

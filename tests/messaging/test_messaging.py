@@ -217,3 +217,44 @@ def test_another_agency_cannot_text_this_agencys_bond(app, tenant, other_tenant,
         f"/messages/bonds/{bond_id}/send", {"recipient": "defendant", "body": "hi"}
     )
     assert response.status_code == 404
+
+
+def test_texts_show_on_the_defendant_page(app, owner, tenant):
+    with app.app_context(), bound(tenant.info, db.session):
+        from bbp.defendants.models import Defendant
+
+        person = Defendant(first_name="Ana", last_name="Luz", phone="3055550177")
+        db.session.add(person)
+        db.session.commit()
+        services.queue(
+            "3055550177", "Your court date moved to Friday", "one_off", defendant_id=person.id
+        )
+        defendant_id = person.id
+    page = owner.get(f"/defendants/{defendant_id}").get_data(as_text=True)
+    assert "Your court date moved to Friday" in page
+
+
+def test_a_reply_reaches_the_defendant_page_and_the_agent(app, redis, owner, tenant, token):
+    import json as _json
+
+    from bbp.mail import outbox_key
+
+    bond_id = make_bond(app, tenant)
+    with app.app_context(), bound(tenant.info, db.session):
+        from bbp.auth.models import User
+        from bbp.bonds.models import Bond
+
+        bond = db.session.get(Bond, bond_id)
+        bond.defendant.phone = "3055550142"
+        bond.writing_agent_id = db.session.scalars(select(User.id)).first()
+        db.session.commit()
+        defendant_id = bond.defendant.id
+    _signed(
+        app,
+        owner,
+        "/messages/twilio/inbound",
+        {"From": "+13055550142", "Body": "Running late, on my way", "MessageSid": "SM77"},
+    )
+    assert "Running late" in owner.get(f"/defendants/{defendant_id}").get_data(as_text=True)
+    mails = [_json.loads(m) for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
+    assert mails[0]["to"] == tenant.owner_email and "Running late" in mails[0]["body"]
