@@ -121,8 +121,8 @@ def record_outcome(
         texts = _tell_about_fta(court_date)
     record("court_date.outcome", court_date, after={"outcome": outcome})
     db.session.commit()
-    for message_id in texts:
-        messaging.dispatch(message_id)
+    if texts:
+        messaging.dispatch()
     return court_date
 
 

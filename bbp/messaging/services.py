@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-from rq import Retry
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.accounts import utcnow
 from bbp.audit.services import record
-from bbp.extensions import db
+from bbp.extensions import db, redis_client
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import ProviderError, provider
 from bbp.tenancy import require_tenant
@@ -21,6 +20,8 @@ START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
 HELP_WORDS = {"HELP", "INFO"}
 MAX_ATTEMPTS = 6
 BACKOFF = [15, 60, 300, 900, 3600]  # seconds between retries of a provider error
+DRAIN_BATCH = 50
+DRAIN_KEY = "bbp:sms:drain:{slug}"
 
 
 class MessagingError(ValueError):
@@ -55,7 +56,7 @@ def queue(
 ) -> Message | None:
     """Record a text and hand it to a worker; None when the same dedupe key was queued before.
 
-    With commit=False the caller commits and then calls `dispatch(message.id)` itself.
+    With commit=False the caller commits and then calls `dispatch()` itself.
     """
     phone, body = e164(phone), body.strip()
     if not body:
@@ -87,17 +88,61 @@ def queue(
     if commit:
         db.session.commit()
         if status == "queued":
-            dispatch(message.id)
+            dispatch()
     return message
 
 
-def dispatch(message_id: int) -> None:
-    """Hand a committed, queued text to a worker, with retries and backoff."""
-    enqueue(deliver, message_id, job_options={"retry": Retry(max=len(BACKOFF), interval=BACKOFF)})
+def dispatch() -> None:
+    """Make sure a worker will drain this agency's queued texts (one drain job at a time).
+
+    Texts go out through per-agency drain jobs of DRAIN_BATCH texts that requeue themselves at
+    the back of the queue: a busy agency takes turns with the others instead of starving them.
+    """
+    tenant = require_tenant()
+    if redis_client().set(DRAIN_KEY.format(slug=tenant.slug), "1", nx=True, ex=300):
+        enqueue(drain, tenant=tenant)
+
+
+def _ready():
+    """Queued texts whose backoff after a provider error has passed."""
+    waited = utcnow() - func.make_interval(
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        case(*((Message.attempts == n + 1, seconds) for n, seconds in enumerate(BACKOFF)), else_=0),
+    )
+    return (
+        (Message.status == "queued")
+        & (Message.direction == "out")
+        & ((Message.attempts == 0) | (Message.updated_at <= waited))
+    )
+
+
+def drain() -> dict[str, int]:
+    """Worker job: send up to DRAIN_BATCH ready texts of the bound agency, then take a turn."""
+    redis_client().delete(DRAIN_KEY.format(slug=require_tenant().slug))
+    ids = db.session.scalars(
+        select(Message.id)
+        .where(_ready())
+        .order_by(Message.id)
+        .limit(DRAIN_BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    db.session.commit()
+    results: dict[str, int] = {}
+    for message_id in ids:
+        outcome = deliver(message_id)
+        results[outcome] = results.get(outcome, 0) + 1
+    if len(ids) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+        dispatch()
+    return results
 
 
 def _claim(message_id: int) -> Message | None:
-    """Take a queued text for sending; a second worker (or a retried job) gets nothing."""
+    """Take a queued text for sending; a second worker (or a repeated job) gets nothing."""
     claimed = db.session.execute(
         update(Message)
         .where(Message.id == message_id, Message.status == "queued")
@@ -109,7 +154,7 @@ def _claim(message_id: int) -> Message | None:
 
 
 def deliver(message_id: int) -> str:
-    """Worker job: send one queued text through the provider and record what happened."""
+    """Send one queued text through the provider and record what happened."""
     message = _claim(message_id)
     if message is None:
         return "not queued"
@@ -124,17 +169,16 @@ def deliver(message_id: int) -> str:
 
 
 def _failed(message: Message, exc: ProviderError) -> str:
+    """Record a refusal: permanent ones end the text, others wait for their backoff."""
     message.last_error = str(exc)
     if exc.opted_out:
         message.status = "opted_out"
     elif exc.permanent or message.attempts >= MAX_ATTEMPTS:
         message.status = "failed"
     else:
-        message.status = "queued"
-        db.session.commit()
-        raise RuntimeError(f"provider error, will retry: {exc}")  # RQ's Retry takes it from here
+        message.status = "queued"  # the tick's recovery wakes a drain after the backoff
     db.session.commit()
-    return message.status
+    return "retry" if message.status == "queued" else message.status
 
 
 def status_callback(provider_id: str, status: str, error: str = "") -> bool:
