@@ -6,7 +6,7 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from bbp.forms import AddressFields, PhoneField, StateField, language_field, optional_email, text
@@ -21,6 +21,7 @@ class DefendantForm(AddressFields, FlaskForm):
     """Everything the agency records about a defendant."""
 
     language = language_field()
+    reminders_opt_out = BooleanField("No court reminders for this person")
 
     first_name = StringField(
         "First name", validators=[InputRequired("Enter the first name."), Length(max=80)]

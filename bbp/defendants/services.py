@@ -19,6 +19,7 @@ from bbp.vault.services import decrypt, encrypt
 
 PLAIN_FIELDS = (
     "language",
+    "reminders_opt_out",
     "first_name",
     "middle_name",
     "last_name",
@@ -61,6 +62,7 @@ def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
     before = None if created else changes(defendant, AUDITED)
     copy_fields(defendant, data, PLAIN_FIELDS, nullable=("date_of_birth",))
     defendant.language = defendant.language if defendant.language in ("en", "es") else "en"
+    defendant.reminders_opt_out = bool(defendant.reminders_opt_out)
     if data.get("ssn"):
         _set_secret(defendant, "ssn", data["ssn"])
     if data.get("dl_number"):

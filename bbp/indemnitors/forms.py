@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from bbp.forms import AddressFields, MoneyField, PhoneField, language_field, optional_email, text
@@ -16,6 +16,7 @@ class IndemnitorForm(AddressFields, FlaskForm):
     """What the agency records about a cosigner to judge whether they can cover a bond."""
 
     language = language_field()
+    reminders_opt_out = BooleanField("No court reminders for this person")
 
     first_name = StringField(
         "First name", validators=[InputRequired("Enter the first name."), Length(max=80)]

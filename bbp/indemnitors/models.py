@@ -39,6 +39,7 @@ class Indemnitor(db.Model):
     monthly_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     notes: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -17,6 +17,7 @@ from bbp.search import matches
 
 FIELDS = (
     "language",
+    "reminders_opt_out",
     "first_name",
     "last_name",
     "phone",
@@ -41,6 +42,7 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
     before = None if created else changes(indemnitor, FIELDS)
     copy_fields(indemnitor, data, FIELDS, nullable=("monthly_income",))
     indemnitor.language = indemnitor.language if indemnitor.language in ("en", "es") else "en"
+    indemnitor.reminders_opt_out = bool(indemnitor.reminders_opt_out)
     db.session.add(indemnitor)
     db.session.flush()
     record(

@@ -60,26 +60,17 @@ def due_times(starts_at: datetime, offsets: list[str], morning_hour: int) -> lis
 
 
 def _recipients(bond: Bond) -> list[dict]:
-    people = [
-        dict(
-            phone=bond.defendant.phone,
-            name=bond.defendant.first_name,
-            language=getattr(bond.defendant, "language", "en") or "en",
-            defendant_id=bond.defendant.id,
-            indemnitor_id=None,
-        )
-    ]
+    """Everyone on the bond with a phone who has not asked to skip court reminders."""
+    people = [(bond.defendant, {"defendant_id": bond.defendant.id, "indemnitor_id": None})]
     people += [
-        dict(
-            phone=c.indemnitor.phone,
-            name=c.indemnitor.first_name,
-            language=getattr(c.indemnitor, "language", "en") or "en",
-            defendant_id=None,
-            indemnitor_id=c.indemnitor_id,
-        )
+        (c.indemnitor, {"defendant_id": None, "indemnitor_id": c.indemnitor_id})
         for c in bond.cosigners
     ]
-    return [p for p in people if p["phone"]]
+    return [
+        dict(phone=person.phone, name=person.first_name, language=person.language or "en", **ids)
+        for person, ids in people
+        if person.phone and not person.reminders_opt_out
+    ]
 
 
 def plan(now: datetime | None = None) -> int:

@@ -210,3 +210,31 @@ def test_the_language_chosen_on_the_form_is_used_for_reminders(app, owner, tenan
         from bbp.defendants.models import Defendant
 
         assert db.session.scalars(select(Defendant.language)).one() == "es"
+
+
+def test_an_hour_with_the_workers_down_loses_nothing_still_useful(app, redis, book):
+    agency, _, _ = book
+    morning = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)  # 8:00 AM local, court at 9:30
+    _in(app, agency, services.plan, COURT - timedelta(days=8))
+    _in(app, agency, services.send_due, morning - timedelta(hours=20))  # the 1d ones went out
+    # Workers and scheduler down from 8:00 to 9:00: the morning reminders are still useful.
+    counts = _in(app, agency, services.send_due, morning + timedelta(hours=1))
+    assert counts == {"sent": 2, "skipped": 0, "postponed": 0}
+
+
+def test_reminders_whose_court_has_started_are_skipped_after_an_outage(app, book):
+    agency, _, _ = book
+    _in(app, agency, services.plan, COURT - timedelta(days=8))
+    counts = _in(app, agency, services.send_due, COURT + timedelta(minutes=15))
+    assert counts["sent"] == 0 and counts["skipped"] == 8
+
+
+def test_a_person_can_be_left_out_of_reminders(app, book):
+    agency, bond_id, _ = book
+    with app.app_context(), bound(agency.info, db.session):
+        db.session.get(Bond, bond_id).cosigners[0].indemnitor.reminders_opt_out = True
+        db.session.commit()
+    _in(app, agency, services.plan, COURT - timedelta(days=8))
+    with app.app_context(), bound(agency.info, db.session):
+        phones = set(db.session.scalars(select(Reminder.phone)))
+    assert phones == {"3055550142"}
