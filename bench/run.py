@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import platform
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 from flask_migrate import upgrade
 
-from bench import desk, migrations, provisioning
+from bench import desk, migrations, provisioning, reminders
 from tests import services
 from tests.conftest import dispose, make_app
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = (provisioning, migrations, desk)  # migrations reuses the agencies provisioning made
+BENCHMARKS = (provisioning, migrations, desk, reminders)
+MARK = "<!-- bench:"  # migrations reuses the agencies provisioning made
 
 
 def _fresh_database() -> str:
@@ -31,27 +33,42 @@ def _machine() -> str:
     return f"{platform.machine()}, {cpus} cores, Python {platform.python_version()}"
 
 
-def main() -> None:
+def _previous(out: Path) -> dict[str, str]:
+    """Sections of the last report, by benchmark name (kept when a run skips them)."""
+    if not out.exists():
+        return {}
+    found = {}
+    for chunk in out.read_text().split(MARK)[1:]:
+        name, _, body = chunk.partition(" -->\n")
+        found[name] = body.strip()
+    return found
+
+
+def main(names: list[str]) -> None:
+    chosen = [b for b in BENCHMARKS if not names or b.__name__.split(".")[-1] in names]
     app = make_app(_fresh_database(), services.redis_url())
     with app.app_context():
         upgrade()
-    sections = []
-    for bench in BENCHMARKS:
+    out = ROOT / "docs" / "performance.md"
+    sections = _previous(out)
+    for bench in chosen:
         print(f"running {bench.__name__} ...")
-        sections.append(bench.report(bench.run(app)))
+        sections[bench.__name__.split(".")[-1]] = bench.report(bench.run(app)).strip()
     dispose(app)
     header = [
         "# Performance",
         "",
-        "Produced by `make bench` (which runs `python -m bench.run`) on "
-        f"{datetime.now(UTC):%Y-%m-%d} ({_machine()}), against the local PostgreSQL in a scratch "
-        "database `bbp_bench`. Re-run it after changes that touch these paths.",
+        "Produced by `make bench` (which runs `python -m bench.run`; name benchmarks to run only "
+        f"those, e.g. `python -m bench.run reminders`), last on {datetime.now(UTC):%Y-%m-%d} "
+        f"({_machine()}), against the local PostgreSQL in a scratch database `bbp_bench`. "
+        "Re-run it after changes that touch these paths.",
         "",
     ]
-    out = ROOT / "docs" / "performance.md"
-    out.write_text("\n".join(header) + "\n" + "\n\n".join(sections).rstrip() + "\n")
+    order = [b.__name__.split(".")[-1] for b in BENCHMARKS]
+    body = "\n\n".join(f"{MARK}{name} -->\n{sections[name]}" for name in order if name in sections)
+    out.write_text("\n".join(header) + "\n" + body + "\n")
     print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -92,6 +92,34 @@ def queue(
     return message
 
 
+def queue_many(rows: list[dict]) -> dict[str, int]:
+    """Record many texts at once (caller commits, then dispatches); returns ids by dedupe key.
+
+    Each row has phone (E.164), body, purpose, the related ids and a dedupe_key.
+    """
+    stopped = set(
+        db.session.scalars(
+            select(OptOut.phone).where(OptOut.phone.in_({row["phone"] for row in rows}))
+        )
+    )
+    values = [
+        dict(
+            row,
+            direction="out",
+            status="opted_out" if row["phone"] in stopped else "queued",
+            last_error="Recipient texted STOP" if row["phone"] in stopped else "",
+        )
+        for row in rows
+    ]
+    inserted = db.session.execute(
+        insert(Message)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Message.dedupe_key, Message.id)
+    ).all()
+    return dict(inserted)
+
+
 def dispatch() -> None:
     """Make sure a worker will drain this agency's queued texts (one drain job at a time).
 

@@ -146,7 +146,7 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
     """Queue every reminder that is due, once; skip late ones; hold quiet-hour ones."""
     now = now or utcnow()
     policy = settings.current()
-    counts, queued = {"sent": 0, "skipped": 0, "postponed": 0}, []
+    counts, ready = {"sent": 0, "skipped": 0, "postponed": 0}, []
     due = db.session.scalars(
         select(Reminder)
         .where(Reminder.status == "pending", Reminder.due_at <= now)
@@ -154,8 +154,8 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
         .limit(BATCH)
         .with_for_update(skip_locked=True, of=Reminder)
     ).all()
+    later = in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
     for reminder in due:
-        later = in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
         if now >= reminder.useful_until:
             reminder.status, reminder.note = "skipped", "too late to be useful"
             counts["skipped"] += 1
@@ -163,40 +163,48 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
             reminder.due_at = later
             counts["postponed"] += 1
         else:
-            queued.append(_queue(reminder))
-            counts["sent"] += 1
+            ready.append(reminder)
+    counts["sent"] = _queue(ready)
     db.session.commit()
-    if any(queued):
+    if counts["sent"]:
         messaging.dispatch()
     return counts
 
 
-def _queue(reminder: Reminder) -> int | None:
-    court = reminder.court_date
-    body = texts.render(
-        reminder.language,
-        agency=require_tenant().name,
-        name=reminder.name,
-        starts_at=court.starts_at,
-        zone=require_tenant().timezone,
-        court_name=court.court_name,
-        courtroom=court.courtroom,
-        address=court.address,
-    )
-    reminder.status = "sent"
-    db.session.flush()
-    message = messaging.queue(
-        reminder.phone,
-        body,
-        "reminder",
-        bond_id=court.bond_id,
-        defendant_id=reminder.defendant_id,
-        indemnitor_id=reminder.indemnitor_id,
-        dedupe_key=f"reminder:{reminder.id}",
-        commit=False,
-    )
-    reminder.message_id = message.id if message else None
-    return message.id if message and message.status == "queued" else None
+def _queue(reminders: list[Reminder]) -> int:
+    """One message row per reminder, in one statement (the dedupe key makes it once only)."""
+    if not reminders:
+        return 0
+    tenant = require_tenant()
+    rows = []
+    for reminder in reminders:
+        court = reminder.court_date
+        body = texts.render(
+            reminder.language,
+            agency=tenant.name,
+            name=reminder.name,
+            starts_at=court.starts_at,
+            zone=tenant.timezone,
+            court_name=court.court_name,
+            courtroom=court.courtroom,
+            address=court.address,
+        )
+        rows.append(
+            dict(
+                phone=messaging.e164(reminder.phone),
+                body=body,
+                purpose="reminder",
+                bond_id=court.bond_id,
+                defendant_id=reminder.defendant_id,
+                indemnitor_id=reminder.indemnitor_id,
+                dedupe_key=f"reminder:{reminder.id}",
+            )
+        )
+        reminder.status = "sent"
+    ids = messaging.queue_many(rows)
+    for reminder in reminders:
+        reminder.message_id = ids.get(f"reminder:{reminder.id}")
+    return len(reminders)
 
 
 def recover(now: datetime | None = None) -> dict[str, int]:
