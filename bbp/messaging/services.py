@@ -150,23 +150,47 @@ def _ready():
 
 
 def drain() -> dict[str, int]:
-    """Worker job: send up to DRAIN_BATCH ready texts of the bound agency, then take a turn."""
+    """Worker job: send up to DRAIN_BATCH ready texts of the bound agency, then take a turn.
+
+    The batch is claimed (queued -> sending) in one committed statement, so no other worker can
+    send these texts; the outcomes are committed together after the sends. A worker killed in
+    between leaves them in `sending`, which the tick flags for a person to check (never resent).
+    """
     redis_client().delete(DRAIN_KEY.format(slug=require_tenant().slug))
-    ids = db.session.scalars(
+    ready = (
         select(Message.id)
         .where(_ready())
         .order_by(Message.id)
         .limit(DRAIN_BATCH)
         .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
+        update(Message)
+        .where(Message.id.in_(ready.scalar_subquery()))
+        .values(status="sending", attempts=Message.attempts + 1)
+        .returning(Message.id)
     ).all()
     db.session.commit()
     results: dict[str, int] = {}
-    for message_id in ids:
-        outcome = deliver(message_id)
+    carrier = provider()
+    for message in db.session.scalars(select(Message).where(Message.id.in_(claimed))):
+        outcome = _send(message, carrier)
         results[outcome] = results.get(outcome, 0) + 1
-    if len(ids) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+    db.session.commit()
+    if len(claimed) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
         dispatch()
     return results
+
+
+def _send(message: Message, carrier) -> str:
+    """Hand one claimed text to the carrier and note the outcome (the caller commits)."""
+    try:
+        sent = carrier.send(message.phone, message.body)
+    except ProviderError as exc:
+        return _failed(message, exc, commit=False)
+    message.status, message.provider_id = "sent", sent.provider_id
+    message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
+    return "sent"
 
 
 def _claim(message_id: int) -> Message | None:
@@ -186,17 +210,12 @@ def deliver(message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return "not queued"
-    try:
-        sent = provider().send(message.phone, message.body)
-    except ProviderError as exc:
-        return _failed(message, exc)
-    message.status, message.provider_id = "sent", sent.provider_id
-    message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
+    outcome = _send(message, provider())
     db.session.commit()
-    return "sent"
+    return outcome
 
 
-def _failed(message: Message, exc: ProviderError) -> str:
+def _failed(message: Message, exc: ProviderError, commit: bool = True) -> str:
     """Record a refusal: permanent ones end the text, others wait for their backoff."""
     message.last_error = str(exc)
     if exc.opted_out:
@@ -205,7 +224,8 @@ def _failed(message: Message, exc: ProviderError) -> str:
         message.status = "failed"
     else:
         message.status = "queued"  # the tick's recovery wakes a drain after the backoff
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return "retry" if message.status == "queued" else message.status
 
 
