@@ -30,6 +30,7 @@ class User(AccountMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(16), default="agent")
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")  # digits
 
     @property
     def is_platform_admin(self) -> bool:

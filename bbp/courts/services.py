@@ -141,9 +141,21 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
             f"{bond.defendant.full_name} did not appear in court on {when}. Bond "
             f"{bond.number} is forfeited; the deadlines are on the bond page.",
         )
-    if not settings.current().fta_text_cosigners:
-        return []
     queued = []
+    if agent is not None and agent.active and agent.phone:
+        message = messaging.queue(
+            agent.phone,
+            f"FTA: {bond.defendant.full_name} ({bond.number}) missed court on "
+            f"{when}. Bond forfeited; deadlines on the bond page.",
+            "failure_to_appear",
+            bond_id=bond.id,
+            dedupe_key=f"fta:{court_date.id}:agent",
+            commit=False,
+        )
+        if message is not None and message.status == "queued":
+            queued.append(message.id)
+    if not settings.current().fta_text_cosigners:
+        return queued
     for link in bond.cosigners:
         if not link.indemnitor.phone:
             continue

@@ -52,6 +52,7 @@ def seed_agency(agency: DemoAgency) -> bool:
             email=f"agent@{agency.slug}.example",
             name="Andy Agent",
             role="agent",
+            phone="3055550100",
             invited_by_id=owner.id,
         )
         agent.set_password(DEMO_PASSWORD)

@@ -83,13 +83,24 @@ class TwilioProvider:
 
 
 def provider(http_client=None):
-    """The provider configured for this app (Twilio when credentials exist)."""
+    """The carrier for the bound agency: its own Twilio sender and account when set, else the
+    platform's; the fake one when texts are off (development and tests)."""
     config = current_app.config
-    if config.get("SMS_BACKEND", "fake") == "twilio":
-        return TwilioProvider(
-            config["TWILIO_ACCOUNT_SID"],
-            config["TWILIO_AUTH_TOKEN"],
-            config["TWILIO_SENDER"],
-            http_client=http_client,
-        )
-    return FakeProvider()
+    if config.get("SMS_BACKEND", "fake") != "twilio":
+        return FakeProvider()
+    sid, token, sender = agency_credentials()
+    return TwilioProvider(sid, token, sender, http_client=http_client)
+
+
+def agency_credentials() -> tuple[str, str, str]:
+    """(account SID, auth token, sender) for the bound agency, platform values as fallback."""
+    from bbp.settings import services as settings
+    from bbp.vault.services import decrypt
+
+    config = current_app.config
+    own = settings.current()
+    sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
+    if own.twilio_account_sid and own.twilio_auth_token_encrypted:
+        sid = own.twilio_account_sid
+        token = decrypt("settings.twilio_auth_token", own.twilio_auth_token_encrypted)
+    return sid, token, own.sms_sender or config["TWILIO_SENDER"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from twilio.request_validator import RequestValidator
 
@@ -12,6 +12,7 @@ from bbp.auth.roles import role_required
 from bbp.bonds import queries as bonds
 from bbp.extensions import csrf
 from bbp.messaging import bp, services
+from bbp.messaging.providers import agency_credentials
 
 BOND = "<int(max=2147483647):bond_id>"
 
@@ -61,7 +62,7 @@ def send(bond_id: int):
 
 def _verified() -> None:
     """403 unless Twilio signed this request with our auth token."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    token = agency_credentials()[1]
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not RequestValidator(token).validate(request.url, request.form, signature):
         abort(403, description="The request signature is not valid.")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 OFFSETS = [
@@ -29,3 +37,26 @@ class PolicyForm(FlaskForm):
     quiet_start = SelectField("Quiet from", choices=HOURS, coerce=int, default=21)
     quiet_end = SelectField("until", choices=HOURS, coerce=int, default=8)
     fta_text_cosigners = BooleanField("After a failure to appear, text the cosigners too")
+
+
+class SenderForm(FlaskForm):
+    """The agency's own Twilio number or service, and optionally its own account."""
+
+    sms_sender = StringField(
+        "Sending number or messaging service",
+        validators=[
+            Optional(),
+            Regexp(
+                r"^(\+1\d{10}|MG[0-9a-f]{32})$",
+                message="Use +1 and 10 digits, or a messaging service SID (MG…).",
+            ),
+        ],
+    )
+    twilio_account_sid = StringField(
+        "Own Twilio account SID (optional)",
+        validators=[
+            Optional(),
+            Regexp(r"^AC[0-9a-f]{32}$", message="An account SID starts with AC."),
+        ],
+    )
+    twilio_auth_token = PasswordField("Auth token", validators=[Optional(), Length(max=64)])

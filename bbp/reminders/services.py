@@ -300,3 +300,28 @@ def sample(language: str) -> str:
         courtroom="4-2",
         address="",
     )
+
+
+def save_sender(sender: str, account_sid: str, auth_token: str, by):
+    """Set the agency's own sender and account (a blank token keeps the stored one)."""
+    from bbp.audit.services import record
+    from bbp.domain import DomainError
+    from bbp.vault.services import encrypt
+
+    policy = settings.current()
+    if account_sid and not (auth_token or policy.twilio_auth_token_encrypted):
+        raise DomainError("Enter the auth token of that account.", "twilio_auth_token")
+    before = {"sender": policy.sms_sender, "account": policy.twilio_account_sid}
+    policy.sms_sender, policy.twilio_account_sid = sender, account_sid
+    if not account_sid:
+        policy.twilio_auth_token_encrypted = None
+    elif auth_token:
+        policy.twilio_auth_token_encrypted = encrypt("settings.twilio_auth_token", auth_token)
+    record(
+        "settings.sms_sender_changed",
+        policy,
+        before=before,
+        after={"sender": sender, "account": account_sid, "token_changed": bool(auth_token)},
+        actor=by,
+    )
+    db.session.commit()

@@ -8,15 +8,20 @@ from flask_login import current_user
 from bbp.auth.roles import role_required
 from bbp.domain import DomainError
 from bbp.reminders import bp, services
-from bbp.reminders.forms import PolicyForm
+from bbp.reminders.forms import PolicyForm, SenderForm
 from bbp.rendering import render
 from bbp.settings import services as settings
 
 
-def _page(form: PolicyForm, status: int = 200):
+def _page(form: PolicyForm, status: int = 200, sender: SenderForm | None = None):
+    current = settings.current()
+    sender = sender or SenderForm(
+        sms_sender=current.sms_sender, twilio_account_sid=current.twilio_account_sid
+    )
     return render(
         "reminders/policy.html",
         form=form,
+        sender=sender,
         status=status,
         samples={"English": services.sample("en"), "Español": services.sample("es")},
     )
@@ -58,3 +63,33 @@ def save():
             flash("Reminder settings saved.", "success")
             return redirect(url_for("reminders.policy"))
     return _page(form, status=422)
+
+
+@bp.post("/sender")
+@role_required("admin")
+def save_sender():
+    """Save the agency's own number or service (and account); the token is stored encrypted."""
+    form = SenderForm()
+    if form.validate_on_submit():
+        try:
+            services.save_sender(
+                form.sms_sender.data or "",
+                form.twilio_account_sid.data or "",
+                form.twilio_auth_token.data or "",
+                current_user,
+            )
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash("Sending number saved.", "success")
+            return redirect(url_for("reminders.policy"))
+    current = settings.current()
+    policy = PolicyForm(
+        enabled=current.reminders_enabled,
+        offsets=current.reminder_offsets,
+        quiet_start=current.quiet_start_hour,
+        quiet_end=current.quiet_end_hour,
+        fta_text_cosigners=current.fta_text_cosigners,
+        formdata=None,
+    )
+    return _page(policy, status=422, sender=form)

@@ -7,6 +7,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 from bbp.auth.models import ROLE_LABELS
+from bbp.forms import PhoneField
 
 INVITABLE_ORDER = ("agent", "manager", "viewer", "admin", "owner")
 
@@ -17,6 +18,9 @@ class InviteForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Enter their name."), Length(max=120)])
     email = EmailField(
         "Email", validators=[InputRequired("Enter their email."), Email(), Length(max=254)]
+    )
+    phone = PhoneField(
+        "Mobile phone (for failure-to-appear alerts)", render_kw={"inputmode": "tel"}
     )
     role = SelectField(
         "Role",

@@ -26,14 +26,14 @@ class Invitation:
     link: str
 
 
-def invite(email: str, name: str, role: str, by: User) -> Invitation:
+def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invitation:
     """Create a pending staff account and email its set-password link."""
     email = email.strip().lower()
     if not by.has_role(role):
         raise DomainError("You cannot give someone a role above your own.", "role")
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError("Someone on your team already uses this email.", "email")
-    user = User(email=email, name=name.strip(), role=role, invited_by_id=by.id)
+    user = User(email=email, name=name.strip(), role=role, invited_by_id=by.id, phone=phone or "")
     db.session.add(user)
     try:
         db.session.flush()

@@ -53,7 +53,11 @@ def invite_post():
     if form.validate_on_submit():
         try:
             invitation = services.invite(
-                form.email.data, form.name.data, form.role.data, current_user
+                form.email.data,
+                form.name.data,
+                form.role.data,
+                current_user,
+                phone=form.phone.data,
             )
         except DomainError as exc:
             exc.attach_to(form)

@@ -181,3 +181,24 @@ def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis,
         ).all()
         assert [(t.phone, t.status) for t in texts] == [("+13055550188", "queued")]
         assert "Omar missed court on Nov 2 at 9:00 AM" in texts[0].body
+
+
+def test_the_agent_gets_a_text_when_they_have_a_phone(app, florida):
+    from bbp.auth.models import User
+    from bbp.messaging.models import Message
+
+    agency, owner = florida
+    bond_id = make_bond(app, agency, status="active", first_name="Ivy", last_name="Stone")
+    with app.app_context(), bound(agency.info, db.session):
+        agent = db.session.scalars(select(User)).first()
+        agent.phone = "3055550100"
+        db.session.get(Bond, bond_id).writing_agent_id = agent.id
+        db.session.commit()
+    owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:00", "kind": "trial"})
+    court_date = _dates(app, agency, bond_id)[0]
+    owner.post(f"/court/{court_date.id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"})
+    with app.app_context(), bound(agency.info, db.session):
+        texts = db.session.scalars(
+            select(Message.phone).where(Message.purpose == "failure_to_appear")
+        ).all()
+    assert texts == ["+13055550100"]

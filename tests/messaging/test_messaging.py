@@ -284,3 +284,44 @@ def test_a_busy_agency_does_not_starve_another(app, redis, make_agency, monkeypa
     _work(app, redis)
     assert len(order) == 121
     assert order.index("quiet one") <= services.DRAIN_BATCH
+
+
+def test_an_agency_texts_from_its_own_number_and_account(app, owner, tenant, monkeypatch):
+    from bbp.messaging.providers import agency_credentials
+    from bbp.settings import services as settings
+
+    response = owner.post(
+        "/settings/reminders/sender",
+        {
+            "sms_sender": "+13055550100",
+            "twilio_account_sid": "AC" + "b" * 32,
+            "twilio_auth_token": "agency-token",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context(), bound(tenant.info, db.session):
+        assert agency_credentials() == ("AC" + "b" * 32, "agency-token", "+13055550100")
+        assert b"agency-token" not in settings.current().twilio_auth_token_encrypted
+    # Webhooks are then checked against the agency's own token.
+    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", "platform-token")
+    form = {"From": "+13055550142", "Body": "hi", "MessageSid": "SM5"}
+    url = f"{owner.base_url}/messages/twilio/inbound"
+    good = RequestValidator("agency-token").compute_signature(url, form)
+    response = owner.client.post(
+        "/messages/twilio/inbound",
+        base_url=owner.base_url,
+        data=form,
+        headers={"X-Twilio-Signature": good},
+    )
+    assert response.status_code == 200
+
+
+def test_bad_sender_settings_are_explained(owner):
+    response = owner.post(
+        "/settings/reminders/sender", {"sms_sender": "555", "twilio_account_sid": "XX1"}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Use +1 and 10 digits" in body and "starts with AC" in body
+    missing = owner.post("/settings/reminders/sender", {"twilio_account_sid": "AC" + "c" * 32})
+    assert "Enter the auth token" in missing.get_data(as_text=True)
