@@ -90,6 +90,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SMTP_URL": env.get("SMTP_URL", ""),
         # Texts: "fake" (kept in the database, shown on the dev outbox) or "twilio".
         "SMS_BACKEND": env.get("SMS_BACKEND", "fake"),
+        "SMS_FAKE_DELAY_MS": int(env.get("SMS_FAKE_DELAY_MS", "0")),  # fake carrier latency
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_SENDER": env.get("TWILIO_SENDER", ""),  # +1… number or MG… messaging service

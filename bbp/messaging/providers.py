@@ -7,6 +7,7 @@ recipient opted out at the carrier) are recorded and never retried.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -51,7 +52,12 @@ def segments(body: str) -> int:
 class FakeProvider:
     """Development and tests: accepts every text (the dev outbox lists them from the database)."""
 
+    def __init__(self, delay_ms: int = 0):
+        self.delay = delay_ms / 1000  # a carrier's latency, to rehearse failures in development
+
     def send(self, to: str, body: str) -> Sent:
+        if self.delay:
+            time.sleep(self.delay)
         if to.endswith("0000000"):  # a number that cannot exist, to see failures in dev
             raise ProviderError("The number is not a valid phone number.", permanent=True)
         return Sent(f"FAKE{secrets.token_hex(12)}", "sent", segments(body))
@@ -87,7 +93,7 @@ def provider(http_client=None):
     platform's; the fake one when texts are off (development and tests)."""
     config = current_app.config
     if config.get("SMS_BACKEND", "fake") != "twilio":
-        return FakeProvider()
+        return FakeProvider(int(config.get("SMS_FAKE_DELAY_MS", 0)))
     sid, token, sender = agency_credentials()
     return TwilioProvider(sid, token, sender, http_client=http_client)
 

@@ -152,32 +152,22 @@ def _ready():
 def drain() -> dict[str, int]:
     """Worker job: send up to DRAIN_BATCH ready texts of the bound agency, then take a turn.
 
-    The batch is claimed (queued -> sending) in one committed statement, so no other worker can
-    send these texts; the outcomes are committed together after the sends. A worker killed in
-    between leaves them in `sending`, which the tick flags for a person to check (never resent).
+    Each text is claimed (queued -> sending) and committed just before it goes to the carrier,
+    and its outcome committed right after: a worker killed mid-batch leaves at most the one text
+    it was handing over in `sending` (flagged by the tick for a person to check, never resent);
+    the rest are still `queued` and go out with the next drain.
     """
     redis_client().delete(DRAIN_KEY.format(slug=require_tenant().slug))
-    ready = (
-        select(Message.id)
-        .where(_ready())
-        .order_by(Message.id)
-        .limit(DRAIN_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = db.session.scalars(
-        update(Message)
-        .where(Message.id.in_(ready.scalar_subquery()))
-        .values(status="sending", attempts=Message.attempts + 1)
-        .returning(Message.id)
+    ids = db.session.scalars(
+        select(Message.id).where(_ready()).order_by(Message.id).limit(DRAIN_BATCH)
     ).all()
     db.session.commit()
     results: dict[str, int] = {}
     carrier = provider()
-    for message in db.session.scalars(select(Message).where(Message.id.in_(claimed))):
-        outcome = _send(message, carrier)
+    for message_id in ids:
+        outcome = deliver(message_id, carrier)
         results[outcome] = results.get(outcome, 0) + 1
-    db.session.commit()
-    if len(claimed) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+    if len(ids) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
         dispatch()
     return results
 
@@ -205,12 +195,12 @@ def _claim(message_id: int) -> Message | None:
     return db.session.get(Message, claimed) if claimed else None
 
 
-def deliver(message_id: int) -> str:
+def deliver(message_id: int, carrier=None) -> str:
     """Send one queued text through the provider and record what happened."""
     message = _claim(message_id)
     if message is None:
-        return "not queued"
-    outcome = _send(message, provider())
+        return "not queued"  # another worker has it (or it is done): never sent twice
+    outcome = _send(message, carrier or provider())
     db.session.commit()
     return outcome
 

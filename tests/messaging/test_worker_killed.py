@@ -1,0 +1,77 @@
+"""A real forking worker killed with SIGKILL mid-batch: nothing sent twice, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from rq import Queue, SimpleWorker
+from sqlalchemy import func, select
+
+from bbp.extensions import db
+from bbp.messaging import services
+from bbp.messaging.models import Message
+from bbp.reminders import services as reminders
+from bbp.tenancy import bound
+from tests.services import ROOT
+
+TEXTS = 20
+
+
+def _statuses(app, agency) -> dict[str, int]:
+    with app.app_context(), bound(agency.info, db.session):
+        return dict(
+            db.session.execute(select(Message.status, func.count()).group_by(Message.status)).all()
+        )
+
+
+def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
+    with app.app_context(), bound(tenant.info, db.session):
+        for n in range(TEXTS):
+            services.queue(f"30555501{n:02d}", f"text {n}", "one_off")
+    env = dict(
+        os.environ,
+        BBP_ENV="testing",
+        SECRET_KEY=app.config["SECRET_KEY"],
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+        SMS_FAKE_DELAY_MS="300",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while _statuses(app, tenant).get("sent", 0) < 3:
+        assert time.monotonic() < deadline, "the worker never started sending"
+        time.sleep(0.1)
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-batch
+    worker.wait(timeout=10)
+    killed = _statuses(app, tenant)
+    assert killed.get("sending", 0) <= 1  # at most the text being handed over is in doubt
+    assert killed.get("sent", 0) + killed.get("sending", 0) + killed.get("queued", 0) == TEXTS
+
+    redis.flushdb()  # and Redis lost its jobs too
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    with app.app_context(), bound(tenant.info, db.session):
+        recovered = reminders.recover(later)
+    assert recovered["interrupted"] == killed.get("sending", 0)
+    with app.app_context():
+        SimpleWorker([Queue("default", connection=redis)], connection=redis).work(burst=True)
+
+    final = _statuses(app, tenant)
+    assert final.get("sent", 0) == TEXTS - killed.get("sending", 0)
+    assert final.get("failed", 0) == killed.get("sending", 0)
+    assert "queued" not in final and "sending" not in final
+    with app.app_context(), bound(tenant.info, db.session):
+        ids = db.session.scalars(select(Message.provider_id).where(Message.status == "sent"))
+        assert len(set(ids)) == final["sent"]  # every sent text went out exactly once
