@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+import psutil
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
@@ -54,8 +55,12 @@ def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
     while _statuses(app, tenant).get("sent", 0) < 3:
         assert time.monotonic() < deadline, "the worker never started sending"
         time.sleep(0.1)
-    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-batch
+    # The worker and its work horse (RQ forks it into its own process group), mid-batch.
+    family = [worker.pid] + [child.pid for child in psutil.Process(worker.pid).children(True)]
+    for pid in family:
+        os.kill(pid, signal.SIGKILL)
     worker.wait(timeout=10)
+    time.sleep(0.2)
     killed = _statuses(app, tenant)
     assert killed.get("sending", 0) <= 1  # at most the text being handed over is in doubt
     assert killed.get("sent", 0) + killed.get("sending", 0) + killed.get("queued", 0) == TEXTS
