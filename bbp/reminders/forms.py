@@ -10,6 +10,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -60,3 +61,10 @@ class SenderForm(FlaskForm):
         ],
     )
     twilio_auth_token = PasswordField("Auth token", validators=[Optional(), Length(max=64)])
+
+
+class WordingForm(FlaskForm):
+    """The agency's own reminder texts (blank: the standard wording)."""
+
+    template_en = TextAreaField("English", validators=[Optional(), Length(max=600)])
+    template_es = TextAreaField("Español", validators=[Optional(), Length(max=600)])

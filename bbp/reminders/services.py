@@ -176,6 +176,8 @@ def _queue(reminders: list[Reminder]) -> int:
     if not reminders:
         return 0
     tenant = require_tenant()
+    policy = settings.current()
+    wording = {"en": policy.reminder_template_en, "es": policy.reminder_template_es}
     rows = []
     for reminder in reminders:
         court = reminder.court_date
@@ -188,6 +190,7 @@ def _queue(reminders: list[Reminder]) -> int:
             court_name=court.court_name,
             courtroom=court.courtroom,
             address=court.address,
+            template=wording.get(reminder.language),
         )
         rows.append(
             dict(
@@ -299,6 +302,7 @@ def sample(language: str) -> str:
         court_name="County Courthouse",
         courtroom="4-2",
         address="",
+        template=getattr(settings.current(), f"reminder_template_{language}") or None,
     )
 
 
@@ -322,6 +326,29 @@ def save_sender(sender: str, account_sid: str, auth_token: str, by):
         policy,
         before=before,
         after={"sender": sender, "account": account_sid, "token_changed": bool(auth_token)},
+        actor=by,
+    )
+    db.session.commit()
+
+
+def save_wording(english: str, spanish: str, by) -> None:
+    """Set the agency's own reminder wording ("" keeps the standard text)."""
+    from bbp.audit.services import record
+    from bbp.domain import DomainError
+
+    for field, text in (("template_en", english), ("template_es", spanish)):
+        try:
+            texts.check(text)
+        except texts.TemplateError as exc:
+            raise DomainError(str(exc), field) from None
+    policy = settings.current()
+    before = {"en": policy.reminder_template_en, "es": policy.reminder_template_es}
+    policy.reminder_template_en, policy.reminder_template_es = english.strip(), spanish.strip()
+    record(
+        "settings.reminder_wording_changed",
+        policy,
+        before=before,
+        after={"en": policy.reminder_template_en, "es": policy.reminder_template_es},
         actor=by,
     )
     db.session.commit()

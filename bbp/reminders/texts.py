@@ -43,6 +43,25 @@ def place(court_name: str, courtroom: str, address: str, language: str) -> str:
     return ", ".join(parts) or ("la corte" if language == "es" else "court")
 
 
+VARIABLES = ("agency", "name", "when", "place")
+FOOTER = {"en": " Reply STOP to opt out.", "es": " Responda STOP para no recibir mensajes."}
+
+
+class TemplateError(ValueError):
+    """An agency's wording cannot be used; the message says why."""
+
+
+def check(template: str) -> None:
+    """Refuse wording with unknown or broken {placeholders}."""
+    try:
+        template.format(**dict.fromkeys(VARIABLES, "x"))
+    except KeyError as exc:
+        names = ", ".join(f"{{{v}}}" for v in VARIABLES)
+        raise TemplateError(f"Unknown placeholder {{{exc.args[0]}}}: use {names}.") from None
+    except (ValueError, IndexError):
+        raise TemplateError("Braces must wrap a placeholder such as {name}.") from None
+
+
 def render(
     language: str,
     *,
@@ -55,11 +74,12 @@ def render(
     address: str,
     template: str | None = None,
 ) -> str:
-    """The reminder text for one person."""
+    """The reminder text for one person; a custom wording always keeps the STOP footer."""
     language = language if language in TEMPLATES else "en"
-    return (template or TEMPLATES[language]).format(
+    text = (template or TEMPLATES[language]).format(
         agency=agency,
         name=name,
         when=when(starts_at, zone, language),
         place=place(court_name, courtroom, address, language),
     )
+    return text if "STOP" in text else text.rstrip() + FOOTER[language]

@@ -7,14 +7,22 @@ from flask_login import current_user
 
 from bbp.auth.roles import role_required
 from bbp.domain import DomainError
-from bbp.reminders import bp, services
-from bbp.reminders.forms import PolicyForm, SenderForm
+from bbp.reminders import bp, services, texts
+from bbp.reminders.forms import PolicyForm, SenderForm, WordingForm
 from bbp.rendering import render
 from bbp.settings import services as settings
 
 
-def _page(form: PolicyForm, status: int = 200, sender: SenderForm | None = None):
+def _page(
+    form: PolicyForm,
+    status: int = 200,
+    sender: SenderForm | None = None,
+    wording: WordingForm | None = None,
+):
     current = settings.current()
+    wording = wording or WordingForm(
+        template_en=current.reminder_template_en, template_es=current.reminder_template_es
+    )
     sender = sender or SenderForm(
         sms_sender=current.sms_sender, twilio_account_sid=current.twilio_account_sid
     )
@@ -22,6 +30,8 @@ def _page(form: PolicyForm, status: int = 200, sender: SenderForm | None = None)
         "reminders/policy.html",
         form=form,
         sender=sender,
+        wording=wording,
+        variables=texts.VARIABLES,
         status=status,
         samples={"English": services.sample("en"), "Español": services.sample("es")},
     )
@@ -93,3 +103,33 @@ def save_sender():
         formdata=None,
     )
     return _page(policy, status=422, sender=form)
+
+
+def _policy_form() -> PolicyForm:
+    current = settings.current()
+    return PolicyForm(
+        enabled=current.reminders_enabled,
+        offsets=current.reminder_offsets,
+        quiet_start=current.quiet_start_hour,
+        quiet_end=current.quiet_end_hour,
+        fta_text_cosigners=current.fta_text_cosigners,
+        formdata=None,
+    )
+
+
+@bp.post("/wording")
+@role_required("admin")
+def save_wording():
+    """Save the agency's own reminder wording; unknown placeholders are refused."""
+    form = WordingForm()
+    if form.validate_on_submit():
+        try:
+            services.save_wording(
+                form.template_en.data or "", form.template_es.data or "", current_user
+            )
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash("Reminder wording saved.", "success")
+            return redirect(url_for("reminders.policy"))
+    return _page(_policy_form(), status=422, wording=form)

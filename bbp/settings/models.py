@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, LargeBinary, Numeric, String
+from sqlalchemy import CheckConstraint, LargeBinary, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +42,9 @@ class AgencySettings(db.Model):
     quiet_end_hour: Mapped[int] = mapped_column(default=8, server_default="8")
     # After a failure to appear, text the cosigners too (the writing agent is always told).
     fta_text_cosigners: Mapped[bool] = mapped_column(default=True, server_default="true")
+    # The agency's own reminder wording ("" = the standard text); see bbp.reminders.texts.
+    reminder_template_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reminder_template_es: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The agency's own Twilio sender (+1 number or MG… service) and, optionally, its own account;
     # the auth token is encrypted with the agency's data key. Blank: the platform's.
     sms_sender: Mapped[str] = mapped_column(String(40), default="", server_default="")

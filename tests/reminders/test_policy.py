@@ -43,3 +43,18 @@ def test_only_admins_change_reminders(app, visit, tenant):
     visitor = visit(tenant)
     visitor.login(manager.email)
     assert visitor.get("/settings/reminders/").status_code == 403
+
+
+def test_an_agency_writes_its_own_wording(app, owner, tenant):
+    from bbp.reminders import services
+
+    bad = owner.post("/settings/reminders/wording", {"template_en": "Hi {nmae}, court {when}",
+                                                     "template_es": ""})
+    assert bad.status_code == 422 and "Unknown placeholder {nmae}" in bad.get_data(as_text=True)
+    assert 'Hi {nmae}, court {when}' in bad.get_data(as_text=True)
+    owner.post("/settings/reminders/wording", {"template_en": "{agency}: {name}, court {when}.",
+                                               "template_es": ""})
+    with app.app_context(), bound(tenant.info, db.session):
+        text = services.sample("en")
+    assert text.startswith(f"{tenant.name}: Marcus, court ") and text.endswith(
+        "Reply STOP to opt out.")
