@@ -41,15 +41,7 @@ def _page(
 @role_required("admin")
 def policy():
     """When reminders go out, with a sample of each language."""
-    current = settings.current()
-    form = PolicyForm(
-        enabled=current.reminders_enabled,
-        offsets=current.reminder_offsets,
-        quiet_start=current.quiet_start_hour,
-        quiet_end=current.quiet_end_hour,
-        fta_text_cosigners=current.fta_text_cosigners,
-    )
-    return _page(form)
+    return _page(_policy_form())
 
 
 @bp.post("/")
@@ -93,16 +85,7 @@ def save_sender():
         else:
             flash("Sending number saved.", "success")
             return redirect(url_for("reminders.policy"))
-    current = settings.current()
-    policy = PolicyForm(
-        enabled=current.reminders_enabled,
-        offsets=current.reminder_offsets,
-        quiet_start=current.quiet_start_hour,
-        quiet_end=current.quiet_end_hour,
-        fta_text_cosigners=current.fta_text_cosigners,
-        formdata=None,
-    )
-    return _page(policy, status=422, sender=form)
+    return _page(_policy_form(), status=422, sender=form)
 
 
 def _policy_form() -> PolicyForm:
