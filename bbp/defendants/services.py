@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bbp import storage
 from bbp.audit.services import changes, record
 from bbp.defendants.models import Defendant
-from bbp.domain import copy_fields
+from bbp.domain import copy_fields, text_preferences
 from bbp.extensions import db
 from bbp.search import matches
 from bbp.tenancy import require_tenant
@@ -61,8 +61,7 @@ def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
     defendant = defendant or Defendant()
     before = None if created else changes(defendant, AUDITED)
     copy_fields(defendant, data, PLAIN_FIELDS, nullable=("date_of_birth",))
-    defendant.language = defendant.language if defendant.language in ("en", "es") else "en"
-    defendant.reminders_opt_out = bool(defendant.reminders_opt_out)
+    text_preferences(defendant)
     if data.get("ssn"):
         _set_secret(defendant, "ssn", data["ssn"])
     if data.get("dl_number"):

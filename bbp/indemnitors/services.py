@@ -10,7 +10,7 @@ from bbp.audit.services import changes, record
 
 # A module import: bbp.bonds.models imports Indemnitor, so its names resolve at call time.
 from bbp.bonds import models as bonds
-from bbp.domain import copy_fields
+from bbp.domain import copy_fields, text_preferences
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.search import matches
@@ -41,8 +41,7 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
     indemnitor = indemnitor or Indemnitor()
     before = None if created else changes(indemnitor, FIELDS)
     copy_fields(indemnitor, data, FIELDS, nullable=("monthly_income",))
-    indemnitor.language = indemnitor.language if indemnitor.language in ("en", "es") else "en"
-    indemnitor.reminders_opt_out = bool(indemnitor.reminders_opt_out)
+    text_preferences(indemnitor)
     db.session.add(indemnitor)
     db.session.flush()
     record(
