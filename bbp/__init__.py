@@ -30,7 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
-    from bbp import models  # noqa: F401
+    from bbp import i18n, models  # noqa: F401
     from bbp.auth import loader
     from bbp.extensions import csrf, db, guard_pool_across_fork, htmx, init_redis, migrate
     from bbp.tenancy import context
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     init_redis(app)
     loader.init_app(app)
+    i18n.init_app(app)
     context.install(Session)
     with app.app_context():
         guard_pool_across_fork(db.engine)
@@ -71,14 +72,17 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         dataio,
         defendants,
+        documents,
         health,
         indemnitors,
         messaging,
         payments,
         platform,
+        portal,
         powers,
         reminders,
         settings,
+        signatures,
         staff,
     )
     from bbp.tenancy import register_site_blueprint
@@ -101,6 +105,9 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, powers.bp, "tenant")
     register_site_blueprint(app, settings.bp, "tenant")
     register_site_blueprint(app, reminders.bp, "tenant")
+    register_site_blueprint(app, documents.bp, "tenant")
+    register_site_blueprint(app, signatures.bp, "tenant")
+    register_site_blueprint(app, portal.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
 
 

@@ -6,6 +6,7 @@ import os
 from datetime import datetime
 
 from flask import Flask, current_app
+from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -56,6 +57,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
+babel = Babel()
 
 
 def init_redis(app: Flask) -> None:

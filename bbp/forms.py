@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
@@ -40,7 +41,7 @@ class PhoneField(StringField):
 
     def pre_validate(self, form):
         if self.data and len(self.data) != 10:
-            raise ValidationError("Enter a 10-digit phone number, e.g. (555) 123-4567.")
+            raise ValidationError(_l("Enter a 10-digit phone number, e.g. (555) 123-4567."))
 
 
 class StateField(StringField):
@@ -57,7 +58,7 @@ class StateField(StringField):
 
     def pre_validate(self, form):
         if self.data and not re.fullmatch(r"[A-Z]{2}", self.data):
-            raise ValidationError("Use the two-letter state code, e.g. FL.")
+            raise ValidationError(_l("Use the two-letter state code, e.g. FL."))
 
 
 class MoneyField(DecimalField):
@@ -107,9 +108,10 @@ def language_field() -> SelectField:
     )
 
 
-def optional_email(label: str = "Email") -> EmailField:
+def optional_email(label: str = _l("Email")) -> EmailField:
     """An email that may be left blank."""
-    return EmailField(label, validators=[Optional(), Email(), Length(max=254)])
+    message = _l("Enter an email address such as name@example.com.")
+    return EmailField(label, validators=[Optional(), Email(message), Length(max=254)])
 
 
 def text(label: str, max_length: int = 120, **kwargs) -> StringField:
@@ -120,10 +122,10 @@ def text(label: str, max_length: int = 120, **kwargs) -> StringField:
 class AddressFields:
     """Street, city, state and ZIP (mixed into a FlaskForm)."""
 
-    address_line1 = text("Street address")
-    address_line2 = text("Apartment, suite")
-    city = text("City", 80)
-    state = StateField("State", validators=[Optional()])
+    address_line1 = text(_l("Street address"))
+    address_line2 = text(_l("Apartment, suite"))
+    city = text(_l("City"), 80)
+    state = StateField(_l("State"), validators=[Optional()])
     postal_code = StringField(
-        "ZIP", validators=[Optional(), Length(max=10)], render_kw={"inputmode": "numeric"}
+        _l("ZIP"), validators=[Optional(), Length(max=10)], render_kw={"inputmode": "numeric"}
     )

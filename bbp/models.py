@@ -7,14 +7,17 @@ from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
+from bbp.documents.models import DocumentRequest, DocumentTemplate
 from bbp.indemnitors.models import Indemnitor
 from bbp.messaging.models import Message, OptOut
 from bbp.numbering import Counter
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
+from bbp.portal.models import PortalCode, PortalSession
 from bbp.powers.models import Power, PowerBatch, Surety
 from bbp.reminders.models import Reminder
 from bbp.settings.models import AgencySettings
+from bbp.signatures.models import SignatureEvent, SignatureRequest
 from bbp.tenancy.models import Tenant, TenantDomain
 from bbp.vault.models import DataKey
 
@@ -32,6 +35,8 @@ __all__ = [
     "CourtDate",
     "DataKey",
     "Defendant",
+    "DocumentRequest",
+    "DocumentTemplate",
     "Forfeiture",
     "Indemnitor",
     "Instalment",
@@ -41,9 +46,13 @@ __all__ = [
     "PaymentPlan",
     "PlatformAdmin",
     "PlatformAuditEntry",
+    "PortalCode",
+    "PortalSession",
     "Power",
     "PowerBatch",
     "Reminder",
+    "SignatureEvent",
+    "SignatureRequest",
     "Surety",
     "Tenant",
     "TenantDomain",

@@ -20,6 +20,22 @@ PUBLIC_TENANT_ENDPOINTS = {
     "checkins.public_post",
     "messaging.twilio_status",  # Twilio webhooks: signed by Twilio, not signed in
     "messaging.twilio_inbound",
+    "portal.login",  # the portal's own sign-in: a code to the phone or email on file
+    "portal.login_post",
+    "portal.code",
+    "portal.code_post",
+    "portal.link",
+    "portal.logout",
+    "portal.language",
+    "portal.sign",  # signing links: the signer proves who they are with a code on the page
+    "portal.sign_code",
+    "portal.sign_verify",
+    "portal.sign_consent",
+    "portal.sign_document",
+    "portal.sign_post",
+    "portal.sign_decline",
+    "signatures.verify",  # anyone holding a PDF may check it
+    "signatures.verify_post",
 }
 
 
@@ -67,4 +83,14 @@ def tenant_routes() -> tuple[Route, ...]:
 
 
 def protected_routes() -> list[Route]:
-    return [r for r in tenant_routes() if r.endpoint not in PUBLIC_TENANT_ENDPOINTS]
+    """Routes that need a staff sign-in."""
+    return [
+        r
+        for r in tenant_routes()
+        if r.endpoint not in PUBLIC_TENANT_ENDPOINTS and r.required_role != "portal"
+    ]
+
+
+def portal_routes() -> list[Route]:
+    """Routes that need a portal (defendant or cosigner) sign-in."""
+    return [r for r in tenant_routes() if r.required_role == "portal"]

@@ -233,6 +233,7 @@ def write(bond: Bond, power_id: int, by) -> Bond:
         raise DomainError("Add the charges before writing the bond.")
     if bond.premium <= 0:
         raise DomainError("The premium has not been computed yet.")
+    _require_signed_indemnity(bond)
     before = bond.status
     execute(power_id, bond, by)
     if bond.status == "quote":  # the intake steps are the application
@@ -243,6 +244,18 @@ def write(bond: Bond, power_id: int, by) -> Bond:
     record("bond.written", bond, before={"status": before}, after=changes(bond, AUDITED))
     db.session.commit()
     return bond
+
+
+def _require_signed_indemnity(bond: Bond) -> None:
+    """Where the agency asks for it, a cosigner must have signed the indemnity agreement first."""
+    from bbp.settings.services import current
+    from bbp.signatures.services import indemnity_signed
+
+    if current().require_signed_indemnity and not indemnity_signed(bond):
+        raise DomainError(
+            "This agency requires a cosigner's signed indemnity agreement before a bond is "
+            "written. Send it from Documents and signatures on the bond page."
+        )
 
 
 def change_status(bond: Bond, target: str, reason: str, by) -> Bond:

@@ -50,3 +50,9 @@ class AgencySettings(db.Model):
     sms_sender: Mapped[str] = mapped_column(String(40), default="", server_default="")
     twilio_account_sid: Mapped[str] = mapped_column(String(40), default="", server_default="")
     twilio_auth_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Signature requests: how long a link stays open, and reminders while it is unsigned.
+    signature_expiry_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    signature_reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    signature_reminders_max: Mapped[int] = mapped_column(default=2, server_default="2")
+    # Refuse to mark a bond written until a cosigner has signed the indemnity agreement.
+    require_signed_indemnity: Mapped[bool] = mapped_column(default=False, server_default="false")

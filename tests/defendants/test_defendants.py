@@ -140,7 +140,7 @@ def test_editing_with_a_blank_ssn_keeps_it_and_a_new_one_replaces_it(app, owner,
         ({"phone": "555-01"}, "Enter a 10-digit phone number"),
         ({"state": "Florida"}, "two-letter state code"),
         ({"date_of_birth": "2999-01-01"}, "date of birth in the past"),
-        ({"email": "nope"}, "Invalid email address."),
+        ({"email": "nope"}, "Enter an email address such as name@example.com."),
     ],
 )
 def test_bad_input_gets_a_field_message_and_keeps_what_was_typed(owner, fields, message):

@@ -127,7 +127,7 @@ def test_edit_shows_current_values_and_is_audited_with_before_and_after(app, own
         ({"phone": "555-01"}, "Enter a 10-digit phone number", 'value="555-01"'),
         ({"employer_phone": "12"}, "Enter a 10-digit phone number", 'value="12"'),
         ({"state": "Florida"}, "two-letter state code", 'value="Florida"'),
-        ({"email": "nope"}, "Invalid email address.", 'value="nope"'),
+        ({"email": "nope"}, "Enter an email address such as name@example.com.", 'value="nope"'),
         ({"monthly_income": "12.345"}, "fractions of a cent", 'value="12.345"'),
         ({"monthly_income": "-5"}, "The amount cannot be negative.", 'value="-5"'),
         ({"monthly_income": "lots"}, "Enter an amount such as 1500", 'value="lots"'),

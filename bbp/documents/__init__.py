@@ -1,0 +1,7 @@
+"""Document templates (agency settings) and documents requested from people."""
+
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+from bbp.documents import request_views, views  # noqa: E402,F401

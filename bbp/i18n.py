@@ -1,0 +1,56 @@
+"""Languages: the portal speaks English and Spanish; staff pages are in English."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale
+
+from bbp.auth.models import ROLES
+
+LANGUAGES = ("en", "es")
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+PEOPLE_FACING = ("portal", "signatures")
+SESSION_KEY = "portal_language"
+
+
+def select_locale() -> str:
+    """On portal pages: the person's saved language, their last choice, or the browser's."""
+    if not has_request_context() or request.blueprint not in PEOPLE_FACING:
+        return "en"
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "required_role", None) in ROLES:  # a staff page in a people-facing feature
+        return "en"
+    chosen = g.get(SESSION_KEY) or session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel with our locale selector; catalogs live in bbp/translations."""
+    from bbp.extensions import babel
+
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale)
+    app.add_template_filter(when, "when")
+
+
+def when(value: datetime | date | None, style: str = "long") -> str:
+    """A date or time in the agency's zone, written the reader's way ("martes, 3 de marzo")."""
+    if value is None:
+        return ""
+    locale = str(get_locale() or "en")
+    if not isinstance(value, datetime):
+        return format_date(value, format="long" if style == "long" else "medium", locale=locale)
+    tenant = g.get("tenant")
+    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
+    pattern = "EEEE, MMMM d, y, h:mm a" if style == "long" else "MMM d, y, h:mm a"
+    if locale == "es":
+        pattern = "EEEE d 'de' MMMM 'de' y, H:mm" if style == "long" else "d MMM y, H:mm"
+    return format_datetime(value, pattern, tzinfo=zone, locale=locale)

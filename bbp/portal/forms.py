@@ -1,0 +1,51 @@
+"""Portal forms; labels and messages are translated (English and Spanish)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from bbp.forms import AddressFields, PhoneField, optional_email
+
+
+class ContactForm(FlaskForm):
+    """Mobile number or email address, to be sent a code."""
+
+    contact = StringField(
+        _l("Mobile number or email"),
+        validators=[DataRequired(_l("Enter your mobile number or your email address."))],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12},
+    )
+
+
+class ProfileForm(AddressFields, FlaskForm):
+    """A person's own phone, email and address."""
+
+    phone = PhoneField(_l("Mobile number"), render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    email = optional_email()
+
+
+class LanguageForm(FlaskForm):
+    """English or Spanish."""
+
+    language = HiddenField()
+    next = HiddenField()
+
+
+class UploadForm(FlaskForm):
+    """One file for a requested document."""
+
+    file = FileField(_l("File"))

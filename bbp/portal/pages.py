@@ -1,0 +1,144 @@
+"""Portal pages: my bonds, court dates, payments, documents, check-in and my details."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from bbp.accounts import utcnow
+from bbp.courts import ics
+from bbp.documents import requested as documents
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.portal import auth, bp, people, services
+from bbp.portal.auth import portal_required
+from bbp.portal.forms import ProfileForm, UploadForm
+from bbp.rendering import render
+from bbp.signatures import services as signatures
+
+BOND = "<int(max=2147483647):bond_id>"
+
+
+def _refs() -> list[people.Ref]:
+    return auth.current().people
+
+
+@bp.get("/")
+@portal_required
+def home():
+    """My bonds, what is next in court, and anything waiting for me."""
+    bonds = people.bonds(_refs())
+    return render(
+        "portal/home.html",
+        bonds=bonds,
+        court_dates=services.upcoming_court_dates(bonds),
+        to_sign=signatures.waiting_for(_refs()),
+        to_upload=documents.open_requests_for(_refs()),
+        checkins=services.open_checkins(_refs()),
+    )
+
+
+@bp.get(f"/bonds/{BOND}")
+@portal_required
+def bond(bond_id: int):
+    """One bond: court dates, balance, plan schedule and payment history."""
+    found = people.bond_for(_refs(), bond_id)
+    return render(
+        "portal/bond.html",
+        bond=found,
+        role=people.role_on(_refs(), found),
+        court_dates=services.upcoming_court_dates([found]),
+        account=services.account(found),
+        to_sign=[r for r in signatures.waiting_for(_refs()) if r.bond_id == found.id],
+    )
+
+
+@bp.get("/court-dates/<int(max=2147483647):court_date_id>.ics")
+@portal_required
+def court_date_ics(court_date_id: int):
+    """One court date as a calendar file, with alarms the day before and two hours before."""
+    court_date = services.court_date_for(_refs(), court_date_id) or abort(404)
+    where = (court_date.court_name, court_date.courtroom, court_date.address)
+    event = ics.CalendarEvent(
+        uid=f"court-date-{court_date.id}@{g.tenant.slug}.bbp",
+        starts_at=court_date.starts_at,
+        duration_minutes=120,
+        summary=_("Court date"),
+        location=", ".join(p for p in where if p),
+        description=_("Bring this bond number: %(number)s", number=court_date.bond.number),
+    )
+    body = ics.calendar([event], name=_("Court date"), now=utcnow())
+    return Response(
+        body.encode(),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="court-date-{court_date.id}.ics"'},
+    )
+
+
+@bp.get("/documents")
+@portal_required
+def documents_page():
+    """Documents to sign, documents the agency asked me for, and what I already signed."""
+    return _documents(UploadForm())
+
+
+def _documents(form: UploadForm, failed: int | None = None, status: int = 200):
+    return render(
+        "portal/documents.html",
+        to_sign=signatures.waiting_for(_refs()),
+        signed=signatures.signed_for(_refs()),
+        requests=documents.open_requests_for(_refs()),
+        form=form,
+        failed=failed,
+        status=status,
+    )
+
+
+@bp.post("/documents/<int(max=2147483647):request_id>")
+@portal_required
+def upload(request_id: int):
+    """Send a requested document (a photo or a PDF)."""
+    wanted = {r.id: r for r in documents.open_requests_for(_refs())}.get(request_id) or abort(404)
+    form = UploadForm()
+    file = request.files.get("file")
+    if not form.validate_on_submit() or file is None or not file.filename:
+        form.file.errors = [_("Choose a photo or a PDF to send.")]
+        return _documents(form, request_id, 422)
+    try:
+        documents.receive(wanted, file.read(), file.filename, services.actor(auth.current()).email)
+    except DomainError as exc:
+        db.session.rollback()
+        form.file.errors = [_(exc.message)]
+        return _documents(form, request_id, 422)
+    flash(_("Thank you. Your agent has the document."), "success")
+    return redirect(url_for("portal.documents_page"))
+
+
+@bp.get("/check-in")
+@portal_required
+def check_in():
+    """Check in now if a check-in is open (the same page the texted link opens)."""
+    open_now = services.open_checkins(_refs())
+    if open_now:
+        return redirect(url_for("checkins.public", token=open_now[0][1]))
+    return render("portal/check_in.html")
+
+
+@bp.get("/profile")
+@portal_required
+def profile():
+    """My phone, email and address."""
+    person = people.load(_refs())[0]
+    return render("portal/profile.html", form=ProfileForm(obj=person))
+
+
+@bp.post("/profile")
+@portal_required
+def profile_post():
+    """Save my details; the agency is told and the change is audited."""
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return render("portal/profile.html", form=form, status=422)
+    changed = services.update_contact(auth.current(), form.data)
+    flash(_("Saved. Your agent has been told.") if changed else _("Nothing changed."), "success")
+    return redirect(url_for("portal.profile"))

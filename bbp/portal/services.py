@@ -1,0 +1,152 @@
+"""What the portal shows a person, and the contact changes they make themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bbp import mail
+from bbp.accounts import utcnow
+from bbp.audit import services as audit
+from bbp.auth.models import User
+from bbp.bonds.models import Bond
+from bbp.bonds.queries import plan_of
+from bbp.checkins.models import CheckIn
+from bbp.checkins.services import make_token
+from bbp.courts.models import CourtDate
+from bbp.domain import copy_fields
+from bbp.extensions import db
+from bbp.payments import services as payments
+from bbp.payments.models import PaymentPlan
+from bbp.portal import people
+from bbp.portal.models import PortalSession
+from bbp.tenancy import require_tenant
+
+CONTACT_FIELDS = (
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+)
+
+
+@dataclass(frozen=True)
+class PortalActor:
+    """A portal visitor as the audit log names them."""
+
+    email: str
+    id: None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """One bond's premium account as the person sees it."""
+
+    bond: Bond
+    plan: PaymentPlan | None
+    standing: payments.Standing
+    payments: list
+
+
+def today() -> date:
+    """Today in the agency's time zone."""
+    return utcnow().astimezone(ZoneInfo(require_tenant().timezone)).date()
+
+
+def actor(row: PortalSession) -> PortalActor:
+    """The audit actor for a portal session: who, and how they proved it."""
+    names = ", ".join(p.full_name for p in people.load(row.people)) or row.contact
+    return PortalActor(email=f"portal: {names}"[:254])
+
+
+def upcoming_court_dates(bonds: list[Bond]) -> list[CourtDate]:
+    """Court dates still ahead on these bonds, soonest first."""
+    if not bonds:
+        return []
+    query = (
+        select(CourtDate)
+        .where(CourtDate.bond_id.in_([b.id for b in bonds]))
+        .where(CourtDate.outcome.is_(None), CourtDate.starts_at >= utcnow())
+        .order_by(CourtDate.starts_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def court_date_for(refs: list[people.Ref], court_date_id: int) -> CourtDate | None:
+    """One court date on one of the person's bonds (None for anyone else's)."""
+    court_date = db.session.get(CourtDate, court_date_id)
+    if court_date is None:
+        return None
+    visible = db.session.scalar(people.bonds_query(refs).where(Bond.id == court_date.bond_id))
+    return court_date if visible is not None else None
+
+
+def account(bond: Bond) -> Account:
+    """Balance, plan schedule and payment history of one bond."""
+    plan = plan_of(bond)
+    standing = payments.standing(bond, plan, today())
+    history = [p for p in payments.ledger(bond) if p.voided_at is None]
+    return Account(bond=bond, plan=plan, standing=standing, payments=history)
+
+
+def open_checkins(refs: list[people.Ref]) -> list[tuple[CheckIn, str]]:
+    """The person's check-ins open right now, each with a fresh check-in link token."""
+    ids = people.ids_of(refs, "defendant")
+    if not ids:
+        return []
+    query = (
+        select(CheckIn)
+        .where(CheckIn.defendant_id.in_(ids), CheckIn.status == "pending")
+        .where(CheckIn.token_nonce.is_not(None), CheckIn.due_at <= utcnow())
+        .order_by(CheckIn.due_at)
+    )
+    return [(checkin, make_token(checkin)) for checkin in db.session.scalars(query)]
+
+
+def update_contact(row: PortalSession, data: dict) -> list[str]:
+    """Save the person's own contact details on each of their records; returns changed fields."""
+    rows = people.load(row.people)
+    before = {id(p): audit.changes(p, CONTACT_FIELDS) for p in rows}
+    changed: set[str] = set()
+    for person in rows:
+        copy_fields(person, data, CONTACT_FIELDS)
+        after = audit.changes(person, CONTACT_FIELDS)
+        fields = [f for f in CONTACT_FIELDS if before[id(person)][f] != after[f]]
+        if fields:
+            changed.update(fields)
+            audit.record(
+                "portal.contact_updated",
+                person,
+                before={f: before[id(person)][f] for f in fields},
+                after={f: after[f] for f in fields},
+                actor=actor(row),
+            )
+    db.session.commit()
+    if changed:
+        _tell_agents(row, sorted(changed, key=CONTACT_FIELDS.index))
+    return sorted(changed, key=CONTACT_FIELDS.index)
+
+
+def _agents_of(refs: list[people.Ref]) -> list[User]:
+    """The writing agents of the person's bonds, or the agency's owners when there are none."""
+    ids = {b.writing_agent_id for b in people.bonds(refs) if b.writing_agent_id}
+    query = select(User).where(User.active.is_(True))
+    agents = list(db.session.scalars(query.where(User.id.in_(ids)))) if ids else []
+    return agents or list(db.session.scalars(query.where(User.role == "owner")))
+
+
+def _tell_agents(row: PortalSession, fields: list[str]) -> None:
+    names = ", ".join(p.full_name for p in people.load(row.people))
+    labels = ", ".join(f.replace("_", " ") for f in fields)
+    body = (
+        f"{names} updated their contact details in the client portal ({labels}).\n"
+        "The new details are on their record; the audit log keeps the old ones."
+    )
+    for agent in _agents_of(row.people):
+        mail.send(agent.email, f"Contact details changed: {names}", body)

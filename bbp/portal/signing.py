@@ -1,0 +1,186 @@
+"""Signing from a texted or emailed link: verify with a code, consent, read, sign or decline."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import redirect, url_for
+from flask_babel import gettext as _
+
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.portal import access, auth, bp, people
+from bbp.rendering import render
+from bbp.signatures import consent, services, signing
+from bbp.signatures.forms import CodeForm, ConsentForm, DeclineForm, SignForm
+from bbp.signatures.models import SignatureRequest
+from bbp.signatures.views import pdf_response
+from bbp.tenancy import require_tenant
+
+DATA_URL = "data:image/png;base64,"
+
+
+def _open(token: str) -> SignatureRequest | tuple:
+    try:
+        return services.read_link(token)
+    except services.InvalidLink as exc:
+        return render("portal/sign_invalid.html", message=exc.message, status=exc.status)
+
+
+def _page(token: str, item: SignatureRequest, status: int = 200, **forms):
+    row = auth.current()
+    stage = signing.stage(item, row)
+    if stage == "verify" and row is not None and people.covers(row.people, item.person):
+        signing.confirm_session(item, row)
+        stage = signing.stage(item, row)
+    if stage == "sign":
+        signing.mark_viewed(item, row)
+    return render(
+        "portal/sign.html",
+        token=token,
+        item=item,
+        stage=stage,
+        sent_to=access.describe(signing.contact_of(item)),
+        consent_text=consent.text(require_tenant().name, _language()),
+        code_form=forms.get("code_form") or CodeForm(),
+        consent_form=forms.get("consent_form") or ConsentForm(),
+        sign_form=forms.get("sign_form") or SignForm(),
+        decline_form=forms.get("decline_form") or DeclineForm(),
+        code_sent=forms.get("code_sent", False),
+        status=status,
+    )
+
+
+def _language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+@bp.get("/sign/<token>")
+def sign(token: str):
+    """The signing page, at whichever step the signer has reached."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    return _page(token, item)
+
+
+@bp.post("/sign/<token>/code")
+def sign_code(token: str):
+    """Send the signer a one-time code (a button, so link previews never send one)."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    if not item.is_open:
+        return redirect(url_for("portal.sign", token=token))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _page(token, item, 400)
+    try:
+        signing.send_code(item)
+    except access.AccessRefused as exc:
+        form.code.errors = [exc.message]
+        return _page(token, item, exc.status, code_form=form)
+    return _page(token, item, code_sent=True)
+
+
+@bp.post("/sign/<token>/verify")
+def sign_verify(token: str):
+    """Check the code; the signer is then signed in to the portal as well."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    form = CodeForm()
+    if form.validate_on_submit() and item.is_open:
+        try:
+            auth.sign_in(signing.verify_code(item, form.code.data))
+        except access.AccessRefused as exc:
+            form.code.errors = [exc.message]
+            return _page(token, item, exc.status, code_form=form, code_sent=True)
+    return redirect(url_for("portal.sign", token=token))
+
+
+@bp.post("/sign/<token>/consent")
+def sign_consent(token: str):
+    """Record the ESIGN consent (the text's hash is kept)."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    form = ConsentForm()
+    if not form.validate_on_submit() or not form.agree.data:
+        form.agree.errors = [_("Tick the box to agree, or decline to sign below.")]
+        return _page(token, item, 422, consent_form=form)
+    try:
+        shown = consent.text(require_tenant().name, _language())
+        signing.accept_consent(item, _signer(item), shown)
+    except DomainError:
+        db.session.rollback()
+    return redirect(url_for("portal.sign", token=token))
+
+
+def _signer(item: SignatureRequest):
+    row = auth.current()
+    if row is None:
+        raise DomainError(_("Verify with a code first."))
+    return row
+
+
+@bp.get("/sign/<token>/document.pdf")
+def sign_document(token: str):
+    """The document to read, as a PDF (only once the signer is verified)."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    row = auth.current()
+    mine = row is not None and people.covers(row.people, item.person)
+    if not mine or not (signing.stage(item, row) == "sign" or item.status == "signed"):
+        return redirect(url_for("portal.sign", token=token))
+    key = item.signed_key if item.status == "signed" else item.document_key
+    return pdf_response(services.load_file(key), f"document-{item.id}.pdf")
+
+
+@bp.post("/sign/<token>")
+def sign_post(token: str):
+    """Sign: a typed or drawn signature and a ticked agreement."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    form = SignForm()
+    try:
+        if not form.validate_on_submit() or not form.agree.data:
+            raise DomainError(_("Tick the box to confirm that you sign this document."), "agree")
+        signing.sign(item, _signer(item), form.how.data, form.typed.data, _png(form.drawn.data))
+    except DomainError as exc:
+        db.session.rollback()
+        exc.attach_to(form)
+        return _page(token, item, 422, sign_form=form)
+    return redirect(url_for("portal.sign", token=token))
+
+
+def _png(data_url: str | None) -> bytes | None:
+    if not data_url or not data_url.startswith(DATA_URL):
+        return None
+    try:
+        return base64.b64decode(data_url.removeprefix(DATA_URL), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@bp.post("/sign/<token>/decline")
+def sign_decline(token: str):
+    """Decline to sign, with a reason."""
+    item = _open(token)
+    if not isinstance(item, SignatureRequest):
+        return item
+    form = DeclineForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Tell your agent why you are declining."), "reason")
+        signing.decline(item, _signer(item), form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        exc.attach_to(form)
+        return _page(token, item, 422, decline_form=form)
+    return redirect(url_for("portal.sign", token=token))

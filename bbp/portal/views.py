@@ -1,0 +1,156 @@
+"""Portal sign-in: a code to the phone or email on file, a staff-sent link, sign-out, language."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from bbp import i18n
+from bbp.auth.roles import role_required
+from bbp.defendants.models import Defendant
+from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.portal import access, auth, bp, people
+from bbp.portal.forms import CodeForm, ContactForm, LanguageForm
+from bbp.rendering import render, safe_next
+
+PENDING_KEY = "portal_pending"  # the contact a code was just sent to
+
+
+@bp.get("/login")
+def login():
+    """Ask for a mobile number or email address."""
+    if auth.current() is not None:
+        return redirect(url_for("portal.home"))
+    return render("portal/login.html", form=ContactForm(), next=request.args.get("next"))
+
+
+@bp.post("/login")
+def login_post():
+    """Send a code when the contact is on file; the answer is the same either way."""
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            session[PENDING_KEY] = access.request_code(form.contact.data)
+        except access.AccessRefused as exc:
+            form.contact.errors = [exc.message]
+            return render("portal/login.html", form=form, status=exc.status)
+        return redirect(url_for("portal.code", next=request.form.get("next") or None))
+    return render("portal/login.html", form=form, status=422)
+
+
+@bp.get("/code")
+def code():
+    """Enter the code that was just sent."""
+    if not session.get(PENDING_KEY):
+        return redirect(url_for("portal.login"))
+    return _code_page(CodeForm())
+
+
+def _code_page(form: CodeForm, status: int = 200):
+    contact = session[PENDING_KEY]
+    return render(
+        "portal/code.html",
+        form=form,
+        sent_to=access.describe(contact),
+        next=request.values.get("next"),
+        status=status,
+    )
+
+
+@bp.post("/code")
+def code_post():
+    """Check the code and sign in."""
+    contact = session.get(PENDING_KEY)
+    if not contact:
+        return redirect(url_for("portal.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            token = access.sign_in_with_code(contact, form.code.data)
+        except access.AccessRefused as exc:
+            form.code.errors = [exc.message]
+            return _code_page(form, exc.status)
+        session.pop(PENDING_KEY, None)
+        return _signed_in(token)
+    return _code_page(form, 422)
+
+
+def _signed_in(token: str):
+    auth.sign_in(token)
+    row = auth.current()
+    language = next((p.language for p in people.load(row.people)), None) if row else None
+    session[i18n.SESSION_KEY] = language or session.get(i18n.SESSION_KEY, "en")
+    return redirect(safe_next(request.values.get("next"), url_for("portal.home")))
+
+
+@bp.get("/in/<token>")
+def link(token: str):
+    """A sign-in link sent by the agency: works once, then asks for a code like any visit."""
+    try:
+        return _signed_in(access.redeem_link(token))
+    except access.AccessRefused as exc:
+        flash(exc.message, "error")
+        return render("portal/login.html", form=ContactForm(), status=exc.status)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out of the portal."""
+    auth.sign_out()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("portal.login"))
+
+
+@bp.post("/language")
+def language():
+    """Switch between English and Spanish; a signed-in person's choice is saved on their record."""
+    form = LanguageForm()
+    chosen = form.language.data if form.validate_on_submit() else None
+    if chosen in i18n.LANGUAGES:
+        session[i18n.SESSION_KEY] = g.portal_language = chosen
+        row = auth.current()
+        for person in people.load(row.people) if row else []:
+            person.language = chosen
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("portal.login")))
+
+
+@bp.post("/invite/defendants/<int(max=2147483647):defendant_id>")
+@role_required("agent")
+def invite_defendant(defendant_id: int):
+    """Text (or email) a defendant a sign-in link to the portal."""
+    return _invite(db.get_or_404(Defendant, defendant_id), "defendants.show", defendant_id)
+
+
+@bp.post("/invite/cosigners/<int(max=2147483647):indemnitor_id>")
+@role_required("agent")
+def invite_cosigner(indemnitor_id: int):
+    """Text (or email) a cosigner a sign-in link to the portal."""
+    return _invite(db.get_or_404(Indemnitor, indemnitor_id), "indemnitors.show", indemnitor_id)
+
+
+def _invite(person, endpoint: str, person_id: int):
+    try:
+        where = access.send_link(person, current_user)
+        flash(f"Portal sign-in link sent to {where}.", "success")
+    except access.AccessRefused as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    key = "defendant_id" if endpoint.startswith("defendants") else "indemnitor_id"
+    return redirect(url_for(endpoint, **{key: person_id}))
+
+
+@bp.app_template_global()
+def portal_signed_in() -> bool:
+    """Whether a portal visitor is signed in (for the portal layout)."""
+    return auth.current() is not None
+
+
+@bp.app_template_global()
+def sign_token(item) -> str:
+    """The signing-link token of a request (for the portal's document list)."""
+    from bbp.signatures.services import token_for
+
+    return token_for(item)

@@ -1,0 +1,7 @@
+"""Signature requests: sending, signing with evidence, and public verification."""
+
+from flask import Blueprint
+
+bp = Blueprint("signatures", __name__)
+
+from bbp.signatures import views  # noqa: E402,F401

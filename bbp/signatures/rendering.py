@@ -1,0 +1,104 @@
+"""The request's PDFs: the frozen original, and the signed copy with its certificate page."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from bbp import storage
+from bbp.accounts import utcnow
+from bbp.bonds.models import Bond
+from bbp.documents import pdf
+from bbp.documents import services as documents
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.signatures import evidence
+from bbp.signatures.models import SignatureRequest
+from bbp.tenancy import require_tenant
+
+ROLE_LABELS = {"defendant": "Defendant", "cosigner": "Cosigner (indemnitor)"}
+EVENT_LABELS = {
+    "created": "Prepared and sent for signature",
+    "sent": "Link sent",
+    "reminded": "Reminder sent",
+    "code_sent": "Verification code sent",
+    "verified": "Identity verified",
+    "consented": "Consented to electronic signature",
+    "viewed": "Document opened",
+    "signed": "Signed",
+}
+
+
+def _document(request: SignatureRequest, **extra) -> pdf.PdfDocument:
+    bond = db.session.get(Bond, request.bond_id)
+    return pdf.PdfDocument(
+        agency_name=require_tenant().name,
+        title=request.title,
+        body=request.body,
+        reference=f"Bond {bond.number} · Request {request.id}",
+        signer_name=request.signer_name,
+        signer_role=ROLE_LABELS[request.signer_role],
+        created_at=request.created_at,
+        timezone=require_tenant().timezone,
+        **extra,
+    )
+
+
+def _store(data: bytes) -> str:
+    key = storage.new_key("signatures", "pdf")
+    backend = storage.storage_from_config(current_app.config)
+    backend.save(require_tenant().slug, key, data, "application/pdf")
+    return key
+
+
+def freeze(request: SignatureRequest, bond: Bond, signer) -> None:
+    """Render the document for this signer now; its text and PDF never change afterwards."""
+    rendered = documents.render_text(request.template_kind, bond, signer)
+    request.title, request.body, request.created_at = rendered.title, rendered.body, utcnow()
+    data = pdf.document_pdf(_document(request))
+    request.document_key, request.document_sha256 = _store(data), evidence.digest(data)
+
+
+def signature(request: SignatureRequest, how: str, typed: str, drawn: bytes | None):
+    """The signature to place, checked: a typed full name or a drawn image."""
+    if how == "drawn":
+        try:
+            image = pdf.check_signature_png(drawn or b"")
+        except ValueError as exc:
+            raise DomainError(_(str(exc)), "drawn") from None
+        return pdf.PdfSignature("drawn", request.signer_name, utcnow(), image)
+    if how != "typed":
+        raise DomainError(_("Type your name or draw your signature."), "typed")
+    typed = " ".join((typed or "").split())
+    if len(typed) < 2 or len(typed) > 200:
+        raise DomainError(_("Type your full name to sign."), "typed")
+    return pdf.PdfSignature("typed", typed, utcnow(), None)
+
+
+def finish(request: SignatureRequest, sig: pdf.PdfSignature, verified_by: str) -> None:
+    """Write the signed PDF with its certificate of completion; store it and its hash."""
+    zone = ZoneInfo(require_tenant().timezone)
+    rows = [
+        ("Request", f"{request.id} · {request.title}"),
+        ("Signer", f"{request.signer_name} ({ROLE_LABELS[request.signer_role]})"),
+        ("Identity verified by", verified_by),
+        ("Signature", "Drawn on screen" if sig.kind == "drawn" else f"Typed: {sig.name}"),
+        ("Signed at", sig.signed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("Signer IP address", request.events[-1].ip or "unknown"),
+        ("Signer browser", request.events[-1].user_agent or "unknown"),
+        ("Consent text SHA-256", request.consent_sha256 or ""),
+        ("Original document SHA-256", request.document_sha256),
+    ]
+    events = [
+        (
+            e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
+            EVENT_LABELS.get(e.kind, e.kind),
+            e.ip or "",
+        )
+        for e in request.events
+    ]
+    certificate = pdf.PdfCertificate(rows, events, evidence.head(request))
+    data = pdf.document_pdf(_document(request, signature=sig, certificate=certificate))
+    request.signed_key, request.signed_sha256 = _store(data), evidence.digest(data)

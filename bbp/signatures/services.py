@@ -1,0 +1,243 @@
+"""Signature requests: send a document, sign or decline it with evidence, remind, expire."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from bbp import mail, storage
+from bbp.accounts import utcnow
+from bbp.audit import services as audit
+from bbp.auth.tokens import tenant_url
+from bbp.bonds.models import Bond
+from bbp.defendants.models import Defendant
+from bbp.documents.models import TEMPLATE_KINDS
+from bbp.domain import DomainError
+from bbp.extensions import db
+from bbp.messaging import services as messaging
+from bbp.portal import people
+from bbp.settings import services as settings
+from bbp.signatures import evidence, rendering
+from bbp.signatures.models import OPEN, SignatureRequest
+from bbp.tenancy import require_tenant
+from bbp.tenancy.jobs import enqueue
+
+SALT = "bbp-signature-request"
+
+
+class InvalidLink(Exception):
+    """A signing link that cannot be used; the message is safe to show, with its HTTP status."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+
+
+def token_for(request: SignatureRequest) -> str:
+    """The signed token naming the agency, the request and its nonce."""
+    return _serializer().dumps({"t": require_tenant().id, "r": request.id, "n": request.nonce})
+
+
+def link_for(request: SignatureRequest) -> str:
+    """The absolute signing link sent to the signer."""
+    return tenant_url(require_tenant(), f"/portal/sign/{token_for(request)}")
+
+
+def read_link(token: str) -> SignatureRequest:
+    """The request a signing token names, for this agency; InvalidLink otherwise."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        raise InvalidLink(_("This link is not valid. Check that you opened all of it.")) from None
+    if not isinstance(data, dict) or data.get("t") != require_tenant().id:
+        raise InvalidLink(_("This link is not for this bail agency."))
+    request_id = data.get("r")
+    request = db.session.get(SignatureRequest, request_id) if isinstance(request_id, int) else None
+    if request is None or request.nonce != data.get("n"):
+        raise InvalidLink(_("This link is no longer valid. Ask your agent for a new one."), 410)
+    expire_if_due(request)
+    return request
+
+
+def _signer(bond: Bond, person_ref: str) -> Defendant | object:
+    kind, _, raw_id = person_ref.partition(":")
+    if kind == "defendant" and raw_id == str(bond.defendant_id):
+        return bond.defendant
+    for link in bond.cosigners:
+        if kind == "cosigner" and raw_id == str(link.indemnitor_id):
+            return link.indemnitor
+    raise DomainError("Choose the defendant or one of this bond's cosigners.", "signer")
+
+
+def _contact(signer, channel: str) -> tuple[str, str]:
+    phone = messaging.e164(signer.phone) if signer.phone else ""
+    if channel in ("sms", "both") and not phone:
+        raise DomainError(f"{signer.full_name} has no mobile number on file.", "channel")
+    if channel in ("email", "both") and not signer.email:
+        raise DomainError(f"{signer.full_name} has no email address on file.", "channel")
+    return phone if channel != "email" else "", signer.email if channel != "sms" else ""
+
+
+def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> SignatureRequest:
+    """Freeze the document for this signer, store its PDF and hash, and queue it to be sent."""
+    if kind not in TEMPLATE_KINDS:
+        raise DomainError("Choose a document.", "kind")
+    if bond.status == "cancelled":
+        raise DomainError("This bond is cancelled; documents can no longer be sent.")
+    signer = _signer(bond, signer_ref)
+    phone, email = _contact(signer, channel)
+    ref = people.ref(signer)
+    request = SignatureRequest(
+        bond_id=bond.id,
+        template_kind=kind,
+        defendant_id=ref["id"] if ref["kind"] == "defendant" else None,
+        indemnitor_id=ref["id"] if ref["kind"] == "cosigner" else None,
+        signer_name=signer.full_name,
+        signer_role=ref["kind"],
+        phone=phone,
+        email=email,
+        channel=channel,
+        nonce=secrets.token_hex(16),
+        expires_at=utcnow() + timedelta(days=settings.current().signature_expiry_days),
+        created_by_id=by.id,
+        title="",
+        body="",
+        document_key="",
+        document_sha256="",
+    )
+    db.session.add(request)
+    db.session.flush()
+    rendering.freeze(request, bond, signer)
+    evidence.append(
+        request,
+        "created",
+        {"by": by.email, "document": request.title, "document_sha256": request.document_sha256},
+    )
+    audit.record("signature.requested", request, after={"kind": kind, "signer": signer.full_name})
+    db.session.commit()
+    enqueue(deliver, request.id)
+    return request
+
+
+def deliver(request_id: int, reminder: bool = False) -> None:
+    """Text and/or email the signing link (an RQ job in the agency's context)."""
+    request = db.session.get(SignatureRequest, request_id)
+    if request is None or not request.is_open:
+        return
+    agency, url = require_tenant().name, link_for(request)
+    with force_locale(_language(request)):
+        intro = _("Reminder: ") if reminder else ""
+        text = intro + _(
+            "%(agency)s asks you to sign: %(title)s. Open %(url)s",
+            agency=agency,
+            title=request.title,
+            url=url,
+        )
+        subject = intro + _("Please sign: %(title)s", title=request.title)
+    sent_to = []
+    if request.phone:
+        key = f"sign:{request.id}:{request.nonce}:{request.reminders_sent if reminder else 'first'}"
+        messaging.queue(
+            request.phone,
+            text,
+            "signature",
+            bond_id=request.bond_id,
+            defendant_id=request.defendant_id,
+            indemnitor_id=request.indemnitor_id,
+            dedupe_key=key,
+            commit=False,
+        )
+        sent_to.append(request.phone)
+    if request.email:
+        mail.send(request.email, subject, text)
+        sent_to.append(request.email)
+    evidence.append(request, "reminded" if reminder else "sent", {"to": sent_to})
+    db.session.commit()
+    messaging.dispatch()
+
+
+def _language(request: SignatureRequest) -> str:
+    rows = people.load([request.person])
+    return rows[0].language if rows else "en"
+
+
+def expire_if_due(request: SignatureRequest) -> None:
+    """Close an open request whose time ran out."""
+    if request.is_open and request.expires_at <= utcnow():
+        request.status = "expired"
+        evidence.append(request, "expired", {})
+        db.session.commit()
+
+
+def resend(request: SignatureRequest, by) -> None:
+    """Send the same link again (it stays valid until the request expires)."""
+    if not request.is_open:
+        raise DomainError("Only a request waiting for a signature can be sent again.")
+    audit.record("signature.resent", request, actor=by)
+    db.session.commit()
+    enqueue(deliver, request.id)
+
+
+def cancel(request: SignatureRequest, by) -> None:
+    """Withdraw a request; its link stops working."""
+    if not request.is_open:
+        raise DomainError("Only a request waiting for a signature can be withdrawn.")
+    request.status = "cancelled"
+    evidence.append(request, "cancelled", {"by": by.email})
+    audit.record("signature.cancelled", request, actor=by)
+    db.session.commit()
+
+
+def waiting_for(refs: list[people.Ref]) -> list[SignatureRequest]:
+    """Open requests for these people, oldest first."""
+    return [r for r in _for(refs, OPEN) if r.expires_at > utcnow()]
+
+
+def signed_for(refs: list[people.Ref]) -> list[SignatureRequest]:
+    """Documents these people signed, newest first."""
+    return list(reversed(_for(refs, ("signed",))))
+
+
+def _for(refs: list[people.Ref], statuses: tuple[str, ...]) -> list[SignatureRequest]:
+    query = (
+        select(SignatureRequest)
+        .where(SignatureRequest.status.in_(statuses))
+        .where(
+            SignatureRequest.defendant_id.in_(people.ids_of(refs, "defendant"))
+            | SignatureRequest.indemnitor_id.in_(people.ids_of(refs, "cosigner"))
+        )
+        .order_by(SignatureRequest.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def of_bond(bond: Bond) -> list[SignatureRequest]:
+    """A bond's requests, newest first."""
+    query = select(SignatureRequest).where(SignatureRequest.bond_id == bond.id)
+    return list(db.session.scalars(query.order_by(SignatureRequest.id.desc())))
+
+
+def indemnity_signed(bond: Bond) -> bool:
+    """Whether a cosigner has signed the indemnity agreement for this bond."""
+    query = select(SignatureRequest.id).where(
+        SignatureRequest.bond_id == bond.id,
+        SignatureRequest.template_kind == "indemnity",
+        SignatureRequest.signer_role == "cosigner",
+        SignatureRequest.status == "signed",
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def load_file(key: str) -> bytes:
+    """A stored PDF of this agency."""
+    return storage.storage_from_config(current_app.config).load(require_tenant().slug, key)

@@ -1,0 +1,56 @@
+"""Hourly upkeep of signature requests: remind unsigned signers, expire stale requests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bbp.accounts import utcnow
+from bbp.extensions import db
+from bbp.jobs.periodic import periodic_task
+from bbp.settings import services as settings
+from bbp.signatures import evidence
+from bbp.signatures.models import OPEN, SignatureRequest
+from bbp.signatures.services import deliver
+
+
+def remind_and_expire(now: datetime | None = None) -> tuple[int, int]:
+    """Expire requests past their time; remind the others when due. Returns (reminded, expired)."""
+    now = now or utcnow()
+    policy = settings.current()
+    reminded, expired = [], 0
+    query = (
+        select(SignatureRequest)
+        .where(SignatureRequest.status.in_(OPEN))
+        .order_by(SignatureRequest.id)
+        .with_for_update(skip_locked=True)  # two overlapping runs never remind twice
+    )
+    for request in db.session.scalars(query).all():
+        if request.expires_at <= now:
+            request.status = "expired"
+            evidence.append(request, "expired", {})
+            expired += 1
+        elif _reminder_due(request, policy, now):
+            request.reminders_sent += 1
+            request.last_reminded_at = now
+            reminded.append(request.id)
+    db.session.commit()
+    for request_id in reminded:
+        deliver(request_id, reminder=True)
+    return len(reminded), expired
+
+
+def _reminder_due(request: SignatureRequest, policy, now: datetime) -> bool:
+    if request.reminders_sent >= policy.signature_reminders_max:
+        return False
+    since = request.last_reminded_at or request.created_at
+    return since <= now - timedelta(hours=policy.signature_reminder_hours)
+
+
+def every_hour() -> None:
+    """The periodic entry point (one run per agency per hour)."""
+    remind_and_expire()
+
+
+periodic_task(every_hour, every_minutes=60)
