@@ -5,7 +5,7 @@ PIP    := $(VENV)/bin/pip
 PYTHON ?= python3
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench translations clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ format: $(VENV)/.test-deps
 ## bench: run the benchmarks in bench/ and rewrite docs/performance.md
 bench: $(VENV)/.test-deps
 	$(PY) -m bench.run
+
+## translations: extract marked strings, merge them into the Spanish catalog, compile the .mo
+## (then translate the new entries in bbp/translations/es/LC_MESSAGES/messages.po and run it again)
+translations: $(VENV)/.run-deps
+	@mkdir -p bbp/translations
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --project=BailBondPro --no-wrap \
+		-o bbp/translations/messages.pot .
+	test -f bbp/translations/es/LC_MESSAGES/messages.po || $(VENV)/bin/pybabel init \
+		-i bbp/translations/messages.pot -d bbp/translations -l es --no-wrap
+	$(VENV)/bin/pybabel update -i bbp/translations/messages.pot -d bbp/translations -l es \
+		--no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d bbp/translations -l es --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -14,12 +14,15 @@ from bbp.auth.models import ROLES
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 PEOPLE_FACING = ("portal", "signatures")
+PUBLIC_CHECK_IN = ("checkins.public", "checkins.public_post")  # the texted check-in link
 SESSION_KEY = "portal_language"
 
 
 def select_locale() -> str:
     """On portal pages: the person's saved language, their last choice, or the browser's."""
-    if not has_request_context() or request.blueprint not in PEOPLE_FACING:
+    if not has_request_context():
+        return "en"
+    if request.blueprint not in PEOPLE_FACING and request.endpoint not in PUBLIC_CHECK_IN:
         return "en"
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "required_role", None) in ROLES:  # a staff page in a people-facing feature

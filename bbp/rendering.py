@@ -39,3 +39,16 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target.rstrip("?") or default
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A PDF download that browsers will not sniff into something else."""
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -171,6 +171,20 @@ class UploadError(ValueError):
     """An upload was refused; the message is safe to show to the user."""
 
 
+def N_(message: str) -> str:
+    """Mark a message for the translation catalog; whoever shows it translates it."""
+    return message
+
+
+# The messages check_upload builds for DOCUMENT, which the portal shows with gettext(); listed
+# so `make translations` extracts them (tests/test_translations.py checks they stay in step).
+PORTAL_MESSAGES = (
+    N_("The file is empty."),
+    N_("The document is larger than 10 MB."),
+    N_("A document must be a PDF, JPEG or PNG file."),
+)
+
+
 def sniff(data: bytes) -> str | None:
     """Return the content type shown by the magic bytes, or None; never the filename or browser."""
     for content_type, parts in SIGNATURES:

@@ -41,7 +41,7 @@ class Visitor:
         if htmx:
             headers["HX-Request"] = "true"
         response = self.client.get(path, base_url=self.base_url, headers=headers, **kwargs)
-        match = CSRF_IN_PAGE.search(response.get_data(as_text=True))
+        match = CSRF_IN_PAGE.search(response.get_data().decode("utf-8", "replace"))
         response.close()  # the body is buffered now; release files behind static responses
         if match:
             self.csrf = match.group(1)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -209,24 +210,24 @@ def read_link(token: str) -> Link:
     try:
         data = _serializer().loads(token, max_age=int(window().total_seconds()))
     except SignatureExpired:
-        raise InvalidLink("This check-in link has expired.", 410) from None
+        raise InvalidLink(_("This check-in link has expired."), 410) from None
     except BadSignature:
-        raise InvalidLink("This link is not valid. Check that you opened all of it.") from None
+        raise InvalidLink(_("This link is not valid. Check that you opened all of it.")) from None
     if not isinstance(data, dict) or data.get("t") != require_tenant().id:
-        raise InvalidLink("This link is not for this bail agency.")
+        raise InvalidLink(_("This link is not for this bail agency."))
     checkin_id, nonce = data.get("c"), data.get("n")
     checkin = db.session.get(CheckIn, checkin_id) if isinstance(checkin_id, int) else None
     if checkin is None or not isinstance(nonce, str):
-        raise InvalidLink("This link is not valid for this agency.")
+        raise InvalidLink(_("This link is not valid for this agency."))
     _require_open(checkin, nonce)
     return Link(checkin, nonce)
 
 
 def _require_open(checkin: CheckIn, nonce: str) -> None:
     if checkin.status == "missed":
-        raise InvalidLink("The time for this check-in has passed.", 410)
+        raise InvalidLink(_("The time for this check-in has passed."), 410)
     if checkin.token_nonce != nonce:
-        raise InvalidLink("This link has already been used.", 410)
+        raise InvalidLink(_("This link has already been used."), 410)
 
 
 def _number(raw: str | None) -> float | None:
@@ -241,7 +242,7 @@ def _coordinate(raw: str | None, limit: int) -> Decimal:
     value = _number(raw)
     if value is None or abs(value) > limit:
         raise DomainError(
-            "We could not read your location. Press “Check in” to check in without it."
+            _("We could not read your location. Press “Check in” to check in without it.")
         )
     return Decimal(f"{value:.6f}")
 
@@ -257,7 +258,7 @@ def record(
 ) -> CheckIn:
     """Record the defendant's check-in once: the link's nonce is spent in the same transaction."""
     if method not in ("plain", "gps"):
-        raise DomainError("Press “Check in” to check in.")
+        raise DomainError(_("Press “Check in” to check in."))
     lat = _coordinate(latitude, 90) if method == "gps" else None
     lon = _coordinate(longitude, 180) if method == "gps" else None
     # Two taps at once: the second waits for the first, then finds the nonce spent.

@@ -11,11 +11,10 @@ from flask_babel import gettext as _
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.portal import access, auth, bp, people
-from bbp.rendering import render
+from bbp.rendering import pdf_response, render
 from bbp.signatures import consent, services, signing
 from bbp.signatures.forms import CodeForm, ConsentForm, DeclineForm, SignForm
 from bbp.signatures.models import SignatureRequest
-from bbp.signatures.views import pdf_response
 from bbp.tenancy import require_tenant
 
 DATA_URL = "data:image/png;base64,"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from bbp import ratelimit
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
-from bbp.documents.standard import KIND_LABELS
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import render
+from bbp.rendering import pdf_response, render
 from bbp.settings import services as settings
 from bbp.signatures import bp, evidence, services, verification
 from bbp.signatures import policy as policies
@@ -108,28 +107,15 @@ def evidence_page(request_id: int):
     )
 
 
-@bp.get(f"/signatures/{REQUEST}/<any(original, signed):which>.pdf")
+@bp.get(f"/signatures/{REQUEST}/<which>.pdf")
 @staff_required
 def pdf(request_id: int, which: str):
     """The document as sent, or as signed with its certificate page."""
     item = _request(request_id)
-    key = item.document_key if which == "original" else item.signed_key
+    key = {"original": item.document_key, "signed": item.signed_key}.get(which)
     if not key:
         abort(404)
     return pdf_response(services.load_file(key), f"request-{item.id}-{which}.pdf")
-
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    """A PDF download that browsers will not sniff into something else."""
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @bp.get("/verify")
@@ -151,12 +137,6 @@ def verify_post():
         form.file.errors = [_("Choose the PDF file to check (up to 20 MB).")]
         return render("signatures/verify.html", form=form, finding=None, status=422)
     return render("signatures/verify.html", form=VerifyForm(), finding=verification.check(data))
-
-
-@bp.app_template_global()
-def document_kinds():
-    """(kind, label) of every standard document, for print links."""
-    return list(KIND_LABELS.items())
 
 
 @bp.get("/signatures/settings")

@@ -72,7 +72,9 @@ def make_book(
             written_at=datetime.now(UTC),
             writing_agent_id=writing_agent_id,
         )
-        bond.charges = [Charge(description="Grand theft", degree="felony", bail_amount=Decimal("5000"))]
+        bond.charges = [
+            Charge(description="Grand theft", degree="felony", bail_amount=Decimal("5000"))
+        ]
         db.session.add_all([defendant, cosigner, bond])
         db.session.flush()
         db.session.add(BondIndemnitor(bond_id=bond.id, indemnitor_id=cosigner.id))

@@ -12,9 +12,9 @@ from bbp.mail import outbox_key
 from bbp.portal import access
 from bbp.portal.models import PortalCode, PortalSession
 from tests.portal.conftest import (
+    CODE,
     COSIGNER_EMAIL,
     COSIGNER_PHONE,
-    CODE,
     inside,
     last_code,
     make_book,

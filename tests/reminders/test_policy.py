@@ -21,18 +21,23 @@ def test_defaults_are_on_with_the_usual_schedule(app, owner, tenant):
 
 
 def test_saving_the_policy(app, owner, tenant):
-    response = owner.post("/settings/reminders/", {"enabled": "y", "offsets": ["3d", "1d"],
-                                                   "quiet_start": "22", "quiet_end": "7"})
+    response = owner.post(
+        "/settings/reminders/",
+        {"enabled": "y", "offsets": ["3d", "1d"], "quiet_start": "22", "quiet_end": "7"},
+    )
     assert response.status_code == 302
     assert _policy(app, tenant) == (True, ["3d", "1d"], 22, 7)
 
 
 def test_bad_policies_are_explained(owner):
-    none = owner.post("/settings/reminders/", {"enabled": "y", "quiet_start": "21",
-                                               "quiet_end": "8"})
+    none = owner.post(
+        "/settings/reminders/", {"enabled": "y", "quiet_start": "21", "quiet_end": "8"}
+    )
     assert none.status_code == 422 and "Choose at least one time" in none.get_data(as_text=True)
-    same = owner.post("/settings/reminders/", {"enabled": "y", "offsets": ["1d"],
-                                               "quiet_start": "8", "quiet_end": "8"})
+    same = owner.post(
+        "/settings/reminders/",
+        {"enabled": "y", "offsets": ["1d"], "quiet_start": "8", "quiet_end": "8"},
+    )
     assert "different times" in same.get_data(as_text=True)
     odd = owner.post("/settings/reminders/", {"offsets": ["1y"], "quiet_start": "x"})
     assert odd.status_code == 422
@@ -48,13 +53,17 @@ def test_only_admins_change_reminders(app, visit, tenant):
 def test_an_agency_writes_its_own_wording(app, owner, tenant):
     from bbp.reminders import services
 
-    bad = owner.post("/settings/reminders/wording", {"template_en": "Hi {nmae}, court {when}",
-                                                     "template_es": ""})
+    bad = owner.post(
+        "/settings/reminders/wording", {"template_en": "Hi {nmae}, court {when}", "template_es": ""}
+    )
     assert bad.status_code == 422 and "Unknown placeholder {nmae}" in bad.get_data(as_text=True)
-    assert 'Hi {nmae}, court {when}' in bad.get_data(as_text=True)
-    owner.post("/settings/reminders/wording", {"template_en": "{agency}: {name}, court {when}.",
-                                               "template_es": ""})
+    assert "Hi {nmae}, court {when}" in bad.get_data(as_text=True)
+    owner.post(
+        "/settings/reminders/wording",
+        {"template_en": "{agency}: {name}, court {when}.", "template_es": ""},
+    )
     with app.app_context(), bound(tenant.info, db.session):
         text = services.sample("en")
     assert text.startswith(f"{tenant.name}: Marcus, court ") and text.endswith(
-        "Reply STOP to opt out.")
+        "Reply STOP to opt out."
+    )

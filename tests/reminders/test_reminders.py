@@ -203,8 +203,10 @@ def test_court_times_in_the_agency_zone_across_daylight_saving(starts_at, langua
 
 
 def test_the_language_chosen_on_the_form_is_used_for_reminders(app, owner, tenant):
-    response = owner.post("/defendants/new", {"first_name": "Ana", "last_name": "Luz",
-                                              "phone": "3055550177", "language": "es"})
+    response = owner.post(
+        "/defendants/new",
+        {"first_name": "Ana", "last_name": "Luz", "phone": "3055550177", "language": "es"},
+    )
     assert response.status_code == 302
     with app.app_context(), bound(tenant.info, db.session):
         from bbp.defendants.models import Defendant

@@ -16,8 +16,9 @@ def _work(app, redis):
         SimpleWorker([Queue("default", connection=redis)], connection=redis).work(burst=True)
 
 
-def test_status_shows_failed_jobs_per_agency_and_retry_requeues_them(app, redis, tenant,
-                                                                     other_tenant):
+def test_status_shows_failed_jobs_per_agency_and_retry_requeues_them(
+    app, redis, tenant, other_tenant
+):
     with app.app_context():
         enqueue(job_functions.leave_mark, None, tenant=tenant.info)  # None: not JSON-able marker
         enqueue(job_functions.explode, tenant=tenant.info)
@@ -25,7 +26,9 @@ def test_status_shows_failed_jobs_per_agency_and_retry_requeues_them(app, redis,
     _work(app, redis)
     output = app.test_cli_runner().invoke(args=["jobs", "status"]).output
     assert "2 failed" in output
-    assert f"failed for {tenant.slug}: 1" in output and f"failed for {other_tenant.slug}: 1" in output
+    assert (
+        f"failed for {tenant.slug}: 1" in output and f"failed for {other_tenant.slug}: 1" in output
+    )
     retried = app.test_cli_runner().invoke(args=["jobs", "retry", "--tenant", tenant.slug])
     assert "1 failed jobs put back on the queue." in retried.output
     assert Queue("default", connection=redis).count == 1

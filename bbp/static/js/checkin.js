@@ -8,11 +8,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const plain = document.getElementById("check-in-plain");
   const status = document.getElementById("check-in-status");
   const field = (name) => document.getElementById(`check-in-${name}`);
-  const REFUSED = {
-    1: "Your phone did not allow sharing your location.",
-    2: "Your phone could not find your location right now.",
-    3: "Finding your location took too long.",
-  };
+  // The page's language: the template puts each message, translated, in a data-* attribute.
+  const text = form.dataset;
+  const REFUSED = { 1: text.denied, 2: text.unavailable, 3: text.timeout };
 
   const reset = () => {
     field("method").value = "plain";
@@ -33,15 +31,14 @@ document.addEventListener("DOMContentLoaded", () => {
     field("latitude").value = position.coords.latitude.toFixed(6);
     field("longitude").value = position.coords.longitude.toFixed(6);
     field("accuracy").value = Math.round(position.coords.accuracy);
-    status.textContent = "Location found. Checking you in…";
+    status.textContent = text.found;
     form.submit();
   };
 
   const refused = (error) => {
     reset();
     status.className = "notice notice-warning";
-    status.textContent = `${REFUSED[error.code] || "Your location could not be read."} ` +
-      "You can still check in without it: press “Check in”.";
+    status.textContent = `${REFUSED[error.code] || text.unreadable} ${text.fallback}`;
     plain.focus();
   };
 
@@ -53,7 +50,7 @@ document.addEventListener("DOMContentLoaded", () => {
     gps.disabled = true;
     gps.setAttribute("aria-busy", "true");
     status.className = "";
-    status.textContent = "Finding your location… your phone may ask for permission.";
+    status.textContent = text.finding;
     navigator.geolocation.getCurrentPosition(located, refused, {
       enableHighAccuracy: true,
       timeout: 20000,

@@ -1,0 +1,169 @@
+"""The values of the template variables for one bond and signer, read from the agency's data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bbp.accounts import utcnow
+from bbp.bonds import queries as bonds
+from bbp.bonds import services as bond_services
+from bbp.bonds.models import Bond
+from bbp.collateral import services as collateral
+from bbp.courts.models import CourtDate
+from bbp.defendants.models import Defendant
+from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.payments import services as payments
+from bbp.settings import services as settings
+from bbp.templating import format_money
+from bbp.tenancy import require_tenant
+
+NONE = "None"
+COLLATERAL_KINDS = {"real_estate": "Real estate", "jewellery": "Jewelry"}
+
+
+def long_date(day: date) -> str:
+    """E.g. March 3, 2026."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _when(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    hour = local.hour % 12 or 12
+    return f"{local:%A}, {long_date(local.date())} at {hour}:{local.minute:02d} {local:%p}"
+
+
+def address_of(person) -> str:
+    """Street, city, state and ZIP on one line, or "Not on file"."""
+    street = ", ".join(p for p in (person.address_line1, person.address_line2) if p)
+    place = " ".join(p for p in (person.state, person.postal_code) if p)
+    town = ", ".join(p for p in (person.city, place) if p)
+    return ", ".join(p for p in (street, town) if p) or "Not on file"
+
+
+def role_of(signer) -> str:
+    """How the signer is named in the documents."""
+    if isinstance(signer, Indemnitor):
+        return "Cosigner (Indemnitor)"
+    return "Defendant" if isinstance(signer, Defendant) else ""
+
+
+def _next_court(bond: Bond, zone: str) -> str:
+    court = db.session.scalar(
+        select(CourtDate)
+        .where(
+            CourtDate.bond_id == bond.id,
+            CourtDate.outcome.is_(None),
+            CourtDate.starts_at >= utcnow(),
+        )
+        .order_by(CourtDate.starts_at)
+        .limit(1)
+    )
+    if court is None:
+        return "Not yet set"
+    room = f", Room {court.courtroom}" if court.courtroom else ""
+    where = ", ".join(p for p in (court.court_name or bond.court_name, court.address) if p)
+    return f"{_when(court.starts_at, zone)}{', ' + where if where else ''}{room}"
+
+
+def _charges(bond: Bond) -> str:
+    lines = [
+        f"- {c.description}{f' ({c.statute})' if c.statute else ''}, {c.degree}: "
+        f"bail {format_money(c.bail_amount)}"
+        for c in bond.charges
+    ]
+    return "\n".join(lines) or NONE
+
+
+def _plan(bond: Bond) -> str:
+    plan = bonds.plan_of(bond)
+    if plan is None:
+        return "No payment plan"
+    lines = [f"- Down payment: {format_money(plan.down_payment)}, due when the bond is posted"]
+    lines += [f"- {format_money(i.amount)} due {long_date(i.due_on)}" for i in plan.instalments]
+    return "\n".join(lines)
+
+
+def _collateral(bond: Bond) -> str:
+    items = [c for c in collateral.of_bond(bond) if c.held]
+    lines = [
+        f"- {COLLATERAL_KINDS.get(c.kind, c.kind.capitalize())}: {' '.join(c.description.split())}"
+        f" (value {format_money(c.value)}; receipt {c.receipt_number})"
+        for c in items
+    ]
+    return "\n".join(lines) or NONE
+
+
+def common(bond_today: date) -> dict[str, str]:
+    """Values that do not depend on a bond."""
+    return {
+        "agency_name": require_tenant().name,
+        "agency_phone": "",
+        "today": long_date(bond_today),
+        "collateral_return_days": str(settings.current().collateral_return_days),
+    }
+
+
+def values_for(bond: Bond, signer=None) -> dict[str, str]:
+    """Every variable's value for this bond, signed by `signer` (a Defendant or an Indemnitor)."""
+    defendant, zone = bond.defendant, require_tenant().timezone
+    balance = bond.total_due - payments.paid_toward_premium(bond)
+    dob = defendant.date_of_birth
+    names = ", ".join(link.indemnitor.full_name for link in bond.cosigners)
+    return {
+        **common(bond_services.today()),
+        "bond_number": bond.number,
+        "bail_amount": format_money(bond.bail_amount),
+        "premium": format_money(bond.premium),
+        "fees": format_money(bond.fees),
+        "total_due": format_money(bond.total_due),
+        "defendant_name": defendant.full_name,
+        "defendant_dob": long_date(dob) if dob else "Not on file",
+        "defendant_address": address_of(defendant),
+        "case_number": bond.case_number or "Not yet assigned",
+        "court_name": bond.court_name or "Not yet known",
+        "county": bond.county or "Not yet known",
+        "charges": _charges(bond),
+        "next_court_date": _next_court(bond, zone),
+        "cosigner_names": names or NONE,
+        "signer_name": signer.full_name if signer is not None else "",
+        "signer_role": role_of(signer),
+        "signer_address": address_of(signer) if signer is not None else "",
+        "plan_summary": _plan(bond),
+        "balance": format_money(max(balance, Decimal("0"))),
+        "collateral": _collateral(bond),
+    }
+
+
+def sample_values() -> dict[str, str]:
+    """Made-up values for previews when the agency has no bond yet."""
+    return {
+        **common(bond_services.today()),
+        "bond_number": "B-0000-0000 (sample)",
+        "bail_amount": "$25,000.00",
+        "premium": "$2,500.00",
+        "fees": "$125.00",
+        "total_due": "$2,625.00",
+        "defendant_name": "Sample Defendant",
+        "defendant_dob": "January 2, 1990",
+        "defendant_address": "100 Main Street, Apt 4, Springfield, FL 32000",
+        "case_number": "2026-CF-000123",
+        "court_name": "Circuit Court",
+        "county": "Sample",
+        "charges": "- Grand theft, felony: bail $20,000.00\n- Resisting arrest, misdemeanor: "
+        "bail $5,000.00",
+        "next_court_date": "Monday, June 1, 2026 at 9:00 AM, Circuit Court, Room 3B",
+        "cosigner_names": "Sample Cosigner",
+        "signer_name": "Sample Cosigner",
+        "signer_role": "Cosigner (Indemnitor)",
+        "signer_address": "200 Oak Avenue, Springfield, FL 32000",
+        "plan_summary": "- Down payment: $1,000.00, due when the bond is posted\n"
+        "- $812.50 due July 1, 2026\n- $812.50 due August 1, 2026",
+        "balance": "$1,625.00",
+        "collateral": "- Vehicle: 2018 Honda Civic, VIN ending 4821 (value $9,000.00; "
+        "receipt C-000001)",
+    }
