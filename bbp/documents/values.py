@@ -48,7 +48,7 @@ def address_of(person) -> str:
 def role_of(signer) -> str:
     """How the signer is named in the documents."""
     if isinstance(signer, Indemnitor):
-        return "Cosigner (Indemnitor)"
+        return "Cosigner and indemnitor"
     return "Defendant" if isinstance(signer, Defendant) else ""
 
 
@@ -159,7 +159,7 @@ def sample_values() -> dict[str, str]:
         "next_court_date": "Monday, June 1, 2026 at 9:00 AM, Circuit Court, Room 3B",
         "cosigner_names": "Sample Cosigner",
         "signer_name": "Sample Cosigner",
-        "signer_role": "Cosigner (Indemnitor)",
+        "signer_role": "Cosigner and indemnitor",
         "signer_address": "200 Oak Avenue, Springfield, FL 32000",
         "plan_summary": "- Down payment: $1,000.00, due when the bond is posted\n"
         "- $812.50 due July 1, 2026\n- $812.50 due August 1, 2026",

@@ -23,7 +23,7 @@ VARIABLES = {
     "next_court_date": "The next court date, time and place",
     "cosigner_names": "The cosigners' names, separated by commas",
     "signer_name": "The name of the person signing this copy",
-    "signer_role": "Defendant or Cosigner (Indemnitor)",
+    "signer_role": "Defendant or Cosigner and indemnitor",
     "signer_address": "The signer's address on one line",
     "plan_summary": "Down payment and each instalment on its own line, or No payment plan",
     "balance": "What is still owed on premium and fees today",

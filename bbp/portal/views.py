@@ -78,10 +78,17 @@ def code_post():
 
 
 def _signed_in(token: str):
+    """Remember the session; a language picked before signing in is saved as the person's."""
+    chosen = session.get(i18n.SESSION_KEY)
     auth.sign_in(token)
     row = auth.current()
-    language = next((p.language for p in people.load(row.people)), None) if row else None
-    session[i18n.SESSION_KEY] = language or session.get(i18n.SESSION_KEY, "en")
+    persons = people.load(row.people) if row else []
+    if chosen in i18n.LANGUAGES:
+        for person in persons:
+            person.language = chosen
+        db.session.commit()
+    elif persons:
+        session[i18n.SESSION_KEY] = persons[0].language
     return redirect(safe_next(request.values.get("next"), url_for("portal.home")))
 
 

@@ -18,7 +18,7 @@ from bbp.signatures import evidence
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
 
-ROLE_LABELS = {"defendant": "Defendant", "cosigner": "Cosigner (indemnitor)"}
+ROLE_LABELS = {"defendant": "Defendant", "cosigner": "Cosigner and indemnitor"}
 EVENT_LABELS = {
     "created": "Prepared and sent for signature",
     "sent": "Link sent",

@@ -37,7 +37,7 @@ def document(**changes) -> PdfDocument:
         body="1. Guarantee. I guarantee the defendant appears.\n\n2. Liability. The full bail.",
         reference="Bond B-2026-0012 · Request 7",
         signer_name="Maria Lopez",
-        signer_role="Cosigner (Indemnitor)",
+        signer_role="Cosigner and indemnitor",
         created_at=datetime(2026, 3, 3, 14, 0, tzinfo=UTC),
         timezone="America/New_York",
     )
@@ -82,7 +82,7 @@ def test_prints_agency_title_body_reference_and_signature_area():
         "2. Liability. The full bail.",
         "Bond B-2026-0012 \xb7 Request 7",
         "Name: Maria Lopez",
-        "Signing as: Cosigner (Indemnitor)",
+        "Signing as: Cosigner and indemnitor",
         "Page 1 of ",
     ):
         assert expected in text

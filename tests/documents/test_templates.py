@@ -131,7 +131,8 @@ def test_preview_fills_in_the_chosen_bond(app, owner, tenant):
     ids = full_bond(app, tenant)
     make_bond(app, tenant, first_name="Other")
     text = shown(fetch(owner, f"{EDIT}/preview.pdf?bond={ids['bond']}").data)
-    assert "Carlos Lopez" in text and "Bond B-2026-0012" in text
+    words = " ".join(text.split())  # names may wrap onto the next line
+    assert "Carlos Lopez" in words and "Bond B-2026-0012" in words
 
 
 def test_preview_with_a_bond_that_is_not_there_is_404(owner):
@@ -151,7 +152,7 @@ def test_a_bonds_indemnity_agreement_prints_every_detail(app, visit, tenant):
     text = " ".join(shown(response.data).split())
     for expected in (
         "Indemnity Agreement",
-        "Maria Lopez (Cosigner (Indemnitor)), of 40 Bay Road, Miami, FL 33102",
+        "Maria Lopez (Cosigner and indemnitor), of 40 Bay Road, Miami, FL 33102",
         "Carlos Lopez",
         "$25,000.00",
         "- Vehicle: 2018 Honda Civic, VIN ending 4821 (value $9,000.00; receipt C-",

@@ -47,9 +47,7 @@ def test_signed_out_visitors_are_sent_to_the_portal_sign_in(visit, tenant, victi
 
 
 @pytest.mark.parametrize("route", portal_routes(), ids=str)
-def test_another_person_in_the_same_agency_sees_nothing_of_mine(
-    visit, app, tenant, victim, route
-):
+def test_another_person_in_the_same_agency_sees_nothing_of_mine(visit, app, tenant, victim, route):
     make_book(
         app,
         tenant,
