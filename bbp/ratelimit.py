@@ -8,11 +8,20 @@ from bbp.extensions import redis_client
 from bbp.tenancy import current_tenant
 
 
-def allow(scope: str, key: str, limit: int, seconds: int) -> bool:
-    """Count one hit of key in scope; False once more than `limit` hits fell in the window."""
+def _name(scope: str, key: str) -> str:
     tenant = current_tenant()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no phone numbers in Redis keys
-    name = f"bbp:rate:{tenant.slug if tenant else 'platform'}:{scope}:{digest}"
+    return f"bbp:rate:{tenant.slug if tenant else 'platform'}:{scope}:{digest}"
+
+
+def exhausted(scope: str, key: str, limit: int) -> bool:
+    """Whether key already used up its `limit` hits in the current window (counts nothing)."""
+    return int(redis_client().get(_name(scope, key)) or 0) >= limit
+
+
+def allow(scope: str, key: str, limit: int, seconds: int) -> bool:
+    """Count one hit of key in scope; False once more than `limit` hits fell in the window."""
+    name = _name(scope, key)
     pipe = redis_client().pipeline()
     pipe.set(name, 0, ex=seconds, nx=True)  # starts the window; EXPIRE NX needs Redis 7
     pipe.incr(name)

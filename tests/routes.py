@@ -25,6 +25,7 @@ PUBLIC_TENANT_ENDPOINTS = {
     "portal.code",
     "portal.code_post",
     "portal.link",
+    "portal.link_post",
     "portal.logout",
     "portal.language",
     "portal.sign",  # signing links: the signer proves who they are with a code on the page

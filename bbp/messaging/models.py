@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.extensions import db
+from bbp.messaging.redact import shown
 
 STATUSES = (
     "queued",
@@ -70,6 +71,11 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    @property
+    def shown_body(self) -> str:
+        """The body as staff may read it: sign-in codes and portal link tokens masked."""
+        return shown(self.purpose, self.body)
 
 
 class OptOut(db.Model):

@@ -11,7 +11,8 @@ from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.extensions import db, redis_client
 from bbp.messaging.models import PROGRESS, Message, OptOut
-from bbp.messaging.providers import ProviderError, provider
+from bbp.messaging.providers import FakeProvider, ProviderError, provider
+from bbp.messaging.redact import SECRET_PURPOSES, redact
 from bbp.tenancy import require_tenant
 from bbp.tenancy.jobs import enqueue
 
@@ -180,6 +181,8 @@ def _send(message: Message, carrier) -> str:
         return _failed(message, exc, commit=False)
     message.status, message.provider_id = "sent", sent.provider_id
     message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
+    if message.purpose in SECRET_PURPOSES and not isinstance(carrier, FakeProvider):
+        message.body = redact(message.body)  # delivered: nobody needs the code or link again
     return "sent"
 
 

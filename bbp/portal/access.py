@@ -34,6 +34,7 @@ IDLE_MINUTES = 120
 CODES_PER_CONTACT_HOUR = 5
 CODES_PER_IP_HOUR = 20
 CHECKS_PER_IP_HOUR = 30
+FAILURES_PER_CONTACT_DAY = 15
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -145,6 +146,8 @@ def request_code(raw: str | None) -> str:
 def check_code(contact: str, purpose: str, code: str | None, request_id=None) -> PortalCode:
     """Consume the contact's current code if `code` matches it; else AccessRefused (generic)."""
     _limited("portal-check-ip", _ip() or "", CHECKS_PER_IP_HOUR)
+    if ratelimit.exhausted("portal-fails", contact, FAILURES_PER_CONTACT_DAY):
+        raise AccessRefused(gettext("Too many tries. Wait a few minutes, then try again."), 429)
     refused = AccessRefused(
         gettext("That code is not right, or it has expired. Ask for a new one.")
     )
@@ -163,6 +166,8 @@ def check_code(contact: str, purpose: str, code: str | None, request_id=None) ->
     row.attempts += 1
     typed = re.sub(r"\D", "", code or "")
     if not hmac.compare_digest(row.secret_hash, _digest(typed, contact)):
+        # Across codes too: fresh codes and rotating IPs still get few guesses a day per person.
+        ratelimit.allow("portal-fails", contact, FAILURES_PER_CONTACT_DAY, 86400)
         if row.attempts >= MAX_ATTEMPTS:
             row.used_at = utcnow()  # burnt: a new code must be asked for
         db.session.commit()

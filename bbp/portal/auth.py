@@ -6,8 +6,8 @@ from functools import wraps
 
 from flask import g, redirect, request, session, url_for
 
-from bbp.extensions import htmx
-from bbp.portal import access
+from bbp.extensions import db, htmx
+from bbp.portal import access, people
 from bbp.portal.models import PortalSession
 
 SESSION_KEY = "portal"
@@ -16,10 +16,25 @@ SESSION_KEY = "portal"
 def current() -> PortalSession | None:
     """The signed-in portal visitor's session, once per request."""
     if "portal_session" not in g:
-        g.portal_session = access.session_for(session.get(SESSION_KEY))
+        g.portal_session = _still_reachable(access.session_for(session.get(SESSION_KEY)))
         if g.portal_session is None:
             session.pop(SESSION_KEY, None)
     return g.portal_session
+
+
+def _still_reachable(row: PortalSession | None) -> PortalSession | None:
+    """Drop people whose phone or email on file is no longer the verified one (staff changed it)."""
+    if row is None:
+        return None
+    current = people.people_for(row.contact)
+    live = [ref for ref in row.people if people.covers(current, ref)]
+    if not live:
+        access.end_session(row)
+        return None
+    if live != row.people:
+        row.people = live
+        db.session.commit()
+    return row
 
 
 def sign_in(token: str) -> None:

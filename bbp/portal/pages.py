@@ -129,7 +129,7 @@ def check_in():
 def profile():
     """My phone, email and address."""
     person = people.load(_refs())[0]
-    return render("portal/profile.html", form=ProfileForm(obj=person))
+    return render("portal/profile.html", form=ProfileForm(obj=person), person=person)
 
 
 @bp.post("/profile")
@@ -137,8 +137,13 @@ def profile():
 def profile_post():
     """Save my details; the agency is told and the change is audited."""
     form = ProfileForm()
-    if not form.validate_on_submit():
-        return render("portal/profile.html", form=form, status=422)
+    valid = form.validate_on_submit()
+    if valid and not (form.phone.data or form.email.data):
+        form.phone.errors = [_("Keep a mobile number or an email so your agent can reach you.")]
+        valid = False
+    if not valid:
+        person = people.load(_refs())[0]
+        return render("portal/profile.html", form=form, person=person, status=422)
     changed = services.update_contact(auth.current(), form.data)
     flash(_("Saved. Your agent has been told.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("portal.profile"))

@@ -109,9 +109,21 @@ def open_checkins(refs: list[people.Ref]) -> list[tuple[CheckIn, str]]:
     return [(checkin, make_token(checkin)) for checkin in db.session.scalars(query)]
 
 
+def same_person(rows: list) -> list:
+    """The records among rows that name the same person as the first one."""
+    if not rows:
+        return []
+    name = (rows[0].first_name.casefold(), rows[0].last_name.casefold())
+    return [p for p in rows if (p.first_name.casefold(), p.last_name.casefold()) == name]
+
+
 def update_contact(row: PortalSession, data: dict) -> list[str]:
-    """Save the person's own contact details on each of their records; returns changed fields."""
-    rows = people.load(row.people)
+    """Save the person's own contact details on each of their records; returns changed fields.
+
+    A phone shared by two people (a mother and her son) must not carry one's address onto the
+    other, so only the records with the same name as the page's person change.
+    """
+    rows = same_person(people.load(row.people))
     before = {id(p): audit.changes(p, CONTACT_FIELDS) for p in rows}
     changed: set[str] = set()
     for person in rows:
@@ -127,10 +139,21 @@ def update_contact(row: PortalSession, data: dict) -> list[str]:
                 after={f: after[f] for f in fields},
                 actor=actor(row),
             )
+    _follow_contact(row, rows[0] if rows else None, before.get(id(rows[0])) if rows else None)
     db.session.commit()
     if changed:
         _tell_agents(row, sorted(changed, key=CONTACT_FIELDS.index))
     return sorted(changed, key=CONTACT_FIELDS.index)
+
+
+def _follow_contact(row: PortalSession, person, before: dict | None) -> None:
+    """The session follows its own verified phone or email when the person changes it."""
+    if person is None or before is None:
+        return
+    if "@" in row.contact and before["email"].lower() == row.contact and person.email:
+        row.contact = person.email.lower()
+    elif "@" not in row.contact and f"+1{before['phone']}" == row.contact and person.phone:
+        row.contact = f"+1{person.phone}"
 
 
 def _agents_of(refs: list[people.Ref]) -> list[User]:

@@ -94,7 +94,13 @@ def _signed_in(token: str):
 
 @bp.get("/in/<token>")
 def link(token: str):
-    """A sign-in link sent by the agency: works once, then asks for a code like any visit."""
+    """A sign-in link sent by the agency: a button, so link previews and scanners cannot use it."""
+    return render("portal/link.html", token=token)
+
+
+@bp.post("/in/<token>")
+def link_post(token: str):
+    """Use the sign-in link (once)."""
     try:
         return _signed_in(access.redeem_link(token))
     except access.AccessRefused as exc:

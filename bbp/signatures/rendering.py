@@ -18,6 +18,7 @@ from bbp.signatures import evidence
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
 
+TITLE_MAX = 120  # SignatureRequest.title
 ROLE_LABELS = {"defendant": "Defendant", "cosigner": "Cosigner and indemnitor"}
 EVENT_LABELS = {
     "created": "Prepared and sent for signature",
@@ -56,7 +57,9 @@ def _store(data: bytes) -> str:
 def freeze(request: SignatureRequest, bond: Bond, signer) -> None:
     """Render the document for this signer now; its text and PDF never change afterwards."""
     rendered = documents.render_text(request.template_kind, bond, signer)
-    request.title, request.body, request.created_at = rendered.title, rendered.body, utcnow()
+    title = " ".join(rendered.title.split())  # variables may bring line breaks or length
+    request.title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+    request.body, request.created_at = rendered.body, utcnow()
     data = pdf.document_pdf(_document(request))
     request.document_key, request.document_sha256 = _store(data), evidence.digest(data)
 

@@ -15,7 +15,7 @@ from bbp import mail, storage
 from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.tokens import tenant_url
-from bbp.bonds.models import Bond
+from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.defendants.models import Defendant
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.domain import DomainError
@@ -121,7 +121,7 @@ def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> Signatur
     evidence.append(
         request,
         "created",
-        {"by": by.email, "document": request.title, "document_sha256": request.document_sha256},
+        {"by": by.email, "document_sha256": request.document_sha256, **evidence.recorded(request)},
     )
     audit.record("signature.requested", request, after={"kind": kind, "signer": signer.full_name})
     db.session.commit()
@@ -234,6 +234,9 @@ def indemnity_signed(bond: Bond) -> bool:
         SignatureRequest.template_kind == "indemnity",
         SignatureRequest.signer_role == "cosigner",
         SignatureRequest.status == "signed",
+        SignatureRequest.indemnitor_id.in_(
+            select(BondIndemnitor.indemnitor_id).where(BondIndemnitor.bond_id == bond.id)
+        ),  # a cosigner since removed from the bond no longer counts
     )
     return db.session.scalar(query.limit(1)) is not None
 

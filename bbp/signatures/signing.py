@@ -48,6 +48,7 @@ def send_code(request: SignatureRequest) -> str:
     if not ratelimit.allow("sign-code", str(request.id), CODES_PER_REQUEST_HOUR, 3600):
         raise access.AccessRefused(_("Too many tries. Wait a few minutes, then try again."), 429)
     contact = contact_of(request)
+    _require_reachable(request)
     access.issue_code(contact, "signing", [request.person], request_id=request.id)
     evidence.append(request, "code_sent", {"to": access.describe(contact)})
     db.session.commit()
@@ -55,12 +56,20 @@ def send_code(request: SignatureRequest) -> str:
     return access.describe(contact)
 
 
+def _require_reachable(request: SignatureRequest) -> None:
+    """The request's phone or email must still be the signer's: an old number's new owner is out."""
+    if not people.covers(people.people_for(contact_of(request)), request.person):
+        raise access.AccessRefused(
+            _("This link is no longer valid. Ask your agent for a new one."), 410
+        )
+
+
 def verify_code(request: SignatureRequest, code: str | None) -> str:
     """Check the code; records how the signer was verified and returns a portal session token."""
     contact = contact_of(request)
+    _require_reachable(request)
     access.check_code(contact, "signing", code, request_id=request.id)
     refs = people.people_for(contact)
-    refs += [] if people.covers(refs, request.person) else [request.person]
     how = "email" if "@" in contact else "text message"
     method = f"one-time code sent by {how} to {contact}"
     token = access.open_session(contact, method, refs)
@@ -72,7 +81,12 @@ def verify_code(request: SignatureRequest, code: str | None) -> str:
 
 def confirm_session(request: SignatureRequest, row: PortalSession) -> None:
     """A signer already signed in to the portal as this person: record how they were verified."""
-    if people.covers(row.people, request.person) and not _session_events(request, row, "verified"):
+    same_contact = row.contact == contact_of(request)
+    if (
+        same_contact
+        and people.covers(row.people, request.person)
+        and not _session_events(request, row, "verified")
+    ):
         evidence.append(
             request, "verified", {"method": f"portal session: {row.method}", "session": row.id}
         )
@@ -122,8 +136,16 @@ def sign(request: SignatureRequest, row: PortalSession, how: str, typed: str, dr
         },
     )
     rendering.finish(request, signature, verified)
-    evidence.append(request, "completed", {"signed_sha256": request.signed_sha256})
-    request.status, request.signature_kind, request.completed_at = "signed", how, utcnow()
+    request.completed_at = signature.signed_at
+    evidence.append(
+        request,
+        "completed",
+        {
+            "signed_sha256": request.signed_sha256,
+            "completed_at": evidence.stamp(signature.signed_at),
+        },
+    )
+    request.status, request.signature_kind = "signed", how
     audit.record("signature.signed", request, actor=_actor(request))
     db.session.commit()
     _tell_agent(request, f"{request.signer_name} signed {request.title}.")

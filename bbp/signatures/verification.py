@@ -10,7 +10,7 @@ from bbp.extensions import db
 from bbp.signatures import evidence
 from bbp.signatures.models import SignatureRequest
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 15 * 1024 * 1024  # under MAX_CONTENT_LENGTH, so the form answers, not a bare 413
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def verify_post():
     file = request.files.get("file")
     data = file.read(verification.MAX_BYTES + 1) if file else b""
     if not form.validate_on_submit() or not data or len(data) > verification.MAX_BYTES:
-        form.file.errors = [_("Choose the PDF file to check (up to 20 MB).")]
+        form.file.errors = [_("Choose the PDF file to check (up to 15 MB).")]
         return render("signatures/verify.html", form=form, finding=None, status=422)
     return render("signatures/verify.html", form=VerifyForm(), finding=verification.check(data))
 

@@ -187,13 +187,16 @@ def test_staff_can_text_a_single_use_sign_in_link(owner, visit, app, tenant, boo
     assert response.status_code == 302
     text = texts_to(app, tenant, COSIGNER_PHONE)[-1]
     path = next(w for w in text.body.split() if "/portal/in/" in w).split("localhost", 1)[1]
+    preview = visit(tenant).get(path)  # what a link preview or a mail scanner fetches
+    assert preview.status_code == 200 and "Open my portal" in preview.get_data(as_text=True)
     person = visit(tenant)
-    assert person.get(path).headers["Location"] == "/portal/"
+    person.get(path)
+    assert person.post(path).headers["Location"] == "/portal/"
     assert book.bond_number in person.get("/portal/").get_data(as_text=True)
-    reused = visit(tenant).get(path)
+    reused = visit(tenant).post(path)
     assert reused.status_code == 410
     assert "expired or was already used" in reused.get_data(as_text=True)
-    tampered = visit(tenant).get(path[:-2] + ("AA" if not path.endswith("AA") else "BB"))
+    tampered = visit(tenant).post(path[:-2] + ("AA" if not path.endswith("AA") else "BB"))
     assert tampered.status_code == 410
 
 
@@ -207,7 +210,7 @@ def test_a_sign_in_link_expires(owner, visit, app, tenant, book):
         db.session.commit()
     text = texts_to(app, tenant, "3055550142")[-1]
     path = next(w for w in text.body.split() if "/portal/in/" in w).split("localhost", 1)[1]
-    assert visit(tenant).get(path).status_code == 410
+    assert visit(tenant).post(path).status_code == 410
 
 
 def test_inviting_someone_without_phone_or_email_says_so(owner, app, tenant):
@@ -229,3 +232,26 @@ def test_htmx_requests_when_signed_out_get_a_client_redirect(visit, tenant):
     response = visit(tenant).get("/portal/", htmx=True)
     assert response.status_code == 401
     assert "/portal/login" in response.headers["HX-Redirect"]
+
+
+def test_guesses_are_capped_per_person_per_day_across_codes(visit, app, tenant, redis, book):
+    visitor = visit(tenant)
+    for _ in range(access.FAILURES_PER_CONTACT_DAY // access.MAX_ATTEMPTS):
+        _ask(visitor, COSIGNER_PHONE)
+        for _ in range(access.MAX_ATTEMPTS):
+            visitor.post("/portal/code", {"code": "000000"})
+    redis.delete(*redis.keys("bbp:rate:*portal-code-*"))  # fresh hourly budgets, not the daily one
+    _ask(visitor, COSIGNER_PHONE)
+    response = visitor.post("/portal/code", {"code": last_code(app, tenant, COSIGNER_PHONE)})
+    assert response.status_code == 429
+
+
+def test_people_removed_from_the_contact_drop_out_of_the_session(cosigner, app, tenant, book):
+    with inside(app, tenant):
+        from bbp.extensions import db
+        from bbp.indemnitors.models import Indemnitor
+
+        db.session.get(Indemnitor, book.cosigner_id).phone = "3055550155"
+        db.session.commit()
+    assert cosigner.get("/portal/").status_code == 302
+    assert cosigner.get(f"/portal/bonds/{book.bond_id}").status_code == 302

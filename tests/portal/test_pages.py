@@ -248,3 +248,11 @@ def _io(data: bytes):
     import io
 
     return io.BytesIO(data)
+
+
+def test_a_person_cannot_remove_every_way_to_reach_them(cosigner, app, tenant, book):
+    response = cosigner.post("/portal/profile", {"phone": "", "email": ""})
+    assert response.status_code == 422
+    assert "Keep a mobile number or an email" in response.get_data(as_text=True)
+    with inside(app, tenant):
+        assert db.session.get(Indemnitor, book.cosigner_id).phone == "3055550177"

@@ -317,3 +317,99 @@ def test_the_defendant_can_be_sent_the_application_by_email(app, tenant, redis):
     assert "/portal/sign/" in mails[0]["body"]
     item = fetch(app, tenant, request_id)
     assert item.signer_role == "defendant" and item.email == "marcus@example.com"
+
+
+def test_a_number_that_changed_hands_cannot_open_the_request(visit, app, tenant, sent, book):
+    _, path = sent
+    with inside(app, tenant):
+        from bbp.indemnitors.models import Indemnitor
+
+        db.session.get(Indemnitor, book.cosigner_id).phone = "3055550166"
+        db.session.commit()
+    old_owner = visit(tenant)
+    old_owner.get(path)
+    response = old_owner.post(f"{path}/code")
+    assert response.status_code == 410
+    assert "no longer valid" in response.get_data(as_text=True)
+    assert old_owner.get("/portal/").status_code == 302
+
+
+def test_a_portal_session_by_email_still_needs_the_texted_code(visit, app, tenant, sent, redis):
+    import json
+
+    from bbp.mail import outbox_key
+    from tests.portal.conftest import CODE, COSIGNER_EMAIL
+
+    _, path = sent
+    person = visit(tenant)
+    person.get("/portal/login")
+    person.post("/portal/login", {"contact": COSIGNER_EMAIL})
+    mail = json.loads(redis.lrange(outbox_key(tenant.slug), -1, -1)[0])
+    person.post("/portal/code", {"code": CODE.search(mail["body"]).group(1)})
+    assert "Step 1 of 3" in person.get(path).get_data(as_text=True)
+
+
+def test_staff_never_read_a_code_or_a_link_token(owner, app, tenant, sent, book):
+    from tests.portal.conftest import sign_in
+
+    _, path = sent
+    sign_in(owner.__class__(app.test_client(), owner.host), app, tenant)
+    code = last_code(app, tenant, COSIGNER_PHONE)
+    for page in (f"/bonds/{book.bond_id}", f"/indemnitors/{book.cosigner_id}"):
+        body = owner.get(page).get_data(as_text=True)
+        assert code not in body and path.rsplit("/", 1)[1] not in body
+
+
+def test_a_delivered_secret_text_is_scrubbed_when_a_real_carrier_took_it(app, tenant, sent):
+    from bbp.messaging import services as messaging
+    from bbp.messaging.models import Message
+    from bbp.messaging.providers import Sent
+
+    class Carrier:
+        def send(self, phone, body):
+            return Sent(provider_id="SM" + "1" * 32, status="queued", segments=1)
+
+    _, path = sent
+    with inside(app, tenant):
+        message = Message(phone="+13055550177", body=f"Open http://x{path}", purpose="signature")
+        db.session.add(message)
+        db.session.flush()
+        assert messaging._send(message, Carrier()) == "sent"
+        assert (
+            path.rsplit("/", 1)[1] not in message.body and "/portal/sign/[hidden]" in message.body
+        )
+
+
+def test_a_long_filled_in_title_is_shortened_not_a_500(app, tenant, book, redis):
+    from bbp.documents import services as documents
+
+    by = add_user(app, tenant.info, "admin")
+    with inside(app, tenant):
+        from bbp.bonds.models import Bond
+
+        db.session.get(Bond, book.bond_id).court_name = "Circuit Court " + "x" * 100
+        body = documents.wording("indemnity").body
+        documents.save("indemnity", "Agreement, {{ court_name }}, {{ defendant_name }}", body, by)
+    item = fetch(app, tenant, send(app, tenant, book))
+    assert len(item.title) <= 120 and item.title.endswith("…")
+
+
+def test_editing_the_signer_or_the_status_is_detected(app, tenant, sent):
+    request_id, _ = sent
+    with inside(app, tenant):
+        db.session.execute(
+            text("UPDATE signature_requests SET signer_name = 'Someone Else' WHERE id = :id"),
+            {"id": request_id},
+        )
+        db.session.commit()
+    assert any("signer" in p for p in evidence.problems(fetch(app, tenant, request_id)))
+    with inside(app, tenant):
+        db.session.execute(
+            text(
+                "UPDATE signature_requests SET signer_name = 'Rosa Reyes', status = 'signed' "
+                "WHERE id = :id"
+            ),
+            {"id": request_id},
+        )
+        db.session.commit()
+    assert any("status" in p for p in evidence.problems(fetch(app, tenant, request_id)))

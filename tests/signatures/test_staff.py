@@ -170,3 +170,21 @@ def test_the_agency_can_require_a_signed_indemnity_before_writing(visit, app, te
         from bbp.signatures.services import indemnity_signed
 
         assert indemnity_signed(db.session.get(Bond, book.bond_id))
+
+
+def test_a_signature_by_a_cosigner_since_removed_no_longer_counts(visit, app, tenant, redis, book):
+    from bbp.bonds.models import Bond, BondIndemnitor
+    from bbp.signatures.services import indemnity_signed
+    from tests.signatures.conftest import link_path
+
+    send(app, tenant, book)
+    work(app, redis)
+    path = link_path(app, tenant)
+    signer = visit(tenant)
+    verify_and_consent(signer, app, tenant, path)
+    signer.post(path, {"how": "typed", "typed": "Rosa Reyes", "agree": "y"})
+    with inside(app, tenant):
+        assert indemnity_signed(db.session.get(Bond, book.bond_id))
+        db.session.query(BondIndemnitor).filter_by(bond_id=book.bond_id).delete()
+        db.session.commit()
+        assert not indemnity_signed(db.session.get(Bond, book.bond_id))
