@@ -72,31 +72,57 @@ def redis(app) -> Redis:
     return connection
 
 
+def provision(app, prefix: str = "agency", name: str | None = None, **kwargs) -> Agency:
+    """Create a test agency with a unique slug and an owner who can sign in."""
+    slug = unique_slug(prefix)
+    with app.app_context():
+        made = create_tenant(
+            slug,
+            name or f"Agency {slug}",
+            f"owner@{slug}.example",
+            owner_name=f"Owner {slug}",
+            **kwargs,
+        )
+        with bound(made.tenant, db.session):
+            db.session.get(User, made.owner_id).set_password(PASSWORD)
+            db.session.commit()
+    return Agency(made.tenant, made.owner_email)
+
+
+def unprovision(app, *agencies: Agency) -> None:
+    """Drop test agencies and their schemas."""
+    with app.app_context():
+        for agency in agencies:
+            drop_tenant(agency.slug)
+
+
 @pytest.fixture
 def make_agency(app):
     """Provision agencies for one test and drop them afterwards."""
-    created: list[str] = []
+    created: list[Agency] = []
 
     def make(prefix: str = "agency", name: str | None = None, **kwargs) -> Agency:
-        slug = unique_slug(prefix)
-        with app.app_context():
-            made = create_tenant(
-                slug,
-                name or f"Agency {slug}",
-                f"owner@{slug}.example",
-                owner_name=f"Owner {slug}",
-                **kwargs,
-            )
-            with bound(made.tenant, db.session):
-                db.session.get(User, made.owner_id).set_password(PASSWORD)
-                db.session.commit()
-        created.append(slug)
-        return Agency(made.tenant, made.owner_email)
+        created.append(provision(app, prefix, name, **kwargs))
+        return created[-1]
 
     yield make
-    with app.app_context():
-        for slug in created:
-            drop_tenant(slug)
+    unprovision(app, *created)
+
+
+@pytest.fixture(scope="module")
+def module_tenant(app) -> Agency:
+    """Like `tenant`, shared by one module's tests: for URL-map sweeps that only read or refuse."""
+    agency = provision(app, "alpha", name="Alpha Bail Bonds")
+    yield agency
+    unprovision(app, agency)
+
+
+@pytest.fixture(scope="module")
+def module_other_tenant(app) -> Agency:
+    """Like `other_tenant`, shared by one module's tests."""
+    agency = provision(app, "bravo", name="Bravo Bail Company")
+    yield agency
+    unprovision(app, agency)
 
 
 @pytest.fixture

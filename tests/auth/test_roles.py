@@ -9,9 +9,18 @@ from tests.routes import protected_routes
 from tests.support import add_user
 
 
+@pytest.fixture(scope="module")
+def staff(app, module_tenant) -> dict:
+    """One staff member per role, and a viewer for routes that act on someone, shared by the
+    module: the sweeps post empty forms, which change nothing, so sharing is safe and fast."""
+    people = {role: add_user(app, module_tenant.info, role) for role in ROLES}
+    people["target"] = add_user(app, module_tenant.info, "viewer")
+    return people
+
+
 @pytest.mark.parametrize("route", protected_routes(), ids=str)
-def test_signed_out_visitors_are_sent_to_sign_in(visit, tenant, route):
-    visitor = visit(tenant)
+def test_signed_out_visitors_are_sent_to_sign_in(visit, module_tenant, route):
+    visitor = visit(module_tenant)
     path = route.path()
     response = visitor.get(path) if route.method == "GET" else visitor.post(path, {})
     assert response.status_code == 302
@@ -19,8 +28,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(visit, tenant, route):
 
 
 @pytest.mark.parametrize("route", [r for r in protected_routes() if r.method == "GET"], ids=str)
-def test_htmx_requests_when_signed_out_get_a_client_redirect(visit, tenant, route):
-    response = visit(tenant).get(route.path(user_id=1), htmx=True)
+def test_htmx_requests_when_signed_out_get_a_client_redirect(visit, module_tenant, route):
+    response = visit(module_tenant).get(route.path(user_id=1), htmx=True)
     assert response.status_code == 401
     assert "/login" in response.headers["HX-Redirect"]
 
@@ -34,10 +43,9 @@ def _role_cases():
 
 
 @pytest.mark.parametrize(("route", "role"), list(_role_cases()))
-def test_each_route_enforces_its_role(app, visit, tenant, route, role):
-    user = add_user(app, tenant.info, role)
-    target = add_user(app, tenant.info, "viewer")
-    visitor = visit(tenant)
+def test_each_route_enforces_its_role(visit, module_tenant, staff, route, role):
+    user, target = staff[role], staff["target"]
+    visitor = visit(module_tenant)
     visitor.login(user.email)
     path = route.path(user_id=target.id)
     response = visitor.get(path) if route.method == "GET" else visitor.post(path, {})

@@ -15,9 +15,13 @@ from tests.support import add_user, fetch_user
 TARGET = "victim-marker@alpha.example"
 
 
-@pytest.fixture
-def victim(app, tenant, other_tenant):
-    """Rows of tenant A (a staff member, a defendant) whose ids do not exist in tenant B."""
+@pytest.fixture(scope="module")
+def victim(app, module_tenant, module_other_tenant):
+    """Rows of tenant A (a staff member, a defendant) whose ids do not exist in tenant B.
+
+    Shared by the module's URL-map sweeps: each sweep checks that A's rows are unchanged.
+    """
+    tenant = module_tenant
     for _ in range(3):
         add_user(app, tenant.info, "agent")
     user = add_user(app, tenant.info, "agent", email=TARGET, name="Victim Marker")
@@ -55,9 +59,10 @@ def _markers(tenant) -> list[str]:
 
 @pytest.mark.parametrize("route", tenant_routes(), ids=str)
 def test_other_tenants_staff_cannot_reach_this_tenants_rows(
-    app, visit, tenant, other_tenant, victim, route
+    app, visit, module_tenant, module_other_tenant, victim, route
 ):
     """B's owner, signed in on B, tries every route with A's ids: nothing of A comes back."""
+    tenant, other_tenant = module_tenant, module_other_tenant
     intruder = visit(other_tenant)
     intruder.login(other_tenant.owner_email)
     path = route.path(**_ids(victim))
@@ -75,9 +80,10 @@ def test_other_tenants_staff_cannot_reach_this_tenants_rows(
 
 @pytest.mark.parametrize("route", protected_routes(), ids=str)
 def test_session_cookie_from_one_agency_is_worthless_on_another(
-    app, visit, tenant, other_tenant, victim, route
+    app, visit, module_tenant, module_other_tenant, victim, route
 ):
     """A's owner's cookie replayed on B's host is a signed-out visitor there."""
+    tenant, other_tenant = module_tenant, module_other_tenant
     insider = visit(tenant)
     insider.login(tenant.owner_email)
     stolen = insider.session_cookie()
