@@ -128,13 +128,18 @@ def issue_code(contact: str, purpose: str, refs: list[people.Ref], request_id=No
     deliver(contact, text, subject, refs)
 
 
+def limit_codes(contact: str) -> None:
+    """Count one code sent to contact from this IP; AccessRefused (429) past either limit."""
+    _limited("portal-code-ip", _ip() or "", CODES_PER_IP_HOUR)
+    _limited("portal-code-to", contact, CODES_PER_CONTACT_HOUR)
+
+
 def request_code(raw: str | None) -> str:
     """Send a sign-in code if the contact is on file; returns the normalised contact either way."""
     contact = normalise(raw)
     if contact is None:
         raise AccessRefused(gettext("Enter your mobile number or your email address."))
-    _limited("portal-code-ip", _ip() or "", CODES_PER_IP_HOUR)
-    _limited("portal-code-to", contact, CODES_PER_CONTACT_HOUR)
+    limit_codes(contact)
     refs = people.people_for(contact)
     if refs:
         issue_code(contact, "sign-in", refs)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.extensions import db
 
-PURPOSES = ("sign-in", "link", "signing")
+PURPOSES = ("sign-in", "link", "signing", "confirm")
 
 
 class PortalCode(db.Model):
@@ -19,7 +19,7 @@ class PortalCode(db.Model):
 
     __tablename__ = "portal_codes"
     __table_args__ = (
-        CheckConstraint("purpose IN ('sign-in', 'link', 'signing')", name="purpose"),
+        CheckConstraint("purpose IN ('sign-in', 'link', 'signing', 'confirm')", name="purpose"),
         Index("ix_portal_codes_contact", "contact", "purpose"),
     )
 

@@ -12,7 +12,7 @@ from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.portal import auth, bp, people, services
 from bbp.portal.auth import portal_required
-from bbp.portal.forms import ProfileForm, UploadForm
+from bbp.portal.forms import UploadForm
 from bbp.rendering import render
 from bbp.signatures import services as signatures
 
@@ -122,28 +122,3 @@ def check_in():
     if open_now:
         return redirect(url_for("checkins.public", token=open_now[0][1]))
     return render("portal/check_in.html")
-
-
-@bp.get("/profile")
-@portal_required
-def profile():
-    """My phone, email and address."""
-    person = people.load(_refs())[0]
-    return render("portal/profile.html", form=ProfileForm(obj=person), person=person)
-
-
-@bp.post("/profile")
-@portal_required
-def profile_post():
-    """Save my details; the agency is told and the change is audited."""
-    form = ProfileForm()
-    valid = form.validate_on_submit()
-    if valid and not (form.phone.data or form.email.data):
-        form.phone.errors = [_("Keep a mobile number or an email so your agent can reach you.")]
-        valid = False
-    if not valid:
-        person = people.load(_refs())[0]
-        return render("portal/profile.html", form=form, person=person, status=422)
-    changed = services.update_contact(auth.current(), form.data)
-    flash(_("Saved. Your agent has been told.") if changed else _("Nothing changed."), "success")
-    return redirect(url_for("portal.profile"))

@@ -19,9 +19,10 @@ from bbp.checkins.services import make_token
 from bbp.courts.models import CourtDate
 from bbp.domain import copy_fields
 from bbp.extensions import db
+from bbp.messaging import services as messaging
 from bbp.payments import services as payments
 from bbp.payments.models import PaymentPlan
-from bbp.portal import people
+from bbp.portal import access, people
 from bbp.portal.models import PortalSession
 from bbp.tenancy import require_tenant
 
@@ -144,6 +145,25 @@ def update_contact(row: PortalSession, data: dict) -> list[str]:
     if changed:
         _tell_agents(row, sorted(changed, key=CONTACT_FIELDS.index))
     return sorted(changed, key=CONTACT_FIELDS.index)
+
+
+def contact_to_confirm(row: PortalSession, details: dict) -> str | None:
+    """The new phone (or else email) these details bring, which must be confirmed; None if none."""
+    person = same_person(people.load(row.people))[0]
+    if details["phone"] and details["phone"] != person.phone:
+        return f"+1{details['phone']}"
+    email = (details["email"] or "").lower()
+    if email and email != person.email.lower():
+        return email
+    return None
+
+
+def send_confirmation(row: PortalSession, contact: str) -> None:
+    """Send a code to a new phone or email before it replaces the one on file."""
+    access.limit_codes(contact)
+    access.issue_code(contact, "confirm", row.people[:1])
+    db.session.commit()
+    messaging.dispatch()
 
 
 def _follow_contact(row: PortalSession, person, before: dict | None) -> None:

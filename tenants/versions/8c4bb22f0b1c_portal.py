@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.CheckConstraint("purpose IN ('sign-in', 'link', 'signing')", name=op.f('ck_portal_codes_purpose')),
+    sa.CheckConstraint("purpose IN ('sign-in', 'link', 'signing', 'confirm')", name=op.f('ck_portal_codes_purpose')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_portal_codes'))
     )
     op.create_index('ix_portal_codes_contact', 'portal_codes', ['contact', 'purpose'], unique=False)

@@ -14,7 +14,7 @@ from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.mail import outbox_key
 from bbp.payments.models import Instalment, Payment, PaymentPlan
-from tests.portal.conftest import inside, make_book, sign_in
+from tests.portal.conftest import inside, last_code, make_book, sign_in
 from tests.support import add_user
 
 PDF = b"%PDF-1.4\n% test\n"
@@ -125,7 +125,12 @@ def test_updating_my_details_is_saved_audited_and_the_agent_is_told(visit, app, 
         "state": "fl",
         "postal_code": "33101",
     }
-    assert visitor.post("/portal/profile", form).status_code == 302
+    response = visitor.post("/portal/profile", form)
+    assert response.headers["Location"] == "/portal/profile/confirm"
+    with inside(app, tenant):
+        assert db.session.get(Indemnitor, book.cosigner_id).phone == "3055550177"  # not yet
+    code = last_code(app, tenant, "3055550188")  # sent to the new number
+    assert visitor.post("/portal/profile/confirm", {"code": code}).status_code == 302
     with inside(app, tenant):
         cosigner = db.session.get(Indemnitor, book.cosigner_id)
         assert (cosigner.phone, cosigner.email, cosigner.state) == (
@@ -256,3 +261,25 @@ def test_a_person_cannot_remove_every_way_to_reach_them(cosigner, app, tenant, b
     assert "Keep a mobile number or an email" in response.get_data(as_text=True)
     with inside(app, tenant):
         assert db.session.get(Indemnitor, book.cosigner_id).phone == "3055550177"
+
+
+def test_a_new_number_is_saved_only_with_the_code_sent_to_it(cosigner, app, tenant, book):
+    cosigner.post("/portal/profile", {"phone": "3055550189", "email": "rosa.reyes@example.com"})
+    page = cosigner.get("/portal/profile/confirm").get_data(as_text=True)
+    assert "(•••) •••-0189" in page
+    good = last_code(app, tenant, "3055550189")
+    wrong = f"{(int(good) + 1) % 1_000_000:06d}"
+    assert cosigner.post("/portal/profile/confirm", {"code": wrong}).status_code == 422
+    with inside(app, tenant):
+        assert db.session.get(Indemnitor, book.cosigner_id).phone == "3055550177"
+    assert cosigner.post("/portal/profile/confirm", {"code": good}).status_code == 302
+    with inside(app, tenant):
+        assert db.session.get(Indemnitor, book.cosigner_id).phone == "3055550189"
+
+
+def test_an_address_change_saves_at_once(cosigner, app, tenant, book):
+    form = {"phone": "3055550177", "email": "rosa.reyes@example.com", "city": "Hialeah"}
+    response = cosigner.post("/portal/profile", form)
+    assert response.headers["Location"] == "/portal/profile"
+    with inside(app, tenant):
+        assert db.session.get(Indemnitor, book.cosigner_id).city == "Hialeah"

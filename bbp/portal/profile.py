@@ -1,0 +1,94 @@
+"""My details: address changes save at once; a new phone or email is confirmed with a code first."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, session, url_for
+from flask_babel import gettext as _
+
+from bbp.portal import access, auth, bp, people, services
+from bbp.portal.auth import portal_required
+from bbp.portal.forms import CodeForm, ProfileForm
+from bbp.rendering import render
+
+PENDING_KEY = "portal_pending_details"
+
+
+def _page(form: ProfileForm, status: int = 200):
+    person = people.load(auth.current().people)[0]
+    return render("portal/profile.html", form=form, person=person, status=status)
+
+
+@bp.get("/profile")
+@portal_required
+def profile():
+    """My phone, email and address."""
+    person = people.load(auth.current().people)[0]
+    return render("portal/profile.html", form=ProfileForm(obj=person), person=person)
+
+
+@bp.post("/profile")
+@portal_required
+def profile_post():
+    """Save my details, or first send a code to a new phone or email."""
+    form = ProfileForm()
+    valid = form.validate_on_submit()
+    if valid and not (form.phone.data or form.email.data):
+        form.phone.errors = [_("Keep a mobile number or an email so your agent can reach you.")]
+        valid = False
+    if not valid:
+        return _page(form, 422)
+    details = {name: form.data[name] for name in services.CONTACT_FIELDS}
+    new_contact = services.contact_to_confirm(auth.current(), details)
+    if new_contact is None:
+        return _saved(details)
+    try:
+        services.send_confirmation(auth.current(), new_contact)
+    except access.AccessRefused as exc:
+        form.phone.errors = [exc.message]
+        return _page(form, exc.status)
+    session[PENDING_KEY] = {"details": details, "contact": new_contact}
+    return redirect(url_for("portal.confirm_details"))
+
+
+def _saved(details: dict):
+    changed = services.update_contact(auth.current(), details)
+    flash(_("Saved. Your agent has been told.") if changed else _("Nothing changed."), "success")
+    return redirect(url_for("portal.profile"))
+
+
+@bp.get("/profile/confirm")
+@portal_required
+def confirm_details():
+    """Enter the code sent to the new phone or email."""
+    pending = session.get(PENDING_KEY)
+    if not pending:
+        return redirect(url_for("portal.profile"))
+    return _confirm_page(CodeForm(), pending)
+
+
+def _confirm_page(form: CodeForm, pending: dict, status: int = 200):
+    return render(
+        "portal/confirm_details.html",
+        form=form,
+        sent_to=access.describe(pending["contact"]),
+        status=status,
+    )
+
+
+@bp.post("/profile/confirm")
+@portal_required
+def confirm_details_post():
+    """Check the code, then save the details."""
+    pending = session.get(PENDING_KEY)
+    if not pending:
+        return redirect(url_for("portal.profile"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _confirm_page(form, pending, 422)
+    try:
+        access.check_code(pending["contact"], "confirm", form.code.data)
+    except access.AccessRefused as exc:
+        form.code.errors = [exc.message]
+        return _confirm_page(form, pending, exc.status)
+    session.pop(PENDING_KEY, None)
+    return _saved(pending["details"])
