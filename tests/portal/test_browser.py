@@ -47,6 +47,7 @@ def test_a_cosigner_signs_the_indemnity_agreement_on_a_phone(
     expect(phone.get_by_text("1351 NW 12th St, Miami, FL 33125").first).to_be_visible()
     screenshot(phone, "portal-home-phone")
     phone.get_by_role("button", name="Review and sign").tap()
+    expect(phone.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
     phone.get_by_role("button", name="Review and sign").tap()
 
     expect(phone.get_by_text("Step 2 of 3")).to_be_visible()
