@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import wraps
 
 from flask import redirect, url_for
 from flask_babel import gettext as _
@@ -20,11 +21,18 @@ from bbp.tenancy import require_tenant
 DATA_URL = "data:image/png;base64,"
 
 
-def _open(token: str) -> SignatureRequest | tuple:
-    try:
-        return services.read_link(token)
-    except services.InvalidLink as exc:
-        return render("portal/sign_invalid.html", message=exc.message, status=exc.status)
+def signing_link(view):
+    """Resolve the signing token to its request, or explain why the link cannot be used."""
+
+    @wraps(view)
+    def wrapped(token: str):
+        try:
+            item = services.read_link(token)
+        except services.InvalidLink as exc:
+            return render("portal/sign_invalid.html", message=exc.message, status=exc.status)
+        return view(token, item)
+
+    return wrapped
 
 
 def _page(token: str, item: SignatureRequest, status: int = 200, **forms):
@@ -58,20 +66,16 @@ def _language() -> str:
 
 
 @bp.get("/sign/<token>")
-def sign(token: str):
+@signing_link
+def sign(token: str, item: SignatureRequest):
     """The signing page, at whichever step the signer has reached."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     return _page(token, item)
 
 
 @bp.post("/sign/<token>/code")
-def sign_code(token: str):
+@signing_link
+def sign_code(token: str, item: SignatureRequest):
     """Send the signer a one-time code (a button, so link previews never send one)."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     if not item.is_open:
         return redirect(url_for("portal.sign", token=token))
     form = CodeForm()
@@ -86,11 +90,9 @@ def sign_code(token: str):
 
 
 @bp.post("/sign/<token>/verify")
-def sign_verify(token: str):
+@signing_link
+def sign_verify(token: str, item: SignatureRequest):
     """Check the code; the signer is then signed in to the portal as well."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     form = CodeForm()
     if form.validate_on_submit() and item.is_open:
         try:
@@ -102,11 +104,9 @@ def sign_verify(token: str):
 
 
 @bp.post("/sign/<token>/consent")
-def sign_consent(token: str):
+@signing_link
+def sign_consent(token: str, item: SignatureRequest):
     """Record the ESIGN consent (the text's hash is kept)."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     form = ConsentForm()
     if not form.validate_on_submit() or not form.agree.data:
         form.agree.errors = [_("Tick the box to agree, or decline to sign below.")]
@@ -127,11 +127,9 @@ def _signer(item: SignatureRequest):
 
 
 @bp.get("/sign/<token>/document.pdf")
-def sign_document(token: str):
+@signing_link
+def sign_document(token: str, item: SignatureRequest):
     """The document to read, as a PDF (only once the signer is verified)."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     row = auth.current()
     mine = row is not None and people.covers(row.people, item.person)
     if not mine or not (signing.stage(item, row) == "sign" or item.status == "signed"):
@@ -141,11 +139,9 @@ def sign_document(token: str):
 
 
 @bp.post("/sign/<token>")
-def sign_post(token: str):
+@signing_link
+def sign_post(token: str, item: SignatureRequest):
     """Sign: a typed or drawn signature and a ticked agreement."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     form = SignForm()
     try:
         if not form.validate_on_submit() or not form.agree.data:
@@ -168,11 +164,9 @@ def _png(data_url: str | None) -> bytes | None:
 
 
 @bp.post("/sign/<token>/decline")
-def sign_decline(token: str):
+@signing_link
+def sign_decline(token: str, item: SignatureRequest):
     """Decline to sign, with a reason."""
-    item = _open(token)
-    if not isinstance(item, SignatureRequest):
-        return item
     form = DeclineForm()
     try:
         if not form.validate_on_submit():
