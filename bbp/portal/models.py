@@ -19,7 +19,7 @@ class PortalCode(db.Model):
 
     __tablename__ = "portal_codes"
     __table_args__ = (
-        CheckConstraint("purpose IN ('sign-in', 'link', 'signing', 'confirm')", name="purpose"),
+        CheckConstraint("purpose IN (" + ", ".join(f"'{p}'" for p in PURPOSES) + ")", "purpose"),
         Index("ix_portal_codes_contact", "contact", "purpose"),
     )
 
