@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from bbp.documents.forms import ActionForm, TemplateForm
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import render
+from bbp.rendering import pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
 PREVIEW_BONDS = 50
@@ -23,17 +23,6 @@ PREVIEW_BONDS = 50
 def _kind(kind: str) -> str:
     # A plain <kind> in the URL, checked here, so role checks answer before any 404.
     return kind if kind in TEMPLATE_KINDS else abort(404)
-
-
-def _pdf(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 def _edit_page(kind: str, form: TemplateForm, status: int = 200):
@@ -106,7 +95,7 @@ def preview(kind: str):
         abort(404)
     bond = bond or db.session.scalar(select(Bond).order_by(Bond.id.desc()).limit(1))
     signer = _default_signer(kind, bond) if bond else None
-    return _pdf(services.printable(kind, bond, signer), f"{kind}-preview.pdf")
+    return pdf_response(services.printable(kind, bond, signer), f"{kind}-preview.pdf")
 
 
 def _default_signer(kind: str, bond: Bond, choice: str | None = None):
@@ -129,7 +118,7 @@ def bond_pdf(bond_id: int, kind: str):
     bond = bonds.get(bond_id)
     signer = _default_signer(_kind(kind), bond, request.args.get("signer"))
     filename = f"{bond.number}-{kind}.pdf"
-    return _pdf(services.printable(kind, bond, signer), filename)
+    return pdf_response(services.printable(kind, bond, signer), filename)
 
 
 @bp.app_template_global()

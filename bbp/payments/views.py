@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -16,7 +16,7 @@ from bbp.payments import bp, services
 from bbp.payments.forms import PaymentForm, VoidForm
 from bbp.payments.models import Payment
 from bbp.payments.receipt_pdf import ReceiptData, render_receipt
-from bbp.rendering import paginate, render
+from bbp.rendering import paginate, pdf_response, render
 
 ID = "<int(max=2147483647):payment_id>"
 PER_PAGE = 30
@@ -119,14 +119,7 @@ def receipt(payment_id: int):
         voided=payment.voided_at is not None,
         void_reason=payment.void_reason,
     )
-    return Response(
-        render_receipt(data),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{payment.receipt_number}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return pdf_response(render_receipt(data), f"{payment.receipt_number}.pdf")
 
 
 @bp.app_template_global()

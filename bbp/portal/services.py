@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,6 +10,7 @@ from bbp import mail
 from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.models import User
+from bbp.bonds import services as bonds
 from bbp.bonds.models import Bond
 from bbp.bonds.queries import plan_of
 from bbp.checkins.models import CheckIn
@@ -24,7 +23,6 @@ from bbp.payments import services as payments
 from bbp.payments.models import PaymentPlan
 from bbp.portal import access, people
 from bbp.portal.models import PortalSession
-from bbp.tenancy import require_tenant
 
 CONTACT_FIELDS = (
     "phone",
@@ -53,11 +51,6 @@ class Account:
     plan: PaymentPlan | None
     standing: payments.Standing
     payments: list
-
-
-def today() -> date:
-    """Today in the agency's time zone."""
-    return utcnow().astimezone(ZoneInfo(require_tenant().timezone)).date()
 
 
 def actor(row: PortalSession) -> PortalActor:
@@ -91,7 +84,7 @@ def court_date_for(refs: list[people.Ref], court_date_id: int) -> CourtDate | No
 def account(bond: Bond) -> Account:
     """Balance, plan schedule and payment history of one bond."""
     plan = plan_of(bond)
-    standing = payments.standing(bond, plan, today())
+    standing = payments.standing(bond, plan, bonds.today())
     history = [p for p in payments.ledger(bond) if p.voided_at is None]
     return Account(bond=bond, plan=plan, standing=standing, payments=history)
 

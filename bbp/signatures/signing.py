@@ -9,11 +9,13 @@ from bbp import mail, ratelimit
 from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.models import User
+from bbp.bonds.models import Bond
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.messaging import services as messaging
 from bbp.portal import access, people
 from bbp.portal.models import PortalSession
+from bbp.portal.services import PortalActor
 from bbp.signatures import consent, evidence, rendering
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
@@ -178,22 +180,13 @@ def _lock(request: SignatureRequest) -> None:
     )
 
 
-def _actor(request: SignatureRequest):
-    from bbp.portal.services import PortalActor
-
+def _actor(request: SignatureRequest) -> PortalActor:
     return PortalActor(email=f"portal: {request.signer_name}"[:254])
 
 
 def _tell_agent(request: SignatureRequest, line: str) -> None:
     agent = db.session.get(User, request.created_by_id) if request.created_by_id else None
     if agent is not None and agent.active:
-        body = f"{line}\n\nBond {request_bond_number(request)} · {require_tenant().name}"
+        bond = db.session.get(Bond, request.bond_id)
+        body = f"{line}\n\nBond {bond.number} · {require_tenant().name}"
         mail.send(agent.email, line[:120], body)
-
-
-def request_bond_number(request: SignatureRequest) -> str:
-    """The bond number a request belongs to."""
-    from bbp.bonds.models import Bond
-
-    bond = db.session.get(Bond, request.bond_id)
-    return bond.number if bond else "?"
