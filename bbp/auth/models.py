@@ -18,6 +18,11 @@ ROLE_LABELS = {
 }
 
 
+def may_manage(actor_role: str, role: str) -> bool:
+    """The team rule: a role manages only roles below its own, and only owners manage owners."""
+    return actor_role == "owner" or ROLES.index(role) < ROLES.index(actor_role)
+
+
 class User(AccountMixin, db.Model):
     """A staff member who signs in on the agency's subdomain."""
 
@@ -45,6 +50,14 @@ class User(AccountMixin, db.Model):
     def has_role(self, minimum: str) -> bool:
         """True when this user's role is at least `minimum`."""
         return ROLES.index(self.role) >= ROLES.index(minimum)
+
+    def may_manage(self, other: User) -> bool:
+        """True when this user may invite, see links of, change or switch off `other`."""
+        return other.id != self.id and may_manage(self.role, other.role)
+
+    def grantable_roles(self) -> tuple[str, ...]:
+        """The roles this user may give someone, least powerful first."""
+        return tuple(role for role in ROLES if may_manage(self.role, role))
 
     @property
     def role_label(self) -> str:

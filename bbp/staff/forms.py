@@ -1,4 +1,4 @@
-"""Invite form."""
+"""Invite and role forms."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ from bbp.auth.models import ROLE_LABELS
 from bbp.forms import PhoneField
 
 INVITABLE_ORDER = ("agent", "manager", "viewer", "admin", "owner")
+ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in INVITABLE_ORDER]
+ROLE_HINT = (
+    "Agents write bonds; managers also see sensitive data; admins manage the team; "
+    "owners manage everything."
+)
+
+
+def offer_only(form, roles: tuple[str, ...]) -> None:
+    """Show only the roles the signed-in person may give (validation has already run)."""
+    form.role.choices = [choice for choice in ROLE_CHOICES if choice.value in roles]
 
 
 class InviteForm(FlaskForm):
@@ -22,8 +32,10 @@ class InviteForm(FlaskForm):
     phone = PhoneField(
         "Mobile phone (for failure-to-appear alerts)", render_kw={"inputmode": "tel"}
     )
-    role = SelectField(
-        "Role",
-        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in INVITABLE_ORDER],
-        default="agent",
-    )
+    role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
+
+
+class RoleForm(FlaskForm):
+    """A team member's new role."""
+
+    role = SelectField("Role", choices=ROLE_CHOICES)

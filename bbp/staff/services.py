@@ -1,4 +1,8 @@
-"""Team rules: who may invite whom, and who may be switched off."""
+"""Team rules: who may invite whom, change whose role, and switch whom off.
+
+One rule (`User.may_manage`) covers every team action: a role manages only roles below its own,
+only owners manage owners, and the agency always keeps a joined, active owner.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bbp import mail
 from bbp.audit.services import changes, record
-from bbp.auth.models import ROLES, User
+from bbp.auth.models import User
 from bbp.auth.tokens import set_password_url
 from bbp.domain import DomainError
 from bbp.extensions import db
@@ -29,8 +33,7 @@ class Invitation:
 def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invitation:
     """Create a pending staff account and email its set-password link."""
     email = email.strip().lower()
-    if not by.has_role(role):
-        raise DomainError("You cannot give someone a role above your own.", "role")
+    _check_can_grant(role, by)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError("Someone on your team already uses this email.", "email")
     user = User(email=email, name=name.strip(), role=role, invited_by_id=by.id, phone=phone or "")
@@ -53,11 +56,17 @@ def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invit
     return Invitation(user, link)
 
 
-def _check_can_manage(user: User, by: User) -> None:
-    """Owners manage everyone else; others only people below their own role."""
+def _check_can_grant(role: str, by: User) -> None:
+    """Refuse to hand out a role the acting person does not manage."""
+    if role not in by.grantable_roles():
+        raise DomainError("You cannot give someone a role at or above your own.", "role")
+
+
+def check_can_manage(user: User, by: User) -> None:
+    """Refuse any team action on oneself or on someone at or above one's own role."""
     if user.id == by.id:
         raise DomainError("You cannot change your own access.")
-    if by.role != "owner" and ROLES.index(by.role) <= ROLES.index(user.role):
+    if not by.may_manage(user):
         raise DomainError(
             f"Only an owner can change the access of an {user.role_label.lower()}."
             if user.role in ("owner", "admin")
@@ -65,16 +74,24 @@ def _check_can_manage(user: User, by: User) -> None:
         )
 
 
+def _keep_an_owner(user: User) -> None:
+    """Refuse to remove the last joined, active owner other than `user`."""
+    # Lock every owner row, the target's included, so two owners demoting or switching off each
+    # other at the same moment are serialized and the second sees the first one's change.
+    owners = db.session.scalars(
+        select(User.id)
+        .where(User.role == "owner", User.active, User.password_hash.is_not(None))
+        .with_for_update()
+    ).all()
+    if not [owner for owner in owners if owner != user.id]:
+        raise DomainError("The agency must keep at least one active owner.")
+
+
 def deactivate(user: User, by: User) -> User:
     """Switch an account off and end its sessions at once; the last owner stays."""
-    _check_can_manage(user, by)
+    check_can_manage(user, by)
     if user.role == "owner":
-        # Lock the owners' rows so two owners removing each other cannot both succeed.
-        owners = db.session.scalars(
-            select(User.id).where(User.role == "owner", User.active).with_for_update()
-        ).all()
-        if len(owners) <= 1:
-            raise DomainError("The agency must keep at least one active owner.")
+        _keep_an_owner(user)
     before = changes(user, AUDITED)
     user.active = False
     user.session_version += 1
@@ -85,7 +102,7 @@ def deactivate(user: User, by: User) -> User:
 
 def reactivate(user: User, by: User) -> User:
     """Switch an account back on."""
-    _check_can_manage(user, by)
+    check_can_manage(user, by)
     before = changes(user, AUDITED)
     user.active = True
     record("staff.reactivated", user, before=before, after=changes(user, AUDITED))
@@ -93,8 +110,30 @@ def reactivate(user: User, by: User) -> User:
     return user
 
 
-def pending_invite_link(user: User) -> str:
+def change_role(user: User, role: str, by: User) -> User:
+    """Give someone another role; both the old and the new role must be below the actor's."""
+    check_can_manage(user, by)
+    _check_can_grant(role, by)
+    if role == user.role:
+        return user
+    if user.role == "owner":
+        _keep_an_owner(user)
+    before = changes(user, AUDITED)
+    user.role = role
+    record("staff.role_changed", user, before=before, after=changes(user, AUDITED))
+    db.session.commit()
+    return user
+
+
+def role_choices(user: User, by: User) -> tuple[str, ...]:
+    """The roles `by` may give `user`, or DomainError when `by` may not manage them at all."""
+    check_can_manage(user, by)
+    return by.grantable_roles()
+
+
+def pending_invite_link(user: User, by: User) -> str:
     """The set-password link of someone invited who has not chosen a password yet."""
+    check_can_manage(user, by)
     if not user.pending or not user.active:
         raise DomainError("This person has already joined.")
     return set_password_url(require_tenant(), user.id)
@@ -105,7 +144,7 @@ def send_password_link(user: User, by: User) -> str | None:
 
     A joined member's link goes only to their own inbox, so no one can take over their account.
     """
-    _check_can_manage(user, by)
+    check_can_manage(user, by)
     if not user.active:
         raise DomainError("Reactivate this account before sending it a link.")
     tenant = require_tenant()

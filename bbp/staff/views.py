@@ -12,7 +12,7 @@ from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.rendering import paginate, render, wants_partial
 from bbp.staff import bp, services
-from bbp.staff.forms import InviteForm
+from bbp.staff.forms import ROLE_HINT, InviteForm, RoleForm, offer_only
 
 PER_PAGE = 20
 STATUS_FILTERS = {
@@ -42,7 +42,9 @@ def index():
 @role_required("admin")
 def invite():
     """The invitation form."""
-    return render("staff/invite.html", form=InviteForm())
+    form = InviteForm()
+    offer_only(form, current_user.grantable_roles())
+    return render("staff/invite.html", form=form, hint=ROLE_HINT)
 
 
 @bp.post("/invite")
@@ -64,7 +66,8 @@ def invite_post():
         else:
             flash(f"Invitation emailed to {invitation.user.email}.", "success")
             return redirect(url_for("staff.invited", user_id=invitation.user.id))
-    return render("staff/invite.html", form=form, status=422)
+    offer_only(form, current_user.grantable_roles())
+    return render("staff/invite.html", form=form, hint=ROLE_HINT, status=422)
 
 
 @bp.get("/<int(max=2147483647):user_id>/invited")
@@ -73,11 +76,44 @@ def invited(user_id: int):
     """The invitation link of someone who has not joined yet, to copy and text."""
     member = _member(user_id)
     try:
-        link = services.pending_invite_link(member)
+        link = services.pending_invite_link(member, current_user)
     except DomainError as exc:
         flash(exc.message, "info")
         return redirect(url_for("staff.index"))
     return render("staff/invited.html", member=member, link=link)
+
+
+@bp.get("/<int(max=2147483647):user_id>/role")
+@role_required("admin")
+def role(user_id: int):
+    """The form to give a team member another role."""
+    member = _member(user_id)
+    try:
+        roles = services.role_choices(member, current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("staff.index"))
+    form = RoleForm(role=member.role)
+    offer_only(form, roles)
+    return render("staff/role.html", form=form, member=member, hint=ROLE_HINT)
+
+
+@bp.post("/<int(max=2147483647):user_id>/role")
+@role_required("admin")
+def role_post(user_id: int):
+    """Change a team member's role; the same rule as every other team action."""
+    member = _member(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.change_role(member, form.role.data, current_user)
+        except DomainError as exc:
+            exc.attach_to(form)
+        else:
+            flash(f"{member.name or member.email} is now {member.role_label}.", "success")
+            return redirect(url_for("staff.index"))
+    offer_only(form, current_user.grantable_roles())
+    return render("staff/role.html", form=form, member=member, hint=ROLE_HINT, status=422)
 
 
 def _member(user_id: int) -> User:
