@@ -23,7 +23,7 @@ $(VENV)/.test-deps: pyproject.toml | $(PY)
 run: $(VENV)/.run-deps
 	$(PY) -m bbp.dev.run
 
-## test: install test dependencies (Chromium and PgBouncer from Debian when missing) and run everything
+## test: install test dependencies (Chromium, PgBouncer, pg_dump from Debian when missing; CI fails without them) and run everything
 test: $(VENV)/.test-deps
 	@bash scripts/test-system-deps.sh
 	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \

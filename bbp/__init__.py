@@ -22,8 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_templates(app)
     register_jobs(app)
     register_cli(app)
-    if app.config["BBP_ENV"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    register_proxies(app)
     return app
 
 
@@ -144,3 +143,10 @@ def register_cli(app: Flask) -> None:
     keys_cli.init_app(app)
     jobs_cli.init_app(app)
     dev_cli.init_app(app)
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-* only for the proxies we run: a client can send those headers too."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

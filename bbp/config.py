@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from bbp import prodcheck
 from bbp.vault.keyring import development_spec
 
 ENVIRONMENTS = ("development", "testing", "production")
@@ -16,6 +17,8 @@ REQUIRED_IN_PRODUCTION = (
     "BBP_DOMAIN",
     "BBP_MASTER_KEYS",
 )
+SMS_BACKENDS = ("twilio", "fake")
+MAIL_BACKENDS = ("smtp", "outbox")
 
 
 class ConfigError(RuntimeError):
@@ -48,10 +51,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     if bbp_env not in ENVIRONMENTS:
         raise ConfigError(f"BBP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {bbp_env!r}")
     production = bbp_env == "production"
+    sms_backend = _choice(env, "SMS_BACKEND", SMS_BACKENDS, "fake")
+    mail_backend = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp" if production else "outbox")
     if production:
-        missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
-        if missing:
-            raise ConfigError("production needs these environment variables: " + ", ".join(missing))
+        check_production(env, sms_backend, mail_backend)
 
     secret_key = env.get("SECRET_KEY") or _dev_secret(instance_path, "secret_key")
     master_keys = env.get("BBP_MASTER_KEYS") or development_spec(instance_path)
@@ -86,10 +89,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),
         "CHECKIN_LINK_HOURS": int(env.get("CHECKIN_LINK_HOURS", "24")),
         "TENANT_MIGRATION_WORKERS": int(env.get("TENANT_MIGRATION_WORKERS", "4")),
-        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "outbox"),
+        # X-Forwarded-* hops set by proxies we run; 0 trusts none (a client can write them).
+        "TRUSTED_PROXY_HOPS": _hops(env.get("TRUSTED_PROXY_HOPS", "0")),
+        "MAIL_BACKEND": mail_backend,
         "SMTP_URL": env.get("SMTP_URL", ""),
         # Texts: "fake" (kept in the database, shown on the dev outbox) or "twilio".
-        "SMS_BACKEND": env.get("SMS_BACKEND", "fake"),
+        "SMS_BACKEND": sms_backend,
         "SMS_FAKE_DELAY_MS": int(env.get("SMS_FAKE_DELAY_MS", "0")),  # fake carrier latency
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
@@ -100,3 +105,28 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     return config
+
+
+def check_production(env, sms_backend: str, mail_backend: str) -> None:
+    """Refuse to start production with missing or guessable secrets or with fake carriers."""
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
+    if missing:
+        raise ConfigError("production needs these environment variables: " + ", ".join(missing))
+    problems = prodcheck.problems(env, sms_backend, mail_backend)
+    if problems:
+        raise ConfigError("production refuses to start:\n- " + "\n- ".join(problems))
+
+
+def _choice(env, name: str, choices: tuple[str, ...], default: str) -> str:
+    """A backend name from the environment; a typo must not quietly mean the fake one."""
+    value = env.get(name, default)
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _hops(value: str) -> int:
+    """TRUSTED_PROXY_HOPS as a count of proxies (0 or more)."""
+    if not value.isdigit():
+        raise ConfigError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies, not {value!r}")
+    return int(value)

@@ -5,7 +5,9 @@ case "${1:-web}" in
   web)
     flask db upgrade
     flask tenants migrate
-    exec gunicorn --bind 0.0.0.0:8000 --workers "${WEB_CONCURRENCY:-3}" --access-logfile - wsgi:app
+    # The logger class keeps one-time link tokens out of the access log (bbp/weblog.py).
+    exec gunicorn --bind 0.0.0.0:8000 --workers "${WEB_CONCURRENCY:-3}" --access-logfile - \
+      --logger-class bbp.weblog.RedactingLogger wsgi:app
     ;;
   worker)    exec flask worker ;;
   scheduler) exec flask scheduler ;;

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.tools import require_tool
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,13 +35,12 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium)")
+    executable = require_tool(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()

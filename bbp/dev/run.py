@@ -1,6 +1,7 @@
 """`make run`: embedded services if none are configured, migrate, seed, then serve everything.
 
-Runs everything in the foreground; Ctrl-C stops all of it (and the embedded servers).
+Runs everything in the foreground; Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process
+manager) stops all of it: web, worker, scheduler, and the embedded PostgreSQL and Redis.
 """
 
 from __future__ import annotations
@@ -10,13 +11,61 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from bbp.dev.embedded import start_postgres, start_redis
+from bbp.dev.embedded import start_postgres, start_redis, stop_postgres, stop_redis
+from bbp.dev.processes import stop_children
 
 PORT = int(os.environ.get("PORT", "5000"))
 ROOT = Path(__file__).resolve().parents[2]
-INSTANCE = ROOT / "instance"
+# Where the embedded servers keep their data (tests use a temporary folder).
+EMBEDDED = Path(os.environ.get("BBP_EMBEDDED_DIR") or ROOT / "instance")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stop(Exception):
+    """A stop signal arrived: shut everything down in order."""
+
+
+class StopSignals:
+    """Turns the first stop signal into Stop, held back while something is being started."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self.holding = False
+        self.stopping = False
+
+    def install(self) -> None:
+        """Handle Ctrl-C, SIGTERM and SIGHUP alike."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._received)
+
+    def ignore(self) -> None:
+        """From here on a second Ctrl-C must not cut the shutdown short and strand a server."""
+        self.stopping = True
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    @contextmanager
+    def held(self):
+        """Delay Stop until the block ends, so what it starts is registered to be stopped."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        self._stop_if_pending()
+
+    def _received(self, signum, frame) -> None:
+        self.pending = signum
+        if not self.holding:
+            self._stop_if_pending()
+
+    def _stop_if_pending(self) -> None:
+        if self.pending is not None and not self.stopping:
+            self.stopping = True
+            raise Stop(signal.Signals(self.pending).name)
 
 
 def flask(*args: str) -> list[str]:
@@ -24,55 +73,65 @@ def flask(*args: str) -> list[str]:
     return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
 
 
-def prepare(env: dict) -> list:
-    """Start embedded services where needed; returns handles that must stay alive."""
-    handles = []
+def prepare(env: dict, services: ExitStack, signals: StopSignals) -> None:
+    """Start embedded services where none is configured, each registered to be stopped."""
     if not env.get("DATABASE_URL"):
-        server, env["DATABASE_URL"] = start_postgres(INSTANCE / "postgres", "bbp")
-        handles.append(server)
-        print(f"Embedded PostgreSQL: data in {INSTANCE / 'postgres'}")
+        with signals.held():
+            server, env["DATABASE_URL"] = start_postgres(EMBEDDED / "postgres", "bbp")
+            services.callback(stop_postgres, server)
+        print(f"Embedded PostgreSQL: data in {EMBEDDED / 'postgres'}")
     if not env.get("REDIS_URL"):
-        server, env["REDIS_URL"] = start_redis(INSTANCE / "redis" / "bbp.rdb")
-        handles.append(server)
+        with signals.held():
+            server, env["REDIS_URL"] = start_redis(EMBEDDED / "redis" / "bbp.rdb")
+            services.callback(stop_redis, server)
         print(f"Embedded Redis: {env['REDIS_URL']}")
-    return handles
 
 
-def main() -> int:
-    env = dict(os.environ, BBP_DOMAIN=os.environ.get("BBP_DOMAIN", f"localhost:{PORT}"))
-    handles = prepare(env)
-    for step in (("db", "upgrade"), ("tenants", "migrate"), ("seed",)):
-        subprocess.run(flask(*step), env=env, cwd=ROOT, check=True)
-    processes = [
-        subprocess.Popen(
-            flask("run", "--host", "127.0.0.1", "--port", str(PORT), "--reload"), env=env, cwd=ROOT
-        ),
-        subprocess.Popen(flask("worker"), env=env, cwd=ROOT),
-        subprocess.Popen(flask("scheduler"), env=env, cwd=ROOT),
-    ]
-    domain = env["BBP_DOMAIN"]
+def spawn(env: dict) -> list[subprocess.Popen]:
+    """Start the web server, the worker and the scheduler."""
+    # Own process groups: the terminal's signals reach only this supervisor, which stops them in
+    # order (a worker killed by the same Ctrl-C could leave its work horse behind).
+    commands = (
+        flask("run", "--host", "127.0.0.1", "--port", str(PORT), "--reload"),
+        flask("worker"),
+        flask("scheduler"),
+    )
+    return [subprocess.Popen(c, env=env, cwd=ROOT, process_group=0) for c in commands]
+
+
+def announce(domain: str) -> None:
+    """Tell the developer where to go and how to sign in."""
     print("\nBailBondPro is running (Ctrl-C stops everything):")
     for host in ("demo", "acme", "admin"):
         print(f"  http://{host}.{domain}/")
     print(
         "  Sign in as owner@demo.example / agent@demo.example / admin@bbp.example, "
-        "password bbp-demo-pass\n"
+        "password bbp-demo-pass\n",
+        flush=True,
     )
-    try:
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        del handles
+
+
+def main() -> int:
+    """Start everything, wait for a stop signal or a child that exits, then stop everything."""
+    signals = StopSignals()
+    signals.install()
+    env = dict(os.environ, BBP_DOMAIN=os.environ.get("BBP_DOMAIN", f"localhost:{PORT}"))
+    processes: list[subprocess.Popen] = []
+    with ExitStack() as services:  # stops the embedded servers last, in reverse order
+        try:
+            prepare(env, services, signals)
+            for step in (("db", "upgrade"), ("tenants", "migrate"), ("seed",)):
+                subprocess.run(flask(*step), env=env, cwd=ROOT, check=True)
+            with signals.held():
+                processes = spawn(env)
+            announce(env["BBP_DOMAIN"])
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        except Stop:
+            pass
+        finally:
+            signals.ignore()
+            stop_children(processes)
     return 0
 
 

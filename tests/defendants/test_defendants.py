@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -14,6 +13,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.tenancy import bound
 from tests.support import add_user
+from tests.tools import require_tool
 
 SSN = "123-45-6789"
 DL = "D123-456-78-901"
@@ -63,10 +63,8 @@ def test_agent_adds_a_defendant_and_sees_only_masked_numbers(app, owner, tenant)
 
 
 def test_database_dump_holds_no_plaintext_ssn(app, owner, tenant, database_url):
+    pg_dump = require_tool("pg_dump")
     _create(owner)
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        pytest.skip("pg_dump is not installed")
     dump = subprocess.run(
         [
             pg_dump,

@@ -17,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from bbp.dev.embedded import port_open
 from tests.conftest import dispose, make_app
 from tests.support import Visitor
+from tests.tools import require_tool
 
 pytestmark = pytest.mark.pgbouncer
 
@@ -32,9 +33,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def pgbouncer_url(database_url):
     """Start PgBouncer (transaction pooling, one server connection) in front of the test database."""
-    binary = shutil.which("pgbouncer", path=os.environ.get("PATH", "") + ":/usr/sbin")
-    if binary is None:
-        pytest.skip("pgbouncer is not installed (make test installs it from Debian's packages)")
+    binary = require_tool("pgbouncer", extra_path="/usr/sbin")
     target = conninfo_to_dict(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="bbp-pgbouncer-"))
     workdir.chmod(0o777)

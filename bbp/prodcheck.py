@@ -1,0 +1,76 @@
+"""Production start-up checks: no placeholder or guessable secrets, no fake text or mail carrier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bbp.vault.keyring import KeyringError, parse
+
+# Words that only a placeholder holds (.env.example's values among them); never part of a key
+# generated as docs/development.md says.
+PLACEHOLDER_WORDS = ("change-me", "changeme", "replace-with", "placeholder", "example")
+MIN_SECRET_KEY_CHARS = 32
+MIN_SECRET_KEY_DISTINCT = 8  # "aaaa…" is long but not random
+MIN_MASTER_KEY_DISTINCT_BYTES = 16  # 32 random bytes hold about 30 distinct values
+ALLOW_FAKES = "BBP_ALLOW_FAKE_PROVIDERS"
+TRUTHY = ("1", "true", "yes", "on")
+GENERATE = "see docs/development.md, Production secrets"
+
+
+def problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> list[str]:
+    """Every reason this environment must not run production, as sentences for the operator."""
+    found = secret_key_problems(env["SECRET_KEY"]) + master_key_problems(env["BBP_MASTER_KEYS"])
+    if env.get(ALLOW_FAKES, "").lower() not in TRUTHY:
+        found += carrier_problems(env, sms_backend, mail_backend)
+    return found
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a value copied from .env.example or written as a reminder to change it."""
+    lowered = value.lower()
+    return any(word in lowered for word in PLACEHOLDER_WORDS)
+
+
+def secret_key_problems(key: str) -> list[str]:
+    """SECRET_KEY signs the session cookies: a guessable one lets anyone forge a sign-in."""
+    if is_placeholder(key):
+        return [f"SECRET_KEY is a placeholder; generate a random one ({GENERATE})"]
+    if len(key) < MIN_SECRET_KEY_CHARS or len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return [
+            f"SECRET_KEY is too short or too regular to be random (at least "
+            f"{MIN_SECRET_KEY_CHARS} random characters; {GENERATE})"
+        ]
+    return []
+
+
+def master_key_problems(spec: str) -> list[str]:
+    """BBP_MASTER_KEYS wraps every agency's data key: each must be 32 random bytes."""
+    if is_placeholder(spec):
+        return [f"BBP_MASTER_KEYS is a placeholder; generate a key ({GENERATE})"]
+    try:
+        keys = parse(spec)
+    except KeyringError as exc:
+        return [f"{exc} ({GENERATE})"]
+    return [
+        f"master key {key.id!r} is not random (too few distinct bytes); generate one ({GENERATE})"
+        for key in keys
+        if len(set(key.key)) < MIN_MASTER_KEY_DISTINCT_BYTES
+    ]
+
+
+def carrier_problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> list[str]:
+    """Fake carriers in production would drop every reminder and email without a word."""
+    found = []
+    if sms_backend != "twilio":
+        found.append(
+            f"SMS_BACKEND is {sms_backend!r}, so no text would reach anyone: set "
+            f"SMS_BACKEND=twilio (and TWILIO_*), or {ALLOW_FAKES}=1 on a staging stack"
+        )
+    if mail_backend != "smtp":
+        found.append(
+            f"MAIL_BACKEND is {mail_backend!r}, so no email would leave: set MAIL_BACKEND=smtp "
+            f"and SMTP_URL, or {ALLOW_FAKES}=1 on a staging stack"
+        )
+    elif not env.get("SMTP_URL"):
+        found.append("MAIL_BACKEND is smtp but SMTP_URL is empty")
+    return found
