@@ -1,19 +1,65 @@
-"""Texts carrying a secret (a sign-in code or a portal link) are shown to staff masked."""
+"""What each text is for, and the one-time links and codes some carry, masked for staff.
+
+Every purpose a text can have is declared here, with the secret it carries if any: queueing a
+text with an undeclared purpose fails, so a feature that starts texting a link or a code has to
+declare it, and from then on staff pages show it masked.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-SECRET_PURPOSES = ("portal_code", "signature")
+
+@dataclass(frozen=True)
+class Purpose:
+    """A kind of text: the path of the one-time link it carries, and whether it carries a code."""
+
+    link: str | None = None  # everything after this path is the link's token
+    code: bool = False
+
+    @property
+    def secret(self) -> bool:
+        return self.link is not None or self.code
+
+
+PURPOSES = {
+    "one_off": Purpose(),
+    "reminder": Purpose(),
+    "failure_to_appear": Purpose(),
+    "help": Purpose(),
+    "reply": Purpose(),
+    "portal_code": Purpose(link="/portal/in/", code=True),  # sign-in codes and sign-in links
+    "signature": Purpose(link="/portal/sign/"),
+    "check_in": Purpose(link="/check-in/"),
+}
 CODE = re.compile(r"\b\d{6}\b")
-LINK = re.compile(r"(/portal/(?:in|sign)/)\S+")
+LINK = re.compile("(" + "|".join(re.escape(p.link) for p in PURPOSES.values() if p.link) + r")\S+")
+
+
+class UndeclaredPurpose(ValueError):
+    """A text was queued with a purpose not declared in PURPOSES (a programming error)."""
+
+
+def declared(purpose: str) -> Purpose:
+    """The declaration of a purpose; UndeclaredPurpose when there is none."""
+    try:
+        return PURPOSES[purpose]
+    except KeyError:
+        raise UndeclaredPurpose(f"declare the text purpose {purpose!r} in {__name__}") from None
+
+
+def carries_secret(purpose: str) -> bool:
+    """Whether texts of this purpose carry a link or code; unknown purposes are assumed to."""
+    found = PURPOSES.get(purpose)
+    return found is None or found.secret
 
 
 def redact(body: str) -> str:
-    """The text with six-digit codes and portal link tokens hidden."""
+    """The text with six-digit codes and one-time link tokens hidden."""
     return LINK.sub(r"\1[hidden]", CODE.sub("[code hidden]", body))
 
 
 def shown(purpose: str, body: str) -> str:
     """What staff may read of a text: secrets masked, everything else as sent."""
-    return redact(body) if purpose in SECRET_PURPOSES else body
+    return redact(body) if carries_secret(purpose) else body

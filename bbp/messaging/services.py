@@ -12,7 +12,7 @@ from bbp.audit.services import record
 from bbp.extensions import db, redis_client
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
-from bbp.messaging.redact import SECRET_PURPOSES, redact
+from bbp.messaging.redact import carries_secret, declared, redact
 from bbp.tenancy import require_tenant
 from bbp.tenancy.jobs import enqueue
 
@@ -59,6 +59,7 @@ def queue(
 
     With commit=False the caller commits and then calls `dispatch()` itself.
     """
+    declared(purpose)
     phone, body = e164(phone), body.strip()
     if not body:
         raise MessagingError("Write the message first.")
@@ -98,6 +99,8 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
 
     Each row has phone (E.164), body, purpose, the related ids and a dedupe_key.
     """
+    for purpose in {row["purpose"] for row in rows}:
+        declared(purpose)
     stopped = set(
         db.session.scalars(
             select(OptOut.phone).where(OptOut.phone.in_({row["phone"] for row in rows}))
@@ -181,7 +184,7 @@ def _send(message: Message, carrier) -> str:
         return _failed(message, exc, commit=False)
     message.status, message.provider_id = "sent", sent.provider_id
     message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
-    if message.purpose in SECRET_PURPOSES and not isinstance(carrier, FakeProvider):
+    if carries_secret(message.purpose) and not isinstance(carrier, FakeProvider):
         message.body = redact(message.body)  # delivered: nobody needs the code or link again
     return "sent"
 
@@ -304,13 +307,14 @@ def _defendant_for(phone: str) -> int | None:
     return db.session.scalar(select(Defendant.id).where(Defendant.phone == phone[2:]).limit(1))
 
 
+def _latest(condition) -> list[Message]:
+    query = select(Message).where(condition).order_by(Message.id.desc()).limit(100)
+    return list(db.session.scalars(query))
+
+
 def of_bond(bond_id: int) -> list[Message]:
     """A bond's texts, newest first."""
-    return list(
-        db.session.scalars(
-            select(Message).where(Message.bond_id == bond_id).order_by(Message.id.desc()).limit(100)
-        )
-    )
+    return _latest(Message.bond_id == bond_id)
 
 
 def outbox(limit: int = 100) -> list[Message]:
@@ -320,11 +324,9 @@ def outbox(limit: int = 100) -> list[Message]:
 
 def of_defendant(defendant_id: int) -> list[Message]:
     """Texts to and from a defendant, newest first."""
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.defendant_id == defendant_id)
-            .order_by(Message.id.desc())
-            .limit(100)
-        )
-    )
+    return _latest(Message.defendant_id == defendant_id)
+
+
+def of_indemnitor(indemnitor_id: int) -> list[Message]:
+    """Texts to a cosigner, newest first."""
+    return _latest(Message.indemnitor_id == indemnitor_id)

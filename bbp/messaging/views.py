@@ -106,3 +106,9 @@ def messages_section(bond):
 def defendant_messages(defendant) -> list:
     """Texts to and from a defendant, for the defendant page."""
     return services.of_defendant(defendant.id)
+
+
+@bp.app_template_global()
+def indemnitor_messages(indemnitor) -> list:
+    """Texts to a cosigner, for the cosigner page."""
+    return services.of_indemnitor(indemnitor.id)

@@ -25,6 +25,7 @@ from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.portal.models import PortalCode, PortalSession
 from bbp.tenancy import require_tenant
+from bbp.tenancy.jobs import enqueue
 
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
@@ -95,7 +96,9 @@ def deliver(contact: str, text: str, subject: str, refs: list[people.Ref]) -> No
     )
 
 
-def issue_code(contact: str, purpose: str, refs: list[people.Ref], request_id=None) -> None:
+def issue_code(
+    contact: str, purpose: str, refs: list[people.Ref], request_id=None, ip: str | None = None
+) -> None:
     """Store a fresh six-digit code (older ones for the same purpose stop working) and send it."""
     now = utcnow()
     db.session.execute(
@@ -112,7 +115,7 @@ def issue_code(contact: str, purpose: str, refs: list[people.Ref], request_id=No
             secret_hash=_digest(code, contact),
             signature_request_id=request_id,
             expires_at=now + timedelta(minutes=CODE_MINUTES),
-            ip=_ip(),
+            ip=ip or _ip(),
         )
     )
     agency = require_tenant().name
@@ -135,17 +138,27 @@ def limit_codes(contact: str) -> None:
 
 
 def request_code(raw: str | None) -> str:
-    """Send a sign-in code if the contact is on file; returns the normalised contact either way."""
+    """Queue a sign-in code for the contact; returns the normalised contact.
+
+    Whether or not the contact is on file, the request does the same work (one job queued) and
+    gives the same answer, so neither its content nor its timing tells a stranger who is a client.
+    """
     contact = normalise(raw)
     if contact is None:
         raise AccessRefused(gettext("Enter your mobile number or your email address."))
     limit_codes(contact)
+    enqueue(send_sign_in_code, contact, _ip())
+    return contact
+
+
+def send_sign_in_code(contact: str, ip: str | None) -> None:
+    """Job: send a sign-in code when the contact is on file; send nothing when it is not."""
     refs = people.people_for(contact)
-    if refs:
-        issue_code(contact, "sign-in", refs)
+    if not refs:
+        return
+    issue_code(contact, "sign-in", refs, ip=ip)
     db.session.commit()
     messaging.dispatch()
-    return contact
 
 
 def check_code(contact: str, purpose: str, code: str | None, request_id=None) -> PortalCode:

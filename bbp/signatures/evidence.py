@@ -1,8 +1,10 @@
 """The hash-chained event log of a signature request, and its verification.
 
 Each event's hash is SHA-256 over the previous hash and a canonical JSON of the event, so editing,
-reordering or deleting any row breaks every hash after it. The chain's head at signing is printed
-on the certificate page of the signed PDF, so a copy held by the signer anchors it.
+reordering or deleting any row breaks every hash after it. Every field of the request that gives
+the signature its meaning is recorded by an event (PINS), so editing the request row shows too.
+The chain's head at signing is printed on the certificate page of the signed PDF, so a copy held
+by the signer anchors it.
 """
 
 from __future__ import annotations
@@ -29,15 +31,67 @@ FINAL = {
 }
 
 
-def recorded(request: SignatureRequest) -> dict[str, str]:
-    """What the "created" event pins down about a request besides its document hash."""
-    return {
+# Every field that gives a signature its meaning: the event data key that records it, and what
+# staff read when the request no longer matches. A key that no event recorded means "unset".
+PINS = {
+    "bond_id": "The bond",
+    "template_kind": "The kind of document",
+    "title": "The document title",
+    "body_sha256": "The document text",
+    "document_key": "The stored original document",
+    "document_sha256": "The document's fingerprint",
+    "defendant_id": "The signer (defendant)",
+    "indemnitor_id": "The signer (cosigner)",
+    "signer": "The signer's name",
+    "signer_role": "The signer's role",
+    "phone": "The phone the link was texted to",
+    "email": "The email the link was sent to",
+    "consent_sha256": "The consent text's fingerprint",
+    "signature": "The kind of signature",
+    "signed_key": "The stored signed document",
+    "signed_sha256": "The signed document's fingerprint",
+    "completed_at": "The signing time",
+    "reason": "The reason for declining",
+}
+
+
+def pinned(request: SignatureRequest) -> dict[str, Any]:
+    """The request's meaningful fields as the evidence records them (unset ones left out)."""
+    values = {
+        "bond_id": request.bond_id,
+        "template_kind": request.template_kind,
+        "title": request.title,
+        "body_sha256": digest(request.body.encode()),
+        "document_key": request.document_key,
+        "document_sha256": request.document_sha256,
+        "defendant_id": request.defendant_id,
+        "indemnitor_id": request.indemnitor_id,
         "signer": request.signer_name,
         "signer_role": request.signer_role,
         "phone": request.phone,
         "email": request.email,
-        "title": request.title,
+        "consent_sha256": request.consent_sha256,
+        "signature": request.signature_kind,
+        "signed_key": request.signed_key,
+        "signed_sha256": request.signed_sha256,
+        "completed_at": stamp(request.completed_at),
+        "reason": request.decline_reason or None,
     }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def pins(request: SignatureRequest, *keys: str) -> dict[str, Any]:
+    """The current values of some pinned fields, for the event that sets them."""
+    values = pinned(request)
+    return {key: values[key] for key in keys if key in values}
+
+
+def _recorded(events: list[SignatureEvent]) -> dict[str, Any]:
+    """Each pinned field's value as the latest event that recorded it says."""
+    found: dict[str, Any] = {}
+    for event in events:
+        found.update({key: value for key, value in event.data.items() if key in PINS})
+    return found
 
 
 def digest(data: bytes) -> str:
@@ -107,21 +161,13 @@ def problems(request: SignatureRequest) -> list[str]:
         if event.prev_hash != prev or event.hash != event_hash(request.id, event, prev):
             found.append(f"Event {event.seq} ({event.kind}) was altered after it was recorded.")
         prev = event.hash
-    created = next((e for e in request.events if e.kind == "created"), None)
-    if created is None or created.data.get("document_sha256") != request.document_sha256:
-        found.append("The document's fingerprint does not match the one recorded when it was sent.")
-    elif any(created.data.get(name, value) != value for name, value in recorded(request).items()):
-        found.append("The signer or the document title differs from what was recorded when sent.")
-    last = request.events[-1].kind if request.events else None
+    recorded, current = _recorded(request.events), pinned(request)
+    for key, label in PINS.items():
+        if recorded.get(key) != current.get(key):
+            found.append(f"{label} differs from what the evidence recorded.")
+    last = next((e.kind for e in reversed(request.events) if e.kind != "pinned"), None)
     if FINAL.get(last, "open") != (request.status if request.status in FINAL.values() else "open"):
         found.append("The request's status does not match its last recorded event.")
-    completed = next((e for e in request.events if e.kind == "completed"), None)
-    if request.signed_sha256 and (
-        completed is None or completed.data.get("signed_sha256") != request.signed_sha256
-    ):
-        found.append("The signed document's fingerprint does not match the recorded one.")
-    if completed is not None and completed.data.get("completed_at") != stamp(request.completed_at):
-        found.append("The signing time differs from the recorded one.")
     return found
 
 

@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "consented": "Consented to electronic signature",
     "viewed": "Document opened",
     "signed": "Signed",
+    "pinned": "Request details pinned to the evidence (upgrade)",
 }
 
 

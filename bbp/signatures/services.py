@@ -118,11 +118,7 @@ def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> Signatur
     db.session.add(request)
     db.session.flush()
     rendering.freeze(request, bond, signer)
-    evidence.append(
-        request,
-        "created",
-        {"by": by.email, "document_sha256": request.document_sha256, **evidence.recorded(request)},
-    )
+    evidence.append(request, "created", {"by": by.email, **evidence.pinned(request)})
     audit.record("signature.requested", request, after={"kind": kind, "signer": signer.full_name})
     db.session.commit()
     enqueue(deliver, request.id)

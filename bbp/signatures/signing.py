@@ -139,15 +139,10 @@ def sign(request: SignatureRequest, row: PortalSession, how: str, typed: str, dr
     )
     rendering.finish(request, signature, verified)
     request.completed_at = signature.signed_at
-    evidence.append(
-        request,
-        "completed",
-        {
-            "signed_sha256": request.signed_sha256,
-            "completed_at": evidence.stamp(signature.signed_at),
-        },
-    )
     request.status, request.signature_kind = "signed", how
+    evidence.append(
+        request, "completed", evidence.pins(request, "signed_sha256", "signed_key", "completed_at")
+    )
     audit.record("signature.signed", request, actor=_actor(request))
     db.session.commit()
     _tell_agent(request, f"{request.signer_name} signed {request.title}.")
@@ -163,8 +158,10 @@ def decline(request: SignatureRequest, row: PortalSession, reason: str) -> None:
         raise DomainError(_("Keep the reason under 1,000 characters."), "reason")
     if stage(request, row) not in ("consent", "sign"):
         raise DomainError(_("This document can no longer be declined here."))
-    evidence.append(request, "declined", {"reason": reason, "session": row.id})
     request.status, request.decline_reason, request.completed_at = "declined", reason, utcnow()
+    evidence.append(
+        request, "declined", {"session": row.id, **evidence.pins(request, "reason", "completed_at")}
+    )
     audit.record("signature.declined", request, actor=_actor(request))
     db.session.commit()
     _tell_agent(request, f"{request.signer_name} declined to sign {request.title}: {reason}")

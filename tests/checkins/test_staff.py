@@ -9,7 +9,15 @@ from flask import g, render_template
 from bbp.checkins import services
 from bbp.extensions import db
 from bbp.tenancy import bound
-from tests.checkins.conftest import NOW, checkins, defendant, inside, make_defendant
+from tests.checkins.conftest import (
+    NOW,
+    checkins,
+    defendant,
+    inside,
+    link_path,
+    make_defendant,
+    texts,
+)
 from tests.support import add_user
 
 SCHEDULE = "/check-in/defendants/{}/schedule"
@@ -116,6 +124,21 @@ def test_the_defendant_section_shows_schedule_and_recent_check_ins(
     assert "25.774200, -80.193700 ±12 m" in html
     assert "Missed" in html and "No check-in within the window" in html
     assert "Next check-in: <strong>Wed Mar 4, 9:00 AM</strong>" in html
+
+
+def test_staff_never_read_a_check_in_link(checkins_app, owner, tenant, clock):
+    """An agent who could open the texted link could check in for the defendant."""
+    by = add_user(checkins_app, tenant.info, "agent")
+    with inside(checkins_app, tenant):
+        clock.now = NOW - timedelta(days=1)
+        defendant_id = make_defendant().id
+        services.set_schedule(defendant(defendant_id), NOW.weekday(), None, time(9, 0), by)
+        clock.now = NOW
+        services.due_checkins(NOW)
+        token = link_path(texts()[0]).rsplit("/", 1)[1]
+    page = owner.get(f"/defendants/{defendant_id}").get_data(as_text=True)
+    assert "time for your check-in" in page and "/check-in/[hidden]" in page
+    assert token not in page
 
 
 def test_viewers_see_the_list_but_cannot_set_schedules(checkins_app, visit, tenant):

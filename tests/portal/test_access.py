@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 
+from rq import Queue
 from sqlalchemy import select
 
 from bbp.mail import outbox_key
@@ -15,9 +16,11 @@ from tests.portal.conftest import (
     CODE,
     COSIGNER_EMAIL,
     COSIGNER_PHONE,
+    ask_code,
     inside,
     last_code,
     make_book,
+    run_jobs,
     sign_in,
     texts_to,
 )
@@ -27,8 +30,7 @@ TOKEN = re.compile(r"[\w-]{20,}\.[\w-]+\.[\w-]+")  # CSRF tokens differ per visi
 
 
 def _ask(visitor, contact: str):
-    visitor.get("/portal/login")
-    return visitor.post("/portal/login", {"contact": contact})
+    return ask_code(visitor, contact)
 
 
 def test_a_cosigner_signs_in_with_a_texted_code_and_sees_the_bond(visit, app, tenant, book):
@@ -60,6 +62,30 @@ def test_known_and_unknown_numbers_get_the_same_answer(visit, app, tenant, book)
     _ask(refused, UNKNOWN_PHONE)
     body = refused.post("/portal/code", {"code": "123456"}).get_data(as_text=True)
     assert "That code is not right, or it has expired." in body
+
+
+def test_known_and_unknown_numbers_cost_the_request_the_same_work(visit, app, tenant, redis, book):
+    """Nothing to time: either way the request queues one job, and only the job looks it up."""
+    queue = Queue("default", connection=redis)
+    answers, jobs, texted = {}, {}, {}
+    for phone in (COSIGNER_PHONE, UNKNOWN_PHONE):
+        queue.empty()
+        visitor = visit(tenant)
+        visitor.get("/portal/login")
+        response = visitor.post("/portal/login", {"contact": phone})
+        answers[phone] = (response.status_code, response.headers["Location"], response.get_data())
+        [job] = queue.jobs
+        slug, function, args, _ = job.args
+        jobs[phone] = (slug, function, args[0])
+        assert texts_to(app, tenant, phone) == []  # nothing looked up or sent while answering
+        run_jobs(app)
+        texted[phone] = len(texts_to(app, tenant, phone))
+    assert answers[COSIGNER_PHONE] == answers[UNKNOWN_PHONE]
+    assert jobs == {
+        phone: (tenant.slug, "bbp.portal.access:send_sign_in_code", f"+1{phone}")
+        for phone in (COSIGNER_PHONE, UNKNOWN_PHONE)
+    }
+    assert texted == {COSIGNER_PHONE: 1, UNKNOWN_PHONE: 0}
 
 
 def test_a_code_can_go_to_the_email_on_file(visit, app, tenant, redis, book):

@@ -9,7 +9,15 @@ from sqlalchemy import select, text
 from bbp.audit.models import AuditEntry
 from bbp.extensions import db
 from bbp.signatures import consent, evidence
-from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, sign_in, texts_to
+from tests.portal.conftest import (
+    COSIGNER_PHONE,
+    ask_code,
+    inside,
+    last_code,
+    make_book,
+    sign_in,
+    texts_to,
+)
 from tests.signatures.conftest import fetch, send, signature_png, verify_and_consent, work
 from tests.support import add_user
 
@@ -159,8 +167,7 @@ def test_a_portal_code_does_not_open_a_signing_request(visit, app, tenant, sent)
     signer.get(path)
     signer.post(f"{path}/code")
     other = visit(tenant)
-    other.get("/portal/login")
-    other.post("/portal/login", {"contact": COSIGNER_PHONE})
+    ask_code(other, COSIGNER_PHONE)
     response = signer.post(f"{path}/verify", {"code": last_code(app, tenant, COSIGNER_PHONE)})
     assert response.status_code == 422
 
@@ -342,8 +349,7 @@ def test_a_portal_session_by_email_still_needs_the_texted_code(visit, app, tenan
 
     _, path = sent
     person = visit(tenant)
-    person.get("/portal/login")
-    person.post("/portal/login", {"contact": COSIGNER_EMAIL})
+    ask_code(person, COSIGNER_EMAIL)
     mail = json.loads(redis.lrange(outbox_key(tenant.slug), -1, -1)[0])
     person.post("/portal/code", {"code": CODE.search(mail["body"]).group(1)})
     assert "Step 1 of 3" in person.get(path).get_data(as_text=True)
