@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     FormField,
     IntegerField,
@@ -15,7 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from bbp.forms import MoneyField, PhoneField, text
+from bbp.dates import PLAN_DATE
+from bbp.forms import MoneyField, PhoneField, RangedDateField, text
 from bbp.payments.plans import FREQUENCIES
 
 
@@ -106,7 +106,7 @@ class PlanForm(FlaskForm):
         ],
         default="monthly",
     )
-    first_due = DateField("First instalment due", validators=[Optional()])
+    first_due = RangedDateField("First instalment due", within=PLAN_DATE, validators=[Optional()])
 
     def validate_frequency(self, field):
         if field.data not in FREQUENCIES:
