@@ -12,6 +12,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    FieldList,
     SelectChoice,
     SelectField,
     StringField,
@@ -147,6 +148,14 @@ class RangedDateTimeField(_InRange, DateTimeLocalField):
     def __init__(self, label=None, validators=None, *, within: DateRange, **kwargs):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
         super().__init__(label, validators, within=within, **kwargs)
+
+
+def add_blank_rows(rows: FieldList, count: int = 3) -> bool:
+    """Up to `count` more blank rows, never past the list's maximum; False when it was full."""
+    room = count if rows.max_entries is None else rows.max_entries - len(rows)
+    for _ in range(min(count, room)):
+        rows.append_entry()
+    return room > 0
 
 
 def language_field() -> SelectField:

@@ -18,6 +18,8 @@ from bbp.dates import PLAN_DATE
 from bbp.forms import MoneyField, PhoneField, RangedDateField, text
 from bbp.payments.plans import FREQUENCIES
 
+MAX_CHARGES = 40
+
 
 class ChargeForm(FlaskForm):
     """One charge row; a row left completely blank is ignored."""
@@ -54,7 +56,7 @@ class ChargesForm(FlaskForm):
     case_number = text("Case number", 60)
     court_name = text("Court")
     county = text("County", 80)
-    charges = FieldList(FormField(ChargeForm), min_entries=1, max_entries=40)
+    charges = FieldList(FormField(ChargeForm), min_entries=1, max_entries=MAX_CHARGES)
     override = MoneyField("Bail amount set by the court (if not the sum of the charges)")
     override_reason = text("Why it differs", 500)
     years = IntegerField(
