@@ -31,7 +31,15 @@ def register_extensions(app: Flask) -> None:
 
     from bbp import i18n, models  # noqa: F401
     from bbp.auth import loader
-    from bbp.extensions import csrf, db, guard_pool_across_fork, htmx, init_redis, migrate
+    from bbp.extensions import (
+        csrf,
+        db,
+        guard_pool_across_fork,
+        htmx,
+        init_redis,
+        load_extreme_dates,
+        migrate,
+    )
     from bbp.tenancy import context
 
     db.init_app(app)
@@ -49,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     context.install(Session)
     with app.app_context():
         guard_pool_across_fork(db.engine)
+        load_extreme_dates(db.engine)
 
 
 def register_tenancy(app: Flask) -> None:

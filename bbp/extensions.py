@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask, current_app
 from flask_babel import Babel
@@ -12,6 +12,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from psycopg import DataError
+from psycopg.types.datetime import DateLoader, TimestamptzLoader
 from redis import Redis
 from sqlalchemy import DateTime, Index, MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -82,3 +84,40 @@ def guard_pool_across_fork(engine) -> None:
         if connection_record.info.get("pid") != os.getpid():
             connection_record.dbapi_connection = connection_proxy.dbapi_connection = None
             raise exc.DisconnectionError("connection belongs to another process")
+
+
+class EdgeDateLoader(DateLoader):
+    """A date PostgreSQL holds beyond Python's years 1 to 9999 loads as date.min or date.max."""
+
+    def load(self, data):
+        try:
+            return super().load(data)
+        except DataError as exc:
+            return _edge(exc, date.min, date.max)
+
+
+class EdgeTimestamptzLoader(TimestamptzLoader):
+    """A timestamp beyond Python's years 1 to 9999 loads as the first or last moment in UTC."""
+
+    def load(self, data):
+        try:
+            return super().load(data)
+        except DataError as exc:
+            return _edge(exc, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+def _edge(exc: DataError, first, last):
+    if "too small" in str(exc):
+        return first
+    if "too large" in str(exc):
+        return last
+    raise exc
+
+
+def load_extreme_dates(engine) -> None:
+    """Rows holding dates Python cannot represent still load: one bad value never breaks a page."""
+
+    @event.listens_for(engine, "connect")
+    def _register(dbapi_connection, connection_record):
+        dbapi_connection.adapters.register_loader("date", EdgeDateLoader)
+        dbapi_connection.adapters.register_loader("timestamptz", EdgeTimestamptzLoader)

@@ -1,14 +1,26 @@
-"""Form pieces shared by features: phones, states, money, contact and address blocks."""
+"""Form pieces shared by features: phones, states, money, dates, contact and address blocks."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, EmailField, SelectChoice, SelectField, StringField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
+
+from bbp.dates import DateRange, agency_today
 
 PHONE_DIGITS = re.compile(r"\D")
 
@@ -97,6 +109,53 @@ class MoneyField(DecimalField):
             raise ValidationError("That amount is too large.")
         if self.data != self.data.quantize(Decimal("0.01")):
             raise ValidationError("Amounts cannot include fractions of a cent.")
+
+
+class _InRange:
+    """A date (or the local date of a date and time) inside a named range around today."""
+
+    time_bounds = ("", "")
+
+    def __init__(self, label=None, validators=None, *, within: DateRange, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.within = within
+
+    def __call__(self, **kwargs):
+        # The browser's picker offers only the allowed days; the server checks again.
+        first, last = self.within.bounds(agency_today())
+        kwargs.setdefault("min", f"{first.isoformat()}{self.time_bounds[0]}")
+        kwargs.setdefault("max", f"{last.isoformat()}{self.time_bounds[1]}")
+        return super().__call__(**kwargs)
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        day = self.data.date() if isinstance(self.data, datetime) else self.data
+        refusal = self.within.refusal(day, agency_today())
+        if refusal:
+            raise ValidationError(refusal)
+
+
+class RangedDateField(_InRange, DateField):
+    """A date that must fall inside `within` (bbp/dates.py); every date a form takes is one."""
+
+
+class RangedDateTimeField(_InRange, DateTimeLocalField):
+    """A local date and time whose date must fall inside `within`."""
+
+    time_bounds = ("T00:00", "T23:59")
+
+    def __init__(self, label=None, validators=None, *, within: DateRange, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        super().__init__(label, validators, within=within, **kwargs)
+
+
+def add_blank_rows(rows: FieldList, count: int = 3) -> bool:
+    """Up to `count` more blank rows, never past the list's maximum; False when it was full."""
+    room = count if rows.max_entries is None else rows.max_entries - len(rows)
+    for _ in range(min(count, room)):
+        rows.append_entry()
+    return room > 0
 
 
 def language_field() -> SelectField:

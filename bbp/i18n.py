@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from bbp.auth.models import ROLES
+from bbp.dates import local
 
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -56,4 +57,4 @@ def when(value: datetime | date | None, style: str = "long") -> str:
     pattern = "EEEE, MMMM d, y, h:mm a" if style == "long" else "MMM d, y, h:mm a"
     if locale == "es":
         pattern = "EEEE d 'de' MMMM 'de' y, H:mm" if style == "long" else "d MMM y, H:mm"
-    return format_datetime(value, pattern, tzinfo=zone, locale=locale)
+    return format_datetime(local(value, zone), pattern, locale=locale)

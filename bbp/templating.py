@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
 from bbp.accounts import utcnow
+from bbp.dates import local
 from bbp.forms import format_phone
 
 HTMX_JS = "js/htmx-2.0.11.min.js"
@@ -25,13 +27,10 @@ def _globals() -> dict:
 
 def _localtime(value, fmt: str = "%b %-d, %Y %-I:%M %p"):
     """Show a timestamp in the agency's time zone (UTC elsewhere)."""
-    from zoneinfo import ZoneInfo
-
     if value is None:
         return ""
     tenant = g.get("tenant")
-    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
-    return value.astimezone(zone).strftime(fmt)
+    return local(value, ZoneInfo(tenant.timezone if tenant else "UTC")).strftime(fmt)
 
 
 def format_money(value) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     FormField,
     IntegerField,
@@ -15,8 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from bbp.forms import MoneyField, PhoneField, text
+from bbp.dates import PLAN_DATE
+from bbp.forms import MoneyField, PhoneField, RangedDateField, text
 from bbp.payments.plans import FREQUENCIES
+
+MAX_CHARGES = 40
 
 
 class ChargeForm(FlaskForm):
@@ -54,7 +56,7 @@ class ChargesForm(FlaskForm):
     case_number = text("Case number", 60)
     court_name = text("Court")
     county = text("County", 80)
-    charges = FieldList(FormField(ChargeForm), min_entries=1, max_entries=40)
+    charges = FieldList(FormField(ChargeForm), min_entries=1, max_entries=MAX_CHARGES)
     override = MoneyField("Bail amount set by the court (if not the sum of the charges)")
     override_reason = text("Why it differs", 500)
     years = IntegerField(
@@ -106,7 +108,7 @@ class PlanForm(FlaskForm):
         ],
         default="monthly",
     )
-    first_due = DateField("First instalment due", validators=[Optional()])
+    first_due = RangedDateField("First instalment due", within=PLAN_DATE, validators=[Optional()])
 
     def validate_frequency(self, field):
         if field.data not in FREQUENCIES:

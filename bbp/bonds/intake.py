@@ -15,6 +15,7 @@ from bbp.defendants.forms import DefendantForm
 from bbp.defendants.models import Defendant
 from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.forms import add_blank_rows
 from bbp.indemnitors.models import Indemnitor
 from bbp.rendering import paginate, render
 
@@ -95,9 +96,10 @@ def save_charges(bond_id: int):
     bond = queries.get(bond_id)
     form = ChargesForm()
     if request.form.get("more"):  # "Add rows" without JavaScript: same form, more blanks
-        for _ in range(3):
-            form.charges.append_entry()
-        return _step("charges.html", bond, "charges", form=form)
+        if add_blank_rows(form.charges):
+            return _step("charges.html", bond, "charges", form=form)
+        form.form_errors.append(f"A bond can list at most {form.charges.max_entries} charges.")
+        return _step("charges.html", bond, "charges", form=form, status=422)
     if form.validate_on_submit():
         rows = [
             services.ChargeInput(

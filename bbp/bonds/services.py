@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from bbp.bonds.models import (
 )
 from bbp.bonds.premium import PremiumError, quote
 from bbp.collateral import services as collateral
+from bbp.dates import agency_today
 from bbp.defendants.models import Defendant
 from bbp.domain import DomainError
 from bbp.extensions import db
@@ -30,7 +30,6 @@ from bbp.numbering import next_number
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.payments.plans import PlanError, schedule
 from bbp.settings import services as settings
-from bbp.tenancy import require_tenant
 
 EDITABLE = ("quote", "application")
 AUDITED = ("status", "case_number", "court_name", "county", "bail_amount", "premium", "fees")
@@ -48,7 +47,7 @@ class ChargeInput:
 
 def today() -> date:
     """Today in the agency's time zone."""
-    return datetime.now(ZoneInfo(require_tenant().timezone)).date()
+    return agency_today()
 
 
 def _history(bond: Bond, before: str | None, reason: str, by) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from bbp.dates import add_days
+
 FORFEITURE = "forfeiture"
 NOTICE_MAILED = "notice_mailed"
 MONDAY = 0
@@ -277,15 +279,15 @@ def _start(
         if notice_mailed_on is None:
             # The notice always follows the forfeiture, so this errs early, never late.
             return forfeited_on, True
-        return notice_mailed_on + timedelta(days=rule.mail_extension_days), False
+        return add_days(notice_mailed_on, rule.mail_extension_days), False
     return resolved[rule.from_event]
 
 
 def _due(rule: DeadlineRule, start: date) -> date:
-    due = start + timedelta(days=rule.days)
+    due = add_days(start, rule.days)
     if rule.next_weekday is None:
         return due
-    return due + timedelta(days=(rule.next_weekday - due.weekday() - 1) % 7 + 1)
+    return add_days(due, (rule.next_weekday - due.weekday() - 1) % 7 + 1)
 
 
 def _deadline(rule: DeadlineRule, due: date, estimated: bool) -> Deadline:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    SelectChoice,
-    SelectField,
-    TextAreaField,
-)
+from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from bbp.courts.models import KINDS
-from bbp.forms import text
-
-FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+from bbp.dates import COURT_DATE, NOTICE_DATE
+from bbp.forms import RangedDateField, RangedDateTimeField, text
 
 
 class CourtDateForm(FlaskForm):
     """When and where the defendant must appear."""
 
-    starts_at = DateTimeLocalField(
-        "Date and time", format=FORMATS, validators=[InputRequired("Enter the date and time.")]
+    starts_at = RangedDateTimeField(
+        "Date and time", within=COURT_DATE, validators=[InputRequired("Enter the date and time.")]
     )
     kind = SelectField(
         "Type", choices=[SelectChoice(k, k.capitalize()) for k in KINDS], default="hearing"
@@ -45,12 +37,18 @@ class OutcomeForm(FlaskForm):
             SelectChoice("failed_to_appear", "Failed to appear"),
         ],
     )
-    continued_to = DateTimeLocalField("New date and time", format=FORMATS, validators=[Optional()])
-    notice_mailed_on = DateField("Forfeiture notice mailed on", validators=[Optional()])
+    continued_to = RangedDateTimeField(
+        "New date and time", within=COURT_DATE, validators=[Optional()]
+    )
+    notice_mailed_on = RangedDateField(
+        "Forfeiture notice mailed on", within=NOTICE_DATE, validators=[Optional()]
+    )
     confirm = BooleanField("Yes, the defendant failed to appear: forfeit the bond")
 
 
 class NoticeForm(FlaskForm):
     """The date the court mailed the forfeiture notice."""
 
-    notice_mailed_on = DateField("Notice mailed on", validators=[InputRequired("Enter the date.")])
+    notice_mailed_on = RangedDateField(
+        "Notice mailed on", within=NOTICE_DATE, validators=[InputRequired("Enter the date.")]
+    )

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bbp.dates import later, local
+
 CRLF = "\r\n"
 LINE_OCTETS = 75
 PRODID = "-//BailBondPro//Court dates//EN"
@@ -53,8 +55,8 @@ def calendar(events: list[CalendarEvent], *, name: str, now: datetime) -> str:
 def _event(event: CalendarEvent, *, stamp: datetime) -> list[str]:
     """Return the content lines of one VEVENT."""
     # Add the duration in UTC: aware arithmetic in local time is wall-clock and ignores DST shifts.
-    starts = event.starts_at.astimezone(UTC)
-    ends = starts + timedelta(minutes=event.duration_minutes)
+    starts = local(event.starts_at, UTC)
+    ends = later(starts, timedelta(minutes=event.duration_minutes))
     lines = [
         "BEGIN:VEVENT",
         f"UID:{escape(event.uid)}",
@@ -84,7 +86,7 @@ def _alarm(trigger: str, text: str) -> list[str]:
 
 def utc_stamp(moment: datetime) -> str:
     """Return an aware datetime as a UTC DATE-TIME such as 20240310T093000Z."""
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return local(moment, UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def escape(text: str) -> str:

@@ -13,6 +13,7 @@ from bbp.audit.services import changes, record
 from bbp.bonds.models import Bond, BondStatusChange
 from bbp.courts import forfeiture as rules
 from bbp.courts.models import CourtDate, Forfeiture
+from bbp.dates import local
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.messaging import services as messaging
@@ -132,7 +133,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
     from bbp.auth.models import User
 
     bond = court_date.bond
-    when = f"{court_date.starts_at.astimezone(zone()):%b %-d at %-I:%M %p}"
+    when = f"{local(court_date.starts_at, zone()):%b %-d at %-I:%M %p}"
     agent = db.session.get(User, bond.writing_agent_id) if bond.writing_agent_id else None
     if agent is not None and agent.active:
         mail.send(
@@ -176,7 +177,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
 
 def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:
     bond = court_date.bond
-    forfeited_on = court_date.starts_at.astimezone(zone()).date()
+    forfeited_on = local(court_date.starts_at, zone()).date()
     if notice_mailed_on and notice_mailed_on < forfeited_on:
         raise DomainError("The notice cannot be mailed before the forfeiture.", "notice_mailed_on")
     db.session.add(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
@@ -14,9 +14,10 @@ from bbp.bonds.services import today
 from bbp.courts import bp, ics, services
 from bbp.courts.forms import CourtDateForm, NoticeForm, OutcomeForm
 from bbp.courts.models import CourtDate, Forfeiture
+from bbp.dates import COURT_DATE, local, query_date
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import render
+from bbp.rendering import render, wants_partial
 
 ID = "<int(max=2147483647):court_date_id>"
 BOND = "<int(max=2147483647):bond_id>"
@@ -42,14 +43,7 @@ def _input(form: CourtDateForm) -> services.CourtDateInput:
 def calendar():
     """Court dates for a day or a week, with links to move between periods."""
     view = "day" if request.args.get("view") == "day" else "week"
-    try:
-        start = (
-            date.fromisoformat(request.args.get("date", ""))
-            if request.args.get("date")
-            else today()
-        )
-    except ValueError:
-        start = today()
+    start = query_date("date", COURT_DATE)
     if view == "week":
         start -= timedelta(days=start.weekday())
     span = 1 if view == "day" else 7
@@ -95,7 +89,7 @@ def edit(court_date_id: int):
     """The form to change a court date."""
     court_date = _court_date(court_date_id)
     form = CourtDateForm(obj=court_date)
-    form.starts_at.data = court_date.starts_at.astimezone(services.zone()).replace(tzinfo=None)
+    form.starts_at.data = local(court_date.starts_at, services.zone()).replace(tzinfo=None)
     return render("courts/form.html", form=form, bond=court_date.bond, court_date=court_date)
 
 
@@ -157,12 +151,20 @@ def notice(forfeiture_id: int):
     """Record the notice mailing date, which makes the deadlines exact."""
     forfeiture = db.session.get(Forfeiture, forfeiture_id) or abort(404)
     form = NoticeForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError(next(iter(form.errors.values()))[0])
-        services.set_notice_mailed(forfeiture, form.notice_mailed_on.data)
-    except DomainError as exc:
-        flash(exc.message, "error")
+    if form.validate_on_submit():
+        try:
+            services.set_notice_mailed(forfeiture, form.notice_mailed_on.data)
+        except DomainError as exc:
+            exc.attach_to(form)
+    if wants_partial():  # the court dates section swaps itself, the message beside the date
+        return render(
+            "courts/_bond_section.html",
+            bond=forfeiture.bond,
+            notice=(forfeiture.id, form),
+            status=422 if form.errors else 200,
+        )
+    for messages in form.errors.values():
+        flash(messages[0], "error")
     return redirect(url_for("bonds.show", bond_id=forfeiture.bond_id) + "#court-dates")
 
 
@@ -194,13 +196,23 @@ def bond_calendar(bond_id: int):
     )
 
 
+def _notice_form(forfeiture: Forfeiture, posted: NoticeForm | None) -> NoticeForm:
+    form = posted or NoticeForm(formdata=None)
+    form.notice_mailed_on.id = f"notice-{forfeiture.id}"  # one bond may list several forfeitures
+    return form
+
+
 @bp.app_template_global()
-def court_section(bond):
-    """Court dates and forfeiture deadlines for the bond page."""
+def court_section(bond, notice: tuple[int, NoticeForm] | None = None):
+    """Court dates, forfeiture deadlines and notice forms (one as posted) for the bond page."""
     dates, forfeitures = services.of_bond(bond)
+    posted_for, posted = notice or (None, None)
     return {
         "dates": dates,
-        "forfeitures": [(f, services.deadlines(f)) for f in forfeitures],
+        "forfeitures": [
+            (f, services.deadlines(f), _notice_form(f, posted if f.id == posted_for else None))
+            for f in forfeitures
+        ],
         "today": today(),
         "now": datetime.now(services.zone()),
     }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bbp import storage
 from bbp.bonds.models import DEGREES, STATUSES, Bond
 from bbp.bonds.premium import PremiumError, PremiumRule, quote
+from bbp.dates import BIRTH_DATE, PAST_RECORD, DateRange
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.forms import digits
@@ -194,7 +195,7 @@ def parse_row(number: int, values: dict[str, str], today: date) -> tuple[BondRow
         status=take("status", _status),
         first_name=take("defendant_first_name", _required),
         last_name=take("defendant_last_name", _required),
-        dob=take("defendant_dob", _date, today),
+        dob=take("defendant_dob", _date, today, BIRTH_DATE),
         phone=take("defendant_phone", _phone),
         case_number=take("case_number"),
         court=take("court"),
@@ -204,7 +205,7 @@ def parse_row(number: int, values: dict[str, str], today: date) -> tuple[BondRow
         degree=take("degree", _degree),
         bail_amount=take("bail_amount", _money, True),
         premium=take("premium", _money, False),
-        written_on=take("written_on", _date, today),
+        written_on=take("written_on", _date, today, PAST_RECORD),
         cosigner=_cosigner(take) if any((values.get(c) or "").strip() for c in COSIGNER) else None,
     )
     return (None, errors) if errors else (BondRow(**row), [])
@@ -273,7 +274,7 @@ def _money(column: str, raw: str, required: bool) -> Decimal | None:
     return amount
 
 
-def _date(column: str, raw: str, today: date) -> date | None:
+def _date(column: str, raw: str, today: date, within: DateRange) -> date | None:
     if not raw:
         return None
     try:
@@ -285,7 +286,7 @@ def _date(column: str, raw: str, today: date) -> date | None:
             raise ValueError
     except ValueError:
         raise ValueError(f"{column} '{raw}' is not a date (use YYYY-MM-DD or MM/DD/YYYY)") from None
-    if not date(1900, 1, 1) <= value <= today:
+    if within.refusal(value, today):
         raise ValueError(f"{column} '{raw}' is not a date in the past")
     return value
 

@@ -6,10 +6,19 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from bbp.forms import AddressFields, PhoneField, StateField, language_field, optional_email, text
+from bbp.dates import BIRTH_DATE
+from bbp.forms import (
+    AddressFields,
+    PhoneField,
+    RangedDateField,
+    StateField,
+    language_field,
+    optional_email,
+    text,
+)
 
 
 def _ssn(form, field):
@@ -31,7 +40,7 @@ class DefendantForm(AddressFields, FlaskForm):
         "Last name", validators=[InputRequired("Enter the last name."), Length(max=80)]
     )
     aliases = TextAreaField("Aliases", validators=[Optional(), Length(max=1000)])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    date_of_birth = RangedDateField("Date of birth", within=BIRTH_DATE, validators=[Optional()])
     ssn = StringField(
         "SSN",
         validators=[Optional(), _ssn],
@@ -52,12 +61,6 @@ class DefendantForm(AddressFields, FlaskForm):
     booking_number = text("Booking number", 40)
     jail = text("Jail")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
-
-    def validate_date_of_birth(self, field):
-        from datetime import date
-
-        if field.data and not (date(1900, 1, 1) <= field.data <= date.today()):
-            raise ValidationError("Enter a date of birth in the past.")
 
 
 class PhotoForm(FlaskForm):

@@ -14,6 +14,7 @@ from bbp.bonds import services as bond_services
 from bbp.bonds.models import Bond
 from bbp.collateral import services as collateral
 from bbp.courts.models import CourtDate
+from bbp.dates import local
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
@@ -32,9 +33,9 @@ def long_date(day: date) -> str:
 
 
 def _when(moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    hour = local.hour % 12 or 12
-    return f"{local:%A}, {long_date(local.date())} at {hour}:{local.minute:02d} {local:%p}"
+    there = local(moment, ZoneInfo(zone))
+    hour = there.hour % 12 or 12
+    return f"{there:%A}, {long_date(there.date())} at {hour}:{there.minute:02d} {there:%p}"
 
 
 def address_of(person) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": None}
@@ -16,6 +16,8 @@ class PlanError(ValueError):
 def _add_months(start: date, months: int) -> date:
     month = start.month - 1 + months
     year, month = start.year + month // 12, month % 12 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise OverflowError("date value out of range")
     for day in (start.day, 30, 29, 28):  # the 31st falls back to the month's last day
         try:
             return date(year, month, day)
@@ -25,11 +27,16 @@ def _add_months(start: date, months: int) -> date:
 
 
 def due_dates(first_due: date, count: int, frequency: str) -> list[date]:
-    """The due date of each instalment."""
+    """The due date of each instalment; a schedule running off the calendar is refused."""
     step = FREQUENCIES[frequency]
-    if step is None:
-        return [_add_months(first_due, n) for n in range(count)]
-    return [first_due + timedelta(days=step * n) for n in range(count)]
+    try:
+        if step is None:
+            return [_add_months(first_due, n) for n in range(count)]
+        return [first_due + timedelta(days=step * n) for n in range(count)]
+    except OverflowError:
+        raise PlanError(
+            "The last instalment would fall after the year 9999: choose an earlier first due date."
+        ) from None
 
 
 def schedule(

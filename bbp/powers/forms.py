@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
-from bbp.forms import MoneyField
+from bbp.dates import POWER_EXPIRY
+from bbp.forms import MoneyField, RangedDateField
 
 MAX_SERIAL = 2_147_483_647
 PERCENT = Decimal("100")
@@ -78,4 +79,6 @@ class BatchForm(FlaskForm):
     denomination = MoneyField(
         "Denomination (largest bond)", validators=[InputRequired("Enter the denomination.")]
     )
-    expires_on = DateField("Expires on", validators=[InputRequired("Enter the expiration date.")])
+    expires_on = RangedDateField(
+        "Expires on", within=POWER_EXPIRY, validators=[InputRequired("Enter the expiration date.")]
+    )

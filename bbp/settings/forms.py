@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from bbp.forms import MoneyField
+from bbp.forms import MoneyField, add_blank_rows
 from bbp.settings import services
 from bbp.settings.models import AgencySettings
 
@@ -139,8 +139,7 @@ class PremiumForm(FlaskForm):
 
     def add_fee_rows(self, count: int = 3) -> None:
         """More blank fee rows, up to the limit."""
-        for _ in range(min(count, services.MAX_FEES - len(self.fees))):
-            self.fees.append_entry()
+        add_blank_rows(self.fees, count)
 
 
 class _Overrides(FlaskForm):

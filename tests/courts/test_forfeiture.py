@@ -283,3 +283,9 @@ def test_upcoming_on_real_deadlines():
         "full_remission_window_end",
     ]
     assert upcoming([], date(2024, 8, 10)) == []
+
+
+def test_deadlines_from_a_date_at_the_end_of_the_calendar_stop_there():
+    found = due_dates(deadlines("TX", date(9999, 12, 1), notice_mailed_on=date(9999, 12, 31)))
+    assert found == {"answer_due": date.max, "remittitur_window_end": date.max}
+    assert due_dates(deadlines("CA", date(9999, 12, 31)))["extension_max_end"] == date.max

@@ -266,3 +266,10 @@ def test_every_event_has_day_before_and_two_hour_reminders():
             "TRIGGER:-P1D",
             "TRIGGER:-PT2H",
         ]
+
+
+def test_an_event_at_the_last_moment_python_holds_still_exports():
+    last = datetime.max.replace(tzinfo=UTC)
+    text = unfold(calendar([event(starts_at=last)], name="Acme", now=NOW))
+
+    assert "DTSTART:99991231T235959Z" in text and "DTEND:99991231T235959Z" in text

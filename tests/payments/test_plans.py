@@ -40,3 +40,9 @@ def test_paid_in_full_needs_no_instalments():
 def test_bad_plans_are_explained(down, count, frequency, message):
     with pytest.raises(PlanError, match=message):
         schedule(Decimal("500"), Decimal(down), count, frequency, date(2026, 12, 1))
+
+
+@pytest.mark.parametrize("frequency", ["weekly", "monthly"])
+def test_a_schedule_running_past_year_9999_is_refused_with_a_message(frequency):
+    with pytest.raises(PlanError, match="after the year 9999"):
+        schedule(Decimal("1000"), Decimal("0"), 12, frequency, date(9999, 12, 1))
