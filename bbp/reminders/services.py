@@ -331,6 +331,21 @@ def save_sender(sender: str, account_sid: str, auth_token: str, by):
     db.session.commit()
 
 
+def wording_problems() -> dict[str, str]:
+    """Why saved wording cannot be sent (it predates the checks), by form field."""
+    policy = settings.current()
+    problems = {}
+    for field, text in (
+        ("template_en", policy.reminder_template_en),
+        ("template_es", policy.reminder_template_es),
+    ):
+        try:
+            texts.check(text or "")
+        except texts.TemplateError as exc:
+            problems[field] = f"{exc} Until this is fixed, reminders use the standard wording."
+    return problems
+
+
 def save_wording(english: str, spanish: str, by) -> None:
     """Set the agency's own reminder wording ("" keeps the standard text)."""
     from bbp.audit.services import record
