@@ -20,7 +20,6 @@ from bbp.accounts import utcnow
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.jobs.periodic import periodic_task
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.reminders import texts
@@ -240,9 +239,6 @@ def tick() -> dict[str, int]:
     """The minute's reminder work for the bound agency."""
     plan()
     return send_due() | recover()
-
-
-periodic_task(tick)
 
 
 def save_policy(

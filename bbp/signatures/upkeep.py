@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from bbp.accounts import utcnow
 from bbp.extensions import db
-from bbp.jobs.periodic import periodic_task
 from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import OPEN, SignatureRequest
@@ -51,6 +50,3 @@ def _reminder_due(request: SignatureRequest, policy, now: datetime) -> bool:
 def every_hour() -> None:
     """The periodic entry point (one run per agency per hour)."""
     remind_and_expire()
-
-
-periodic_task(every_hour, every_minutes=60)
