@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-SECRET_PURPOSES = ("portal_code", "signature")
+SECRET_PURPOSES = ("portal_code", "portal_link", "signature")
 CODE = re.compile(r"\b\d{6}\b")
 LINK = re.compile(r"(/portal/(?:in|sign)/)\S+")
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.extensions import db, redis_client
+from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
 from bbp.messaging.redact import SECRET_PURPOSES, redact
@@ -57,13 +58,17 @@ def queue(
 ) -> Message | None:
     """Record a text and hand it to a worker; None when the same dedupe key was queued before.
 
-    With commit=False the caller commits and then calls `dispatch()` itself.
+    A text sent `by` a staff member counts against the staff limits (`limits.spend`, which
+    raises RateLimited); automated texts pass no `by`. With commit=False the caller commits and
+    then calls `dispatch()` itself.
     """
     phone, body = e164(phone), body.strip()
     if not body:
         raise MessagingError("Write the message first.")
     if len(body) > 1600:
         raise MessagingError("Keep the message under 1,600 characters (10 texts).")
+    if by is not None:
+        limits.spend(phone, purpose)
     status = "opted_out" if opted_out(phone) else "queued"
     inserted = db.session.execute(
         insert(Message)

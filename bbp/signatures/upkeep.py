@@ -11,7 +11,7 @@ from bbp.extensions import db
 from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import OPEN, SignatureRequest
-from bbp.signatures.services import deliver
+from bbp.signatures.services import remind
 
 
 def remind_and_expire(now: datetime | None = None) -> tuple[int, int]:
@@ -36,7 +36,7 @@ def remind_and_expire(now: datetime | None = None) -> tuple[int, int]:
             reminded.append(request.id)
     db.session.commit()
     for request_id in reminded:
-        deliver(request_id, reminder=True)
+        remind(request_id)
     return len(reminded), expired
 
 
