@@ -58,16 +58,17 @@ def queue(
 ) -> Message | None:
     """Record a text and hand it to a worker; None when the same dedupe key was queued before.
 
-    A text sent `by` a staff member counts against the staff limits (`limits.spend`, which
-    raises RateLimited); automated texts pass no `by`. With commit=False the caller commits and
-    then calls `dispatch()` itself.
+    A text a staff member sends (`by`, or signed in to this request) counts against the staff
+    limits (`limits.spend` raises RateLimited); automated texts have no staff sender. With
+    commit=False the caller commits and then calls `dispatch()` itself.
     """
     phone, body = e164(phone), body.strip()
     if not body:
         raise MessagingError("Write the message first.")
     if len(body) > 1600:
         raise MessagingError("Keep the message under 1,600 characters (10 texts).")
-    if by is not None:
+    by = limits.staff_sender(by)
+    if limits.limited(purpose, by):
         limits.spend(phone, purpose)
     status = "opted_out" if opted_out(phone) else "queued"
     inserted = db.session.execute(

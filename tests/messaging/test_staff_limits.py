@@ -6,16 +6,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask_login import login_user
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
 from bbp.auth.models import User
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
+from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
+from bbp.ratelimit import RateLimited
 from bbp.reminders import services as reminders
 from bbp.signatures import upkeep
 from bbp.signatures.models import SignatureRequest
+from bbp.tenancy import bound
 from tests.portal.conftest import COSIGNER_PHONE, DEFENDANT_PHONE, inside, make_book
 from tests.signatures.conftest import send
 
@@ -160,3 +164,27 @@ def test_staff_texts_count_in_the_agencys_monthly_usage(app, redis, owner, tenan
     _work(app, redis)
     output = app.test_cli_runner().invoke(args=["jobs", "status"]).output
     assert f"texts this month for {tenant.slug}: 2 (2 segments)" in output
+
+
+def test_a_staff_action_that_forgets_by_is_limited_all_the_same(app, tenant):
+    with app.test_request_context(), bound(tenant.info, db.session):
+        login_user(db.session.scalar(select(User).where(User.email == tenant.owner_email)))
+        for _ in range(LIMIT):
+            messaging.queue(COSIGNER_PHONE, "Call us", "one_off", commit=False)
+        with pytest.raises(RateLimited):
+            messaging.queue(COSIGNER_PHONE, "Call us", "one_off", commit=False)
+        db.session.rollback()
+    with app.app_context(), bound(tenant.info, db.session):  # no one signed in: automated
+        for _ in range(LIMIT + 1):
+            messaging.queue(COSIGNER_PHONE, "Court moved", "one_off", commit=False)
+        db.session.rollback()
+
+
+def test_a_failure_to_appear_notice_is_sent_past_the_staff_limits(app, owner, monkeypatch, tenant):
+    book = make_book(app, tenant)
+    monkeypatch.setitem(app.config, "STAFF_TEXTS_PER_AGENCY_HOUR", 1)
+    assert owner.post(f"/portal/invite/defendants/{book.defendant_id}").status_code == 302
+    assert owner.post(f"/portal/invite/cosigners/{book.cosigner_id}").status_code == 429
+    outcome = {"outcome": "failed_to_appear", "confirm": "y"}
+    assert owner.post(f"/court/{book.court_date_id}/outcome", outcome).status_code == 302
+    assert _count(app, tenant, "failure_to_appear") == 1
