@@ -186,6 +186,7 @@ def _email(request: SignatureRequest, subject: str, text: str) -> None:
 
 
 def _recipients(request: SignatureRequest) -> list[str]:
+    """The phone and email the link goes to, for the evidence log."""
     return [contact for contact in (request.phone, request.email) if contact]
 
 
