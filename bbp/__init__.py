@@ -139,7 +139,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from bbp.reminders import services  # noqa: F401  (registers the minute reminder tick)
+    from bbp.jobs import schedule
+
+    schedule.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

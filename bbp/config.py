@@ -99,6 +99,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_SENDER": env.get("TWILIO_SENDER", ""),  # +1… number or MG… messaging service
+        # Texts staff trigger (sign-in and signing links, one-off texts), per one-hour window.
+        "STAFF_TEXTS_PER_RECIPIENT_HOUR": int(env.get("STAFF_TEXTS_PER_RECIPIENT_HOUR", "5")),
+        "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         "ARGON2_PROFILE": "fast" if bbp_env == "testing" else "default",
         "TESTING": bbp_env == "testing",

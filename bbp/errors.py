@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from bbp.extensions import db, htmx
+from bbp.ratelimit import RateLimited
 from bbp.rendering import wants_partial
 from bbp.tenancy.resolver import TenantSuspended, UnknownHost
 
@@ -71,6 +72,11 @@ def _server_error(exc: InternalServerError):
     return error_response(500)
 
 
+def _rate_limited(exc: RateLimited):
+    db.session.rollback()  # nothing of the refused action is kept
+    return error_response(429, exc.message)
+
+
 def _bad_data(exc: DataError):
     db.session.rollback()
     return error_response(
@@ -87,4 +93,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(DataError, _bad_data)
+    app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)

@@ -8,6 +8,14 @@ from bbp.extensions import redis_client
 from bbp.tenancy import current_tenant
 
 
+class RateLimited(Exception):
+    """A limit was reached; the message, written for the user, is answered with a 429."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def _name(scope: str, key: str) -> str:
     tenant = current_tenant()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no phone numbers in Redis keys

@@ -22,7 +22,6 @@ from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.defendants.models import Defendant
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.jobs.periodic import periodic_task
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.tenancy import require_tenant
@@ -299,9 +298,6 @@ def every_minute() -> None:
     now = utcnow()
     due_checkins(now)
     mark_missed(now)
-
-
-periodic_task(every_minute, every_minutes=1)
 
 
 def today_and_overdue(now: datetime | None = None) -> Board:

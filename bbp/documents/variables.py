@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bbp.placeholders import Syntax, short
+
 VARIABLES = {
     "agency_name": "Your agency's name",
     "agency_phone": "Your agency's phone number (blank until one is on file)",
@@ -31,9 +33,11 @@ VARIABLES = {
     "collateral_return_days": "Days after discharge within which collateral is returned",
 }
 
-# A well-formed placeholder: two braces, optional spaces, a lower-case name, two braces.
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
-ANY_TOKEN = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# A well-formed placeholder is two braces, optional spaces, a lower-case name, two braces; any
+# other {{ … }} or lone brace is refused. There is no escape: documents need no literal braces.
+SYNTAX = Syntax(
+    re.compile(r"\{\{\s*(?P<name>[a-z][a-z0-9_]*)\s*\}\}|(?P<bad>\{\{.*?\}\}|[{}])", re.DOTALL)
+)
 CONTEXT = 20  # characters shown either side of a stray brace
 
 
@@ -43,36 +47,31 @@ class TemplateError(ValueError):
 
 def check(text: str) -> None:
     """Refuse unknown {{ variables }} and braces that do not wrap a variable name."""
-    unknown = sorted({n for n in PLACEHOLDER.findall(text) if n not in VARIABLES})
+    unknown = sorted(SYNTAX.unknown(text, VARIABLES))
     if unknown:
-        names = ", ".join(f"{{{{ {n} }}}}" for n in unknown)
+        names = ", ".join(f"{{{{ {short(n)} }}}}" for n in unknown)
         noun = "variable" if len(unknown) == 1 else "variables"
         raise TemplateError(f"Unknown {noun} {names}: use the variables listed beside the text.")
-    rest = PLACEHOLDER.sub("", text)
-    bad = [m.group(0) for m in ANY_TOKEN.finditer(rest)]
-    if bad:
+    bad = SYNTAX.malformed(text)
+    if bad is None:
+        return
+    if len(bad[0]) > 1:
         raise TemplateError(
-            f"“{_short(bad[0])}” is not a variable: write a name from the list, "
+            f"“{short(bad[0])}” is not a variable: write a name from the list, "
             "e.g. {{ bond_number }}."
         )
-    stray = next((i for i, ch in enumerate(rest) if ch in "{}"), None)
-    if stray is not None:
-        around = rest[max(stray - CONTEXT, 0) : stray + CONTEXT + 1]
-        raise TemplateError(
-            f"Unmatched brace near “{_short(around)}”: variables are written "
-            "with two braces on each side, e.g. {{ bond_number }}."
-        )
-
-
-def _short(text: str) -> str:
-    return " ".join(text.split())[:60]
+    around = text[max(bad.start() - CONTEXT, 0) : bad.start() + CONTEXT + 1]
+    raise TemplateError(
+        f"Unmatched brace near “{short(around)}”: variables are written "
+        "with two braces on each side, e.g. {{ bond_number }}."
+    )
 
 
 def used(text: str) -> list[str]:
     """The known variables a text uses, in order of first use."""
-    return list(dict.fromkeys(n for n in PLACEHOLDER.findall(text) if n in VARIABLES))
+    return SYNTAX.used(text, VARIABLES)
 
 
 def fill(text: str, values: dict[str, str]) -> str:
     """Replace each {{ name }} with its value; values are inserted as-is, never re-read."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return SYNTAX.fill(text, values)

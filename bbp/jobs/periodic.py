@@ -1,8 +1,9 @@
 """The scheduler's minute tick: fan periodic work out to every active tenant, once per minute.
 
-Features register tenant tasks with `periodic_task`; the reminder engine (issue 4) is the first
-real user. Two schedulers running at once cannot double the fan-out: each minute is claimed
-with SET NX in Redis before anything is enqueued.
+The tasks are the app's, installed by the factory from the one list in `bbp/jobs/schedule.py`
+(never registered as a side effect of importing a feature). Two schedulers running at once
+cannot double the fan-out: each minute is claimed with SET NX in Redis before anything is
+enqueued.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from bbp.extensions import db, redis_client
@@ -22,14 +24,18 @@ from bbp.tenancy.resolver import tenant_by_slug
 log = logging.getLogger(__name__)
 TICK_KEY = "bbp:scheduler:tick:{minute}"
 HEARTBEAT_KEY = "bbp:scheduler:last_tick"
-TENANT_TASKS: list[tuple[Callable[[], object], int]] = []
+EXTENSION = "bbp.periodic_tasks"
+Task = tuple[Callable[[], object], int]
 
 
-def periodic_task(func: Callable[[], object], every_minutes: int = 1) -> Callable[[], object]:
-    """Run `func()` every `every_minutes` minutes in each active tenant's context."""
-    if all(task is not func for task, _ in TENANT_TASKS):
-        TENANT_TASKS.append((func, every_minutes))
-    return func
+def install(app: Flask, schedule: tuple[Task, ...]) -> None:
+    """Give the app its periodic tenant tasks: (function, every how many minutes) pairs."""
+    app.extensions[EXTENSION] = tuple(schedule)
+
+
+def tasks() -> tuple[Task, ...]:
+    """The current app's periodic tenant tasks."""
+    return current_app.extensions.get(EXTENSION, ())
 
 
 def active_tenants() -> list[TenantInfo]:
@@ -52,7 +58,7 @@ def tick(now: datetime | None = None) -> int:
             log.info("tick %s already claimed by another scheduler", minute)
             return 0
         minute_of_day = now.hour * 60 + now.minute
-        due = [task for task, every in TENANT_TASKS if minute_of_day % every == 0]
+        due = [task for task, every in tasks() if minute_of_day % every == 0]
         count = 0
         for tenant in active_tenants() if due else []:
             for task in due:

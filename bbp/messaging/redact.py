@@ -29,7 +29,8 @@ PURPOSES = {
     "failure_to_appear": Purpose(),
     "help": Purpose(),
     "reply": Purpose(),
-    "portal_code": Purpose(link="/portal/in/", code=True),  # sign-in codes and sign-in links
+    "portal_code": Purpose(link="/portal/in/", code=True),  # sign-in codes
+    "portal_link": Purpose(link="/portal/in/"),  # sign-in links staff send
     "signature": Purpose(link="/portal/sign/"),
     "check_in": Purpose(link="/check-in/"),
 }

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.extensions import db, redis_client
+from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
 from bbp.messaging.redact import carries_secret, declared, redact
@@ -57,7 +58,9 @@ def queue(
 ) -> Message | None:
     """Record a text and hand it to a worker; None when the same dedupe key was queued before.
 
-    With commit=False the caller commits and then calls `dispatch()` itself.
+    A text a staff member sends (`by`, or signed in to this request) counts against the staff
+    limits (`limits.spend` raises RateLimited); automated texts have no staff sender. With
+    commit=False the caller commits and then calls `dispatch()` itself.
     """
     declared(purpose)
     phone, body = e164(phone), body.strip()
@@ -65,6 +68,9 @@ def queue(
         raise MessagingError("Write the message first.")
     if len(body) > 1600:
         raise MessagingError("Keep the message under 1,600 characters (10 texts).")
+    by = limits.staff_sender(by)
+    if limits.limited(purpose, by):
+        limits.spend(phone, purpose)
     status = "opted_out" if opted_out(phone) else "queued"
     inserted = db.session.execute(
         insert(Message)

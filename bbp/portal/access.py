@@ -80,8 +80,18 @@ def _language(refs: list[people.Ref]) -> str:
     return rows[0].language if rows else "en"
 
 
-def deliver(contact: str, text: str, subject: str, refs: list[people.Ref]) -> None:
-    """Text the phone (through the messaging layer) or email the address; the caller commits."""
+def deliver(
+    contact: str,
+    text: str,
+    subject: str,
+    refs: list[people.Ref],
+    purpose: str = "portal_code",
+    by=None,
+) -> None:
+    """Text the phone (through the messaging layer) or email the address; the caller commits.
+
+    A text sent `by` a staff member counts against the staff limits of the messaging layer.
+    """
     if "@" in contact:
         mail.send(contact, subject, text)
         return
@@ -89,9 +99,10 @@ def deliver(contact: str, text: str, subject: str, refs: list[people.Ref]) -> No
     messaging.queue(
         contact,
         text,
-        "portal_code",
+        purpose,
         defendant_id=first.get("id") if first.get("kind") == "defendant" else None,
         indemnitor_id=first.get("id") if first.get("kind") == "cosigner" else None,
+        by=by,
         commit=False,
     )
 
@@ -282,7 +293,7 @@ def send_link(person, by) -> str:
             hours=LINK_HOURS,
         )
         subject = gettext("Your %(agency)s client portal", agency=agency)
-    deliver(contact, text, subject, [ref])
+    deliver(contact, text, subject, [ref], "portal_link", by)
     audit.record("portal.link_sent", person, after={"to": describe(contact)}, actor=by)
     db.session.commit()
     messaging.dispatch()

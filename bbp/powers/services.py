@@ -17,7 +17,6 @@ from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.jobs.periodic import periodic_task
 from bbp.powers.models import POWER_STATUSES, Power, PowerBatch, Surety
 from bbp.tenancy import require_tenant
 
@@ -297,9 +296,6 @@ def expire_overdue(today: date | None = None) -> int:
         record("power.expired", power, before=before, after=changes(power, AUDITED))
     db.session.commit()
     return len(overdue)
-
-
-periodic_task(expire_overdue, every_minutes=60)
 
 
 @dataclass

@@ -20,7 +20,6 @@ from bbp.accounts import utcnow
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.jobs.periodic import periodic_task
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.reminders import texts
@@ -242,9 +241,6 @@ def tick() -> dict[str, int]:
     return send_due() | recover()
 
 
-periodic_task(tick)
-
-
 def save_policy(
     enabled: bool,
     offsets: list[str],
@@ -329,6 +325,21 @@ def save_sender(sender: str, account_sid: str, auth_token: str, by):
         actor=by,
     )
     db.session.commit()
+
+
+def wording_problems() -> dict[str, str]:
+    """Why saved wording cannot be sent (it predates the checks), by form field."""
+    policy = settings.current()
+    problems = {}
+    for field, text in (
+        ("template_en", policy.reminder_template_en),
+        ("template_es", policy.reminder_template_es),
+    ):
+        try:
+            texts.check(text or "")
+        except texts.TemplateError as exc:
+            problems[field] = f"{exc} Until this is fixed, reminders use the standard wording."
+    return problems
 
 
 def save_wording(english: str, spanish: str, by) -> None:

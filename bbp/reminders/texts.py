@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from bbp.placeholders import Syntax, short
 
 MONTHS_ES = (
     "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
@@ -45,6 +48,11 @@ def place(court_name: str, courtroom: str, address: str, language: str) -> str:
 
 VARIABLES = ("agency", "name", "when", "place")
 FOOTER = {"en": " Reply STOP to opt out.", "es": " Responda STOP para no recibir mensajes."}
+# {name} is a placeholder and {{ or }} a brace itself, as saved wording has always been written;
+# any other brace (a format spec, a conversion, a dot, an index, a lone brace) is refused.
+SYNTAX = Syntax(
+    re.compile(r"(?P<brace>\{\{|\}\})|\{(?P<name>[A-Za-z_]\w*)\}|(?P<bad>\{[^{}]*\}?|\})")
+)
 
 
 class TemplateError(ValueError):
@@ -52,14 +60,33 @@ class TemplateError(ValueError):
 
 
 def check(template: str) -> None:
-    """Refuse wording with unknown or broken {placeholders}."""
-    try:
-        template.format(**dict.fromkeys(VARIABLES, "x"))
-    except KeyError as exc:
+    """Refuse wording with unknown placeholders or braces that do not wrap a placeholder."""
+    unknown = SYNTAX.unknown(template, VARIABLES)
+    if unknown:
         names = ", ".join(f"{{{v}}}" for v in VARIABLES)
-        raise TemplateError(f"Unknown placeholder {{{exc.args[0]}}}: use {names}.") from None
-    except (ValueError, IndexError):
-        raise TemplateError("Braces must wrap a placeholder such as {name}.") from None
+        noun = "placeholder" if len(unknown) == 1 else "placeholders"
+        shown = ", ".join(f"{{{short(n, 30)}}}" for n in unknown)
+        raise TemplateError(f"Unknown {noun} {shown}: use {names}.")
+    bad = SYNTAX.malformed(template)
+    if bad is None:
+        return
+    if bad[0] in ("{", "}"):
+        raise TemplateError(
+            "Braces must wrap a placeholder such as {name}; for a brace itself write {{ or }}."
+        )
+    raise TemplateError(
+        f"“{short(bad[0], 40)}” is not a placeholder: write only a name in braces, such as "
+        "{name}, with no formatting, dots or brackets inside."
+    )
+
+
+def usable(template: str | None) -> bool:
+    """Whether saved wording can be sent (wording saved before the checks may not pass)."""
+    try:
+        check(template or "")
+    except TemplateError:
+        return False
+    return bool(template)
 
 
 def render(
@@ -74,12 +101,19 @@ def render(
     address: str,
     template: str | None = None,
 ) -> str:
-    """The reminder text for one person; a custom wording always keeps the STOP footer."""
+    """The reminder text for one person; a custom wording always keeps the STOP footer.
+
+    Wording that fails the checks falls back to the standard text: a court reminder always goes.
+    """
     language = language if language in TEMPLATES else "en"
-    text = (template or TEMPLATES[language]).format(
-        agency=agency,
-        name=name,
-        when=when(starts_at, zone, language),
-        place=place(court_name, courtroom, address, language),
+    wording = template if usable(template) else TEMPLATES[language]
+    text = SYNTAX.fill(
+        wording,
+        {
+            "agency": agency,
+            "name": name,
+            "when": when(starts_at, zone, language),
+            "place": place(court_name, courtroom, address, language),
+        },
     )
     return text if "STOP" in text else text.rstrip() + FOOTER[language]

@@ -20,9 +20,12 @@ def _page(
     wording: WordingForm | None = None,
 ):
     current = settings.current()
-    wording = wording or WordingForm(
-        template_en=current.reminder_template_en, template_es=current.reminder_template_es
-    )
+    if wording is None:
+        wording = WordingForm(
+            template_en=current.reminder_template_en, template_es=current.reminder_template_es
+        )
+        for name, problem in services.wording_problems().items():
+            getattr(wording, name).errors = [problem]
     sender = sender or SenderForm(
         sms_sender=current.sms_sender, twilio_account_sid=current.twilio_account_sid
     )

@@ -55,12 +55,16 @@ def _store(data: bytes) -> str:
     return key
 
 
-def freeze(request: SignatureRequest, bond: Bond, signer) -> None:
-    """Render the document for this signer now; its text and PDF never change afterwards."""
+def prepare(request: SignatureRequest, bond: Bond, signer) -> None:
+    """Render the document's text for this signer now; it never changes afterwards."""
     rendered = documents.render_text(request.template_kind, bond, signer)
     title = " ".join(rendered.title.split())  # variables may bring line breaks or length
     request.title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
     request.body, request.created_at = rendered.body, utcnow()
+
+
+def store(request: SignatureRequest) -> None:
+    """Draw the prepared text as the original PDF, store it and record its SHA-256."""
     data = pdf.document_pdf(_document(request))
     request.document_key, request.document_sha256 = _store(data), evidence.digest(data)
 

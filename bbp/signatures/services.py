@@ -26,7 +26,6 @@ from bbp.settings import services as settings
 from bbp.signatures import evidence, rendering
 from bbp.signatures.models import OPEN, SignatureRequest
 from bbp.tenancy import require_tenant
-from bbp.tenancy.jobs import enqueue
 
 SALT = "bbp-signature-request"
 
@@ -89,7 +88,7 @@ def _contact(signer, channel: str) -> tuple[str, str]:
 
 
 def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> SignatureRequest:
-    """Freeze the document for this signer, store its PDF and hash, and queue it to be sent."""
+    """Freeze the document for this signer, store its PDF and hash, and send the link."""
     if kind not in TEMPLATE_KINDS:
         raise DomainError("Choose a document.", "kind")
     if bond.status == "cancelled":
@@ -117,19 +116,36 @@ def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> Signatur
     )
     db.session.add(request)
     db.session.flush()
-    rendering.freeze(request, bond, signer)
+    rendering.prepare(request, bond, signer)
+    text, subject = _wording(request, reminder=False)
+    # Queued before the PDF is stored: a staff text limit refuses here with nothing left behind.
+    _queue_text(request, text, by=by, key=f"sign:{request.id}:{request.nonce}:first")
+    rendering.store(request)
     evidence.append(request, "created", {"by": by.email, **evidence.pinned(request)})
+    evidence.append(request, "sent", {"to": _recipients(request)})
     audit.record("signature.requested", request, after={"kind": kind, "signer": signer.full_name})
     db.session.commit()
-    enqueue(deliver, request.id)
+    _email(request, subject, text)
+    messaging.dispatch()
     return request
 
 
-def deliver(request_id: int, reminder: bool = False) -> None:
-    """Text and/or email the signing link (an RQ job in the agency's context)."""
+def remind(request_id: int) -> None:
+    """Text and/or email a reminder of an open request (automated: no staff limit applies)."""
     request = db.session.get(SignatureRequest, request_id)
     if request is None or not request.is_open:
         return
+    text, subject = _wording(request, reminder=True)
+    key = f"sign:{request.id}:{request.nonce}:{request.reminders_sent}"
+    _queue_text(request, text, key=key)
+    evidence.append(request, "reminded", {"to": _recipients(request)})
+    db.session.commit()
+    _email(request, subject, text)
+    messaging.dispatch()
+
+
+def _wording(request: SignatureRequest, reminder: bool) -> tuple[str, str]:
+    """The text (also the email body) and the email subject, in the signer's language."""
     agency, url = require_tenant().name, link_for(request)
     with force_locale(_language(request)):
         intro = _("Reminder: ") if reminder else ""
@@ -140,9 +156,12 @@ def deliver(request_id: int, reminder: bool = False) -> None:
             url=url,
         )
         subject = intro + _("Please sign: %(title)s", title=request.title)
-    sent_to = []
+    return text, subject
+
+
+def _queue_text(request: SignatureRequest, text: str, *, key: str | None = None, by=None) -> None:
+    """Queue the link to the signer's phone, if any; a staff member's send (`by`) is limited."""
     if request.phone:
-        key = f"sign:{request.id}:{request.nonce}:{request.reminders_sent if reminder else 'first'}"
         messaging.queue(
             request.phone,
             text,
@@ -151,15 +170,20 @@ def deliver(request_id: int, reminder: bool = False) -> None:
             defendant_id=request.defendant_id,
             indemnitor_id=request.indemnitor_id,
             dedupe_key=key,
+            by=by,
             commit=False,
         )
-        sent_to.append(request.phone)
+
+
+def _email(request: SignatureRequest, subject: str, text: str) -> None:
+    """Email the link once the request is committed, so no mail names a request never saved."""
     if request.email:
         mail.send(request.email, subject, text)
-        sent_to.append(request.email)
-    evidence.append(request, "reminded" if reminder else "sent", {"to": sent_to})
-    db.session.commit()
-    messaging.dispatch()
+
+
+def _recipients(request: SignatureRequest) -> list[str]:
+    """The phone and email the link goes to, for the evidence log."""
+    return [contact for contact in (request.phone, request.email) if contact]
 
 
 def _language(request: SignatureRequest) -> str:
@@ -176,12 +200,16 @@ def expire_if_due(request: SignatureRequest) -> None:
 
 
 def resend(request: SignatureRequest, by) -> None:
-    """Send the same link again (it stays valid until the request expires)."""
+    """Text and/or email the same link again (it stays valid until the request expires)."""
     if not request.is_open:
         raise DomainError("Only a request waiting for a signature can be sent again.")
+    text, subject = _wording(request, reminder=False)
+    _queue_text(request, text, by=by)  # no dedupe key: each click is a new text, within limits
+    evidence.append(request, "sent", {"to": _recipients(request)})
     audit.record("signature.resent", request, actor=by)
     db.session.commit()
-    enqueue(deliver, request.id)
+    _email(request, subject, text)
+    messaging.dispatch()
 
 
 def cancel(request: SignatureRequest, by) -> None:

@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from bbp.accounts import utcnow
 from bbp.extensions import db
-from bbp.jobs.periodic import periodic_task
 from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import OPEN, SignatureRequest
-from bbp.signatures.services import deliver
+from bbp.signatures.services import remind
 
 
 def remind_and_expire(now: datetime | None = None) -> tuple[int, int]:
@@ -37,7 +36,7 @@ def remind_and_expire(now: datetime | None = None) -> tuple[int, int]:
             reminded.append(request.id)
     db.session.commit()
     for request_id in reminded:
-        deliver(request_id, reminder=True)
+        remind(request_id)
     return len(reminded), expired
 
 
@@ -51,6 +50,3 @@ def _reminder_due(request: SignatureRequest, policy, now: datetime) -> bool:
 def every_hour() -> None:
     """The periodic entry point (one run per agency per hour)."""
     remind_and_expire()
-
-
-periodic_task(every_hour, every_minutes=60)

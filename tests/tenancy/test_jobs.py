@@ -99,8 +99,7 @@ def test_tick_fans_out_to_every_active_tenant_once_per_minute(
     sleeping = make_agency("sleepy")
     with app.app_context():
         set_status(sleeping.slug, "suspended")
-    monkeypatch.setattr(periodic, "TENANT_TASKS", [])
-    periodic.periodic_task(job_functions.whoami)
+    monkeypatch.setitem(app.extensions, periodic.EXTENSION, ((job_functions.whoami, 1),))
     now = datetime(2026, 11, 22, 9, 30, 15, tzinfo=UTC)
     with app.app_context():
         first = periodic.tick(now)
