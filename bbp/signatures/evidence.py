@@ -53,6 +53,8 @@ PINS = {
     "completed_at": "The signing time",
     "reason": "The reason for declining",
 }
+# The one pin a later event may legitimately change: a signer who consents again before signing.
+REPLACEABLE = ("consent_sha256", "consented", False)
 
 
 def pinned(request: SignatureRequest) -> dict[str, Any]:
@@ -86,12 +88,28 @@ def pins(request: SignatureRequest, *keys: str) -> dict[str, Any]:
     return {key: values[key] for key in keys if key in values}
 
 
-def _recorded(events: list[SignatureEvent]) -> dict[str, Any]:
-    """Each pinned field's value as the latest event that recorded it says."""
+def _recorded(events: list[SignatureEvent]) -> tuple[dict[str, Any], list[str]]:
+    """Each pinned field's value as first recorded, and every later event that contradicts it.
+
+    A pin, once recorded, holds: an event appended later (a forged "pinned" one included) cannot
+    move a signature to another bond or signer. Only a fresh consent may replace the consent's
+    fingerprint, and only while the request is still open.
+    """
     found: dict[str, Any] = {}
+    conflicts: list[str] = []
+    closed = False
     for event in events:
-        found.update({key: value for key, value in event.data.items() if key in PINS})
-    return found
+        for key, value in event.data.items():
+            if key not in PINS:
+                continue
+            if key not in found or (key, event.kind, closed) == REPLACEABLE:
+                found[key] = value
+            elif found[key] != value:
+                conflicts.append(
+                    f"Event {event.seq} ({event.kind}) records {PINS[key].lower()} again, changed."
+                )
+        closed = closed or event.kind in FINAL
+    return found, conflicts
 
 
 def digest(data: bytes) -> str:
@@ -161,7 +179,9 @@ def problems(request: SignatureRequest) -> list[str]:
         if event.prev_hash != prev or event.hash != event_hash(request.id, event, prev):
             found.append(f"Event {event.seq} ({event.kind}) was altered after it was recorded.")
         prev = event.hash
-    recorded, current = _recorded(request.events), pinned(request)
+    recorded, conflicts = _recorded(request.events)
+    found.extend(conflicts)
+    current = pinned(request)
     for key, label in PINS.items():
         if recorded.get(key) != current.get(key):
             found.append(f"{label} differs from what the evidence recorded.")

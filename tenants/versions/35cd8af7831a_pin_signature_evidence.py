@@ -11,7 +11,9 @@ the document's hash, but not the bond, the signer's record, the kind of document
 those could be edited without the evidence noticing. Rewriting their "created" events would
 change every later hash, including the chain hash printed on the certificate page of each signed
 PDF, and would bless any edit made before now. Instead each such chain gets one more event,
-"pinned", recording the current values of every pinned field; from here on an edit shows. The
+"pinned", recording the current values of the fields no event recorded yet; from here on an edit
+shows. Fields an earlier event already recorded are left to that event, so an edit made before
+this revision is still detected (a pinned event never overrides what the chain said first). The
 hash format below is the chain's format at this revision (docs/signatures.md), copied on purpose
 so this migration means the same thing whatever the application code becomes.
 """
@@ -34,6 +36,9 @@ LEGACY = sa.text(
     " SELECT 1 FROM signature_events e"
     " WHERE e.request_id = r.id AND e.data ->> 'body_sha256' IS NOT NULL"
     ") ORDER BY r.id FOR UPDATE"
+)
+RECORDED = sa.text(
+    "SELECT DISTINCT jsonb_object_keys(data) FROM signature_events WHERE request_id = :id"
 )
 LAST = sa.text(
     "SELECT seq, hash FROM signature_events WHERE request_id = :id ORDER BY seq DESC LIMIT 1"
@@ -92,7 +97,8 @@ def upgrade():
     for row in conn.execute(LEGACY).all():
         last = conn.execute(LAST, {"id": row.id}).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-        data = _pinned(row)
+        recorded = set(conn.execute(RECORDED, {"id": row.id}).scalars())
+        data = {k: v for k, v in _pinned(row).items() if k not in recorded}
         conn.execute(
             INSERT,
             {

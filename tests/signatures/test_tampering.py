@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from bbp.extensions import db
 from bbp.signatures import evidence
-from bbp.signatures.models import SignatureEvent
+from bbp.signatures.models import SignatureEvent, SignatureRequest
 from bbp.tenancy.context import set_search_path
 from bbp.tenancy.migrate import upgrade_schema
 from bbp.tenancy.schema import alembic_config
@@ -170,3 +170,29 @@ def test_an_upgraded_request_that_is_then_signed_stays_intact(visit, app, tenant
     item = fetch(app, tenant, request_id)
     assert item.status == "signed" and evidence.problems(item) == []
     assert [e.kind for e in item.events][:3] == ["created", "sent", "pinned"]
+
+
+@pytest.mark.parametrize("pin", ["bond_id", "indemnitor_id", "title", "signer"])
+def test_a_forged_event_that_records_a_pin_again_is_detected(
+    pin, owner, visit, app, tenant, signed
+):
+    """An edit followed by an appended event re-recording the new value, hashes and all."""
+    request_id, pdf, ids = signed
+    _update(app, tenant, request_id, EDITS[pin], ids)
+    with inside(app, tenant):
+        item = db.session.get(SignatureRequest, request_id)
+        evidence.append(item, "pinned", evidence.pins(item, pin))
+        db.session.commit()
+    page = owner.get(f"/signatures/{request_id}").get_data(as_text=True)
+    assert "The evidence log fails verification" in page and "again, changed" in page
+    assert _verdict(visit(tenant), pdf) == "tampered_evidence"
+
+
+def test_an_edit_made_before_the_upgrade_is_still_detected_after_it(visit, app, tenant, signed):
+    request_id, pdf, ids = signed
+    _as_before_pinning(app, tenant, request_id)
+    _update(app, tenant, request_id, EDITS["signer"], ids)  # a field the old chain recorded
+    _upgrade_from_before_pins(app, tenant.info.schema)
+    after = fetch(app, tenant, request_id)
+    assert "The signer's name differs from what the evidence recorded." in evidence.problems(after)
+    assert _verdict(visit(tenant), pdf) == "tampered_evidence"
