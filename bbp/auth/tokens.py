@@ -24,8 +24,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    # Changes as soon as the password is set, which makes every earlier link single-use.
-    seed = f"{user.password_hash or 'unset'}|{user.session_version}|{user.active}"
+    # Changes as soon as the password is set, which makes every earlier link single-use, and
+    # when the role changes, so a link read before a promotion cannot claim the higher role.
+    seed = f"{user.password_hash or 'unset'}|{user.session_version}|{user.active}|{user.role}"
     return hashlib.sha256(seed.encode()).hexdigest()[:20]
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bbp import mail
 from bbp.audit.services import changes, record
-from bbp.auth.models import User
+from bbp.auth.models import User, may_manage
 from bbp.auth.tokens import set_password_url
 from bbp.domain import DomainError
 from bbp.extensions import db
@@ -33,6 +33,7 @@ class Invitation:
 def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invitation:
     """Create a pending staff account and email its set-password link."""
     email = email.strip().lower()
+    _lock_team(by)
     _check_can_grant(role, by)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError("Someone on your team already uses this email.", "email")
@@ -54,6 +55,35 @@ def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invit
         f"Choose your password here:\n{link}\n",
     )
     return Invitation(user, link)
+
+
+def _lock_team(by: User, user: User | None = None) -> None:
+    """Lock and reload the actor, the target and every owner, in id order, before a change.
+
+    Two team changes at the same moment are serialized in one order (no deadlock), and each sees
+    the other's outcome: an owner demoted a moment ago can no longer act as one.
+    """
+    ids = [by.id] + ([user.id] if user is not None else [])
+    db.session.scalars(
+        select(User)
+        .where(or_(User.id.in_(ids), User.role == "owner"))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if not by.active:
+        raise DomainError("Your account has been switched off.")
+
+
+def _revoke_links_seen_by(user: User, before: str) -> None:
+    """End the invitation links `user` could read under role `before` and no longer may."""
+    for pending in db.session.scalars(
+        select(User).where(User.password_hash.is_(None), User.active, User.id != user.id)
+    ):
+        could, can = may_manage(before, pending.role), user.active and user.may_manage(pending)
+        if could and not can:
+            pending.session_version += 1
+            record("staff.invitation_link_revoked", pending, after={"because": user.email})
 
 
 def _check_can_grant(role: str, by: User) -> None:
@@ -89,12 +119,14 @@ def _keep_an_owner(user: User) -> None:
 
 def deactivate(user: User, by: User) -> User:
     """Switch an account off and end its sessions at once; the last owner stays."""
+    _lock_team(by, user)
     check_can_manage(user, by)
     if user.role == "owner":
         _keep_an_owner(user)
     before = changes(user, AUDITED)
     user.active = False
     user.session_version += 1
+    _revoke_links_seen_by(user, user.role)
     record("staff.deactivated", user, before=before, after=changes(user, AUDITED))
     db.session.commit()
     return user
@@ -102,6 +134,7 @@ def deactivate(user: User, by: User) -> User:
 
 def reactivate(user: User, by: User) -> User:
     """Switch an account back on."""
+    _lock_team(by, user)
     check_can_manage(user, by)
     before = changes(user, AUDITED)
     user.active = True
@@ -111,7 +144,11 @@ def reactivate(user: User, by: User) -> User:
 
 
 def change_role(user: User, role: str, by: User) -> User:
-    """Give someone another role; both the old and the new role must be below the actor's."""
+    """Give someone another role; both the old and the new role must be below the actor's.
+
+    Links already issued stop working: a set-password link names the role it was issued for.
+    """
+    _lock_team(by, user)
     check_can_manage(user, by)
     _check_can_grant(role, by)
     if role == user.role:
@@ -120,6 +157,7 @@ def change_role(user: User, role: str, by: User) -> User:
         _keep_an_owner(user)
     before = changes(user, AUDITED)
     user.role = role
+    _revoke_links_seen_by(user, before["role"])
     record("staff.role_changed", user, before=before, after=changes(user, AUDITED))
     db.session.commit()
     return user
@@ -144,6 +182,7 @@ def send_password_link(user: User, by: User) -> str | None:
 
     A joined member's link goes only to their own inbox, so no one can take over their account.
     """
+    _lock_team(by, user)
     check_can_manage(user, by)
     if not user.active:
         raise DomainError("Reactivate this account before sending it a link.")

@@ -11,7 +11,7 @@ from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.staff import services
 from bbp.tenancy import bound
-from tests.support import add_user, fetch_user
+from tests.support import PASSWORD, add_user, fetch_user
 
 ACTORS = ("owner", "admin")
 TARGETS = ROLES
@@ -148,3 +148,47 @@ def test_a_pending_owner_does_not_count_as_the_agency_keeping_an_owner(app, tena
                 action()
             db.session.rollback()
         assert db.session.get(User, second.id).role == "owner"
+
+
+def _invitation_path(visitor, user_id: int) -> str:
+    page = visitor.get(f"/staff/{user_id}/invited").get_data(as_text=True)
+    return "/set-password/" + page.split("/set-password/", 1)[1].split('"', 1)[0]
+
+
+def test_a_link_read_before_a_promotion_cannot_claim_the_higher_role(app, owner, visit, tenant):
+    """An admin copies a manager's invitation; the owner then makes that person an owner."""
+    admin = _signed_in(app, visit, tenant, "admin")
+    admin.post("/staff/invite", {"name": "Jane", "email": "jane@alpha.example", "role": "manager"})
+    jane = fetch_user(app, tenant.info, "jane@alpha.example")
+    path = _invitation_path(admin, jane.id)
+    assert owner.post(f"/staff/{jane.id}/role", {"role": "owner"}).status_code == 302
+    stranger = visit(tenant)
+    assert "already been used" in stranger.get(path).get_data(as_text=True)
+    refused = stranger.post(path, {"password": PASSWORD, "confirm": PASSWORD})
+    assert refused.status_code != 302
+    assert fetch_user(app, tenant.info, "jane@alpha.example").pending
+
+
+def test_links_a_demoted_admin_could_read_stop_working(app, owner, visit, tenant):
+    admin_user = add_user(app, tenant.info, "admin")
+    pending = add_user(app, tenant.info, "manager", password=None)
+    admin = visit(tenant)
+    admin.login(admin_user.email)
+    path = _invitation_path(admin, pending.id)
+    assert owner.post(f"/staff/{admin_user.id}/role", {"role": "agent"}).status_code == 302
+    assert "already been used" in visit(tenant).get(path).get_data(as_text=True)
+    fresh = _invitation_path(owner, pending.id)  # the owner can issue a new one at once
+    assert visit(tenant).get(fresh).status_code == 200
+
+
+def test_an_owner_demoted_a_moment_ago_can_no_longer_act_as_one(app, tenant):
+    second, third = add_user(app, tenant.info, "owner"), add_user(app, tenant.info, "owner")
+    with app.app_context(), bound(tenant.info, db.session):
+        first = db.session.scalars(select(User).where(User.email == tenant.owner_email)).one()
+        stale_second = db.session.get(User, second.id)  # loaded before the demotion below
+        with app.app_context(), bound(tenant.info, db.session):
+            services.change_role(db.session.get(User, second.id), "admin", first)
+        with pytest.raises(DomainError, match="Only an owner"):
+            services.deactivate(db.session.get(User, third.id), stale_second)
+        db.session.rollback()
+    assert fetch_user(app, tenant.info, third.email).active
