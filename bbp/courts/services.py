@@ -13,7 +13,7 @@ from bbp.audit.services import changes, record
 from bbp.bonds.models import Bond, BondStatusChange
 from bbp.courts import forfeiture as rules
 from bbp.courts.models import CourtDate, Forfeiture
-from bbp.dates import local
+from bbp.dates import agency_today, local
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.messaging import services as messaging
@@ -143,6 +143,9 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
             f"{bond.number} is forfeited; the deadlines are on the bond page.",
         )
     queued = []
+    # One notice per bond, person and day, whatever court dates are recorded: staff cannot turn
+    # repeated failures to appear into a way around the limits on the texts they send.
+    day = agency_today().isoformat()
     if agent is not None and agent.active and agent.phone:
         message = messaging.queue(
             agent.phone,
@@ -150,7 +153,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
             f"{when}. Bond forfeited; deadlines on the bond page.",
             "failure_to_appear",
             bond_id=bond.id,
-            dedupe_key=f"fta:{court_date.id}:agent",
+            dedupe_key=f"fta:{bond.id}:agent:{day}",
             commit=False,
         )
         if message is not None and message.status == "queued":
@@ -167,7 +170,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
             "failure_to_appear",
             bond_id=bond.id,
             indemnitor_id=link.indemnitor_id,
-            dedupe_key=f"fta:{court_date.id}:{link.indemnitor_id}",
+            dedupe_key=f"fta:{bond.id}:{link.indemnitor_id}:{day}",
             commit=False,
         )
         if message is not None and message.status == "queued":

@@ -188,3 +188,19 @@ def test_a_failure_to_appear_notice_is_sent_past_the_staff_limits(app, owner, mo
     outcome = {"outcome": "failed_to_appear", "confirm": "y"}
     assert owner.post(f"/court/{book.court_date_id}/outcome", outcome).status_code == 302
     assert _count(app, tenant, "failure_to_appear") == 1
+
+
+def test_repeated_failures_to_appear_text_a_cosigner_once_a_day(app, owner, tenant):
+    """Recording FTA, reinstating and recording another FTA is no way around the limits."""
+    book = make_book(app, tenant)
+    outcome = {"outcome": "failed_to_appear", "confirm": "y"}
+    assert owner.post(f"/court/{book.court_date_id}/outcome", outcome).status_code == 302
+    for _ in range(3):
+        reinstate = {"status": "reinstated", "reason": "Surrendered in court"}
+        assert owner.post(f"/bonds/{book.bond_id}/status", reinstate).status_code == 302
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+        owner.post(f"/court/bonds/{book.bond_id}/new", {"starts_at": yesterday, "kind": "hearing"})
+        with inside(app, tenant):
+            latest = db.session.scalar(select(func.max(CourtDate.id)))
+        assert owner.post(f"/court/{latest}/outcome", outcome).status_code == 302
+    assert _count(app, tenant, "failure_to_appear") == 1
