@@ -190,6 +190,9 @@ def check_code(contact: str, purpose: str, code: str | None, request_id=None) ->
         .with_for_update()
     )
     if row is None or row.attempts >= MAX_ATTEMPTS:
+        # Counted like a wrong code, so the daily cap answers the same whether or not the
+        # contact is anyone's on file.
+        ratelimit.allow("portal-fails", contact, FAILURES_PER_CONTACT_DAY, 86400)
         db.session.rollback()
         raise refused
     row.attempts += 1

@@ -88,6 +88,22 @@ def test_known_and_unknown_numbers_cost_the_request_the_same_work(visit, app, te
     assert texted == {COSIGNER_PHONE: 1, UNKNOWN_PHONE: 0}
 
 
+def test_the_daily_cap_on_wrong_codes_answers_alike_for_known_and_unknown(visit, tenant, book):
+    """Guessing past the cap says "too many tries" whether or not the number is on file."""
+    answers = {}
+    for phone, ip in ((COSIGNER_PHONE, "198.51.100.1"), (UNKNOWN_PHONE, "198.51.100.2")):
+        visitor, codes = visit(tenant), []
+        for _ in range(4):  # each fresh code burns after five wrong tries
+            _ask(visitor, phone)
+            codes += [
+                visitor.post("/portal/code", {"code": "000000"}, environ_base={"REMOTE_ADDR": ip})
+                for _ in range(5)
+            ]
+        answers[phone] = [response.status_code for response in codes[:16]]
+    assert answers[COSIGNER_PHONE] == answers[UNKNOWN_PHONE]
+    assert answers[UNKNOWN_PHONE][-1] == 429
+
+
 def test_a_code_can_go_to_the_email_on_file(visit, app, tenant, redis, book):
     visitor = visit(tenant)
     assert _ask(visitor, COSIGNER_EMAIL.upper()).status_code == 302
