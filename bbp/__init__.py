@@ -157,7 +157,11 @@ def register_cli(app: Flask) -> None:
 
 
 def register_proxies(app: Flask) -> None:
-    """Believe X-Forwarded-* only for the proxies we run: a client can send those headers too."""
+    """Believe X-Forwarded-For/-Proto only from the proxies we run: clients send them too.
+
+    X-Forwarded-Host is never believed: the agency comes from the Host header, and a load
+    balancer that does not overwrite the forwarded host would let a client pick the site.
+    """
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

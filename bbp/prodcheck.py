@@ -14,6 +14,7 @@ MIN_SECRET_KEY_DISTINCT = 8  # "aaaa…" is long but not random
 MIN_MASTER_KEY_DISTINCT_BYTES = 16  # 32 random bytes hold about 30 distinct values
 ALLOW_FAKES = "BBP_ALLOW_FAKE_PROVIDERS"
 TRUTHY = ("1", "true", "yes", "on")
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SENDER")
 GENERATE = "see docs/development.md, Production secrets"
 
 
@@ -66,6 +67,8 @@ def carrier_problems(env: Mapping[str, str], sms_backend: str, mail_backend: str
             f"SMS_BACKEND is {sms_backend!r}, so no text would reach anyone: set "
             f"SMS_BACKEND=twilio (and TWILIO_*), or {ALLOW_FAKES}=1 on a staging stack"
         )
+    elif missing := [k for k in TWILIO_SETTINGS if not env.get(k)]:
+        found.append(f"SMS_BACKEND is twilio but {', '.join(missing)} is empty")
     if mail_backend != "smtp":
         found.append(
             f"MAIL_BACKEND is {mail_backend!r}, so no email would leave: set MAIL_BACKEND=smtp "

@@ -41,6 +41,9 @@ def good_production() -> dict[str, str]:
         "REDIS_URL": "redis://redis:6379/0",
         "BBP_DOMAIN": "bbp.example",
         "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_SENDER": "+13055550100",
         "MAIL_BACKEND": "smtp",
         "SMTP_URL": "smtp://mailer:pw@smtp.bbp.example:587",
     }
@@ -135,6 +138,11 @@ def test_production_refuses_the_mail_outbox_and_smtp_without_a_server(environ, t
     assert "SMTP_URL is empty" in refusal(environ, tmp_path, SMTP_URL="")
 
 
+def test_production_refuses_twilio_without_its_account(environ, tmp_path):
+    message = refusal(environ, tmp_path, TWILIO_AUTH_TOKEN="", TWILIO_SENDER="")
+    assert "SMS_BACKEND is twilio but TWILIO_AUTH_TOKEN, TWILIO_SENDER is empty" in message
+
+
 def test_a_staging_flag_allows_the_fake_carriers(environ, tmp_path):
     environ(
         {
@@ -197,18 +205,18 @@ def test_trusted_proxy_hops_must_be_a_count(environ, tmp_path):
 
 
 def client_ip(database_url, redis_url, **overrides) -> str:
-    """request.remote_addr as the app sees it when a client forges X-Forwarded-For."""
+    """request.remote_addr (and host) as the app sees them when a client forges X-Forwarded-*."""
     app = make_app(database_url, redis_url, **overrides)
 
     @app.get("/whoami")
     def whoami():
-        return request.remote_addr or ""
+        return f"{request.remote_addr or ''} {request.host}"
 
     app.extensions["bbp_sites"][""] = "any"
     response = app.test_client().get(
         "/whoami",
         base_url="http://localhost",
-        headers={"X-Forwarded-For": "198.51.100.7"},
+        headers={"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Host": "admin.bbp.example"},
         environ_base={"REMOTE_ADDR": "203.0.113.9"},
     )
     dispose(app)
@@ -217,9 +225,10 @@ def client_ip(database_url, redis_url, **overrides) -> str:
 
 def test_production_ignores_a_forged_forwarded_for_by_default(environ, database_url, redis_url):
     environ(good_production())
-    assert client_ip(database_url, redis_url, BBP_ENV="production") == "203.0.113.9"
+    assert client_ip(database_url, redis_url, BBP_ENV="production") == "203.0.113.9 localhost"
 
 
 def test_one_trusted_hop_takes_the_address_its_proxy_forwarded(environ, database_url, redis_url):
     environ({**good_production(), "TRUSTED_PROXY_HOPS": "1"})
-    assert client_ip(database_url, redis_url, BBP_ENV="production") == "198.51.100.7"
+    # The address the proxy forwarded is believed; the host never is (tenancy comes from Host).
+    assert client_ip(database_url, redis_url, BBP_ENV="production") == "198.51.100.7 localhost"
