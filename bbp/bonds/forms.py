@@ -95,7 +95,7 @@ class PlanForm(FlaskForm):
         validators=[InputRequired("Enter the down payment (0 if none).")],
     )
     count = IntegerField(
-        "Number of instalments",
+        "Number of installments",
         default=4,
         validators=[Optional(), NumberRange(1, 104, "Use 1 to 104.")],
     )
@@ -108,11 +108,11 @@ class PlanForm(FlaskForm):
         ],
         default="monthly",
     )
-    first_due = RangedDateField("First instalment due", within=PLAN_DATE, validators=[Optional()])
+    first_due = RangedDateField("First installment due", within=PLAN_DATE, validators=[Optional()])
 
     def validate_frequency(self, field):
         if field.data not in FREQUENCIES:
-            raise ValidationError("Choose how often instalments fall due.")
+            raise ValidationError("Choose how often installments fall due.")
 
 
 class WriteForm(FlaskForm):

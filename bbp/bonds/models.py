@@ -41,7 +41,7 @@ STATUS_LABELS = {
     "remitted": "Remitted",
     "judgment_paid": "Judgment paid",
     "surrendered": "Surrendered",
-    "cancelled": "Cancelled / void",
+    "cancelled": "Canceled / void",
 }
 # Statuses in which the surety is still on the hook for the bail amount.
 LIABLE = ("written", "active", "forfeited", "reinstated")

@@ -6,16 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from bbp.collateral.models import KINDS
+from bbp.collateral.models import KIND_LABELS, KINDS
 from bbp.forms import MoneyField, text
-
-KIND_LABELS = {
-    "cash": "Cash",
-    "real_estate": "Real estate",
-    "vehicle": "Vehicle",
-    "jewellery": "Jewellery",
-    "other": "Other",
-}
 
 
 class CollateralForm(FlaskForm):

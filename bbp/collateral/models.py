@@ -12,6 +12,14 @@ from bbp.bonds.models import Bond
 from bbp.extensions import db
 
 KINDS = ("cash", "real_estate", "vehicle", "jewellery", "other")
+# What people read for each stored kind ("jewellery" is the stored value, not the word shown).
+KIND_LABELS = {
+    "cash": "Cash",
+    "real_estate": "Real estate",
+    "vehicle": "Vehicle",
+    "jewellery": "Jewelry",
+    "other": "Other",
+}
 
 
 class Collateral(db.Model):
@@ -40,6 +48,10 @@ class Collateral(db.Model):
     returned_to: Mapped[str] = mapped_column(String(120), default="")
 
     bond: Mapped[Bond] = relationship(lazy="joined")
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def held(self) -> bool:

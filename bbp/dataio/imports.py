@@ -42,6 +42,7 @@ MAX_MONEY = Decimal("10000000000")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip) and .xls (OLE)
 DEGREE_WORDS = {"m": "misdemeanor", "f": "felony", **{d: d for d in DEGREES}}
+STATUS_WORDS = {"canceled": "cancelled"}  # the US spelling of the stored value
 
 
 class ImportFileError(DomainError):
@@ -240,6 +241,7 @@ def _bond_number(column: str, raw: str) -> str:
 
 def _status(column: str, raw: str) -> str:
     status = raw.lower().replace(" ", "_") or "active"
+    status = STATUS_WORDS.get(status, status)
     if status not in STATUSES:
         raise ValueError(f"{column} '{raw}' is not one of {', '.join(STATUSES)}")
     return status

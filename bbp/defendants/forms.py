@@ -46,8 +46,8 @@ class DefendantForm(AddressFields, FlaskForm):
         validators=[Optional(), _ssn],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
-    dl_number = text("Driver licence number", 40, render_kw={"autocomplete": "off"})
-    dl_state = StateField("Licence state", validators=[Optional()])
+    dl_number = text("Driver license number", 40, render_kw={"autocomplete": "off"})
+    dl_state = StateField("License state", validators=[Optional()])
     phone = PhoneField("Mobile phone", render_kw={"inputmode": "tel", "autocomplete": "off"})
     phone_alt = PhoneField("Other phone", render_kw={"inputmode": "tel"})
     email = optional_email()

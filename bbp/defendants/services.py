@@ -46,7 +46,7 @@ PLAIN_FIELDS = (
     "notes",
 )
 AUDITED = (*PLAIN_FIELDS, "ssn_last4", "dl_last4")
-SECRETS = {"ssn": "Social Security number", "dl": "driver licence number"}
+SECRETS = {"ssn": "Social Security number", "dl": "driver license number"}
 
 
 def _set_secret(defendant: Defendant, name: str, value: str) -> None:

@@ -53,6 +53,18 @@ STATUS_MIX = (
     + ["remitted"] * 1
     + ["judgment_paid"] * 1
 )
+# Each kind of collateral with descriptions and values that fit it.
+COLLATERAL = {
+    "vehicle": (
+        ("2016 Toyota Camry, title held", "2019 Ford F-150, title and spare key held"),
+        (8000, 14000, 21000),
+    ),
+    "jewellery": (
+        ("Gold watch and two rings", "Diamond engagement ring, appraised", "Gold chain"),
+        (1500, 2500, 4000),
+    ),
+    "cash": (("Cash deposit", "Cashier's check deposit"), (1000, 2500, 5000)),
+}
 COURTS = (
     ("Circuit Court", "Justice Building, 1351 NW 12th St"),
     ("County Court", "Courthouse Annex, 73 W Flagler St"),
@@ -232,15 +244,15 @@ def _collateral(rng, bond, n, today, agent, written) -> None:
     if n % 4:
         return
     discharged = bond.status in ("exonerated", "remitted", "judgment_paid")
+    kind = rng.choice(tuple(COLLATERAL))
+    descriptions, values = COLLATERAL[kind]
     db.session.add(
         Collateral(
             bond_id=bond.id,
             receipt_number=f"C-{next_number('collateral'):06d}",
-            kind=rng.choice(("vehicle", "jewellery", "cash")),
-            description=rng.choice(
-                ("2016 Toyota Camry, title held", "Gold watch and two rings", "Cash deposit")
-            ),
-            value=Decimal(rng.choice((1500, 4000, 8000))),
+            kind=kind,
+            description=rng.choice(descriptions),
+            value=Decimal(rng.choice(values)),
             pledged_by=bond.cosigners[0].indemnitor.full_name,
             received_at=written.astimezone(UTC),
             received_by_id=agent.id,

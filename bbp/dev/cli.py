@@ -7,20 +7,40 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from bbp.dev.seed import DEMO_PASSWORD, PLATFORM_ADMIN, DemoAgency, seed_demo
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
+
+COUNTED = {1: "one demo agency", 2: "two demo agencies"}
+
+
+def _hosts(agencies: list[DemoAgency], domain: str) -> str:
+    """E.g. demo.localhost:5000 (Liberty Bail Bonds) and acme.localhost:5000 (Acme Bail)."""
+    named = [f"{a.slug}.{domain} ({a.name})" for a in agencies]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 @click.command("seed")
 def seed_command():
     """Create the demo agencies and accounts (development only; keeps existing data)."""
-    from bbp.dev.seed import DEMO_PASSWORD, seed_demo
-
     if current_app.config["BBP_ENV"] == "production":
         raise click.ClickException("demo data is for development only")
-    created = seed_demo()
-    click.echo("Seeded: " + ", ".join(created) if created else "Demo data already present.")
-    click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}.")
+    seeded = seed_demo()
+    domain = current_app.config["BBP_DOMAIN"]
+    if seeded.agencies:
+        count = COUNTED.get(len(seeded.agencies), f"{len(seeded.agencies)} demo agencies")
+        click.echo(
+            f"Seeded {count} with sample bonds, people and court dates: "
+            f"{_hosts(seeded.agencies, domain)}."
+        )
+    if filled := [a for a in seeded.books if a not in seeded.agencies]:
+        click.echo(f"Added sample bonds, people and court dates to {_hosts(filled, domain)}.")
+    if seeded.admin:
+        click.echo(f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{domain}.")
+    if seeded.anything:
+        click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}.")
+    else:
+        click.echo("Demo data already present; nothing changed.")
 
 
 admins_cli = AppGroup("admins", help="Manage platform admins.")

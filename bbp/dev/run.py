@@ -87,12 +87,23 @@ def prepare(env: dict, services: ExitStack, signals: StopSignals) -> None:
         print(f"Embedded Redis: {env['REDIS_URL']}")
 
 
+def upgrade_platform(env: dict) -> None:
+    """`flask db upgrade`, reporting how many migrations ran instead of Alembic's INFO lines."""
+    done = subprocess.run(flask("db", "upgrade"), env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, done.args)
+    ran = done.stderr.count("Running upgrade ")
+    if ran:
+        print(f"Upgraded the platform schema ({ran} migration{'s' if ran != 1 else ''}).")
+
+
 def spawn(env: dict) -> list[subprocess.Popen]:
     """Start the web server, the worker and the scheduler."""
     # Own process groups: the terminal's signals reach only this supervisor, which stops them in
     # order (a worker killed by the same Ctrl-C could leave its work horse behind).
     commands = (
-        flask("run", "--host", "127.0.0.1", "--port", str(PORT), "--reload"),
+        [sys.executable, "-m", "bbp.dev.serve", str(PORT)],
         flask("worker"),
         flask("scheduler"),
     )
@@ -120,7 +131,8 @@ def main() -> int:
     with ExitStack() as services:  # stops the embedded servers last, in reverse order
         try:
             prepare(env, services, signals)
-            for step in (("db", "upgrade"), ("tenants", "migrate"), ("seed",)):
+            upgrade_platform(env)
+            for step in (("tenants", "migrate"), ("seed",)):
                 subprocess.run(flask(*step), env=env, cwd=ROOT, check=True)
             with signals.held():
                 processes = spawn(env)

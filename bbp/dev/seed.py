@@ -61,14 +61,27 @@ def seed_agency(agency: DemoAgency) -> bool:
     return True
 
 
-def seed_books() -> list[str]:
+@dataclass(frozen=True)
+class Seeded:
+    """What one run of the seed added: new agencies, books of bonds, the platform admin."""
+
+    agencies: list[DemoAgency]
+    books: list[DemoAgency]
+    admin: bool
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.agencies or self.books or self.admin)
+
+
+def seed_books() -> list[DemoAgency]:
     """Give each demo agency its book of bonds if it has none yet (older demo databases)."""
     filled = []
     for agency in DEMO_AGENCIES:
         tenant = tenant_by_slug(agency.slug)
         with bound(tenant, db.session):
             if seed_book(tenant):
-                filled.append(f"{agency.slug} book")
+                filled.append(agency)
     return filled
 
 
@@ -84,10 +97,7 @@ def seed_platform_admin() -> bool:
     return True
 
 
-def seed_demo() -> list[str]:
-    """Seed everything; returns what was created."""
-    created = [a.slug for a in DEMO_AGENCIES if seed_agency(a)]
-    created += seed_books()
-    if seed_platform_admin():
-        created.append(PLATFORM_ADMIN)
-    return created
+def seed_demo() -> Seeded:
+    """Seed whatever is missing; returns what was added."""
+    agencies = [a for a in DEMO_AGENCIES if seed_agency(a)]
+    return Seeded(agencies, seed_books(), seed_platform_admin())

@@ -12,6 +12,7 @@ from bbp.extensions import db
 TEMPLATE_KINDS = ("application", "indemnity", "premium_agreement", "collateral_receipt")
 DOC_TYPES = ("photo_id", "proof_of_income", "proof_of_address", "court_papers", "other")
 REQUEST_STATUSES = ("requested", "received", "cancelled")
+REQUEST_STATUS_WORDS = {"requested": "requested", "received": "received", "cancelled": "canceled"}
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:

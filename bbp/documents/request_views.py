@@ -112,7 +112,7 @@ def cancel(request_id: int):
     except DomainError as exc:
         db.session.rollback()
         return _done(person, exc.message, "error", status=409)
-    return _done(person, "Request cancelled.")
+    return _done(person, "Request canceled.")
 
 
 @bp.get(f"/requests/{REQUEST}/file")

@@ -13,7 +13,7 @@ from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.defendants.models import Defendant
-from bbp.documents.models import DOC_TYPES, DocumentRequest
+from bbp.documents.models import DOC_TYPES, REQUEST_STATUS_WORDS, DocumentRequest
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
@@ -87,7 +87,7 @@ def cancel(item: DocumentRequest, by) -> DocumentRequest:
     """Withdraw a request that has not been answered yet."""
     item = _locked(item)
     if item.status != "requested":
-        raise DomainError(f"This request is already {item.status}.")
+        raise DomainError(f"This request is already {REQUEST_STATUS_WORDS[item.status]}.")
     item.status = "cancelled"
     record(
         "document.request_cancelled",

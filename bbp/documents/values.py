@@ -24,7 +24,6 @@ from bbp.templating import format_money
 from bbp.tenancy import require_tenant
 
 NONE = "None"
-COLLATERAL_KINDS = {"real_estate": "Real estate", "jewellery": "Jewelry"}
 
 
 def long_date(day: date) -> str:
@@ -92,7 +91,7 @@ def _plan(bond: Bond) -> str:
 def _collateral(bond: Bond) -> str:
     items = [c for c in collateral.of_bond(bond) if c.held]
     lines = [
-        f"- {COLLATERAL_KINDS.get(c.kind, c.kind.capitalize())}: {' '.join(c.description.split())}"
+        f"- {c.kind_label}: {' '.join(c.description.split())}"
         f" (value {format_money(c.value)}; receipt {c.receipt_number})"
         for c in items
     ]

@@ -27,7 +27,7 @@ VARIABLES = {
     "signer_name": "The name of the person signing this copy",
     "signer_role": "Defendant or Cosigner and indemnitor",
     "signer_address": "The signer's address on one line",
-    "plan_summary": "Down payment and each instalment on its own line, or No payment plan",
+    "plan_summary": "Down payment and each installment on its own line, or No payment plan",
     "balance": "What is still owed on premium and fees today",
     "collateral": "Each item of collateral held on its own line, with its value",
     "collateral_return_days": "Days after discharge within which collateral is returned",

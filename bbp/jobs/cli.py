@@ -15,24 +15,35 @@ from bbp.jobs.periodic import tick
 from bbp.tenancy.jobs import DEFAULT_QUEUE
 
 TICK_SECONDS = 60
+# RQ logs every job it runs and every tick it queues at INFO: several lines per agency a minute.
+QUIET, VERBOSE = "WARNING", "INFO"
+verbose_option = click.option(
+    "--verbose", is_flag=True, help="Log every job (RQ's INFO lines), not only failures."
+)
 
 
 @click.command("worker")
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker_command(queues, burst):
+@verbose_option
+def worker_command(queues, burst, verbose):
     """Run an RQ worker; each job runs bound to its own tenant."""
     connection = redis_client()
     names = queues or (DEFAULT_QUEUE,)
     worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)
-    worker.work(burst=burst, with_scheduler=True)
+    logged = "every job" if verbose else "failures only"
+    click.echo(f"Worker: running jobs from the {', '.join(names)} queue; logging {logged}")
+    worker.work(burst=burst, with_scheduler=True, logging_level=VERBOSE if verbose else QUIET)
 
 
 @click.command("scheduler")
-def scheduler_command():
+@verbose_option
+def scheduler_command(verbose):
     """Run the cron scheduler that enqueues the minute tick."""
-    scheduler = CronScheduler(connection=redis_client())
+    level = VERBOSE if verbose else QUIET
+    scheduler = CronScheduler(connection=redis_client(), logging_level=level)
     scheduler.register(tick, queue_name=DEFAULT_QUEUE, interval=TICK_SECONDS)
+    click.echo(f"Scheduler: queuing each agency's periodic work every {TICK_SECONDS} seconds")
     scheduler.start()
 
 

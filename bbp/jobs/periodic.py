@@ -55,7 +55,7 @@ def tick(now: datetime | None = None) -> int:
         redis = redis_client()
         redis.set(HEARTBEAT_KEY, now.isoformat())
         if not redis.set(TICK_KEY.format(minute=minute), "1", nx=True, ex=3600):
-            log.info("tick %s already claimed by another scheduler", minute)
+            log.debug("tick %s already claimed by another scheduler", minute)
             return 0
         minute_of_day = now.hour * 60 + now.minute
         due = [task for task, every in tasks() if minute_of_day % every == 0]

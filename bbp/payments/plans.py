@@ -35,7 +35,7 @@ def due_dates(first_due: date, count: int, frequency: str) -> list[date]:
         return [first_due + timedelta(days=step * n) for n in range(count)]
     except OverflowError:
         raise PlanError(
-            "The last instalment would fall after the year 9999: choose an earlier first due date."
+            "The last installment would fall after the year 9999: choose an earlier first due date."
         ) from None
 
 
@@ -51,9 +51,9 @@ def schedule(
     if remaining == 0:
         return []
     if not 1 <= count <= 104:
-        raise PlanError("Use between 1 and 104 instalments.")
+        raise PlanError("Use between 1 and 104 installments.")
     each = (remaining / count).quantize(CENT, rounding=ROUND_DOWN)
     if each <= 0:
-        raise PlanError("Too many instalments for the amount left to pay.")
+        raise PlanError("Too many installments for the amount left to pay.")
     amounts = [each] * (count - 1) + [remaining - each * (count - 1)]
     return list(zip(due_dates(first_due, count, frequency), amounts, strict=True))

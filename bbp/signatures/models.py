@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bbp.extensions import db
 
 STATUSES = ("sent", "viewed", "signed", "declined", "expired", "cancelled")
+# What people read; the stored value keeps its old spelling.
+STATUS_LABELS = {s: s.capitalize() for s in STATUSES} | {"cancelled": "Canceled"}
 OPEN = ("sent", "viewed")
 CHANNELS = ("sms", "email", "both")
 
@@ -60,6 +62,10 @@ class SignatureRequest(db.Model):
     events: Mapped[list[SignatureEvent]] = relationship(
         order_by="SignatureEvent.seq", back_populates="request", cascade="all, delete-orphan"
     )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
     @property
     def is_open(self) -> bool:

@@ -92,7 +92,7 @@ def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> Signatur
     if kind not in TEMPLATE_KINDS:
         raise DomainError("Choose a document.", "kind")
     if bond.status == "cancelled":
-        raise DomainError("This bond is cancelled; documents can no longer be sent.")
+        raise DomainError("This bond is canceled; documents can no longer be sent.")
     signer = _signer(bond, signer_ref)
     phone, email = _contact(signer, channel)
     ref = people.ref(signer)

@@ -69,6 +69,9 @@ def migrate_command(workers, only):
         query = query.where(Tenant.slug.in_(only))
     schemas = db.session.scalars(query).all()
     db.session.rollback()
+    if not schemas:
+        click.echo("No agencies to migrate.")
+        return
     workers = workers or current_app.config["TENANT_MIGRATION_WORKERS"]
     url = db.engine.url.render_as_string(hide_password=False)
     with click.progressbar(length=len(schemas), label="Migrating tenants") as bar:

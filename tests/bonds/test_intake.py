@@ -168,7 +168,7 @@ def test_status_changes_need_reasons_and_roles(app, owner, visit, tenant):
     path = f"/bonds/{bond.id}/status"
     refused = owner.post(path, {"status": "cancelled", "reason": ""})
     assert refused.status_code == 409
-    assert "Say why the bond becomes cancelled / void." in refused.get_data(as_text=True)
+    assert "Say why the bond becomes canceled / void." in refused.get_data(as_text=True)
     assert owner.post(path, {"status": "application"}).status_code == 302
     viewer = add_user(app, tenant.info, "viewer")
     visitor = visit(tenant)

@@ -35,7 +35,7 @@ def test_every_status_has_its_moves_listed():
             "active",
             "A bond that is exonerated cannot become active. From here it can become: nothing.",
         ),
-        ("quote", "forfeited", "From here it can become: Application, Cancelled / void."),
+        ("quote", "forfeited", "From here it can become: Application, Canceled / void."),
         ("application", "written", "Write the bond from its review step"),
         ("active", "forfeited", "Say why the bond becomes forfeited."),
         ("quote", "nonsense", "Unknown status."),

@@ -80,7 +80,7 @@ def test_agent_writes_a_bond_and_takes_a_payment(app, phone, live_server, tenant
 
     expect(page.get_by_text("10% of $5,000.00")).to_be_visible()
     page.get_by_label("Down payment").fill("100")
-    page.get_by_label("Number of instalments").fill("4")
+    page.get_by_label("Number of installments").fill("4")
     page.get_by_role("button", name="Save plan and review").click()
 
     expect(page.get_by_role("heading", name="Review and write")).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -132,6 +133,23 @@ def test_return_records_who_and_when_and_a_second_return_is_refused(app, agency,
         as_text=True
     )
     assert _rows(app, agency)[0].returned_to == "Ann P."
+
+
+def test_the_return_box_is_labeled_and_the_kind_reads_in_us_english(app, agency, owner):
+    bond_id = make_bond(app, agency, status="exonerated")
+    collateral_id = _receive(app, agency, bond_id)  # stored as "jewellery"
+    box = f"returned-to-{collateral_id}"
+    page = owner.get("/collateral/").get_data(as_text=True)
+    assert re.search(rf'<label for="{box}"[^>]*>Returned to</label>', page)
+    assert re.search(rf'<input type="text" id="{box}" name="returned_to" value="Ann Pledger"', page)
+    assert "<strong>Jewelry</strong>" in page and "Jewellery" not in page
+    blank = owner.post(f"/collateral/{collateral_id}/return", {"returned_to": ""}, htmx=True)
+    fragment = blank.get_data(as_text=True)
+    assert f'aria-describedby="{box}-error"' in fragment and f'id="{box}-error"' in fragment
+    receipt = owner.get(f"/collateral/{collateral_id}/receipt").get_data(as_text=True)
+    assert "<td>Jewelry</td>" in receipt
+    form = owner.get(f"/collateral/bonds/{bond_id}/new").get_data(as_text=True)
+    assert '<option value="jewellery">Jewelry</option>' in form
 
 
 def test_collateral_taken_on_a_discharged_bond_is_due_back_from_the_discharge(app, agency, owner):

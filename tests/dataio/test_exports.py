@@ -80,7 +80,7 @@ def test_exports_are_audited_with_the_file_name(app, owner, tenant):
         assert {e.actor_label for e in entries} == {tenant.owner_email}
 
 
-def test_defendants_export_never_contains_the_ssn_or_licence_number(app, owner, tenant):
+def test_defendants_export_never_contains_the_ssn_or_license_number(app, owner, tenant):
     with app.app_context(), bound(tenant.info, db.session):
         defendants.save(
             None,
@@ -102,7 +102,7 @@ def test_defendants_export_never_contains_the_ssn_or_licence_number(app, owner, 
     assert header == list(DEFENDANT_HEADER)
     values = dict(zip(header, row, strict=True))
     assert values["SSN"] == "•••-••-6789"
-    assert values["Driver licence"] == "••••8901"
+    assert values["Driver license"] == "••••8901"
     assert (values["First name"], values["Last name"], values["City"]) == (
         "Victor",
         "Markerson",

@@ -69,6 +69,13 @@ def test_row_errors_name_the_row_the_column_and_the_value(cells, message):
     assert len(sheet.errors) == 1 and sheet.errors[0].startswith(message), sheet.errors
 
 
+@pytest.mark.parametrize("written", ["cancelled", "canceled", "Canceled"])
+def test_a_canceled_bond_is_read_in_either_spelling(written):
+    sheet = _read(f"{HEADER},status\nRay,Doe,Battery,500,{written}\n")
+    assert sheet.errors == []
+    assert sheet.rows[0].status == "cancelled"
+
+
 def test_every_bad_row_is_reported_and_good_rows_are_kept():
     sheet = _read(f"{HEADER}\nRay,Doe,Battery,500\n\nAna,Ruiz,DUI,abc\nLi,Wu,,x\n")
     assert [row.row for row in sheet.rows] == [2]

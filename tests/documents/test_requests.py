@@ -105,9 +105,9 @@ def test_cancelling_an_open_request(app, owner, tenant):
     ask(owner, "defendants", ids["defendant"])
     [item] = items(app, tenant)
     response = owner.post(f"/documents/requests/{item.id}/cancel", htmx=True)
-    assert response.status_code == 200 and "Cancelled" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Canceled" in response.get_data(as_text=True)
     again = owner.post(f"/documents/requests/{item.id}/cancel", htmx=True)
-    assert again.status_code == 409 and "already cancelled" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "already canceled" in again.get_data(as_text=True)
     assert [i.status for i in items(app, tenant)] == ["cancelled"]
 
 

@@ -34,7 +34,7 @@ def test_paid_in_full_needs_no_instalments():
         ("-1", 2, "monthly", "between"),
         ("0", 0, "monthly", "between 1 and 104"),
         ("0", 2, "yearly", "weekly, every two weeks"),
-        ("499.99", 3, "weekly", "Too many instalments"),
+        ("499.99", 3, "weekly", "Too many installments"),
     ],
 )
 def test_bad_plans_are_explained(down, count, frequency, message):

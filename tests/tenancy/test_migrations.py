@@ -99,3 +99,9 @@ def test_migrate_all_with_everything_at_head_is_a_no_op(app, tenant):
     result = app.test_cli_runner().invoke(args=["tenants", "migrate", "--only", tenant.slug])
     assert result.exit_code == 0
     assert "0 upgraded, 1 already at head, 0 failed." in result.output
+
+
+def test_migrate_with_no_agencies_says_so_and_nothing_else(app):
+    result = app.test_cli_runner().invoke(args=["tenants", "migrate", "--only", "no-such-agency"])
+    assert result.exit_code == 0
+    assert result.output == "No agencies to migrate.\n"

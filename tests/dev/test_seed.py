@@ -1,0 +1,61 @@
+"""`flask seed`: says what it made and where, changes nothing the second time, fits its data."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select
+
+from bbp.collateral.models import Collateral
+from bbp.dev.book import COLLATERAL
+from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN
+from bbp.extensions import db
+from bbp.platform.models import PlatformAdmin
+from bbp.tenancy import bound, tenant_by_slug
+from bbp.tenancy.provisioning import drop_tenant
+from tests.support import DOMAIN
+
+
+@pytest.fixture(scope="module")
+def seeded(app):
+    """Run `flask seed` twice on the test database; (first output, second output)."""
+    runner = app.test_cli_runner()
+    with app.app_context():  # as `flask` pushes it for every command
+        first, again = runner.invoke(args=["seed"]), runner.invoke(args=["seed"])
+    yield first, again
+    with app.app_context():
+        for agency in DEMO_AGENCIES:
+            drop_tenant(agency.slug)
+        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == PLATFORM_ADMIN))
+        db.session.commit()
+
+
+def test_seed_says_what_it_made_and_where_to_find_it(seeded):
+    first, _ = seeded
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines() == [
+        "Seeded two demo agencies with sample bonds, people and court dates: "
+        f"demo.{DOMAIN} (Liberty Bail Bonds) and acme.{DOMAIN} (Acme Bail).",
+        f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{DOMAIN}.",
+        "Demo accounts use the password 'bbp-demo-pass'.",
+    ]
+
+
+def test_seeding_again_changes_nothing_and_says_so(seeded):
+    _, again = seeded
+    assert again.exit_code == 0
+    assert again.output == "Demo data already present; nothing changed.\n"
+
+
+def test_every_seeded_collateral_is_described_as_its_kind(app, seeded):
+    descriptions = [d for ds, _ in COLLATERAL.values() for d in ds]
+    assert len(descriptions) == len(set(descriptions))  # no description fits two kinds
+    seen = set()
+    for agency in DEMO_AGENCIES:
+        with app.app_context(), bound(tenant_by_slug(agency.slug), db.session):
+            items = db.session.execute(select(Collateral.kind, Collateral.description)).all()
+            db.session.rollback()
+        assert items, f"{agency.slug} has no collateral"
+        for kind, description in items:
+            assert description in COLLATERAL[kind][0], (kind, description)
+            seen.add(kind)
+    assert len(seen) > 1
