@@ -142,7 +142,7 @@ def add_cosigner(bond_id: int):
     refusal = lifecycle.terms_lock(bond.status)
     if refusal:  # before typing a new person into the book
         flash(refusal, "error")
-        return redirect(url_for("bonds.cosigners", bond_id=bond.id))
+        return redirect(url_for("bonds.show", bond_id=bond.id))
     picked = ExistingCosignerForm() if request.form.get("indemnitor_id") else None
     form = CosignerForm() if picked is None else None
     try:

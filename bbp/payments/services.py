@@ -137,7 +137,7 @@ def due_now(bond: Bond) -> Decimal:
 
 def _standing(bond: Bond, plan: PaymentPlan | None, paid: Decimal, today: date) -> Standing:
     balance = bond.total_due - paid
-    if bond.status not in COLLECTABLE:  # nothing is owed on a quote or a cancelled bond
+    if bond.status not in COLLECTABLE:  # nothing is owed before writing or once cancelled
         return Standing(bond.total_due, paid, balance, ZERO, ZERO, None, ZERO)
     owed = plans.owed(_dues(bond, plan), paid, bond.total_due, today)
     return Standing(

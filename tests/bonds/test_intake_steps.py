@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
 from bbp.payments.models import PaymentPlan
 from bbp.settings import services as settings
 from bbp.tenancy import bound
@@ -141,6 +142,11 @@ def test_a_written_bonds_terms_are_read_only_with_the_way_to_change_them(app, ow
     cosigners = owner.get(f"/bonds/{bond_id}/cosigners").get_data(as_text=True)
     assert "can no longer change" in cosigners
     assert f"/bonds/{bond_id}/cosigners" not in _actions(cosigners)
+    stale = owner.post(f"/bonds/{bond_id}/cosigners", {"first_name": "Lena", "last_name": "Bell"})
+    assert stale.headers["Location"].endswith(f"/bonds/{bond_id}")
+    assert "can no longer change" in owner.get(stale.headers["Location"]).get_data(as_text=True)
+    with app.app_context(), bound(tenant.info, db.session):
+        assert db.session.scalars(select(Indemnitor)).all() == []
     review = owner.get(f"/bonds/{bond_id}/review").get_data(as_text=True)
     assert "can no longer change" in review and f"/bonds/{bond_id}/write" not in _actions(review)
 
