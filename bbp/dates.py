@@ -17,6 +17,11 @@ def agency_today() -> date:
     return accounts.utcnow().astimezone(ZoneInfo(require_tenant().timezone)).date()
 
 
+def agency_date(moment: datetime) -> date:
+    """The day a moment falls on in the agency's time zone."""
+    return local(moment, ZoneInfo(require_tenant().timezone)).date()
+
+
 def shift_years(day: date, years: int) -> date:
     """The same day `years` later (Feb 29 becomes Feb 28), held inside years 1 to 9999."""
     year = min(max(day.year + years, MINYEAR), MAXYEAR)

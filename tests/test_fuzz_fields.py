@@ -87,7 +87,7 @@ CASES = [
         "/bonds/{quote}/premium",
         "/bonds/{quote}/premium",
         ("/bonds/{quote}", "/bonds/{quote}/review", "/dashboard/", "/payments/"),
-        (("down_payment", "100.00"),),
+        (("down_payment", "0.00"),),  # any seeded quote: a $500 DUI is priced at $50
     ),
     Case(
         "new court date",

@@ -1,15 +1,15 @@
-"""Bond intake in steps: defendant, charges, cosigners, premium and plan, review and write."""
+"""Bond intake in steps: defendant, charges, cosigners, then review and write (plan_step.py
+has the premium and plan)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from bbp.auth.roles import role_required
-from bbp.bonds import bp, queries, services
-from bbp.bonds.forms import ChargesForm, CosignerForm, ExistingCosignerForm, PlanForm, WriteForm
+from bbp.bonds import bp, lifecycle, queries, services
+from bbp.bonds.forms import ChargesForm, CosignerForm, ExistingCosignerForm, WriteForm
+from bbp.bonds.steps import ID, STEPS, Preview, render_step
 from bbp.defendants import services as defendants
 from bbp.defendants.forms import DefendantForm
 from bbp.defendants.models import Defendant
@@ -18,20 +18,6 @@ from bbp.extensions import db
 from bbp.forms import add_blank_rows
 from bbp.indemnitors.models import Indemnitor
 from bbp.rendering import paginate, render
-
-ID = "<int(max=2147483647):bond_id>"
-STEPS = (
-    ("charges", "Charges"),
-    ("cosigners", "Cosigners"),
-    ("premium", "Premium and plan"),
-    ("review", "Review and write"),
-)
-
-
-def _step(template: str, bond, step: str, status: int = 200, **context):
-    return render(
-        f"bonds/intake/{template}", bond=bond, step=step, steps=STEPS, status=status, **context
-    )
 
 
 @bp.get("/new")
@@ -86,7 +72,7 @@ def charges(bond_id: int):
     form = ChargesForm(obj=bond, charges=[*bond.charges, None, None], years=bond.premium_years)
     if bond.bail_override_reason:
         form.override.data, form.override_reason.data = bond.bail_amount, bond.bail_override_reason
-    return _step("charges.html", bond, "charges", form=form)
+    return render_step("charges.html", bond, "charges", form=form)
 
 
 @bp.post(f"/{ID}/charges")
@@ -97,9 +83,9 @@ def save_charges(bond_id: int):
     form = ChargesForm()
     if request.form.get("more"):  # "Add rows" without JavaScript: same form, more blanks
         if add_blank_rows(form.charges):
-            return _step("charges.html", bond, "charges", form=form)
+            return render_step("charges.html", bond, "charges", form=form)
         form.form_errors.append(f"A bond can list at most {form.charges.max_entries} charges.")
-        return _step("charges.html", bond, "charges", form=form, status=422)
+        return render_step("charges.html", bond, "charges", form=form, status=422)
     if form.validate_on_submit():
         rows = [
             services.ChargeInput(
@@ -121,7 +107,7 @@ def save_charges(bond_id: int):
             exc.attach_to(form)
         else:
             return redirect(url_for("bonds.cosigners", bond_id=bond.id))
-    return _step("charges.html", bond, "charges", form=form, status=422)
+    return render_step("charges.html", bond, "charges", form=form, status=422)
 
 
 @bp.get(f"/{ID}/cosigners")
@@ -133,7 +119,9 @@ def cosigners(bond_id: int):
     matches = _cosigner_matches(q)
     if q and request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return render("bonds/intake/_cosigner_matches.html", bond=bond, matches=matches, q=q)
-    return _step("cosigners.html", bond, "cosigners", form=CosignerForm(), matches=matches, q=q)
+    return render_step(
+        "cosigners.html", bond, "cosigners", form=CosignerForm(), matches=matches, q=q
+    )
 
 
 def _cosigner_matches(q: str) -> list[Indemnitor]:
@@ -151,12 +139,9 @@ def add_cosigner(bond_id: int):
     from bbp.indemnitors import services as indemnitors
 
     bond = queries.get(bond_id)
-    if bond.status not in services.EDITABLE:  # before typing a new person into the book
-        flash(
-            f"Bond {bond.number} is {bond.status_label.lower()}: its cosigners can no "
-            "longer change.",
-            "error",
-        )
+    refusal = lifecycle.terms_lock(bond.status)
+    if refusal:  # before typing a new person into the book
+        flash(refusal, "error")
         return redirect(url_for("bonds.show", bond_id=bond.id))
     picked = ExistingCosignerForm() if request.form.get("indemnitor_id") else None
     form = CosignerForm() if picked is None else None
@@ -177,7 +162,7 @@ def add_cosigner(bond_id: int):
             )
             services.add_cosigner(bond, indemnitor, form.relationship.data or "")
         else:
-            return _step(
+            return render_step(
                 "cosigners.html",
                 bond,
                 "cosigners",
@@ -203,41 +188,6 @@ def remove_cosigner(bond_id: int, indemnitor_id: int):
     return redirect(url_for("bonds.cosigners", bond_id=bond.id))
 
 
-@bp.get(f"/{ID}/premium")
-@role_required("agent")
-def premium(bond_id: int):
-    """Step 4: the premium breakdown and the payment plan."""
-    bond = queries.get(bond_id)
-    plan = queries.plan_of(bond)
-    form = PlanForm(obj=plan) if plan else PlanForm(first_due=services.today() + timedelta(days=30))
-    if plan:
-        form.count.data = len(plan.instalments) or 1
-        form.first_due.data = plan.instalments[0].due_on if plan.instalments else None
-    return _step("premium.html", bond, "premium", form=form, plan=plan)
-
-
-@bp.post(f"/{ID}/premium")
-@role_required("agent")
-def save_plan(bond_id: int):
-    """Save the payment plan."""
-    bond = queries.get(bond_id)
-    form = PlanForm()
-    if form.validate_on_submit():
-        try:
-            services.save_plan(
-                bond,
-                form.down_payment.data,
-                form.count.data or 1,
-                form.frequency.data,
-                form.first_due.data or services.today(),
-            )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
-            return redirect(url_for("bonds.review", bond_id=bond.id))
-    return _step("premium.html", bond, "premium", form=form, plan=queries.plan_of(bond), status=422)
-
-
 def _write_form(bond) -> WriteForm:
     form = WriteForm()
     powers = queries.usable_powers(bond, current_user, services.today())
@@ -257,7 +207,7 @@ def _write_form(bond) -> WriteForm:
 def review(bond_id: int):
     """Step 5: check everything, choose the power, write the bond."""
     bond = queries.get(bond_id)
-    return _step("review.html", bond, "review", form=_write_form(bond), plan=queries.plan_of(bond))
+    return _review(bond, _write_form(bond))
 
 
 @bp.post(f"/{ID}/write")
@@ -275,4 +225,11 @@ def write(bond_id: int):
         else:
             flash(f"Bond {bond.number} is written.", "success")
             return redirect(url_for("bonds.show", bond_id=bond.id))
-    return _step("review.html", bond, "review", form=form, plan=queries.plan_of(bond), status=422)
+    return _review(bond, form, status=422)
+
+
+def _review(bond, form: WriteForm, status: int = 200):
+    plan = queries.plan_of(bond)
+    return render_step(
+        "review.html", bond, "review", form=form, plan=plan, preview=Preview.of(plan), status=status
+    )

@@ -49,3 +49,48 @@ def refusal(current: str, target: str, reason: str) -> str | None:
     if target in NEEDS_REASON and not reason.strip():
         return f"Say why the bond becomes {STATUS_LABELS[target].lower()}."
     return None
+
+
+# Charges, premium and cosigners are the terms the power is executed on.
+TERMS_OPEN = ("quote", "application")
+# The payment plan follows the money, which is owed as long as the bond stands.
+PLAN_OPEN = (*TERMS_OPEN, "written", "active", "reinstated")
+
+
+def terms_lock(status: str) -> str | None:
+    """Why a bond's terms cannot change in this status and what would allow it; None if they can."""
+    if status in TERMS_OPEN:
+        return None
+    head = (
+        f"This bond is {STATUS_LABELS[status].lower()}: its charges, premium and cosigners can "
+        "no longer change. They change only while a bond is a quote or an application."
+    )
+    if status == WRITE:
+        return (
+            f"{head} To change them, cancel (void) this bond, which voids its power too (an "
+            f"{VOID_ROLE} or above can), and write a new bond with the new terms."
+        )
+    if status == "cancelled":
+        return f"{head} A cancelled bond stays as it was: start a new bond to write it again."
+    return (
+        f"{head} Only a bond that is still written can be voided, so these terms stay as they "
+        "are: start a new bond if the case needs new ones."
+    )
+
+
+def plan_lock(status: str) -> str | None:
+    """Why a bond's payment plan cannot change in this status and what would allow it."""
+    if status in PLAN_OPEN:
+        return None
+    head = (
+        f"This bond is {STATUS_LABELS[status].lower()}: its payment plan can no longer change. "
+        "A plan changes only while a bond is a quote, an application, written, active or "
+        "reinstated."
+    )
+    reopen = [s for s in TRANSITIONS[status] if s in PLAN_OPEN]
+    if not reopen:
+        return head
+    moves = " or ".join(
+        f"{STATUS_LABELS[s].lower()} (by a {required_role(status, s)} or above)" for s in reopen
+    )
+    return f"{head} Once the bond is {moves}, its plan can change again."

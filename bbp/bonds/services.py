@@ -31,7 +31,7 @@ from bbp.payments.models import Instalment, PaymentPlan
 from bbp.payments.plans import PlanError, schedule
 from bbp.settings import services as settings
 
-EDITABLE = ("quote", "application")
+EDITABLE = lifecycle.TERMS_OPEN
 AUDITED = ("status", "case_number", "court_name", "county", "bail_amount", "premium", "fees")
 
 
@@ -89,10 +89,9 @@ def lock(bond: Bond) -> Bond:
 
 def _require_editable(bond: Bond) -> None:
     lock(bond)
-    if bond.status not in EDITABLE:
-        raise DomainError(
-            f"Bond {bond.number} is {bond.status_label.lower()}: its terms can no longer change."
-        )
+    refusal = lifecycle.terms_lock(bond.status)
+    if refusal:
+        raise DomainError(refusal)
 
 
 def save_charges(
@@ -193,21 +192,27 @@ def _drop_stale_plan(bond: Bond) -> bool:
     return True
 
 
+def plan_schedule(
+    bond: Bond, down_payment: Decimal, count: int, frequency: str, first_due: date
+) -> list[tuple[date, Decimal]]:
+    """Each installment's due date and amount for these plan terms (what save_plan would save)."""
+    if bond.total_due <= 0:
+        raise DomainError("Add the charges first: the plan splits the premium and fees.")
+    try:
+        return schedule(bond.total_due, down_payment, count, frequency, first_due)
+    except PlanError as exc:
+        raise DomainError(str(exc)) from None
+
+
 def save_plan(
     bond: Bond, down_payment: Decimal, count: int, frequency: str, first_due: date
 ) -> PaymentPlan:
     """Replace the bond's payment plan with a down payment and instalments."""
     lock(bond)
-    if bond.status not in (*EDITABLE, "written", "active", "reinstated"):
-        raise DomainError(
-            f"Bond {bond.number} is {bond.status_label.lower()}: its plan can no longer change."
-        )
-    if bond.total_due <= 0:
-        raise DomainError("Add the charges first: the plan splits the premium and fees.")
-    try:
-        rows = schedule(bond.total_due, down_payment, count, frequency, first_due)
-    except PlanError as exc:
-        raise DomainError(str(exc)) from None
+    refusal = lifecycle.plan_lock(bond.status)
+    if refusal:
+        raise DomainError(refusal)
+    rows = plan_schedule(bond, down_payment, count, frequency, first_due)
     plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
     if plan is None:
         plan = PaymentPlan(bond_id=bond.id, down_payment=down_payment)

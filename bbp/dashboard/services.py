@@ -16,6 +16,7 @@ from bbp.checkins import services as checkins
 from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
+from bbp.dates import agency_today
 from bbp.extensions import db
 from bbp.payments.models import Payment
 from bbp.payments.services import overdue_plans
@@ -132,7 +133,7 @@ def _alerts(summary: Summary, zone: ZoneInfo) -> None:
 def summary(today: date | None = None) -> Summary:
     """Everything the dashboard needs for the bound agency."""
     zone = ZoneInfo(require_tenant().timezone)
-    result = Summary(today=today or datetime.now(zone).date())
+    result = Summary(today=today or agency_today())
     _liability(result)
     _money(result, zone)
     _alerts(result, zone)

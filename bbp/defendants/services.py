@@ -7,9 +7,13 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from bbp import storage
 from bbp.audit.services import changes, record
+
+# A module import: bbp.bonds.models imports Defendant, so its names resolve at call time.
+from bbp.bonds import models as bonds
 from bbp.defendants.models import Defendant
 from bbp.domain import copy_fields, text_preferences
 from bbp.extensions import db
@@ -120,3 +124,14 @@ def search(query: str):
         phone=Defendant.phone,
     )
     return stmt if condition is None else stmt.where(condition)
+
+
+def bonds_of(defendant: Defendant) -> list[bonds.Bond]:
+    """The defendant's bonds, newest first, each with its cosigners."""
+    stmt = (
+        select(bonds.Bond)
+        .where(bonds.Bond.defendant_id == defendant.id)
+        .options(selectinload(bonds.Bond.cosigners))
+        .order_by(bonds.Bond.created_at.desc(), bonds.Bond.id.desc())
+    )
+    return list(db.session.scalars(stmt))

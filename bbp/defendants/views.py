@@ -55,7 +55,12 @@ def create():
 def show(defendant_id: int):
     """A defendant's profile with masked secrets and their bonds."""
     defendant = _defendant(defendant_id)
-    return render("defendants/show.html", defendant=defendant, photo_form=PhotoForm())
+    return render(
+        "defendants/show.html",
+        defendant=defendant,
+        bonds=services.bonds_of(defendant),
+        photo_form=PhotoForm(),
+    )
 
 
 @bp.get(f"/{ID}/edit")

@@ -1,12 +1,14 @@
-"""Payment plan schedules: a down payment and equal instalments, cents on the last one."""
+"""Payment plans: down payment and equal installments (cents on the last one), and what is owed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": None}
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 class PlanError(ValueError):
@@ -57,3 +59,39 @@ def schedule(
         raise PlanError("Too many installments for the amount left to pay.")
     amounts = [each] * (count - 1) + [remaining - each * (count - 1)]
     return list(zip(due_dates(first_due, count, frequency), amounts, strict=True))
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What is still unpaid of a bond's dues on a given day."""
+
+    overdue: Decimal  # fell due before today
+    due_now: Decimal  # fell due on or before today (what is overdue, and what is due today)
+    next_due_on: date | None
+    next_due_amount: Decimal
+
+
+def dues(
+    down_payment: Decimal, written_on: date, instalments: list[tuple[date, Decimal]]
+) -> list[tuple[date, Decimal]]:
+    """The plan as dated amounts: the down payment falls due the day the bond is written (never
+    after the first installment), then each installment on its date."""
+    first = min((due_on for due_on, _ in instalments), default=written_on)
+    down = [(min(written_on, first), down_payment)] if down_payment > 0 else []
+    return sorted([*down, *instalments], key=lambda due: due[0])
+
+
+def owed(dues: list[tuple[date, Decimal]], paid: Decimal, total: Decimal, today: date) -> Owed:
+    """Payments settle the earliest dues first; an amount due today is due, not overdue."""
+    cumulative = overdue = due_now = next_amount = ZERO
+    next_on = None
+    for due_on, amount in dues:
+        cumulative = min(cumulative + amount, total)
+        unpaid = max(cumulative - paid, ZERO)
+        if due_on < today:
+            overdue = unpaid
+        if due_on <= today:
+            due_now = unpaid
+        if next_on is None and unpaid > 0:
+            next_on, next_amount = due_on, unpaid
+    return Owed(overdue, due_now, next_on, next_amount)

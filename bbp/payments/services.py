@@ -7,14 +7,17 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.bonds.models import COLLECTABLE, Bond
 from bbp.bonds.services import lock
+from bbp.dates import agency_date, agency_today
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.numbering import next_number
+from bbp.payments import plans
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 
 ZERO = Decimal("0.00")
@@ -39,6 +42,7 @@ class Standing:
     paid: Decimal
     balance: Decimal
     overdue: Decimal
+    due_now: Decimal
     next_due_on: date | None
     next_due_amount: Decimal
 
@@ -121,34 +125,39 @@ def paid_toward_premium(bond: Bond) -> Decimal:
 
 
 def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
-    """Balance, what is overdue today, and the next amount due."""
-    paid = paid_toward_premium(bond)
+    """Balance, what is due now and overdue today, and the next amount due."""
+    return _standing(bond, plan, paid_toward_premium(bond), today)
+
+
+def due_now(bond: Bond) -> Decimal:
+    """What the bond's payer owes today (the down payment right after writing)."""
+    plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+    return standing(bond, plan, agency_today()).due_now
+
+
+def _standing(bond: Bond, plan: PaymentPlan | None, paid: Decimal, today: date) -> Standing:
     balance = bond.total_due - paid
-    if bond.status not in COLLECTABLE:  # nothing is late on a quote or a cancelled bond
-        return Standing(bond.total_due, paid, balance, ZERO, None, ZERO)
-    if plan is None:
-        due_now = bond.total_due
-        return Standing(
-            bond.total_due,
-            paid,
-            balance,
-            max(due_now - paid, ZERO),
-            None if balance <= 0 else today,
-            max(balance, ZERO),
-        )
-    cumulative, due_by_today = plan.down_payment, plan.down_payment
-    next_on, next_amount = None, ZERO
-    if paid < cumulative:
-        next_on, next_amount = today, cumulative - paid
-    for instalment in plan.instalments:
-        cumulative += instalment.amount
-        if instalment.due_on < today:  # due today is not late yet
-            due_by_today = min(cumulative, bond.total_due)
-        if next_on is None and paid < cumulative:
-            next_on, next_amount = instalment.due_on, cumulative - paid
+    if bond.status not in COLLECTABLE:  # nothing is owed before writing or once cancelled
+        return Standing(bond.total_due, paid, balance, ZERO, ZERO, None, ZERO)
+    owed = plans.owed(_dues(bond, plan), paid, bond.total_due, today)
     return Standing(
-        bond.total_due, paid, balance, max(due_by_today - paid, ZERO), next_on, next_amount
+        bond.total_due,
+        paid,
+        balance,
+        owed.overdue,
+        owed.due_now,
+        owed.next_due_on,
+        owed.next_due_amount,
     )
+
+
+def _dues(bond: Bond, plan: PaymentPlan | None) -> list[tuple[date, Decimal]]:
+    """Without a plan the whole premium and fees fall due the day the bond is written."""
+    written_on = agency_date(bond.written_at or bond.created_at)
+    if plan is None:
+        return [(written_on, bond.total_due)]
+    instalments = [(i.due_on, i.amount) for i in plan.instalments]
+    return plans.dues(plan.down_payment, written_on, instalments)
 
 
 def ledger(bond: Bond) -> list[Payment]:
@@ -162,6 +171,8 @@ def ledger(bond: Bond) -> list[Payment]:
 
 def overdue_plans(today: date, limit: int = 20) -> list[tuple[Bond, Decimal]]:
     """Bonds whose plan is behind today, with how much is overdue, largest first."""
+    # SQL only narrows the plans to those with something unpaid among the down payment and the
+    # installments due before today; `_standing` decides, so the dashboard and the bond page agree.
     due = (
         select(
             PaymentPlan.bond_id.label("bond_id"),
@@ -181,16 +192,18 @@ def overdue_plans(today: date, limit: int = 20) -> list[tuple[Bond, Decimal]]:
         .group_by(Payment.bond_id)
         .subquery()
     )
-    overdue = (due.c.due - func.coalesce(paid.c.paid, 0)).label("overdue")
+    paid_so_far = func.coalesce(paid.c.paid, 0)
     rows = db.session.execute(
-        select(Bond, overdue)
+        select(Bond, PaymentPlan, paid_so_far)
         .join(due, due.c.bond_id == Bond.id)
+        .join(PaymentPlan, PaymentPlan.bond_id == Bond.id)
         .join(paid, paid.c.bond_id == Bond.id, isouter=True)
-        .where(Bond.status.in_(COLLECTABLE), overdue > 0)
-        .order_by(overdue.desc())
-        .limit(limit)
+        .where(Bond.status.in_(COLLECTABLE), due.c.due > paid_so_far)
+        .options(selectinload(PaymentPlan.instalments))
     ).all()
-    return [(bond, amount) for bond, amount in rows]
+    behind = [(bond, _standing(bond, plan, amount, today).overdue) for bond, plan, amount in rows]
+    behind = [(bond, overdue) for bond, overdue in behind if overdue > 0]
+    return sorted(behind, key=lambda row: (-row[1], row[0].id))[:limit]
 
 
 def balance_after(payment: Payment) -> Decimal:

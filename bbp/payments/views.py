@@ -45,10 +45,13 @@ def index():
 @bp.get("/bonds/<int(max=2147483647):bond_id>/new")
 @role_required("agent")
 def new(bond_id: int):
-    """The form to take a payment on a bond."""
+    """The form to take a payment on a bond, filled in with what is due now."""
     bond = bonds.get(bond_id)
     names = [link.indemnitor.full_name for link in bond.cosigners]
-    form = PaymentForm(payer_name=names[0] if names else bond.defendant.full_name)
+    form = PaymentForm(
+        payer_name=names[0] if names else bond.defendant.full_name,
+        amount=services.due_now(bond) or None,
+    )
     return render("payments/form.html", form=form, bond=bond)
 
 

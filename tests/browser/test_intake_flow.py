@@ -98,3 +98,53 @@ def test_agent_writes_a_bond_and_takes_a_payment(app, phone, live_server, tenant
     expect(page.get_by_text(re.compile(r"Payment recorded: receipt R-000001"))).to_be_visible()
     expect(page.locator("#payments")).to_contain_text("$400.00")  # 500 premium - 100 paid
     screenshot(page, "bond-written-phone")
+
+
+def test_the_plan_schedule_updates_as_typed_and_the_down_payment_is_due_now(
+    app, page, live_server, tenant
+):
+    power = _power(app, tenant)
+    base = f"http://{tenant.slug}.localhost:{live_server}"
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(tenant.owner_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="New bond").click()
+    page.get_by_label("First name").fill("Dana")
+    page.get_by_label("Last name").fill("Whitlock")
+    page.get_by_role("button", name="Start bond").click()
+    page.locator("#charges-0-description").fill("Burglary")
+    page.locator("#charges-0-bail_amount").fill("5000")
+    page.get_by_role("button", name="Save charges and price the bond").click()
+    expect(page.locator("#price-so-far")).to_contain_text("$500.00")
+    page.get_by_role("button", name="Next: premium and plan").click()
+
+    schedule = page.locator("#plan-schedule")
+    expect(schedule).to_contain_text("Enter the down payment")
+    page.get_by_label("Down payment").fill("100")
+    page.locator("#count").fill("4")
+    expect(schedule.locator("tbody tr")).to_have_count(5)  # the down payment and 4 installments
+    expect(schedule).to_contain_text("$100.00")
+    page.locator("#count").fill("2")
+    expect(schedule.locator("tbody tr")).to_have_count(3)
+    expect(schedule).to_contain_text("$200.00")
+    page.get_by_label("Down payment").fill("9999")
+    expect(schedule).to_contain_text("between $0.00 and the total")
+    page.get_by_label("Down payment").fill("100")
+    expect(schedule.locator("tbody tr")).to_have_count(3)
+    screenshot(page, "intake-plan-desktop")
+    page.get_by_role("button", name="Save plan and review").click()
+
+    expect(page.locator("#price-so-far")).to_contain_text("$500.00")
+    option = page.locator("#power_id option", has_text=power).inner_text()
+    page.get_by_label("Power of attorney").select_option(label=option)
+    page.get_by_role("button", name=re.compile(r"Write bond B-")).click()
+    due = page.locator("#due-now")
+    expect(due).to_contain_text("Due now: $100.00 · due today")
+    expect(due).not_to_contain_text("overdue")
+    screenshot(page, "bond-due-now-desktop")
+    due.get_by_role("button", name="Take payment").click()
+    expect(page.get_by_label("Amount")).to_have_value("100.00")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_text(re.compile(r"Payment recorded: receipt R-000001"))).to_be_visible()
+    expect(page.locator("#due-now")).to_have_count(0)
