@@ -71,7 +71,7 @@ def terms_lock(status: str) -> str | None:
             f"{VOID_ROLE} or above can), and write a new bond with the new terms."
         )
     if status == "cancelled":
-        return f"{head} A cancelled bond stays as it was: start a new bond to write it again."
+        return f"{head} A canceled bond stays as it was: start a new bond to write it again."
     return (
         f"{head} Only a bond that is still written can be voided, so these terms stay as they "
         "are: start a new bond if the case needs new ones."
