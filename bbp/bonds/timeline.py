@@ -66,6 +66,7 @@ def _names(ids: set[int | None]) -> dict[int, str]:
 
 
 def _status(bond: Bond) -> list[Event]:
+    staff = _names({c.changed_by_id for c in bond.history})
     return [
         Event(
             c.changed_at,
@@ -73,7 +74,7 @@ def _status(bond: Bond) -> list[Event]:
             (f"{STATUS_LABELS.get(c.from_status, 'New')} → " if c.from_status else "")
             + STATUS_LABELS[c.to_status]
             + (f": {c.reason}" if c.reason else ""),
-            c.changed_by_label,
+            staff.get(c.changed_by_id, c.changed_by_label),
             c.id,
         )
         for c in bond.history
@@ -209,9 +210,11 @@ def _texts(bond: Bond) -> list[Event]:
 
 
 def _notes(bond: Bond) -> list[Event]:
+    notes = list(db.session.scalars(select(BondNote).where(BondNote.bond_id == bond.id)))
+    staff = _names({n.author_id for n in notes})
     return [
-        Event(n.created_at, "note", n.body, n.author_label, n.id)
-        for n in db.session.scalars(select(BondNote).where(BondNote.bond_id == bond.id))
+        Event(n.created_at, "note", n.body, staff.get(n.author_id, n.author_label), n.id)
+        for n in notes
     ]
 
 

@@ -56,7 +56,7 @@ class Period:
     @property
     def span(self) -> str:
         """The first and last day, for the line under the heading."""
-        if self.view == "day":
+        if self.view != "upcoming":
             return ""
         return f"{self.start:%a %b %-d} to {self.last:%a %b %-d, %Y}"
 
