@@ -14,6 +14,7 @@ from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.bonds.models import Bond
+from bbp.dataio.jobs import Import
 from bbp.defendants.services import SECRETS
 from bbp.extensions import db
 from bbp.powers import services as powers
@@ -168,6 +169,17 @@ def test_secrets_never_show_only_that_they_changed(owner, app, tenant):
     assert "revealed the Social Security number of defendant Marcus Reyes" in rows
     for secret in ("6789", "4321", "5667", "ssn_last4", "dl_last4"):
         assert secret not in rows
+
+
+def test_an_import_token_never_shows(owner, app, tenant):
+    token = "ImportToken_0123456789abcdef"
+    with app.app_context(), bound(tenant.info, db.session):
+        by = db.session.scalar(select(User).where(User.role == "owner"))
+        record("data.import_batch", Import(token), after={"done": 200, "bonds": ["B-1"]}, actor=by)
+        db.session.commit()
+    rows = _words(_rows(owner))
+    assert f"Owner {tenant.slug}'s CSV import has saved 200 rows so far" in rows
+    assert token not in rows
 
 
 def test_an_unknown_action_code_still_reads_as_words(owner, app, tenant):
