@@ -21,8 +21,9 @@ SENTENCE = Syntax(
 ACTIONS = {
     "auth.sign_in": "{actor} signed in",
     "auth.sign_out": "{actor} signed out",
-    "auth.sign_in_failed": "Someone failed to sign in as {after.email}",
-    "auth.locked": "Sign-in as {after.email} locked after {after.failed_logins} failed attempts",
+    # The typed email stays in the changes (admins only): it may be a mistyped password.
+    "auth.sign_in_failed": "Someone failed to sign in as {subject}",
+    "auth.locked": "Sign-in as {subject} locked after {after.failed_logins} failed attempts",
     "auth.password_set": "{actor} chose a password and joined",
     "auth.password_reset": "{actor} reset their password",
     "auth.reset_requested": "Someone asked for a password reset link for {subject}",
@@ -55,7 +56,7 @@ ACTIONS = {
     "defendant.ssn_revealed": "{actor} revealed the Social Security number of {subject}",
     "defendant.dl_revealed": "{actor} revealed the driver's license number of {subject}",
     "document.requested": "{actor} asked {after.person} for a document: {after.doc_type}",
-    "document.request_cancelled": "{actor} cancelled the request for {subject}",
+    "document.request_cancelled": "{actor} canceled the request for {subject}",
     "document.received": "{actor} sent {subject}",
     "document_template.saved": "{actor} saved the agency's wording of {after.title}",
     "document_template.restored": "{actor} went back to the standard wording of {after.title}",

@@ -100,7 +100,8 @@ class Describer:
             words = humanize(entry.action).lower()
             return f"{self.actor(entry)}: {words}" + (f" ({subject})" if subject else "")
         values = dict.fromkeys(SENTENCE.unknown(template, ()), "(not recorded)")
-        values |= {"actor": self.actor(entry), "subject": subject or "a deleted record"}
+        missing = "a deleted record" if entry.target_type else "an email with no account"
+        values |= {"actor": self.actor(entry), "subject": subject or missing}
         for side, recorded in (("before", entry.before), ("after", entry.after)):
             for name, value in (recorded or {}).items():
                 values[f"{side}.{name}"] = self.value(name, value)

@@ -105,7 +105,7 @@ def counts_by_day(first: date, days: int) -> dict[date, int]:
 
 
 def month_weeks(first: date, counts: dict[date, int]) -> list[list[Day]]:
-    """The month's weeks, Sunday first, with the neighbouring months' days marked as such."""
+    """The month's weeks, Sunday first, with the neighboring months' days marked as such."""
     grid = calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
     return [[Day(d, d.month == first.month, counts.get(d, 0)) for d in week] for week in grid]
 

@@ -171,6 +171,18 @@ def test_secrets_never_show_only_that_they_changed(owner, app, tenant):
         assert secret not in rows
 
 
+def test_what_a_failed_sign_in_typed_shows_only_to_admins_in_the_changes(owner, visit, tenant):
+    visit(tenant).login("typo-hunter2@nowhere.example", "wrong password here")
+    visit(tenant).login(tenant.owner_email, "wrong password here")
+    rows = _words(_rows(owner, "auth."))
+    assert "Someone failed to sign in as an email with no account" in rows
+    assert "Email: typo-hunter2@nowhere.example" in rows
+    assert f"Someone failed to sign in as Owner {tenant.slug}" in rows
+    dashboard = owner.get("/dashboard/").get_data(as_text=True)
+    assert "failed to sign in as an email with no account" in dashboard
+    assert "typo-hunter2" not in dashboard
+
+
 def test_an_import_token_never_shows(owner, app, tenant):
     token = "ImportToken_0123456789abcdef"
     with app.app_context(), bound(tenant.info, db.session):

@@ -76,7 +76,7 @@ def test_the_month_view_counts_court_dates_per_day_and_links_to_each_day(
     assert "No court dates in May." in empty and "0 court dates" in empty
 
 
-def test_a_month_grid_starts_on_sunday_and_pads_with_the_neighbouring_months():
+def test_a_month_grid_starts_on_sunday_and_pads_with_the_neighboring_months():
     weeks = calendar.month_weeks(date(2026, 3, 1), {date(2026, 3, 10): 2})
     assert weeks[0][0].day == date(2026, 3, 1) and weeks[-1][-1].day == date(2026, 4, 4)
     assert all(len(week) == 7 for week in weeks)
