@@ -1,14 +1,13 @@
-"""The agency's audit log, newest first, filterable by action."""
+"""The agency's audit log, newest first, in sentences, filterable by area."""
 
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
 
-from bbp.audit import bp
-from bbp.audit.models import AuditEntry
+from bbp.audit import bp, log
+from bbp.audit.describe import AREAS
 from bbp.auth.roles import role_required
-from bbp.rendering import paginate, render
+from bbp.rendering import render
 
 PER_PAGE = 25
 
@@ -16,10 +15,9 @@ PER_PAGE = 25
 @bp.get("/")
 @role_required("admin")
 def index():
-    """The audit log, newest first, filtered by action prefix as you type."""
+    """The audit log, newest first, filtered by area (an action prefix) as you choose."""
     action = request.args.get("action", "").strip()
-    query = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if action:
-        query = query.where(AuditEntry.action.startswith(action))
-    page = paginate(query, PER_PAGE)
-    return render("audit/index.html", "audit/_rows.html", page=page, action=action)
+    page, lines = log.page(action, PER_PAGE)
+    return render(
+        "audit/index.html", "audit/_rows.html", page=page, lines=lines, action=action, areas=AREAS
+    )

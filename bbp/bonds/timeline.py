@@ -1,37 +1,72 @@
-"""A bond's timeline: status changes, payments, court dates and outcomes, collateral, notes."""
+"""A bond's timeline: everything that happened to it and everyone on it, newest first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bbp.auth.models import User
 from bbp.bonds.models import STATUS_LABELS, Bond, BondNote
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate
+from bbp.dates import local
 from bbp.extensions import db
+from bbp.messaging import queries as texts
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
+from bbp.signatures.models import SignatureEvent, SignatureRequest
+from bbp.tenancy import require_tenant
 
 OUTCOMES = {
     "appeared": "appeared in court",
     "continued": "court date continued",
     "failed_to_appear": "failed to appear",
 }
+SIGNATURE_STEPS = {
+    "sent": "sent to {signer} for signature",
+    "sent again": "sent again to {signer}",
+    "reminded": "reminder sent to {signer}",
+    "viewed": "opened by {signer}",
+    "signed": "signed by {signer}",
+    "declined": "declined by {signer}",
+    "cancelled": "withdrawn",
+    "expired": "expired unsigned",
+}
+# One action can write several rows with the same timestamp (a failure to appear records the
+# outcome, forfeits the bond and texts the cosigners): causes sort before their consequences.
+KINDS = ("court", "status", "collateral", "payment", "signature", "text", "note")
 
 
 @dataclass(frozen=True)
 class Event:
-    """One line of the timeline."""
+    """One entry of the timeline."""
 
     at: datetime
-    kind: str  # status, payment, court, collateral, note
+    kind: str  # one of KINDS
     text: str
     who: str = ""
+    row: int = 0  # the id of the row it comes from, which breaks ties
+
+    @property
+    def order(self) -> tuple[datetime, int, int]:
+        """Exact time, then cause before consequence, then the order the rows were written."""
+        return self.at, KINDS.index(self.kind), self.row
+
+
+def _names(ids: set[int | None]) -> dict[int, str]:
+    """Staff names (or emails) by user id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(wanted)))
+    return {u.id: u.name or u.email for u in users}
 
 
 def _status(bond: Bond) -> list[Event]:
+    staff = _names({c.changed_by_id for c in bond.history})
     return [
         Event(
             c.changed_at,
@@ -39,15 +74,18 @@ def _status(bond: Bond) -> list[Event]:
             (f"{STATUS_LABELS.get(c.from_status, 'New')} → " if c.from_status else "")
             + STATUS_LABELS[c.to_status]
             + (f": {c.reason}" if c.reason else ""),
-            c.changed_by_label,
+            staff.get(c.changed_by_id, c.changed_by_label),
+            c.id,
         )
         for c in bond.history
     ]
 
 
 def _payments(bond: Bond) -> list[Event]:
+    rows = list(db.session.scalars(select(Payment).where(Payment.bond_id == bond.id)))
+    staff = _names({p.received_by_id for p in rows} | {p.voided_by_id for p in rows})
     events = []
-    for p in db.session.scalars(select(Payment).where(Payment.bond_id == bond.id)):
+    for p in rows:
         events.append(
             Event(
                 p.received_at,
@@ -55,30 +93,43 @@ def _payments(bond: Bond) -> list[Event]:
                 f"{LABELS[p.kind]} ${p.amount:,.2f} "
                 f"({LABELS[p.method]}), receipt {p.receipt_number}, from "
                 f"{p.payer_name}",
+                staff.get(p.received_by_id, ""),
+                p.id,
             )
         )
         if p.voided_at:
             events.append(
-                Event(p.voided_at, "payment", f"Receipt {p.receipt_number} voided: {p.void_reason}")
+                Event(
+                    p.voided_at,
+                    "payment",
+                    f"Receipt {p.receipt_number} voided: {p.void_reason}",
+                    staff.get(p.voided_by_id, ""),
+                    p.id,
+                )
             )
     return events
 
 
-def _court(bond: Bond) -> list[Event]:
+def _court(bond: Bond, zone: ZoneInfo) -> list[Event]:
     events = []
     for d in db.session.scalars(select(CourtDate).where(CourtDate.bond_id == bond.id)):
+        starts = local(d.starts_at, zone)
+        where = f" at {d.court_name}" if d.court_name else ""
         events.append(
             Event(
                 d.created_at,
                 "court",
-                f"Court date set: {d.kind} on "
-                f"{d.starts_at:%b %-d, %Y}" + (f" at {d.court_name}" if d.court_name else ""),
+                f"Court date set: {d.kind} on {starts:%b %-d, %Y}{where}",
+                row=d.id,
             )
         )
         if d.outcome and d.outcome_recorded_at:
             events.append(
                 Event(
-                    d.outcome_recorded_at, "court", f"{d.starts_at:%b %-d}: {OUTCOMES[d.outcome]}"
+                    d.outcome_recorded_at,
+                    "court",
+                    f"{starts:%b %-d}: {OUTCOMES[d.outcome]}",
+                    row=d.id,
                 )
             )
     return events
@@ -92,6 +143,7 @@ def _collateral(bond: Bond) -> list[Event]:
                 c.received_at,
                 "collateral",
                 f"Collateral received: {c.description} ({c.receipt_number})",
+                row=c.id,
             )
         )
         if c.returned_at:
@@ -100,19 +152,82 @@ def _collateral(bond: Bond) -> list[Event]:
                     c.returned_at,
                     "collateral",
                     f"Collateral {c.receipt_number} returned to {c.returned_to}",
+                    row=c.id,
                 )
             )
     return events
 
 
+def _signatures(bond: Bond) -> list[Event]:
+    rows = db.session.execute(
+        select(SignatureEvent, SignatureRequest)
+        .join(SignatureRequest, SignatureEvent.request_id == SignatureRequest.id)
+        .where(SignatureRequest.bond_id == bond.id, SignatureEvent.kind.in_(SIGNATURE_STEPS))
+        .order_by(SignatureEvent.id)
+    ).all()
+    events, sent = [], set()
+    for event, request in rows:
+        kind = "sent again" if event.kind == "sent" and request.id in sent else event.kind
+        sent.add(request.id)
+        step = SIGNATURE_STEPS[kind].format(signer=request.signer_name)
+        if kind == "declined" and request.decline_reason:
+            step += f": {request.decline_reason}"
+        events.append(Event(event.at, "signature", f"{request.title} {step}", row=event.id))
+    return events
+
+
+def _texts(bond: Bond) -> list[Event]:
+    names = {
+        texts.number(c.indemnitor.phone): f"{c.indemnitor.full_name} (cosigner)"
+        for c in bond.cosigners
+    }
+    names[texts.number(bond.defendant.phone)] = f"{bond.defendant.full_name} (defendant)"
+    messages = texts.of_bond(bond)
+    staff = _names({m.sent_by_id for m in messages})
+    events = []
+    for m in messages:
+        person = names.get(m.phone, m.phone)
+        line = (
+            f"{m.purpose_label} from {person}"
+            if m.direction == "in"
+            else (f"{m.purpose_label} to {person}")
+        )
+        status = (
+            ""
+            if m.status in ("queued", "sending", "sent", "delivered", "received")
+            else (f" ({m.status.replace('_', ' ')})")
+        )
+        events.append(
+            Event(
+                m.sent_at or m.created_at,
+                "text",
+                f"{line}{status}: {m.shown_body}",
+                staff.get(m.sent_by_id, "automatic" if m.direction == "out" else ""),
+                m.id,
+            )
+        )
+    return events
+
+
 def _notes(bond: Bond) -> list[Event]:
+    notes = list(db.session.scalars(select(BondNote).where(BondNote.bond_id == bond.id)))
+    staff = _names({n.author_id for n in notes})
     return [
-        Event(n.created_at, "note", n.body, n.author_label)
-        for n in db.session.scalars(select(BondNote).where(BondNote.bond_id == bond.id))
+        Event(n.created_at, "note", n.body, staff.get(n.author_id, n.author_label), n.id)
+        for n in notes
     ]
 
 
 def events(bond: Bond) -> list[Event]:
     """Everything that happened to a bond, newest first."""
-    found = [*_status(bond), *_payments(bond), *_court(bond), *_collateral(bond), *_notes(bond)]
-    return sorted(found, key=lambda e: e.at, reverse=True)
+    zone = ZoneInfo(require_tenant().timezone)
+    found = [
+        *_status(bond),
+        *_payments(bond),
+        *_court(bond, zone),
+        *_collateral(bond),
+        *_signatures(bond),
+        *_texts(bond),
+        *_notes(bond),
+    ]
+    return sorted(found, key=lambda e: e.order, reverse=True)

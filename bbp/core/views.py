@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from bbp import mail
 from bbp.core import bp
-from bbp.messaging import services as sms
+from bbp.messaging import queries as sms
 from bbp.rendering import render
 
 LOOPBACK = {"127.0.0.1", "::1"}

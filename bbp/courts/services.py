@@ -106,6 +106,7 @@ def record_outcome(
     court_date.outcome, court_date.outcome_recorded_at = outcome, utcnow()
     if outcome == "continued":
         follow_up = CourtDate(
+            created_at=court_date.outcome_recorded_at,  # one moment, so the timeline keeps order
             bond_id=court_date.bond_id,
             court_name=court_date.court_name,
             courtroom=court_date.courtroom,
@@ -202,6 +203,7 @@ def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:
                 reason=f"Failed to appear on {forfeited_on:%b %-d, %Y}",
                 changed_by_id=by.id,
                 changed_by_label=by.email,
+                changed_at=court_date.outcome_recorded_at,  # the outcome's moment: see timeline
             )
         )
         record(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
@@ -12,6 +12,7 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.bonds.services import today
 from bbp.courts import bp, ics, services
+from bbp.courts import calendar as court_calendar
 from bbp.courts.forms import CourtDateForm, NoticeForm, OutcomeForm
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.dates import COURT_DATE, local, query_date
@@ -41,20 +42,9 @@ def _input(form: CourtDateForm) -> services.CourtDateInput:
 @bp.get("/calendar")
 @staff_required
 def calendar():
-    """Court dates for a day or a week, with links to move between periods."""
-    view = "day" if request.args.get("view") == "day" else "week"
-    start = query_date("date", COURT_DATE)
-    if view == "week":
-        start -= timedelta(days=start.weekday())
-    span = 1 if view == "day" else 7
-    return render(
-        "courts/calendar.html",
-        view=view,
-        start=start,
-        span=span,
-        court_dates=services.between(start, span),
-        timedelta=timedelta,
-    )
+    """Court dates of today and the next 7 days, of one day, or counted per day of a month."""
+    shown = court_calendar.page(request.args.get("view", ""), query_date("date", COURT_DATE))
+    return render("courts/calendar.html", page=shown)
 
 
 @bp.get(f"/bonds/{BOND}/new")

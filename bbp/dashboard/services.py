@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 
-from bbp.audit.models import AuditEntry
+from bbp.audit import log as audit_log
 from bbp.auth.models import User
 from bbp.bonds.models import COLLECTABLE, LIABLE, STATUS_LABELS, Bond
 from bbp.checkins import services as checkins
@@ -140,7 +140,5 @@ def summary(today: date | None = None) -> Summary:
     result.active_staff = db.session.scalar(
         select(func.count()).where(User.active, User.password_hash.is_not(None))
     )
-    result.recent = list(
-        db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(RECENT_ACTIVITY))
-    )
+    result.recent = audit_log.recent(RECENT_ACTIVITY)
     return result

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.extensions import db
-from bbp.messaging.redact import shown
+from bbp.messaging.redact import label, shown
 
 STATUSES = (
     "queued",
@@ -76,6 +76,11 @@ class Message(db.Model):
     def shown_body(self) -> str:
         """The body as staff may read it: sign-in codes and portal link tokens masked."""
         return shown(self.purpose, self.body)
+
+    @property
+    def purpose_label(self) -> str:
+        """What the text was for, in words ("Court reminder")."""
+        return label(self.purpose)
 
 
 class OptOut(db.Model):

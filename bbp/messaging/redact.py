@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Purpose:
-    """A kind of text: the path of the one-time link it carries, and whether it carries a code."""
+    """A kind of text: what staff call it, the one-time link it carries, whether it has a code."""
 
+    label: str
     link: str | None = None  # everything after this path is the link's token
     code: bool = False
 
@@ -24,15 +25,15 @@ class Purpose:
 
 
 PURPOSES = {
-    "one_off": Purpose(),
-    "reminder": Purpose(),
-    "failure_to_appear": Purpose(),
-    "help": Purpose(),
-    "reply": Purpose(),
-    "portal_code": Purpose(link="/portal/in/", code=True),  # sign-in codes
-    "portal_link": Purpose(link="/portal/in/"),  # sign-in links staff send
-    "signature": Purpose(link="/portal/sign/"),
-    "check_in": Purpose(link="/check-in/"),
+    "one_off": Purpose("Text"),
+    "reminder": Purpose("Court reminder"),
+    "failure_to_appear": Purpose("Missed-court notice"),
+    "help": Purpose("Help reply"),
+    "reply": Purpose("Reply"),
+    "portal_code": Purpose("Portal sign-in code", link="/portal/in/", code=True),
+    "portal_link": Purpose("Portal sign-in link", link="/portal/in/"),  # staff send these
+    "signature": Purpose("Signature link", link="/portal/sign/"),
+    "check_in": Purpose("Check-in link", link="/check-in/"),
 }
 CODE = re.compile(r"\b\d{6}\b")
 LINK = re.compile("(" + "|".join(re.escape(p.link) for p in PURPOSES.values() if p.link) + r")\S+")
@@ -54,6 +55,12 @@ def carries_secret(purpose: str) -> bool:
     """Whether texts of this purpose carry a link or code; unknown purposes are assumed to."""
     found = PURPOSES.get(purpose)
     return found is None or found.secret
+
+
+def label(purpose: str) -> str:
+    """What staff call texts of this purpose ("Court reminder")."""
+    found = PURPOSES.get(purpose)
+    return found.label if found else purpose.replace("_", " ").capitalize()
 
 
 def redact(body: str) -> str:

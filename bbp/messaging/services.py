@@ -311,28 +311,3 @@ def _defendant_for(phone: str) -> int | None:
     from bbp.defendants.models import Defendant
 
     return db.session.scalar(select(Defendant.id).where(Defendant.phone == phone[2:]).limit(1))
-
-
-def _latest(condition) -> list[Message]:
-    query = select(Message).where(condition).order_by(Message.id.desc()).limit(100)
-    return list(db.session.scalars(query))
-
-
-def of_bond(bond_id: int) -> list[Message]:
-    """A bond's texts, newest first."""
-    return _latest(Message.bond_id == bond_id)
-
-
-def outbox(limit: int = 100) -> list[Message]:
-    """The agency's latest texts, for the development outbox."""
-    return list(db.session.scalars(select(Message).order_by(Message.id.desc()).limit(limit)))
-
-
-def of_defendant(defendant_id: int) -> list[Message]:
-    """Texts to and from a defendant, newest first."""
-    return _latest(Message.defendant_id == defendant_id)
-
-
-def of_indemnitor(indemnitor_id: int) -> list[Message]:
-    """Texts to a cosigner, newest first."""
-    return _latest(Message.indemnitor_id == indemnitor_id)

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from bbp.auth.roles import role_required
 from bbp.bonds import queries as bonds
 from bbp.extensions import csrf
-from bbp.messaging import bp, services
+from bbp.messaging import bp, queries, services
 from bbp.messaging.providers import agency_credentials
 
 BOND = "<int(max=2147483647):bond_id>"
@@ -98,17 +98,22 @@ def twilio_inbound():
 
 @bp.app_template_global()
 def messages_section(bond):
-    """Texts of a bond and who can be texted, for the bond page."""
-    return {"messages": services.of_bond(bond.id), "recipients": recipients(bond)}
+    """Every text about a bond, who can be texted, and their names by number, for the bond page."""
+    people = recipients(bond)
+    return {
+        "messages": queries.of_bond(bond),
+        "recipients": people,
+        "names": {queries.number(phone): label for _, label, phone, _ in people},
+    }
 
 
 @bp.app_template_global()
 def defendant_messages(defendant) -> list:
     """Texts to and from a defendant, for the defendant page."""
-    return services.of_defendant(defendant.id)
+    return queries.of_defendant(defendant.id)
 
 
 @bp.app_template_global()
 def indemnitor_messages(indemnitor) -> list:
     """Texts to a cosigner, for the cosigner page."""
-    return services.of_indemnitor(indemnitor.id)
+    return queries.of_indemnitor(indemnitor.id)

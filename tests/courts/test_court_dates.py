@@ -123,12 +123,13 @@ def test_notice_date_can_be_recorded_later(app, florida):
     assert "Notice mailed Nov 6, 2026" in owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
 
 
-def test_calendar_week_and_day(app, florida):
+def test_calendar_days_ahead_and_day(app, florida):
     agency, owner = florida
     bond_id = make_bond(app, agency, first_name="Cal", last_name="Endar")
     owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-12-03T09:30", "kind": "hearing"})
-    week = owner.get("/court/calendar?date=2026-12-02").get_data(as_text=True)
-    assert "Week of Nov 30, 2026" in week and "Endar, Cal" in week and "Thursday Dec 3" in week
+    ahead = owner.get("/court/calendar?date=2026-12-02").get_data(as_text=True)
+    assert "Wed Dec 2 to Wed Dec 9, 2026" in ahead
+    assert "Endar, Cal" in ahead and "Thursday Dec 3" in ahead
     day = owner.get("/court/calendar?view=day&date=2026-12-04").get_data(as_text=True)
     assert "No court dates in this period." in day
     assert owner.get("/court/calendar?date=not-a-date").status_code == 200

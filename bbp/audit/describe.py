@@ -1,0 +1,280 @@
+"""The audit log in words: one sentence per action code, and a label and a shape per field.
+
+Every action code recorded anywhere in `bbp` must have a sentence here (a test sweeps the
+source for them), so a new action cannot reach the log as a raw code. Sentences name
+`{actor}`, `{subject}` (what the entry points at, e.g. "Ray Doe's bond B-000012") and recorded
+values as `{before.field}` / `{after.field}`. Fields of kind "secret" are never shown, only
+said to have changed; "internal" ones (row ids, storage keys) are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bbp.placeholders import Syntax
+
+SENTENCE = Syntax(
+    re.compile(r"\{(?P<name>actor|subject|(?:before|after)\.[a-z0-9_]+)\}|(?P<bad>[{}])")
+)
+
+ACTIONS = {
+    "auth.sign_in": "{actor} signed in",
+    "auth.sign_out": "{actor} signed out",
+    # The typed email stays in the changes (admins only): it may be a mistyped password.
+    "auth.sign_in_failed": "Someone failed to sign in as {subject}",
+    "auth.locked": "Sign-in as {subject} locked after {after.failed_logins} failed attempts",
+    "auth.password_set": "{actor} chose a password and joined",
+    "auth.password_reset": "{actor} reset their password",
+    "auth.reset_requested": "Someone asked for a password reset link for {subject}",
+    "bond.quoted": "{actor} started a quote: {subject}",
+    "bond.charges_saved": "{actor} saved the charges of {subject}",
+    "bond.cosigner_added": "{actor} added {after.indemnitor} to {subject}",
+    "bond.cosigner_removed": "{actor} removed {before.indemnitor} from {subject}",
+    "bond.plan_saved": "{actor} set the payment plan of {subject}",
+    "bond.written": "{actor} wrote {subject}",
+    "bond.status_changed": "{actor} moved {subject} from {before.status} to {after.status}",
+    "bond.note_added": "{actor} added a note to {subject}",
+    "check_in_schedule.set": "{actor} set check-ins for {subject}",
+    "check_in_schedule.changed": "{actor} changed the check-ins of {subject}",
+    "check_in.texted": "The check-in link was texted to {subject}",
+    "check_in.done": "{subject} checked in",
+    "check_in.missed": "{subject} missed the check-in due {after.due_at}",
+    "collateral.received": "{actor} received {subject}",
+    "collateral.return_clock_started": "{subject} is due back by {after.return_due_on}",
+    "collateral.returned": "{actor} returned {subject} to {after.returned_to}",
+    "court_date.scheduled": "{actor} set a court date on {subject} for {after.starts_at}",
+    "court_date.rescheduled": "{actor} changed a court date on {subject}",
+    "court_date.outcome": "{actor} recorded the court outcome on {subject}: {after.outcome}",
+    "forfeiture.notice_recorded": "{actor} recorded the forfeiture notice on {subject}",
+    "data.exported": "{actor} exported {after.file}",
+    "data.import_batch": "{actor}'s CSV import has saved {after.done} rows so far",
+    "data.imported": "{actor} imported {after.total} rows from a CSV file",
+    "defendant.created": "{actor} added {subject}",
+    "defendant.updated": "{actor} updated {subject}",
+    "defendant.photo_changed": "{actor} changed the photo of {subject}",
+    "defendant.ssn_revealed": "{actor} revealed the Social Security number of {subject}",
+    "defendant.dl_revealed": "{actor} revealed the driver's license number of {subject}",
+    "document.requested": "{actor} asked {after.person} for a document: {after.doc_type}",
+    "document.request_cancelled": "{actor} canceled the request for {subject}",
+    "document.received": "{actor} sent {subject}",
+    "document_template.saved": "{actor} saved the agency's wording of {after.title}",
+    "document_template.restored": "{actor} went back to the standard wording of {after.title}",
+    "indemnitor.created": "{actor} added {subject}",
+    "indemnitor.updated": "{actor} updated {subject}",
+    "payment.recorded": "{actor} took {after.amount} ({after.kind}) on bond {after.bond}",
+    "payment.voided": "{actor} voided {subject}",
+    "portal.link_sent": "{actor} sent a portal sign-in link to {subject}",
+    "portal.contact_updated": "{actor} updated the contact details of {subject}",
+    "power.batch_received": "{actor} received {after.count} powers: {subject}",
+    "power.assigned": "{actor} assigned {subject} to {after.agent_id}",
+    "power.unassigned": "{actor} took {subject} back from {before.agent_id}",
+    "power.returned": "{actor} returned {subject} to its surety",
+    "power.voided": "{actor} voided {subject}",
+    "power.executed": "{actor} used {subject} on bond {after.bond}",
+    "power.expired": "{subject} expired unused",
+    "surety.created": "{actor} added the surety {after.name}",
+    "settings.changed": "{actor} changed the premium rules and fees",
+    "settings.reminders_changed": "{actor} changed the court reminder schedule",
+    "settings.reminder_wording_changed": "{actor} changed the wording of court reminders",
+    "settings.sms_sender_changed": "{actor} changed the texting number and account",
+    "settings.signatures_changed": "{actor} changed the signature settings",
+    "signature.requested": "{actor} sent {subject} to sign",
+    "signature.resent": "{actor} sent {subject} again",
+    "signature.cancelled": "{actor} withdrew {subject}",
+    "signature.signed": "{actor} signed {subject}",
+    "signature.declined": "{actor} declined to sign {subject}",
+    "sms.opted_out": "{after.phone} texted {after.keyword}: no more texts to that number",
+    "sms.opted_in": "{after.phone} texted {after.keyword}: texts to that number resume",
+    "staff.invited": "{actor} invited {subject} as {after.role}",
+    "staff.password_link_issued": "{actor} made a new password link for {subject}",
+    "staff.role_changed": "{actor} made {subject} {after.role} (was {before.role})",
+    "staff.deactivated": "{actor} deactivated {subject}",
+    "staff.reactivated": "{actor} reactivated {subject}",
+    "tenant.provisioned": "{actor} opened the agency",
+    "tenant.active": "{actor} reactivated the agency",
+    "tenant.suspended": "{actor} suspended the agency",
+}
+
+# Values an action records that its changes leave out: row ids its sentence already stands for.
+UNLISTED = {"bond.note_added": ("note",)}
+
+# The filter of the audit page: action prefixes in words.
+AREAS = {
+    "auth.": "Sign-ins and passwords",
+    "bond.": "Bonds",
+    "payment.": "Payments",
+    "court_date.": "Court dates",
+    "forfeiture.": "Forfeitures",
+    "collateral.": "Collateral",
+    "power.": "Powers",
+    "surety.": "Sureties",
+    "defendant.": "Defendants",
+    "indemnitor.": "Cosigners",
+    "signature.": "Signatures",
+    "document": "Documents",
+    "check_in": "Check-ins",
+    "sms.": "Text opt-outs",
+    "portal.": "Client portal",
+    "staff.": "Team",
+    "settings.": "Settings",
+    "data.": "Imports and exports",
+    "tenant.": "The agency",
+}
+
+# Who did it, when the log names no staff account.
+ACTORS = {
+    "system": "The system",
+    "anonymous": "Someone",
+    "sms": "Someone by text",
+    "cli": "An operator",
+    "defendant (check-in link)": "The defendant",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """How a recorded field reads: its label, the shape of its values, what an id names."""
+
+    label: str
+    kind: str = "text"  # a key of bbp.audit.values.FORMATS, or datetime, secret, internal
+    names: str | None = None  # the subject kind an id value names ("indemnitor", "user")
+
+
+FIELDS = {
+    # people
+    "first_name": Field("First name"),
+    "middle_name": Field("Middle name"),
+    "last_name": Field("Last name"),
+    "aliases": Field("Aliases"),
+    "date_of_birth": Field("Date of birth", "date"),
+    "language": Field("Language", "code"),
+    "reminders_opt_out": Field("No court reminders", "bool"),
+    "phone": Field("Phone", "phone"),
+    "phone_alt": Field("Other phone", "phone"),
+    "email": Field("Email"),
+    "address_line1": Field("Address"),
+    "address_line2": Field("Address line 2"),
+    "city": Field("City"),
+    "state": Field("State"),
+    "postal_code": Field("ZIP code"),
+    "employer": Field("Employer"),
+    "employer_phone": Field("Employer's phone", "phone"),
+    "monthly_income": Field("Monthly income", "money"),
+    "housing": Field("Housing", "code"),
+    "height": Field("Height"),
+    "weight": Field("Weight"),
+    "hair": Field("Hair"),
+    "eyes": Field("Eyes"),
+    "marks": Field("Scars, marks, tattoos"),
+    "booking_number": Field("Booking number"),
+    "jail": Field("Jail"),
+    "notes": Field("Notes"),
+    "dl_state": Field("License state"),
+    "ssn_last4": Field("Social Security number", "secret"),
+    "dl_last4": Field("Driver's license number", "secret"),
+    "photo": Field("Photo", "secret"),
+    "person": Field("Person", "person"),
+    "indemnitor": Field("Cosigner", "ref", "indemnitor"),
+    "defendant": Field("Defendant", "ref", "defendant"),
+    "relationship": Field("Relationship to the defendant"),
+    # bonds, payments, plans
+    "number": Field("Number"),
+    "status": Field("Status", "status"),
+    "reason": Field("Why"),
+    "case_number": Field("Case number"),
+    "court_name": Field("Court"),
+    "county": Field("County"),
+    "bail_amount": Field("Bail amount", "money"),
+    "premium": Field("Premium", "money"),
+    "fees": Field("Fees", "fees"),
+    "plan_removed": Field("Payment plan removed", "bool"),
+    "down_payment": Field("Down payment", "money"),
+    "instalments": Field("Installments", "count"),
+    "frequency": Field("Frequency", "code"),
+    "bond": Field("Bond"),
+    "bond_id": Field("Bond", "internal"),
+    "note": Field("Note"),
+    "receipt": Field("Receipt"),
+    "kind": Field("Type", "code"),
+    "method": Field("Method", "code"),
+    "amount": Field("Amount", "money"),
+    "voided": Field("Void", "bool"),
+    # court and collateral
+    "starts_at": Field("When", "datetime"),
+    "courtroom": Field("Room"),
+    "address": Field("Address"),
+    "outcome": Field("Outcome", "code"),
+    "notice_mailed_on": Field("Notice mailed on", "date"),
+    "receipt_number": Field("Receipt"),
+    "description": Field("Description"),
+    "value": Field("Value", "money"),
+    "pledged_by": Field("Pledged by"),
+    "return_due_on": Field("Due back by", "date"),
+    "returned_to": Field("Returned to"),
+    # powers
+    "agent_id": Field("Agent", "ref", "user"),
+    "surety_id": Field("Surety", "ref", "surety"),
+    "executed_at": Field("Executed", "datetime"),
+    "voided_at": Field("Voided", "datetime"),
+    "void_reason": Field("Why void"),
+    "buf_amount": Field("Build-up fund", "money"),
+    "buf_rate": Field("Build-up fund rate", "rate"),
+    "prefix": Field("Prefix"),
+    "first_serial": Field("First number", "count"),
+    "last_serial": Field("Last number", "count"),
+    "denomination": Field("Largest bond", "money"),
+    "expires_on": Field("Expires on", "date"),
+    "count": Field("Powers", "count"),
+    "name": Field("Name"),
+    "active": Field("Active", "bool"),
+    # check-ins
+    "weekday": Field("Day of the week", "weekday"),
+    "every_days": Field("Every (days)", "count"),
+    "time_of_day": Field("Time of day", "time"),
+    "location": Field("Location"),
+    "due_at": Field("Due", "datetime"),
+    "message_id": Field("Text", "internal"),
+    # documents
+    "doc_type": Field("Document", "code"),
+    "filename": Field("File name"),
+    "content_type": Field("File type"),
+    "size_bytes": Field("Size", "size"),
+    "sha256": Field("SHA-256 fingerprint"),
+    "title": Field("Title"),
+    "body": Field("Wording", "secret"),  # pages long: said to have changed, not shown
+    "custom": Field("The agency's own wording", "bool"),
+    "signer": Field("Signer"),
+    "to": Field("Sent to"),
+    # settings
+    "premium_rate": Field("Premium rate", "rate"),
+    "minimum_per_bond": Field("Minimum per bond", "money"),
+    "minimum_per_charge": Field("Minimum per charge", "money"),
+    "premium_term": Field("Premium term", "code"),
+    "collateral_return_days": Field("Days to return collateral", "count"),
+    "forfeiture_overrides": Field("Forfeiture day counts", "days_by_rule"),
+    "enabled": Field("Court reminders on", "bool"),
+    "offsets": Field("Reminders", "offsets"),
+    "quiet": Field("Quiet hours", "hours"),
+    "fta_text_cosigners": Field("Text cosigners after a missed court date", "bool"),
+    "sender": Field("Texting number", "phone"),
+    "account": Field("Texting account", "secret"),
+    "token_changed": Field("Texting token changed", "bool"),
+    "en": Field("English wording"),
+    "es": Field("Spanish wording"),
+    "signature_expiry_days": Field("Signing links last (days)", "count"),
+    "signature_reminder_hours": Field("Remind signers every (hours)", "count"),
+    "signature_reminders_max": Field("Most reminders", "count"),
+    "require_signed_indemnity": Field("Signed indemnity needed to write", "bool"),
+    # staff, sign-in, data, the agency
+    "role": Field("Role", "role"),
+    "delivered": Field("Delivered", "code"),
+    "failed_logins": Field("Failed attempts", "count"),
+    "keyword": Field("Keyword"),
+    "file": Field("File"),
+    "done": Field("Rows saved", "count"),
+    "total": Field("Rows", "count"),
+    "bonds": Field("Bonds"),
+    "slug": Field("Subdomain"),
+    "owner": Field("Owner"),
+}
