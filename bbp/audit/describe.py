@@ -89,6 +89,9 @@ ACTIONS = {
     "staff.invited": "{actor} invited {subject} as {after.role}",
     "staff.password_link_issued": "{actor} made a new password link for {subject}",
     "staff.role_changed": "{actor} made {subject} {after.role} (was {before.role})",
+    "staff.invitation_link_revoked": (
+        "{subject}'s invitation link stopped working: {after.because} may no longer see it"
+    ),
     "staff.deactivated": "{actor} deactivated {subject}",
     "staff.reactivated": "{actor} reactivated {subject}",
     "tenant.provisioned": "{actor} opened the agency",
@@ -269,6 +272,7 @@ FIELDS = {
     # staff, sign-in, data, the agency
     "role": Field("Role", "role"),
     "delivered": Field("Delivered", "code"),
+    "because": Field("Because of"),
     "failed_logins": Field("Failed attempts", "count"),
     "keyword": Field("Keyword"),
     "file": Field("File"),
