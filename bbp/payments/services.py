@@ -151,6 +151,42 @@ def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
     )
 
 
+@dataclass(frozen=True)
+class PlanLine:
+    """One amount of a payment plan, with how much of it the payments so far cover."""
+
+    due_on: date | None  # None for the down payment, due when the bond is posted
+    amount: Decimal
+    paid: Decimal
+    status: str  # "paid", "partly_paid", "due" or "overdue"
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount - self.paid
+
+
+def plan_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[PlanLine]:
+    """The down payment and each installment, paid in order as `standing` counts them.
+
+    A line is overdue when it is not fully paid and its day has passed (the down payment's day is
+    the posting); nothing due today is late, and nothing is late on a quote or a cancelled bond.
+    """
+    left, lines = max(paid_toward_premium(bond), ZERO), []
+    late_possible = bond.status in COLLECTABLE
+    amounts = [(None, plan.down_payment)] + [(i.due_on, i.amount) for i in plan.instalments]
+    for due_on, amount in amounts:
+        covered = min(left, amount)
+        left -= covered
+        if covered >= amount:
+            status = "paid"
+        elif late_possible and (due_on is None or due_on < today):
+            status = "overdue"
+        else:
+            status = "partly_paid" if covered > 0 else "due"
+        lines.append(PlanLine(due_on, amount, covered, status))
+    return lines
+
+
 def ledger(bond: Bond) -> list[Payment]:
     """A bond's payments, newest first."""
     return list(
