@@ -42,6 +42,7 @@ def test_a_missing_consent_tick_lands_beside_the_box_on_a_phone(
     phone.goto(_url(tenant, live_server, link_path(app, tenant)))
     expect(phone.get_by_text("Step 1 of 3")).to_be_visible()
     phone.get_by_role("button", name="Send me a code").tap()
+    expect(phone.get_by_label("Code")).to_be_visible()  # the code is queued once this shows
     work(app, redis)
     phone.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
     phone.get_by_role("button", name="Confirm").tap()
@@ -89,6 +90,7 @@ def test_sign_in_plan_receipts_and_footer_on_a_phone(app, redis, phone, live_ser
     phone.get_by_role("link", name="Use my mobile number instead").tap()
     phone.get_by_label("Mobile number").fill("(305) 555-0177")
     phone.get_by_role("button", name="Send me a code").tap()
+    expect(phone.get_by_role("heading", name="Enter your code")).to_be_visible()
     work(app, redis)
     phone.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
     phone.get_by_role("button", name="Sign in").tap()
