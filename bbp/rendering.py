@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, render_template, request
@@ -41,13 +43,26 @@ def safe_next(target: str | None, default: str) -> str:
     return target.rstrip("?") or default
 
 
+NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9]+")
+MAX_NAME = 120
+
+
+def pdf_name(*parts: str) -> str:
+    """A download name such as B-000012-indemnity-agreement.pdf: ASCII words joined by hyphens."""
+    plain = (unicodedata.normalize("NFKD", p).encode("ascii", "ignore").decode() for p in parts)
+    words = (NOT_IN_NAMES.sub("-", p).strip("-") for p in plain)
+    stem = "-".join(w for w in words if w)[:MAX_NAME].strip("-")
+    return f"{stem or 'document'}.pdf"
+
+
 def pdf_response(data: bytes, filename: str) -> Response:
-    """A PDF download that browsers will not sniff into something else."""
+    """A PDF download that browsers will not sniff into something else, named by `pdf_name`."""
+    safe = pdf_name(filename.removesuffix(".pdf"))
     return Response(
         data,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
+            "Content-Disposition": f'inline; filename="{safe}"',
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },

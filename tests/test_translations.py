@@ -131,5 +131,6 @@ def test_the_portal_speaks_spanish_to_a_spanish_browser(visit, tenant):
     assert '<html lang="es">' in body
     assert "Envíenme un código" in body
     assert "Su fianza, sus fechas de corte y sus pagos" in body
-    assert "Número de celular o correo electrónico" in body  # a lazy_gettext form label
+    assert ">Número de celular" in body  # a lazy_gettext form label
+    assert "Prefiero usar mi correo electrónico" in body
     assert "Send me a code" not in body

@@ -62,6 +62,7 @@ class PdfDocument:
     timezone: str
     signature: PdfSignature | None = None
     certificate: PdfCertificate | None = None
+    agency_lines: Sequence[str] = ()  # address, phone, license number: under the agency name
 
 
 class _Pdf(FPDF):
@@ -140,12 +141,21 @@ def _rule(pdf: FPDF) -> None:
 
 
 def _draw_heading(pdf: FPDF, doc: PdfDocument, created: datetime) -> None:
-    """Agency name, the title, and the reference with the date the document was prepared."""
+    """Agency name and details, the title, and the reference with the date it was prepared."""
     pdf.set_font("Helvetica", style="B", size=12)
     _line(pdf, one_line(doc.agency_name), 7)
+    pdf.set_font("Helvetica", size=9)
+    pdf.set_text_color(*MUTED)
+    for line in filter(None, map(one_line, doc.agency_lines)):
+        _line(pdf, line, 4.5)
+    pdf.set_text_color(*INK)
     pdf.ln(2)
     pdf.set_font("Helvetica", style="B", size=16)
-    pdf.multi_cell(CONTENT_WIDTH, 8, one_line(doc.title), align="C")
+    # Back to the left margin: multi_cell leaves x at the right edge, which pushed the reference
+    # line off the page.
+    pdf.multi_cell(
+        CONTENT_WIDTH, 8, one_line(doc.title), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.set_font("Helvetica", size=9)
     pdf.set_text_color(*MUTED)
     _line(pdf, f"{one_line(doc.reference)} - prepared {format_moment(created)}", 5, align="C")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,9 +17,10 @@ from bbp.documents.pdf import PdfDocument, document_pdf
 from bbp.documents.standard import KIND_LABELS, STANDARD
 from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
-__all__ = ["KIND_LABELS", "RenderedDocument", "render_text"]
+__all__ = ["KIND_LABELS", "RenderedDocument", "label", "render_text"]
 
 MAX_TITLE = 120
 MAX_BODY = 40_000
@@ -62,6 +64,11 @@ def wording(kind: str) -> Wording:
     return Wording(kind, saved.title, saved.body, custom=True, updated_at=saved.updated_at)
 
 
+def label(kind: str) -> str:
+    """The kind of document in the reader's language (the portal, texts to the signer)."""
+    return gettext(KIND_LABELS[kind])
+
+
 def all_wordings() -> list[Wording]:
     """Each kind of document, in the standard order."""
     saved = {t.kind: t for t in db.session.scalars(select(DocumentTemplate))}
@@ -97,6 +104,7 @@ def printable(kind: str, bond: Bond | None, signer=None) -> bytes:
             signer_role=values.role_of(signer),
             created_at=utcnow(),
             timezone=tenant.timezone,
+            agency_lines=tuple(settings.agency_details().print_lines),
         )
     )
 

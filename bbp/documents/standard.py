@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+
+def N_(message: str) -> str:
+    """Mark a label for the translation catalog; whoever shows it translates it."""
+    return message
+
+
+# Staff pages show these as they are; the portal and texts translate them (documents.label).
 KIND_LABELS = {
-    "application": "Bail bond application",
-    "indemnity": "Indemnity agreement",
-    "premium_agreement": "Premium and payment-plan agreement",
-    "collateral_receipt": "Collateral receipt",
+    "application": N_("Bail bond application"),
+    "indemnity": N_("Indemnity agreement"),
+    "premium_agreement": N_("Premium and payment-plan agreement"),
+    "collateral_receipt": N_("Collateral receipt"),
 }
+
+# In the texts below, [[ … ]] is left out when a variable in it has no value, and
+# [[ … || … ]] prints the part after || instead (bbp.documents.variables).
 
 APPLICATION = """\
 This application is made to {{ agency_name }} (the "Agency") to obtain a bail bond for the \
@@ -19,14 +29,15 @@ Address: {{ defendant_address }}
 
 Bond number: {{ bond_number }}
 Case number: {{ case_number }}
-Court: {{ court_name }}, {{ county }} County
+Court: {{ court_name }}
+County: {{ county }}
 Bail amount: {{ bail_amount }}
-Charges:
-{{ charges }}
+[[Charges:
+{{ charges }}||Charges: none on file]]
 Next court date: {{ next_court_date }}
 Cosigners: {{ cosigner_names }}
 
-1. Truthful information. I, {{ signer_name }} ({{ signer_role }}), state that the information \
+1. Truthful information. I, {{ signer_name }}[[ ({{ signer_role }})]], state that the information \
 I have given the Agency, on this application and in conversation, is true and complete. I \
 understand that the Agency may refuse or surrender the bond if any of it is false.
 
@@ -48,14 +59,14 @@ residence and public records, and to contact the references I have provided.
 discharged if it reasonably believes the defendant will not appear or has broken these terms, \
 as the law of this state permits.
 
-Questions about this application can be directed to {{ agency_name }} at {{ agency_phone }}.
+Questions about this application can be directed to {{ agency_name }}[[ at {{ agency_phone }}]].
 Date: {{ today }}"""
 
 INDEMNITY = """\
 This agreement is between {{ agency_name }} (the "Agency") and the undersigned indemnitor, \
-{{ signer_name }} ({{ signer_role }}), of {{ signer_address }}, for bail bond {{ bond_number }} \
-posted for {{ defendant_name }} (the "Defendant") in case {{ case_number }}, {{ court_name }}, \
-{{ county }} County, in the amount of {{ bail_amount }}.
+{{ signer_name }}[[ ({{ signer_role }})]][[, of {{ signer_address }}]], for bail bond \
+{{ bond_number }} posted for {{ defendant_name }} (the "Defendant")[[ in case {{ case_number }}]]\
+[[ in {{ court_name }}]][[, {{ county }} County]], in the amount of {{ bail_amount }}.
 
 1. Guarantee of appearance. In return for the Agency posting the bond, I guarantee that the \
 Defendant will appear in court on every date required until the bond is discharged by the court.
@@ -64,8 +75,8 @@ Defendant will appear in court on every date required until the bond is discharg
 the full bail amount of {{ bail_amount }}, plus every cost the Agency incurs because of the \
 forfeiture or a failure to appear, including the cost of locating and returning the Defendant \
 to custody, court costs, and reasonable attorney's fees, as the law allows. My liability is \
-joint and several: the Agency may collect the whole amount from me alone, even if other \
-indemnitors ({{ cosigner_names }}) also signed.
+joint and several: the Agency may collect the whole amount from me alone.[[ The same holds \
+for every other indemnitor on this bond: {{ other_cosigner_names }}.]]
 
 3. Premium. I am also responsible for any unpaid premium and fees on this bond. The premium is \
 {{ premium }} and fees are {{ fees }}; the balance owed today is {{ balance }}.
@@ -77,8 +88,8 @@ that premium is not refunded when that happens because of the Defendant's conduc
 
 5. Collateral. Collateral given for this bond is held as security for everything owed under \
 this agreement. If the bond is forfeited or money is owed, the Agency may apply or sell the \
-collateral as the law allows. Collateral held today:
-{{ collateral }}
+collateral as the law allows. [[Collateral held today:
+{{ collateral }}||No collateral is held today.]]
 Once the bond is discharged by the court and everything owed is paid, collateral is returned \
 within {{ collateral_return_days }} days.
 
@@ -92,9 +103,9 @@ I have read this agreement, had the chance to ask questions, and sign it volunta
 Date: {{ today }}"""
 
 PREMIUM_AGREEMENT = """\
-This agreement sets out what {{ signer_name }} ({{ signer_role }}) agrees to pay \
+This agreement sets out what {{ signer_name }}[[ ({{ signer_role }})]] agrees to pay \
 {{ agency_name }} (the "Agency") for bail bond {{ bond_number }}, posted for \
-{{ defendant_name }} in case {{ case_number }}, {{ court_name }}.
+{{ defendant_name }}[[ in case {{ case_number }}]][[ in {{ court_name }}]].
 
 Bail amount: {{ bail_amount }}
 Premium: {{ premium }}
@@ -108,8 +119,8 @@ the charges are reduced, the Defendant is surrendered or re-arrested, or the bon
 discharged soon after it was posted. The premium is not part of the bail and is not returned \
 by the court.
 
-2. Payment plan. Any part of the total not paid today is owed on this schedule:
-{{ plan_summary }}
+2. Payment plan. [[Any part of the total not paid today is owed on this schedule:
+{{ plan_summary }}||There is no payment plan: the whole total is due when the bond is posted.]]
 
 3. Late payments. If a payment is more than 10 days late, the Agency may demand the whole \
 remaining balance at once, charge any late fee the law allows, and treat the missed payment as \
@@ -120,17 +131,17 @@ application or an indemnity agreement for this bond.
 
 5. Receipts. The Agency issues a numbered receipt for every payment. Keep your receipts.
 
-Questions: {{ agency_name }}, {{ agency_phone }}.
+Questions: {{ agency_name }}[[, {{ agency_phone }}]].
 Date: {{ today }}"""
 
 COLLATERAL_RECEIPT = """\
 {{ agency_name }} (the "Agency") acknowledges receiving the collateral listed below from \
-{{ signer_name }} ({{ signer_role }}) as security for bail bond {{ bond_number }}, posted for \
-{{ defendant_name }} in case {{ case_number }}, {{ court_name }}, in the amount of \
-{{ bail_amount }}.
+{{ signer_name }}[[ ({{ signer_role }})]] as security for bail bond {{ bond_number }}, posted \
+for {{ defendant_name }}[[ in case {{ case_number }}]][[ in {{ court_name }}]], in the amount \
+of {{ bail_amount }}.
 
-Collateral received:
-{{ collateral }}
+[[Collateral received:
+{{ collateral }}||No collateral is held for this bond today.]]
 
 1. Why it is held. The collateral secures the bail amount and every amount owed to the Agency \
 under the indemnity and premium agreements for this bond. It is not a payment of premium.

@@ -23,8 +23,6 @@ from bbp.settings import services as settings
 from bbp.templating import format_money
 from bbp.tenancy import require_tenant
 
-NONE = "None"
-
 
 def long_date(day: date) -> str:
     """E.g. March 3, 2026."""
@@ -38,11 +36,11 @@ def _when(moment: datetime, zone: str) -> str:
 
 
 def address_of(person) -> str:
-    """Street, city, state and ZIP on one line, or "Not on file"."""
+    """Street, city, state and ZIP on one line; blank when none is on file."""
     street = ", ".join(p for p in (person.address_line1, person.address_line2) if p)
     place = " ".join(p for p in (person.state, person.postal_code) if p)
     town = ", ".join(p for p in (person.city, place) if p)
-    return ", ".join(p for p in (street, town) if p) or "Not on file"
+    return ", ".join(p for p in (street, town) if p)
 
 
 def role_of(signer) -> str:
@@ -64,7 +62,7 @@ def _next_court(bond: Bond, zone: str) -> str:
         .limit(1)
     )
     if court is None:
-        return "Not yet set"
+        return ""
     room = f", Room {court.courtroom}" if court.courtroom else ""
     where = ", ".join(p for p in (court.court_name or bond.court_name, court.address) if p)
     return f"{_when(court.starts_at, zone)}{', ' + where if where else ''}{room}"
@@ -76,13 +74,13 @@ def _charges(bond: Bond) -> str:
         f"bail {format_money(c.bail_amount)}"
         for c in bond.charges
     ]
-    return "\n".join(lines) or NONE
+    return "\n".join(lines)
 
 
 def _plan(bond: Bond) -> str:
     plan = bonds.plan_of(bond)
     if plan is None:
-        return "No payment plan"
+        return ""
     lines = [f"- Down payment: {format_money(plan.down_payment)}, due when the bond is posted"]
     lines += [f"- {format_money(i.amount)} due {long_date(i.due_on)}" for i in plan.instalments]
     return "\n".join(lines)
@@ -95,25 +93,34 @@ def _collateral(bond: Bond) -> str:
         f" (value {format_money(c.value)}; receipt {c.receipt_number})"
         for c in items
     ]
-    return "\n".join(lines) or NONE
+    return "\n".join(lines)
 
 
 def common(bond_today: date) -> dict[str, str]:
     """Values that do not depend on a bond."""
+    details = settings.agency_details()
     return {
         "agency_name": require_tenant().name,
-        "agency_phone": "",
+        "agency_address": details.address,
+        "agency_phone": details.phone_display,
+        "agency_license": details.license_number,
         "today": long_date(bond_today),
         "collateral_return_days": str(settings.current().collateral_return_days),
     }
 
 
 def values_for(bond: Bond, signer=None) -> dict[str, str]:
-    """Every variable's value for this bond, signed by `signer` (a Defendant or an Indemnitor)."""
+    """Every variable's value for this bond, signed by `signer` (a Defendant or an Indemnitor).
+
+    A detail that is not on file is blank: the template leaves out the [[ section ]] using it,
+    or prints the variable's wording for a missing value (variables.IF_MISSING).
+    """
     defendant, zone = bond.defendant, require_tenant().timezone
     balance = bond.total_due - payments.paid_toward_premium(bond)
     dob = defendant.date_of_birth
-    names = ", ".join(link.indemnitor.full_name for link in bond.cosigners)
+    cosigners = [link.indemnitor for link in bond.cosigners]
+    signer_id = signer.id if isinstance(signer, Indemnitor) else None
+    others = [c for c in cosigners if c.id != signer_id]
     return {
         **common(bond_services.today()),
         "bond_number": bond.number,
@@ -122,14 +129,15 @@ def values_for(bond: Bond, signer=None) -> dict[str, str]:
         "fees": format_money(bond.fees),
         "total_due": format_money(bond.total_due),
         "defendant_name": defendant.full_name,
-        "defendant_dob": long_date(dob) if dob else "Not on file",
+        "defendant_dob": long_date(dob) if dob else "",
         "defendant_address": address_of(defendant),
-        "case_number": bond.case_number or "Not yet assigned",
-        "court_name": bond.court_name or "Not yet known",
-        "county": bond.county or "Not yet known",
+        "case_number": bond.case_number or "",
+        "court_name": bond.court_name or "",
+        "county": bond.county or "",
         "charges": _charges(bond),
         "next_court_date": _next_court(bond, zone),
-        "cosigner_names": names or NONE,
+        "cosigner_names": ", ".join(c.full_name for c in cosigners),
+        "other_cosigner_names": ", ".join(c.full_name for c in others),
         "signer_name": signer.full_name if signer is not None else "",
         "signer_role": role_of(signer),
         "signer_address": address_of(signer) if signer is not None else "",
@@ -157,7 +165,8 @@ def sample_values() -> dict[str, str]:
         "charges": "- Grand theft, felony: bail $20,000.00\n- Resisting arrest, misdemeanor: "
         "bail $5,000.00",
         "next_court_date": "Monday, June 1, 2026 at 9:00 AM, Circuit Court, Room 3B",
-        "cosigner_names": "Sample Cosigner",
+        "cosigner_names": "Sample Cosigner, Second Cosigner",
+        "other_cosigner_names": "Second Cosigner",
         "signer_name": "Sample Cosigner",
         "signer_role": "Cosigner and indemnitor",
         "signer_address": "200 Oak Avenue, Springfield, FL 32000",

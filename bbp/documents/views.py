@@ -14,7 +14,7 @@ from bbp.documents.forms import ActionForm, TemplateForm
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import pdf_response, render
+from bbp.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
 PREVIEW_BONDS = 50
@@ -95,7 +95,9 @@ def preview(kind: str):
         abort(404)
     bond = bond or db.session.scalar(select(Bond).order_by(Bond.id.desc()).limit(1))
     signer = _default_signer(kind, bond) if bond else None
-    return pdf_response(services.printable(kind, bond, signer), f"{kind}-preview.pdf")
+    label = services.KIND_LABELS[kind].lower()
+    name = pdf_name(bond.number if bond else "sample", label, "preview")
+    return pdf_response(services.printable(kind, bond, signer), name)
 
 
 def _default_signer(kind: str, bond: Bond, choice: str | None = None):
@@ -117,11 +119,17 @@ def bond_pdf(bond_id: int, kind: str):
     """One document filled in for a bond, to print without sending it for signature."""
     bond = bonds.get(bond_id)
     signer = _default_signer(_kind(kind), bond, request.args.get("signer"))
-    filename = f"{bond.number}-{kind}.pdf"
-    return pdf_response(services.printable(kind, bond, signer), filename)
+    name = pdf_name(bond.number, services.KIND_LABELS[kind].lower())
+    return pdf_response(services.printable(kind, bond, signer), name)
 
 
 @bp.app_template_global()
 def document_kinds() -> dict[str, str]:
     """The printable documents by kind, for links on the bond page."""
     return dict(services.KIND_LABELS)
+
+
+@bp.app_template_global()
+def document_label(kind: str) -> str:
+    """A kind of document in the reader's language (portal pages)."""
+    return services.label(kind)

@@ -48,6 +48,7 @@ class ReceiptData:
     received_by: str
     voided: bool = False
     void_reason: str = ""
+    agency_license: str = ""
 
 
 def render_receipt(data: ReceiptData) -> bytes:
@@ -113,7 +114,7 @@ def _draw_watermark(pdf: FPDF) -> None:
 
 
 def _draw_header(pdf: FPDF, data: ReceiptData) -> None:
-    """Agency name large, then its address lines and phone."""
+    """Agency name large, then its address lines, phone and state license number."""
     pdf.set_font("Helvetica", style="B", size=18)
     _line(pdf, one_line(data.agency_name), height=9)
     pdf.set_font("Helvetica", size=10)
@@ -123,6 +124,8 @@ def _draw_header(pdf: FPDF, data: ReceiptData) -> None:
             _line(pdf, one_line(part), height=5)
     if data.agency_phone.strip():
         _line(pdf, f"Phone: {one_line(data.agency_phone)}", height=5)
+    if data.agency_license.strip():
+        _line(pdf, f"License No. {one_line(data.agency_license)}", height=5)
     pdf.set_text_color(*INK)
     pdf.ln(3)
     _rule(pdf)

@@ -160,6 +160,44 @@ def _dues(bond: Bond, plan: PaymentPlan | None) -> list[tuple[date, Decimal]]:
     return plans.dues(plan.down_payment, written_on, instalments)
 
 
+@dataclass(frozen=True)
+class PlanLine:
+    """One amount of a payment plan, with how much of it the payments so far cover."""
+
+    due_on: date | None  # None for the down payment, due the day the bond is written
+    amount: Decimal
+    paid: Decimal
+    status: str  # "paid", "partly_paid", "due" or "overdue"
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount - self.paid
+
+
+def plan_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[PlanLine]:
+    """The down payment and each installment, paid in order as `standing` counts them.
+
+    The dates are the one rule's (`plans.dues`): the down payment falls due the day the bond is
+    written. A line is overdue when it is not fully paid and its day has passed; nothing due
+    today is late, and nothing is late on a quote or a cancelled bond.
+    """
+    left, lines = max(paid_toward_premium(bond), ZERO), []
+    late_possible = bond.status in COLLECTABLE
+    down = plan.down_payment > 0
+    for index, (due_on, amount) in enumerate(_dues(bond, plan)):
+        covered = min(left, amount)
+        left -= covered
+        if covered >= amount:
+            status = "paid"
+        elif late_possible and due_on < today:
+            status = "overdue"
+        else:
+            status = "partly_paid" if covered > 0 else "due"
+        shown_on = None if down and index == 0 else due_on  # the portal labels it "Down payment"
+        lines.append(PlanLine(shown_on, amount, covered, status))
+    return lines
+
+
 def ledger(bond: Bond) -> list[Payment]:
     """A bond's payments, newest first."""
     return list(

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from bbp.auth.models import User
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.bonds.services import today
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.payments import bp, services
+from bbp.payments import bp, receipts, services
 from bbp.payments.forms import PaymentForm, VoidForm
 from bbp.payments.models import Payment
-from bbp.payments.receipt_pdf import ReceiptData, render_receipt
-from bbp.rendering import paginate, pdf_response, render
+from bbp.rendering import paginate, pdf_name, pdf_response, render
 
 ID = "<int(max=2147483647):payment_id>"
 PER_PAGE = 30
@@ -101,28 +99,7 @@ def void(payment_id: int):
 def receipt(payment_id: int):
     """The printable receipt (PDF)."""
     payment = _payment(payment_id)
-    bond = payment.bond
-    clerk = db.session.get(User, payment.received_by_id) if payment.received_by_id else None
-    data = ReceiptData(
-        agency_name=g.tenant.name,
-        agency_address="",
-        agency_phone="",
-        receipt_number=payment.receipt_number,
-        issued_at=payment.received_at,
-        timezone=g.tenant.timezone,
-        payer_name=payment.payer_name,
-        bond_number=bond.number,
-        defendant_name=bond.defendant.full_name,
-        kind=services.LABELS[payment.kind],
-        method=services.LABELS[payment.method],
-        reference=payment.reference,
-        amount=payment.amount,
-        balance_after=services.balance_after(payment),
-        received_by=(clerk.name or clerk.email) if clerk else "",
-        voided=payment.voided_at is not None,
-        void_reason=payment.void_reason,
-    )
-    return pdf_response(render_receipt(data), f"{payment.receipt_number}.pdf")
+    return pdf_response(receipts.receipt_pdf(payment), pdf_name(*receipts.file_words(payment)))
 
 
 @bp.app_template_global()

@@ -5,20 +5,35 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, StringField
+from wtforms import EmailField, HiddenField, StringField, TelField
 from wtforms.validators import DataRequired, Length
 
 from bbp.forms import AddressFields, PhoneField, optional_email
 
 
 class ContactForm(FlaskForm):
-    """Mobile number or email address, to be sent a code."""
+    """A mobile number to be sent a code: most people sign in with their phone."""
 
-    contact = StringField(
-        _l("Mobile number or email"),
-        validators=[DataRequired(_l("Enter your mobile number or your email address."))],
-        render_kw={"autocomplete": "username", "inputmode": "email"},
+    contact = TelField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Enter your mobile number."))],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
+
+
+class EmailContactForm(FlaskForm):
+    """An email address to be sent a code, for people who use the portal by email."""
+
+    contact = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address."))],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+
+def contact_form(by: str | None) -> ContactForm | EmailContactForm:
+    """The sign-in form for ?by=email, or the phone form for anything else."""
+    return EmailContactForm() if by == "email" else ContactForm()
 
 
 class CodeForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Portal pages: my bonds, court dates, payments, documents, check-in and my details."""
+"""Portal pages: my bonds, court dates, payments and receipts, documents, check-in."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from bbp.courts import ics
 from bbp.documents import requested as documents
 from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.payments import receipts
 from bbp.portal import auth, bp, people, services
 from bbp.portal.auth import portal_required
 from bbp.portal.forms import UploadForm
-from bbp.rendering import render
+from bbp.rendering import pdf_name, pdf_response, render
 from bbp.signatures import services as signatures
 
 BOND = "<int(max=2147483647):bond_id>"
@@ -51,6 +52,14 @@ def bond(bond_id: int):
         account=services.account(found),
         to_sign=[r for r in signatures.waiting_for(_refs()) if r.bond_id == found.id],
     )
+
+
+@bp.get("/payments/<int(max=2147483647):payment_id>/receipt.pdf")
+@portal_required
+def receipt(payment_id: int):
+    """The receipt of a payment on one of my bonds, as a PDF."""
+    payment = services.payment_for(_refs(), payment_id) or abort(404)
+    return pdf_response(receipts.receipt_pdf(payment), pdf_name(*receipts.file_words(payment)))
 
 
 @bp.get("/court-dates/<int(max=2147483647):court_date_id>.ics")

@@ -20,7 +20,7 @@ from bbp.domain import copy_fields
 from bbp.extensions import db
 from bbp.messaging import services as messaging
 from bbp.payments import services as payments
-from bbp.payments.models import PaymentPlan
+from bbp.payments.models import Payment, PaymentPlan
 from bbp.portal import access, people
 from bbp.portal.models import PortalSession
 
@@ -51,6 +51,7 @@ class Account:
     plan: PaymentPlan | None
     standing: payments.Standing
     payments: list
+    plan_lines: list[payments.PlanLine]
 
 
 def actor(row: PortalSession) -> PortalActor:
@@ -82,11 +83,21 @@ def court_date_for(refs: list[people.Ref], court_date_id: int) -> CourtDate | No
 
 
 def account(bond: Bond) -> Account:
-    """Balance, plan schedule and payment history of one bond."""
-    plan = plan_of(bond)
-    standing = payments.standing(bond, plan, bonds.today())
+    """Balance, plan schedule with what is paid of each amount, and payment history of one bond."""
+    plan, today = plan_of(bond), bonds.today()
+    standing = payments.standing(bond, plan, today)
     history = [p for p in payments.ledger(bond) if p.voided_at is None]
-    return Account(bond=bond, plan=plan, standing=standing, payments=history)
+    lines = payments.plan_lines(bond, plan, today) if plan is not None else []
+    return Account(bond, plan, standing, history, lines)
+
+
+def payment_for(refs: list[people.Ref], payment_id: int) -> Payment | None:
+    """One payment on one of the person's bonds (None for anyone else's, and for voided ones)."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.voided_at is not None:
+        return None
+    visible = db.session.scalar(people.bonds_query(refs).where(Bond.id == payment.bond_id))
+    return payment if visible is not None else None
 
 
 def open_checkins(refs: list[people.Ref]) -> list[tuple[CheckIn, str]]:

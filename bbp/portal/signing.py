@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.portal import access, auth, bp, people
-from bbp.rendering import pdf_response, render
+from bbp.rendering import pdf_name, pdf_response, render
 from bbp.signatures import consent, services, signing
 from bbp.signatures.forms import CodeForm, ConsentForm, DeclineForm, SignForm
 from bbp.signatures.models import SignatureRequest
@@ -48,6 +48,7 @@ def _page(token: str, item: SignatureRequest, status: int = 200, **forms):
         token=token,
         item=item,
         stage=stage,
+        steps=signing.step_count(item, row),
         sent_to=access.describe(signing.contact_of(item)),
         consent_text=consent.text(require_tenant().name, _language()),
         code_form=forms.get("code_form") or CodeForm(),
@@ -135,7 +136,8 @@ def sign_document(token: str, item: SignatureRequest):
     if not mine or not (signing.stage(item, row) == "sign" or item.status == "signed"):
         return redirect(url_for("portal.sign", token=token))
     key = item.signed_key if item.status == "signed" else item.document_key
-    return pdf_response(services.load_file(key), f"document-{item.id}.pdf")
+    name = pdf_name(*services.file_words(item, item.status == "signed"))
+    return pdf_response(services.load_file(key), name)
 
 
 @bp.post("/sign/<token>")

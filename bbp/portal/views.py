@@ -12,32 +12,41 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.portal import access, auth, bp, people
-from bbp.portal.forms import CodeForm, ContactForm, LanguageForm
+from bbp.portal.forms import CodeForm, ContactForm, LanguageForm, contact_form
 from bbp.rendering import render, safe_next
+from bbp.settings import services as settings
+from bbp.settings.agency import AgencyDetails
 
 PENDING_KEY = "portal_pending"  # the contact a code was just sent to
 
 
 @bp.get("/login")
 def login():
-    """Ask for a mobile number or email address."""
+    """Ask for a mobile number (or, with ?by=email, an email address)."""
     if auth.current() is not None:
         return redirect(url_for("portal.home"))
-    return render("portal/login.html", form=ContactForm(), next=request.args.get("next"))
+    by = request.args.get("by")
+    return _login_page(contact_form(by), by, request.args.get("next"))
+
+
+def _login_page(form, by: str | None, next_url: str | None = None, status: int = 200):
+    by = "email" if by == "email" else "phone"
+    return render("portal/login.html", form=form, by=by, next=next_url, status=status)
 
 
 @bp.post("/login")
 def login_post():
     """Send a code when the contact is on file; the answer is the same either way."""
-    form = ContactForm()
+    by, next_url = request.form.get("by"), request.form.get("next") or None
+    form = contact_form(by)
     if form.validate_on_submit():
         try:
             session[PENDING_KEY] = access.request_code(form.contact.data)
         except access.AccessRefused as exc:
             form.contact.errors = [exc.message]
-            return render("portal/login.html", form=form, status=exc.status)
-        return redirect(url_for("portal.code", next=request.form.get("next") or None))
-    return render("portal/login.html", form=form, status=422)
+            return _login_page(form, by, next_url, exc.status)
+        return redirect(url_for("portal.code", next=next_url))
+    return _login_page(form, by, next_url, 422)
 
 
 @bp.get("/code")
@@ -105,7 +114,7 @@ def link_post(token: str):
         return _signed_in(access.redeem_link(token))
     except access.AccessRefused as exc:
         flash(exc.message, "error")
-        return render("portal/login.html", form=ContactForm(), status=exc.status)
+        return _login_page(ContactForm(), None, status=exc.status)
 
 
 @bp.post("/logout")
@@ -153,6 +162,12 @@ def _invite(person, endpoint: str, person_id: int):
         flash(exc.message, "error")
     key = "defendant_id" if endpoint.startswith("defendants") else "indemnitor_id"
     return redirect(url_for(endpoint, **{key: person_id}))
+
+
+@bp.app_template_global()
+def agency_details() -> AgencyDetails:
+    """The agency's address, phone and license number, for the portal's footer."""
+    return settings.agency_details()
 
 
 @bp.app_template_global()

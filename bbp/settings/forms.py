@@ -1,8 +1,9 @@
-"""The agency settings form: premium rule, fees, collateral return days, forfeiture days."""
+"""The agency settings form: premium rule, fees, collateral and forfeiture days, agency details."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, fields
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from bbp.forms import MoneyField, add_blank_rows
-from bbp.settings import services
+from bbp.forms import AddressFields, MoneyField, PhoneField, add_blank_rows, text
+from bbp.settings import agency, services
+from bbp.settings.agency import AgencyDetails
 from bbp.settings.models import AgencySettings
 
 if TYPE_CHECKING:
@@ -147,8 +149,11 @@ class _Overrides(FlaskForm):
         csrf = False
 
 
-class SettingsForm(PremiumForm):
+class SettingsForm(AddressFields, PremiumForm):
     """Everything on the settings page."""
+
+    phone = PhoneField("Phone", render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    license_number = text("State license number", 40)
 
     collateral_return_days = DaysField(
         "Days to return collateral after discharge",
@@ -162,6 +167,10 @@ class SettingsForm(PremiumForm):
     def override_days(self) -> dict[str, int]:
         """The forfeiture day counts that were filled in, by rule key."""
         return {key: days for key, days in self.overrides.data.items() if days is not None}
+
+    def details(self) -> AgencyDetails:
+        """The agency's address, phone and license number as typed."""
+        return AgencyDetails(**{f.name: self[f.name].data or "" for f in fields(AgencyDetails)})
 
 
 def settings_form(rules: StateRules | None, saved: AgencySettings | None = None) -> SettingsForm:
@@ -197,4 +206,5 @@ def _initial(saved: AgencySettings, rules: StateRules | None) -> dict:
         "fees": [*fees, *([None] * blanks)],
         "collateral_return_days": saved.collateral_return_days,
         "overrides": {k: v for k, v in (saved.forfeiture_overrides or {}).items() if k in known},
+        **asdict(agency.of(saved)),
     }

@@ -1,4 +1,4 @@
-"""Per-agency settings: premium rules, forfeiture overrides, collateral return days."""
+"""Per-agency settings: premium rules, forfeiture overrides, collateral days, agency details."""
 
 from __future__ import annotations
 
@@ -56,3 +56,11 @@ class AgencySettings(db.Model):
     signature_reminders_max: Mapped[int] = mapped_column(default=2, server_default="2")
     # Refuse to mark a bond written until a cosigner has signed the indemnity agreement.
     require_signed_indemnity: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # The agency's own details, printed on receipts, documents and the portal (bbp.settings.agency).
+    address_line1: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    address_line2: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    state: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(10), default="", server_default="")  # ten digits
+    license_number: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,8 @@ from bbp.audit.services import record
 from bbp.bonds.premium import CENT, Fee, PremiumError, PremiumQuote, PremiumRule, quote
 from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.settings import agency
+from bbp.settings.agency import AgencyDetails
 from bbp.settings.models import AgencySettings
 from bbp.tenancy import require_tenant
 
@@ -25,11 +27,12 @@ RATE_PLACES = Decimal("0.0001")
 
 @dataclass(frozen=True)
 class SettingsInput:
-    """The settings as typed: a premium rule, collateral return days, forfeiture day counts."""
+    """The settings as typed: premium rule, collateral and forfeiture days, agency details."""
 
     rule: PremiumRule
     collateral_return_days: int
     forfeiture_overrides: dict[str, int]
+    details: AgencyDetails | None = None  # None leaves the saved details as they are
 
 
 def current() -> AgencySettings:
@@ -40,6 +43,11 @@ def current() -> AgencySettings:
         db.session.add(settings)
         db.session.flush()
     return settings
+
+
+def agency_details() -> AgencyDetails:
+    """The agency's address, phone and license number, as receipts and documents print them."""
+    return agency.of(current())
 
 
 def premium_rule() -> PremiumRule:
@@ -74,6 +82,7 @@ def save(data: SettingsInput, by) -> AgencySettings:
     """Change every setting at once; bonds already priced keep their premium."""
     _check_rule(data.rule)
     _check_days(data)
+    details = agency.checked(data.details) if data.details is not None else None
     settings = current()
     before = snapshot(settings)
     rule = data.rule
@@ -84,6 +93,8 @@ def save(data: SettingsInput, by) -> AgencySettings:
     settings.fees = [{"name": f.name, "amount": str(f.amount.quantize(CENT))} for f in rule.fees]
     settings.collateral_return_days = data.collateral_return_days
     settings.forfeiture_overrides = dict(data.forfeiture_overrides)
+    if details is not None:
+        agency.apply(settings, details)
     record("settings.changed", settings, before=before, after=snapshot(settings), actor=by)
     db.session.commit()
     return settings
@@ -99,6 +110,7 @@ def snapshot(settings: AgencySettings) -> dict:
         "fees": [dict(fee) for fee in settings.fees or []],
         "collateral_return_days": settings.collateral_return_days,
         "forfeiture_overrides": dict(settings.forfeiture_overrides or {}),
+        **asdict(agency.of(settings)),
     }
 
 

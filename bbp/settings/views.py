@@ -31,7 +31,7 @@ def _rule(form: PremiumForm) -> PremiumRule:
 
 def _input(form: SettingsForm) -> services.SettingsInput:
     return services.SettingsInput(
-        _rule(form), form.collateral_return_days.data, form.override_days()
+        _rule(form), form.collateral_return_days.data, form.override_days(), form.details()
     )
 
 

@@ -14,6 +14,7 @@ from bbp.documents import pdf
 from bbp.documents import services as documents
 from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
@@ -44,6 +45,7 @@ def _document(request: SignatureRequest, **extra) -> pdf.PdfDocument:
         signer_role=ROLE_LABELS[request.signer_role],
         created_at=request.created_at,
         timezone=require_tenant().timezone,
+        agency_lines=tuple(settings.agency_details().print_lines),
         **extra,
     )
 

@@ -17,7 +17,9 @@ from bbp.audit import services as audit
 from bbp.auth.tokens import tenant_url
 from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.defendants.models import Defendant
+from bbp.documents import services as documents
 from bbp.documents.models import TEMPLATE_KINDS
+from bbp.documents.standard import KIND_LABELS
 from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.messaging import services as messaging
@@ -149,13 +151,14 @@ def _wording(request: SignatureRequest, reminder: bool) -> tuple[str, str]:
     agency, url = require_tenant().name, link_for(request)
     with force_locale(_language(request)):
         intro = _("Reminder: ") if reminder else ""
+        title = documents.label(request.template_kind)
         text = intro + _(
             "%(agency)s asks you to sign: %(title)s. Open %(url)s",
             agency=agency,
-            title=request.title,
+            title=title,
             url=url,
         )
-        subject = intro + _("Please sign: %(title)s", title=request.title)
+        subject = intro + _("Please sign: %(title)s", title=title)
     return text, subject
 
 
@@ -189,6 +192,13 @@ def _recipients(request: SignatureRequest) -> list[str]:
 def _language(request: SignatureRequest) -> str:
     rows = people.load([request.person])
     return rows[0].language if rows else "en"
+
+
+def file_words(request: SignatureRequest, signed: bool) -> tuple[str, ...]:
+    """The words of a download's name: bond number, document, signer, and "signed" if it is."""
+    bond = db.session.get(Bond, request.bond_id)
+    label = KIND_LABELS.get(request.template_kind, "document").lower()
+    return (bond.number, label, request.signer_name.lower(), "signed" if signed else "")
 
 
 def expire_if_due(request: SignatureRequest) -> None:

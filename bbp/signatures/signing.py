@@ -21,6 +21,7 @@ from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
 
 CODES_PER_REQUEST_HOUR = 5
+PORTAL_SESSION = "portal session: "  # how a signer verified by their portal sign-in is recorded
 
 
 def contact_of(request: SignatureRequest) -> str:
@@ -43,6 +44,13 @@ def stage(request: SignatureRequest, row: PortalSession | None) -> str:
     if not _session_events(request, row, "verified"):
         return "verify"
     return "sign" if _session_events(request, row, "consented") else "consent"
+
+
+def step_count(request: SignatureRequest, row: PortalSession | None) -> int:
+    """Three steps (code, consent, sign), or two when the portal sign-in stood for the code."""
+    verified = _session_events(request, row, "verified")
+    by_portal = bool(verified) and verified[-1].data.get("method", "").startswith(PORTAL_SESSION)
+    return 2 if by_portal else 3
 
 
 def send_code(request: SignatureRequest) -> str:
@@ -90,7 +98,7 @@ def confirm_session(request: SignatureRequest, row: PortalSession) -> None:
         and not _session_events(request, row, "verified")
     ):
         evidence.append(
-            request, "verified", {"method": f"portal session: {row.method}", "session": row.id}
+            request, "verified", {"method": f"{PORTAL_SESSION}{row.method}", "session": row.id}
         )
         db.session.commit()
 

@@ -11,7 +11,7 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import pdf_response, render
+from bbp.rendering import pdf_name, pdf_response, render
 from bbp.settings import services as settings
 from bbp.signatures import bp, evidence, services, verification
 from bbp.signatures import policy as policies
@@ -115,7 +115,8 @@ def pdf(request_id: int, which: str):
     key = {"original": item.document_key, "signed": item.signed_key}.get(which)
     if not key:
         abort(404)
-    return pdf_response(services.load_file(key), f"request-{item.id}-{which}.pdf")
+    name = pdf_name(*services.file_words(item, which == "signed"))
+    return pdf_response(services.load_file(key), name)
 
 
 @bp.get("/verify")

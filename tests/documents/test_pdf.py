@@ -192,3 +192,21 @@ def test_a_good_signature_png_comes_back_as_a_png():
 def test_bad_signature_images_are_refused_with_a_message(data, message):
     with pytest.raises(ValueError, match=message):
         check_signature_png(data)
+
+
+def test_the_agency_address_phone_and_license_sit_under_its_name():
+    lines = [
+        "100 Main Street, Miami, FL 33101",
+        "Phone (305) 555-0100 · License No. P123456",
+    ]
+    text = shown(document_pdf(document(agency_lines=lines))).splitlines()
+    start = text.index("Liberty Bail Bonds")
+    assert text[start + 1 : start + 3] == lines
+    assert "100 Main Street" not in shown(document_pdf(document()))
+
+
+def test_the_reference_line_is_drawn_on_the_page_under_the_title():
+    pdf = document_pdf(document())
+    found = re.search(rb"BT ([\d.]+) [\d.]+ Td [\d. ]+rg \(Bond B-2026-0012", pdf)
+    assert found is not None
+    assert 0 < float(found.group(1)) < 612 / 2  # centred on a Letter page, 612 points wide

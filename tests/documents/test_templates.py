@@ -69,6 +69,8 @@ def test_saving_wording_makes_it_the_agencys_own_and_is_audited(app, owner, tena
         ({"title": "Indemnity {{ nope }}", "body": "ok"}, "{{ nope }}"),
         ({"title": "Indemnity", "body": "Pay {{ bail_amount } now"}, "Unmatched brace"),
         ({"title": "Indemnity", "body": "{{ config.SECRET_KEY }}"}, "is not a variable"),
+        ({"title": "Indemnity", "body": "[[ nothing to check ]] here"}, "has no variable"),
+        ({"title": "Indemnity", "body": "Of [[ {{ signer_address }} here"}, "Unmatched [["),
         ({"title": "", "body": "text"}, "Enter a title."),
         ({"title": "Indemnity", "body": "   "}, "Enter the text of the document."),
     ],
@@ -125,6 +127,8 @@ def test_preview_without_bonds_uses_sample_details(owner):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = shown(response.data)
     assert "Sample Cosigner" in text and "Sample - not for signature" in text
+    disposition = 'inline; filename="sample-indemnity-agreement-preview.pdf"'
+    assert response.headers["Content-Disposition"] == disposition
 
 
 def test_preview_fills_in_the_chosen_bond(app, owner, tenant):
@@ -148,7 +152,9 @@ def test_a_bonds_indemnity_agreement_prints_every_detail(app, visit, tenant):
     visitor.login(viewer.email)
     response = fetch(visitor, f"/documents/bonds/{ids['bond']}/indemnity.pdf")
     assert response.status_code == 200
-    assert 'filename="B-2026-0012-indemnity.pdf"' in response.headers["Content-Disposition"]
+    assert (
+        'filename="B-2026-0012-indemnity-agreement.pdf"' in response.headers["Content-Disposition"]
+    )
     text = " ".join(shown(response.data).split())
     for expected in (
         "Indemnity Agreement",

@@ -15,6 +15,7 @@ from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.payments import services
 from bbp.payments.models import Instalment, Payment, PaymentPlan
+from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.factories import make_bond
 from tests.support import add_user
@@ -157,3 +158,62 @@ def test_ledger_is_for_managers_and_searchable(app, owner, visit, tenant):
     visitor = visit(tenant)
     visitor.login(agent.email)
     assert visitor.get("/payments/").status_code == 403
+
+
+def test_plan_lines_apply_payments_in_order_and_agree_with_the_standing(app, tenant):
+    bond_id = make_bond(app, tenant, premium="600")
+    today = date(2026, 12, 20)
+    with app.app_context(), bound(tenant.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        plan = PaymentPlan(bond_id=bond_id, down_payment=Decimal("100"))
+        plan.instalments = [
+            Instalment(due_on=due, amount=Decimal("125"))
+            for due in (date(2026, 12, 1), today, date(2027, 1, 20), date(2027, 2, 20))
+        ]
+        db.session.add(plan)
+        db.session.flush()
+        user = db.session.scalars(select(User)).first()
+        services.record_payment(bond, "premium", "cash", Decimal("150"), "", "X", user)
+        lines = services.plan_lines(bond, plan, today)
+        assert [(line.status, line.paid) for line in lines] == [
+            ("paid", Decimal("100")),
+            ("overdue", Decimal("50")),  # due Dec 1, half paid
+            ("due", Decimal("0")),  # due today: not late yet
+            ("due", Decimal("0")),
+            ("due", Decimal("0")),
+        ]
+        overdue = sum(line.left for line in lines if line.status == "overdue")
+        assert overdue == services.standing(bond, plan, today).overdue == Decimal("75")
+        services.record_payment(bond, "premium", "cash", Decimal("250"), "", "X", user)
+        statuses = [line.status for line in services.plan_lines(bond, plan, today)]
+        assert statuses == ["paid", "paid", "paid", "partly_paid", "due"]
+        bond.status = "quote"  # nothing is late on a quote
+        assert "overdue" not in [line.status for line in services.plan_lines(bond, plan, today)]
+        db.session.rollback()
+
+
+def test_a_staff_receipt_is_named_after_the_bond_and_carries_the_agency_details(app, owner, tenant):
+    bond_id = make_bond(app, tenant, premium="500")
+    _pay(owner, bond_id, "200")
+    with app.app_context(), bound(tenant.info, db.session):
+        payment_id = db.session.scalar(select(Payment.id))
+        number = db.session.get(Bond, bond_id).number
+        row = settings.current()
+        row.address_line1, row.city, row.state, row.postal_code = (
+            "9 Court St",
+            "Miami",
+            "FL",
+            "33101",
+        )
+        row.phone, row.license_number = "3055550100", "P123456"
+        db.session.commit()
+    response = owner.client.get(f"/payments/{payment_id}/receipt.pdf", base_url=owner.base_url)
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'inline; filename="{number}-receipt-R-000001.pdf"'
+    for expected in (
+        b"9 Court St",
+        b"Miami, FL 33101",
+        b"\\(305\\) 555-0100",
+        b"License No. P123456",
+    ):
+        assert expected in response.data, expected

@@ -245,3 +245,9 @@ def test_format_money(amount, expected):
 def test_long_values_wrap_without_error():
     data = receipt(payer_name="Maria " * 40, void_reason="duplicate " * 40, voided=True)
     assert render_receipt(data).startswith(b"%PDF-")
+
+
+def test_prints_the_agency_license_number_under_its_phone():
+    lines = text_of(receipt(agency_license="P123456")).splitlines()
+    assert lines.index("License No. P123456") == lines.index("Phone: 555-123-4567") + 1
+    assert "License No." not in text_of(receipt())

@@ -183,10 +183,16 @@ def test_codes_are_rate_limited_per_number_and_per_address(visit, app, tenant, r
 
 def test_bad_contact_input_gets_a_clear_message(visit, tenant):
     visitor = visit(tenant)
-    for typed in ("", "12", "not an email@", "x" * 300):
+    unusable = "Enter your mobile number or your email address."
+    for typed, message in (
+        ("", "Enter your mobile number."),
+        ("12", unusable),
+        ("not an email@", unusable),
+        ("x" * 300, unusable),
+    ):
         response = _ask(visitor, typed)
         assert response.status_code == 422
-        assert "Enter your mobile number or your email address." in response.get_data(as_text=True)
+        assert message in response.get_data(as_text=True)
 
 
 def test_codes_and_sessions_are_stored_hashed(visit, app, tenant, book):
@@ -297,3 +303,34 @@ def test_people_removed_from_the_contact_drop_out_of_the_session(cosigner, app, 
         db.session.commit()
     assert cosigner.get("/portal/").status_code == 302
     assert cosigner.get(f"/portal/bonds/{book.bond_id}").status_code == 302
+
+
+def test_the_sign_in_form_asks_for_a_mobile_number_with_the_phone_keypad(visit, tenant):
+    page = visit(tenant).get("/portal/login").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="contact"[^>]*>', page).group(0)
+    assert 'type="tel"' in field and 'inputmode="tel"' in field and 'autocomplete="tel"' in field
+    assert re.search(r'<label for="contact">Mobile number\s', page)
+    assert '<a href="/portal/login?by=email" id="sign-in-by-email">Use email instead</a>' in page
+    assert 'inputmode="email"' not in page
+
+
+def test_email_sign_in_is_a_plain_link_away_and_keeps_its_form_on_errors(
+    visit, app, tenant, book, redis
+):
+    visitor = visit(tenant)
+    page = visitor.get("/portal/login?by=email").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="contact"[^>]*>', page).group(0)
+    assert 'type="email"' in field and 'inputmode="email"' in field
+    assert re.search(r'<label for="contact">Email address\s', page)
+    assert 'name="by" value="email"' in page and 'href="/portal/login"' in page
+    refused = visitor.post("/portal/login", {"by": "email", "contact": ""})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Enter your email address." in body
+    assert 'type="email"' in body and 'name="by" value="email"' in body
+    known = visitor.post("/portal/login", {"by": "email", "contact": COSIGNER_EMAIL})
+    unknown = visitor.post("/portal/login", {"by": "email", "contact": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/portal/code"
+    run_jobs(app)
+    sent = [json.loads(m)["to"] for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
+    assert sent == [COSIGNER_EMAIL]  # only the address on file gets a code

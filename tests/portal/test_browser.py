@@ -37,7 +37,7 @@ def test_a_cosigner_signs_the_indemnity_agreement_on_a_phone(
     work(app, redis)
 
     phone.goto(_url(tenant, live_server, "/portal/login"))
-    phone.get_by_label("Mobile number or email").fill("(305) 555-0177")
+    phone.get_by_label("Mobile number").fill("(305) 555-0177")
     phone.get_by_role("button", name="Send me a code").tap()
     expect(phone.get_by_role("heading", name="Enter your code")).to_be_visible()
     work(app, redis)  # the worker sends the code
@@ -51,11 +51,11 @@ def test_a_cosigner_signs_the_indemnity_agreement_on_a_phone(
     expect(phone.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
     phone.get_by_role("button", name="Review and sign").tap()
 
-    expect(phone.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(phone.get_by_text("Step 1 of 2")).to_be_visible()
     phone.get_by_label("I agree to use electronic records and signatures.").check()
     phone.get_by_role("button", name="Continue").tap()
 
-    expect(phone.get_by_text("Step 3 of 3")).to_be_visible()
+    expect(phone.get_by_text("Step 2 of 2")).to_be_visible()
     phone.get_by_role("button", name="Draw my signature instead").tap()
     expect(phone.locator("#signature-pad")).to_be_visible()
     _draw(phone)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.payments.models import Payment
 from tests.portal.conftest import inside, make_book, sign_in
 from tests.routes import portal_routes
 from tests.support import add_user
@@ -15,7 +19,7 @@ MARKERS = ("Marcus Reyes", "Rosa Reyes", "Victim ID", "B-2026-0101", "victim@exa
 
 @pytest.fixture
 def victim(app, tenant):
-    """Agency A's bond, cosigner and a document requested from the cosigner."""
+    """Agency A's bond, cosigner, a document requested from the cosigner and a payment."""
     from bbp.documents import requested
 
     book = make_book(app, tenant, cosigner_email="victim@example.com")
@@ -23,6 +27,18 @@ def victim(app, tenant):
     with inside(app, tenant):
         person = db.session.get(Indemnitor, book.cosigner_id)
         book.request_id = requested.request_document(person, "photo_id", "Victim ID", None, by).id
+        payment = Payment(
+            bond_id=book.bond_id,
+            receipt_number="R-000001",
+            kind="premium",
+            method="cash",
+            amount=Decimal("100.00"),
+            payer_name="Rosa Reyes",
+            received_at=datetime.now(UTC),
+        )
+        db.session.add(payment)
+        db.session.commit()
+        book.payment_id = payment.id
     return book
 
 
@@ -31,6 +47,7 @@ def _ids(book) -> dict:
         "bond_id": book.bond_id,
         "court_date_id": book.court_date_id,
         "request_id": book.request_id,
+        "payment_id": book.payment_id,
     }
 
 

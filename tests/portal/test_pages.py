@@ -14,6 +14,7 @@ from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.mail import outbox_key
 from bbp.payments.models import Instalment, Payment, PaymentPlan
+from bbp.settings import services as settings
 from tests.portal.conftest import inside, last_code, make_book, sign_in
 from tests.support import add_user
 
@@ -283,3 +284,23 @@ def test_an_address_change_saves_at_once(cosigner, app, tenant, book):
     assert response.headers["Location"] == "/portal/profile"
     with inside(app, tenant):
         assert db.session.get(Indemnitor, book.cosigner_id).city == "Hialeah"
+
+
+def test_the_footer_names_the_agency_with_a_call_us_link(visit, app, tenant):
+    page = visit(tenant).get("/portal/login").get_data(as_text=True)
+    assert "tel:" not in page and "License No." not in page
+    with inside(app, tenant):
+        row = settings.current()
+        row.address_line1, row.city, row.state, row.postal_code = (
+            "9 Court St",
+            "Miami",
+            "FL",
+            "33101",
+        )
+        row.phone, row.license_number = "3055550100", "P123456"
+        db.session.commit()
+    page = visit(tenant).get("/portal/login").get_data(as_text=True)
+    footer = page.split('<address class="agency-contact">', 1)[1].split("</address>", 1)[0]
+    assert "9 Court St, Miami, FL 33101" in footer
+    assert '<a href="tel:+13055550100" id="call-agency">Call us: (305) 555-0100</a>' in footer
+    assert "License No. P123456" in footer

@@ -269,6 +269,13 @@ def test_a_save_is_audited_with_before_and_after(app, owner, tenant):
         "fees",
         "collateral_return_days",
         "forfeiture_overrides",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "postal_code",
+        "phone",
+        "license_number",
     }
 
 
@@ -292,3 +299,57 @@ def test_more_fee_rows_stop_at_ten(app, owner):
         rows = len(re.findall(r'name="fees-\d+-amount"', page))
         data = data | {f"fees-{n}-name": "" for n in range(rows)}
     assert rows == 10 and "Add more rows" not in page
+
+
+AGENCY = {
+    "address_line1": "100  Main Street",
+    "address_line2": "Suite 2",
+    "city": "Miami",
+    "state": "fl",
+    "postal_code": "33101",
+    "phone": "(305) 555-0100",
+    "license_number": "P123456",
+}
+
+
+def test_the_agency_address_phone_and_license_are_saved_and_shown(app, owner, tenant):
+    assert owner.post(URL, _form(**AGENCY)).status_code == 302
+    saved = _saved(app, tenant)
+    assert (saved.address_line1, saved.state, saved.phone) == (
+        "100 Main Street",
+        "FL",
+        "3055550100",
+    )
+    assert (saved.license_number, saved.postal_code) == ("P123456", "33101")
+    page = owner.get(URL).get_data(as_text=True)
+    assert _value(page, "phone") == "(305) 555-0100" and _value(page, "city") == "Miami"
+    (entry,) = _audit(app, tenant)
+    assert entry.before["license_number"] == "" and entry.after["license_number"] == "P123456"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"phone": "555-0100"}, "Enter a 10-digit phone number"),
+        ({"state": "Florida"}, "two-letter state code"),
+        ({"postal_code": "3310"}, "Enter a 5-digit ZIP code"),
+        ({"city": ""}, "Enter the street, city, state and ZIP, or leave all blank."),
+        ({"license_number": "P123;456"}, "as printed on the license"),
+        ({"license_number": "P" * 41}, "40 characters"),
+    ],
+)
+def test_bad_agency_details_are_refused_beside_the_field(app, owner, tenant, fields, message):
+    typed = AGENCY | fields
+    response = owner.post(URL, _form(**typed))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in body and 'class="field-error"' in body
+    name = next(iter(fields))
+    assert _value(body, name) == typed[name]
+    assert _saved(app, tenant).address_line1 == "" and _audit(app, tenant) == []
+
+
+def test_the_agency_details_may_be_left_blank(app, owner, tenant):
+    blank = dict.fromkeys(AGENCY, "")
+    assert owner.post(URL, _form(**blank)).status_code == 302
+    assert _saved(app, tenant).phone == ""
