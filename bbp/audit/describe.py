@@ -161,6 +161,7 @@ FIELDS = {
     "city": Field("City"),
     "state": Field("State"),
     "postal_code": Field("ZIP code"),
+    "license_number": Field("State license number"),
     "employer": Field("Employer"),
     "employer_phone": Field("Employer's phone", "phone"),
     "monthly_income": Field("Monthly income", "money"),

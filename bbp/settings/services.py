@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -110,7 +110,19 @@ def snapshot(settings: AgencySettings) -> dict:
         "fees": [dict(fee) for fee in settings.fees or []],
         "collateral_return_days": settings.collateral_return_days,
         "forfeiture_overrides": dict(settings.forfeiture_overrides or {}),
-        **asdict(agency.of(settings)),
+    } | agency_snapshot(agency.of(settings))
+
+
+def agency_snapshot(details: agency.AgencyDetails) -> dict:
+    """The agency's address, phone and license, named one by one for the audit log."""
+    return {
+        "address_line1": details.address_line1,
+        "address_line2": details.address_line2,
+        "city": details.city,
+        "state": details.state,
+        "postal_code": details.postal_code,
+        "phone": details.phone,
+        "license_number": details.license_number,
     }
 
 
