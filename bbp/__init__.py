@@ -117,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, signatures.bp, "tenant")
     register_site_blueprint(app, portal.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
+    # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
 
 
 def register_errors(app: Flask) -> None:

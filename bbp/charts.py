@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts: no JavaScript and no inline styles, so they pass a strict CSP."""
+"""Server-rendered SVG charts (HTML legends): no JavaScript, no inline styles, for a strict CSP."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from markupsafe import Markup, escape
 
 SVG_NS = "http://www.w3.org/2000/svg"
-# Mid-tone hues keep enough contrast on both light and dark backgrounds.
+# Mid-tone hues keep enough contrast on both light and dark backgrounds. Twelve, at least 30
+# apart (CIE76) pairwise, so each bond status (eleven) gets a color of its own in one chart.
 PALETTE = (
     "#3b82f6",
     "#f59e0b",
@@ -21,14 +22,20 @@ PALETTE = (
     "#06b6d4",
     "#ec4899",
     "#84cc16",
+    "#92400e",
+    "#64748b",
+    "#0f766e",
+    "#4d7c0f",
 )
 EMPTY_TEXT = "No data yet"
 FONT_SIZE = 12
 # Average glyph width as a fraction of the font size; only used to decide when to truncate.
 GLYPH_RATIO = 0.6
-ROW_HEIGHT = 28
-LEGEND_ROW = 22
-LEGEND_WIDTH = 300
+# Horizontal bars: a label line, then the bar; a narrow chart stays readable on a phone.
+ROW_HEIGHT = 44
+LABEL_LINE = 16
+BAR_THICKNESS = 14
+SWATCH = 12
 # Characters XML 1.0 cannot carry at all; user labels are stripped of them to stay well-formed.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CENT = Decimal("0.01")
@@ -101,42 +108,44 @@ def bar_chart(
 
 
 def horizontal_bar_chart(
-    data: list[Datum], *, title: str, money: bool = False, width: int = 640
+    data: list[Datum], *, title: str, money: bool = False, width: int = 320
 ) -> Markup:
-    """One horizontal bar per datum, label on the left and value on the right."""
+    """One horizontal bar per datum, its label above it and its value at its end."""
     points = _points(data, money)
     if not _has_data(points):
         return _empty("horizontal", title, width)
     pad, value_width = 8, 104
-    label_width = round(width * 0.3)
-    track = width - label_width - value_width - pad
+    track = width - 2 * pad - value_width
     peak = max(p.amount for p in points)
     rows = [
-        _row(point, pad + index * ROW_HEIGHT, label_width, track * _ratio(point.amount, peak))
+        _row(
+            point,
+            pad + index * ROW_HEIGHT,
+            pad,
+            width - 2 * pad,
+            track * _ratio(point.amount, peak),
+        )
         for index, point in enumerate(points)
     ]
     height = 2 * pad + len(points) * ROW_HEIGHT
-    axis = _axis(label_width, pad, label_width, height - pad)
     body = _el("g", {"class": "chart-bars"}, *rows)
-    return _svg("horizontal", title, _describe(points), width, height, body, axis)
+    return _svg("horizontal", title, _describe(points), width, height, body)
 
 
 def donut_chart(data: list[Datum], *, title: str, money: bool = False, size: int = 220) -> Markup:
-    """A donut of each datum's share with a legend of label, value and percentage."""
+    """A donut of each datum's share, with an HTML legend of label, value and percentage."""
     points = _points(data, money)
-    width = size + 24 + LEGEND_WIDTH
     if not _has_data(points):
-        return _empty("donut", title, width)
+        return _empty("donut", title, size)
     total = sum((p.amount for p in points), Decimal(0))
     shares = [_percent(p.amount, total) for p in points]
-    height = max(size, len(points) * LEGEND_ROW + 16)
-    ring = _ring(points, total, size / 2, height / 2, size)
-    centre = _centre(format_value(total, money=money), size / 2, height / 2, size)
-    legend = _legend(points, shares, size + 24, height)
+    ring = _ring(points, total, size / 2, size / 2, size)
+    centre = _centre(format_value(total, money=money), size / 2, size / 2, size)
     desc = "; ".join(
         f"{p.label}: {p.text} ({share})" for p, share in zip(points, shares, strict=True)
     )
-    return _svg("donut", title, desc, width, height, ring, centre, legend)
+    chart = _svg("donut", title, desc, size, size, ring, centre)
+    return _el("figure", {"class": "chart-figure"}, chart, _legend(points, shares))
 
 
 def _points(data: list[Datum], money: bool) -> list[_Point]:
@@ -205,25 +214,24 @@ def _column(point: _Point, index: int, columns: _Columns) -> Markup:
     return _el("g", {"class": "chart-bar"}, tooltip, rect, value, label)
 
 
-def _row(point: _Point, top: float, label_width: int, length: float) -> Markup:
-    """One horizontal bar with its label to the left and value to the right."""
-    middle = top + ROW_HEIGHT / 2
+def _row(point: _Point, top: float, left: float, room: float, length: float) -> Markup:
+    """One horizontal bar with its label above it and its value just past its end."""
+    bar_top = top + LABEL_LINE + 2
+    middle = bar_top + BAR_THICKNESS / 2
     rect = _el(
         "rect",
         {
             "class": "chart-bar-rect",
-            "x": label_width,
-            "y": top + 5,
+            "x": left,
+            "y": bar_top,
             "width": length,
-            "height": ROW_HEIGHT - 10,
+            "height": BAR_THICKNESS,
             "fill": PALETTE[0],
         },
     )
-    name = _truncate(point.label, label_width - 12)
-    label = _label_text("chart-label", label_width - 8, middle, "end", name, dy="0.35em")
-    value = _label_text(
-        "chart-value", label_width + length + 6, middle, "start", point.text, "0.35em"
-    )
+    name = _truncate(point.label, room)
+    label = _label_text("chart-label", left, top + LABEL_LINE - 4, "start", name)
+    value = _label_text("chart-value", left + length + 6, middle, "start", point.text, "0.35em")
     tooltip = _el("title", {}, f"{point.label}: {point.text}")
     return _el("g", {"class": "chart-bar"}, tooltip, rect, label, value)
 
@@ -274,25 +282,27 @@ def _centre(total_text: str, cx: float, cy: float, size: int) -> Markup:
     return _el("text", attrs, total_text)
 
 
-def _legend(points: list[_Point], shares: list[str], left: float, height: float) -> Markup:
-    """Legend rows of swatch, label, value and percentage, centred vertically."""
-    top = (height - len(points) * LEGEND_ROW) / 2
-    right = left + LEGEND_WIDTH - 4
+def _legend(points: list[_Point], shares: list[str]) -> Markup:
+    """An HTML list of swatch, label, value and percentage: page-sized text at any width."""
     items = []
     for index, (point, share) in enumerate(zip(points, shares, strict=True)):
-        middle = top + (index + 0.5) * LEGEND_ROW
         swatch = _el(
-            "rect",
-            {"x": left, "y": middle - 6, "width": 12, "height": 12, "fill": _colour(index)},
+            "svg",
+            {
+                "xmlns": SVG_NS,
+                "class": "chart-swatch",
+                "viewBox": f"0 0 {SWATCH} {SWATCH}",
+                "width": SWATCH,
+                "height": SWATCH,
+                "focusable": "false",
+            },
+            _el("rect", {"width": SWATCH, "height": SWATCH, "rx": 2, "fill": _colour(index)}),
         )
-        amount = f"{point.text} ({share})"
-        room = LEGEND_WIDTH - 32 - len(amount) * FONT_SIZE * GLYPH_RATIO
-        name = _truncate(point.label, room)
-        label = _label_text("chart-label", left + 20, middle, "start", name, "0.35em")
-        value = _label_text("chart-value", right, middle, "end", amount, "0.35em")
-        tooltip = _el("title", {}, f"{point.label}: {amount}")
-        items.append(_el("g", {"class": "chart-legend-item"}, tooltip, swatch, label, value))
-    return _el("g", {"class": "chart-legend"}, *items)
+        label = _el("span", {"class": "chart-label"}, point.label)
+        value = _el("span", {"class": "chart-value"}, f"{point.text} ({share})")
+        items.append(_el("li", {"class": "chart-legend-item"}, swatch, label, " ", value))
+    # The chart's <desc> already states every value, so screen readers skip the repeat.
+    return _el("ul", {"class": "chart-legend", "aria-hidden": "true"}, *items)
 
 
 def _colour(index: int) -> str:

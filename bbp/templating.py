@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g
+from markupsafe import Markup
 
 from bbp.accounts import utcnow
 from bbp.dates import local
@@ -42,9 +43,14 @@ def format_money(value) -> str:
     return f"{sign}${abs(amount):,.2f}"
 
 
+def money_figure(value) -> Markup:
+    """A money amount as one figure that CSS never breaks across lines (the `money` filter)."""
+    return Markup('<span class="money">{}</span>').format(format_money(value))
+
+
 def init_app(app: Flask) -> None:
     """Expose globals and filters to every template."""
     app.context_processor(_globals)
     app.add_template_filter(_localtime, "localtime")
     app.add_template_filter(format_phone, "phone")
-    app.add_template_filter(format_money, "money")
+    app.add_template_filter(money_figure, "money")

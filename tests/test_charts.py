@@ -10,7 +10,14 @@ from decimal import Decimal
 import pytest
 from markupsafe import Markup
 
-from bbp.charts import Datum, bar_chart, donut_chart, format_value, horizontal_bar_chart
+from bbp.charts import (
+    PALETTE,
+    Datum,
+    bar_chart,
+    donut_chart,
+    format_value,
+    horizontal_bar_chart,
+)
 
 NS = "{http://www.w3.org/2000/svg}"
 CHARTS = [bar_chart, horizontal_bar_chart, donut_chart]
@@ -37,8 +44,13 @@ def texts(root: ET.Element, css: str) -> list[str]:
     return [el.text or "" for el in by_class(root, css)]
 
 
+def svg_of(root: ET.Element) -> ET.Element:
+    """The chart's <svg>: the root, or the SVG inside a donut's <figure> (beside its legend)."""
+    return root if root.tag == f"{NS}svg" else root.find(f"{NS}svg")
+
+
 def desc(root: ET.Element) -> str:
-    return root.find(f"{NS}desc").text
+    return svg_of(root).find(f"{NS}desc").text
 
 
 def strip_ids(markup: Markup) -> str:
@@ -70,7 +82,7 @@ def test_desc_states_every_value_in_words():
 
 @pytest.mark.parametrize("chart", CHARTS)
 def test_svg_is_accessible_and_responsive(chart):
-    root = parse(chart(LIABILITY, title="Liability", money=True))
+    root = svg_of(parse(chart(LIABILITY, title="Liability", money=True)))
 
     assert root.tag == f"{NS}svg"
     assert root.get("role") == "img"
@@ -140,7 +152,7 @@ def test_labels_are_escaped(chart):
     assert "&lt;script&gt;" in markup
     assert "Smith &amp; Sons &#34;Bail&#34;" in markup
     root = parse(markup)
-    assert root.find(f"{NS}title").text == "<b>Agents</b> & co"
+    assert svg_of(root).find(f"{NS}title").text == "<b>Agents</b> & co"
     assert "<script>alert(1)</script>: 3" in desc(root)
     assert 'Smith & Sons "Bail": 2' in desc(root)
 
@@ -241,3 +253,37 @@ def test_negative_or_non_finite_values_are_rejected(value):
 
 def test_returns_markup_safe_for_jinja():
     assert isinstance(bar_chart(LIABILITY, title="t"), Markup)
+
+
+def test_eleven_statuses_get_eleven_colors_and_the_legend_matches_the_slices():
+    statuses = [Datum(f"Status {n}", n + 1) for n in range(11)]
+    root = parse(donut_chart(statuses, title="Bonds by status"))
+
+    strokes = [el.get("stroke") for el in by_class(root, "chart-slice")]
+    swatches = [
+        el.find(f"{NS}svg/{NS}rect").get("fill") for el in by_class(root, "chart-legend-item")
+    ]
+    assert len(set(strokes)) == 11
+    assert swatches == strokes
+    assert len(set(PALETTE)) == len(PALETTE) >= 11
+
+
+def test_donut_legend_is_page_text_beside_the_svg_with_labels_whole():
+    label = "Acme Surety and Casualty Insurance Company of North America"
+    root = parse(donut_chart([Datum(label, 2), Datum("Active", 1)], title="t"))
+
+    assert root.tag == "figure"
+    legend = root.find("ul")
+    assert legend.get("class") == "chart-legend"
+    assert [li.find("span").text for li in legend.iter("li")] == [label, "Active"]
+    assert not by_class(svg_of(root), "chart-legend-item")  # nothing scaled down with the SVG
+
+
+def test_horizontal_bars_fit_a_phone_with_labels_above_the_bars():
+    root = parse(horizontal_bar_chart(LIABILITY, title="By surety", money=True))
+
+    assert float(root.get("viewBox").split()[2]) <= 320  # about 1px per unit on a phone
+    for bar in by_class(root, "chart-bar"):
+        rect, label = by_class(bar, "chart-bar-rect")[0], by_class(bar, "chart-label")[0]
+        assert float(label.get("y")) < float(rect.get("y"))
+        assert label.get("x") == rect.get("x")

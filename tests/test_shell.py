@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -81,6 +82,34 @@ def test_shell_vendors_htmx_and_css_with_csrf_header(owner):
     assert '"X-CSRFToken": "' in page
     assert re.findall(r'(?:src|href)="(?:https?:)?//', page) == []  # nothing from another host
     assert owner.get("/static/js/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_htmx_never_settles_a_style_attribute_the_csp_would_refuse(owner):
+    page = owner.get("/dashboard/").get_data(as_text=True)
+    config = json.loads(re.search(r'<meta name="htmx-config" content=\'([^\']+)\'', page).group(1))
+    assert config["includeIndicatorStyles"] is False
+    assert config["attributesToSettle"] == ["class", "width", "height"]  # htmx's default adds style
+
+
+@pytest.mark.parametrize("site", ["agency", "unknown agency", "platform", "apex"])
+def test_favicon_is_served_on_every_host(app, tenant, site):
+    host = {
+        "agency": f"{tenant.slug}.localhost",
+        "unknown agency": "no-such-agency.localhost",
+        "platform": "admin.localhost",
+        "apex": "localhost",
+    }[site]
+    response = app.test_client().get("/favicon.ico", base_url=f"http://{host}")
+    icon = response.data
+    response.close()  # a static file: release its handle
+    assert response.status_code == 200
+    assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    assert icon.startswith(b"\x00\x00\x01\x00")  # an ICO file
+
+
+def test_pages_link_their_icon(visit, tenant, owner):
+    for page in (owner.get("/dashboard/"), visit(tenant).get("/portal/login")):
+        assert '<link rel="icon" href="/favicon.ico"' in page.get_data(as_text=True)
 
 
 def test_404_is_a_full_page_or_an_htmx_fragment(owner):

@@ -51,6 +51,7 @@ def test_team_search_and_deactivate_on_a_phone(app, phone, live_server, tenant):
     _sign_in(phone, tenant, live_server)
     expect(phone).to_have_url(re.compile(r"/dashboard/$"))
     screenshot(phone, "dashboard-phone")
+    phone.get_by_text("Menu", exact=True).click()  # on a phone the sections sit behind a menu
     phone.get_by_role("link", name="Team").click()
     expect(phone.get_by_role("heading", name="Team")).to_be_visible()
     phone.get_by_placeholder("Search name or email").press_sequentially("casey", delay=60)

@@ -268,7 +268,7 @@ def test_bond_section_shows_each_status_and_the_add_link(app, agency):
             )
     assert '<article id="collateral">' in html
     assert f"/collateral/bonds/{bond_id}/new" in html
-    assert "Held: $100.00" in html
+    assert 'Held: <span class="money">$100.00</span>' in html
     assert f"/collateral/{overdue}/return" in html and f"/collateral/{back}/return" not in html
     assert "Overdue: due back" in html and f"Returned to Ann on {_today():%b %-d, %Y}" in html
 

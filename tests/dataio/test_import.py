@@ -88,7 +88,9 @@ def test_a_book_imports_end_to_end(app, redis, owner, tenant):
     page = owner.get(f"/data/import/{token}").get_data(as_text=True)
     assert "3 bonds in the file" in page and "0 errors" in page
     assert "Next number" in page and "LEG-0042" in page
-    assert "$500.00" in page and "$25.00 fees" in page and "$200.00" in page
+    assert (
+        "$500.00" in page and '<span class="money">$25.00</span> fees' in page and "$200.00" in page
+    )
     assert "Import 3 bonds" in page
 
     run = owner.post(f"/data/import/{token}/run")

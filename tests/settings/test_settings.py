@@ -126,13 +126,15 @@ def test_florida_minimum_per_charge_prices_new_quotes(app, owner, tenant):
     page = owner.get(URL).get_data(as_text=True)
     assert "Florida: 10% or $100 per charge, whichever is greater" in page
     assert "A $2,500 bond with charges of $500 and $2,000 costs" in page
-    assert "<strong>$250.00</strong>" in page
+    assert '<strong><span class="money">$250.00</span></strong>' in page
     owner.post(URL, _form(minimum_per_charge="100"))
     with app.app_context(), bound(tenant.info, db.session):
         assert quote(services.premium_rule(), [Decimal(500), Decimal(2000)]).premium == Decimal(
             "300.00"
         )
-    assert "<strong>$300.00</strong>" in owner.get(URL).get_data(as_text=True)
+    assert '<strong><span class="money">$300.00</span></strong>' in owner.get(URL).get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -238,7 +240,8 @@ def test_preview_returns_only_the_example_and_saves_nothing(app, owner, tenant):
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in body and 'id="premium-example"' in body
-    assert "<strong>$300.00</strong>" in body and "$325.00 in all" in body
+    assert '<strong><span class="money">$300.00</span></strong>' in body
+    assert '<span class="money">$325.00</span> in all' in body
     assert "minimum $100.00 applies" in body
     saved = _saved(app, tenant)
     assert (saved.minimum_per_charge, saved.fees) == (Decimal("0.00"), [])
