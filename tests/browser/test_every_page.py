@@ -171,7 +171,7 @@ def cosigner(browser, app, base, book, size):
     context.add_init_script(path=AXE)
     page = context.new_page()
     page.goto(f"{base}/portal/login")
-    page.get_by_label("Mobile number or email").fill(book.cosigner_phone)
+    page.get_by_label("Mobile number").fill(book.cosigner_phone)
     page.get_by_role("button", name="Send me a code").click()
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     run_jobs(app)
