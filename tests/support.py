@@ -119,3 +119,11 @@ def fetch_user(app: Flask, tenant: TenantInfo, email: str) -> User | None:
         if user is not None:
             db.session.expunge(user)
         return user
+
+
+MONEY_MARK = re.compile(r'<span class="money">([^<]*)</span>')
+
+
+def unmarked(html: str) -> str:
+    """A page with each money figure's marking span taken off, for asserting on amounts."""
+    return MONEY_MARK.sub(r"\1", html)

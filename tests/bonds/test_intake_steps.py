@@ -18,6 +18,7 @@ from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.factories import make_bond
 from tests.formfill import forms_on
+from tests.support import unmarked
 
 FIRST_DUE = date(2027, 1, 15)
 PLAN = {"down_payment": "100", "count": "4", "frequency": "monthly", "first_due": "2027-01-15"}
@@ -46,10 +47,10 @@ def _actions(page: str) -> list[str]:
 
 def test_the_plan_step_lists_each_installment_on_a_full_page(app, owner, tenant):
     bond_id = _priced_quote(app, owner, tenant)
-    fresh = owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True)
+    fresh = unmarked(owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True))
     assert "Enter the down payment to see each installment." in fresh
     assert owner.post(f"/bonds/{bond_id}/premium", PLAN).status_code == 302
-    page = owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True)
+    page = unmarked(owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True))
     schedule = page.split('id="plan-schedule"', 1)[1]
     for day, amount in [
         ("Fri Jan 15, 2027", "$106.25"),
@@ -65,7 +66,7 @@ def test_the_schedule_fragment_follows_the_typed_plan(app, owner, tenant):
     bond_id = _priced_quote(app, owner, tenant)
     url = f"/bonds/{bond_id}/premium/schedule"
     response = owner.get(url, htmx=True, query_string=PLAN | {"count": "3", "down_payment": "0"})
-    fragment = response.get_data(as_text=True)
+    fragment = unmarked(response.get_data(as_text=True))
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     assert "<html" not in fragment and "<form" not in fragment
     assert re.search(r"Fri Jan 15, 2027</td><td[^>]*>\$175\.00<", fragment)
@@ -75,7 +76,7 @@ def test_the_schedule_fragment_follows_the_typed_plan(app, owner, tenant):
 
     # the fragment shows exactly what saving the same plan stores
     owner.post(f"/bonds/{bond_id}/premium", PLAN)
-    shown = owner.get(url, htmx=True, query_string=PLAN).get_data(as_text=True)
+    shown = unmarked(owner.get(url, htmx=True, query_string=PLAN).get_data(as_text=True))
     with app.app_context(), bound(tenant.info, db.session):
         plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond_id))
         saved = [(i.due_on, i.amount) for i in plan.instalments]
@@ -101,14 +102,14 @@ def test_the_schedule_fragment_explains_a_plan_it_cannot_work_out(
     bond_id = _priced_quote(app, owner, tenant)
     response = owner.get(f"/bonds/{bond_id}/premium/schedule", htmx=True, query_string=PLAN | typed)
     assert response.status_code == 422
-    fragment = response.get_data(as_text=True)
+    fragment = unmarked(response.get_data(as_text=True))
     assert message in fragment and "<html" not in fragment
 
 
 def test_without_javascript_the_schedule_url_is_the_whole_step(app, owner, tenant):
     bond_id = _priced_quote(app, owner, tenant)
     page = owner.get(f"/bonds/{bond_id}/premium/schedule", query_string=PLAN)
-    body = page.get_data(as_text=True)
+    body = unmarked(page.get_data(as_text=True))
     assert page.status_code == 200 and "<html" in body
     assert 'value="100"' in body and "Fri Jan 15, 2027" in body
     assert f"/bonds/{bond_id}/premium" in _actions(body)
@@ -119,14 +120,16 @@ def test_the_price_so_far_shows_on_every_step_after_the_charges(app, owner, tena
     owner.post(f"/bonds/{bond_id}/premium", PLAN)
     price = "premium $500.00 + fees $25.00 = <strong>$525.00</strong>"
     for step in ("charges", "cosigners", "review"):
-        assert price in owner.get(f"/bonds/{bond_id}/{step}").get_data(as_text=True), step
+        assert price in unmarked(owner.get(f"/bonds/{bond_id}/{step}").get_data(as_text=True)), step
     started = owner.post("/bonds/new", {"first_name": "Ana", "last_name": "Bell"})
-    assert "premium $" not in owner.get(started.headers["Location"]).get_data(as_text=True)
+    assert "premium $" not in unmarked(
+        owner.get(started.headers["Location"]).get_data(as_text=True)
+    )
 
 
 def test_a_written_bonds_terms_are_read_only_with_the_way_to_change_them(app, owner, tenant):
     bond_id = make_bond(app, tenant, status="written", premium="500")
-    charges = owner.get(f"/bonds/{bond_id}/charges").get_data(as_text=True)
+    charges = unmarked(owner.get(f"/bonds/{bond_id}/charges").get_data(as_text=True))
     assert "This bond is written (posted): its charges, premium and cosigners can" in charges
     assert "cancel (void) this bond" in charges and "an admin or above can" in charges
     assert f"/bonds/{bond_id}/charges" not in _actions(charges)
@@ -135,22 +138,26 @@ def test_a_written_bonds_terms_are_read_only_with_the_way_to_change_them(app, ow
     assert "Charge" in charges and "$5,000.00" in charges
 
     refused = owner.post(f"/bonds/{bond_id}/charges", CHARGES)
-    assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "can no longer change" in unmarked(
+        refused.get_data(as_text=True)
+    )
     with app.app_context(), bound(tenant.info, db.session):
         assert db.session.get(Bond, bond_id).case_number == "2026-CF-1"
 
-    cosigners = owner.get(f"/bonds/{bond_id}/cosigners").get_data(as_text=True)
+    cosigners = unmarked(owner.get(f"/bonds/{bond_id}/cosigners").get_data(as_text=True))
     assert "can no longer change" in cosigners
     assert f"/bonds/{bond_id}/cosigners" not in _actions(cosigners)
     stale = owner.post(f"/bonds/{bond_id}/cosigners", {"first_name": "Lena", "last_name": "Bell"})
     assert stale.headers["Location"].endswith(f"/bonds/{bond_id}")
-    assert "can no longer change" in owner.get(stale.headers["Location"]).get_data(as_text=True)
+    assert "can no longer change" in unmarked(
+        owner.get(stale.headers["Location"]).get_data(as_text=True)
+    )
     with app.app_context(), bound(tenant.info, db.session):
         assert db.session.scalars(select(Indemnitor)).all() == []
-    review = owner.get(f"/bonds/{bond_id}/review").get_data(as_text=True)
+    review = unmarked(owner.get(f"/bonds/{bond_id}/review").get_data(as_text=True))
     assert "can no longer change" in review and f"/bonds/{bond_id}/write" not in _actions(review)
 
-    premium = owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True)
+    premium = unmarked(owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True))
     assert f"/bonds/{bond_id}/premium" in _actions(premium)  # the plan still follows the money
     assert owner.post(f"/bonds/{bond_id}/premium", PLAN).status_code == 302
 
@@ -164,11 +171,13 @@ def test_a_written_bonds_terms_are_read_only_with_the_way_to_change_them(app, ow
 )
 def test_a_plan_that_can_no_longer_change_is_read_only(app, owner, tenant, status, shown):
     bond_id = make_bond(app, tenant, status=status, premium="500")
-    page = owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True)
+    page = unmarked(owner.get(f"/bonds/{bond_id}/premium").get_data(as_text=True))
     assert f"This bond is {status}: its payment plan can no longer change." in page
     assert shown in page and f"/bonds/{bond_id}/premium" not in _actions(page)
     assert "paid in full" in page
-    assert "start a new bond" in owner.get(f"/bonds/{bond_id}/charges").get_data(as_text=True)
+    assert "start a new bond" in unmarked(
+        owner.get(f"/bonds/{bond_id}/charges").get_data(as_text=True)
+    )
 
 
 def test_the_schedule_is_another_agencys_404(app, owner, tenant, visit, other_tenant):
@@ -176,4 +185,4 @@ def test_the_schedule_is_another_agencys_404(app, owner, tenant, visit, other_te
     intruder = visit(other_tenant)
     intruder.login(other_tenant.owner_email)
     response = intruder.get(f"/bonds/{bond_id}/premium/schedule", htmx=True, query_string=PLAN)
-    assert response.status_code == 404 and "Tariq" not in response.get_data(as_text=True)
+    assert response.status_code == 404 and "Tariq" not in unmarked(response.get_data(as_text=True))
