@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
-    from bbp import i18n, models  # noqa: F401
+    from bbp import models  # noqa: F401
     from bbp.auth import loader
     from bbp.extensions import (
         csrf,
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
         migrate,
     )
     from bbp.tenancy import context
+    from bbp.web import i18n
 
     db.init_app(app)
     migrate.init_app(
@@ -122,20 +123,20 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    from bbp import errors
+    from bbp.web import errors
 
     errors.init_app(app)
 
 
 def register_security(app: Flask) -> None:
-    from bbp import inputs, security
+    from bbp.web import inputs, security
 
     security.init_app(app)
     inputs.init_app(app)
 
 
 def register_templates(app: Flask) -> None:
-    from bbp import templating
+    from bbp.web import templating
 
     templating.init_app(app)
 

@@ -9,8 +9,8 @@ from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
 from bbp.documents.models import DocumentRequest, DocumentTemplate
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.numbering import Counter
 from bbp.messaging.models import Message, OptOut
-from bbp.numbering import Counter
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 from bbp.portal.models import PortalCode, PortalSession

@@ -7,7 +7,7 @@ case "${1:-web}" in
     flask tenants migrate
     # The logger class keeps one-time link tokens out of the access log (bbp/weblog.py).
     exec gunicorn --bind 0.0.0.0:8000 --workers "${WEB_CONCURRENCY:-3}" --access-logfile - \
-      --logger-class bbp.weblog.RedactingLogger wsgi:app
+      --logger-class bbp.web.weblog.RedactingLogger wsgi:app
     ;;
   worker)    exec flask worker ;;
   scheduler) exec flask scheduler ;;

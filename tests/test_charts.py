@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from markupsafe import Markup
 
-from bbp.charts import (
+from bbp.dashboard.charts import (
     PALETTE,
     Datum,
     bar_chart,

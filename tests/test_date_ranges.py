@@ -15,10 +15,10 @@ from wtforms import DateField, DateTimeField, Form, StringField, TimeField
 from wtforms.fields.core import UnboundField
 
 import bbp
-from bbp import accounts, dates
 from bbp.extensions import db
-from bbp.forms import RangedDateField, RangedDateTimeField
+from bbp.kernel import accounts, dates
 from bbp.tenancy import bound
+from bbp.web.forms import RangedDateField, RangedDateTimeField
 
 ROOT = Path(__file__).resolve().parents[1]
 RANGED = (RangedDateField, RangedDateTimeField)

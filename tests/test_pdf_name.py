@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bbp.rendering import MAX_NAME, pdf_name, pdf_response
+from bbp.web.rendering import MAX_NAME, pdf_name, pdf_response
 
 
 def test_names_join_the_words_with_hyphens():

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bbp.security import CONTENT_SECURITY_POLICY
+from bbp.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import dispose, make_app
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bbp.storage import (
+from bbp.kernel.storage import (
     DOCUMENT,
     IMAGE,
     LocalStorage,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from markupsafe import Markup
 
-from bbp.templating import format_money, money_figure
+from bbp.web.templating import format_money, money_figure
 
 
 @pytest.mark.parametrize(

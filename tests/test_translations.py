@@ -14,7 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from bbp import storage
+from bbp.kernel import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "bbp" / "translations" / "es" / "LC_MESSAGES"

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from gunicorn.config import Config
 
-from bbp.weblog import RedactingLogger, redact
+from bbp.web.weblog import RedactingLogger, redact
 
 TOKEN = "IjQyIg.ZyX-9a_Bc.q1w2e3r4t5y6u7i8o9p0"  # shaped like an itsdangerous token
 

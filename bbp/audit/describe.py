@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bbp.placeholders import Syntax
+from bbp.kernel.placeholders import Syntax
 
 SENTENCE = Syntax(
     re.compile(r"\{(?P<name>actor|subject|(?:before|after)\.[a-z0-9_]+)\}|(?P<bad>[{}])")

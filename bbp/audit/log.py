@@ -14,8 +14,8 @@ from bbp.audit.models import AuditEntry
 from bbp.audit.subjects import Subjects
 from bbp.audit.values import formatted, humanize
 from bbp.extensions import db
-from bbp.rendering import paginate
 from bbp.tenancy import require_tenant
+from bbp.web.rendering import paginate
 
 MISSING = object()
 PEOPLE = {"defendant": "defendant", "cosigner": "indemnitor"}  # person refs {"kind", "id"}

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bbp.auth.models import ROLE_LABELS
 from bbp.bonds.models import STATUS_LABELS
-from bbp.dates import local
-from bbp.forms import format_phone
-from bbp.placeholders import short
-from bbp.templating import format_money
+from bbp.kernel.dates import local
+from bbp.kernel.phones import format_phone
+from bbp.kernel.placeholders import short
+from bbp.web.templating import format_money
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 OFFSETS = {"morning": "the morning of court"}

@@ -7,7 +7,7 @@ from flask import request
 from bbp.audit import bp, log
 from bbp.audit.describe import AREAS
 from bbp.auth.roles import role_required
-from bbp.rendering import render
+from bbp.web.rendering import render
 
 PER_PAGE = 25
 

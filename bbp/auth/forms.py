@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from bbp.accounts import MIN_PASSWORD_LENGTH
+from bbp.kernel.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bbp.accounts import AccountMixin
 from bbp.extensions import db
+from bbp.kernel.accounts import AccountMixin
 
 ROLES = ("viewer", "agent", "manager", "admin", "owner")  # least to most powerful
 ROLE_LABELS = {

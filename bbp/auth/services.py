@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from bbp import mail
-from bbp.accounts import sign_in_account
 from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
+from bbp.kernel import mail
+from bbp.kernel.accounts import sign_in_account
 from bbp.tenancy import require_tenant
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from bbp.accounts import LoginRefused
 from bbp.auth import bp, services
 from bbp.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from bbp.auth.tokens import InvalidLink, user_for_token
-from bbp.rendering import render, safe_next
+from bbp.kernel.accounts import LoginRefused
+from bbp.web.rendering import render, safe_next
 
 
 @bp.get("/login")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("bonds", __name__, url_prefix="/bonds")
 
-from bbp.bonds import intake, plan_step, views  # noqa: E402,F401
+from bbp.bonds.views import desk, intake, plan_step  # noqa: E402,F401

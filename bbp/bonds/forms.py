@@ -14,9 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from bbp.dates import PLAN_DATE
-from bbp.forms import MoneyField, PhoneField, RangedDateField, text
+from bbp.kernel.dates import PLAN_DATE
 from bbp.payments.plans import FREQUENCIES
+from bbp.web.forms import MoneyField, PhoneField, RangedDateField, text
 
 MAX_CHARGES = 40
 

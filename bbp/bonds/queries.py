@@ -9,8 +9,8 @@ from sqlalchemy.orm import contains_eager
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.kernel.search import matches
 from bbp.payments.models import PaymentPlan
-from bbp.search import matches
 
 
 def get(bond_id: int) -> Bond:

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.bonds import lifecycle
 from bbp.bonds.models import (
@@ -21,12 +20,13 @@ from bbp.bonds.models import (
 )
 from bbp.bonds.premium import PremiumError, quote
 from bbp.collateral import services as collateral
-from bbp.dates import agency_today
 from bbp.defendants.models import Defendant
-from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.numbering import next_number
+from bbp.kernel.clock import utcnow
+from bbp.kernel.dates import agency_today
+from bbp.kernel.errors import DomainError
+from bbp.kernel.numbering import next_number
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.payments.plans import PlanError, schedule
 from bbp.settings import services as settings

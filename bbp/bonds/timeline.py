@@ -12,8 +12,8 @@ from bbp.auth.models import User
 from bbp.bonds.models import STATUS_LABELS, Bond, BondNote
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate
-from bbp.dates import local
 from bbp.extensions import db
+from bbp.kernel.dates import local
 from bbp.messaging import queries as texts
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS

@@ -15,13 +15,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.tokens import tenant_url
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.defendants.models import Defendant
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.tenancy import require_tenant

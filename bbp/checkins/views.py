@@ -9,9 +9,9 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.checkins import bp, services
 from bbp.checkins.forms import CheckInForm, ScheduleForm
 from bbp.defendants.models import Defendant
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import render
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import render
 
 DEFENDANT = "<int(max=2147483647):defendant_id>"
 

@@ -7,7 +7,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from bbp.collateral.models import KIND_LABELS, KINDS
-from bbp.forms import MoneyField, text
+from bbp.web.forms import MoneyField, text
 
 
 class CollateralForm(FlaskForm):

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
-from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
 from bbp.collateral.models import KINDS, Collateral
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.numbering import next_number
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
+from bbp.kernel.numbering import next_number
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 

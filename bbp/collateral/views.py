@@ -11,9 +11,9 @@ from bbp.bonds import services as bond_services  # module import: bonds.services
 from bbp.collateral import bp, services
 from bbp.collateral.forms import CollateralForm, ReturnForm
 from bbp.collateral.models import Collateral
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import paginate, render, wants_partial
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import paginate, render, wants_partial
 
 PER_PAGE = 25
 ID = "<int(max=2147483647):collateral_id>"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
-from bbp import mail
 from bbp.core import bp
+from bbp.kernel import mail
 from bbp.messaging import queries as sms
-from bbp.rendering import render
+from bbp.web.rendering import render
 
 LOOPBACK = {"127.0.0.1", "::1"}
 

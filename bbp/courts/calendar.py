@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bbp.courts.models import CourtDate
 from bbp.courts.services import between, zone
-from bbp.dates import add_days, agency_today
 from bbp.extensions import db
+from bbp.kernel.dates import add_days, agency_today
 
 # Today and the next 7 days: a hearing on the same weekday next week is already in view.
 UPCOMING_DAYS = 8

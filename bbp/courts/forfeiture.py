@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bbp.dates import add_days
+from bbp.kernel.dates import add_days
 
 FORFEITURE = "forfeiture"
 NOTICE_MAILED = "notice_mailed"

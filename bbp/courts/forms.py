@@ -7,8 +7,8 @@ from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from bbp.courts.models import KINDS
-from bbp.dates import COURT_DATE, NOTICE_DATE
-from bbp.forms import RangedDateField, RangedDateTimeField, text
+from bbp.kernel.dates import COURT_DATE, NOTICE_DATE
+from bbp.web.forms import RangedDateField, RangedDateTimeField, text
 
 
 class CourtDateForm(FlaskForm):

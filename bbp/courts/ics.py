@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bbp.dates import later, local
+from bbp.kernel.dates import later, local
 
 CRLF = "\r\n"
 LINE_OCTETS = 75

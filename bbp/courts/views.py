@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from bbp.accounts import utcnow
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.bonds.services import today
@@ -15,10 +14,11 @@ from bbp.courts import bp, ics, services
 from bbp.courts import calendar as court_calendar
 from bbp.courts.forms import CourtDateForm, NoticeForm, OutcomeForm
 from bbp.courts.models import CourtDate, Forfeiture
-from bbp.dates import COURT_DATE, local, query_date
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import render, wants_partial
+from bbp.kernel.clock import utcnow
+from bbp.kernel.dates import COURT_DATE, local, query_date
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import render, wants_partial
 
 ID = "<int(max=2147483647):court_date_id>"
 BOND = "<int(max=2147483647):bond_id>"

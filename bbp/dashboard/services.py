@@ -16,8 +16,8 @@ from bbp.checkins import services as checkins
 from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
-from bbp.dates import agency_today
 from bbp.extensions import db
+from bbp.kernel.dates import agency_today
 from bbp.payments.models import Payment
 from bbp.payments.services import overdue_plans
 from bbp.powers.models import Surety

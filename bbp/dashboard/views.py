@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bbp.auth.roles import staff_required
-from bbp.charts import Datum, donut_chart, horizontal_bar_chart
 from bbp.dashboard import bp
+from bbp.dashboard.charts import Datum, donut_chart, horizontal_bar_chart
 from bbp.dashboard.services import summary
-from bbp.rendering import render
+from bbp.web.rendering import render
 
 
 @bp.get("/")

@@ -18,7 +18,7 @@ from bbp.bonds.models import Bond, BondIndemnitor, Charge
 from bbp.bonds.services import today
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.forms import format_phone
+from bbp.kernel.phones import format_phone
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
 from bbp.powers.models import Surety

@@ -13,13 +13,13 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import select
 
-from bbp import storage
 from bbp.bonds.models import DEGREES, STATUSES, Bond
 from bbp.bonds.premium import PremiumError, PremiumRule, quote
-from bbp.dates import BIRTH_DATE, PAST_RECORD, DateRange
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.forms import digits
+from bbp.kernel import storage
+from bbp.kernel.dates import BIRTH_DATE, PAST_RECORD, DateRange
+from bbp.kernel.errors import DomainError
+from bbp.kernel.phones import digits
 from bbp.tenancy import require_tenant
 
 COLUMNS = tuple(

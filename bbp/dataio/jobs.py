@@ -27,7 +27,7 @@ from bbp.dataio.imports import BondRow, Cosigner, Preview, inspect
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.indemnitors.models import Indemnitor
-from bbp.numbering import Counter, next_number
+from bbp.kernel.numbering import Counter, next_number
 from bbp.settings.services import premium_rule
 from bbp.tenancy import require_tenant
 from bbp.tenancy.jobs import enqueue

@@ -11,8 +11,8 @@ from bbp.auth.roles import role_required
 from bbp.bonds.services import today
 from bbp.dataio import bp, exports, imports, jobs
 from bbp.dataio.forms import ImportForm, RunForm
-from bbp.domain import DomainError
-from bbp.rendering import MAX_PAGE, render
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import MAX_PAGE, render
 
 KEY = "<key>"  # checked in the view, after the role check, so every role sees its 403 first
 ERRORS_PER_PAGE = 50

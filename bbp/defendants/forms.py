@@ -9,8 +9,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from bbp.dates import BIRTH_DATE
-from bbp.forms import (
+from bbp.kernel.dates import BIRTH_DATE
+from bbp.web.forms import (
     AddressFields,
     PhoneField,
     RangedDateField,

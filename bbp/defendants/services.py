@@ -9,15 +9,15 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bbp import storage
 from bbp.audit.services import changes, record
 
 # A module import: bbp.bonds.models imports Defendant, so its names resolve at call time.
 from bbp.bonds import models as bonds
 from bbp.defendants.models import Defendant
-from bbp.domain import copy_fields, text_preferences
 from bbp.extensions import db
-from bbp.search import matches
+from bbp.kernel import storage
+from bbp.kernel.records import copy_fields, text_preferences
+from bbp.kernel.search import matches
 from bbp.tenancy import require_tenant
 from bbp.vault.services import decrypt, encrypt
 

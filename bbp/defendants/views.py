@@ -9,9 +9,9 @@ from bbp.defendants import bp, services
 from bbp.defendants.forms import DefendantForm, PhotoForm
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.rendering import paginate, render
-from bbp.storage import UploadError
+from bbp.kernel.storage import UploadError
 from bbp.vault.services import VaultError
+from bbp.web.rendering import paginate, render
 
 PER_PAGE = 25
 ID = "<int(max=2147483647):defendant_id>"

@@ -17,7 +17,7 @@ from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.numbering import next_number
+from bbp.kernel.numbering import next_number
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.powers.models import Power, PowerBatch, Surety
 from bbp.settings import services as settings

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-from bbp.documents import request_views, views  # noqa: E402,F401
+from bbp.documents.views import agency_templates, requests  # noqa: E402,F401

@@ -12,7 +12,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image, ImageChops, UnidentifiedImageError
 
-from bbp.pdftext import format_moment, latin1, local_time, one_line
+from bbp.pdf.text import format_moment, latin1, local_time, one_line
 
 PAGE_WIDTH, PAGE_HEIGHT = 215.9, 279.4  # Letter, in mm
 MARGIN = 20.0

@@ -8,15 +8,15 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select
 
-from bbp import storage
-from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.defendants.models import Defendant
 from bbp.documents.models import DOC_TYPES, REQUEST_STATUS_WORDS, DocumentRequest
-from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel import storage
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.tenancy import require_tenant
 
 DOC_TYPE_LABELS = {

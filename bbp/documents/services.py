@@ -8,15 +8,15 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.bonds.models import Bond
 from bbp.documents import values, variables
 from bbp.documents.models import TEMPLATE_KINDS, DocumentTemplate
 from bbp.documents.pdf import PdfDocument, document_pdf
 from bbp.documents.standard import KIND_LABELS, STANDARD
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 

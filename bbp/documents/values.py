@@ -8,20 +8,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bbp.accounts import utcnow
 from bbp.bonds import queries as bonds
 from bbp.bonds import services as bond_services
 from bbp.bonds.models import Bond
 from bbp.collateral import services as collateral
 from bbp.courts.models import CourtDate
-from bbp.dates import local
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import utcnow
+from bbp.kernel.dates import local
 from bbp.payments import services as payments
 from bbp.settings import services as settings
-from bbp.templating import format_money
 from bbp.tenancy import require_tenant
+from bbp.web.templating import format_money
 
 
 def long_date(day: date) -> str:

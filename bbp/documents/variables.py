@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bbp.placeholders import Syntax, short
+from bbp.kernel.placeholders import Syntax, short
 
 VARIABLES = {
     "agency_name": "Your agency's name",

@@ -6,8 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from bbp.forms import AddressFields, MoneyField, PhoneField, language_field, optional_email, text
 from bbp.indemnitors.models import HOUSING
+from bbp.web.forms import (
+    AddressFields,
+    MoneyField,
+    PhoneField,
+    language_field,
+    optional_email,
+    text,
+)
 
 HOUSING_LABELS = {"own": "Owns", "rent": "Rents", "other": "Other", "": "Not recorded"}
 

@@ -10,10 +10,10 @@ from bbp.audit.services import changes, record
 
 # A module import: bbp.bonds.models imports Indemnitor, so its names resolve at call time.
 from bbp.bonds import models as bonds
-from bbp.domain import copy_fields, text_preferences
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.search import matches
+from bbp.kernel.records import copy_fields, text_preferences
+from bbp.kernel.search import matches
 
 FIELDS = (
     "language",

@@ -9,7 +9,7 @@ from bbp.extensions import db
 from bbp.indemnitors import bp, services
 from bbp.indemnitors.forms import HOUSING_LABELS, IndemnitorForm
 from bbp.indemnitors.models import Indemnitor
-from bbp.rendering import paginate, render
+from bbp.web.rendering import paginate, render
 
 PER_PAGE = 25
 ID = "<int(max=2147483647):indemnitor_id>"

@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask import current_app, has_request_context
 from flask_login import current_user
 
-from bbp import ratelimit
 from bbp.auth.models import User
-from bbp.ratelimit import RateLimited
+from bbp.kernel import ratelimit
+from bbp.kernel.ratelimit import RateLimited
 
 WINDOW = 3600
 WHAT = {"one_off": "texts", "portal_link": "portal sign-in links", "signature": "signing links"}

@@ -7,9 +7,9 @@ import re
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.extensions import db, redis_client
+from bbp.kernel.clock import utcnow
 from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
@@ -286,9 +286,9 @@ def inbound(phone: str, body: str, provider_id: str) -> Message | None:
 
 def _notify_agent(message: Message) -> None:
     """Email the agent who wrote the person's latest bond that a reply came in."""
-    from bbp import mail
     from bbp.auth.models import User
     from bbp.bonds.models import Bond
+    from bbp.kernel import mail
 
     if message.defendant_id is None:
         return

@@ -6,9 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from bbp.forms import MoneyField, text
 from bbp.payments.models import KINDS, METHODS
 from bbp.payments.services import LABELS
+from bbp.web.forms import MoneyField, text
 
 
 class PaymentForm(FlaskForm):

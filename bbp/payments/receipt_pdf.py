@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from bbp.pdftext import format_moment, latin1, local_time, one_line
+from bbp.pdf.text import format_moment, latin1, local_time, one_line
 
 __all__ = ["ReceiptData", "format_money", "latin1", "render_receipt"]
 

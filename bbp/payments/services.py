@@ -9,14 +9,14 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from bbp.accounts import utcnow
 from bbp.audit.services import record
 from bbp.bonds.models import COLLECTABLE, Bond
 from bbp.bonds.services import lock
-from bbp.dates import agency_date, agency_today
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.numbering import next_number
+from bbp.kernel.clock import utcnow
+from bbp.kernel.dates import agency_date, agency_today
+from bbp.kernel.errors import DomainError
+from bbp.kernel.numbering import next_number
 from bbp.payments import plans
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 

@@ -9,12 +9,12 @@ from sqlalchemy import or_, select
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.bonds.services import today
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.payments import bp, receipts, services
 from bbp.payments.forms import PaymentForm, VoidForm
 from bbp.payments.models import Payment
-from bbp.rendering import paginate, pdf_name, pdf_response, render
+from bbp.web.rendering import paginate, pdf_name, pdf_response, render
 
 ID = "<int(max=2147483647):payment_id>"
 PER_PAGE = 30

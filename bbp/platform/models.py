@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bbp.accounts import AccountMixin
 from bbp.audit.models import AuditColumns
 from bbp.extensions import db
+from bbp.kernel.accounts import AccountMixin
 
 
 class PlatformAdmin(AccountMixin, db.Model):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bbp.accounts import sign_in_account
 from bbp.audit.services import record
 from bbp.extensions import db
+from bbp.kernel.accounts import sign_in_account
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 
 

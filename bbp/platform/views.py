@@ -8,12 +8,12 @@ from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from bbp.accounts import LoginRefused
 from bbp.auth.forms import LoginForm
 from bbp.extensions import login_manager
+from bbp.kernel.accounts import LoginRefused
 from bbp.platform import bp, services
-from bbp.rendering import paginate, render, safe_next
 from bbp.tenancy.models import Tenant
+from bbp.web.rendering import paginate, render, safe_next
 
 PER_PAGE = 25
 

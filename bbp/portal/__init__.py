@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from bbp.portal import pages, profile, signing, views  # noqa: E402,F401
+from bbp.portal.views import pages, profile, sign_in, signing  # noqa: E402,F401

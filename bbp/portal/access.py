@@ -16,11 +16,11 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 
-from bbp import mail, ratelimit
-from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.tokens import tenant_url
 from bbp.extensions import db
+from bbp.kernel import mail, ratelimit
+from bbp.kernel.clock import utcnow
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.portal.models import PortalCode, PortalSession

@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import EmailField, HiddenField, StringField, TelField
 from wtforms.validators import DataRequired, Length
 
-from bbp.forms import AddressFields, PhoneField, optional_email
+from bbp.web.forms import AddressFields, PhoneField, optional_email
 
 
 class ContactForm(FlaskForm):

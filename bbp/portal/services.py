@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bbp import mail
-from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.models import User
 from bbp.bonds import services as bonds
@@ -16,8 +14,10 @@ from bbp.bonds.queries import plan_of
 from bbp.checkins.models import CheckIn
 from bbp.checkins.services import make_token
 from bbp.courts.models import CourtDate
-from bbp.domain import copy_fields
 from bbp.extensions import db
+from bbp.kernel import mail
+from bbp.kernel.clock import utcnow
+from bbp.kernel.records import copy_fields
 from bbp.messaging import services as messaging
 from bbp.payments import services as payments
 from bbp.payments.models import Payment, PaymentPlan

@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
-from bbp.dates import POWER_EXPIRY
-from bbp.forms import MoneyField, RangedDateField
+from bbp.kernel.dates import POWER_EXPIRY
+from bbp.web.forms import MoneyField, RangedDateField
 
 MAX_SERIAL = 2_147_483_647
 PERCENT = Decimal("100")

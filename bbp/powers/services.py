@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bbp.accounts import utcnow
 from bbp.audit.services import changes, record
 from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.powers.models import POWER_STATUSES, Power, PowerBatch, Surety
 from bbp.tenancy import require_tenant
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from bbp.auth.models import User
 from bbp.auth.roles import role_required, staff_required
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.powers import bp, services
 from bbp.powers.forms import MAX_SERIAL, BatchForm, SuretyForm
 from bbp.powers.models import POWER_STATUSES, Power, Surety
-from bbp.rendering import paginate, render, wants_partial
+from bbp.web.rendering import paginate, render, wants_partial
 
 PER_PAGE = 25
 ID = "<int(max=2147483647):power_id>"

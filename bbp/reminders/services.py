@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from bbp.accounts import utcnow
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.reminders import texts
@@ -251,7 +251,7 @@ def save_policy(
 ):
     """Change the reminder policy; pending reminders follow it from the next tick."""
     from bbp.audit.services import record
-    from bbp.domain import DomainError
+    from bbp.kernel.errors import DomainError
 
     if enabled and not offsets:
         raise DomainError(
@@ -305,7 +305,7 @@ def sample(language: str) -> str:
 def save_sender(sender: str, account_sid: str, auth_token: str, by):
     """Set the agency's own sender and account (a blank token keeps the stored one)."""
     from bbp.audit.services import record
-    from bbp.domain import DomainError
+    from bbp.kernel.errors import DomainError
     from bbp.vault.services import encrypt
 
     policy = settings.current()
@@ -345,7 +345,7 @@ def wording_problems() -> dict[str, str]:
 def save_wording(english: str, spanish: str, by) -> None:
     """Set the agency's own reminder wording ("" keeps the standard text)."""
     from bbp.audit.services import record
-    from bbp.domain import DomainError
+    from bbp.kernel.errors import DomainError
 
     for field, text in (("template_en", english), ("template_es", spanish)):
         try:

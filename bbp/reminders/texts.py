@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bbp.placeholders import Syntax, short
+from bbp.kernel.placeholders import Syntax, short
 
 MONTHS_ES = (
     "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"

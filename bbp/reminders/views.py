@@ -6,11 +6,11 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from bbp.auth.roles import role_required
-from bbp.domain import DomainError
+from bbp.kernel.errors import DomainError
 from bbp.reminders import bp, services, texts
 from bbp.reminders.forms import PolicyForm, SenderForm, WordingForm
-from bbp.rendering import render
 from bbp.settings import services as settings
+from bbp.web.rendering import render
 
 
 def _page(

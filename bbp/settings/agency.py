@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from bbp.domain import DomainError
-from bbp.forms import format_phone
+from bbp.kernel.errors import DomainError
+from bbp.kernel.phones import format_phone
 from bbp.settings.models import AgencySettings
 
 ZIP = re.compile(r"\d{5}(-\d{4})?")

@@ -20,10 +20,10 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from bbp.forms import AddressFields, MoneyField, PhoneField, add_blank_rows, text
 from bbp.settings import agency, services
 from bbp.settings.agency import AgencyDetails
 from bbp.settings.models import AgencySettings
+from bbp.web.forms import AddressFields, MoneyField, PhoneField, add_blank_rows, text
 
 if TYPE_CHECKING:
     from bbp.courts.forfeiture import StateRules

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from bbp.audit.services import record
 from bbp.bonds.premium import CENT, Fee, PremiumError, PremiumQuote, PremiumRule, quote
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.settings import agency
 from bbp.settings.agency import AgencyDetails
 from bbp.settings.models import AgencySettings

@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from bbp.auth.roles import role_required
 from bbp.bonds.premium import Fee, PremiumRule
-from bbp.domain import DomainError
-from bbp.rendering import render
+from bbp.kernel.errors import DomainError
 from bbp.settings import bp, services
 from bbp.settings.forms import PremiumForm, SettingsForm, settings_form
+from bbp.web.rendering import render
 
 if TYPE_CHECKING:
     from bbp.courts.forfeiture import StateRules

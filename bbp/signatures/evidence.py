@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bbp.accounts import utcnow
 from bbp.audit.services import request_origin
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
 from bbp.signatures.models import SignatureEvent, SignatureRequest
 
 GENESIS = "0" * 64

@@ -11,8 +11,6 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from bbp import mail, storage
-from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.tokens import tenant_url
 from bbp.bonds.models import Bond, BondIndemnitor
@@ -20,12 +18,15 @@ from bbp.defendants.models import Defendant
 from bbp.documents import services as documents
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.documents.standard import KIND_LABELS
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel import mail, storage
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.settings import services as settings
-from bbp.signatures import evidence, rendering
+from bbp.signatures import evidence
+from bbp.signatures import pdfs as rendering
 from bbp.signatures.models import OPEN, SignatureRequest
 from bbp.tenancy import require_tenant
 

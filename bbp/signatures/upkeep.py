@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bbp.accounts import utcnow
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
 from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import OPEN, SignatureRequest

@@ -6,17 +6,17 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from bbp import ratelimit
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import pdf_name, pdf_response, render
+from bbp.kernel import ratelimit
+from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.signatures import bp, evidence, services, verification
 from bbp.signatures import policy as policies
 from bbp.signatures.forms import PolicyForm, SendForm, VerifyForm
 from bbp.signatures.models import SignatureRequest
+from bbp.web.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
 REQUEST = "<int(max=2147483647):request_id>"

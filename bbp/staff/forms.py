@@ -7,7 +7,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 from bbp.auth.models import ROLE_LABELS
-from bbp.forms import PhoneField
+from bbp.web.forms import PhoneField
 
 INVITABLE_ORDER = ("agent", "manager", "viewer", "admin", "owner")
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in INVITABLE_ORDER]

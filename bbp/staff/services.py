@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from bbp import mail
 from bbp.audit.services import changes, record
 from bbp.auth.models import User, may_manage
 from bbp.auth.tokens import set_password_url
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel import mail
+from bbp.kernel.errors import DomainError
 from bbp.tenancy import require_tenant
 
 AUDITED = ("email", "name", "role", "active")

@@ -8,11 +8,11 @@ from sqlalchemy import or_, select
 
 from bbp.auth.models import User
 from bbp.auth.roles import role_required
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import paginate, render, wants_partial
+from bbp.kernel.errors import DomainError
 from bbp.staff import bp, services
 from bbp.staff.forms import ROLE_HINT, InviteForm, RoleForm, offer_only
+from bbp.web.rendering import paginate, render, wants_partial
 
 PER_PAGE = 20
 STATUS_FILTERS = {

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import delete, select
 
-from bbp.accounts import utcnow
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
 from bbp.tenancy import require_tenant
 from bbp.vault.keyring import KEY_BYTES, MasterKey, parse
 from bbp.vault.models import DataKey

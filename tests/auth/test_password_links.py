@@ -9,7 +9,7 @@ from itsdangerous import TimestampSigner
 
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
-from bbp.mail import outbox_key
+from bbp.kernel.mail import outbox_key
 from bbp.tenancy import bound
 from tests.support import PASSWORD, add_user
 

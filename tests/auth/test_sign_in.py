@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bbp import accounts
+from bbp.kernel import accounts
 from tests.support import PASSWORD, add_user, fetch_user
 
 

@@ -23,7 +23,7 @@ def test_rows_are_added_only_through_the_helper_that_stops_at_the_maximum():
         for path in BBP.rglob("*.py")
         if "append_entry(" in path.read_text()
     )
-    assert callers == ["forms.py"]
+    assert callers == ["web/forms.py"]
 
 
 def _rows(count: int) -> dict:

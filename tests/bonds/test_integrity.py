@@ -14,8 +14,8 @@ from bbp.auth.models import User
 from bbp.bonds import services
 from bbp.bonds.models import Bond
 from bbp.courts.models import Forfeiture
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.payments import services as payments
 from bbp.payments.models import Payment, PaymentPlan
 from bbp.powers.models import Power, PowerBatch, Surety

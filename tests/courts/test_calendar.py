@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bbp import accounts
 from bbp.courts import calendar
+from bbp.kernel import accounts
 from tests.factories import make_bond
 
 # 15:00 UTC on Sunday Mar 8, 2026 is 11:00 in New York, the test agencies' zone.

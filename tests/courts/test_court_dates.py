@@ -157,7 +157,7 @@ def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis,
     from bbp.auth.models import User
     from bbp.bonds.models import BondIndemnitor
     from bbp.indemnitors.models import Indemnitor
-    from bbp.mail import outbox_key
+    from bbp.kernel.mail import outbox_key
     from bbp.messaging.models import Message
 
     agency, owner = florida

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bbp.courts.models import CourtDate, Forfeiture
-from bbp.dates import shift_years
 from bbp.extensions import db
+from bbp.kernel.dates import shift_years
 from bbp.tenancy import bound
 from tests.factories import make_bond
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bbp.audit.models import AuditEntry
 from bbp.documents import requested
 from bbp.documents.models import DocumentRequest
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from tests.documents.conftest import full_bond, inside
 from tests.support import add_user
 

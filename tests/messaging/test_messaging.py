@@ -239,7 +239,7 @@ def test_texts_show_on_the_defendant_page(app, owner, tenant):
 def test_a_reply_reaches_the_defendant_page_and_the_agent(app, redis, owner, tenant, token):
     import json as _json
 
-    from bbp.mail import outbox_key
+    from bbp.kernel.mail import outbox_key
 
     bond_id = make_bond(app, tenant)
     with app.app_context(), bound(tenant.info, db.session):

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bbp.auth.models import User
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
+from bbp.kernel.ratelimit import RateLimited
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
-from bbp.ratelimit import RateLimited
 from bbp.reminders import services as reminders
 from bbp.signatures import upkeep
 from bbp.signatures.models import SignatureRequest

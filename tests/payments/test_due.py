@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bbp import accounts
 from bbp.auth.models import User
 from bbp.bonds import services as bonds
 from bbp.bonds.models import Bond
-from bbp.dates import agency_today
 from bbp.extensions import db
+from bbp.kernel import accounts
+from bbp.kernel.dates import agency_today
 from bbp.payments import services
 from bbp.payments.models import Instalment
 from bbp.powers.models import Power, PowerBatch, Surety

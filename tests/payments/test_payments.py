@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bbp.auth.models import User
 from bbp.bonds.models import Bond
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.payments import services
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.settings import services as settings

@@ -9,7 +9,7 @@ from datetime import timedelta
 from rq import Queue
 from sqlalchemy import select
 
-from bbp.mail import outbox_key
+from bbp.kernel.mail import outbox_key
 from bbp.portal import access
 from bbp.portal.models import PortalCode, PortalSession
 from tests.portal.conftest import (

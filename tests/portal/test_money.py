@@ -6,8 +6,8 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bbp import accounts
 from bbp.extensions import db
+from bbp.kernel import accounts
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.settings import services as settings
 from tests.portal.conftest import inside, make_book, sign_in

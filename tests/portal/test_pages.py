@@ -12,7 +12,7 @@ from bbp.audit.models import AuditEntry
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.mail import outbox_key
+from bbp.kernel.mail import outbox_key
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.settings import services as settings
 from tests.portal.conftest import inside, last_code, make_book, sign_in

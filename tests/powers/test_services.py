@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
 from bbp.bonds.models import Bond
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.powers import services
 from bbp.powers.models import Power
 from bbp.tenancy import bound

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
 from bbp.bonds.premium import quote
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.settings import services
 from bbp.settings.models import AgencySettings
 from bbp.tenancy import bound

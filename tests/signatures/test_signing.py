@@ -310,7 +310,7 @@ def test_deleting_an_event_or_swapping_the_document_hash_is_detected(visit, app,
 def test_the_defendant_can_be_sent_the_application_by_email(app, tenant, redis):
     import json
 
-    from bbp.mail import outbox_key
+    from bbp.kernel.mail import outbox_key
 
     book = make_book(app, tenant)
     with inside(app, tenant):
@@ -345,7 +345,7 @@ def test_a_number_that_changed_hands_cannot_open_the_request(visit, app, tenant,
 def test_a_portal_session_by_email_still_needs_the_texted_code(visit, app, tenant, sent, redis):
     import json
 
-    from bbp.mail import outbox_key
+    from bbp.kernel.mail import outbox_key
     from tests.portal.conftest import CODE, COSIGNER_EMAIL
 
     _, path = sent

@@ -139,7 +139,7 @@ def test_the_signature_policy_is_validated_and_audited(owner, app, tenant):
 def test_the_agency_can_require_a_signed_indemnity_before_writing(visit, app, tenant, redis):
     from bbp.bonds import services as bonds
     from bbp.bonds.models import Bond
-    from bbp.domain import DomainError
+    from bbp.kernel.errors import DomainError
     from bbp.settings.services import current
     from tests.portal.conftest import make_book
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bbp.mail import outbox_key
+from bbp.kernel.mail import outbox_key
 from tests.support import PASSWORD, add_user, fetch_user
 
 

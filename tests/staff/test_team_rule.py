@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import ROLES, User, may_manage
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.staff import services
 from bbp.tenancy import bound
 from tests.support import PASSWORD, add_user, fetch_user

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import and_, or_
 
-from bbp.forms import digits
+from bbp.kernel.phones import digits
 
 
 def terms(query: str) -> list[str]:

@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from bbp.auth.models import ROLES
-from bbp.dates import local
+from bbp.kernel.dates import local
 
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}

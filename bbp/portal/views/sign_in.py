@@ -6,16 +6,17 @@ from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from bbp import i18n
 from bbp.auth.roles import role_required
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.portal import access, auth, bp, people
+from bbp.portal import access, bp, people
 from bbp.portal.forms import CodeForm, ContactForm, LanguageForm, contact_form
-from bbp.rendering import render, safe_next
+from bbp.portal.views import visitor
 from bbp.settings import services as settings
 from bbp.settings.agency import AgencyDetails
+from bbp.web import i18n
+from bbp.web.rendering import render, safe_next
 
 PENDING_KEY = "portal_pending"  # the contact a code was just sent to
 
@@ -23,7 +24,7 @@ PENDING_KEY = "portal_pending"  # the contact a code was just sent to
 @bp.get("/login")
 def login():
     """Ask for a mobile number (or, with ?by=email, an email address)."""
-    if auth.current() is not None:
+    if visitor.current() is not None:
         return redirect(url_for("portal.home"))
     by = request.args.get("by")
     return _login_page(contact_form(by), by, request.args.get("next"))
@@ -89,8 +90,8 @@ def code_post():
 def _signed_in(token: str):
     """Remember the session; a language picked before signing in is saved as the person's."""
     chosen = session.get(i18n.SESSION_KEY)
-    auth.sign_in(token)
-    row = auth.current()
+    visitor.sign_in(token)
+    row = visitor.current()
     persons = people.load(row.people) if row else []
     if chosen in i18n.LANGUAGES:
         for person in persons:
@@ -120,7 +121,7 @@ def link_post(token: str):
 @bp.post("/logout")
 def logout():
     """Sign out of the portal."""
-    auth.sign_out()
+    visitor.sign_out()
     flash(_("You are signed out."), "success")
     return redirect(url_for("portal.login"))
 
@@ -132,7 +133,7 @@ def language():
     chosen = form.language.data if form.validate_on_submit() else None
     if chosen in i18n.LANGUAGES:
         session[i18n.SESSION_KEY] = g.portal_language = chosen
-        row = auth.current()
+        row = visitor.current()
         for person in people.load(row.people) if row else []:
             person.language = chosen
         db.session.commit()
@@ -173,7 +174,7 @@ def agency_details() -> AgencyDetails:
 @bp.app_template_global()
 def portal_signed_in() -> bool:
     """Whether a portal visitor is signed in (for the portal layout)."""
-    return auth.current() is not None
+    return visitor.current() is not None
 
 
 @bp.app_template_global()

@@ -5,18 +5,19 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from bbp import mail, ratelimit
-from bbp.accounts import utcnow
 from bbp.audit import services as audit
 from bbp.auth.models import User
 from bbp.bonds.models import Bond
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel import mail, ratelimit
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.portal import access, people
 from bbp.portal.models import PortalSession
 from bbp.portal.services import PortalActor
-from bbp.signatures import consent, evidence, rendering
+from bbp.signatures import consent, evidence
+from bbp.signatures import pdfs as rendering
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g
 from markupsafe import Markup
 
-from bbp.accounts import utcnow
-from bbp.dates import local
-from bbp.forms import format_phone
+from bbp.kernel.clock import utcnow
+from bbp.kernel.dates import local
+from bbp.kernel.phones import format_phone
 
 HTMX_JS = "js/htmx-2.0.11.min.js"
 PICO_CSS = "css/pico-2.1.1.blue.min.css"

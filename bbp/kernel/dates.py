@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, request
 
-from bbp import accounts
+from bbp.kernel import accounts
 from bbp.tenancy import require_tenant
 
 

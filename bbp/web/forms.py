@@ -20,23 +20,8 @@ from wtforms import (
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from bbp.dates import DateRange, agency_today
-
-PHONE_DIGITS = re.compile(r"\D")
-
-
-def digits(value: str | None) -> str:
-    """Only the digits of a phone number, dropping a leading US country code."""
-    found = PHONE_DIGITS.sub("", value or "")
-    return found[1:] if len(found) == 11 and found.startswith("1") else found
-
-
-def format_phone(value: str | None) -> str:
-    """(555) 123-4567 for 10 digits, the digits as they are otherwise."""
-    value = value or ""
-    if len(value) == 10:
-        return f"({value[:3]}) {value[3:6]}-{value[6:]}"
-    return value
+from bbp.kernel.dates import DateRange, agency_today
+from bbp.kernel.phones import digits, format_phone
 
 
 class PhoneField(StringField):

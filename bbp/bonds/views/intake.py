@@ -9,15 +9,15 @@ from flask_login import current_user
 from bbp.auth.roles import role_required
 from bbp.bonds import bp, lifecycle, queries, services
 from bbp.bonds.forms import ChargesForm, CosignerForm, ExistingCosignerForm, WriteForm
-from bbp.bonds.steps import ID, STEPS, Preview, render_step
+from bbp.bonds.views.steps import ID, STEPS, Preview, render_step
 from bbp.defendants import services as defendants
 from bbp.defendants.forms import DefendantForm
 from bbp.defendants.models import Defendant
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.forms import add_blank_rows
 from bbp.indemnitors.models import Indemnitor
-from bbp.rendering import paginate, render
+from bbp.kernel.errors import DomainError
+from bbp.web.forms import add_blank_rows
+from bbp.web.rendering import paginate, render
 
 
 @bp.get("/new")

@@ -9,9 +9,9 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from bbp.extensions import db, htmx
-from bbp.ratelimit import RateLimited
-from bbp.rendering import wants_partial
+from bbp.kernel.ratelimit import RateLimited
 from bbp.tenancy.resolver import TenantSuspended, UnknownHost
+from bbp.web.rendering import wants_partial
 
 MESSAGES = {
     400: (

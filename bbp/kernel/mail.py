@@ -9,8 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
-from bbp.accounts import utcnow
 from bbp.extensions import redis_client
+from bbp.kernel.clock import utcnow
 from bbp.tenancy import current_tenant
 
 OUTBOX_LIMIT = 200

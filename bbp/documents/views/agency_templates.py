@@ -12,9 +12,9 @@ from bbp.bonds.models import Bond
 from bbp.documents import bp, services, variables
 from bbp.documents.forms import ActionForm, TemplateForm
 from bbp.documents.models import TEMPLATE_KINDS
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.rendering import pdf_name, pdf_response, render
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
 PREVIEW_BONDS = 50

@@ -10,8 +10,8 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import bp, lifecycle, queries, services, timeline
 from bbp.bonds.forms import NoteForm, StatusForm
 from bbp.bonds.models import STATUS_LABELS, STATUSES
-from bbp.domain import DomainError
-from bbp.rendering import paginate, render
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import paginate, render
 
 PER_PAGE = 25
 ID = "<int(max=2147483647):bond_id>"

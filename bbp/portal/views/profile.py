@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import flash, redirect, session, url_for
 from flask_babel import gettext as _
 
-from bbp.portal import access, auth, bp, people, services
-from bbp.portal.auth import portal_required
+from bbp.portal import access, bp, people, services
 from bbp.portal.forms import CodeForm, ProfileForm
-from bbp.rendering import render
+from bbp.portal.views import visitor
+from bbp.portal.views.visitor import portal_required
+from bbp.web.rendering import render
 
 PENDING_KEY = "portal_pending_details"
 
 
 def _page(form: ProfileForm, status: int = 200):
-    person = people.load(auth.current().people)[0]
+    person = people.load(visitor.current().people)[0]
     return render("portal/profile.html", form=form, person=person, status=status)
 
 
@@ -22,7 +23,7 @@ def _page(form: ProfileForm, status: int = 200):
 @portal_required
 def profile():
     """My phone, email and address."""
-    person = people.load(auth.current().people)[0]
+    person = people.load(visitor.current().people)[0]
     return render("portal/profile.html", form=ProfileForm(obj=person), person=person)
 
 
@@ -38,11 +39,11 @@ def profile_post():
     if not valid:
         return _page(form, 422)
     details = {name: form.data[name] for name in services.CONTACT_FIELDS}
-    new_contact = services.contact_to_confirm(auth.current(), details)
+    new_contact = services.contact_to_confirm(visitor.current(), details)
     if new_contact is None:
         return _saved(details)
     try:
-        services.send_confirmation(auth.current(), new_contact)
+        services.send_confirmation(visitor.current(), new_contact)
     except access.AccessRefused as exc:
         form.phone.errors = [exc.message]
         return _page(form, exc.status)
@@ -51,7 +52,7 @@ def profile_post():
 
 
 def _saved(details: dict):
-    changed = services.update_contact(auth.current(), details)
+    changed = services.update_contact(visitor.current(), details)
     flash(_("Saved. Your agent has been told.") if changed else _("Nothing changed."), "success")
     return redirect(url_for("portal.profile"))
 

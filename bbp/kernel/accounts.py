@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import String, func
 from sqlalchemy.orm import Mapped, mapped_column
+
+from bbp.kernel.clock import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 _HASHERS = {
@@ -22,11 +24,6 @@ _HASHERS = {
 def hasher() -> PasswordHasher:
     """The Argon2 hasher for this app's profile."""
     return _HASHERS[current_app.config.get("ARGON2_PROFILE", "default")]
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now; one place to freeze in tests."""
-    return datetime.now(UTC)
 
 
 class LoginRefused(Exception):

@@ -5,23 +5,24 @@ from __future__ import annotations
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from bbp.accounts import utcnow
 from bbp.courts import ics
 from bbp.documents import requested as documents
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.payments import receipts
-from bbp.portal import auth, bp, people, services
-from bbp.portal.auth import portal_required
+from bbp.portal import bp, people, services
 from bbp.portal.forms import UploadForm
-from bbp.rendering import pdf_name, pdf_response, render
+from bbp.portal.views import visitor
+from bbp.portal.views.visitor import portal_required
 from bbp.signatures import services as signatures
+from bbp.web.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
 
 
 def _refs() -> list[people.Ref]:
-    return auth.current().people
+    return visitor.current().people
 
 
 @bp.get("/")
@@ -114,7 +115,9 @@ def upload(request_id: int):
         form.file.errors = [_("Choose a photo or a PDF to send.")]
         return _documents(form, request_id, 422)
     try:
-        documents.receive(wanted, file.read(), file.filename, services.actor(auth.current()).email)
+        documents.receive(
+            wanted, file.read(), file.filename, services.actor(visitor.current()).email
+        )
     except DomainError as exc:
         db.session.rollback()
         form.file.errors = [_(exc.message)]

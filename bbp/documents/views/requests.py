@@ -10,10 +10,10 @@ from bbp.defendants.models import Defendant
 from bbp.documents import bp, requested
 from bbp.documents.forms import ActionForm, RequestForm
 from bbp.documents.models import DocumentRequest
-from bbp.domain import DomainError
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.rendering import render, wants_partial
+from bbp.kernel.errors import DomainError
+from bbp.web.rendering import render, wants_partial
 
 DEFENDANT = "<int(max=2147483647):defendant_id>"
 COSIGNER = "<int(max=2147483647):indemnitor_id>"

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
-from bbp import storage
-from bbp.accounts import utcnow
 from bbp.bonds.models import Bond
 from bbp.documents import pdf
 from bbp.documents import services as documents
-from bbp.domain import DomainError
 from bbp.extensions import db
+from bbp.kernel import storage
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import SignatureRequest

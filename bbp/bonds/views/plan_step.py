@@ -9,8 +9,8 @@ from flask import redirect, request, url_for
 from bbp.auth.roles import role_required
 from bbp.bonds import bp, queries, services
 from bbp.bonds.forms import PlanForm
-from bbp.bonds.steps import ID, Preview, render_step
-from bbp.domain import DomainError
+from bbp.bonds.views.steps import ID, Preview, render_step
+from bbp.kernel.errors import DomainError
 
 
 @bp.get(f"/{ID}/premium")

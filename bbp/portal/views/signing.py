@@ -9,14 +9,16 @@ from functools import wraps
 from flask import redirect, url_for
 from flask_babel import gettext as _
 
-from bbp.domain import DomainError
 from bbp.extensions import db
-from bbp.portal import access, auth, bp, people
-from bbp.rendering import pdf_name, pdf_response, render
-from bbp.signatures import consent, services, signing
+from bbp.kernel.errors import DomainError
+from bbp.portal import access, bp, people
+from bbp.portal.views import visitor
+from bbp.signatures import ceremony as signing
+from bbp.signatures import consent, services
 from bbp.signatures.forms import CodeForm, ConsentForm, DeclineForm, SignForm
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
+from bbp.web.rendering import pdf_name, pdf_response, render
 
 DATA_URL = "data:image/png;base64,"
 
@@ -36,7 +38,7 @@ def signing_link(view):
 
 
 def _page(token: str, item: SignatureRequest, status: int = 200, **forms):
-    row = auth.current()
+    row = visitor.current()
     stage = signing.stage(item, row)
     if stage == "verify" and row is not None and people.covers(row.people, item.person):
         signing.confirm_session(item, row)
@@ -97,7 +99,7 @@ def sign_verify(token: str, item: SignatureRequest):
     form = CodeForm()
     if form.validate_on_submit() and item.is_open:
         try:
-            auth.sign_in(signing.verify_code(item, form.code.data))
+            visitor.sign_in(signing.verify_code(item, form.code.data))
         except access.AccessRefused as exc:
             form.code.errors = [exc.message]
             return _page(token, item, exc.status, code_form=form, code_sent=True)
@@ -121,7 +123,7 @@ def sign_consent(token: str, item: SignatureRequest):
 
 
 def _signer(item: SignatureRequest):
-    row = auth.current()
+    row = visitor.current()
     if row is None:
         raise DomainError(_("Verify with a code first."))
     return row
@@ -131,7 +133,7 @@ def _signer(item: SignatureRequest):
 @signing_link
 def sign_document(token: str, item: SignatureRequest):
     """The document to read, as a PDF (only once the signer is verified)."""
-    row = auth.current()
+    row = visitor.current()
     mine = row is not None and people.covers(row.people, item.person)
     if not mine or not (signing.stage(item, row) == "sign" or item.status == "signed"):
         return redirect(url_for("portal.sign", token=token))

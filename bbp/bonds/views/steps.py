@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from bbp.bonds import lifecycle
-from bbp.rendering import render
+from bbp.web.rendering import render
 
 ID = "<int(max=2147483647):bond_id>"
 STEPS = (

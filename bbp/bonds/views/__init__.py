@@ -1,0 +1,1 @@
+"""Bond desk routes: the list and bond page, and the intake wizard."""

@@ -1,0 +1,1 @@
+"""Document routes: the agency's templates, and documents requested from people."""

@@ -1,0 +1,1 @@
+"""PDF plumbing shared by receipts and documents: text that fpdf's core fonts can print."""

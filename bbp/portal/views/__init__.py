@@ -1,0 +1,1 @@
+"""Portal routes: sign-in, the visitor's pages, profile and signing."""
