@@ -29,9 +29,11 @@ test: $(VENV)/.test-deps
 	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$status
 
+## lint: ruff (style, and no imports inside functions) and the import contract (pyproject.toml)
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check bbp tests bench
 	$(VENV)/bin/ruff format --check bbp tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.test-deps
 	$(VENV)/bin/ruff format bbp tests bench

@@ -30,7 +30,6 @@ def register_extensions(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
     from bbp import models  # noqa: F401
-    from bbp.auth import loader
     from bbp.extensions import (
         csrf,
         db,
@@ -40,6 +39,7 @@ def register_extensions(app: Flask) -> None:
         load_extreme_dates,
         migrate,
     )
+    from bbp.platform import loader
     from bbp.tenancy import context
     from bbp.web import i18n
 
@@ -70,30 +70,29 @@ def register_tenancy(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from bbp import (
-        audit,
-        auth,
-        bonds,
-        checkins,
-        collateral,
-        core,
-        courts,
-        dashboard,
-        dataio,
-        defendants,
-        documents,
-        health,
-        indemnitors,
-        messaging,
-        payments,
-        platform,
-        portal,
-        powers,
-        reminders,
-        settings,
-        signatures,
-        staff,
-    )
+    # Importing a feature's views attaches its routes to the feature's bp.
+    from bbp.audit import views as audit
+    from bbp.auth import views as auth
+    from bbp.bonds import views as bonds
+    from bbp.checkins import views as checkins
+    from bbp.collateral import views as collateral
+    from bbp.core import views as core
+    from bbp.courts import views as courts
+    from bbp.dashboard import views as dashboard
+    from bbp.dataio import views as dataio
+    from bbp.defendants import views as defendants
+    from bbp.documents import views as documents
+    from bbp.health import views as health
+    from bbp.indemnitors import views as indemnitors
+    from bbp.messaging import views as messaging
+    from bbp.payments import views as payments
+    from bbp.platform import views as platform
+    from bbp.portal import views as portal
+    from bbp.powers import views as powers
+    from bbp.reminders import views as reminders
+    from bbp.settings import views as settings
+    from bbp.signatures import views as signatures
+    from bbp.staff import views as staff
     from bbp.tenancy import register_site_blueprint
 
     register_site_blueprint(app, core.bp, "any")

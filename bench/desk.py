@@ -12,6 +12,7 @@ from sqlalchemy import insert, text
 
 from bbp.auth.models import User
 from bbp.bonds.models import Bond, BondStatusChange, Charge
+from bbp.bonds.queries import search
 from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
 from bbp.dev.book import FIRST, LAST
@@ -115,8 +116,6 @@ def _time(visitor: Visitor, path: str, htmx: bool = False) -> dict:
 
 def _plan(app, tenant) -> str:
     with app.app_context(), bound(tenant, db.session):
-        from bbp.bonds.queries import search
-
         stmt = (
             search("johnson 555")
             .limit(25)

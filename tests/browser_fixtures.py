@@ -6,6 +6,7 @@ import os
 import threading
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.tools import require_tool
@@ -36,7 +37,6 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     executable = require_tool(CHROMIUM)
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

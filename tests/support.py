@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from bbp.auth.models import User
 from bbp.extensions import db
@@ -112,7 +113,6 @@ def add_user(
 
 def fetch_user(app: Flask, tenant: TenantInfo, email: str) -> User | None:
     """Read a staff member back from a tenant schema."""
-    from sqlalchemy import select
 
     with app.app_context(), bound(tenant, db.session):
         user = db.session.scalar(select(User).where(User.email == email))

@@ -10,6 +10,7 @@ import pytest
 
 from bbp.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import dispose, make_app
+from tests.support import add_user
 
 
 class ScriptAudit(HTMLParser):
@@ -122,7 +123,6 @@ def test_404_is_a_full_page_or_an_htmx_fragment(owner):
 
 
 def test_403_explains_the_missing_role(app, visit, tenant):
-    from tests.support import add_user
 
     agent = add_user(app, tenant.info, "agent")
     visitor = visit(tenant)

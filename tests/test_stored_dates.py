@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from bbp.bonds.models import Bond
 from bbp.courts.models import Forfeiture
+from bbp.extensions import db
 from bbp.payments.models import Instalment, PaymentPlan
 from tests.portal.conftest import inside, make_book, sign_in
 
@@ -38,8 +39,6 @@ def stored(app, tenant):
     """A forfeited bond with a court date, a forfeiture and a plan; returns the book."""
     book = make_book(app, tenant)
     with inside(app, tenant):
-        from bbp.extensions import db
-
         db.session.get(Bond, book.bond_id).status = "forfeited"
         db.session.add(
             Forfeiture(
@@ -58,8 +57,6 @@ def stored(app, tenant):
 
 def _store(app, tenant, statement: str) -> None:
     with inside(app, tenant):
-        from bbp.extensions import db
-
         db.session.execute(text(statement))
         db.session.commit()
 

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
-
-from bbp.auth import views  # noqa: E402,F401

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.extensions import db
 from bbp.kernel.accounts import AccountMixin
+from bbp.tenancy import require_tenant
 
 ROLES = ("viewer", "agent", "manager", "admin", "owner")  # least to most powerful
 ROLE_LABELS = {
@@ -43,7 +44,6 @@ class User(AccountMixin, db.Model):
 
     def get_id(self) -> str:
         """Flask-Login id: names the tenant and the session version, so both are re-checked."""
-        from bbp.tenancy import require_tenant
 
         return f"staff:{require_tenant().id}:{self.id}:{self.session_version}"
 

@@ -25,6 +25,7 @@ def role_required(minimum: str):
             return view(*args, **kwargs)
 
         wrapped.required_role = minimum
+        wrapped.staff_page = True  # web.i18n keeps staff pages in English
         return wrapped
 
     return decorator

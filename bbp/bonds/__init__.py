@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("bonds", __name__, url_prefix="/bonds")
-
-from bbp.bonds.views import desk, intake, plan_step  # noqa: E402,F401

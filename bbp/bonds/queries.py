@@ -11,6 +11,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.kernel.search import matches
 from bbp.payments.models import PaymentPlan
+from bbp.powers.models import Power
 
 
 def get(bond_id: int) -> Bond:
@@ -59,7 +60,6 @@ def plan_of(bond: Bond) -> PaymentPlan | None:
 
 def usable_powers(bond: Bond, user, today) -> list:
     """Powers this user may execute on this bond: big enough, not expired, not used."""
-    from bbp.powers.models import Power
 
     stmt = (
         select(Power)
@@ -73,3 +73,10 @@ def usable_powers(bond: Bond, user, today) -> list:
     if not user.has_role("manager"):
         stmt = stmt.where(or_(Power.agent_id == user.id, Power.agent_id.is_(None)))
     return db.session.scalars(stmt.limit(200)).all()
+
+
+def lock(bond: Bond) -> Bond:
+    """Lock the bond row for this transaction and reload it, so concurrent changes queue up."""
+    db.session.execute(select(Bond.id).where(Bond.id == bond.id).with_for_update())
+    db.session.refresh(bond)
+    return bond

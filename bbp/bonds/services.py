@@ -19,7 +19,9 @@ from bbp.bonds.models import (
     Charge,
 )
 from bbp.bonds.premium import PremiumError, quote
+from bbp.bonds.queries import lock
 from bbp.collateral import services as collateral
+from bbp.courts import services as courts
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
@@ -29,7 +31,11 @@ from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.payments.plans import PlanError, schedule
+from bbp.powers.models import Power
+from bbp.powers.services import execute
 from bbp.settings import services as settings
+from bbp.settings.services import current
+from bbp.signatures.services import indemnity_signed
 
 EDITABLE = lifecycle.TERMS_OPEN
 AUDITED = ("status", "case_number", "court_name", "county", "bail_amount", "premium", "fees")
@@ -77,13 +83,6 @@ def start_quote(defendant: Defendant, by) -> Bond:
     db.session.flush()
     record("bond.quoted", bond, after={"number": bond.number, "defendant": defendant.id})
     db.session.commit()
-    return bond
-
-
-def lock(bond: Bond) -> Bond:
-    """Lock the bond row for this transaction and reload it, so concurrent changes queue up."""
-    db.session.execute(select(Bond.id).where(Bond.id == bond.id).with_for_update())
-    db.session.refresh(bond)
     return bond
 
 
@@ -230,7 +229,6 @@ def save_plan(
 
 def write(bond: Bond, power_id: int, by) -> Bond:
     """Write (post) the bond: executes the power and records who wrote it, all or nothing."""
-    from bbp.powers.services import execute
 
     _require_editable(bond)
     if not bond.charges:
@@ -252,8 +250,6 @@ def write(bond: Bond, power_id: int, by) -> Bond:
 
 def _require_signed_indemnity(bond: Bond) -> None:
     """Where the agency asks for it, a cosigner must have signed the indemnity agreement first."""
-    from bbp.settings.services import current
-    from bbp.signatures.services import indemnity_signed
 
     if current().require_signed_indemnity and not indemnity_signed(bond):
         raise DomainError(
@@ -264,7 +260,6 @@ def _require_signed_indemnity(bond: Bond) -> None:
 
 def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     """Move a bond along its lifecycle, with a reason where one is owed."""
-    from bbp.courts import services as courts
 
     lock(bond)
     problem = lifecycle.refusal(bond.status, target, reason)
@@ -313,7 +308,6 @@ def add_note(bond: Bond, body: str, by) -> BondNote:
 
 def release_power(bond: Bond, reason: str) -> None:
     """A voided bond no longer uses its power: void the power too, naming the bond."""
-    from bbp.powers.models import Power
 
     power = db.session.get(Power, bond.power_id)
     if power is not None and power.status == "executed":

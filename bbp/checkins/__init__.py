@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("checkins", __name__, url_prefix="/check-in")
-
-from bbp.checkins import views  # noqa: E402,F401

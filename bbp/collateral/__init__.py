@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("collateral", __name__, url_prefix="/collateral")
-
-from bbp.collateral import views  # noqa: E402,F401

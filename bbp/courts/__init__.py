@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("courts", __name__, url_prefix="/court")
-
-from bbp.courts import views  # noqa: E402,F401

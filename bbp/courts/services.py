@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bbp.audit.services import changes, record
+from bbp.auth.models import User
 from bbp.bonds.models import Bond, BondStatusChange
 from bbp.courts import forfeiture as rules
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
+from bbp.kernel import mail
 from bbp.kernel.clock import utcnow
 from bbp.kernel.dates import agency_today, local
 from bbp.kernel.errors import DomainError
@@ -130,8 +132,6 @@ def record_outcome(
 
 def _tell_about_fta(court_date: CourtDate) -> list[int]:
     """Email the writing agent and (per setting) text the cosigners; returns texts to send."""
-    from bbp.auth.models import User
-    from bbp.kernel import mail
 
     bond = court_date.bond
     when = f"{local(court_date.starts_at, zone()):%b %-d at %-I:%M %p}"

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("dataio", __name__, url_prefix="/data")
-
-from bbp.dataio import views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("defendants", __name__, url_prefix="/defendants")
-
-from bbp.defendants import views  # noqa: E402,F401

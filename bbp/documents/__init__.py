@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-
-from bbp.documents.views import agency_templates, requests  # noqa: E402,F401

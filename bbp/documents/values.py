@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bbp.bonds import queries as bonds
-from bbp.bonds import services as bond_services
 from bbp.bonds.models import Bond
 from bbp.collateral import services as collateral
 from bbp.courts.models import CourtDate
@@ -17,7 +16,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import local
+from bbp.kernel.dates import agency_today, local
 from bbp.payments import services as payments
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
@@ -122,7 +121,7 @@ def values_for(bond: Bond, signer=None) -> dict[str, str]:
     signer_id = signer.id if isinstance(signer, Indemnitor) else None
     others = [c for c in cosigners if c.id != signer_id]
     return {
-        **common(bond_services.today()),
+        **common(agency_today()),
         "bond_number": bond.number,
         "bail_amount": format_money(bond.bail_amount),
         "premium": format_money(bond.premium),
@@ -150,7 +149,7 @@ def values_for(bond: Bond, signer=None) -> dict[str, str]:
 def sample_values() -> dict[str, str]:
     """Made-up values for previews when the agency has no bond yet."""
     return {
-        **common(bond_services.today()),
+        **common(agency_today()),
         "bond_number": "B-0000-0000 (sample)",
         "bail_amount": "$25,000.00",
         "premium": "$2,500.00",

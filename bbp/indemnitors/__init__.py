@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("indemnitors", __name__, url_prefix="/indemnitors")
-
-from bbp.indemnitors import views  # noqa: E402,F401

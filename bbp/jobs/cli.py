@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -9,9 +11,12 @@ from rq import Queue, Worker
 from rq.cron import CronScheduler
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from sqlalchemy import func, select
 
-from bbp.extensions import redis_client
-from bbp.jobs.periodic import tick
+from bbp.extensions import db, redis_client
+from bbp.jobs.periodic import active_tenants, tick
+from bbp.messaging.models import Message
+from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE
 
 TICK_SECONDS = 60
@@ -88,14 +93,6 @@ def retry_command(tenant):
 
 def sms_usage() -> list[tuple[str, int, int]]:
     """(agency, texts sent, segments) this calendar month, for billing."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import func, select
-
-    from bbp.extensions import db
-    from bbp.jobs.periodic import active_tenants
-    from bbp.messaging.models import Message
-    from bbp.tenancy import bound
 
     start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     usage = []

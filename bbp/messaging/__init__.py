@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("messaging", __name__, url_prefix="/messages")
-
-from bbp.messaging import views  # noqa: E402,F401

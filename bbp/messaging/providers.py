@@ -14,6 +14,9 @@ from flask import current_app
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from bbp.settings import services as settings
+from bbp.vault.services import decrypt
+
 # Twilio error codes that no retry can fix.
 PERMANENT = {
     21211: "invalid",
@@ -100,8 +103,6 @@ def provider(http_client=None):
 
 def agency_credentials() -> tuple[str, str, str]:
     """(account SID, auth token, sender) for the bound agency, platform values as fallback."""
-    from bbp.settings import services as settings
-    from bbp.vault.services import decrypt
 
     config = current_app.config
     own = settings.current()

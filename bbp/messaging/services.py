@@ -8,7 +8,11 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit.services import record
+from bbp.auth.models import User
+from bbp.bonds.models import Bond
+from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
+from bbp.kernel import mail
 from bbp.kernel.clock import utcnow
 from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
@@ -286,9 +290,6 @@ def inbound(phone: str, body: str, provider_id: str) -> Message | None:
 
 def _notify_agent(message: Message) -> None:
     """Email the agent who wrote the person's latest bond that a reply came in."""
-    from bbp.auth.models import User
-    from bbp.bonds.models import Bond
-    from bbp.kernel import mail
 
     if message.defendant_id is None:
         return
@@ -308,6 +309,5 @@ def _notify_agent(message: Message) -> None:
 
 
 def _defendant_for(phone: str) -> int | None:
-    from bbp.defendants.models import Defendant
 
     return db.session.scalar(select(Defendant.id).where(Defendant.phone == phone[2:]).limit(1))

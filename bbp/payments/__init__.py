@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
-
-from bbp.payments import views  # noqa: E402,F401

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bbp.audit.services import record
 from bbp.bonds.models import COLLECTABLE, Bond
-from bbp.bonds.services import lock
+from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.dates import agency_date, agency_today

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
-
-from bbp.platform import views  # noqa: E402,F401

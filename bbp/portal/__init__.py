@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
-
-from bbp.portal.views import pages, profile, sign_in, signing  # noqa: E402,F401

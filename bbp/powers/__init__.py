@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("powers", __name__, url_prefix="/powers")
-
-from bbp.powers import views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("reminders", __name__, url_prefix="/settings/reminders")
-
-from bbp.reminders import views  # noqa: E402,F401

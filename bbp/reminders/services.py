@@ -10,22 +10,25 @@ the resulting send jobs: if it loses them, `recover` re-queues from the messages
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from bbp.audit.services import record
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.reminders import texts
 from bbp.reminders.models import Reminder
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
+from bbp.vault.services import encrypt
 
 DAYS = {"7d": 7, "3d": 3, "2d": 2, "1d": 1}
 HORIZON = timedelta(days=8)
@@ -250,8 +253,6 @@ def save_policy(
     fta_text_cosigners: bool = True,
 ):
     """Change the reminder policy; pending reminders follow it from the next tick."""
-    from bbp.audit.services import record
-    from bbp.kernel.errors import DomainError
 
     if enabled and not offsets:
         raise DomainError(
@@ -286,7 +287,6 @@ def _policy(policy) -> dict:
 
 def sample(language: str) -> str:
     """What a reminder looks like for this agency (for the settings page)."""
-    from datetime import UTC
 
     court = datetime.now(UTC).replace(hour=14, minute=30, second=0, microsecond=0)
     return texts.render(
@@ -304,9 +304,6 @@ def sample(language: str) -> str:
 
 def save_sender(sender: str, account_sid: str, auth_token: str, by):
     """Set the agency's own sender and account (a blank token keeps the stored one)."""
-    from bbp.audit.services import record
-    from bbp.kernel.errors import DomainError
-    from bbp.vault.services import encrypt
 
     policy = settings.current()
     if account_sid and not (auth_token or policy.twilio_auth_token_encrypted):
@@ -344,8 +341,6 @@ def wording_problems() -> dict[str, str]:
 
 def save_wording(english: str, spanish: str, by) -> None:
     """Set the agency's own reminder wording ("" keeps the standard text)."""
-    from bbp.audit.services import record
-    from bbp.kernel.errors import DomainError
 
     for field, text in (("template_en", english), ("template_es", spanish)):
         try:

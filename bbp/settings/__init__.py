@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-
-from bbp.settings import views  # noqa: E402,F401

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bbp.audit.services import record
 from bbp.bonds.premium import CENT, Fee, PremiumError, PremiumQuote, PremiumRule, quote
+from bbp.courts.forfeiture import rules_for
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.settings import agency
@@ -65,7 +66,6 @@ def premium_rule() -> PremiumRule:
 def forfeiture_rules() -> StateRules | None:
     """The statutory forfeiture rules of the agency's state, or None if none ship for it."""
     # Imported here: bbp.courts imports bonds, which imports collateral, which imports us.
-    from bbp.courts.forfeiture import rules_for
 
     return rules_for(require_tenant().state)
 

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("signatures", __name__)
-
-from bbp.signatures import views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from bbp.staff import views  # noqa: E402,F401

@@ -9,7 +9,7 @@ from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
-from bbp.auth.models import ROLES
+from bbp.extensions import babel
 from bbp.kernel.dates import local
 
 LANGUAGES = ("en", "es")
@@ -26,7 +26,7 @@ def select_locale() -> str:
     if request.blueprint not in PEOPLE_FACING and request.endpoint not in PUBLIC_CHECK_IN:
         return "en"
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "required_role", None) in ROLES:  # a staff page in a people-facing feature
+    if getattr(view, "staff_page", False):  # a staff page in a people-facing feature
         return "en"
     chosen = g.get(SESSION_KEY) or session.get(SESSION_KEY)
     if chosen in LANGUAGES:
@@ -36,7 +36,6 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Install Flask-Babel with our locale selector; catalogs live in bbp/translations."""
-    from bbp.extensions import babel
 
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"

@@ -15,6 +15,7 @@ from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.bonds.models import Bond
 from bbp.dataio.jobs import Import
+from bbp.defendants.models import Defendant
 from bbp.defendants.services import SECRETS
 from bbp.extensions import db
 from bbp.powers import services as powers
@@ -156,8 +157,6 @@ def test_secrets_never_show_only_that_they_changed(owner, app, tenant):
         {"first_name": "Marcus", "last_name": "Reyes", "ssn": SSN, "dl_number": DL},
     )
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.defendants.models import Defendant
-
         defendant_id = db.session.scalar(select(Defendant.id))
     owner.post(
         f"/defendants/{defendant_id}/edit",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
+from bbp.extensions import db
 from bbp.kernel import accounts
-from tests.support import PASSWORD, add_user, fetch_user
+from bbp.tenancy import bound
+from tests.support import PASSWORD, Visitor, add_user, fetch_user
 
 
 def test_owner_signs_in_and_sees_the_dashboard_shell(visit, tenant):
@@ -64,8 +67,6 @@ def test_lockout_after_repeated_failures_then_time_based_unlock(app, visit, tena
 
 def test_deactivated_account_cannot_sign_in(app, visit, tenant):
     user = add_user(app, tenant.info, "agent")
-    from bbp.extensions import db
-    from bbp.tenancy import bound
 
     with app.app_context(), bound(tenant.info, db.session):
         db.session.merge(user).active = False
@@ -127,9 +128,6 @@ def test_unknown_emails_lock_exactly_like_real_ones(app, visit, tenant, redis):
 
 def test_concurrent_wrong_passwords_are_all_counted(app, database_url, tenant):
     """Row locking: parallel guesses cannot slip past the lockout threshold."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.support import Visitor
 
     def guess(_):
         visitor = Visitor(app.test_client(), f"{tenant.slug}.localhost")

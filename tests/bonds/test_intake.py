@@ -12,6 +12,7 @@ from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.settings import services as settings
 from bbp.tenancy import bound
+from tests.factories import make_bond
 from tests.support import add_user
 
 
@@ -198,7 +199,6 @@ def test_bond_list_searches_by_number_case_name_and_phone(app, owner, tenant):
 
 
 def test_timeline_merges_status_payments_court_and_notes(app, owner, tenant):
-    from tests.factories import make_bond
 
     bond_id = make_bond(app, tenant, status="active", premium="500")
     owner.post(
@@ -225,7 +225,6 @@ def test_a_charge_row_with_an_amount_but_no_description_is_explained(owner):
 
 
 def test_bond_list_sorts(app, owner, tenant):
-    from tests.factories import make_bond
 
     make_bond(app, tenant, bail="500", last_name="Zimmer")
     make_bond(app, tenant, bail="90000", last_name="Adams")

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from bbp.auth.models import User
 from bbp.bonds import services
 from bbp.bonds.models import Bond
-from bbp.courts.models import Forfeiture
+from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.payments import services as payments
 from bbp.payments.models import Payment, PaymentPlan
 from bbp.powers.models import Power, PowerBatch, Surety
+from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.factories import make_bond
 
@@ -175,8 +176,6 @@ def test_failure_to_appear_is_refused_on_a_bond_that_is_not_out(app, owner, tena
     bond_id = make_bond(app, tenant, status="quote")
     owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-12-03T09:30", "kind": "trial"})
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.courts.models import CourtDate
-
         court_date_id = db.session.scalar(select(CourtDate.id))
     response = owner.post(
         f"/court/{court_date_id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"}
@@ -187,8 +186,6 @@ def test_failure_to_appear_is_refused_on_a_bond_that_is_not_out(app, owner, tena
 
 def test_annual_years_are_kept_when_the_charges_are_saved_again(app, owner, tenant):
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.settings import services as settings
-
         settings.current().premium_term = "annual"
         db.session.commit()
     response = owner.post("/bonds/new", {"first_name": "A", "last_name": "B"})

@@ -9,10 +9,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bbp.bonds.models import BondNote, BondStatusChange
+from bbp.courts.models import CourtDate
 from bbp.extensions import db
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.payments.models import Payment
+from bbp.signatures.models import SignatureRequest
 from tests.factories import make_bond
 from tests.portal.conftest import COSIGNER_PHONE, DEFENDANT_PHONE, inside, make_book
 
@@ -79,8 +81,6 @@ def test_a_failure_to_appear_shows_the_outcome_before_the_forfeiture_it_caused(o
     bond_id = make_bond(app, tenant, status="active")
     owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:30", "kind": "hearing"})
     with inside(app, tenant):
-        from bbp.courts.models import CourtDate
-
         court_date_id = db.session.scalar(select(CourtDate.id).where(CourtDate.bond_id == bond_id))
     response = owner.post(
         f"/court/{court_date_id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"}
@@ -118,8 +118,6 @@ def test_a_texted_signature_request_shows_in_the_timeline_and_the_texts(owner, a
     )
     assert sent.status_code == 302
     with inside(app, tenant):
-        from bbp.signatures.models import SignatureRequest
-
         request_id = db.session.scalar(select(SignatureRequest.id))
         body = db.session.scalar(select(Message.body).where(Message.purpose == "signature"))
     token = re.search(r"/portal/sign/(\S+)", body).group(1)

@@ -6,7 +6,12 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import delete
 
+from bbp.dev.seed import DEMO_AGENCIES, DEMO_PASSWORD, PLATFORM_ADMIN, seed_demo
+from bbp.extensions import db
+from bbp.platform.models import PlatformAdmin
+from bbp.tenancy.provisioning import drop_tenant
 from tests.browser_fixtures import screenshot
 from tests.support import PASSWORD, add_user
 
@@ -78,12 +83,6 @@ def test_sign_out_from_the_user_menu(page, live_server, tenant):
 @pytest.fixture
 def demo_agencies(app):
     """The demo data `make run` seeds, in the test database."""
-    from sqlalchemy import delete
-
-    from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN, seed_demo
-    from bbp.extensions import db
-    from bbp.platform.models import PlatformAdmin
-    from bbp.tenancy.provisioning import drop_tenant
 
     with app.app_context():
         seed_demo()
@@ -96,7 +95,6 @@ def demo_agencies(app):
 
 
 def test_demo_owner_signs_in_on_demo_localhost(page, live_server, demo_agencies):
-    from bbp.dev.seed import DEMO_PASSWORD
 
     page.goto(f"http://demo.localhost:{live_server}/")
     page.get_by_label("Email").fill("owner@demo.example")

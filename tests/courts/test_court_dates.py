@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bbp.bonds.models import Bond
+from bbp.auth.models import User
+from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.mail import outbox_key
+from bbp.messaging.models import Message
 from bbp.tenancy import bound
 from tests.factories import make_bond
 from tests.support import PASSWORD, Visitor
@@ -152,13 +157,6 @@ def test_ics_export_lists_upcoming_dates(app, florida):
 
 
 def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis, florida):
-    import json
-
-    from bbp.auth.models import User
-    from bbp.bonds.models import BondIndemnitor
-    from bbp.indemnitors.models import Indemnitor
-    from bbp.kernel.mail import outbox_key
-    from bbp.messaging.models import Message
 
     agency, owner = florida
     bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
@@ -185,8 +183,6 @@ def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis,
 
 
 def test_the_agent_gets_a_text_when_they_have_a_phone(app, florida):
-    from bbp.auth.models import User
-    from bbp.messaging.models import Message
 
     agency, owner = florida
     bond_id = make_bond(app, agency, status="active", first_name="Ivy", last_name="Stone")

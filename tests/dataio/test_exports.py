@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
 from bbp.bonds.models import Bond, BondIndemnitor
+from bbp.dataio import exports
 from bbp.dataio.exports import BOND_HEADER, DEFENDANT_HEADER, PAYMENT_HEADER, cell
 from bbp.defendants import services as defendants
 from bbp.extensions import db
@@ -171,7 +172,6 @@ def test_cell_prefixes_formula_starts_only(value, expected):
 
 
 def test_big_exports_stream_in_chunks(app, owner, tenant, monkeypatch):
-    from bbp.dataio import exports
 
     monkeypatch.setattr(exports, "BATCH", 2)
     for n in range(5):

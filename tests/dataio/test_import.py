@@ -23,6 +23,7 @@ from bbp.tenancy import bound
 from bbp.tenancy.jobs import enqueue
 from tests.factories import make_bond
 from tests.support import add_user
+from tests.test_shell import ScriptAudit
 
 COLUMNS = (
     "bond_number,status,defendant_first_name,defendant_last_name,defendant_dob,defendant_phone,"
@@ -338,7 +339,6 @@ def test_the_data_page_offers_the_exports_and_the_upload(owner):
 
 
 def test_the_import_pages_need_no_inline_script_or_style(owner):
-    from tests.test_shell import ScriptAudit
 
     token = _uploaded(owner, BOOK)
     for path in ("/data/", f"/data/import/{token}", f"/data/import/{token}/progress"):

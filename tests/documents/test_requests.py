@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
+from bbp.bonds.models import Bond
+from bbp.defendants.models import Defendant
 from bbp.documents import requested
 from bbp.documents.models import DocumentRequest
 from bbp.extensions import db
@@ -86,18 +88,14 @@ def test_bad_requests_are_422_next_to_the_field(app, owner, tenant, form, messag
 def test_a_request_cannot_name_someone_elses_bond(app, tenant):
     mine, theirs = full_bond(app, tenant), full_bond(app, tenant, number="B-2026-0099")
     owner = add_user(app, tenant.info, "agent")
-    with inside(app, tenant):
-        from bbp.bonds.models import Bond
-        from bbp.defendants.models import Defendant
-
-        with pytest.raises(DomainError, match="not on that bond"):
-            requested.request_document(
-                db.session.get(Defendant, mine["defendant"]),
-                "photo_id",
-                "",
-                db.session.get(Bond, theirs["bond"]),
-                owner,
-            )
+    with inside(app, tenant), pytest.raises(DomainError, match="not on that bond"):
+        requested.request_document(
+            db.session.get(Defendant, mine["defendant"]),
+            "photo_id",
+            "",
+            db.session.get(Bond, theirs["bond"]),
+            owner,
+        )
 
 
 def test_cancelling_an_open_request(app, owner, tenant):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import json as _json
 import logging
 
 import pytest
@@ -12,10 +13,15 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
+from bbp.auth.models import User
+from bbp.bonds.models import Bond
+from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.kernel.mail import outbox_key
 from bbp.messaging import services
 from bbp.messaging.models import Message, OptOut
-from bbp.messaging.providers import TwilioProvider
+from bbp.messaging.providers import FakeProvider, TwilioProvider, agency_credentials
+from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.factories import make_bond
 
@@ -63,8 +69,6 @@ def token(app, monkeypatch):
 def test_a_text_from_the_bond_page_is_sent_by_a_worker(app, redis, owner, tenant):
     bond_id = make_bond(app, tenant)
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.bonds.models import Bond
-
         db.session.get(Bond, bond_id).defendant.phone = "3055550142"
         db.session.commit()
     response = owner.post(
@@ -223,8 +227,6 @@ def test_another_agency_cannot_text_this_agencys_bond(app, tenant, other_tenant,
 
 def test_texts_show_on_the_defendant_page(app, owner, tenant):
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.defendants.models import Defendant
-
         person = Defendant(first_name="Ana", last_name="Luz", phone="3055550177")
         db.session.add(person)
         db.session.commit()
@@ -237,15 +239,9 @@ def test_texts_show_on_the_defendant_page(app, owner, tenant):
 
 
 def test_a_reply_reaches_the_defendant_page_and_the_agent(app, redis, owner, tenant, token):
-    import json as _json
-
-    from bbp.kernel.mail import outbox_key
 
     bond_id = make_bond(app, tenant)
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.auth.models import User
-        from bbp.bonds.models import Bond
-
         bond = db.session.get(Bond, bond_id)
         bond.defendant.phone = "3055550142"
         bond.writing_agent_id = db.session.scalars(select(User.id)).first()
@@ -264,7 +260,6 @@ def test_a_reply_reaches_the_defendant_page_and_the_agent(app, redis, owner, ten
 
 def test_a_busy_agency_does_not_starve_another(app, redis, make_agency, monkeypatch):
     """Agency A queues 120 texts, then B one: B's goes out within A's first batch or two."""
-    from bbp.messaging.providers import FakeProvider
 
     busy, quiet = make_agency("busy"), make_agency("quiet")
     order = []
@@ -287,8 +282,6 @@ def test_a_busy_agency_does_not_starve_another(app, redis, make_agency, monkeypa
 
 
 def test_an_agency_texts_from_its_own_number_and_account(app, owner, tenant, monkeypatch):
-    from bbp.messaging.providers import agency_credentials
-    from bbp.settings import services as settings
 
     response = owner.post(
         "/settings/reminders/sender",

@@ -9,6 +9,8 @@ from datetime import timedelta
 from rq import Queue
 from sqlalchemy import select
 
+from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.mail import outbox_key
 from bbp.portal import access
 from bbp.portal.models import PortalCode, PortalSession
@@ -117,7 +119,6 @@ def test_a_code_can_go_to_the_email_on_file(visit, app, tenant, redis, book):
 
 
 def db_session_rows() -> list[PortalSession]:
-    from bbp.extensions import db
 
     return list(db.session.scalars(select(PortalSession).order_by(PortalSession.id)))
 
@@ -147,8 +148,6 @@ def test_a_code_works_once_and_only_for_ten_minutes(visit, app, tenant, book):
     late = visit(tenant)
     _ask(late, COSIGNER_PHONE)
     with inside(app, tenant):
-        from bbp.extensions import db
-
         row = db.session.scalars(select(PortalCode).order_by(PortalCode.id.desc())).first()
         row.expires_at = row.expires_at - timedelta(minutes=11)
         db.session.commit()
@@ -201,8 +200,6 @@ def test_codes_and_sessions_are_stored_hashed(visit, app, tenant, book):
     code = last_code(app, tenant, COSIGNER_PHONE)
     token = visitor.client.get_cookie("session", domain=visitor.host)
     with inside(app, tenant):
-        from bbp.extensions import db
-
         row = db.session.scalars(select(PortalCode)).one()
         assert code not in row.secret_hash and len(row.secret_hash) == 64
         session = db.session.scalars(select(PortalSession)).one()
@@ -222,8 +219,6 @@ def test_sign_out_ends_the_session_server_side(cosigner, app, tenant):
 
 def test_an_idle_session_expires(cosigner, app, tenant):
     with inside(app, tenant):
-        from bbp.extensions import db
-
         row = db.session.scalars(select(PortalSession)).one()
         row.last_seen_at = row.last_seen_at - timedelta(minutes=access.IDLE_MINUTES + 1)
         db.session.commit()
@@ -251,8 +246,6 @@ def test_staff_can_text_a_single_use_sign_in_link(owner, visit, app, tenant, boo
 def test_a_sign_in_link_expires(owner, visit, app, tenant, book):
     owner.post(f"/portal/invite/defendants/{book.defendant_id}")
     with inside(app, tenant):
-        from bbp.extensions import db
-
         row = db.session.scalars(select(PortalCode).where(PortalCode.purpose == "link")).one()
         row.expires_at = row.expires_at - timedelta(hours=access.LINK_HOURS + 1)
         db.session.commit()
@@ -296,9 +289,6 @@ def test_guesses_are_capped_per_person_per_day_across_codes(visit, app, tenant, 
 
 def test_people_removed_from_the_contact_drop_out_of_the_session(cosigner, app, tenant, book):
     with inside(app, tenant):
-        from bbp.extensions import db
-        from bbp.indemnitors.models import Indemnitor
-
         db.session.get(Indemnitor, book.cosigner_id).phone = "3055550155"
         db.session.commit()
     assert cosigner.get("/portal/").status_code == 302

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from bbp.documents import requested
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.payments.models import Payment
@@ -20,7 +21,6 @@ MARKERS = ("Marcus Reyes", "Rosa Reyes", "Victim ID", "B-2026-0101", "victim@exa
 @pytest.fixture
 def victim(app, tenant):
     """Agency A's bond, cosigner, a document requested from the cosigner and a payment."""
-    from bbp.documents import requested
 
     book = make_book(app, tenant, cosigner_email="victim@example.com")
     by = add_user(app, tenant.info, "agent")

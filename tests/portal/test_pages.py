@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -9,7 +10,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
+from bbp.checkins import services as checkins
+from bbp.checkins.models import CheckIn
 from bbp.defendants.models import Defendant
+from bbp.documents import requested
+from bbp.documents.models import DocumentRequest
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.mail import outbox_key
@@ -82,8 +87,6 @@ def test_the_bond_page_shows_balance_plan_and_payments(cosigner, app, tenant, bo
 
 
 def test_the_defendant_is_offered_an_open_check_in(visit, app, tenant, book):
-    from bbp.checkins import services as checkins
-    from bbp.checkins.models import CheckIn
 
     by = add_user(app, tenant.info, "agent")
     with inside(app, tenant):
@@ -193,7 +196,6 @@ def test_staff_pages_stay_in_english(owner, tenant):
 
 
 def _request_document(app, tenant, book, doc_type="photo_id"):
-    from bbp.documents import requested
 
     by = add_user(app, tenant.info, "agent")
     with inside(app, tenant):
@@ -212,7 +214,6 @@ def test_a_requested_document_can_be_uploaded(cosigner, app, tenant, book):
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    from bbp.documents.models import DocumentRequest
 
     with inside(app, tenant):
         item = db.session.get(DocumentRequest, request_id)
@@ -236,7 +237,6 @@ def test_a_wrong_file_type_is_refused_with_a_message(cosigner, app, tenant, book
 
 
 def test_someone_elses_document_request_is_not_found(cosigner, app, tenant, book):
-    from bbp.documents import requested
 
     by = add_user(app, tenant.info, "agent")
     with inside(app, tenant):
@@ -251,7 +251,6 @@ def test_someone_elses_document_request_is_not_found(cosigner, app, tenant, book
 
 
 def _io(data: bytes):
-    import io
 
     return io.BytesIO(data)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bbp.extensions import db
+from bbp.reminders import services
 from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.support import add_user
@@ -51,7 +52,6 @@ def test_only_admins_change_reminders(app, visit, tenant):
 
 
 def test_an_agency_writes_its_own_wording(app, owner, tenant):
-    from bbp.reminders import services
 
     bad = owner.post(
         "/settings/reminders/wording", {"template_en": "Hi {nmae}, court {when}", "template_es": ""}

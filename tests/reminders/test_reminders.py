@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.courts.models import CourtDate
+from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.messaging.models import Message, OptOut
@@ -209,8 +210,6 @@ def test_the_language_chosen_on_the_form_is_used_for_reminders(app, owner, tenan
     )
     assert response.status_code == 302
     with app.app_context(), bound(tenant.info, db.session):
-        from bbp.defendants.models import Defendant
-
         assert db.session.scalars(select(Defendant.language)).one() == "es"
 
 

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from rq import Queue, SimpleWorker
 
+from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.signatures import services
 from bbp.signatures.models import SignatureRequest
@@ -26,8 +27,6 @@ def send(app, agency, book, kind="indemnity", who="cosigner", channel="sms", by=
         f"cosigner:{book.cosigner_id}" if who == "cosigner" else f"defendant:{book.defendant_id}"
     )
     with inside(app, agency):
-        from bbp.bonds.models import Bond
-
         bond = db.session.get(Bond, book.bond_id)
         return services.create(bond, kind, signer, channel, by).id
 

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 
+from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from bbp.audit.models import AuditEntry
+from bbp.bonds.models import Bond
+from bbp.defendants.models import Defendant
+from bbp.documents import services as documents
 from bbp.extensions import db
-from bbp.signatures import consent, evidence
+from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.mail import outbox_key
+from bbp.messaging import services as messaging
+from bbp.messaging.models import Message
+from bbp.messaging.providers import Sent
+from bbp.signatures import consent, evidence, services
+from bbp.signatures.models import SignatureRequest
 from tests.portal.conftest import (
+    CODE,
+    COSIGNER_EMAIL,
     COSIGNER_PHONE,
     ask_code,
     inside,
@@ -87,9 +101,6 @@ def test_a_cosigner_signs_with_a_typed_name(visit, app, tenant, sent, redis):
 
 
 def test_the_signed_pdf_carries_the_signature_and_a_certificate(visit, app, tenant, sent):
-    import io
-
-    from pypdf import PdfReader
 
     request_id, path = sent
     signer = visit(tenant)
@@ -229,9 +240,6 @@ def test_tampered_foreign_and_withdrawn_links_are_refused(visit, app, tenant, ot
     assert "Marcus" not in foreign.get_data(as_text=True)
     by = add_user(app, tenant.info, "agent")
     with inside(app, tenant):
-        from bbp.signatures import services
-        from bbp.signatures.models import SignatureRequest
-
         services.cancel(db.session.get(SignatureRequest, request_id), by)
     closed = visit(tenant).get(path).get_data(as_text=True)
     assert "This request is closed" in closed
@@ -308,14 +316,9 @@ def test_deleting_an_event_or_swapping_the_document_hash_is_detected(visit, app,
 
 
 def test_the_defendant_can_be_sent_the_application_by_email(app, tenant, redis):
-    import json
-
-    from bbp.kernel.mail import outbox_key
 
     book = make_book(app, tenant)
     with inside(app, tenant):
-        from bbp.defendants.models import Defendant
-
         db.session.get(Defendant, book.defendant_id).email = "marcus@example.com"
         db.session.commit()
     request_id = send(app, tenant, book, kind="application", who="defendant", channel="email")
@@ -330,8 +333,6 @@ def test_the_defendant_can_be_sent_the_application_by_email(app, tenant, redis):
 def test_a_number_that_changed_hands_cannot_open_the_request(visit, app, tenant, sent, book):
     _, path = sent
     with inside(app, tenant):
-        from bbp.indemnitors.models import Indemnitor
-
         db.session.get(Indemnitor, book.cosigner_id).phone = "3055550166"
         db.session.commit()
     old_owner = visit(tenant)
@@ -343,10 +344,6 @@ def test_a_number_that_changed_hands_cannot_open_the_request(visit, app, tenant,
 
 
 def test_a_portal_session_by_email_still_needs_the_texted_code(visit, app, tenant, sent, redis):
-    import json
-
-    from bbp.kernel.mail import outbox_key
-    from tests.portal.conftest import CODE, COSIGNER_EMAIL
 
     _, path = sent
     person = visit(tenant)
@@ -357,7 +354,6 @@ def test_a_portal_session_by_email_still_needs_the_texted_code(visit, app, tenan
 
 
 def test_staff_never_read_a_code_or_a_link_token(owner, app, tenant, sent, book):
-    from tests.portal.conftest import sign_in
 
     _, path = sent
     sign_in(owner.__class__(app.test_client(), owner.host), app, tenant)
@@ -368,9 +364,6 @@ def test_staff_never_read_a_code_or_a_link_token(owner, app, tenant, sent, book)
 
 
 def test_a_delivered_secret_text_is_scrubbed_when_a_real_carrier_took_it(app, tenant, sent):
-    from bbp.messaging import services as messaging
-    from bbp.messaging.models import Message
-    from bbp.messaging.providers import Sent
 
     class Carrier:
         def send(self, phone, body):
@@ -388,12 +381,9 @@ def test_a_delivered_secret_text_is_scrubbed_when_a_real_carrier_took_it(app, te
 
 
 def test_a_long_filled_in_title_is_shortened_not_a_500(app, tenant, book, redis):
-    from bbp.documents import services as documents
 
     by = add_user(app, tenant.info, "admin")
     with inside(app, tenant):
-        from bbp.bonds.models import Bond
-
         db.session.get(Bond, book.bond_id).court_name = "Circuit Court " + "x" * 100
         body = documents.wording("indemnity").body
         documents.save("indemnity", "Agreement, {{ court_name }}, {{ defendant_name }}", body, by)

@@ -6,11 +6,16 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from bbp.bonds import services as bonds
+from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
+from bbp.settings.services import current
 from bbp.signatures import upkeep
 from bbp.signatures.models import SignatureRequest
-from tests.portal.conftest import COSIGNER_PHONE, inside, texts_to
-from tests.signatures.conftest import fetch, send, verify_and_consent, work
+from bbp.signatures.services import indemnity_signed
+from tests.portal.conftest import COSIGNER_PHONE, inside, make_book, texts_to
+from tests.signatures.conftest import fetch, link_path, send, verify_and_consent, work
 from tests.support import add_user
 
 
@@ -130,18 +135,11 @@ def test_the_signature_policy_is_validated_and_audited(owner, app, tenant):
     )
     assert good.status_code == 302
     with inside(app, tenant):
-        from bbp.settings.services import current
-
         settings = current()
         assert (settings.signature_expiry_days, settings.require_signed_indemnity) == (3, True)
 
 
 def test_the_agency_can_require_a_signed_indemnity_before_writing(visit, app, tenant, redis):
-    from bbp.bonds import services as bonds
-    from bbp.bonds.models import Bond
-    from bbp.kernel.errors import DomainError
-    from bbp.settings.services import current
-    from tests.portal.conftest import make_book
 
     book = make_book(app, tenant)
     agent = add_user(app, tenant.info, "agent")
@@ -159,7 +157,6 @@ def test_the_agency_can_require_a_signed_indemnity_before_writing(visit, app, te
         db.session.rollback()
     request_id = send(app, tenant, book, by=agent)
     work(app, redis)
-    from tests.signatures.conftest import link_path
 
     path = link_path(app, tenant)
     signer = visit(tenant)
@@ -167,15 +164,10 @@ def test_the_agency_can_require_a_signed_indemnity_before_writing(visit, app, te
     signer.post(path, {"how": "typed", "typed": "Rosa Reyes", "agree": "y"})
     assert fetch(app, tenant, request_id).status == "signed"
     with inside(app, tenant):
-        from bbp.signatures.services import indemnity_signed
-
         assert indemnity_signed(db.session.get(Bond, book.bond_id))
 
 
 def test_a_signature_by_a_cosigner_since_removed_no_longer_counts(visit, app, tenant, redis, book):
-    from bbp.bonds.models import Bond, BondIndemnitor
-    from bbp.signatures.services import indemnity_signed
-    from tests.signatures.conftest import link_path
 
     send(app, tenant, book)
     work(app, redis)

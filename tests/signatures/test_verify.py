@@ -7,6 +7,7 @@ import io
 from sqlalchemy import text
 
 from bbp.extensions import db
+from bbp.signatures.services import load_file
 from tests.portal.conftest import inside
 from tests.signatures.conftest import fetch, verify_and_consent
 
@@ -48,7 +49,6 @@ def test_a_changed_byte_does_not_verify(visit, app, tenant, sent):
 
 def test_the_unsigned_original_is_recognised_as_unsigned(visit, app, tenant, sent):
     request_id, _ = sent
-    from bbp.signatures.services import load_file
 
     with inside(app, tenant):
         original = load_file(fetch(app, tenant, request_id).document_key)

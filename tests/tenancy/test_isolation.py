@@ -9,8 +9,9 @@ from bbp.auth.models import User
 from bbp.defendants import services as defendants
 from bbp.extensions import db
 from bbp.tenancy import TenancyError, bound
+from tests.conftest import dispose, make_app
 from tests.routes import protected_routes, tenant_routes
-from tests.support import add_user, fetch_user
+from tests.support import Visitor, add_user, fetch_user
 
 TARGET = "victim-marker@alpha.example"
 
@@ -115,8 +116,6 @@ def test_consecutive_requests_for_different_tenants_on_one_connection(
     make_agency, database_url, redis_url
 ):
     """One worker, one pooled connection, alternating tenants: each sees only its own rows."""
-    from tests.conftest import dispose, make_app
-    from tests.support import Visitor
 
     single = make_app(
         database_url,

@@ -13,7 +13,7 @@ from bbp.extensions import db
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy import bound, provisioning, tenant_by_slug
 from bbp.tenancy.models import Tenant
-from bbp.tenancy.provisioning import ProvisioningError, create_tenant, drop_tenant
+from bbp.tenancy.provisioning import ProvisioningError, create_tenant, drop_tenant, set_status
 from bbp.tenancy.schema import current_revision, head_revision
 from tests.support import unique_slug
 
@@ -144,7 +144,6 @@ def test_cli_create_reports_a_bad_slug(app):
 
 
 def test_cli_list_shows_status_and_revision(app, tenant, other_tenant):
-    from bbp.tenancy.provisioning import set_status
 
     with app.app_context():
         set_status(other_tenant.slug, "suspended")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from bbp.config import ConfigError, load
 from bbp.extensions import db
 from bbp.tenancy import bound
 from bbp.vault import services
@@ -88,7 +89,6 @@ def test_bad_master_key_config_is_explained(spec, message):
 
 
 def test_production_refuses_to_start_without_master_keys(monkeypatch, tmp_path):
-    from bbp.config import ConfigError, load
 
     for name, value in {
         "BBP_ENV": "production",

@@ -14,6 +14,7 @@ from bbp.defendants import services as defendants
 from bbp.defendants.forms import DefendantForm
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.indemnitors import services as indemnitors
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.errors import DomainError
 from bbp.web.forms import add_blank_rows
@@ -127,7 +128,6 @@ def cosigners(bond_id: int):
 def _cosigner_matches(q: str) -> list[Indemnitor]:
     if not q:
         return []
-    from bbp.indemnitors import services as indemnitors
 
     return db.session.scalars(indemnitors.search(q).limit(8)).all()
 
@@ -136,7 +136,6 @@ def _cosigner_matches(q: str) -> list[Indemnitor]:
 @role_required("agent")
 def add_cosigner(bond_id: int):
     """Add a cosigner picked from the search or typed in."""
-    from bbp.indemnitors import services as indemnitors
 
     bond = queries.get(bond_id)
     refusal = lifecycle.terms_lock(bond.status)

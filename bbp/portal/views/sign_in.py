@@ -15,6 +15,7 @@ from bbp.portal.forms import CodeForm, ContactForm, LanguageForm, contact_form
 from bbp.portal.views import visitor
 from bbp.settings import services as settings
 from bbp.settings.agency import AgencyDetails
+from bbp.signatures.services import token_for
 from bbp.web import i18n
 from bbp.web.rendering import render, safe_next
 
@@ -180,6 +181,5 @@ def portal_signed_in() -> bool:
 @bp.app_template_global()
 def sign_token(item) -> str:
     """The signing-link token of a request (for the portal's document list)."""
-    from bbp.signatures.services import token_for
 
     return token_for(item)

@@ -7,6 +7,7 @@ import binascii
 from functools import wraps
 
 from flask import redirect, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from bbp.extensions import db
@@ -63,7 +64,6 @@ def _page(token: str, item: SignatureRequest, status: int = 200, **forms):
 
 
 def _language() -> str:
-    from flask_babel import get_locale
 
     return str(get_locale() or "en")
 
