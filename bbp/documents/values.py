@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bbp.bonds import queries as bonds
-from bbp.bonds import services as bond_services
 from bbp.bonds.models import Bond
 from bbp.collateral import services as collateral
 from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import local
+from bbp.kernel.clock import agency_today, agency_zone, local, utcnow
 from bbp.payments import services as payments
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
@@ -29,8 +26,8 @@ def long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _when(moment: datetime, zone: str) -> str:
-    there = local(moment, ZoneInfo(zone))
+def _when(moment: datetime, zone: tzinfo) -> str:
+    there = local(moment, zone)
     hour = there.hour % 12 or 12
     return f"{there:%A}, {long_date(there.date())} at {hour}:{there.minute:02d} {there:%p}"
 
@@ -50,7 +47,7 @@ def role_of(signer) -> str:
     return "Defendant" if isinstance(signer, Defendant) else ""
 
 
-def _next_court(bond: Bond, zone: str) -> str:
+def _next_court(bond: Bond, zone: tzinfo) -> str:
     court = db.session.scalar(
         select(CourtDate)
         .where(
@@ -115,14 +112,14 @@ def values_for(bond: Bond, signer=None) -> dict[str, str]:
     A detail that is not on file is blank: the template leaves out the [[ section ]] using it,
     or prints the variable's wording for a missing value (variables.IF_MISSING).
     """
-    defendant, zone = bond.defendant, require_tenant().timezone
+    defendant, zone = bond.defendant, agency_zone()
     balance = bond.total_due - payments.paid_toward_premium(bond)
     dob = defendant.date_of_birth
     cosigners = [link.indemnitor for link in bond.cosigners]
     signer_id = signer.id if isinstance(signer, Indemnitor) else None
     others = [c for c in cosigners if c.id != signer_id]
     return {
-        **common(bond_services.today()),
+        **common(agency_today()),
         "bond_number": bond.number,
         "bail_amount": format_money(bond.bail_amount),
         "premium": format_money(bond.premium),
@@ -150,7 +147,7 @@ def values_for(bond: Bond, signer=None) -> dict[str, str]:
 def sample_values() -> dict[str, str]:
     """Made-up values for previews when the agency has no bond yet."""
     return {
-        **common(bond_services.today()),
+        **common(agency_today()),
         "bond_number": "B-0000-0000 (sample)",
         "bail_amount": "$25,000.00",
         "premium": "$2,500.00",

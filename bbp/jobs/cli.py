@@ -88,16 +88,15 @@ def retry_command(tenant):
 
 def sms_usage() -> list[tuple[str, int, int]]:
     """(agency, texts sent, segments) this calendar month, for billing."""
-    from datetime import UTC, datetime
-
     from sqlalchemy import func, select
 
     from bbp.extensions import db
     from bbp.jobs.periodic import active_tenants
+    from bbp.kernel.clock import utcnow
     from bbp.messaging.models import Message
     from bbp.tenancy import bound
 
-    start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     usage = []
     for tenant in active_tenants():
         with bound(tenant, db.session):

@@ -11,7 +11,6 @@ the resulting send jobs: if it loses them, `recover` re-queues from the messages
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -19,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_zone, utcnow
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.reminders import texts
@@ -33,17 +32,13 @@ BATCH = 500
 OPEN_BOND = ("written", "active", "reinstated", "surrendered")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(require_tenant().timezone)
-
-
 def due_times(starts_at: datetime, offsets: list[str], morning_hour: int) -> list[tuple]:
     """(offset, due_at, useful_until) for each offset that falls before the court time."""
-    local = starts_at.astimezone(_zone())
+    local = starts_at.astimezone(agency_zone())
     times = []
     for key in offsets:
         if key == "morning":
-            due = datetime.combine(local.date(), time(morning_hour), _zone())
+            due = datetime.combine(local.date(), time(morning_hour), agency_zone())
         elif key in DAYS:
             due = local - timedelta(days=DAYS[key])
         else:
@@ -133,12 +128,12 @@ def _cancel_stale() -> None:
 
 def in_quiet_hours(moment: datetime, start: int, end: int) -> datetime | None:
     """When quiet hours end, if `moment` falls inside them (else None)."""
-    local = moment.astimezone(_zone())
+    local = moment.astimezone(agency_zone())
     quiet = local.hour >= start or local.hour < end if start > end else start <= local.hour < end
     if not quiet:
         return None
     day = local.date() if local.hour < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(end), _zone())
+    return datetime.combine(day, time(end), agency_zone())
 
 
 def send_due(now: datetime | None = None) -> dict[str, int]:
@@ -286,9 +281,7 @@ def _policy(policy) -> dict:
 
 def sample(language: str) -> str:
     """What a reminder looks like for this agency (for the settings page)."""
-    from datetime import UTC
-
-    court = datetime.now(UTC).replace(hour=14, minute=30, second=0, microsecond=0)
+    court = utcnow().replace(hour=14, minute=30, second=0, microsecond=0)
     return texts.render(
         language,
         agency=require_tenant().name,
