@@ -11,6 +11,7 @@ from bbp import create_app
 from bbp.auth.models import User
 from bbp.config import sqlalchemy_url
 from bbp.extensions import db
+from bbp.kernel import clock as app_clock
 from bbp.tenancy import bound
 from bbp.tenancy.provisioning import create_tenant, drop_tenant
 from tests import services
@@ -63,6 +64,15 @@ def dispose(app) -> None:
     """Close pooled connections so none is left for the garbage collector."""
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def clock() -> app_clock.Frozen:
+    """The app's one clock, frozen at the moment the test starts, for every reader: services,
+    views, templates, and jobs run in the test process. Move it with clock.set(moment) or
+    clock.advance(minutes=11); read it with clock.now. Time runs again after the test."""
+    with app_clock.frozen() as held:
+        yield held
 
 
 @pytest.fixture

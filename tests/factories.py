@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import count
 
@@ -10,6 +9,7 @@ from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import utcnow
 from bbp.tenancy import bound
 
 _numbers = count(900001)
@@ -36,7 +36,7 @@ def make_bond(
             case_number="2026-CF-1",
             court_name="County Court",
             premium=Decimal(premium) if premium else Decimal(bail) / 10,
-            written_at=datetime.now(UTC) if status != "quote" else None,
+            written_at=utcnow() if status != "quote" else None,
         )
         bond.charges = [Charge(description="Charge", degree="felony", bail_amount=Decimal(bail))]
         db.session.add(bond)

@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today, utcnow
 from bbp.tenancy import require_tenant
 
 
@@ -17,6 +18,11 @@ def whoami() -> dict:
         "orm": db.session.scalars(select(User.email)).all(),
         "raw": db.session.execute(text("SELECT email FROM users")).scalars().all(),
     }
+
+
+def what_time() -> dict:
+    """The moment and the agency's today as a job sees them."""
+    return {"now": utcnow().isoformat(), "today": agency_today().isoformat()}
 
 
 def leave_mark(marker: str) -> None:

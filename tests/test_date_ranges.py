@@ -16,7 +16,8 @@ from wtforms.fields.core import UnboundField
 
 import bbp
 from bbp.extensions import db
-from bbp.kernel import accounts, dates
+from bbp.kernel import clock as app_clock
+from bbp.kernel import dates
 from bbp.tenancy import bound
 from bbp.web.forms import RangedDateField, RangedDateTimeField
 
@@ -96,14 +97,10 @@ def test_every_range_is_documented():
         assert f"`{name}`" in decisions, name
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(accounts, "utcnow", lambda: NOW)
-
-
-def test_ranges_count_from_the_agency_today(app, tenant, frozen):
+def test_ranges_count_from_the_agency_today(app, tenant, clock):
+    clock.set(NOW)
     with app.app_context(), bound(tenant.info, db.session):
-        today = dates.agency_today()
+        today = app_clock.agency_today()
         assert today == date(2026, 3, 9)
         assert dates.COURT_DATE.bounds(today) == (date(2021, 3, 9), date(2036, 3, 9))
         assert dates.NOTICE_DATE.bounds(today) == (date(2021, 3, 9), today)
@@ -128,10 +125,10 @@ def test_arithmetic_stops_at_the_ends_of_the_calendar():
     last = datetime.max.replace(tzinfo=UTC)
     assert dates.later(last, timedelta(hours=2)) == last
     guam, new_york = ZoneInfo("Pacific/Guam"), ZoneInfo("America/New_York")
-    assert dates.local(last, guam) == datetime.max.replace(tzinfo=guam)
+    assert app_clock.local(last, guam) == datetime.max.replace(tzinfo=guam)
     first = datetime.min.replace(tzinfo=UTC)
-    assert dates.local(first, new_york) == datetime.min.replace(tzinfo=new_york)
-    assert dates.local(datetime(2026, 3, 10, 2, tzinfo=UTC), new_york).day == 9
+    assert app_clock.local(first, new_york) == datetime.min.replace(tzinfo=new_york)
+    assert app_clock.local(datetime(2026, 3, 10, 2, tzinfo=UTC), new_york).day == 9
 
 
 @pytest.mark.parametrize(

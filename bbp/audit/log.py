@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -14,7 +13,7 @@ from bbp.audit.models import AuditEntry
 from bbp.audit.subjects import Subjects
 from bbp.audit.values import formatted, humanize
 from bbp.extensions import db
-from bbp.tenancy import require_tenant
+from bbp.kernel.clock import agency_zone
 from bbp.web.rendering import paginate
 
 MISSING = object()
@@ -70,7 +69,7 @@ class Describer:
 
     def __init__(self, entries: list[AuditEntry]):
         self.subjects = Subjects(_wanted(entries))
-        self.zone = ZoneInfo(require_tenant().timezone)
+        self.zone = agency_zone()
 
     def actor(self, entry: AuditEntry) -> str:
         staff = self.subjects.get("user", entry.actor_id) if entry.actor_id else None

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bbp.auth.models import ROLE_LABELS
 from bbp.bonds.models import STATUS_LABELS
-from bbp.kernel.dates import local
+from bbp.kernel.clock import local
 from bbp.kernel.phones import format_phone
 from bbp.kernel.placeholders import short
 from bbp.web.templating import format_money

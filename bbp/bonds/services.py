@@ -25,8 +25,7 @@ from bbp.courts import services as courts
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import agency_today
+from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
 from bbp.payments.models import Instalment, PaymentPlan
@@ -49,11 +48,6 @@ class ChargeInput:
     statute: str
     degree: str
     bail_amount: Decimal
-
-
-def today() -> date:
-    """Today in the agency's time zone."""
-    return agency_today()
 
 
 def _history(bond: Bond, before: str | None, reason: str, by) -> None:
@@ -274,14 +268,14 @@ def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     before = bond.status
     bond.status = target
     if target in lifecycle.DISCHARGED:
-        bond.discharged_on = today()
+        bond.discharged_on = agency_today()
         collateral.start_return_clock(bond)
     if before == "written" and target == "cancelled" and bond.power_id:
         release_power(bond, reason)
     if target == "forfeited":
-        courts.open_forfeiture(bond, today())
+        courts.open_forfeiture(bond, agency_today())
     if before == "forfeited":
-        courts.resolve_forfeitures(bond, today())
+        courts.resolve_forfeitures(bond, agency_today())
     _history(bond, before, reason.strip(), by)
     record(
         "bond.status_changed",

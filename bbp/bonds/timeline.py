@@ -13,12 +13,11 @@ from bbp.bonds.models import STATUS_LABELS, Bond, BondNote
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.kernel.dates import local
+from bbp.kernel.clock import agency_zone, local
 from bbp.messaging import queries as texts
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
 from bbp.signatures.models import SignatureEvent, SignatureRequest
-from bbp.tenancy import require_tenant
 
 OUTCOMES = {
     "appeared": "appeared in court",
@@ -220,7 +219,7 @@ def _notes(bond: Bond) -> list[Event]:
 
 def events(bond: Bond) -> list[Event]:
     """Everything that happened to a bond, newest first."""
-    zone = ZoneInfo(require_tenant().timezone)
+    zone = agency_zone()
     found = [
         *_status(bond),
         *_payments(bond),

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,7 +19,7 @@ from bbp.auth.tokens import tenant_url
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_date, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
@@ -56,11 +55,6 @@ class Board:
     attention: list[CheckIn]
 
 
-def zone() -> ZoneInfo:
-    """The agency's time zone."""
-    return ZoneInfo(require_tenant().timezone)
-
-
 def window() -> timedelta:
     """How long a check-in stays open (and its link valid) after it falls due."""
     return timedelta(hours=current_app.config.get("CHECKIN_LINK_HOURS", DEFAULT_HOURS))
@@ -76,7 +70,7 @@ def next_due(schedule: CheckInSchedule, now: datetime) -> datetime | None:
         return None
     after = now + timedelta(seconds=1)
     horizon = after + timedelta(days=max(schedule.every_days, 7) + 1)
-    ahead = schedule.due_times(after, horizon, zone())
+    ahead = schedule.due_times(after, horizon, agency_zone())
     return ahead[0] if ahead else None
 
 
@@ -147,7 +141,7 @@ def _open_due(now: datetime) -> None:
         }
         for s in db.session.scalars(select(CheckInSchedule).where(CheckInSchedule.active))
         for at in s.due_times(
-            now - window() + timedelta(seconds=1), now + timedelta(seconds=1), zone()
+            now - window() + timedelta(seconds=1), now + timedelta(seconds=1), agency_zone()
         )
     ]
     if rows:
@@ -303,7 +297,7 @@ def every_minute() -> None:
 def today_and_overdue(now: datetime | None = None) -> Board:
     """Check-ins due today (agency time), and missed or still-open ones from the last week."""
     now = now or utcnow()
-    start = datetime.combine(now.astimezone(zone()).date(), time(), zone())
+    start = datetime.combine(agency_date(now), time(), agency_zone())
     today = db.session.scalars(
         select(CheckIn)
         .where(CheckIn.due_at >= start, CheckIn.due_at < start + timedelta(days=1))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
@@ -14,11 +13,10 @@ from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
 from bbp.collateral.models import KINDS, Collateral
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import local, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
 from bbp.settings import services as settings
-from bbp.tenancy import require_tenant
 
 FIELDS = ("receipt_number", "kind", "description", "value", "pledged_by", "return_due_on")
 FILTERS = {
@@ -104,7 +102,7 @@ def mark_returned(collateral: Collateral, returned_to: str, by) -> Collateral:
     )
     db.session.refresh(collateral)
     if not collateral.held:
-        when = collateral.returned_at.astimezone(ZoneInfo(require_tenant().timezone))
+        when = local(collateral.returned_at)
         raise DomainError(
             f"Receipt {collateral.receipt_number} was already returned to "
             f"{collateral.returned_to or 'someone'} on {when:%b %-d, %Y}."

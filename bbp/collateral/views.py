@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
-from bbp.bonds import services as bond_services  # module import: bonds.services may import us
 from bbp.collateral import bp, services
 from bbp.collateral.forms import CollateralForm, ReturnForm
 from bbp.collateral.models import Collateral
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 from bbp.web.rendering import paginate, render, wants_partial
 
@@ -34,7 +34,7 @@ def index():
     """Held collateral (or returned), filtered by where it stands against its return deadline."""
     show = request.args.get("show", "held")
     show = show if show in services.FILTERS else "held"
-    today = bond_services.today()
+    today = agency_today()
     page = paginate(services.listing(show, today), PER_PAGE)
     return render(
         "collateral/index.html",
@@ -97,7 +97,7 @@ def mark_returned(collateral_id: int):
         return render(
             "collateral/_row.html",
             item=collateral,
-            today=bond_services.today(),
+            today=agency_today(),
             error=error,
             typed=form.returned_to.data,
             status=422 if error else 200,
@@ -124,4 +124,4 @@ def receipt(collateral_id: int):
 @bp.app_template_global()
 def collateral_section(bond):
     """The bond's collateral and today's date, for the bond page."""
-    return {"items": services.of_bond(bond), "today": bond_services.today()}
+    return {"items": services.of_bond(bond), "today": agency_today()}

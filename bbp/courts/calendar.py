@@ -9,9 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from bbp.courts.models import CourtDate
-from bbp.courts.services import between, zone
+from bbp.courts.services import between
 from bbp.extensions import db
-from bbp.kernel.dates import add_days, agency_today
+from bbp.kernel.clock import agency_today, agency_zone
+from bbp.kernel.dates import add_days
 
 # Today and the next 7 days: a hearing on the same weekday next week is already in view.
 UPCOMING_DAYS = 8
@@ -93,9 +94,9 @@ def period(view: str, day: date, today: date) -> Period:
 
 def counts_by_day(first: date, days: int) -> dict[date, int]:
     """How many court dates fall on each day (agency time) from `first` for `days` days."""
-    begin = datetime.combine(first, datetime.min.time(), zone())
-    end = datetime.combine(add_days(first, days), datetime.min.time(), zone())
-    local_day = func.date(func.timezone(str(zone()), CourtDate.starts_at))
+    begin = datetime.combine(first, datetime.min.time(), agency_zone())
+    end = datetime.combine(add_days(first, days), datetime.min.time(), agency_zone())
+    local_day = func.date(func.timezone(str(agency_zone()), CourtDate.starts_at))
     rows = db.session.execute(
         select(local_day, func.count())
         .where(CourtDate.starts_at >= begin, CourtDate.starts_at < end)

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bbp.kernel.dates import later, local
+from bbp.kernel.clock import local
+from bbp.kernel.dates import later
 
 CRLF = "\r\n"
 LINE_OCTETS = 75

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,8 +14,7 @@ from bbp.courts import forfeiture as rules
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
 from bbp.kernel import mail
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import agency_today, local
+from bbp.kernel.clock import agency_date, agency_today, agency_zone, local, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.settings import services as settings
@@ -39,13 +37,8 @@ class CourtDateInput:
     notes: str
 
 
-def zone() -> ZoneInfo:
-    """The agency's time zone."""
-    return ZoneInfo(require_tenant().timezone)
-
-
 def _apply(court_date: CourtDate, data: CourtDateInput) -> None:
-    court_date.starts_at = data.starts_local.replace(tzinfo=zone())
+    court_date.starts_at = data.starts_local.replace(tzinfo=agency_zone())
     court_date.court_name, court_date.courtroom = data.court_name, data.courtroom
     court_date.address, court_date.kind, court_date.notes = data.address, data.kind, data.notes
 
@@ -114,7 +107,7 @@ def record_outcome(
             courtroom=court_date.courtroom,
             address=court_date.address,
             kind=court_date.kind,
-            starts_at=continued_to.replace(tzinfo=zone()),
+            starts_at=continued_to.replace(tzinfo=agency_zone()),
         )
         db.session.add(follow_up)
         db.session.flush()
@@ -134,7 +127,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
     """Email the writing agent and (per setting) text the cosigners; returns texts to send."""
 
     bond = court_date.bond
-    when = f"{local(court_date.starts_at, zone()):%b %-d at %-I:%M %p}"
+    when = f"{local(court_date.starts_at):%b %-d at %-I:%M %p}"
     agent = db.session.get(User, bond.writing_agent_id) if bond.writing_agent_id else None
     if agent is not None and agent.active:
         mail.send(
@@ -181,7 +174,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
 
 def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:
     bond = court_date.bond
-    forfeited_on = local(court_date.starts_at, zone()).date()
+    forfeited_on = agency_date(court_date.starts_at)
     if notice_mailed_on and notice_mailed_on < forfeited_on:
         raise DomainError("The notice cannot be mailed before the forfeiture.", "notice_mailed_on")
     db.session.add(
@@ -275,7 +268,7 @@ def of_bond(bond: Bond) -> tuple[list[CourtDate], list[Forfeiture]]:
 
 def between(start: date, days: int) -> list[CourtDate]:
     """Court dates from the start of `start` for `days` days, in the agency's zone."""
-    begin = datetime.combine(start, datetime.min.time(), zone())
+    begin = datetime.combine(start, datetime.min.time(), agency_zone())
     return list(
         db.session.scalars(
             select(CourtDate)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
-from bbp.bonds.services import today
 from bbp.courts import bp, ics, services
 from bbp.courts import calendar as court_calendar
 from bbp.courts.forms import CourtDateForm, NoticeForm, OutcomeForm
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import COURT_DATE, local, query_date
+from bbp.kernel.clock import agency_now, agency_today, agency_zone, local, utcnow
+from bbp.kernel.dates import COURT_DATE, query_date
 from bbp.kernel.errors import DomainError
 from bbp.web.rendering import render, wants_partial
 
@@ -79,7 +76,7 @@ def edit(court_date_id: int):
     """The form to change a court date."""
     court_date = _court_date(court_date_id)
     form = CourtDateForm(obj=court_date)
-    form.starts_at.data = local(court_date.starts_at, services.zone()).replace(tzinfo=None)
+    form.starts_at.data = local(court_date.starts_at, agency_zone()).replace(tzinfo=None)
     return render("courts/form.html", form=form, bond=court_date.bond, court_date=court_date)
 
 
@@ -203,6 +200,6 @@ def court_section(bond, notice: tuple[int, NoticeForm] | None = None):
             (f, services.deadlines(f), _notice_form(f, posted if f.id == posted_for else None))
             for f in forfeitures
         ],
-        "today": today(),
-        "now": datetime.now(services.zone()),
+        "today": agency_today(),
+        "now": agency_now(),
     }

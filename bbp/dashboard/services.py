@@ -17,11 +17,10 @@ from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
-from bbp.kernel.dates import agency_today
+from bbp.kernel.clock import agency_today, agency_zone
 from bbp.payments.models import Payment
 from bbp.payments.services import overdue_plans
 from bbp.powers.models import Surety
-from bbp.tenancy import require_tenant
 
 RECENT_ACTIVITY = 8
 ZERO = Decimal("0.00")
@@ -132,7 +131,7 @@ def _alerts(summary: Summary, zone: ZoneInfo) -> None:
 
 def summary(today: date | None = None) -> Summary:
     """Everything the dashboard needs for the bound agency."""
-    zone = ZoneInfo(require_tenant().timezone)
+    zone = agency_zone()
     result = Summary(today=today or agency_today())
     _liability(result)
     _money(result, zone)

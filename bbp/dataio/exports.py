@@ -15,9 +15,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from bbp.audit.services import record
 from bbp.bonds.models import Bond, BondIndemnitor, Charge
-from bbp.bonds.services import today
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today, agency_zone
 from bbp.kernel.phones import format_phone
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
@@ -123,7 +123,7 @@ def export(name: str) -> Export:
     tenant = require_tenant()
     record("data.exported", after={"file": f"{name}.csv"})
     db.session.commit()
-    filename = f"{tenant.slug}-{name}-{today():%Y-%m-%d}.csv"
+    filename = f"{tenant.slug}-{name}-{agency_today():%Y-%m-%d}.csv"
     return Export(filename, stream(header, _bound_rows(tenant, rows)))
 
 
@@ -131,10 +131,6 @@ def _bound_rows(tenant: TenantInfo, rows: Callable[[], Iterator[tuple]]) -> Iter
     """The rows read for `tenant`: the body streams after the request has released its binding."""
     with bound(tenant, db.session):
         yield from rows()
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(require_tenant().timezone)
 
 
 def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
@@ -153,7 +149,7 @@ def _cosigner(link: BondIndemnitor) -> str:
 
 def bond_rows() -> Iterator[tuple]:
     """One row per bond, oldest first, read BATCH bonds at a time."""
-    zone = _zone()
+    zone = agency_zone()
     query = (
         select(Bond, Surety.name)
         .outerjoin(Surety, Surety.id == Bond.surety_id)
@@ -225,7 +221,7 @@ def defendant_rows() -> Iterator[tuple]:
 
 def payment_rows() -> Iterator[tuple]:
     """One row per receipt, void ones included, with the time in the agency's time zone."""
-    zone = _zone()
+    zone = agency_zone()
     p = Payment
     query = (
         select(

@@ -13,7 +13,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -22,11 +21,11 @@ from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
-from bbp.bonds.services import today
 from bbp.dataio.imports import BondRow, Cosigner, Preview, inspect
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import agency_today, agency_zone
 from bbp.kernel.numbering import Counter, next_number
 from bbp.settings.services import premium_rule
 from bbp.tenancy import require_tenant
@@ -88,7 +87,7 @@ def completion(token: str) -> AuditEntry | None:
 
 def preview(token: str) -> Preview:
     """The stored file checked as it would import now; FileNotFoundError for unknown tokens."""
-    return inspect(token, premium_rule(), today(), imported_so_far(token))
+    return inspect(token, premium_rule(), agency_today(), imported_so_far(token))
 
 
 # Progress, mirrored in Redis per agency and file ------------------------------
@@ -247,7 +246,7 @@ def _add_bond(row: BondRow, state: Preview, user: User | None, people: dict) -> 
 
 
 def _local_midnight(day) -> datetime | None:
-    return datetime.combine(day, time(), ZoneInfo(require_tenant().timezone)) if day else None
+    return datetime.combine(day, time(), agency_zone()) if day else None
 
 
 def _defendant(row: BondRow, people: dict) -> Defendant:

@@ -8,9 +8,9 @@ from flask import Response, abort, redirect, request, stream_with_context, url_f
 from flask_login import current_user
 
 from bbp.auth.roles import role_required
-from bbp.bonds.services import today
 from bbp.dataio import bp, exports, imports, jobs
 from bbp.dataio.forms import ImportForm, RunForm
+from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 from bbp.web.rendering import MAX_PAGE, render
 
@@ -124,7 +124,7 @@ def upload():
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            token = imports.store(form.file.data.read(imports.MAX_BYTES + 1), today())
+            token = imports.store(form.file.data.read(imports.MAX_BYTES + 1), agency_today())
         except DomainError as exc:
             exc.attach_to(form)
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -17,6 +16,7 @@ from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import agency_today, agency_zone
 from bbp.kernel.numbering import next_number
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.powers.models import Power, PowerBatch, Surety
@@ -76,8 +76,7 @@ def seed_book(tenant: TenantInfo) -> int:
     if db.session.scalar(select(func.count()).select_from(Bond)):
         return 0
     rng = random.Random(tenant.slug)  # noqa: S311  (demo data, reproducible per agency)
-    zone = ZoneInfo(tenant.timezone)
-    today = datetime.now(zone).date()
+    zone, today = agency_zone(), agency_today()
     agent = db.session.scalars(select(User).where(User.role == "agent")).first()
     owner = db.session.scalars(select(User).where(User.role == "owner")).first()
     powers = _powers(today)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,8 +14,7 @@ from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import agency_today, local
+from bbp.kernel.clock import agency_today, agency_zone, local, utcnow
 from bbp.payments import services as payments
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
@@ -28,8 +26,8 @@ def long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _when(moment: datetime, zone: str) -> str:
-    there = local(moment, ZoneInfo(zone))
+def _when(moment: datetime, zone: tzinfo) -> str:
+    there = local(moment, zone)
     hour = there.hour % 12 or 12
     return f"{there:%A}, {long_date(there.date())} at {hour}:{there.minute:02d} {there:%p}"
 
@@ -49,7 +47,7 @@ def role_of(signer) -> str:
     return "Defendant" if isinstance(signer, Defendant) else ""
 
 
-def _next_court(bond: Bond, zone: str) -> str:
+def _next_court(bond: Bond, zone: tzinfo) -> str:
     court = db.session.scalar(
         select(CourtDate)
         .where(
@@ -114,7 +112,7 @@ def values_for(bond: Bond, signer=None) -> dict[str, str]:
     A detail that is not on file is blank: the template leaves out the [[ section ]] using it,
     or prints the variable's wording for a missing value (variables.IF_MISSING).
     """
-    defendant, zone = bond.defendant, require_tenant().timezone
+    defendant, zone = bond.defendant, agency_zone()
     balance = bond.total_due - payments.paid_toward_premium(bond)
     dob = defendant.date_of_birth
     cosigners = [link.indemnitor for link in bond.cosigners]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -15,6 +13,7 @@ from sqlalchemy import func, select
 
 from bbp.extensions import db, redis_client
 from bbp.jobs.periodic import active_tenants, tick
+from bbp.kernel.clock import utcnow
 from bbp.messaging.models import Message
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE
@@ -94,7 +93,7 @@ def retry_command(tenant):
 def sms_usage() -> list[tuple[str, int, int]]:
     """(agency, texts sent, segments) this calendar month, for billing."""
 
-    start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     usage = []
     for tenant in active_tenants():
         with bound(tenant, db.session):

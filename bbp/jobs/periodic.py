@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from bbp.extensions import db, redis_client
+from bbp.kernel.clock import utcnow
 from bbp.tenancy import TenantInfo
 from bbp.tenancy.jobs import enqueue, job_app
 from bbp.tenancy.models import Tenant
@@ -50,7 +51,7 @@ def active_tenants() -> list[TenantInfo]:
 def tick(now: datetime | None = None) -> int:
     """Claim this minute and enqueue every periodic task for every active tenant."""
     with job_app().app_context():
-        now = now or datetime.now(UTC)
+        now = now or utcnow()
         minute = now.strftime("%Y%m%d%H%M")
         redis = redis_client()
         redis.set(HEARTBEAT_KEY, now.isoformat())

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 
 from flask import flash, request
 
-from bbp.kernel import accounts
-from bbp.tenancy import require_tenant
-
-
-def agency_today() -> date:
-    """Today in the agency's time zone: the day every range is measured from."""
-    return accounts.utcnow().astimezone(ZoneInfo(require_tenant().timezone)).date()
-
-
-def agency_date(moment: datetime) -> date:
-    """The day a moment falls on in the agency's time zone."""
-    return local(moment, ZoneInfo(require_tenant().timezone)).date()
+from bbp.kernel.clock import agency_today
 
 
 def shift_years(day: date, years: int) -> date:
@@ -95,13 +83,3 @@ def later(moment: datetime, delta: timedelta) -> datetime:
     except OverflowError:
         edge = datetime.max if delta > timedelta(0) else datetime.min
         return edge.replace(tzinfo=moment.tzinfo)
-
-
-def local(moment: datetime, zone: tzinfo) -> datetime:
-    """moment in zone; a moment so near the ends of the calendar that the zone's offset would
-    carry it past them shows as the first or last local time instead."""
-    try:
-        return moment.astimezone(zone)
-    except OverflowError:
-        edge = datetime.max if moment.year == MAXYEAR else datetime.min
-        return edge.replace(tzinfo=zone)

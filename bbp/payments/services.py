@@ -13,8 +13,7 @@ from bbp.audit.services import record
 from bbp.bonds.models import COLLECTABLE, Bond
 from bbp.bonds.queries import lock
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import agency_date, agency_today
+from bbp.kernel.clock import agency_date, agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
 from bbp.payments import plans

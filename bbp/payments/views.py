@@ -8,8 +8,8 @@ from sqlalchemy import or_, select
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
-from bbp.bonds.services import today
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 from bbp.payments import bp, receipts, services
 from bbp.payments.forms import PaymentForm, VoidForm
@@ -108,9 +108,9 @@ def payment_section(bond):
     plan = bonds.plan_of(bond)
     return {
         "plan": plan,
-        "standing": services.standing(bond, plan, today()),
+        "standing": services.standing(bond, plan, agency_today()),
         "payments": services.ledger(bond),
         "labels": services.LABELS,
-        "today": today(),
+        "today": agency_today(),
         "void_form": VoidForm(),
     }

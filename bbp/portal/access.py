@@ -225,6 +225,7 @@ def open_session(contact: str, method: str, refs: list[people.Ref]) -> str:
     """Start a portal session for these people and commit; returns the cookie token."""
     token = secrets.token_urlsafe(32)
     ip, user_agent = audit.request_origin()
+    now = utcnow()
     session = PortalSession(
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
         contact=contact,
@@ -232,7 +233,8 @@ def open_session(contact: str, method: str, refs: list[people.Ref]) -> str:
         people=refs,
         ip=ip,
         user_agent=(user_agent or "")[:400] or None,
-        expires_at=utcnow() + timedelta(hours=SESSION_HOURS),
+        last_seen_at=now,  # the app's clock, which session_for reads it against
+        expires_at=now + timedelta(hours=SESSION_HOURS),
     )
     db.session.add(session)
     db.session.commit()

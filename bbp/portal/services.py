@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from bbp.audit import services as audit
 from bbp.auth.models import User
-from bbp.bonds import services as bonds
 from bbp.bonds.models import Bond
 from bbp.bonds.queries import plan_of
 from bbp.checkins.models import CheckIn
@@ -16,7 +15,7 @@ from bbp.checkins.services import make_token
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
 from bbp.kernel import mail
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.records import copy_fields
 from bbp.messaging import services as messaging
 from bbp.payments import services as payments
@@ -84,7 +83,7 @@ def court_date_for(refs: list[people.Ref], court_date_id: int) -> CourtDate | No
 
 def account(bond: Bond) -> Account:
     """Balance, plan schedule with what is paid of each amount, and payment history of one bond."""
-    plan, today = plan_of(bond), bonds.today()
+    plan, today = plan_of(bond), agency_today()
     standing = payments.standing(bond, plan, today)
     history = [p for p in payments.ledger(bond) if p.voided_at is None]
     lines = payments.plan_lines(bond, plan, today) if plan is not None else []

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -15,21 +14,15 @@ from bbp.audit.services import changes, record
 from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.powers.models import POWER_STATUSES, Power, PowerBatch, Surety
-from bbp.tenancy import require_tenant
 
 MAX_BATCH = 1_000
 CENT = Decimal("0.01")
 PREFIX = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,14}[A-Z0-9])?")
 AUDITED = ("number", "status", "agent_id", "executed_at", "void_reason", "voided_at")
 UNUSED = ("available", "assigned")
-
-
-def agency_today() -> date:
-    """Today's date in the bound agency's time zone."""
-    return utcnow().astimezone(ZoneInfo(require_tenant().timezone)).date()
 
 
 def money(amount: Decimal) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bbp.auth.models import User
 from bbp.auth.roles import role_required, staff_required
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 from bbp.powers import bp, services
 from bbp.powers.forms import MAX_SERIAL, BatchForm, SuretyForm
@@ -222,7 +223,7 @@ def report_csv():
                 _cell(agent and (agent.name or agent.email)),
             ]
         )
-    filename = f"powers-{services.agency_today().isoformat()}.csv"
+    filename = f"powers-{agency_today().isoformat()}.csv"
     return Response(
         out.getvalue(),
         mimetype="text/csv",

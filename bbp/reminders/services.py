@@ -10,8 +10,7 @@ the resulting send jobs: if it loses them, `recover` re-queues from the messages
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -20,7 +19,7 @@ from bbp.audit.services import record
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
@@ -36,17 +35,13 @@ BATCH = 500
 OPEN_BOND = ("written", "active", "reinstated", "surrendered")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(require_tenant().timezone)
-
-
 def due_times(starts_at: datetime, offsets: list[str], morning_hour: int) -> list[tuple]:
     """(offset, due_at, useful_until) for each offset that falls before the court time."""
-    local = starts_at.astimezone(_zone())
+    local = starts_at.astimezone(agency_zone())
     times = []
     for key in offsets:
         if key == "morning":
-            due = datetime.combine(local.date(), time(morning_hour), _zone())
+            due = datetime.combine(local.date(), time(morning_hour), agency_zone())
         elif key in DAYS:
             due = local - timedelta(days=DAYS[key])
         else:
@@ -136,12 +131,12 @@ def _cancel_stale() -> None:
 
 def in_quiet_hours(moment: datetime, start: int, end: int) -> datetime | None:
     """When quiet hours end, if `moment` falls inside them (else None)."""
-    local = moment.astimezone(_zone())
+    local = moment.astimezone(agency_zone())
     quiet = local.hour >= start or local.hour < end if start > end else start <= local.hour < end
     if not quiet:
         return None
     day = local.date() if local.hour < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(end), _zone())
+    return datetime.combine(day, time(end), agency_zone())
 
 
 def send_due(now: datetime | None = None) -> dict[str, int]:
@@ -287,8 +282,7 @@ def _policy(policy) -> dict:
 
 def sample(language: str) -> str:
     """What a reminder looks like for this agency (for the settings page)."""
-
-    court = datetime.now(UTC).replace(hour=14, minute=30, second=0, microsecond=0)
+    court = utcnow().replace(hour=14, minute=30, second=0, microsecond=0)
     return texts.render(
         language,
         agency=require_tenant().name,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -12,7 +10,7 @@ from bbp.documents import pdf
 from bbp.documents import services as documents
 from bbp.extensions import db
 from bbp.kernel import storage
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.signatures import evidence
@@ -89,7 +87,7 @@ def signature(request: SignatureRequest, how: str, typed: str, drawn: bytes | No
 
 def finish(request: SignatureRequest, sig: pdf.PdfSignature, verified_by: str) -> None:
     """Write the signed PDF with its certificate of completion; store it and its hash."""
-    zone = ZoneInfo(require_tenant().timezone)
+    zone = agency_zone()
     rows = [
         ("Request", f"{request.id} · {request.title}"),
         ("Signer", f"{request.signer_name} ({ROLE_LABELS[request.signer_role]})"),

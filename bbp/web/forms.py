@@ -20,7 +20,8 @@ from wtforms import (
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from bbp.kernel.dates import DateRange, agency_today
+from bbp.kernel.clock import agency_today
+from bbp.kernel.dates import DateRange
 from bbp.kernel.phones import digits, format_phone
 
 

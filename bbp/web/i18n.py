@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from bbp.extensions import babel
-from bbp.kernel.dates import local
+from bbp.kernel.clock import local
 
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -51,9 +50,7 @@ def when(value: datetime | date | None, style: str = "long") -> str:
     locale = str(get_locale() or "en")
     if not isinstance(value, datetime):
         return format_date(value, format="long" if style == "long" else "medium", locale=locale)
-    tenant = g.get("tenant")
-    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
     pattern = "EEEE, MMMM d, y, h:mm a" if style == "long" else "MMM d, y, h:mm a"
     if locale == "es":
         pattern = "EEEE d 'de' MMMM 'de' y, H:mm" if style == "long" else "d MMM y, H:mm"
-    return format_datetime(local(value, zone), pattern, locale=locale)
+    return format_datetime(local(value), pattern, locale=locale)

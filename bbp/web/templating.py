@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 from markupsafe import Markup
 
-from bbp.kernel.clock import utcnow
-from bbp.kernel.dates import local
+from bbp.kernel.clock import local, utcnow
 from bbp.kernel.phones import format_phone
 
 HTMX_JS = "js/htmx-2.0.11.min.js"
@@ -30,8 +28,7 @@ def _localtime(value, fmt: str = "%b %-d, %Y %-I:%M %p"):
     """Show a timestamp in the agency's time zone (UTC elsewhere)."""
     if value is None:
         return ""
-    tenant = g.get("tenant")
-    return local(value, ZoneInfo(tenant.timezone if tenant else "UTC")).strftime(fmt)
+    return local(value).strftime(fmt)
 
 
 def format_money(value) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
 
 from bbp.extensions import db
-from bbp.kernel import accounts
 from bbp.tenancy import bound
 from tests.support import PASSWORD, Visitor, add_user, fetch_user
 
@@ -47,7 +45,7 @@ def test_empty_form_gets_field_messages(visit, tenant):
     assert "Enter your email." in body and "Enter your password." in body
 
 
-def test_lockout_after_repeated_failures_then_time_based_unlock(app, visit, tenant, monkeypatch):
+def test_lockout_after_repeated_failures_then_time_based_unlock(app, visit, tenant, clock):
     visitor = visit(tenant)
     for _ in range(app.config["LOCKOUT_THRESHOLD"]):
         response = visitor.login(tenant.owner_email, "wrong-password!")
@@ -59,8 +57,7 @@ def test_lockout_after_repeated_failures_then_time_based_unlock(app, visit, tena
     assert refused.status_code == 422
     assert "this account is locked" in refused.get_data(as_text=True)
 
-    later = accounts.utcnow() + timedelta(minutes=app.config["LOCKOUT_MINUTES"] + 1)
-    monkeypatch.setattr(accounts, "utcnow", lambda: later)
+    clock.advance(minutes=app.config["LOCKOUT_MINUTES"] + 1)
     assert visitor.login(tenant.owner_email, PASSWORD).status_code == 302
     assert fetch_user(app, tenant.info, tenant.owner_email).failed_logins == 0
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bbp.checkins import services
 from bbp.checkins.models import CheckIn
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
@@ -37,21 +36,11 @@ def visit(checkins_app):
     return open_
 
 
-class Clock:
-    """The time the check-in services see; tests move it."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr(services, "utcnow", frozen)
-    return frozen
+def clock(clock):
+    """The app's one clock (tests/conftest.py), set to NOW for these tests."""
+    clock.set(NOW)
+    return clock
 
 
 @contextmanager

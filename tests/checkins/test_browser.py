@@ -34,9 +34,9 @@ def link(app, tenant, clock):
     """The URL path of a check-in link texted to a defendant due at 9:00 today."""
     by = add_user(app, tenant.info, "agent")
     with inside(app, tenant):
-        clock.now = NOW - timedelta(days=1)
+        clock.set(NOW - timedelta(days=1))
         services.set_schedule(make_defendant(), NOW.weekday(), None, clock_time(9, 0), by)
-        clock.now = NOW
+        clock.set(NOW)
         services.due_checkins(NOW)
         return link_path(texts()[0])
 

@@ -25,10 +25,10 @@ def _due_today(app, agency, clock, phone="3055550142") -> str:
     """A defendant due at 9:00 today (set yesterday); returns the link path texted to them."""
     by = add_user(app, agency.info, "agent")
     with inside(app, agency):
-        clock.now = NOW - timedelta(days=1)
+        clock.set(NOW - timedelta(days=1))
         defendant = make_defendant(phone)
         services.set_schedule(defendant, NOW.weekday(), None, NINE, by)
-        clock.now = NOW
+        clock.set(NOW)
         services.due_checkins(NOW)
         return link_path(texts()[0]) if phone else ""
 
@@ -65,7 +65,7 @@ def test_nothing_is_due_before_the_time_or_before_the_schedule_was_set(checkins_
 def test_every_few_days_counts_from_the_day_the_schedule_was_set(checkins_app, tenant, clock):
     by = add_user(checkins_app, tenant.info, "agent")
     with inside(checkins_app, tenant):
-        clock.now = NOW - timedelta(hours=1)
+        clock.set(NOW - timedelta(hours=1))
         defendant = make_defendant()
         schedule = services.set_schedule(defendant, None, 3, NINE, by)
         due = schedule.due_times(NOW - timedelta(hours=2), NOW + timedelta(days=7), NEW_YORK)
@@ -200,10 +200,10 @@ def test_a_check_in_is_missed_when_its_window_closes(checkins_app, visit, tenant
 def test_the_scheduler_opens_and_texts_due_check_ins(checkins_app, tenant, clock, redis):
     by = add_user(checkins_app, tenant.info, "agent")
     with inside(checkins_app, tenant):
-        clock.now = NOW - timedelta(days=1)
+        clock.set(NOW - timedelta(days=1))
         defendant = make_defendant()
         services.set_schedule(defendant, NOW.weekday(), None, NINE, by)
-    clock.now = NOW
+    clock.set(NOW)
     with checkins_app.app_context():
         assert tick(NOW) >= 1
         SimpleWorker([Queue("default", connection=redis)], connection=redis).work(burst=True)

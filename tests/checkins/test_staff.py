@@ -78,11 +78,11 @@ def test_bad_schedule_input_is_422_and_keeps_what_was_typed(checkins_app, owner,
 def test_the_list_shows_today_and_flags_missed(checkins_app, owner, tenant, clock):
     by = add_user(checkins_app, tenant.info, "agent")
     with inside(checkins_app, tenant):
-        clock.now = NOW - timedelta(hours=25)  # 8:00 yesterday
+        clock.set(NOW - timedelta(hours=25))  # 8:00 yesterday
         services.set_schedule(make_defendant(first="Dana"), None, 1, time(9, 0), by)
         services.due_checkins(NOW - timedelta(days=1))
         services.mark_missed(NOW)
-        clock.now = NOW
+        clock.set(NOW)
         services.set_schedule(make_defendant(first="Eli", phone=""), None, 1, time(15, 0), by)
         services.due_checkins(NOW)
         assert [c.status for c in checkins()] == ["missed", "pending"]
@@ -101,12 +101,12 @@ def test_the_defendant_section_shows_schedule_and_recent_check_ins(
 ):
     by = add_user(checkins_app, tenant.info, "agent")
     with inside(checkins_app, tenant):
-        clock.now = NOW - timedelta(hours=25)  # 8:00 yesterday
+        clock.set(NOW - timedelta(hours=25))  # 8:00 yesterday
         defendant_id = make_defendant().id
         services.set_schedule(defendant(defendant_id), None, 1, time(9, 0), by)
         services.due_checkins(NOW - timedelta(days=1))
         services.mark_missed(NOW)
-        clock.now = NOW
+        clock.set(NOW)
         services.due_checkins(NOW)
         _, today = checkins()
         link = services.Link(today, today.token_nonce)
@@ -130,10 +130,10 @@ def test_staff_never_read_a_check_in_link(checkins_app, owner, tenant, clock):
     """An agent who could open the texted link could check in for the defendant."""
     by = add_user(checkins_app, tenant.info, "agent")
     with inside(checkins_app, tenant):
-        clock.now = NOW - timedelta(days=1)
+        clock.set(NOW - timedelta(days=1))
         defendant_id = make_defendant().id
         services.set_schedule(defendant(defendant_id), NOW.weekday(), None, time(9, 0), by)
-        clock.now = NOW
+        clock.set(NOW)
         services.due_checkins(NOW)
         token = link_path(texts()[0]).rsplit("/", 1)[1]
     page = owner.get(f"/defendants/{defendant_id}").get_data(as_text=True)

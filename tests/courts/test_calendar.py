@@ -5,20 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-import pytest
-
 from bbp.courts import calendar
-from bbp.kernel import accounts
 from tests.factories import make_bond
 
 # 15:00 UTC on Sunday Mar 8, 2026 is 11:00 in New York, the test agencies' zone.
 NOW = datetime(2026, 3, 8, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 8)
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(accounts, "utcnow", lambda: NOW)
 
 
 def _court(owner, bond_id, starts_at: str, kind: str = "hearing") -> None:
@@ -31,7 +23,8 @@ def _listed(page: str) -> list[str]:
     return re.findall(r'<a href="/bonds/\d+">([^<]+)</a>', page)
 
 
-def test_the_calendar_opens_on_today_and_the_next_7_days(app, tenant, owner, frozen):
+def test_the_calendar_opens_on_today_and_the_next_7_days(app, tenant, owner, clock):
+    clock.set(NOW)
     for name, starts_at in [
         ("Yesterday", "2026-03-07T16:00"),
         ("Tomorrow", "2026-03-09T09:30"),
@@ -52,9 +45,8 @@ def test_the_calendar_opens_on_today_and_the_next_7_days(app, tenant, owner, fro
     assert _listed(day) == ["Tomorrow, Ann"] and "Monday Mar 9, 2026" in day
 
 
-def test_the_month_view_counts_court_dates_per_day_and_links_to_each_day(
-    app, tenant, owner, frozen
-):
+def test_the_month_view_counts_court_dates_per_day_and_links_to_each_day(app, tenant, owner, clock):
+    clock.set(NOW)
     bond_id = make_bond(app, tenant, first_name="Mo", last_name="Nth")
     for starts_at in (
         "2026-03-10T09:00",

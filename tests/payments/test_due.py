@@ -6,31 +6,19 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from bbp.auth.models import User
 from bbp.bonds import services as bonds
 from bbp.bonds.models import Bond
 from bbp.extensions import db
-from bbp.kernel import accounts
-from bbp.kernel.dates import agency_today
+from bbp.kernel.clock import agency_today
 from bbp.payments import services
 from bbp.payments.models import Instalment
 from bbp.powers.models import Power, PowerBatch, Surety
 from bbp.tenancy import bound
 from tests.factories import make_bond
 from tests.support import unmarked
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """clock(moment) freezes the app's one clock (and so the agency's today) at that moment."""
-
-    def freeze(moment: datetime) -> None:
-        monkeypatch.setattr(accounts, "utcnow", lambda: moment)
-
-    return freeze
 
 
 def _write_with_plan(app, agency, down: str = "100") -> int:
@@ -58,7 +46,7 @@ def _write_with_plan(app, agency, down: str = "100") -> int:
         db.session.add(power)
         db.session.commit()
         bond = db.session.get(Bond, bond_id)
-        bonds.save_plan(bond, Decimal(down), 4, "monthly", bonds.today() + timedelta(days=30))
+        bonds.save_plan(bond, Decimal(down), 4, "monthly", agency_today() + timedelta(days=30))
         owner = db.session.scalars(select(User)).first()
         bonds.write(bond, power.id, owner)
     return bond_id
@@ -89,7 +77,7 @@ def test_right_after_writing_the_down_payment_is_due_now_not_overdue(app, owner,
     number = _number(app, tenant, bond_id)
     assert number not in unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
 
-    clock(accounts.utcnow() + timedelta(days=1))
+    clock.advance(days=1)
     bar = unmarked(_due_now_bar(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)))
     assert "Due now: <strong>$100.00</strong>" in bar and "$100.00 overdue" in bar
     behind = unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
@@ -116,9 +104,9 @@ def test_the_agencys_calendar_decides_not_utc(app, tenant, clock):
         bond = db.session.get(Bond, bond_id)
         bond.written_at = datetime(2026, 3, 4, 4, 30, tzinfo=UTC)
         db.session.commit()
-        clock(datetime(2026, 3, 4, 4, 45, tzinfo=UTC))  # 11:45 PM, the same evening
+        clock.set(datetime(2026, 3, 4, 4, 45, tzinfo=UTC))  # 11:45 PM, the same evening
         same_evening = services.standing(bond, None, agency_today())
-        clock(datetime(2026, 3, 4, 14, 0, tzinfo=UTC))  # 9:00 AM the next morning
+        clock.set(datetime(2026, 3, 4, 14, 0, tzinfo=UTC))  # 9:00 AM the next morning
         next_morning = services.standing(bond, None, agency_today())
     assert (same_evening.overdue, same_evening.due_now) == (Decimal("0"), Decimal("500.00"))
     assert (next_morning.overdue, next_morning.due_now) == (Decimal("500.00"), Decimal("500.00"))
@@ -132,12 +120,12 @@ def test_dashboard_and_bond_page_agree_on_installments(app, owner, tenant, clock
             select(Instalment.due_on).order_by(Instalment.due_on)
         ).first()
     on_the_day = datetime.combine(first_due, datetime.min.time(), UTC) + timedelta(hours=17)
-    clock(on_the_day)  # noon in New York on the first installment's day
+    clock.set(on_the_day)  # noon in New York on the first installment's day
     bar = unmarked(_due_now_bar(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)))
     assert "Due now: <strong>$125.00</strong>" in bar and "overdue" not in bar
     number = _number(app, tenant, bond_id)
     assert number not in unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
-    clock(on_the_day + timedelta(days=1))
+    clock.set(on_the_day + timedelta(days=1))
     bar = unmarked(_due_now_bar(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)))
     assert "$125.00 overdue" in bar
     behind = unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,7 @@ from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import utcnow
 from bbp.messaging.models import Message
 from bbp.tenancy import bound
 
@@ -70,7 +71,7 @@ def make_book(
             premium=Decimal("500.00"),
             case_number="2026-CF-0420",
             court_name="Miami-Dade County Court",
-            written_at=datetime.now(UTC),
+            written_at=utcnow(),
             writing_agent_id=writing_agent_id,
         )
         bond.charges = [
@@ -81,7 +82,7 @@ def make_book(
         db.session.add(BondIndemnitor(bond_id=bond.id, indemnitor_id=cosigner.id))
         court_date = CourtDate(
             bond_id=bond.id,
-            starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=7),
+            starts_at=utcnow().replace(microsecond=0) + timedelta(days=7),
             court_name="Richard E. Gerstein Justice Building",
             courtroom="4-2",
             address="1351 NW 12th St, Miami, FL 33125",

@@ -6,8 +6,9 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
 from bbp.extensions import db
-from bbp.kernel import accounts
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.settings import services as settings
 from tests.portal.conftest import inside, make_book, sign_in
@@ -47,10 +48,15 @@ def rows(page: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in found]
 
 
+@pytest.fixture
+def december_20(clock):
+    """The app's one clock at NOW, set before the cosigner signs in (their session runs on it)."""
+    clock.set(NOW)
+
+
 def test_each_installment_shows_paid_partly_paid_due_or_overdue(
-    cosigner, app, tenant, book, monkeypatch
+    december_20, cosigner, app, tenant, book
 ):
-    monkeypatch.setattr(accounts, "utcnow", lambda: NOW)
     with inside(app, tenant):
         plan = PaymentPlan(bond_id=book.bond_id, down_payment=Decimal("100.00"))
         plan.instalments = [
@@ -73,8 +79,7 @@ def test_each_installment_shows_paid_partly_paid_due_or_overdue(
     assert "$70.00 overdue" in page  # the same allocation as the balance line
 
 
-def test_a_partly_paid_installment_not_yet_due_says_so(cosigner, app, tenant, book, monkeypatch):
-    monkeypatch.setattr(accounts, "utcnow", lambda: NOW)
+def test_a_partly_paid_installment_not_yet_due_says_so(december_20, cosigner, app, tenant, book):
     with inside(app, tenant):
         plan = PaymentPlan(bond_id=book.bond_id, down_payment=Decimal("0.00"))
         plan.instalments = [Instalment(due_on=date(2027, 1, 5), amount=Decimal("500.00"))]

@@ -24,21 +24,11 @@ TODAY = date(2025, 3, 9)
 EXPIRES = date(2025, 12, 31)
 
 
-class Clock:
-    """The time the power services see; tests move it."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr(services, "utcnow", frozen)
-    return frozen
+def clock(clock):
+    """The app's one clock (tests/conftest.py), set to NOW for these tests."""
+    clock.set(NOW)
+    return clock
 
 
 @pytest.fixture

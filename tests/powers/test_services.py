@@ -184,7 +184,7 @@ def test_an_executed_power_cannot_be_voided_returned_or_reassigned(agency):
 
 def test_an_expired_power_cannot_be_assigned(agency, clock):
     make_batch(make_surety(), expires_on=TODAY)
-    clock.now += timedelta(days=1)
+    clock.advance(days=1)
     with pytest.raises(DomainError, match=re.escape("Power S25-1001 expired on Mar 9, 2025.")):
         services.assign(power("S25-1001"), make_user())
 
@@ -260,7 +260,7 @@ def test_expiry_is_judged_by_the_agencys_calendar(agency, clock):
     assert NOW.date() > TODAY
     services.execute(power("S25-1001").id, bond, owner_user())
     db.session.rollback()
-    clock.now = NOW + timedelta(hours=5)  # past midnight in New York
+    clock.set(NOW + timedelta(hours=5))  # past midnight in New York
     assert _refused("S25-1001", bond, owner_user()) == "Power S25-1001 expired on Mar 9, 2025."
 
 

@@ -16,6 +16,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors import services as indemnitors
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 from bbp.web.forms import add_blank_rows
 from bbp.web.rendering import paginate, render
@@ -189,7 +190,7 @@ def remove_cosigner(bond_id: int, indemnitor_id: int):
 
 def _write_form(bond) -> WriteForm:
     form = WriteForm()
-    powers = queries.usable_powers(bond, current_user, services.today())
+    powers = queries.usable_powers(bond, current_user, agency_today())
     form.power_id.choices = [
         (
             p.id,

@@ -10,6 +10,7 @@ from bbp.auth.roles import role_required
 from bbp.bonds import bp, queries, services
 from bbp.bonds.forms import PlanForm
 from bbp.bonds.views.steps import ID, Preview, render_step
+from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 
 
@@ -19,7 +20,7 @@ def premium(bond_id: int):
     """Step 4: the premium breakdown and the payment plan."""
     bond = queries.get(bond_id)
     plan = queries.plan_of(bond)
-    form = PlanForm(obj=plan) if plan else PlanForm(first_due=services.today() + timedelta(days=30))
+    form = PlanForm(obj=plan) if plan else PlanForm(first_due=agency_today() + timedelta(days=30))
     if plan:
         form.count.data = len(plan.instalments) or 1
         form.first_due.data = plan.instalments[0].due_on if plan.instalments else None
@@ -60,7 +61,7 @@ def _preview(bond, form: PlanForm) -> Preview:
             form.down_payment.data,
             form.count.data or 1,
             form.frequency.data,
-            form.first_due.data or services.today(),
+            form.first_due.data or agency_today(),
         )
     except DomainError as exc:
         return Preview(problem=exc.message)
@@ -80,7 +81,7 @@ def save_plan(bond_id: int):
                 form.down_payment.data,
                 form.count.data or 1,
                 form.frequency.data,
-                form.first_due.data or services.today(),
+                form.first_due.data or agency_today(),
             )
         except DomainError as exc:
             exc.attach_to(form)
