@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from itsdangerous import TimestampSigner
 from rq import Queue, SimpleWorker
 
 from bbp.checkins import services
 from bbp.jobs.periodic import tick
+from bbp.kernel import links
 from tests.checkins.conftest import NOW, checkins, inside, link_path, make_defendant, texts
 from tests.support import add_user
 
@@ -138,9 +137,8 @@ def test_an_unreadable_location_keeps_the_plain_check_in(
 
 def test_an_expired_link_is_refused(checkins_app, visit, tenant, clock, monkeypatch):
     hours = services.DEFAULT_HOURS
-    monkeypatch.setattr(
-        TimestampSigner, "get_timestamp", lambda self: int(time.time()) - hours * 3600 - 60
-    )
+    made = datetime.now(UTC) - timedelta(hours=hours, minutes=1)
+    monkeypatch.setattr(links, "utcnow", lambda: made)  # the link was made that long ago
     path = _due_today(checkins_app, tenant, clock)
     monkeypatch.undo()
     response = visit(tenant).get(path)
@@ -150,7 +148,8 @@ def test_an_expired_link_is_refused(checkins_app, visit, tenant, clock, monkeypa
 
 
 def test_the_link_lifetime_is_configurable(checkins_app, visit, tenant, clock, monkeypatch):
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 30 * 3600)
+    made = datetime.now(UTC) - timedelta(hours=30)
+    monkeypatch.setattr(links, "utcnow", lambda: made)
     path = _due_today(checkins_app, tenant, clock)
     monkeypatch.undo()
     monkeypatch.setitem(checkins_app.config, "CHECKIN_LINK_HOURS", 48)
