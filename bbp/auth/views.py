@@ -7,8 +7,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from bbp.auth import bp, services
 from bbp.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from bbp.auth.tokens import InvalidLink, user_for_token
+from bbp.auth.tokens import spend, user_for_token
 from bbp.kernel.accounts import LoginRefused
+from bbp.kernel.links import InvalidLink
 from bbp.web.rendering import render, safe_next
 
 
@@ -65,7 +66,7 @@ def set_password(token: str):
 def set_password_post(token: str):
     """Save the new password (which also spends the link and ends other sessions)."""
     try:
-        user = user_for_token(token)
+        user = spend(token)
     except InvalidLink as exc:
         return _invalid_link(exc)
     form = SetPasswordForm()

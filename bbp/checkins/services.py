@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -19,24 +18,20 @@ from bbp.auth.tokens import tenant_url
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.kernel import links
 from bbp.kernel.clock import agency_date, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.links import InvalidLink
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.tenancy import require_tenant
 
 SALT = "bbp-check-in"
+LINKS = links.SignedLinks(SALT)
+REFUSALS = links.Refusals(expired=_l("This check-in link has expired."))
 DEFAULT_HOURS = 24
 ATTENTION_DAYS = 7  # how far back the list page and the dashboard look for missed check-ins
 RECENT = 10
-
-
-class InvalidLink(Exception):
-    """A check-in link that cannot be used; the message is safe to show, with its HTTP status."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 @dataclass(frozen=True)
@@ -58,10 +53,6 @@ class Board:
 def window() -> timedelta:
     """How long a check-in stays open (and its link valid) after it falls due."""
     return timedelta(hours=current_app.config.get("CHECKIN_LINK_HOURS", DEFAULT_HOURS))
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
 
 
 def next_due(schedule: CheckInSchedule, now: datetime) -> datetime | None:
@@ -120,9 +111,7 @@ def set_schedule(
 
 def make_token(checkin: CheckIn) -> str:
     """A signed token naming the agency, the check-in and its current nonce."""
-    return _serializer().dumps(
-        {"t": require_tenant().id, "c": checkin.id, "n": checkin.token_nonce}
-    )
+    return LINKS.make({"c": checkin.id, "n": checkin.token_nonce})
 
 
 def link_for(checkin: CheckIn) -> str:
@@ -137,7 +126,7 @@ def _open_due(now: datetime) -> None:
             "defendant_id": s.defendant_id,
             "schedule_id": s.id,
             "due_at": at,
-            "token_nonce": secrets.token_urlsafe(16),
+            "token_nonce": links.nonce(),
         }
         for s in db.session.scalars(select(CheckInSchedule).where(CheckInSchedule.active))
         for at in s.due_times(
@@ -200,14 +189,7 @@ def due_checkins(now: datetime | None = None) -> int:
 
 def read_link(token: str) -> Link:
     """Verify a check-in token for this agency, or raise InvalidLink saying why."""
-    try:
-        data = _serializer().loads(token, max_age=int(window().total_seconds()))
-    except SignatureExpired:
-        raise InvalidLink(_("This check-in link has expired."), 410) from None
-    except BadSignature:
-        raise InvalidLink(_("This link is not valid. Check that you opened all of it.")) from None
-    if not isinstance(data, dict) or data.get("t") != require_tenant().id:
-        raise InvalidLink(_("This link is not for this bail agency."))
+    data = LINKS.read(token, REFUSALS, window())
     checkin_id, nonce = data.get("c"), data.get("n")
     checkin = db.session.get(CheckIn, checkin_id) if isinstance(checkin_id, int) else None
     if checkin is None or not isinstance(nonce, str):
@@ -218,9 +200,8 @@ def read_link(token: str) -> Link:
 
 def _require_open(checkin: CheckIn, nonce: str) -> None:
     if checkin.status == "missed":
-        raise InvalidLink(_("The time for this check-in has passed."), 410)
-    if checkin.token_nonce != nonce:
-        raise InvalidLink(_("This link has already been used."), 410)
+        raise InvalidLink(_("The time for this check-in has passed."), links.GONE)
+    links.check_mark(nonce, checkin.token_nonce, REFUSALS)
 
 
 def _number(raw: str | None) -> float | None:
@@ -255,9 +236,8 @@ def record(
     lat = _coordinate(latitude, 90) if method == "gps" else None
     lon = _coordinate(longitude, 180) if method == "gps" else None
     # Two taps at once: the second waits for the first, then finds the nonce spent.
-    db.session.execute(select(CheckIn.id).where(CheckIn.id == link.checkin.id).with_for_update())
     checkin = link.checkin
-    db.session.refresh(checkin)
+    links.lock(checkin)
     _require_open(checkin, link.nonce)
     checkin.status, checkin.checked_in_at, checkin.token_nonce = "done", utcnow(), None
     checkin.method, checkin.latitude, checkin.longitude = method, lat, lon

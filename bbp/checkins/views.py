@@ -11,6 +11,7 @@ from bbp.checkins.forms import CheckInForm, ScheduleForm
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
+from bbp.kernel.links import InvalidLink
 from bbp.web.rendering import render
 
 DEFENDANT = "<int(max=2147483647):defendant_id>"
@@ -67,7 +68,7 @@ def save_schedule(defendant_id: int):
     )
 
 
-def _invalid(exc: services.InvalidLink):
+def _invalid(exc: InvalidLink):
     """Explain why a check-in link cannot be used, and what to do instead."""
     return render("checkins/link_invalid.html", message=exc.message, status=exc.status)
 
@@ -77,7 +78,7 @@ def public(token: str):
     """The defendant's check-in page, opened from the texted link (no sign-in)."""
     try:
         link = services.read_link(token)
-    except services.InvalidLink as exc:
+    except InvalidLink as exc:
         return _invalid(exc)
     return render("checkins/check_in.html", form=CheckInForm(), checkin=link.checkin, token=token)
 
@@ -97,7 +98,7 @@ def public_post(token: str):
             request.remote_addr,
             request.user_agent.string,
         )
-    except services.InvalidLink as exc:
+    except InvalidLink as exc:
         db.session.rollback()
         return _invalid(exc)
     except DomainError as exc:

@@ -14,6 +14,7 @@ LINE_OCTETS = 75
 PRODID = "-//BailBondPro//Court dates//EN"
 # (trigger, alarm text prefix): one reminder the day before, one two hours before.
 ALARMS = (("-P1D", "Tomorrow"), ("-PT2H", "In 2 hours"))
+DURATION_MINUTES = 120  # how long a court date blocks the calendar
 
 # RFC 5545 TEXT allows no control characters except tab; line breaks are escaped separately.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -34,6 +35,27 @@ class CalendarEvent:
         _require_aware(self.starts_at, "starts_at")
         if self.duration_minutes < 0:
             raise ValueError("duration_minutes must not be negative")
+
+
+def court_date_event(
+    court_date, agency_slug: str, *, summary: str, description: str, room: str = "Room %(room)s"
+) -> CalendarEvent:
+    """The calendar entry of one court date, built here for staff and clients alike: its UID
+    names only the agency and the court date, so importing it twice, from the bond's calendar
+    and from the portal, or again after a change, updates one entry instead of adding one."""
+    where = (
+        court_date.court_name,
+        court_date.courtroom and room % {"room": court_date.courtroom},
+        court_date.address,
+    )
+    return CalendarEvent(
+        uid=f"court-date-{court_date.id}@{agency_slug}.bbp",
+        starts_at=court_date.starts_at,
+        duration_minutes=DURATION_MINUTES,
+        summary=summary,
+        location=", ".join(p for p in where if p),
+        description=description,
+    )
 
 
 def calendar(events: list[CalendarEvent], *, name: str, now: datetime) -> str:

@@ -162,14 +162,10 @@ def bond_calendar(bond_id: int):
     bond = bonds.get(bond_id)
     dates, _ = services.of_bond(bond)
     events = [
-        ics.CalendarEvent(
-            uid=f"court-date-{d.id}-{bond.number}@{g.tenant.slug}.bbp",
-            starts_at=d.starts_at,
-            duration_minutes=120,
+        ics.court_date_event(
+            d,
+            g.tenant.slug,
             summary=f"Court: {bond.defendant.full_name} ({d.kind})",
-            location=", ".join(
-                p for p in (d.court_name, d.courtroom and f"Room {d.courtroom}", d.address) if p
-            ),
             description=f"Bond {bond.number}, case {bond.case_number or 'n/a'}.",
         )
         for d in dates

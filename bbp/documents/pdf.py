@@ -12,14 +12,14 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image, ImageChops, UnidentifiedImageError
 
+from bbp.pdf.page import FONT, INK, PAGE_HEIGHT, LetterPdf, content_width
 from bbp.pdf.text import format_moment, latin1, local_time, one_line
 
-PAGE_WIDTH, PAGE_HEIGHT = 215.9, 279.4  # Letter, in mm
 MARGIN = 20.0
-CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+CONTENT_WIDTH = content_width(MARGIN)
 BODY_LINE = 5.0
 SIGNATURE_SPACE = 62.0  # height the signature block needs; it never splits across pages
-INK, MUTED = (0, 0, 0), (95, 95, 95)
+MUTED = (95, 95, 95)
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
 LABELS = FontFace(emphasis="BOLD")
 
@@ -65,17 +65,23 @@ class PdfDocument:
     agency_lines: Sequence[str] = ()  # address, phone, license number: under the agency name
 
 
-class _Pdf(FPDF):
+class _Pdf(LetterPdf):
     """Letter pages with a running head after the first page and a numbered footer."""
 
     def __init__(self, doc: PdfDocument):
-        super().__init__(orientation="portrait", unit="mm", format="letter")
+        super().__init__(
+            title=f"{doc.title} - {doc.agency_name}",
+            author=doc.agency_name,
+            created_at=doc.created_at,
+            margin=MARGIN,
+            bottom_margin=MARGIN + 4,  # room for the footer
+        )
         self.doc = doc
 
     def header(self):
         if self.page_no() == 1:
             return
-        self.set_font("Helvetica", size=8)
+        self.set_font(FONT, size=8)
         self.set_text_color(*MUTED)
         head = f"{one_line(self.doc.agency_name)} - {one_line(self.doc.title)}"
         self.cell(CONTENT_WIDTH, 5, head, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -84,7 +90,7 @@ class _Pdf(FPDF):
 
     def footer(self):
         self.set_y(-14)
-        self.set_font("Helvetica", size=8)
+        self.set_font(FONT, size=8)
         self.set_text_color(*MUTED)
         self.cell(CONTENT_WIDTH * 0.7, 5, one_line(self.doc.reference))
         self.cell(CONTENT_WIDTH * 0.3, 5, f"Page {self.page_no()} of {{nb}}", align="R")
@@ -116,17 +122,8 @@ def _signature_image(signature: PdfSignature | None) -> bytes | None:
 
 
 def _new_document(doc: PdfDocument) -> _Pdf:
-    """A PDF with reproducible metadata and uncompressed (searchable) content."""
+    """A Letter page dated when the document was prepared (bbp.pdf.page)."""
     pdf = _Pdf(doc)
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=MARGIN + 4)
-    pdf.set_compression(False)
-    pdf.set_title(f"{doc.title} - {doc.agency_name}")
-    pdf.set_author(doc.agency_name)
-    pdf.set_creator("BailBondPro")
-    pdf.set_lang("en-US")
-    # Without this fpdf2 stamps the current time, and the bytes would differ on every render.
-    pdf.set_creation_date(doc.created_at)
     pdf.add_page()
     return pdf
 
@@ -142,21 +139,21 @@ def _rule(pdf: FPDF) -> None:
 
 def _draw_heading(pdf: FPDF, doc: PdfDocument, created: datetime) -> None:
     """Agency name and details, the title, and the reference with the date it was prepared."""
-    pdf.set_font("Helvetica", style="B", size=12)
+    pdf.set_font(FONT, style="B", size=12)
     _line(pdf, one_line(doc.agency_name), 7)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     pdf.set_text_color(*MUTED)
     for line in filter(None, map(one_line, doc.agency_lines)):
         _line(pdf, line, 4.5)
     pdf.set_text_color(*INK)
     pdf.ln(2)
-    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.set_font(FONT, style="B", size=16)
     # Back to the left margin: multi_cell leaves x at the right edge, which pushed the reference
     # line off the page.
     pdf.multi_cell(
         CONTENT_WIDTH, 8, one_line(doc.title), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     pdf.set_text_color(*MUTED)
     _line(pdf, f"{one_line(doc.reference)} - prepared {format_moment(created)}", 5, align="C")
     pdf.set_text_color(*INK)
@@ -167,7 +164,7 @@ def _draw_heading(pdf: FPDF, doc: PdfDocument, created: datetime) -> None:
 
 def _draw_body(pdf: FPDF, body: str) -> None:
     """The text, paragraph by paragraph, wrapped and broken across pages as needed."""
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     paragraphs = latin1(body.replace("\r\n", "\n")).split("\n\n")
     for paragraph in paragraphs:
         text = "\n".join(line.rstrip() for line in paragraph.strip("\n").split("\n"))
@@ -183,7 +180,7 @@ def _draw_signature_area(
     if pdf.get_y() + SIGNATURE_SPACE > PAGE_HEIGHT - MARGIN - 4:
         pdf.add_page()
     pdf.ln(6)
-    pdf.set_font("Helvetica", style="B", size=10)
+    pdf.set_font(FONT, style="B", size=10)
     _line(pdf, "Signature", 6)
     top = pdf.get_y()
     if image is not None:
@@ -195,7 +192,7 @@ def _draw_signature_area(
     pdf.set_xy(MARGIN, top + 22)
     pdf.line(MARGIN, top + 22, MARGIN + 95, top + 22)
     pdf.ln(1.5)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     _line(pdf, f"Name: {one_line(doc.signer_name)}", 5)
     _line(pdf, f"Signing as: {one_line(doc.signer_role)}", 5)
     if signed is None:
@@ -203,7 +200,7 @@ def _draw_signature_area(
         _line(pdf, "Date: ______________________", 5)
         return
     pdf.ln(2)
-    pdf.set_font("Helvetica", style="I", size=9)
+    pdf.set_font(FONT, style="I", size=9)
     pdf.set_text_color(*MUTED)
     by = one_line(doc.signature.name)
     pdf.multi_cell(
@@ -215,10 +212,10 @@ def _draw_signature_area(
 def _draw_certificate(pdf: FPDF, certificate: PdfCertificate) -> None:
     """A last page with the evidence rows, the event log and the event chain's final hash."""
     pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=15)
+    pdf.set_font(FONT, style="B", size=15)
     _line(pdf, "Certificate of completion", 9)
     pdf.ln(2)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     with pdf.table(
         col_widths=(50, CONTENT_WIDTH - 50),
         first_row_as_headings=False,
@@ -230,9 +227,9 @@ def _draw_certificate(pdf: FPDF, certificate: PdfCertificate) -> None:
             row.cell(one_line(label), style=LABELS)
             row.cell(one_line(value) or "-")
     pdf.ln(5)
-    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.set_font(FONT, style="B", size=11)
     _line(pdf, "Event log", 7)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     with pdf.table(
         col_widths=(58, CONTENT_WIDTH - 98, 40),
         headings_style=HEADINGS,

@@ -37,3 +37,10 @@ def matches(query: str, first_name, last_name, *, prefix=(), contains=(), phone=
     if phone is not None and len(digits(q)) >= 3:
         conditions.append(phone.contains(digits(q)))
     return or_(*conditions)
+
+
+def contains(query: str, *columns):
+    """A WHERE condition: the whole query appears in any of these columns (case-insensitive,
+    `%` and `_` taken literally), or None for an empty query."""
+    q = query.strip()
+    return or_(*(column.icontains(q, autoescape=True) for column in columns)) if q else None

@@ -10,17 +10,16 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from bbp.pdf.page import FONT, INK, PAGE_WIDTH, LetterPdf, content_width
 from bbp.pdf.text import format_moment, latin1, local_time, one_line
 
 __all__ = ["ReceiptData", "format_money", "latin1", "render_receipt"]
 
 CENT = Decimal("0.01")
-PAGE_WIDTH = 215.9  # Letter, in mm
 MARGIN = 15.0
-CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+CONTENT_WIDTH = content_width(MARGIN)
 LABEL_WIDTH = 45.0
 ROW_HEIGHT = 7.0
-INK = (0, 0, 0)
 MUTED = (90, 90, 90)
 VOID_RED = (200, 0, 0)
 WATERMARK_RED = (245, 190, 190)
@@ -89,24 +88,20 @@ def _check_money(value: Decimal, name: str, positive: bool = False) -> None:
 
 
 def _new_document(data: ReceiptData) -> FPDF:
-    """A Letter page with reproducible metadata and uncompressed (searchable) content."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="letter")
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=MARGIN)
-    pdf.set_compression(False)
-    pdf.set_title(f"Receipt {data.receipt_number} \u2014 {data.agency_name}")
-    pdf.set_author(data.agency_name)
-    pdf.set_creator("BailBondPro")
-    pdf.set_lang("en-US")
-    # Without this fpdf2 stamps the current time, and the bytes would differ on every render.
-    pdf.set_creation_date(data.issued_at)
+    """A Letter page dated when the receipt was issued (bbp.pdf.page)."""
+    pdf = LetterPdf(
+        title=f"Receipt {data.receipt_number} \u2014 {data.agency_name}",
+        author=data.agency_name,
+        created_at=data.issued_at,
+        margin=MARGIN,
+    )
     pdf.add_page()
     return pdf
 
 
 def _draw_watermark(pdf: FPDF) -> None:
     """A large pale diagonal VOID behind the receipt, drawn first so the text stays legible."""
-    pdf.set_font("Helvetica", style="B", size=110)
+    pdf.set_font(FONT, style="B", size=110)
     pdf.set_text_color(*WATERMARK_RED)
     with pdf.rotation(angle=30, x=PAGE_WIDTH / 2, y=80):
         pdf.text(x=PAGE_WIDTH / 2 - 60, y=100, text="VOID")
@@ -115,9 +110,9 @@ def _draw_watermark(pdf: FPDF) -> None:
 
 def _draw_header(pdf: FPDF, data: ReceiptData) -> None:
     """Agency name large, then its address lines, phone and state license number."""
-    pdf.set_font("Helvetica", style="B", size=18)
+    pdf.set_font(FONT, style="B", size=18)
     _line(pdf, one_line(data.agency_name), height=9)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     pdf.set_text_color(*MUTED)
     for part in data.agency_address.splitlines():
         if part.strip():
@@ -134,7 +129,7 @@ def _draw_header(pdf: FPDF, data: ReceiptData) -> None:
 def _draw_title(pdf: FPDF, data: ReceiptData, issued: datetime) -> None:
     """RECEIPT and its number side by side, the local issue time underneath."""
     pdf.ln(3)
-    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.set_font(FONT, style="B", size=16)
     title = "REFUND RECEIPT" if _is_refund(data.kind) else "RECEIPT"
     pdf.cell(CONTENT_WIDTH / 2, 9, title)
     pdf.cell(
@@ -145,7 +140,7 @@ def _draw_title(pdf: FPDF, data: ReceiptData, issued: datetime) -> None:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     _line(pdf, f"Issued {format_moment(issued)}", height=6)
     pdf.ln(3)
 
@@ -155,7 +150,7 @@ def _draw_void_notice(pdf: FPDF, reason: str) -> None:
     pdf.set_draw_color(*VOID_RED)
     pdf.set_text_color(*VOID_RED)
     pdf.set_line_width(0.8)
-    pdf.set_font("Helvetica", style="B", size=14)
+    pdf.set_font(FONT, style="B", size=14)
     text = f"VOID - Reason: {one_line(reason) or 'not recorded'}"
     pdf.multi_cell(CONTENT_WIDTH, 8, text, border=1, align="C", padding=2)
     pdf.set_line_width(0.2)
@@ -166,7 +161,7 @@ def _draw_void_notice(pdf: FPDF, reason: str) -> None:
 
 def _draw_fields(pdf: FPDF, data: ReceiptData) -> None:
     """The two-column table of labels and values."""
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(FONT, size=11)
     widths = (LABEL_WIDTH, CONTENT_WIDTH - LABEL_WIDTH)
     with pdf.table(
         col_widths=widths, first_row_as_headings=False, line_height=ROW_HEIGHT, text_align="LEFT"
@@ -199,7 +194,7 @@ def _draw_signature(pdf: FPDF) -> None:
     pdf.ln(12)
     y = pdf.get_y()
     pdf.line(MARGIN, y, MARGIN + 90, y)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     pdf.set_text_color(*MUTED)
     _line(pdf, "Authorized signature", height=5)
     pdf.set_text_color(*INK)
@@ -208,7 +203,7 @@ def _draw_signature(pdf: FPDF) -> None:
 def _draw_footer(pdf: FPDF) -> None:
     """The keep-this-receipt reminder."""
     pdf.ln(6)
-    pdf.set_font("Helvetica", style="I", size=9)
+    pdf.set_font(FONT, style="I", size=9)
     pdf.cell(
         CONTENT_WIDTH,
         5,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.extensions import db
+from bbp.kernel import search
 from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
 from bbp.payments import bp, receipts, services
@@ -31,9 +32,7 @@ def index():
     q = request.args.get("q", "").strip()
     query = select(Payment).order_by(Payment.id.desc())
     if q:
-        query = query.where(
-            or_(Payment.receipt_number.ilike(f"%{q}%"), Payment.payer_name.ilike(f"%{q}%"))
-        )
+        query = query.where(search.contains(q, Payment.receipt_number, Payment.payer_name))
     page = paginate(query, PER_PAGE)
     return render(
         "payments/index.html", "payments/_rows.html", page=page, q=q, labels=services.LABELS

@@ -1,1 +1,2 @@
-"""PDF plumbing shared by receipts and documents: text that fpdf's core fonts can print."""
+"""PDF plumbing shared by receipts and documents: the Letter page (page.py) and text that fpdf's
+core fonts can print (text.py)."""

@@ -12,14 +12,13 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 
 from bbp.audit import services as audit
 from bbp.auth.tokens import tenant_url
 from bbp.extensions import db
-from bbp.kernel import mail, ratelimit
+from bbp.kernel import links, mail, ratelimit
 from bbp.kernel.clock import utcnow
 from bbp.messaging import services as messaging
 from bbp.portal import people
@@ -37,6 +36,9 @@ CODES_PER_IP_HOUR = 20
 CHECKS_PER_IP_HOUR = 30
 FAILURES_PER_CONTACT_DAY = 15
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Staff-sent sign-in links: stored hashed as portal codes of purpose "link".
+LINKS = links.StoredLinks(PortalCode, ("portal", "link"))
+LINK_REFUSALS = links.Refusals()  # "This link has expired or was already used." (410)
 
 
 class AccessRefused(Exception):
@@ -59,10 +61,7 @@ def normalise(raw: str | None) -> str | None:
 
 
 def _digest(secret: str, contact: str) -> str:
-    key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
-    message = f"portal|{require_tenant().id}|{contact}|{secret}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return links.digest(secret, "portal", contact)
 
 
 def _limited(scope: str, key: str, limit: int) -> None:
@@ -276,17 +275,8 @@ def send_link(person, by) -> str:
     contact = normalise(person.phone) or normalise(person.email)
     if contact is None:
         raise AccessRefused("Add a mobile number or an email address for this person first.")
-    token = secrets.token_urlsafe(24)
-    db.session.add(
-        PortalCode(
-            contact=contact,
-            purpose="link",
-            secret_hash=_digest(token, "link"),
-            person=ref,
-            expires_at=utcnow() + timedelta(hours=LINK_HOURS),
-            ip=_ip(),
-        )
-    )
+    token, stored = LINKS.issue(timedelta(hours=LINK_HOURS))
+    db.session.add(PortalCode(contact=contact, purpose="link", person=ref, ip=_ip(), **stored))
     url = tenant_url(require_tenant(), f"/portal/in/{token}")
     agency = require_tenant().name
     with force_locale(person.language):
@@ -306,21 +296,13 @@ def send_link(person, by) -> str:
 
 
 def redeem_link(token: str) -> str:
-    """Use a sign-in link once; returns a portal session token."""
-    row = db.session.scalar(
-        select(PortalCode)
-        .where(PortalCode.purpose == "link", PortalCode.secret_hash == _digest(token, "link"))
-        .with_for_update()
-    )
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        db.session.rollback()
-        raise AccessRefused(gettext("This link has expired or was already used."), 410)
+    """Use a sign-in link once; returns a portal session token (InvalidLink when it cannot be)."""
+    row = LINKS.spend(token, LINK_REFUSALS, PortalCode.purpose == "link")
     person = people.load([row.person])
     current = [normalise(person[0].phone), normalise(person[0].email)] if person else []
     if row.contact not in current:  # the person's number changed since the link was sent
-        db.session.rollback()
-        raise AccessRefused(gettext("This link has expired or was already used."), 410)
-    row.used_at = utcnow()
+        db.session.rollback()  # unspent, though it stays refused while the number differs
+        raise LINK_REFUSALS.refuse("expired")
     how = "email" if "@" in row.contact else "text message"
     refs = people.people_for(row.contact)
     return open_session(row.contact, f"link sent by {how} to {row.contact}", refs)

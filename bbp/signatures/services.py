@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from bbp.audit import services as audit
@@ -19,7 +18,7 @@ from bbp.documents import services as documents
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.documents.standard import KIND_LABELS
 from bbp.extensions import db
-from bbp.kernel import mail, storage
+from bbp.kernel import links, mail, storage
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
@@ -31,23 +30,14 @@ from bbp.signatures.models import OPEN, SignatureRequest
 from bbp.tenancy import require_tenant
 
 SALT = "bbp-signature-request"
-
-
-class InvalidLink(Exception):
-    """A signing link that cannot be used; the message is safe to show, with its HTTP status."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message, self.status = message, status
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+# Untimed: a request's link lives until the request is signed, declined, withdrawn or expires.
+LINKS = links.SignedLinks(SALT, timed=False)
+REFUSALS = links.Refusals(used=_l("This link is no longer valid. Ask your agent for a new one."))
 
 
 def token_for(request: SignatureRequest) -> str:
     """The signed token naming the agency, the request and its nonce."""
-    return _serializer().dumps({"t": require_tenant().id, "r": request.id, "n": request.nonce})
+    return LINKS.make({"r": request.id, "n": request.nonce})
 
 
 def link_for(request: SignatureRequest) -> str:
@@ -57,16 +47,10 @@ def link_for(request: SignatureRequest) -> str:
 
 def read_link(token: str) -> SignatureRequest:
     """The request a signing token names, for this agency; InvalidLink otherwise."""
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
-        raise InvalidLink(_("This link is not valid. Check that you opened all of it.")) from None
-    if not isinstance(data, dict) or data.get("t") != require_tenant().id:
-        raise InvalidLink(_("This link is not for this bail agency."))
+    data = LINKS.read(token, REFUSALS)
     request_id = data.get("r")
     request = db.session.get(SignatureRequest, request_id) if isinstance(request_id, int) else None
-    if request is None or request.nonce != data.get("n"):
-        raise InvalidLink(_("This link is no longer valid. Ask your agent for a new one."), 410)
+    links.check_mark(data.get("n"), request.nonce if request else None, REFUSALS)
     expire_if_due(request)
     return request
 
@@ -109,7 +93,7 @@ def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> Signatur
         phone=phone,
         email=email,
         channel=channel,
-        nonce=secrets.token_hex(16),
+        nonce=links.nonce(),
         expires_at=utcnow() + timedelta(days=settings.current().signature_expiry_days),
         created_by_id=by.id,
         title="",
@@ -204,7 +188,7 @@ def file_words(request: SignatureRequest, signed: bool) -> tuple[str, ...]:
 
 def expire_if_due(request: SignatureRequest) -> None:
     """Close an open request whose time ran out."""
-    if request.is_open and request.expires_at <= utcnow():
+    if request.is_open and links.expired(request.expires_at):
         request.status = "expired"
         evidence.append(request, "expired", {})
         db.session.commit()

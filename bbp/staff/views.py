@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bbp.auth.models import User
 from bbp.auth.roles import role_required
 from bbp.extensions import db
+from bbp.kernel import search
 from bbp.kernel.errors import DomainError
 from bbp.staff import bp, services
 from bbp.staff.forms import ROLE_HINT, InviteForm, RoleForm, offer_only
@@ -30,8 +31,7 @@ def index():
     status = request.args.get("status", "")
     query = select(User).order_by(User.name, User.email)
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(User.email.like(like), User.name.ilike(like)))
+        query = query.where(search.contains(q, User.email, User.name))
     if status in STATUS_FILTERS:
         query = query.where(*STATUS_FILTERS[status])
     page = paginate(query, PER_PAGE)

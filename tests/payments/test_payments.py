@@ -160,6 +160,18 @@ def test_ledger_is_for_managers_and_searchable(app, owner, visit, tenant):
     assert visitor.get("/payments/").status_code == 403
 
 
+def test_ledger_search_takes_percent_and_underscore_literally(app, owner, tenant):
+    bond_id = make_bond(app, tenant)
+    _pay(owner, bond_id, "10", payer_name="Ann 100% Paid")
+    _pay(owner, bond_id, "20", payer_name="Bob 1000 Paid")
+    _pay(owner, bond_id, "30", payer_name="Cy_Lee")
+    _pay(owner, bond_id, "40", payer_name="Cy Lee")
+    percent = owner.get("/payments/?q=100%25", htmx=True).get_data(as_text=True)
+    assert "Ann 100% Paid" in percent and "Bob 1000 Paid" not in percent
+    underscore = owner.get("/payments/?q=cy_", htmx=True).get_data(as_text=True)
+    assert "Cy_Lee" in underscore and "Cy Lee" not in underscore
+
+
 def test_plan_lines_apply_payments_in_order_and_agree_with_the_standing(app, tenant):
     bond_id = make_bond(app, tenant, premium="600")
     today = date(2026, 12, 20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -57,6 +58,16 @@ def test_a_court_date_downloads_as_a_calendar_file(cosigner, book):
     body = response.get_data(as_text=True)
     assert "BEGIN:VEVENT" in body and "1351 NW 12th St" in body and "BEGIN:VALARM" in body
     assert book.bond_number in body
+
+
+def test_a_court_date_has_the_same_calendar_uid_for_staff_and_client(cosigner, owner, book):
+    def uids(body: str) -> list[str]:
+        return re.findall(r"^UID:(.*)\r$", body, re.MULTILINE)
+
+    client = cosigner.get(f"/portal/court-dates/{book.court_date_id}.ics")
+    staff = owner.get(f"/court/bonds/{book.bond_id}/court-dates.ics")
+    assert uids(client.get_data(as_text=True)) == uids(staff.get_data(as_text=True))
+    assert len(uids(client.get_data(as_text=True))) == 1
 
 
 def test_the_bond_page_shows_balance_plan_and_payments(cosigner, app, tenant, book):

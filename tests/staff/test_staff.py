@@ -154,6 +154,15 @@ def test_live_search_returns_only_the_rows_fragment(app, owner, tenant):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_live_search_takes_percent_and_underscore_literally(app, owner, tenant):
+    add_user(app, tenant.info, "agent", email="jo_ann@alpha.example", name="Jo 100% Ann")
+    add_user(app, tenant.info, "agent", email="joxann@alpha.example", name="Jo 1000 Ann")
+    underscore = owner.get("/staff/?q=jo_ann", htmx=True).get_data(as_text=True)
+    assert "Jo 100% Ann" in underscore and "Jo 1000 Ann" not in underscore
+    percent = owner.get("/staff/?q=100%25", htmx=True).get_data(as_text=True)
+    assert "Jo 100% Ann" in percent and "Jo 1000 Ann" not in percent
+
+
 def test_boosted_navigation_and_history_restore_get_full_pages(owner):
     boosted = owner.get("/staff/", headers={"HX-Request": "true", "HX-Boosted": "true"})
     restore = owner.get(

@@ -68,14 +68,12 @@ def receipt(payment_id: int):
 def court_date_ics(court_date_id: int):
     """One court date as a calendar file, with alarms the day before and two hours before."""
     court_date = services.court_date_for(_refs(), court_date_id) or abort(404)
-    where = (court_date.court_name, court_date.courtroom, court_date.address)
-    event = ics.CalendarEvent(
-        uid=f"court-date-{court_date.id}@{g.tenant.slug}.bbp",
-        starts_at=court_date.starts_at,
-        duration_minutes=120,
+    event = ics.court_date_event(
+        court_date,
+        g.tenant.slug,
         summary=_("Court date"),
-        location=", ".join(p for p in where if p),
         description=_("Bring this bond number: %(number)s", number=court_date.bond.number),
+        room=_("Room %(room)s"),  # as the portal page shows it, in the client's language
     )
     body = ics.calendar([event], name=_("Court date"), now=utcnow())
     return Response(

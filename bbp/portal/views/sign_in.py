@@ -10,6 +10,7 @@ from bbp.auth.roles import role_required
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.links import InvalidLink
 from bbp.portal import access, bp, people
 from bbp.portal.forms import CodeForm, ContactForm, LanguageForm, contact_form
 from bbp.portal.views import visitor
@@ -114,7 +115,7 @@ def link_post(token: str):
     """Use the sign-in link (once)."""
     try:
         return _signed_in(access.redeem_link(token))
-    except access.AccessRefused as exc:
+    except InvalidLink as exc:
         flash(exc.message, "error")
         return _login_page(ContactForm(), None, status=exc.status)
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
+from bbp.kernel.links import InvalidLink
 from bbp.portal import access, bp, people
 from bbp.portal.views import visitor
 from bbp.signatures import ceremony as signing
@@ -31,7 +32,7 @@ def signing_link(view):
     def wrapped(token: str):
         try:
             item = services.read_link(token)
-        except services.InvalidLink as exc:
+        except InvalidLink as exc:
             return render("portal/sign_invalid.html", message=exc.message, status=exc.status)
         return view(token, item)
 
