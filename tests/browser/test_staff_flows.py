@@ -83,7 +83,7 @@ def demo_agencies(app):
     from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN, seed_demo
     from bbp.extensions import db
     from bbp.platform.models import PlatformAdmin
-    from bbp.tenancy.provisioning import drop_tenant
+    from bbp.platform.provisioning import drop_tenant
 
     with app.app_context():
         seed_demo()

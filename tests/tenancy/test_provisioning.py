@@ -10,10 +10,11 @@ from sqlalchemy import select, text
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.extensions import db
+from bbp.platform import provisioning
 from bbp.platform.models import PlatformAuditEntry
-from bbp.tenancy import bound, provisioning, tenant_by_slug
+from bbp.platform.provisioning import ProvisioningError, create_tenant, drop_tenant
+from bbp.tenancy import bound, tenant_by_slug
 from bbp.tenancy.models import Tenant
-from bbp.tenancy.provisioning import ProvisioningError, create_tenant, drop_tenant
 from bbp.tenancy.schema import current_revision, head_revision
 from tests.support import unique_slug
 
@@ -144,7 +145,7 @@ def test_cli_create_reports_a_bad_slug(app):
 
 
 def test_cli_list_shows_status_and_revision(app, tenant, other_tenant):
-    from bbp.tenancy.provisioning import set_status
+    from bbp.platform.provisioning import set_status
 
     with app.app_context():
         set_status(other_tenant.slug, "suspended")
