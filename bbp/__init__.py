@@ -149,7 +149,7 @@ def register_jobs(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from bbp.dev import cli as dev_cli
     from bbp.jobs import cli as jobs_cli
-    from bbp.tenancy import cli as tenants_cli
+    from bbp.platform import cli as tenants_cli
     from bbp.vault import cli as keys_cli
 
     tenants_cli.init_app(app)

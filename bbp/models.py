@@ -8,6 +8,7 @@ from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.defendants.models import Defendant
 from bbp.documents.models import DocumentRequest, DocumentTemplate
+from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.numbering import Counter
 from bbp.messaging.models import Message, OptOut
@@ -20,6 +21,9 @@ from bbp.settings.models import AgencySettings
 from bbp.signatures.models import SignatureEvent, SignatureRequest
 from bbp.tenancy.models import Tenant, TenantDomain
 from bbp.vault.models import DataKey
+
+# The shared metadata, with every model above registered on it.
+metadata = db.metadata
 
 __all__ = [
     "AgencySettings",
@@ -57,4 +61,5 @@ __all__ = [
     "Tenant",
     "TenantDomain",
     "User",
+    "metadata",
 ]

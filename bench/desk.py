@@ -18,8 +18,8 @@ from bbp.defendants.models import Defendant
 from bbp.dev.book import FIRST, LAST
 from bbp.extensions import db
 from bbp.payments.models import Payment
+from bbp.platform.provisioning import create_tenant
 from bbp.tenancy import bound
-from bbp.tenancy.provisioning import create_tenant
 from tests.support import PASSWORD, Visitor
 
 BONDS = 10_000

@@ -6,7 +6,7 @@ import statistics
 import time
 
 from bbp.extensions import db
-from bbp.tenancy.provisioning import create_tenant
+from bbp.platform.provisioning import create_tenant
 
 CHECKPOINTS = (0, 100, 300)
 SAMPLES = 10

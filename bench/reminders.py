@@ -21,10 +21,10 @@ from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.messaging.models import Message
+from bbp.platform.provisioning import create_tenant
 from bbp.reminders import services as reminders
 from bbp.settings import services as settings
 from bbp.tenancy import bound
-from bbp.tenancy.provisioning import create_tenant
 from tests.services import ROOT
 
 AGENCIES = int(os.environ.get("BENCH_AGENCIES", "100"))

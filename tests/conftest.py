@@ -12,8 +12,8 @@ from bbp.auth.models import User
 from bbp.config import sqlalchemy_url
 from bbp.extensions import db
 from bbp.kernel import clock as app_clock
+from bbp.platform.provisioning import create_tenant, drop_tenant
 from bbp.tenancy import bound
-from bbp.tenancy.provisioning import create_tenant, drop_tenant
 from tests import services
 from tests.support import DOMAIN, PASSWORD, Agency, Visitor, host_of, unique_slug
 

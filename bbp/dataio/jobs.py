@@ -26,6 +26,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.clock import agency_today, agency_zone
+from bbp.kernel.keys import tenant_key
 from bbp.kernel.numbering import Counter, next_number
 from bbp.settings.services import premium_rule
 from bbp.tenancy import require_tenant
@@ -94,7 +95,7 @@ def preview(token: str) -> Preview:
 
 
 def _key(token: str) -> str:
-    return f"bbp:{require_tenant().slug}:dataio:import:{token}"
+    return tenant_key("dataio", "import", token)
 
 
 def _publish(token: str, state: Progress) -> None:

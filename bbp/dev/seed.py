@@ -10,8 +10,8 @@ from bbp.auth.models import User
 from bbp.dev.book import seed_book
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
+from bbp.platform.provisioning import create_tenant
 from bbp.tenancy import bound, tenant_by_slug
-from bbp.tenancy.provisioning import create_tenant
 
 DEMO_PASSWORD = "bbp-demo-pass"  # noqa: S105  (development-only demo accounts)
 PLATFORM_ADMIN = "admin@bbp.example"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from rq import Queue, Worker
 from rq.cron import CronScheduler
@@ -16,7 +16,7 @@ from bbp.jobs.periodic import active_tenants, tick
 from bbp.kernel.clock import utcnow
 from bbp.messaging.models import Message
 from bbp.tenancy import bound
-from bbp.tenancy.jobs import DEFAULT_QUEUE
+from bbp.tenancy.jobs import DEFAULT_QUEUE, provide_app
 
 TICK_SECONDS = 60
 # RQ logs every job it runs and every tick it queues at INFO: several lines per agency a minute.
@@ -31,7 +31,8 @@ verbose_option = click.option(
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @verbose_option
 def worker_command(queues, burst, verbose):
-    """Run an RQ worker; each job runs bound to its own tenant."""
+    """Run an RQ worker; each job runs bound to its own tenant, in a fresh context of this app."""
+    provide_app(current_app._get_current_object())
     connection = redis_client()
     names = queues or (DEFAULT_QUEUE,)
     worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)

@@ -17,14 +17,14 @@ from sqlalchemy import select
 
 from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow
+from bbp.kernel.keys import platform_key
 from bbp.tenancy import TenantInfo
 from bbp.tenancy.jobs import enqueue, job_app
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
 
 log = logging.getLogger(__name__)
-TICK_KEY = "bbp:scheduler:tick:{minute}"
-HEARTBEAT_KEY = "bbp:scheduler:last_tick"
+HEARTBEAT_KEY = platform_key("scheduler", "last_tick")
 EXTENSION = "bbp.periodic_tasks"
 Task = tuple[Callable[[], object], int]
 
@@ -55,7 +55,7 @@ def tick(now: datetime | None = None) -> int:
         minute = now.strftime("%Y%m%d%H%M")
         redis = redis_client()
         redis.set(HEARTBEAT_KEY, now.isoformat())
-        if not redis.set(TICK_KEY.format(minute=minute), "1", nx=True, ex=3600):
+        if not redis.set(platform_key("scheduler", "tick", minute), "1", nx=True, ex=3600):
             log.debug("tick %s already claimed by another scheduler", minute)
             return 0
         minute_of_day = now.hour * 60 + now.minute

@@ -160,9 +160,11 @@ def sign_in_account(account, email: str, password: str, audit_model: type, scope
 def _count_unknown(scope: str, email: str) -> str:
     """Count failures for an email with no account; answer exactly as for a real account."""
     from bbp.extensions import redis_client
+    from bbp.kernel.keys import platform_key, tenant_key
 
     config = current_app.config
-    key = f"bbp:signin:unknown:{scope}:{email}"
+    parts = ("signin", "unknown", email)
+    key = platform_key(*parts) if scope == "platform" else tenant_key(*parts, slug=scope)
     pipe = redis_client().pipeline()
     pipe.incr(key)
     pipe.expire(key, config["LOCKOUT_MINUTES"] * 60, nx=True)

@@ -11,14 +11,17 @@ from flask import current_app
 
 from bbp.extensions import redis_client
 from bbp.kernel.clock import utcnow
+from bbp.kernel.keys import platform_key, scoped_key, tenant_key
 from bbp.tenancy import current_tenant
 
 OUTBOX_LIMIT = 200
+OUTBOX = ("dev", "outbox")
+PLATFORM = "platform"
 
 
 def outbox_key(scope: str) -> str:
     """Redis list holding the dev outbox of one tenant slug (or 'platform')."""
-    return f"bbp:dev:outbox:{scope}"
+    return platform_key(*OUTBOX) if scope == PLATFORM else tenant_key(*OUTBOX, slug=scope)
 
 
 def send(to: str, subject: str, body: str) -> None:
@@ -58,8 +61,7 @@ def outbox(scope: str) -> list[dict]:
 
 
 def _to_outbox(to: str, subject: str, body: str) -> None:
-    tenant = current_tenant()
-    key = outbox_key(tenant.slug if tenant else "platform")
+    key = scoped_key(*OUTBOX)
     item = {"to": to, "subject": subject, "body": body, "at": utcnow().isoformat()}
     pipe = redis_client().pipeline()
     pipe.lpush(key, json.dumps(item))

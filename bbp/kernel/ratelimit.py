@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from bbp.extensions import redis_client
-from bbp.tenancy import current_tenant
+from bbp.kernel.keys import scoped_key
 
 
 class RateLimited(Exception):
@@ -17,9 +17,8 @@ class RateLimited(Exception):
 
 
 def _name(scope: str, key: str) -> str:
-    tenant = current_tenant()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no phone numbers in Redis keys
-    return f"bbp:rate:{tenant.slug if tenant else 'platform'}:{scope}:{digest}"
+    return scoped_key("rate", scope, digest)
 
 
 def exhausted(scope: str, key: str, limit: int) -> bool:

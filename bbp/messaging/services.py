@@ -14,6 +14,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.kernel import mail
 from bbp.kernel.clock import utcnow
+from bbp.kernel.keys import tenant_key
 from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
@@ -27,7 +28,7 @@ HELP_WORDS = {"HELP", "INFO"}
 MAX_ATTEMPTS = 6
 BACKOFF = [15, 60, 300, 900, 3600]  # seconds between retries of a provider error
 DRAIN_BATCH = 50
-DRAIN_KEY = "bbp:sms:drain:{slug}"
+DRAIN_KEY = ("sms", "drain")  # the agency's drain-job lock, see dispatch()
 
 
 class MessagingError(ValueError):
@@ -141,7 +142,7 @@ def dispatch() -> None:
     the back of the queue: a busy agency takes turns with the others instead of starving them.
     """
     tenant = require_tenant()
-    if redis_client().set(DRAIN_KEY.format(slug=tenant.slug), "1", nx=True, ex=300):
+    if redis_client().set(tenant_key(*DRAIN_KEY), "1", nx=True, ex=300):
         enqueue(drain, tenant=tenant)
 
 
@@ -171,7 +172,7 @@ def drain() -> dict[str, int]:
     it was handing over in `sending` (flagged by the tick for a person to check, never resent);
     the rest are still `queued` and go out with the next drain.
     """
-    redis_client().delete(DRAIN_KEY.format(slug=require_tenant().slug))
+    redis_client().delete(tenant_key(*DRAIN_KEY))
     ids = db.session.scalars(
         select(Message.id).where(_ready()).order_by(Message.id).limit(DRAIN_BATCH)
     ).all()

@@ -1,4 +1,4 @@
-"""The platform console on admin.<domain>."""
+"""The platform layer: the console on admin.<domain>, agency provisioning and `flask tenants`."""
 
 from flask import Blueprint
 

@@ -1,4 +1,9 @@
-"""Tenant-aware RQ jobs: enqueue for a tenant; the worker runs the job bound to that tenant."""
+"""Tenant-aware RQ jobs: enqueue for a tenant; the worker runs the job bound to that tenant.
+
+Jobs run in the app of the worker that took them: `flask worker` builds the app and hands it
+over with `provide_app` (its forked work horses inherit it); each job gets a fresh app context
+of that app. This module never builds an app itself.
+"""
 
 from __future__ import annotations
 
@@ -58,19 +63,22 @@ def _resolve(path: str) -> Callable:
     return target
 
 
-_fallback_app: Flask | None = None
+_worker_app: Flask | None = None
+
+
+def provide_app(app: Flask) -> None:
+    """Name the app this process's jobs run in when no app context is pushed (the worker's)."""
+    global _worker_app
+    _worker_app = app
 
 
 def job_app() -> Flask:
-    """The current app, or one built once per worker process when none is pushed."""
-    global _fallback_app
+    """The app a job runs in: the current app, else the one the worker provided."""
     if has_app_context():
         return current_app._get_current_object()
-    if _fallback_app is None:
-        from bbp import create_app
-
-        _fallback_app = create_app()
-    return _fallback_app
+    if _worker_app is None:
+        raise RuntimeError("no app for this job: run workers with `flask worker`")
+    return _worker_app
 
 
 def run_in_tenant(slug: str, func_path: str, args: tuple, kwargs: dict) -> Any:

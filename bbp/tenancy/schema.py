@@ -8,21 +8,18 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Table, inspect, text
+from sqlalchemy import MetaData, Table, inspect, text
 from sqlalchemy.engine import Connection
 
-from bbp.extensions import db
 from bbp.tenancy.context import quote_schema, set_search_path
 
 TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
 VERSION_TABLE = "alembic_version"
 
 
-def tenant_tables() -> list[Table]:
+def tenant_tables(metadata: MetaData) -> list[Table]:
     """Tables that live in each tenant schema (models declared without a schema)."""
-    import bbp.models  # noqa: F401  (registers every model on the metadata)
-
-    return [t for t in db.metadata.sorted_tables if t.schema is None]
+    return [t for t in metadata.sorted_tables if t.schema is None]
 
 
 def alembic_config() -> Config:
@@ -38,15 +35,16 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def create_at_head(conn: Connection, schema: str) -> None:
+def create_at_head(conn: Connection, schema: str, metadata: MetaData) -> None:
     """Create the schema, every tenant table and the version stamp in the caller's transaction.
 
+    `metadata` must hold every model: the caller registers them (tenancy imports no features).
     Rendering DDL from the models costs the same however many tenants exist, unlike replaying
     the migration history; tests prove the two produce the same schema.
     """
     conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     set_search_path(conn, schema)
-    db.metadata.create_all(conn, tables=tenant_tables(), checkfirst=False)
+    metadata.create_all(conn, tables=tenant_tables(metadata), checkfirst=False)
     ctx = MigrationContext.configure(conn, opts={"version_table_schema": schema})
     ctx.stamp(ScriptDirectory.from_config(alembic_config()), "head")
 

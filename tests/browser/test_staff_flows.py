@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from bbp.dev.seed import DEMO_AGENCIES, DEMO_PASSWORD, PLATFORM_ADMIN, seed_demo
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
-from bbp.tenancy.provisioning import drop_tenant
+from bbp.platform.provisioning import drop_tenant
 from tests.browser_fixtures import screenshot
 from tests.support import PASSWORD, add_user
 

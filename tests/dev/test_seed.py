@@ -10,8 +10,8 @@ from bbp.dev.book import COLLATERAL
 from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
+from bbp.platform.provisioning import drop_tenant
 from bbp.tenancy import bound, tenant_by_slug
-from bbp.tenancy.provisioning import drop_tenant
 from tests.support import DOMAIN
 
 

@@ -281,7 +281,8 @@ def test_guesses_are_capped_per_person_per_day_across_codes(visit, app, tenant, 
         _ask(visitor, COSIGNER_PHONE)
         for _ in range(access.MAX_ATTEMPTS):
             visitor.post("/portal/code", {"code": "000000"})
-    redis.delete(*redis.keys("bbp:rate:*portal-code-*"))  # fresh hourly budgets, not the daily one
+    # fresh hourly budgets, not the daily one
+    redis.delete(*redis.keys(f"bbp:tenant:{tenant.slug}:rate:portal-code-*"))
     _ask(visitor, COSIGNER_PHONE)
     response = visitor.post("/portal/code", {"code": last_code(app, tenant, COSIGNER_PHONE)})
     assert response.status_code == 429

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bbp.audit.models import AuditEntry
 from bbp.extensions import db
 from bbp.jobs import periodic
-from bbp.tenancy import TenancyError, bound
+from bbp.platform.provisioning import set_status
+from bbp.tenancy import TenancyError, bound, jobs
 from bbp.tenancy.jobs import enqueue
-from bbp.tenancy.provisioning import set_status
 from tests import job_functions
 from tests.services import ROOT
 
@@ -91,6 +91,15 @@ def test_the_real_worker_process_binds_each_job_to_its_tenant(app, redis, tenant
     slugs = [job.return_value()["slug"] for job in jobs]
     assert slugs == [tenant.slug, other_tenant.slug, tenant.slug, other_tenant.slug]
     assert jobs[1].return_value()["raw"] == [other_tenant.owner_email]
+
+
+def test_without_an_app_context_a_job_runs_in_the_app_its_worker_provided(app, monkeypatch, tenant):
+    whoami = jobs.dotted_path(job_functions.whoami)
+    monkeypatch.setattr(jobs, "_worker_app", None)
+    with pytest.raises(RuntimeError, match="flask worker"):
+        jobs.run_in_tenant(tenant.slug, whoami, (), {})
+    jobs.provide_app(app)
+    assert jobs.run_in_tenant(tenant.slug, whoami, (), {})["slug"] == tenant.slug
 
 
 def test_tick_fans_out_to_every_active_tenant_once_per_minute(

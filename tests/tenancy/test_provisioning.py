@@ -10,10 +10,11 @@ from sqlalchemy import select, text
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.extensions import db
+from bbp.platform import provisioning
 from bbp.platform.models import PlatformAuditEntry
-from bbp.tenancy import bound, provisioning, tenant_by_slug
+from bbp.platform.provisioning import ProvisioningError, create_tenant, drop_tenant, set_status
+from bbp.tenancy import bound, tenant_by_slug
 from bbp.tenancy.models import Tenant
-from bbp.tenancy.provisioning import ProvisioningError, create_tenant, drop_tenant, set_status
 from bbp.tenancy.schema import current_revision, head_revision
 from tests.support import unique_slug
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bbp.extensions import db
+from bbp.platform.provisioning import set_status
 from bbp.tenancy.models import TenantDomain
-from bbp.tenancy.provisioning import set_status
 
 
 def test_unknown_subdomain_gets_a_friendly_404(visit, tenant):

@@ -1,4 +1,9 @@
-"""Create an agency: public rows, its schema at head and its first owner, in one transaction."""
+"""Agency lifecycle: create an agency (public rows, its schema at head and its first owner, in
+one transaction), suspend or reactivate it, and drop it.
+
+Platform feature code: it uses the tenancy core, the audit log and the models; the tenancy core
+never imports it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from bbp import models
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.extensions import db
@@ -146,7 +152,7 @@ def create_tenant(
     )
     session.flush()
     connection = session.connection()
-    create_at_head(connection, tenant.schema_name)
+    create_at_head(connection, tenant.schema_name, models.metadata)
     owner = User(email=email, name=owner_name, role="owner")
     session.add(owner)
     session.flush()

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
+from bbp.platform.provisioning import ProvisioningError, create_tenant, set_status
 from bbp.tenancy.context import bound
 from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
 from bbp.tenancy.models import Tenant
-from bbp.tenancy.provisioning import ProvisioningError, create_tenant, set_status
 from bbp.tenancy.schema import current_revision, head_revision
 
 tenants_cli = AppGroup("tenants", help="Manage agencies (tenants) and their schemas.")
