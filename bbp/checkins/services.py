@@ -22,6 +22,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.tenancy import require_tenant
@@ -98,6 +99,7 @@ def _check(weekday: int | None, every_days: int | None, time_of_day: time | None
         raise DomainError("Enter the time of day.", "time_of_day")
 
 
+@atomic
 def set_schedule(
     defendant: Defendant,
     weekday: int | None,
@@ -120,7 +122,6 @@ def set_schedule(
     db.session.flush()
     action = "check_in_schedule.changed" if before else "check_in_schedule.set"
     audit.record(action, schedule, before=before, after=audit.changes(schedule, fields))
-    db.session.commit()
     return schedule
 
 
@@ -246,6 +247,7 @@ def _coordinate(raw: str | None, limit: int) -> Decimal:
     return Decimal(f"{value:.6f}")
 
 
+@atomic
 def record(
     link: Link,
     method: str,
@@ -274,7 +276,6 @@ def record(
     checkin.ip, checkin.user_agent = ip, (user_agent or "")[:255] or None
     after = {"method": method, "location": checkin.location_text or None}
     audit.record("check_in.done", checkin, after=after, actor="defendant (check-in link)")
-    db.session.commit()
     return checkin
 
 

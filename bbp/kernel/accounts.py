@@ -12,6 +12,7 @@ from sqlalchemy import String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import LoginRefused
 
 MIN_PASSWORD_LENGTH = 12
 _HASHERS = {
@@ -24,10 +25,6 @@ _HASHERS = {
 def hasher() -> PasswordHasher:
     """The Argon2 hasher for this app's profile."""
     return _HASHERS[current_app.config.get("ARGON2_PROFILE", "default")]
-
-
-class LoginRefused(Exception):
-    """Sign-in refused; the message is safe to show."""
 
 
 class AccountMixin:

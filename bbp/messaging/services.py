@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from bbp.audit.services import record
 from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
@@ -26,7 +27,7 @@ DRAIN_BATCH = 50
 DRAIN_KEY = "bbp:sms:drain:{slug}"
 
 
-class MessagingError(ValueError):
+class MessagingError(DomainError, ValueError):
     """A text cannot be queued as asked; the message is for the user."""
 
 

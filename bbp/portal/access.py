@@ -21,6 +21,7 @@ from bbp.auth.tokens import tenant_url
 from bbp.extensions import db
 from bbp.kernel import mail, ratelimit
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import AccessRefused
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.portal.models import PortalCode, PortalSession
@@ -37,14 +38,6 @@ CODES_PER_IP_HOUR = 20
 CHECKS_PER_IP_HOUR = 30
 FAILURES_PER_CONTACT_DAY = 15
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-class AccessRefused(Exception):
-    """Sign-in refused; the message is safe to show (it never says whether a contact is on file)."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 def normalise(raw: str | None) -> str | None:

@@ -22,6 +22,7 @@ from bbp.extensions import db
 from bbp.kernel import mail, storage
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.settings import services as settings
@@ -223,6 +224,7 @@ def resend(request: SignatureRequest, by) -> None:
     messaging.dispatch()
 
 
+@atomic
 def cancel(request: SignatureRequest, by) -> None:
     """Withdraw a request; its link stops working."""
     if not request.is_open:
@@ -230,7 +232,6 @@ def cancel(request: SignatureRequest, by) -> None:
     request.status = "cancelled"
     evidence.append(request, "cancelled", {"by": by.email})
     audit.record("signature.cancelled", request, actor=by)
-    db.session.commit()
 
 
 def waiting_for(refs: list[people.Ref]) -> list[SignatureRequest]:
