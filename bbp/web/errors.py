@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
-from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -106,7 +105,7 @@ def _refused(exc: DomainError):
 def _access_refused(exc: AccessRefused):
     """Portal access refused: a wrong code (422), too many tries (429), a used link (410)."""
     db.session.rollback()
-    return error_response(exc.status, exc.message, title=gettext("Not signed in"))
+    return error_response(exc.status, exc.message, title="Not signed in")
 
 
 def _login_refused(exc: LoginRefused):
