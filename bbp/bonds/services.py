@@ -22,6 +22,7 @@ from bbp.bonds.premium import PremiumError, quote
 from bbp.collateral import services as collateral
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.indemnitors import services as indemnitors
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.clock import utcnow
 from bbp.kernel.dates import agency_today
@@ -176,8 +177,6 @@ def add_cosigner(bond: Bond, indemnitor: Indemnitor, relationship: str) -> Bond:
 @atomic
 def add_new_cosigner(bond: Bond, person: dict, relationship: str) -> Indemnitor:
     """Put a person typed in during intake into the book and on the bond, in one transaction."""
-    from bbp.indemnitors import services as indemnitors
-
     _require_editable(bond)  # before typing a new person into the book
     indemnitor = indemnitors.save(None, person)
     add_cosigner(bond, indemnitor, relationship)

@@ -8,9 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bbp.bonds import services as bond_services
 from bbp.bonds.models import Bond
 from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.support import add_user
@@ -145,8 +149,6 @@ def test_cosigners_added_new_and_from_search_then_removed(app, owner, tenant):
 
 
 def test_a_new_cosigner_is_one_transaction(app, owner, tenant, monkeypatch):
-    from sqlalchemy.orm import Session
-
     step = start(owner)
     owner.post(step, _charges())
     commits: list[int] = []
@@ -168,19 +170,15 @@ def test_a_new_cosigner_is_one_transaction(app, owner, tenant, monkeypatch):
 
 
 def test_a_refused_new_cosigner_is_not_put_in_the_book(app, owner, tenant, monkeypatch):
-    from bbp.bonds import services
-    from bbp.indemnitors.models import Indemnitor
-    from bbp.kernel.errors import DomainError
-
     def refuse(*args):
         raise DomainError("Refused after the person was saved.")
 
     start(owner)
-    monkeypatch.setattr(services, "add_cosigner", refuse)
+    monkeypatch.setattr(bond_services, "add_cosigner", refuse)
     with app.app_context(), bound(tenant.info, db.session):
         bond = db.session.scalars(select(Bond)).one()
         with pytest.raises(DomainError):
-            services.add_new_cosigner(bond, {"first_name": "Ivy", "last_name": "Stone"}, "")
+            bond_services.add_new_cosigner(bond, {"first_name": "Ivy", "last_name": "Stone"}, "")
         ivy = select(Indemnitor).where(Indemnitor.first_name == "Ivy")
         assert db.session.scalars(ivy).all() == []
 

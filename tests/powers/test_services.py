@@ -158,10 +158,10 @@ def test_a_refused_change_releases_the_row_lock(agency):
     make_batch(make_surety())
     with pytest.raises(DomainError):
         services.void(power("S25-1001"), "")
-    assert not db.session.in_transaction()
+    assert not db.session().in_transaction()
     with pytest.raises(DomainError):
         services.unassign(power("S25-1001"))
-    assert not db.session.in_transaction()
+    assert not db.session().in_transaction()
 
 
 def test_return_sends_unused_and_expired_powers_back(agency):
