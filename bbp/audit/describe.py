@@ -66,6 +66,7 @@ ACTIONS = {
     "payment.voided": "{actor} voided {subject}",
     "portal.link_sent": "{actor} sent a portal sign-in link to {subject}",
     "portal.contact_updated": "{actor} updated the contact details of {subject}",
+    "portal.language_changed": "{actor} chose {after.language} as the language of {subject}",
     "power.batch_received": "{actor} received {after.count} powers: {subject}",
     "power.assigned": "{actor} assigned {subject} to {after.agent_id}",
     "power.unassigned": "{actor} took {subject} back from {before.agent_id}",

@@ -11,7 +11,9 @@ from bbp.auth.models import User
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
 from bbp.kernel import mail
-from bbp.kernel.accounts import sign_in_account
+from bbp.kernel.accounts import burn_password_check, count_unknown
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import LoginRefused
 from bbp.tenancy import require_tenant
 
 
@@ -57,3 +59,38 @@ def send_reset_link(email: str) -> None:
     )
     record("auth.reset_requested", user, actor="anonymous")
     db.session.commit()
+
+
+def sign_in_account(account, email: str, password: str, audit_model: type, scope: str):
+    """Check a sign-in under the lockout policy, audit it, commit; returns the account.
+
+    The caller loads `account` FOR UPDATE, so concurrent attempts are counted one by one.
+    Unknown emails are counted in Redis and locked the same way, so a lock reveals nothing.
+    """
+    email = email.strip().lower()
+    if account is None:
+        burn_password_check(password)
+        record(
+            "auth.sign_in_failed",
+            after={"email": email, "reason": "unknown"},
+            actor="anonymous",
+            model=audit_model,
+        )
+        db.session.commit()
+        raise LoginRefused(count_unknown(scope, email))
+    try:
+        account.check_sign_in(password, utcnow())
+    except LoginRefused:
+        action = "auth.locked" if account.locked_until else "auth.sign_in_failed"
+        record(
+            action,
+            account,
+            after={"email": email, "failed_logins": account.failed_logins},
+            actor="anonymous",
+            model=audit_model,
+        )
+        db.session.commit()
+        raise
+    record("auth.sign_in", account, actor=account, model=audit_model)
+    db.session.commit()
+    return account

@@ -10,7 +10,6 @@ from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.kernel import links
 from bbp.tenancy import TenantInfo
-from bbp.tenancy.hosts import bare_host
 
 SALT = "bbp-set-password"
 LINKS = links.SignedLinks(SALT)
@@ -35,19 +34,10 @@ def make_token(tenant: TenantInfo, user: User) -> str:
     return LINKS.make({"u": user.id, "f": _fingerprint(user)}, tenant)
 
 
-def tenant_url(tenant: TenantInfo, path: str) -> str:
-    """Absolute URL of a path on the tenant's subdomain (for links sent out of band)."""
-    config = current_app.config
-    domain = config["BBP_DOMAIN"]
-    port = domain.rsplit(":", 1)[1] if ":" in domain else None
-    host = f"{tenant.slug}.{bare_host(domain)}" + (f":{port}" if port else "")
-    return f"{config['PREFERRED_URL_SCHEME']}://{host}{path}"
-
-
 def set_password_url(tenant: TenantInfo, user_id: int) -> str:
     """The link a staff member follows to choose a password."""
     user = db.session.get(User, user_id)
-    return tenant_url(tenant, f"/set-password/{make_token(tenant, user)}")
+    return links.tenant_url(tenant, f"/set-password/{make_token(tenant, user)}")
 
 
 def user_for_token(token: str) -> User:

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from bbp.auth import bp, services
 from bbp.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from bbp.auth.tokens import spend, user_for_token
-from bbp.kernel.accounts import LoginRefused
 from bbp.kernel.links import InvalidLink
+from bbp.web.refusals import refused
 from bbp.web.rendering import render, safe_next
 
 
@@ -26,11 +26,8 @@ def login_post():
     """Sign in under the lockout policy; a refusal keeps the typed email."""
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             user = services.sign_in(form.email.data, form.password.data)
-        except LoginRefused as exc:
-            form.form_errors.append(str(exc))
-        else:
             login_user(user)
             session.permanent = True  # sliding expiry: PERMANENT_SESSION_LIFETIME of inactivity
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))

@@ -24,10 +24,12 @@ from bbp.collateral import services as collateral
 from bbp.courts import services as courts
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.indemnitors import services as indemnitors
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
+from bbp.kernel.transactions import atomic
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.payments.plans import PlanError, schedule
 from bbp.powers.models import Power
@@ -63,6 +65,7 @@ def _history(bond: Bond, before: str | None, reason: str, by) -> None:
     )
 
 
+@atomic
 def start_quote(defendant: Defendant, by) -> Bond:
     """Open a quote for a defendant, with the next agency-wide bond number."""
     bond = Bond(
@@ -76,7 +79,6 @@ def start_quote(defendant: Defendant, by) -> Bond:
     _history(bond, None, "Quote started", by)
     db.session.flush()
     record("bond.quoted", bond, after={"number": bond.number, "defendant": defendant.id})
-    db.session.commit()
     return bond
 
 
@@ -87,6 +89,7 @@ def _require_editable(bond: Bond) -> None:
         raise DomainError(refusal)
 
 
+@atomic
 def save_charges(
     bond: Bond,
     case: dict,
@@ -130,7 +133,6 @@ def save_charges(
         before=before,
         after={**changes(bond, AUDITED), "plan_removed": dropped},
     )
-    db.session.commit()
     return bond
 
 
@@ -148,6 +150,7 @@ def _reprice(bond: Bond, amounts: list[Decimal], override: Decimal | None, years
     ]
 
 
+@atomic
 def add_cosigner(bond: Bond, indemnitor: Indemnitor, relationship: str) -> Bond:
     """Tie a cosigner to the bond (once)."""
     _require_editable(bond)
@@ -161,16 +164,33 @@ def add_cosigner(bond: Bond, indemnitor: Indemnitor, relationship: str) -> Bond:
         bond,
         after={"indemnitor": indemnitor.id, "relationship": relationship},
     )
-    db.session.commit()
     return bond
 
 
+@atomic
+def add_new_cosigner(bond: Bond, person: dict, relationship: str) -> Indemnitor:
+    """Put a person typed in during intake into the book and on the bond, in one transaction."""
+    _require_editable(bond)  # before typing a new person into the book
+    indemnitor = indemnitors.save(None, person)
+    add_cosigner(bond, indemnitor, relationship)
+    return indemnitor
+
+
+@atomic
+def add_existing_cosigner(bond: Bond, indemnitor_id: int | None, relationship: str) -> Bond:
+    """Tie a cosigner picked from the search to the bond."""
+    indemnitor = db.session.get(Indemnitor, indemnitor_id) if indemnitor_id else None
+    if indemnitor is None:
+        raise DomainError("That cosigner no longer exists.")
+    return add_cosigner(bond, indemnitor, relationship)
+
+
+@atomic
 def remove_cosigner(bond: Bond, indemnitor_id: int) -> Bond:
     """Untie a cosigner from a bond that is not written yet."""
     _require_editable(bond)
     bond.cosigners = [c for c in bond.cosigners if c.indemnitor_id != indemnitor_id]
     record("bond.cosigner_removed", bond, before={"indemnitor": indemnitor_id})
-    db.session.commit()
     return bond
 
 
@@ -197,6 +217,7 @@ def plan_schedule(
         raise DomainError(str(exc)) from None
 
 
+@atomic
 def save_plan(
     bond: Bond, down_payment: Decimal, count: int, frequency: str, first_due: date
 ) -> PaymentPlan:
@@ -217,10 +238,10 @@ def save_plan(
         bond,
         after={"down_payment": str(down_payment), "instalments": len(rows), "frequency": frequency},
     )
-    db.session.commit()
     return plan
 
 
+@atomic
 def write(bond: Bond, power_id: int, by) -> Bond:
     """Write (post) the bond: executes the power and records who wrote it, all or nothing."""
 
@@ -238,7 +259,6 @@ def write(bond: Bond, power_id: int, by) -> Bond:
     bond.status, bond.written_at, bond.writing_agent_id = "written", utcnow(), by.id
     _history(bond, "application", "Bond written", by)
     record("bond.written", bond, before={"status": before}, after=changes(bond, AUDITED))
-    db.session.commit()
     return bond
 
 
@@ -252,6 +272,7 @@ def _require_signed_indemnity(bond: Bond) -> None:
         )
 
 
+@atomic
 def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
     """Move a bond along its lifecycle, with a reason where one is owed."""
 
@@ -283,10 +304,10 @@ def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
         before={"status": before},
         after={"status": target, "reason": reason.strip()},
     )
-    db.session.commit()
     return bond
 
 
+@atomic
 def add_note(bond: Bond, body: str, by) -> BondNote:
     """Put a note on the bond's timeline."""
     body = body.strip()
@@ -296,7 +317,6 @@ def add_note(bond: Bond, body: str, by) -> BondNote:
     db.session.add(note)
     db.session.flush()
     record("bond.note_added", bond, after={"note": note.id})
-    db.session.commit()
     return note
 
 

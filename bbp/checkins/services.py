@@ -14,14 +14,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit import services as audit
-from bbp.auth.tokens import tenant_url
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.kernel import links
 from bbp.kernel.clock import agency_date, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
-from bbp.kernel.links import InvalidLink
+from bbp.kernel.links import InvalidLink, tenant_url
+from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.tenancy import require_tenant
@@ -83,6 +83,7 @@ def _check(weekday: int | None, every_days: int | None, time_of_day: time | None
         raise DomainError("Enter the time of day.", "time_of_day")
 
 
+@atomic
 def set_schedule(
     defendant: Defendant,
     weekday: int | None,
@@ -105,7 +106,6 @@ def set_schedule(
     db.session.flush()
     action = "check_in_schedule.changed" if before else "check_in_schedule.set"
     audit.record(action, schedule, before=before, after=audit.changes(schedule, fields))
-    db.session.commit()
     return schedule
 
 
@@ -221,6 +221,7 @@ def _coordinate(raw: str | None, limit: int) -> Decimal:
     return Decimal(f"{value:.6f}")
 
 
+@atomic
 def record(
     link: Link,
     method: str,
@@ -248,7 +249,6 @@ def record(
     checkin.ip, checkin.user_agent = ip, (user_agent or "")[:255] or None
     after = {"method": method, "location": checkin.location_text or None}
     audit.record("check_in.done", checkin, after=after, actor="defendant (check-in link)")
-    db.session.commit()
     return checkin
 
 

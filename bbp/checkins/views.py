@@ -10,8 +10,8 @@ from bbp.checkins import bp, services
 from bbp.checkins.forms import CheckInForm, ScheduleForm
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.kernel.errors import DomainError
 from bbp.kernel.links import InvalidLink
+from bbp.web.refusals import refused
 from bbp.web.rendering import render
 
 DEFENDANT = "<int(max=2147483647):defendant_id>"
@@ -47,7 +47,7 @@ def save_schedule(defendant_id: int):
     defendant = _defendant(defendant_id)
     form = ScheduleForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.set_schedule(
                 defendant,
                 form.weekday_number(),
@@ -56,10 +56,6 @@ def save_schedule(defendant_id: int):
                 current_user,
                 active=form.active.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash("Check-in schedule saved.", "success")
             return redirect(url_for("defendants.show", defendant_id=defendant.id) + "#check-ins")
     current = services.schedule_of(defendant)
@@ -89,25 +85,25 @@ def public_post(token: str):
     form = CheckInForm()
     try:
         link = services.read_link(token)
-        checkin = services.record(
-            link,
-            form.method.data or "plain",
-            form.latitude.data,
-            form.longitude.data,
-            form.accuracy.data,
-            request.remote_addr,
-            request.user_agent.string,
-        )
     except InvalidLink as exc:
-        db.session.rollback()
         return _invalid(exc)
-    except DomainError as exc:
-        db.session.rollback()
-        exc.attach_to(form)
-        return render(
-            "checkins/check_in.html", form=form, checkin=link.checkin, token=token, status=422
-        )
-    return render("checkins/thanks.html", checkin=checkin)
+    with refused(form):
+        try:
+            checkin = services.record(
+                link,
+                form.method.data or "plain",
+                form.latitude.data,
+                form.longitude.data,
+                form.accuracy.data,
+                request.remote_addr,
+                request.user_agent.string,
+            )
+        except InvalidLink as exc:  # spent by a second tap meanwhile
+            return _invalid(exc)
+        return render("checkins/thanks.html", checkin=checkin)
+    return render(
+        "checkins/check_in.html", form=form, checkin=link.checkin, token=token, status=422
+    )
 
 
 @bp.app_template_global()

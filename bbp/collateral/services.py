@@ -16,6 +16,7 @@ from bbp.extensions import db
 from bbp.kernel.clock import local, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
+from bbp.kernel.transactions import atomic
 from bbp.settings import services as settings
 
 FIELDS = ("receipt_number", "kind", "description", "value", "pledged_by", "return_due_on")
@@ -51,6 +52,7 @@ def _check(kind: str, description: str, value: Decimal) -> None:
         raise DomainError("Amounts cannot include fractions of a cent.", "value")
 
 
+@atomic
 def receive(
     bond: Bond, kind: str, description: str, value: Decimal, pledged_by: str, by
 ) -> Collateral:
@@ -71,7 +73,6 @@ def receive(
     if bond.discharged_on:  # received after discharge: the clock is already running
         start_return_clock(bond)
     record("collateral.received", collateral, after=changes(collateral, FIELDS))
-    db.session.commit()
     return collateral
 
 
@@ -94,6 +95,7 @@ def start_return_clock(bond: Bond) -> list[Collateral]:
     return list(started)
 
 
+@atomic
 def mark_returned(collateral: Collateral, returned_to: str, by) -> Collateral:
     """Record who took the collateral back, when, and which staff member handed it over."""
     # Two clerks returning the same item: the second waits, then sees the first's return.
@@ -117,7 +119,6 @@ def mark_returned(collateral: Collateral, returned_to: str, by) -> Collateral:
     collateral.returned_at, collateral.returned_by_id = utcnow(), by.id
     collateral.returned_to = returned_to.strip()
     record("collateral.returned", collateral, after={"returned_to": collateral.returned_to})
-    db.session.commit()
     return collateral
 
 

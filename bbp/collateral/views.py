@@ -13,6 +13,7 @@ from bbp.collateral.models import Collateral
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render, wants_partial
 
 PER_PAGE = 25
@@ -62,7 +63,7 @@ def create(bond_id: int):
     bond = bonds.get(bond_id)
     form = CollateralForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             collateral = services.receive(
                 bond,
                 form.kind.data,
@@ -71,10 +72,6 @@ def create(bond_id: int):
                 form.pledged_by.data or "",
                 current_user,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash(f"Collateral received: receipt {collateral.receipt_number}.", "success")
             return _on_bond_page(collateral)
     return render("collateral/form.html", form=form, bond=bond, status=422)
@@ -85,14 +82,12 @@ def create(bond_id: int):
 def mark_returned(collateral_id: int):
     """Record the return; htmx swaps the row in place, other requests go back to the bond."""
     collateral = _collateral(collateral_id)
-    form, error = ReturnForm(), None
-    try:
+    form = ReturnForm()
+    with refused(flashed=False) as refusal:
         if not form.validate_on_submit():
             raise DomainError(next(iter(form.errors.values()))[0], "returned_to")
         services.mark_returned(collateral, form.returned_to.data, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        error = exc.message
+    error = refusal.message
     if wants_partial():
         return render(
             "collateral/_row.html",

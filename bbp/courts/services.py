@@ -16,6 +16,7 @@ from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.clock import agency_date, agency_today, agency_zone, local, utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
@@ -50,6 +51,7 @@ def _require_open(bond: Bond) -> None:
         )
 
 
+@atomic
 def schedule(bond: Bond, data: CourtDateInput) -> CourtDate:
     """Add a court date to a bond."""
     _require_open(bond)
@@ -58,10 +60,10 @@ def schedule(bond: Bond, data: CourtDateInput) -> CourtDate:
     db.session.add(court_date)
     db.session.flush()
     record("court_date.scheduled", court_date, after=changes(court_date, FIELDS))
-    db.session.commit()
     return court_date
 
 
+@atomic
 def reschedule(court_date: CourtDate, data: CourtDateInput) -> CourtDate:
     """Change a court date that has no outcome yet."""
     if court_date.outcome:
@@ -70,7 +72,6 @@ def reschedule(court_date: CourtDate, data: CourtDateInput) -> CourtDate:
     before = changes(court_date, FIELDS)
     _apply(court_date, data)
     record("court_date.rescheduled", court_date, before=before, after=changes(court_date, FIELDS))
-    db.session.commit()
     return court_date
 
 
@@ -226,6 +227,7 @@ def resolve_forfeitures(bond: Bond, on: date) -> None:
         forfeiture.resolved_on = on
 
 
+@atomic
 def set_notice_mailed(forfeiture: Forfeiture, mailed_on: date) -> Forfeiture:
     """Record when the court mailed the forfeiture notice (deadlines become exact)."""
     if mailed_on < forfeiture.forfeited_on:
@@ -238,7 +240,6 @@ def set_notice_mailed(forfeiture: Forfeiture, mailed_on: date) -> Forfeiture:
         before=before,
         after={"notice_mailed_on": str(mailed_on)},
     )
-    db.session.commit()
     return forfeiture
 
 

@@ -14,7 +14,7 @@ from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
 from bbp.kernel.clock import agency_now, agency_today, agency_zone, local, utcnow
 from bbp.kernel.dates import COURT_DATE, query_date
-from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 from bbp.web.rendering import render, wants_partial
 
 ID = "<int(max=2147483647):court_date_id>"
@@ -60,11 +60,8 @@ def create(bond_id: int):
     bond = bonds.get(bond_id)
     form = CourtDateForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.schedule(bond, _input(form))
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash("Court date added.", "success")
             return redirect(url_for("bonds.show", bond_id=bond.id) + "#court-dates")
     return render("courts/form.html", form=form, bond=bond, court_date=None, status=422)
@@ -87,11 +84,8 @@ def update(court_date_id: int):
     court_date = _court_date(court_date_id)
     form = CourtDateForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.reschedule(court_date, _input(form))
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash("Court date changed.", "success")
             return redirect(url_for("bonds.show", bond_id=court_date.bond_id) + "#court-dates")
     return render(
@@ -114,7 +108,7 @@ def save_outcome(court_date_id: int):
     court_date = _court_date(court_date_id)
     form = OutcomeForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.record_outcome(
                 court_date,
                 form.outcome.data,
@@ -123,10 +117,6 @@ def save_outcome(court_date_id: int):
                 confirmed=form.confirm.data,
                 notice_mailed_on=form.notice_mailed_on.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash("Outcome recorded.", "success")
             return redirect(url_for("bonds.show", bond_id=court_date.bond_id) + "#court-dates")
     return render("courts/outcome.html", form=form, court_date=court_date, status=422)
@@ -139,10 +129,8 @@ def notice(forfeiture_id: int):
     forfeiture = db.session.get(Forfeiture, forfeiture_id) or abort(404)
     form = NoticeForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.set_notice_mailed(forfeiture, form.notice_mailed_on.data)
-        except DomainError as exc:
-            exc.attach_to(form)
     if wants_partial():  # the court dates section swaps itself, the message beside the date
         return render(
             "courts/_bond_section.html",

@@ -11,7 +11,7 @@ from bbp.auth.roles import role_required
 from bbp.dataio import bp, exports, imports, jobs
 from bbp.dataio.forms import ImportForm, RunForm
 from bbp.kernel.clock import agency_today
-from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 from bbp.web.rendering import MAX_PAGE, render
 
 KEY = "<key>"  # checked in the view, after the role check, so every role sees its 403 first
@@ -123,11 +123,8 @@ def upload():
     """Keep a CSV whose header is usable and go to its preview; anything else is a 422."""
     form = ImportForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             token = imports.store(form.file.data.read(imports.MAX_BYTES + 1), agency_today())
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             return redirect(url_for("dataio.preview", key=token))
     return _index(form, status=422)
 

@@ -18,6 +18,7 @@ from bbp.extensions import db
 from bbp.kernel import storage
 from bbp.kernel.records import copy_fields, text_preferences
 from bbp.kernel.search import matches
+from bbp.kernel.transactions import atomic
 from bbp.tenancy import require_tenant
 from bbp.vault.services import decrypt, encrypt
 
@@ -59,6 +60,7 @@ def _set_secret(defendant: Defendant, name: str, value: str) -> None:
     setattr(defendant, f"{name}_last4", value[-4:])
 
 
+@atomic
 def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
     """Create or update a defendant; blank secret fields keep what is stored."""
     created = defendant is None
@@ -78,7 +80,6 @@ def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
         before=before,
         after=changes(defendant, AUDITED),
     )
-    db.session.commit()
     return defendant
 
 

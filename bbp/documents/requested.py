@@ -17,6 +17,7 @@ from bbp.indemnitors.models import Indemnitor
 from bbp.kernel import storage
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.tenancy import require_tenant
 
 DOC_TYPE_LABELS = {
@@ -45,6 +46,7 @@ def bonds_of(person: Defendant | Indemnitor) -> list[Bond]:
     return list(db.session.scalars(query))
 
 
+@atomic
 def request_document(
     person: Defendant | Indemnitor, doc_type: str, note: str, bond: Bond | None, by
 ) -> DocumentRequest:
@@ -70,7 +72,6 @@ def request_document(
     db.session.flush()
     after = {"person": person_ref(person), "doc_type": doc_type, "note": note}
     record("document.requested", item, after=after | {"bond_id": item.bond_id}, actor=by)
-    db.session.commit()
     return item
 
 
@@ -83,6 +84,7 @@ def _locked(item: DocumentRequest) -> DocumentRequest:
     return item
 
 
+@atomic
 def cancel(item: DocumentRequest, by) -> DocumentRequest:
     """Withdraw a request that has not been answered yet."""
     item = _locked(item)
@@ -96,7 +98,6 @@ def cancel(item: DocumentRequest, by) -> DocumentRequest:
         after={"status": "cancelled"},
         actor=by,
     )
-    db.session.commit()
     return item
 
 

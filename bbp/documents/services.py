@@ -17,6 +17,7 @@ from bbp.documents.standard import KIND_LABELS, STANDARD
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
@@ -127,6 +128,7 @@ def _checked(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
+@atomic
 def save(kind: str, title: str, body: str, by=None) -> DocumentTemplate:
     """Save the agency's own wording of one document; placeholders are checked first."""
     _check_kind(kind)
@@ -139,10 +141,10 @@ def save(kind: str, title: str, body: str, by=None) -> DocumentTemplate:
     db.session.flush()
     after = {"kind": kind, "title": title, "body": body, "custom": True}
     record("document_template.saved", saved, before=before, after=after, actor=by)
-    db.session.commit()
     return saved
 
 
+@atomic
 def restore(kind: str, by=None) -> None:
     """Go back to the standard text for one document."""
     _check_kind(kind)
@@ -153,7 +155,6 @@ def restore(kind: str, by=None) -> None:
     db.session.delete(saved)
     after = _snapshot(Wording(kind, *STANDARD[kind], custom=False))
     record("document_template.restored", saved, before=before, after=after, actor=by)
-    db.session.commit()
 
 
 def _snapshot(current: Wording) -> dict:

@@ -14,6 +14,7 @@ from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.records import copy_fields, text_preferences
 from bbp.kernel.search import matches
+from bbp.kernel.transactions import atomic
 
 FIELDS = (
     "language",
@@ -35,6 +36,7 @@ FIELDS = (
 )
 
 
+@atomic
 def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
     """Create or update a cosigner; blank text becomes "", a blank income stays unknown."""
     created = indemnitor is None
@@ -50,7 +52,6 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
         before=before,
         after=changes(indemnitor, FIELDS),
     )
-    db.session.commit()
     return indemnitor
 
 

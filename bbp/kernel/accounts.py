@@ -11,7 +11,9 @@ from flask import current_app
 from sqlalchemy import String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bbp.kernel.clock import utcnow
+from bbp.extensions import redis_client
+from bbp.kernel.errors import LoginRefused
+from bbp.kernel.keys import platform_key, tenant_key
 
 MIN_PASSWORD_LENGTH = 12
 _HASHERS = {
@@ -24,10 +26,6 @@ _HASHERS = {
 def hasher() -> PasswordHasher:
     """The Argon2 hasher for this app's profile."""
     return _HASHERS[current_app.config.get("ARGON2_PROFILE", "default")]
-
-
-class LoginRefused(Exception):
-    """Sign-in refused; the message is safe to show."""
 
 
 class AccountMixin:
@@ -119,49 +117,8 @@ def _dummy_hash() -> str:
     return cache[profile]
 
 
-def sign_in_account(account, email: str, password: str, audit_model: type, scope: str):
-    """Check a sign-in under the lockout policy, audit it, commit; returns the account.
-
-    The caller loads `account` FOR UPDATE, so concurrent attempts are counted one by one.
-    Unknown emails are counted in Redis and locked the same way, so a lock reveals nothing.
-    """
-    from bbp.audit.services import record
-    from bbp.extensions import db
-
-    email = email.strip().lower()
-    if account is None:
-        burn_password_check(password)
-        record(
-            "auth.sign_in_failed",
-            after={"email": email, "reason": "unknown"},
-            actor="anonymous",
-            model=audit_model,
-        )
-        db.session.commit()
-        raise LoginRefused(_count_unknown(scope, email))
-    try:
-        account.check_sign_in(password, utcnow())
-    except LoginRefused:
-        action = "auth.locked" if account.locked_until else "auth.sign_in_failed"
-        record(
-            action,
-            account,
-            after={"email": email, "failed_logins": account.failed_logins},
-            actor="anonymous",
-            model=audit_model,
-        )
-        db.session.commit()
-        raise
-    record("auth.sign_in", account, actor=account, model=audit_model)
-    db.session.commit()
-    return account
-
-
-def _count_unknown(scope: str, email: str) -> str:
+def count_unknown(scope: str, email: str) -> str:
     """Count failures for an email with no account; answer exactly as for a real account."""
-    from bbp.extensions import redis_client
-    from bbp.kernel.keys import platform_key, tenant_key
-
     config = current_app.config
     parts = ("signin", "unknown", email)
     key = platform_key(*parts) if scope == "platform" else tenant_key(*parts, slug=scope)

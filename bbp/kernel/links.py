@@ -35,6 +35,7 @@ from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.tenancy import TenantInfo, require_tenant
+from bbp.tenancy.hosts import bare_host
 
 BROKEN, GONE = 400, 410
 SECRET_BYTES = 24  # 192 bits: cannot be guessed, and a texted link stays one SMS segment
@@ -206,3 +207,12 @@ class StoredLinks:
         if row is None:
             raise refusals.refuse("expired")
         return row
+
+
+def tenant_url(tenant: TenantInfo, path: str) -> str:
+    """Absolute URL of a path on the tenant's subdomain (for links sent out of band)."""
+    config = current_app.config
+    domain = config["BBP_DOMAIN"]
+    port = domain.rsplit(":", 1)[1] if ":" in domain else None
+    host = f"{tenant.slug}.{bare_host(domain)}" + (f":{port}" if port else "")
+    return f"{config['PREFERRED_URL_SCHEME']}://{host}{path}"

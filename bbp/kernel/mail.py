@@ -13,6 +13,7 @@ from bbp.extensions import redis_client
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key, scoped_key, tenant_key
 from bbp.tenancy import current_tenant
+from bbp.tenancy.jobs import enqueue
 
 OUTBOX_LIMIT = 200
 OUTBOX = ("dev", "outbox")
@@ -29,8 +30,6 @@ def send(to: str, subject: str, body: str) -> None:
     if current_app.config["MAIL_BACKEND"] == "outbox":
         _to_outbox(to, subject, body)
     elif current_tenant() is not None:
-        from bbp.tenancy.jobs import enqueue
-
         enqueue(deliver, to, subject, body)
     else:
         deliver(to, subject, body)

@@ -14,6 +14,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.kernel import mail
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
 from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
@@ -31,7 +32,7 @@ DRAIN_BATCH = 50
 DRAIN_KEY = ("sms", "drain")  # the agency's drain-job lock, see dispatch()
 
 
-class MessagingError(ValueError):
+class MessagingError(DomainError, ValueError):
     """A text cannot be queued as asked; the message is for the user."""
 
 

@@ -13,6 +13,7 @@ from bbp.bonds import queries as bonds
 from bbp.extensions import csrf
 from bbp.messaging import bp, queries, services
 from bbp.messaging.providers import agency_credentials
+from bbp.web.refusals import refused
 
 BOND = "<int(max=2147483647):bond_id>"
 
@@ -46,16 +47,13 @@ def send(bond_id: int):
     bond = bonds.get(bond_id)
     chosen = {key: (phone, ids) for key, _, phone, ids in recipients(bond)}
     target = chosen.get(request.form.get("recipient", ""))
-    try:
+    with refused():
         if target is None:
             raise services.MessagingError("Choose who gets the text.")
         phone, ids = target
         services.queue(
             phone, request.form.get("body", ""), "one_off", bond_id=bond.id, by=current_user, **ids
         )
-    except services.MessagingError as exc:
-        flash(str(exc), "error")
-    else:
         flash("Text queued.", "success")
     return redirect(url_for("bonds.show", bond_id=bond.id) + "#messages")
 

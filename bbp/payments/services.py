@@ -16,6 +16,7 @@ from bbp.extensions import db
 from bbp.kernel.clock import agency_date, agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
+from bbp.kernel.transactions import atomic
 from bbp.payments import plans
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 
@@ -46,6 +47,7 @@ class Standing:
     next_due_amount: Decimal
 
 
+@atomic
 def record_payment(
     bond: Bond, kind: str, method: str, amount: Decimal, reference: str, payer_name: str, by
 ) -> Payment:
@@ -82,10 +84,10 @@ def record_payment(
             "bond": bond.number,
         },
     )
-    db.session.commit()
     return payment
 
 
+@atomic
 def void(payment: Payment, reason: str, by) -> Payment:
     """Void a payment: it keeps its receipt number and shows as void everywhere."""
     if payment.voided_at:
@@ -106,7 +108,6 @@ def void(payment: Payment, reason: str, by) -> Payment:
         before={"voided": False},
         after={"voided": True, "reason": reason.strip()},
     )
-    db.session.commit()
     return payment
 
 

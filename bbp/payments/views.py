@@ -11,10 +11,10 @@ from bbp.bonds import queries as bonds
 from bbp.extensions import db
 from bbp.kernel import search
 from bbp.kernel.clock import agency_today
-from bbp.kernel.errors import DomainError
 from bbp.payments import bp, receipts, services
 from bbp.payments.forms import PaymentForm, VoidForm
 from bbp.payments.models import Payment
+from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, pdf_name, pdf_response, render
 
 ID = "<int(max=2147483647):payment_id>"
@@ -59,7 +59,7 @@ def create(bond_id: int):
     bond = bonds.get(bond_id)
     form = PaymentForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             payment = services.record_payment(
                 bond,
                 form.kind.data,
@@ -69,10 +69,6 @@ def create(bond_id: int):
                 form.payer_name.data,
                 current_user,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash(f"Payment recorded: receipt {payment.receipt_number}.", "success")
             return redirect(url_for("bonds.show", bond_id=bond.id) + "#payments")
     return render("payments/form.html", form=form, bond=bond, status=422)
@@ -84,11 +80,8 @@ def void(payment_id: int):
     """Void a payment; the receipt keeps its number."""
     payment = _payment(payment_id)
     form = VoidForm()
-    try:
+    with refused():
         services.void(payment, form.reason.data or "", current_user)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
         flash(f"Receipt {payment.receipt_number} is void.", "success")
     return redirect(url_for("bonds.show", bond_id=payment.bond_id) + "#payments")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bbp.audit.services import record
+from bbp.auth.services import sign_in_account
 from bbp.extensions import db
-from bbp.kernel.accounts import sign_in_account
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 
 

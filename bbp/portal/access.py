@@ -16,10 +16,11 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 
 from bbp.audit import services as audit
-from bbp.auth.tokens import tenant_url
 from bbp.extensions import db
 from bbp.kernel import links, mail, ratelimit
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import AccessRefused
+from bbp.kernel.links import tenant_url
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.portal.models import PortalCode, PortalSession
@@ -39,14 +40,6 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Staff-sent sign-in links: stored hashed as portal codes of purpose "link".
 LINKS = links.StoredLinks(PortalCode, ("portal", "link"))
 LINK_REFUSALS = links.Refusals()  # "This link has expired or was already used." (410)
-
-
-class AccessRefused(Exception):
-    """Sign-in refused; the message is safe to show (it never says whether a contact is on file)."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 def normalise(raw: str | None) -> str | None:

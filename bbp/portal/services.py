@@ -17,6 +17,7 @@ from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.records import copy_fields
+from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.payments import services as payments
 from bbp.payments.models import Payment, PaymentPlan
@@ -148,6 +149,25 @@ def update_contact(row: PortalSession, data: dict) -> list[str]:
     if changed:
         _tell_agents(row, sorted(changed, key=CONTACT_FIELDS.index))
     return sorted(changed, key=CONTACT_FIELDS.index)
+
+
+@atomic
+def set_language(row: PortalSession | None, language: str) -> None:
+    """Save the language a signed-in person picked on each of their records, with an audit entry
+    for each record it changes (a visitor not signed in keeps it in their browser session only).
+    """
+    for person in people.load(row.people) if row else []:
+        if person.language == language:
+            continue
+        before = person.language
+        person.language = language
+        audit.record(
+            "portal.language_changed",
+            person,
+            before={"language": before},
+            after={"language": language},
+            actor=actor(row),
+        )
 
 
 def contact_to_confirm(row: PortalSession, details: dict) -> str | None:

@@ -16,6 +16,7 @@ from bbp.bonds.models import LIABLE, Bond
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.powers.models import POWER_STATUSES, Power, PowerBatch, Surety
 
 MAX_BATCH = 1_000
@@ -30,6 +31,7 @@ def money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
+@atomic
 def create_surety(name: str, buf_rate: Decimal) -> Surety:
     """Add a surety company; the BUF rate is a fraction of each premium (0.10 = 10%)."""
     name = name.strip()
@@ -48,7 +50,6 @@ def create_surety(name: str, buf_rate: Decimal) -> Surety:
         db.session.rollback()
         raise DomainError(taken, "name") from None
     record("surety.created", surety, after=changes(surety, ("name", "buf_rate", "active")))
-    db.session.commit()
     return surety
 
 
@@ -101,6 +102,7 @@ def preview_batch(prefix: str, first_serial: int, last_serial: int) -> BatchPrev
     return BatchPreview(prefix, first_serial, last_serial, tuple(taken))
 
 
+@atomic
 def receive_batch(
     surety: Surety,
     prefix: str,
@@ -148,7 +150,6 @@ def receive_batch(
         raise DomainError(_taken_message(preview.numbers()[:1]), "first_serial") from None
     fields = ("surety_id", "prefix", "first_serial", "last_serial", "denomination", "expires_on")
     record("power.batch_received", batch, after=changes(batch, fields) | {"count": preview.count})
-    db.session.commit()
     return batch
 
 
@@ -188,10 +189,10 @@ def _transition(power: Power, action: str, **values) -> Power:
     for name, value in values.items():
         setattr(power, name, value)
     record(action, power, before=before, after=changes(power, AUDITED))
-    db.session.commit()
     return power
 
 
+@atomic
 def assign(power: Power, agent: User | None) -> Power:
     """Hand an available (or reassign an assigned) power to an active agent or above."""
     power = _locked(power.id)
@@ -203,6 +204,7 @@ def assign(power: Power, agent: User | None) -> Power:
     return _transition(power, "power.assigned", status="assigned", agent_id=agent.id)
 
 
+@atomic
 def unassign(power: Power) -> Power:
     """Take an assigned power back into the office's available stock."""
     power = _locked(power.id)
@@ -211,6 +213,7 @@ def unassign(power: Power) -> Power:
     return _transition(power, "power.unassigned", status="available", agent_id=None)
 
 
+@atomic
 def return_to_surety(power: Power) -> Power:
     """Send an unused (or expired) power back to its surety."""
     power = _locked(power.id)
@@ -218,6 +221,7 @@ def return_to_surety(power: Power) -> Power:
     return _transition(power, "power.returned", status="returned")
 
 
+@atomic
 def void(power: Power, reason: str) -> Power:
     """Void an unused power with a reason; executed powers are dealt with on their bond."""
     power = _locked(power.id)

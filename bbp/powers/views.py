@@ -12,10 +12,10 @@ from bbp.auth.models import User
 from bbp.auth.roles import role_required, staff_required
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today
-from bbp.kernel.errors import DomainError
 from bbp.powers import bp, services
 from bbp.powers.forms import MAX_SERIAL, BatchForm, SuretyForm
 from bbp.powers.models import POWER_STATUSES, Power, Surety
+from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render, wants_partial
 
 PER_PAGE = 25
@@ -77,11 +77,8 @@ def create_surety():
     """Add a surety; errors keep everything typed."""
     form = SuretyForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             surety = services.create_surety(form.name.data, form.buf_rate.data)
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash(f"{surety.name} added.", "success")
             return redirect(url_for("powers.index"))
     return render("powers/surety_form.html", form=form, status=422)
@@ -107,13 +104,11 @@ def preview_batch():
     """How many powers a range adds, and whether any number is taken (htmx fragment)."""
     first = _id_arg(request.args, "first_serial", low=0)
     last = _id_arg(request.args, "last_serial", low=0)
-    preview, error = None, None
-    if first is not None and last is not None:
-        try:
+    preview = None
+    with refused(flashed=False) as refusal:
+        if first is not None and last is not None:
             preview = services.preview_batch(request.args.get("prefix", ""), first, last)
-        except DomainError as exc:
-            error = exc.message
-    return render("powers/_preview.html", preview=preview, error=error)
+    return render("powers/_preview.html", preview=preview, error=refusal.message)
 
 
 @bp.post("/batches/new")
@@ -122,7 +117,7 @@ def create_batch():
     """Receive a batch; errors keep everything typed."""
     form = _batch_form()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             batch = services.receive_batch(
                 db.session.get(Surety, form.surety_id.data),
                 form.prefix.data,
@@ -131,9 +126,6 @@ def create_batch():
                 form.denomination.data,
                 form.expires_on.data,
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             count = batch.last_serial - batch.first_serial + 1
             flash(f"{count:,} powers received from {batch.surety.name}.", "success")
             return redirect(url_for("powers.index", surety=batch.surety_id))
@@ -143,14 +135,12 @@ def create_batch():
 def _row_action(power_id: int, action):
     """Run a row action; htmx swaps the row, plain forms get a flash and a redirect."""
     power = _power(power_id)
-    try:
-        power = action(power)
-    except DomainError as exc:
-        db.session.rollback()  # release the row lock before rendering
-        if wants_partial():
-            context = _row_context([power]) | {"error": exc.message}
-            return render("powers/_row.html", power=power, status=409, **context)
-        flash(exc.message, "error")
+    with refused(flashed=not wants_partial()) as refusal:
+        power = action(power)  # a refusal rolls back, releasing the row lock before rendering
+    if refusal and wants_partial():
+        context = _row_context([power]) | {"error": refusal.message}
+        return render("powers/_row.html", power=power, status=409, **context)
+    if refusal:
         return redirect(url_for("powers.index"))
     if wants_partial():
         return render("powers/_row.html", power=power, **_row_context([power]))

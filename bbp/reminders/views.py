@@ -6,10 +6,10 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from bbp.auth.roles import role_required
-from bbp.kernel.errors import DomainError
 from bbp.reminders import bp, services, texts
 from bbp.reminders.forms import PolicyForm, SenderForm, WordingForm
 from bbp.settings import services as settings
+from bbp.web.refusals import refused
 from bbp.web.rendering import render
 
 
@@ -53,7 +53,7 @@ def save():
     """Save the policy; a refusal keeps what was chosen."""
     form = PolicyForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.save_policy(
                 form.enabled.data,
                 form.offsets.data or [],
@@ -62,9 +62,6 @@ def save():
                 current_user,
                 fta_text_cosigners=form.fta_text_cosigners.data,
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash("Reminder settings saved.", "success")
             return redirect(url_for("reminders.policy"))
     return _page(form, status=422)
@@ -76,16 +73,13 @@ def save_sender():
     """Save the agency's own number or service (and account); the token is stored encrypted."""
     form = SenderForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.save_sender(
                 form.sms_sender.data or "",
                 form.twilio_account_sid.data or "",
                 form.twilio_auth_token.data or "",
                 current_user,
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash("Sending number saved.", "success")
             return redirect(url_for("reminders.policy"))
     return _page(_policy_form(), status=422, sender=form)
@@ -109,13 +103,10 @@ def save_wording():
     """Save the agency's own reminder wording; unknown placeholders are refused."""
     form = WordingForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.save_wording(
                 form.template_en.data or "", form.template_es.data or "", current_user
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash("Reminder wording saved.", "success")
             return redirect(url_for("reminders.policy"))
     return _page(_policy_form(), status=422, wording=form)

@@ -11,6 +11,7 @@ from bbp.bonds.premium import CENT, Fee, PremiumError, PremiumQuote, PremiumRule
 from bbp.courts.forfeiture import rules_for
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
 from bbp.settings import agency
 from bbp.settings.agency import AgencyDetails
 from bbp.settings.models import AgencySettings
@@ -78,6 +79,7 @@ def example(rule: PremiumRule) -> PremiumQuote:
         raise DomainError(str(exc)) from None
 
 
+@atomic
 def save(data: SettingsInput, by) -> AgencySettings:
     """Change every setting at once; bonds already priced keep their premium."""
     _check_rule(data.rule)
@@ -96,7 +98,6 @@ def save(data: SettingsInput, by) -> AgencySettings:
     if details is not None:
         agency.apply(settings, details)
     record("settings.changed", settings, before=before, after=snapshot(settings), actor=by)
-    db.session.commit()
     return settings
 
 

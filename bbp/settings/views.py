@@ -12,6 +12,7 @@ from bbp.bonds.premium import Fee, PremiumRule
 from bbp.kernel.errors import DomainError
 from bbp.settings import bp, services
 from bbp.settings.forms import PremiumForm, SettingsForm, settings_form
+from bbp.web.refusals import refused
 from bbp.web.rendering import render
 
 if TYPE_CHECKING:
@@ -72,11 +73,8 @@ def save():
         form.add_fee_rows()
         return _page(form, rules, _example())
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.save(_input(form), current_user)
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash("Settings saved. Bonds already priced keep their premium.", "success")
             return redirect(url_for("settings.index"))
     return _page(form, rules, _example(form), status=422)

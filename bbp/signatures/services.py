@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from bbp.audit import services as audit
-from bbp.auth.tokens import tenant_url
 from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.defendants.models import Defendant
 from bbp.documents import services as documents
@@ -21,6 +20,8 @@ from bbp.extensions import db
 from bbp.kernel import links, mail, storage
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.links import tenant_url
+from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.settings import services as settings
@@ -207,6 +208,7 @@ def resend(request: SignatureRequest, by) -> None:
     messaging.dispatch()
 
 
+@atomic
 def cancel(request: SignatureRequest, by) -> None:
     """Withdraw a request; its link stops working."""
     if not request.is_open:
@@ -214,7 +216,6 @@ def cancel(request: SignatureRequest, by) -> None:
     request.status = "cancelled"
     evidence.append(request, "cancelled", {"by": by.email})
     audit.record("signature.cancelled", request, actor=by)
-    db.session.commit()
 
 
 def waiting_for(refs: list[people.Ref]) -> list[SignatureRequest]:

@@ -10,12 +10,12 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries as bonds
 from bbp.extensions import db
 from bbp.kernel import ratelimit
-from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.signatures import bp, evidence, services, verification
 from bbp.signatures import policy as policies
 from bbp.signatures.forms import PolicyForm, SendForm, VerifyForm
 from bbp.signatures.models import SignatureRequest
+from bbp.web.refusals import refused
 from bbp.web.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
@@ -52,14 +52,10 @@ def send(bond_id: int):
     bond = bonds.get(bond_id)
     form = SendForm().offer(bond)
     if form.validate_on_submit():
-        try:
+        with refused(form):
             sent = services.create(
                 bond, form.kind.data, form.signer.data, form.channel.data, current_user
             )
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash(f"{sent.title} sent to {sent.signer_name}.", "success")
             return _section(bond) if request.headers.get("HX-Request") else _back(bond.id)
     return _section(bond, form, 422)
@@ -85,12 +81,9 @@ def cancel(request_id: int):
 
 def _act(request_id: int, action, done: str):
     item = _request(request_id)
-    try:
+    with refused():
         action(item, current_user)
         flash(done, "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return _back(item.bond_id)
 
 
@@ -153,13 +146,9 @@ def policy_post():
     """Save the signature policy; errors keep what was typed."""
     form = PolicyForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             data = {name: getattr(form, name).data for name in policies.FIELDS}
             policies.save(policies.Policy(**data), current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash("Signature settings saved.", "success")
             return redirect(url_for("signatures.policy"))
     return render("signatures/policy.html", form=form, status=422)

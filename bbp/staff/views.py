@@ -13,6 +13,7 @@ from bbp.kernel import search
 from bbp.kernel.errors import DomainError
 from bbp.staff import bp, services
 from bbp.staff.forms import ROLE_HINT, InviteForm, RoleForm, offer_only
+from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render, wants_partial
 
 PER_PAGE = 20
@@ -53,7 +54,7 @@ def invite_post():
     """Invite someone; success redirects so a reload cannot invite twice."""
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             invitation = services.invite(
                 form.email.data,
                 form.name.data,
@@ -61,9 +62,6 @@ def invite_post():
                 current_user,
                 phone=form.phone.data,
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash(f"Invitation emailed to {invitation.user.email}.", "success")
             return redirect(url_for("staff.invited", user_id=invitation.user.id))
     offer_only(form, current_user.grantable_roles())
@@ -88,14 +86,12 @@ def invited(user_id: int):
 def role(user_id: int):
     """The form to give a team member another role."""
     member = _member(user_id)
-    try:
+    with refused():
         roles = services.role_choices(member, current_user)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("staff.index"))
-    form = RoleForm(role=member.role)
-    offer_only(form, roles)
-    return render("staff/role.html", form=form, member=member, hint=ROLE_HINT)
+        form = RoleForm(role=member.role)
+        offer_only(form, roles)
+        return render("staff/role.html", form=form, member=member, hint=ROLE_HINT)
+    return redirect(url_for("staff.index"))
 
 
 @bp.post("/<int(max=2147483647):user_id>/role")
@@ -105,11 +101,8 @@ def role_post(user_id: int):
     member = _member(user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.change_role(member, form.role.data, current_user)
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             flash(f"{member.name or member.email} is now {member.role_label}.", "success")
             return redirect(url_for("staff.index"))
     offer_only(form, current_user.grantable_roles())
@@ -124,12 +117,11 @@ def _member(user_id: int) -> User:
 def _row_action(user_id: int, action):
     """Run a row action; htmx swaps the row, plain forms get a flash and a redirect."""
     user = _member(user_id)
-    try:
+    with refused(flashed=not wants_partial()) as refusal:
         action(user, current_user)
-    except DomainError as exc:
-        if wants_partial():
-            return render("staff/_row.html", member=user, error=exc.message, status=409)
-        flash(exc.message, "error")
+    if refusal and wants_partial():
+        return render("staff/_row.html", member=user, error=refusal.message, status=409)
+    if refusal:
         return redirect(url_for("staff.index"))
     if wants_partial():
         return render("staff/_row.html", member=user)
@@ -155,12 +147,8 @@ def reactivate(user_id: int):
 def password_link(user_id: int):
     """Re-issue a set-password link (shown for invites, emailed otherwise)."""
     user = _member(user_id)
-    try:
-        link = services.send_password_link(user, current_user)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("staff.index"))
-    if link:
-        return redirect(url_for("staff.invited", user_id=user.id))
-    flash(f"A link to choose a new password was emailed to {user.email}.", "success")
+    with refused():
+        if services.send_password_link(user, current_user):
+            return redirect(url_for("staff.invited", user_id=user.id))
+        flash(f"A link to choose a new password was emailed to {user.email}.", "success")
     return redirect(url_for("staff.index"))

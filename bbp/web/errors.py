@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from bbp.extensions import db, htmx
+from bbp.kernel.errors import AccessRefused, DomainError, LoginRefused
 from bbp.kernel.ratelimit import RateLimited
 from bbp.tenancy.resolver import TenantSuspended, UnknownHost
 from bbp.web.rendering import wants_partial
@@ -22,7 +23,10 @@ MESSAGES = {
     403: ("Not allowed", "Your account does not have access to this."),
     404: ("Page not found", "There is nothing at this address. Check the link or go back."),
     405: ("Not allowed", "That action is not available here."),
+    409: ("Not possible now", "That cannot be done in the record's current state."),
+    410: ("No longer valid", "This link has expired or was already used."),
     413: ("File too large", "The upload is larger than this form accepts."),
+    422: ("Not saved", "That could not be done. Check what you entered and try again."),
     429: ("Slow down", "Too many requests. Wait a moment and try again."),
     500: ("Something went wrong", "We could not finish that. Nothing was saved twice; try again."),
 }
@@ -33,9 +37,15 @@ def _keeps_the_page() -> bool:
     return wants_partial() or (bool(htmx) and request.method != "GET")
 
 
-def error_response(code: int, detail: str | None = None, template: str = "errors/error.html"):
+def error_response(
+    code: int,
+    detail: str | None = None,
+    template: str = "errors/error.html",
+    title: str | None = None,
+):
     """Render an error as a full page, or as a notice swapped into the flash area for htmx."""
-    title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    default_title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    title = title or default_title
     context = {"code": code, "title": title, "message": detail or message}
     if request_ctx.url_adapter is None:  # a malformed Host header: no page can render
         return f"{title}. {context['message']}\n", code, {"Content-Type": "text/plain"}
@@ -86,8 +96,29 @@ def _bad_data(exc: DataError):
     )
 
 
+def _refused(exc: DomainError):
+    """A service refused a change the view did not catch: its message, 422 (or its status)."""
+    db.session.rollback()  # nothing of the refused change is kept
+    return error_response(exc.status, exc.message)
+
+
+def _access_refused(exc: AccessRefused):
+    """Portal access refused: a wrong code (422), too many tries (429), a used link (410)."""
+    db.session.rollback()
+    return error_response(exc.status, exc.message, title="Not signed in")
+
+
+def _login_refused(exc: LoginRefused):
+    """Staff or platform sign-in refused (the sign-in forms normally show this themselves)."""
+    db.session.rollback()
+    return error_response(exc.status, exc.message, title="Not signed in")
+
+
 def init_app(app: Flask) -> None:
     """Register one handler per kind of error."""
+    app.register_error_handler(DomainError, _refused)
+    app.register_error_handler(AccessRefused, _access_refused)
+    app.register_error_handler(LoginRefused, _login_refused)
     app.register_error_handler(UnknownHost, _unknown_host)
     app.register_error_handler(TenantSuspended, _suspended)
     app.register_error_handler(CSRFError, _csrf_error)

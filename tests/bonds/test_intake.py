@@ -6,10 +6,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bbp.bonds import services as bond_services
 from bbp.bonds.models import Bond
 from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.errors import DomainError
 from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.factories import make_bond
@@ -142,6 +147,41 @@ def test_cosigners_added_new_and_from_search_then_removed(app, owner, tenant):
     assert "already cosigns" in owner.get(again.headers["Location"]).get_data(as_text=True)
     owner.post(f"{cosigners}/{lena.indemnitor_id}/remove")
     assert _bond(app, tenant).cosigners == []
+
+
+def test_a_new_cosigner_is_one_transaction(app, owner, tenant, monkeypatch):
+    step = start(owner)
+    owner.post(step, _charges())
+    commits: list[int] = []
+    real_commit = Session.commit
+
+    def counted(session):
+        commits.append(1)
+        real_commit(session)
+
+    monkeypatch.setattr(Session, "commit", counted)
+    response = owner.post(
+        step.replace("/charges", "/cosigners"),
+        {"first_name": "Lena", "last_name": "Bell", "phone": "3055550122", "relationship": "Aunt"},
+    )
+    assert response.status_code == 302
+    assert len(commits) == 1  # the person and the bond's cosigner are saved together
+    monkeypatch.undo()
+    assert [c.indemnitor.full_name for c in _bond(app, tenant).cosigners] == ["Lena Bell"]
+
+
+def test_a_refused_new_cosigner_is_not_put_in_the_book(app, owner, tenant, monkeypatch):
+    def refuse(*args):
+        raise DomainError("Refused after the person was saved.")
+
+    start(owner)
+    monkeypatch.setattr(bond_services, "add_cosigner", refuse)
+    with app.app_context(), bound(tenant.info, db.session):
+        bond = db.session.scalars(select(Bond)).one()
+        with pytest.raises(DomainError):
+            bond_services.add_new_cosigner(bond, {"first_name": "Ivy", "last_name": "Stone"}, "")
+        ivy = select(Indemnitor).where(Indemnitor.first_name == "Ivy")
+        assert db.session.scalars(ivy).all() == []
 
 
 def test_plan_splits_premium_and_fees(app, owner, tenant):

@@ -196,6 +196,18 @@ def test_the_language_switch_speaks_spanish_and_is_remembered(visit, app, tenant
         assert db.session.get(Indemnitor, book.cosigner_id).language == "en"
 
 
+def test_a_saved_language_choice_is_audited(cosigner, app, tenant, book):
+    cosigner.post("/portal/language", {"language": "es", "next": "/portal/"})
+    cosigner.post("/portal/language", {"language": "es", "next": "/portal/"})  # no change
+    with inside(app, tenant):
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "portal.language_changed")
+        ).all()
+        assert [(e.before, e.after) for e in entries] == [({"language": "en"}, {"language": "es"})]
+        assert entries[0].actor_label == "portal: Rosa Reyes"
+        assert entries[0].target_id == str(book.cosigner_id)
+
+
 def test_the_browser_language_is_the_first_guess(visit, tenant):
     page = visit(tenant).get("/portal/login", headers={"Accept-Language": "es-MX,es;q=0.9"})
     assert "Envíenme un código" in page.get_data(as_text=True)

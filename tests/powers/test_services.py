@@ -153,6 +153,17 @@ def test_void_needs_a_reason_and_records_it(agency):
         services.return_to_surety(p)
 
 
+def test_a_refused_change_releases_the_row_lock(agency):
+    """The service rolls back its own refusal: the view renders holding no lock."""
+    make_batch(make_surety())
+    with pytest.raises(DomainError):
+        services.void(power("S25-1001"), "")
+    assert not db.session().in_transaction()
+    with pytest.raises(DomainError):
+        services.unassign(power("S25-1001"))
+    assert not db.session().in_transaction()
+
+
 def test_return_sends_unused_and_expired_powers_back(agency):
     make_batch(make_surety())
     assert services.return_to_surety(power("S25-1001")).status == "returned"

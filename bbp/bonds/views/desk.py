@@ -10,7 +10,7 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import bp, lifecycle, queries, services, timeline
 from bbp.bonds.forms import NoteForm, StatusForm
 from bbp.bonds.models import STATUS_LABELS, STATUSES
-from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render
 
 PER_PAGE = 25
@@ -74,13 +74,11 @@ def change_status(bond_id: int):
     bond = queries.get(bond_id)
     form = status_form(bond)
     form.validate_on_submit()
-    try:
+    with refused(form):
         services.change_status(bond, form.status.data or "", form.reason.data or "", current_user)
-    except DomainError as exc:
-        exc.attach_to(form)
-        return _page(bond, status_form_=form, status=409)
-    flash(f"Bond {bond.number} is now {bond.status_label.lower()}.", "success")
-    return redirect(url_for("bonds.show", bond_id=bond.id))
+        flash(f"Bond {bond.number} is now {bond.status_label.lower()}.", "success")
+        return redirect(url_for("bonds.show", bond_id=bond.id))
+    return _page(bond, status_form_=form, status=409)
 
 
 @bp.post(f"/{ID}/notes")
@@ -89,10 +87,8 @@ def add_note(bond_id: int):
     """Add a note to the timeline; an empty note is refused and nothing is lost."""
     bond = queries.get(bond_id)
     form = NoteForm()
-    try:
+    with refused(form) as refusal:
         services.add_note(bond, form.body.data or "", current_user)
-    except DomainError as exc:
-        exc.attach_to(form)
-        return _page(bond, note_form=form, status=422)
-    flash("Note added.", "success")
-    return redirect(url_for("bonds.show", bond_id=bond.id) + "#timeline")
+        flash("Note added.", "success")
+        return redirect(url_for("bonds.show", bond_id=bond.id) + "#timeline")
+    return _page(bond, note_form=form, status=refusal.status)

@@ -17,8 +17,8 @@ from bbp.extensions import db
 from bbp.indemnitors import services as indemnitors
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.clock import agency_today
-from bbp.kernel.errors import DomainError
 from bbp.web.forms import add_blank_rows
+from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render
 
 
@@ -96,7 +96,7 @@ def save_charges(bond_id: int):
             for c in (entry.form for entry in form.charges)
             if not c.blank
         ]
-        try:
+        with refused(form):
             services.save_charges(
                 bond,
                 form.data,
@@ -105,9 +105,6 @@ def save_charges(bond_id: int):
                 form.override_reason.data or "",
                 form.years.data or 1,
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             return redirect(url_for("bonds.cosigners", bond_id=bond.id))
     return render_step("charges.html", bond, "charges", form=form, status=422)
 
@@ -145,22 +142,18 @@ def add_cosigner(bond_id: int):
         return redirect(url_for("bonds.show", bond_id=bond.id))
     picked = ExistingCosignerForm() if request.form.get("indemnitor_id") else None
     form = CosignerForm() if picked is None else None
-    try:
+    with refused():
         if picked is not None and picked.validate_on_submit():
-            indemnitor = db.session.get(Indemnitor, picked.indemnitor_id.data)
-            if indemnitor is None:
-                raise DomainError("That cosigner no longer exists.")
-            services.add_cosigner(bond, indemnitor, picked.relationship.data or "")
-        elif form is not None and form.validate_on_submit():
-            indemnitor = indemnitors.save(
-                None,
-                {
-                    "first_name": form.first_name.data,
-                    "last_name": form.last_name.data,
-                    "phone": form.phone.data,
-                },
+            services.add_existing_cosigner(
+                bond, picked.indemnitor_id.data, picked.relationship.data or ""
             )
-            services.add_cosigner(bond, indemnitor, form.relationship.data or "")
+        elif form is not None and form.validate_on_submit():
+            person = {
+                "first_name": form.first_name.data,
+                "last_name": form.last_name.data,
+                "phone": form.phone.data,
+            }
+            services.add_new_cosigner(bond, person, form.relationship.data or "")
         else:
             return render_step(
                 "cosigners.html",
@@ -171,8 +164,6 @@ def add_cosigner(bond_id: int):
                 q="",
                 status=422,
             )
-    except DomainError as exc:
-        flash(exc.message, "error")
     return redirect(url_for("bonds.cosigners", bond_id=bond.id))
 
 
@@ -181,10 +172,8 @@ def add_cosigner(bond_id: int):
 def remove_cosigner(bond_id: int, indemnitor_id: int):
     """Take a cosigner off a bond that is not written yet."""
     bond = queries.get(bond_id)
-    try:
+    with refused():
         services.remove_cosigner(bond, indemnitor_id)
-    except DomainError as exc:
-        flash(exc.message, "error")
     return redirect(url_for("bonds.cosigners", bond_id=bond.id))
 
 
@@ -217,12 +206,8 @@ def write(bond_id: int):
     bond = queries.get(bond_id)
     form = _write_form(bond)
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.write(bond, form.power_id.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash(f"Bond {bond.number} is written.", "success")
             return redirect(url_for("bonds.show", bond_id=bond.id))
     return _review(bond, form, status=422)

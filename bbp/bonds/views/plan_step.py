@@ -12,6 +12,7 @@ from bbp.bonds.forms import PlanForm
 from bbp.bonds.views.steps import ID, Preview, render_step
 from bbp.kernel.clock import agency_today
 from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 
 
 @bp.get(f"/{ID}/premium")
@@ -75,7 +76,7 @@ def save_plan(bond_id: int):
     bond = queries.get(bond_id)
     form = PlanForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.save_plan(
                 bond,
                 form.down_payment.data,
@@ -83,9 +84,6 @@ def save_plan(bond_id: int):
                 form.frequency.data,
                 form.first_due.data or agency_today(),
             )
-        except DomainError as exc:
-            exc.attach_to(form)
-        else:
             return redirect(url_for("bonds.review", bond_id=bond.id))
     return render_step(
         "premium.html",

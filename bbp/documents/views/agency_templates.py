@@ -13,7 +13,7 @@ from bbp.documents import bp, services, variables
 from bbp.documents.forms import ActionForm, TemplateForm
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.extensions import db
-from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 from bbp.web.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
@@ -60,12 +60,8 @@ def save(kind: str):
     form = TemplateForm()
     _kind(kind)
     if form.validate_on_submit():
-        try:
+        with refused(form):
             services.save(kind, form.title.data, form.body.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             flash(f"{services.KIND_LABELS[kind]} saved.", "success")
             return redirect(url_for("documents.templates"))
     return _edit_page(kind, form, status=422)

@@ -12,7 +12,7 @@ from bbp.documents.forms import ActionForm, RequestForm
 from bbp.documents.models import DocumentRequest
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.kernel.errors import DomainError
+from bbp.web.refusals import refused
 from bbp.web.rendering import render, wants_partial
 
 DEFENDANT = "<int(max=2147483647):defendant_id>"
@@ -58,14 +58,10 @@ def _ask(person):
     form.set_bonds(bonds)
     if form.validate_on_submit():
         bond = next((b for b in bonds if str(b.id) == form.bond_id.data), None)
-        try:
+        with refused(form):
             requested.request_document(
                 person, form.doc_type.data, form.note.data or "", bond, current_user
             )
-        except DomainError as exc:
-            db.session.rollback()
-            exc.attach_to(form)
-        else:
             label = requested.DOC_TYPE_LABELS[form.doc_type.data]
             return _done(person, f"{label} requested from {person.full_name}.")
     return _widget(person, form, status=422)
@@ -107,12 +103,10 @@ def cancel(request_id: int):
     person = requested.person_of(item)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with refused(flashed=False) as refusal:
         requested.cancel(item, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return _done(person, exc.message, "error", status=409)
-    return _done(person, "Request canceled.")
+        return _done(person, "Request canceled.")
+    return _done(person, refusal.message, "error", status=409)
 
 
 @bp.get(f"/requests/{REQUEST}/file")

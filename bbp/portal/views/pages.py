@@ -7,15 +7,14 @@ from flask_babel import gettext as _
 
 from bbp.courts import ics
 from bbp.documents import requested as documents
-from bbp.extensions import db
 from bbp.kernel.clock import utcnow
-from bbp.kernel.errors import DomainError
 from bbp.payments import receipts
 from bbp.portal import bp, people, services
 from bbp.portal.forms import UploadForm
 from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
 from bbp.signatures import services as signatures
+from bbp.web.refusals import refused
 from bbp.web.rendering import pdf_name, pdf_response, render
 
 BOND = "<int(max=2147483647):bond_id>"
@@ -112,16 +111,14 @@ def upload(request_id: int):
     if not form.validate_on_submit() or file is None or not file.filename:
         form.file.errors = [_("Choose a photo or a PDF to send.")]
         return _documents(form, request_id, 422)
-    try:
+    with refused(form, "file"):
         documents.receive(
             wanted, file.read(), file.filename, services.actor(visitor.current()).email
         )
-    except DomainError as exc:
-        db.session.rollback()
-        form.file.errors = [_(exc.message)]
-        return _documents(form, request_id, 422)
-    flash(_("Thank you. Your agent has the document."), "success")
-    return redirect(url_for("portal.documents_page"))
+        flash(_("Thank you. Your agent has the document."), "success")
+        return redirect(url_for("portal.documents_page"))
+    form.file.errors = [_(message) for message in form.file.errors]  # written in English
+    return _documents(form, request_id, 422)
 
 
 @bp.get("/check-in")

@@ -9,6 +9,7 @@ from bbp.portal import access, bp, people, services
 from bbp.portal.forms import CodeForm, ProfileForm
 from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
+from bbp.web.refusals import refused
 from bbp.web.rendering import render
 
 PENDING_KEY = "portal_pending_details"
@@ -42,13 +43,11 @@ def profile_post():
     new_contact = services.contact_to_confirm(visitor.current(), details)
     if new_contact is None:
         return _saved(details)
-    try:
+    with refused(form, "phone") as refusal:
         services.send_confirmation(visitor.current(), new_contact)
-    except access.AccessRefused as exc:
-        form.phone.errors = [exc.message]
-        return _page(form, exc.status)
-    session[PENDING_KEY] = {"details": details, "contact": new_contact}
-    return redirect(url_for("portal.confirm_details"))
+        session[PENDING_KEY] = {"details": details, "contact": new_contact}
+        return redirect(url_for("portal.confirm_details"))
+    return _page(form, refusal.status)
 
 
 def _saved(details: dict):
@@ -86,10 +85,8 @@ def confirm_details_post():
     form = CodeForm()
     if not form.validate_on_submit():
         return _confirm_page(form, pending, 422)
-    try:
+    with refused(form, "code") as refusal:
         access.check_code(pending["contact"], "confirm", form.code.data)
-    except access.AccessRefused as exc:
-        form.code.errors = [exc.message]
-        return _confirm_page(form, pending, exc.status)
-    session.pop(PENDING_KEY, None)
-    return _saved(pending["details"])
+        session.pop(PENDING_KEY, None)
+        return _saved(pending["details"])
+    return _confirm_page(form, pending, refusal.status)

@@ -10,14 +10,14 @@ from bbp.auth.roles import role_required
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
-from bbp.kernel.links import InvalidLink
-from bbp.portal import access, bp, people
+from bbp.portal import access, bp, people, services
 from bbp.portal.forms import CodeForm, ContactForm, LanguageForm, contact_form
 from bbp.portal.views import visitor
 from bbp.settings import services as settings
 from bbp.settings.agency import AgencyDetails
 from bbp.signatures.services import token_for
 from bbp.web import i18n
+from bbp.web.refusals import refused
 from bbp.web.rendering import render, safe_next
 
 PENDING_KEY = "portal_pending"  # the contact a code was just sent to
@@ -43,12 +43,10 @@ def login_post():
     by, next_url = request.form.get("by"), request.form.get("next") or None
     form = contact_form(by)
     if form.validate_on_submit():
-        try:
+        with refused(form, "contact") as refusal:
             session[PENDING_KEY] = access.request_code(form.contact.data)
-        except access.AccessRefused as exc:
-            form.contact.errors = [exc.message]
-            return _login_page(form, by, next_url, exc.status)
-        return redirect(url_for("portal.code", next=next_url))
+            return redirect(url_for("portal.code", next=next_url))
+        return _login_page(form, by, next_url, refusal.status)
     return _login_page(form, by, next_url, 422)
 
 
@@ -79,13 +77,11 @@ def code_post():
         return redirect(url_for("portal.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
+        with refused(form, "code") as refusal:
             token = access.sign_in_with_code(contact, form.code.data)
-        except access.AccessRefused as exc:
-            form.code.errors = [exc.message]
-            return _code_page(form, exc.status)
-        session.pop(PENDING_KEY, None)
-        return _signed_in(token)
+            session.pop(PENDING_KEY, None)
+            return _signed_in(token)
+        return _code_page(form, refusal.status)
     return _code_page(form, 422)
 
 
@@ -96,9 +92,7 @@ def _signed_in(token: str):
     row = visitor.current()
     persons = people.load(row.people) if row else []
     if chosen in i18n.LANGUAGES:
-        for person in persons:
-            person.language = chosen
-        db.session.commit()
+        services.set_language(row, chosen)
     elif persons:
         session[i18n.SESSION_KEY] = persons[0].language
     return redirect(safe_next(request.values.get("next"), url_for("portal.home")))
@@ -113,11 +107,9 @@ def link(token: str):
 @bp.post("/in/<token>")
 def link_post(token: str):
     """Use the sign-in link (once)."""
-    try:
+    with refused() as refusal:
         return _signed_in(access.redeem_link(token))
-    except InvalidLink as exc:
-        flash(exc.message, "error")
-        return _login_page(ContactForm(), None, status=exc.status)
+    return _login_page(ContactForm(), None, status=refusal.status)
 
 
 @bp.post("/logout")
@@ -135,10 +127,7 @@ def language():
     chosen = form.language.data if form.validate_on_submit() else None
     if chosen in i18n.LANGUAGES:
         session[i18n.SESSION_KEY] = g.portal_language = chosen
-        row = visitor.current()
-        for person in people.load(row.people) if row else []:
-            person.language = chosen
-        db.session.commit()
+        services.set_language(visitor.current(), chosen)
     return redirect(safe_next(form.next.data, url_for("portal.login")))
 
 
@@ -157,12 +146,9 @@ def invite_cosigner(indemnitor_id: int):
 
 
 def _invite(person, endpoint: str, person_id: int):
-    try:
+    with refused():
         where = access.send_link(person, current_user)
         flash(f"Portal sign-in link sent to {where}.", "success")
-    except access.AccessRefused as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     key = "defendant_id" if endpoint.startswith("defendants") else "indemnitor_id"
     return redirect(url_for(endpoint, **{key: person_id}))
 

@@ -10,7 +10,6 @@ from flask import redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.kernel.links import InvalidLink
 from bbp.portal import access, bp, people
@@ -20,6 +19,7 @@ from bbp.signatures import consent, services
 from bbp.signatures.forms import CodeForm, ConsentForm, DeclineForm, SignForm
 from bbp.signatures.models import SignatureRequest
 from bbp.tenancy import require_tenant
+from bbp.web.refusals import refused
 from bbp.web.rendering import pdf_name, pdf_response, render
 
 DATA_URL = "data:image/png;base64,"
@@ -85,12 +85,10 @@ def sign_code(token: str, item: SignatureRequest):
     form = CodeForm()
     if not form.validate_on_submit():
         return _page(token, item, 400)
-    try:
+    with refused(form, "code") as refusal:
         signing.send_code(item)
-    except access.AccessRefused as exc:
-        form.code.errors = [exc.message]
-        return _page(token, item, exc.status, code_form=form)
-    return _page(token, item, code_sent=True)
+        return _page(token, item, code_sent=True)
+    return _page(token, item, refusal.status, code_form=form)
 
 
 @bp.post("/sign/<token>/verify")
@@ -99,11 +97,10 @@ def sign_verify(token: str, item: SignatureRequest):
     """Check the code; the signer is then signed in to the portal as well."""
     form = CodeForm()
     if form.validate_on_submit() and item.is_open:
-        try:
+        with refused(form, "code") as refusal:
             visitor.sign_in(signing.verify_code(item, form.code.data))
-        except access.AccessRefused as exc:
-            form.code.errors = [exc.message]
-            return _page(token, item, exc.status, code_form=form, code_sent=True)
+        if refusal:
+            return _page(token, item, refusal.status, code_form=form, code_sent=True)
     return redirect(url_for("portal.sign", token=token))
 
 
@@ -115,11 +112,9 @@ def sign_consent(token: str, item: SignatureRequest):
     if not form.validate_on_submit() or not form.agree.data:
         form.agree.errors = [_("Tick the box to agree, or decline to sign below.")]
         return _page(token, item, 422, consent_form=form)
-    try:
+    with refused(flashed=False):  # the page shows again at the step the signer is at
         shown = consent.text(require_tenant().name, _language())
         signing.accept_consent(item, _signer(item), shown)
-    except DomainError:
-        db.session.rollback()
     return redirect(url_for("portal.sign", token=token))
 
 
@@ -148,15 +143,12 @@ def sign_document(token: str, item: SignatureRequest):
 def sign_post(token: str, item: SignatureRequest):
     """Sign: a typed or drawn signature and a ticked agreement."""
     form = SignForm()
-    try:
+    with refused(form):
         if not form.validate_on_submit() or not form.agree.data:
             raise DomainError(_("Tick the box to confirm that you sign this document."), "agree")
         signing.sign(item, _signer(item), form.how.data, form.typed.data, _png(form.drawn.data))
-    except DomainError as exc:
-        db.session.rollback()
-        exc.attach_to(form)
-        return _page(token, item, 422, sign_form=form)
-    return redirect(url_for("portal.sign", token=token))
+        return redirect(url_for("portal.sign", token=token))
+    return _page(token, item, 422, sign_form=form)
 
 
 def _png(data_url: str | None) -> bytes | None:
@@ -173,12 +165,9 @@ def _png(data_url: str | None) -> bytes | None:
 def sign_decline(token: str, item: SignatureRequest):
     """Decline to sign, with a reason."""
     form = DeclineForm()
-    try:
+    with refused(form):
         if not form.validate_on_submit():
             raise DomainError(_("Tell your agent why you are declining."), "reason")
         signing.decline(item, _signer(item), form.reason.data)
-    except DomainError as exc:
-        db.session.rollback()
-        exc.attach_to(form)
-        return _page(token, item, 422, decline_form=form)
-    return redirect(url_for("portal.sign", token=token))
+        return redirect(url_for("portal.sign", token=token))
+    return _page(token, item, 422, decline_form=form)
