@@ -19,3 +19,14 @@ def format_phone(value: str | None) -> str:
     if len(value) == 10:
         return f"({value[:3]}) {value[3:6]}-{value[6:]}"
     return value
+
+
+def e164(value: str | None) -> str | None:
+    """+1 and ten digits for a US number typed any way; None when it is not one."""
+    ten = digits(value)
+    return f"+1{ten}" if len(ten) == 10 else None
+
+
+def from_e164(contact: str) -> str:
+    """The ten stored digits of a +1 number."""
+    return contact.removeprefix("+1")

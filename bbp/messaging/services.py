@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -12,7 +10,7 @@ from bbp.auth.models import User
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
-from bbp.kernel import mail
+from bbp.kernel import mail, phones
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
@@ -37,12 +35,11 @@ class MessagingError(DomainError, ValueError):
 
 
 def e164(phone: str) -> str:
-    """+1 and ten digits for a US number typed any way."""
-    digits = re.sub(r"\D", "", phone or "")
-    digits = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
-    if len(digits) != 10:
+    """+1 and ten digits for a US number typed any way; refused when it is not one."""
+    number = phones.e164(phone)
+    if number is None:
         raise MessagingError("That is not a 10-digit US phone number.")
-    return f"+1{digits}"
+    return number
 
 
 def opted_out(phone: str) -> bool:

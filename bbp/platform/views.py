@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bbp.auth.forms import LoginForm
 from bbp.extensions import login_manager
-from bbp.kernel.accounts import LoginRefused
+from bbp.kernel import search
+from bbp.kernel.errors import LoginRefused
 from bbp.platform import bp, services
 from bbp.tenancy.models import Tenant
 from bbp.web.rendering import paginate, render, safe_next
@@ -69,6 +70,6 @@ def console():
     q = request.args.get("q", "").strip().lower()
     query = select(Tenant).order_by(Tenant.name)
     if q:
-        query = query.where(Tenant.slug.contains(q) | Tenant.name.ilike(f"%{q}%"))
+        query = query.where(search.contains(q, Tenant.slug, Tenant.name))
     page = paginate(query, PER_PAGE)
     return render("platform/console.html", "platform/_rows.html", page=page, q=q)

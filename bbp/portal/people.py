@@ -11,6 +11,7 @@ from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel import phones
 
 MODELS = {"defendant": Defendant, "cosigner": Indemnitor}
 
@@ -25,7 +26,7 @@ def ref(person: Defendant | Indemnitor) -> Ref:
 def _matches(model, contact: str):
     if "@" in contact:
         return func.lower(model.email) == contact
-    return model.phone == contact.removeprefix("+1")
+    return model.phone == phones.from_e164(contact)
 
 
 def people_for(contact: str) -> list[Ref]:

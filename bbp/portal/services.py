@@ -14,7 +14,7 @@ from bbp.checkins.models import CheckIn
 from bbp.checkins.services import make_token
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.kernel import mail
+from bbp.kernel import mail, phones
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.records import copy_fields
 from bbp.kernel.transactions import atomic
@@ -174,7 +174,7 @@ def contact_to_confirm(row: PortalSession, details: dict) -> str | None:
     """The new phone (or else email) these details bring, which must be confirmed; None if none."""
     person = same_person(people.load(row.people))[0]
     if details["phone"] and details["phone"] != person.phone:
-        return f"+1{details['phone']}"
+        return phones.e164(details["phone"])
     email = (details["email"] or "").lower()
     if email and email != person.email.lower():
         return email
@@ -195,8 +195,8 @@ def _follow_contact(row: PortalSession, person, before: dict | None) -> None:
         return
     if "@" in row.contact and before["email"].lower() == row.contact and person.email:
         row.contact = person.email.lower()
-    elif "@" not in row.contact and f"+1{before['phone']}" == row.contact and person.phone:
-        row.contact = f"+1{person.phone}"
+    elif "@" not in row.contact and phones.e164(before["phone"]) == row.contact and person.phone:
+        row.contact = phones.e164(person.phone)
 
 
 def _agents_of(refs: list[people.Ref]) -> list[User]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from bbp.kernel import phones
 from bbp.kernel.errors import DomainError
 from bbp.kernel.phones import format_phone
 from bbp.settings.models import AgencySettings
@@ -49,7 +50,7 @@ class AgencyDetails:
     @property
     def tel(self) -> str:
         """The phone for a tel: link, or blank."""
-        return f"+1{self.phone}" if self.phone else ""
+        return phones.e164(self.phone) or ""
 
     @property
     def license_line(self) -> str:

@@ -11,7 +11,7 @@ from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel import mail, ratelimit
 from bbp.kernel.clock import utcnow
-from bbp.kernel.errors import DomainError
+from bbp.kernel.errors import AccessRefused, DomainError
 from bbp.messaging import services as messaging
 from bbp.portal import access, people
 from bbp.portal.models import PortalSession
@@ -57,7 +57,7 @@ def step_count(request: SignatureRequest, row: PortalSession | None) -> int:
 def send_code(request: SignatureRequest) -> str:
     """Send a one-time code to the request's phone or email; returns where, masked."""
     if not ratelimit.allow("sign-code", str(request.id), CODES_PER_REQUEST_HOUR, 3600):
-        raise access.AccessRefused(_("Too many tries. Wait a few minutes, then try again."), 429)
+        raise AccessRefused(_("Too many tries. Wait a few minutes, then try again."), 429)
     contact = contact_of(request)
     _require_reachable(request)
     access.issue_code(contact, "signing", [request.person], request_id=request.id)
@@ -70,9 +70,7 @@ def send_code(request: SignatureRequest) -> str:
 def _require_reachable(request: SignatureRequest) -> None:
     """The request's phone or email must still be the signer's: an old number's new owner is out."""
     if not people.covers(people.people_for(contact_of(request)), request.person):
-        raise access.AccessRefused(
-            _("This link is no longer valid. Ask your agent for a new one."), 410
-        )
+        raise AccessRefused(_("This link is no longer valid. Ask your agent for a new one."), 410)
 
 
 def verify_code(request: SignatureRequest, code: str | None) -> str:

@@ -72,3 +72,13 @@ def test_cli_creates_a_platform_admin(app):
             delete(PlatformAdmin).where(PlatformAdmin.email == "new-ops@bbp.example")
         )
         db.session.commit()
+
+
+def test_console_search_takes_percent_and_underscore_literally(visit, platform_admin, tenant):
+    console = visit("admin")
+    console.login(platform_admin, path="/platform/login")
+    for wildcard in ("%25", "_"):  # would match every agency as LIKE wildcards
+        fragment = console.get(f"/platform/?q={wildcard}", htmx=True).get_data(as_text=True)
+        assert tenant.name not in fragment
+    exact = console.get(f"/platform/?q={tenant.slug}", htmx=True).get_data(as_text=True)
+    assert tenant.name in exact
