@@ -8,12 +8,13 @@ from sqlalchemy import select
 from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.auth.models import User
-from bbp.auth.tokens import set_password_url
+from bbp.auth.tokens import set_password_url, spend
 from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.accounts import burn_password_check, count_unknown
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import LoginRefused
+from bbp.kernel.transactions import atomic
 from bbp.tenancy import require_tenant
 
 
@@ -35,12 +36,16 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
-def set_password(user: User, password: str) -> None:
-    """Set a password from a link; this ends the user's other sessions."""
+@atomic
+def set_password_from_link(token: str, password: str) -> User:
+    """Spend a set-password link and set the password in one unit, which ends the user's other
+    sessions. The user's row is locked only inside this unit: of two uses of one link at once,
+    the second finds the link spent by the first one's new password."""
+    user = spend(token)
     first_time = user.password_hash is None
     user.set_password(password)
     record("auth.password_set" if first_time else "auth.password_reset", user, actor=user)
-    db.session.commit()
+    return user
 
 
 def send_reset_link(email: str) -> None:

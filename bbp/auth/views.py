@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from bbp.auth import bp, services
 from bbp.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from bbp.auth.tokens import spend, user_for_token
+from bbp.auth.tokens import user_for_token
 from bbp.kernel.links import InvalidLink
 from bbp.web.refusals import refused
 from bbp.web.rendering import render, safe_next
@@ -63,13 +63,13 @@ def set_password(token: str):
 def set_password_post(token: str):
     """Save the new password (which also spends the link and ends other sessions)."""
     try:
-        user = spend(token)
+        user = user_for_token(token)
+        form = SetPasswordForm()
+        if not form.validate_on_submit():
+            return render("auth/set_password.html", form=form, user=user, status=422)
+        services.set_password_from_link(token, form.password.data)
     except InvalidLink as exc:
         return _invalid_link(exc)
-    form = SetPasswordForm()
-    if not form.validate_on_submit():
-        return render("auth/set_password.html", form=form, user=user, status=422)
-    services.set_password(user, form.password.data)
     logout_user()
     flash("Your password is set. Sign in with it now.", "success")
     return redirect(url_for("auth.login"))

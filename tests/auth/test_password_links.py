@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from flask import before_render_template
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
 from bbp.kernel.mail import outbox_key
@@ -107,3 +111,36 @@ def test_two_uses_of_one_link_at_once_set_one_password(app, visit, tenant):
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         assert sorted(pool.map(use, enumerate(visitors))) == [302, 400, 400]
+
+
+def test_a_refused_form_is_shown_without_holding_a_lock_on_the_user(app, visit, tenant):
+    """The link is spent (the row locked) only inside the unit that sets the password: a form
+    refused for a mismatched confirmation renders while sign-in can still lock the row."""
+    user = add_user(app, tenant.info, "agent", password=None)
+    path = _link(app, tenant, user.id)
+    seen: list[str] = []
+
+    def probe(sender, template, context, **extra):
+        if template.name != "auth/set_password.html":
+            return
+        with db.engine.connect() as other:  # another connection, as another request would use
+            try:
+                other.execute(
+                    text(
+                        f'SELECT id FROM "{tenant.info.schema}".users '
+                        "WHERE id = :id FOR UPDATE NOWAIT"
+                    ),
+                    {"id": user.id},
+                )
+                seen.append("free")
+            except OperationalError:
+                seen.append("locked")
+            other.rollback()
+
+    before_render_template.connect(probe, app)
+    try:
+        response = visit(tenant).post(path, {"password": "a brand new passphrase", "confirm": "x"})
+    finally:
+        before_render_template.disconnect(probe, app)
+    assert response.status_code == 422
+    assert seen == ["free"]
