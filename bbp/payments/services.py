@@ -90,11 +90,12 @@ def record_payment(
 @atomic
 def void(payment: Payment, reason: str, by) -> Payment:
     """Void a payment: it keeps its receipt number and shows as void everywhere."""
-    if payment.voided_at:
-        raise DomainError(f"Receipt {payment.receipt_number} is already void.")
     if not reason.strip():
         raise DomainError("Say why the payment is void.", "reason")
     lock(payment.bond)
+    db.session.refresh(payment)  # under the bond's lock, so a void made meanwhile is seen
+    if payment.voided_at:
+        raise DomainError(f"Receipt {payment.receipt_number} is already void.")
     if payment.kind != "refund" and paid_toward_premium(payment.bond) - payment.amount < 0:
         raise DomainError(
             f"Void the refund first: voiding receipt {payment.receipt_number} "

@@ -84,6 +84,27 @@ def test_void_keeps_the_number_and_restores_the_balance(app, owner, visit, tenan
     assert "Void: Entered twice" in page and "$425.00" in page
 
 
+def test_two_voids_of_one_receipt_at_once_void_it_once(app, owner, tenant):
+    bond_id = make_bond(app, tenant, premium="500")
+    _pay(owner, bond_id, "200")
+
+    def void(_):
+        with app.app_context(), bound(tenant.info, db.session):
+            user = db.session.scalars(select(User)).first()
+            payment = db.session.scalars(select(Payment)).one()
+            try:
+                services.void(payment, "Entered twice", user)
+                db.session.commit()
+                return "voided"
+            except DomainError as refusal:
+                db.session.rollback()
+                return refusal.message
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(void, range(4)))
+    assert outcomes == ["Receipt R-000001 is already void."] * 3 + ["voided"]
+
+
 def test_a_failed_payment_does_not_burn_a_receipt_number(app, tenant, owner):
     bond_id = make_bond(app, tenant, premium="500")
     with app.app_context(), bound(tenant.info, db.session):
