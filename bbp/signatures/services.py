@@ -211,6 +211,7 @@ def resend(request: SignatureRequest, by) -> None:
 @atomic
 def cancel(request: SignatureRequest, by) -> None:
     """Withdraw a request; its link stops working."""
+    db.session.refresh(request, with_for_update=True)  # a signature or a cancel meanwhile shows
     if not request.is_open:
         raise DomainError("Only a request waiting for a signature can be withdrawn.")
     request.status = "cancelled"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from pypdf import PdfReader
 from sqlalchemy import select, text
@@ -15,6 +16,7 @@ from bbp.defendants.models import Defendant
 from bbp.documents import services as documents
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.errors import DomainError
 from bbp.kernel.mail import outbox_key
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
@@ -243,6 +245,25 @@ def test_tampered_foreign_and_withdrawn_links_are_refused(visit, app, tenant, ot
         services.cancel(db.session.get(SignatureRequest, request_id), by)
     closed = visit(tenant).get(path).get_data(as_text=True)
     assert "This request is closed" in closed
+
+
+def test_two_withdrawals_at_once_withdraw_once(app, tenant, sent):
+    request_id, _ = sent
+    by = add_user(app, tenant.info, "agent")
+
+    def cancel(_):
+        with inside(app, tenant):
+            try:
+                services.cancel(db.session.get(SignatureRequest, request_id), by)
+                return "cancelled"
+            except DomainError as refusal:
+                return refusal.message
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = sorted(pool.map(cancel, range(3)))
+    assert outcomes.count("cancelled") == 1
+    events = [e.kind for e in fetch(app, tenant, request_id).events]
+    assert events.count("cancelled") == 1
 
 
 def test_an_expired_link_cannot_be_used(visit, app, tenant, sent):
