@@ -114,24 +114,28 @@ def record_outcome(
         db.session.flush()
         court_date.continued_to_id = follow_up.id
     texts: list[int] = []
+    email = None
     if outcome == "failed_to_appear":
         _forfeit(court_date, by, notice_mailed_on)
-        texts = _tell_about_fta(court_date)
+        texts, email = _tell_about_fta(court_date)
     record("court_date.outcome", court_date, after={"outcome": outcome})
     db.session.commit()
+    if email is not None:  # only once the forfeiture it reports is saved
+        mail.send(*email)
     if texts:
         messaging.dispatch()
     return court_date
 
 
-def _tell_about_fta(court_date: CourtDate) -> list[int]:
-    """Email the writing agent and (per setting) text the cosigners; returns texts to send."""
-
+def _tell_about_fta(court_date: CourtDate) -> tuple[list[int], tuple[str, str, str] | None]:
+    """Queue texts to the writing agent and (per setting) the cosigners; returns the texts to
+    send and the email for the agent, both to go out after the commit."""
     bond = court_date.bond
     when = f"{local(court_date.starts_at):%b %-d at %-I:%M %p}"
     agent = db.session.get(User, bond.writing_agent_id) if bond.writing_agent_id else None
+    email = None
     if agent is not None and agent.active:
-        mail.send(
+        email = (
             agent.email,
             f"Failure to appear: {bond.defendant.full_name} ({bond.number})",
             f"{bond.defendant.full_name} did not appear in court on {when}. Bond "
@@ -154,7 +158,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
         if message is not None and message.status == "queued":
             queued.append(message.id)
     if not settings.current().fta_text_cosigners:
-        return queued
+        return queued, email
     for link in bond.cosigners:
         if not link.indemnitor.phone:
             continue
@@ -170,7 +174,7 @@ def _tell_about_fta(court_date: CourtDate) -> list[int]:
         )
         if message is not None and message.status == "queued":
             queued.append(message.id)
-    return queued
+    return queued, email
 
 
 def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:

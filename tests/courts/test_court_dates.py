@@ -182,6 +182,27 @@ def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis,
         assert "Omar missed court on Nov 2 at 9:00 AM" in texts[0].body
 
 
+def test_a_refused_failure_to_appear_emails_nobody(app, florida, redis):
+    """The agent's email goes out only once the forfeiture it reports is saved."""
+    agency, owner = florida
+    bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
+    with app.app_context(), bound(agency.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        bond.writing_agent_id = db.session.scalars(select(User.id)).first()
+        bond.cosigners.append(  # a number no text can go to: the cosigner's notice is refused
+            BondIndemnitor(indemnitor=Indemnitor(first_name="Rosa", last_name="Price", phone="555"))
+        )
+        db.session.commit()
+    owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:00", "kind": "trial"})
+    court_date = _dates(app, agency, bond_id)[0]
+    refused = owner.post(
+        f"/court/{court_date.id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"}
+    )
+    assert refused.status_code == 422
+    assert _bond(app, agency, bond_id).status == "active"
+    assert redis.lrange(outbox_key(agency.slug), 0, -1) == []
+
+
 def test_the_agent_gets_a_text_when_they_have_a_phone(app, florida):
 
     agency, owner = florida
