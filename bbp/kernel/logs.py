@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TextIO
 
 from bbp.tenancy import current_tenant
 
@@ -100,14 +101,14 @@ class _Marker(logging.StreamHandler):
     """Our root handler, so configuring twice (one process, several apps) replaces it."""
 
 
-def configure(fmt: str, level: int | str = logging.INFO) -> None:
-    """JSON lines on stderr from the root logger; text mode changes nothing."""
+def configure(fmt: str, level: int | str = logging.INFO, stream: TextIO | None = None) -> None:
+    """JSON lines on stderr (or `stream`) from the root logger; text mode changes nothing."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _Marker)]:
         root.removeHandler(handler)
     if fmt != "json":
         return
-    handler = _Marker(sys.stderr)
+    handler = _Marker(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(ContextFilter())
     root.addHandler(handler)
