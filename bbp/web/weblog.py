@@ -7,8 +7,6 @@ error lines are JSON too.
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import re
 
@@ -39,42 +37,37 @@ class RedactingLogger(Logger):
         return {name: redact(v) if isinstance(v, str) else v for name, v in atoms.items()}
 
     def setup(self, cfg):
-        """gunicorn's handlers; in JSON mode its error lines are JSON and access lines bare."""
+        """gunicorn's handlers; in JSON mode both its error and access lines are JSON."""
         super().setup(cfg)
         self.json = log_format(os.environ) == "json"
         if self.json:
             for handler in self.error_log.handlers:
                 handler.setFormatter(JsonFormatter())
             for handler in self.access_log.handlers:
-                handler.setFormatter(logging.Formatter("%(message)s"))
+                handler.setFormatter(JsonFormatter())
 
     def access(self, resp, req, environ, request_time):
         """The combined line in text mode; in JSON mode one object of redacted fields."""
         if not getattr(self, "json", False):
             return super().access(resp, req, environ, request_time)
         if self.access_log_enabled:
-            self.access_log.info(json_access_line(self.atoms(resp, req, environ, request_time)))
+            atoms = self.atoms(resp, req, environ, request_time)
+            self.access_log.info(atoms["r"], extra={"fields": access_fields(atoms)})
         return None
 
 
-def json_access_line(atoms: dict) -> str:
-    """One access log line as JSON, from atoms already redacted."""
+def access_fields(atoms: dict) -> dict:
+    """The fields of one JSON access line, from atoms already redacted."""
     query = atoms.get("q") or ""
-    return json.dumps(
-        {
-            "time": atoms["t"],
-            "level": "INFO",
-            "logger": "gunicorn.access",
-            "message": atoms["r"],
-            "request_id": atoms.get(f"{{{ENVIRON_REQUEST_ID}}}e"),
-            "agency": atoms.get(f"{{{ENVIRON_AGENCY}}}e"),
-            "method": atoms["m"],
-            "path": atoms["U"] + (f"?{query}" if query else ""),
-            "status": atoms["s"],
-            "bytes": atoms["B"],
-            "duration_ms": atoms["M"],
-            "remote": atoms["h"],
-            "referrer": atoms["f"],
-            "user_agent": atoms["a"],
-        }
-    )
+    return {
+        "request_id": atoms.get(f"{{{ENVIRON_REQUEST_ID}}}e"),
+        "agency": atoms.get(f"{{{ENVIRON_AGENCY}}}e"),
+        "method": atoms["m"],
+        "path": atoms["U"] + (f"?{query}" if query else ""),
+        "status": atoms["s"],
+        "bytes": atoms["B"],
+        "duration_ms": atoms["M"],
+        "remote": atoms["h"],
+        "referrer": atoms["f"],
+        "user_agent": atoms["a"],
+    }

@@ -5,15 +5,18 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
 import sys
 
 import pytest
 from rq import Queue
 
 from bbp.jobs.observed import ObservedSimpleWorker
-from bbp.kernel import logs
+from bbp.kernel import logs, metrics
 from bbp.tenancy.jobs import enqueue
 from tests import job_functions
+from tests.services import ROOT
 from tests.support import host_of
 
 log = logging.getLogger("tests.health")
@@ -107,3 +110,33 @@ def test_the_formatter_keeps_exceptions_on_one_line():
     logs.ContextFilter().filter(record)
     text = logs.JsonFormatter().format(record)
     assert "\n" not in text and "ValueError" in json.loads(text)["exception"]
+
+
+def test_a_real_worker_logs_json_with_the_job_and_counts_it(app, redis, tenant):
+    """`flask worker` forks a work horse per job: the context and the counts cross the fork."""
+    with app.app_context():
+        job = enqueue(job_functions.explode, tenant=tenant.info)
+    env = dict(
+        os.environ,
+        BBP_ENV="testing",
+        LOG_FORMAT="json",
+        SECRET_KEY=app.config["SECRET_KEY"],
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    failure = [line for line in lines if "RuntimeError: boom" in json.dumps(line)]
+    assert failure and all(line["job_id"] == job.id for line in failure)
+    assert all(line["agency"] == tenant.slug for line in failure)
+    counted = redis.hgetall(metrics.JOBS_KEY)
+    assert counted[b"tests.job_functions:explode|failed"] == b"1"
