@@ -14,7 +14,6 @@ import os
 from flask import Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from redis import RedisError
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 from sqlalchemy import text
@@ -44,20 +43,31 @@ def _database() -> str:
 
 
 def _redis() -> tuple[str, dict]:
-    """Redis status with live workers and schedulers, the scheduler's lag and the queue."""
+    """Redis status with live workers and schedulers, then the background details."""
     try:
         connection = redis_client()
         connection.ping()
-        lag = scheduler_lag(connection)
-        return "ok", {
+        found = {
             "workers": len(Worker.all(connection=connection)),
             "schedulers": len(CronScheduler.all(connection)),
+        }
+    except Exception as exc:
+        return f"error: {type(exc).__name__}", {"workers": 0, "schedulers": 0}
+    return "ok", found | _background(connection)
+
+
+def _background(connection) -> dict:
+    """The scheduler's lag and the queue: shown, never a reason to fail the check."""
+    try:
+        lag = scheduler_lag(connection)
+        return {
             "scheduler_lag_seconds": None if lag is None else round(lag, 1),
             "scheduler_behind": lag is None or lag > LAG_BEHIND_SECONDS,
             "queue": queue_backlog(Queue(DEFAULT_QUEUE, connection=connection)),
         }
     except Exception as exc:
-        return f"error: {type(exc).__name__}", {"workers": 0, "schedulers": 0}
+        log.warning("background details unavailable", exc_info=True)
+        return {"background": f"error: {type(exc).__name__}"}
 
 
 @bp.get("/healthz")
@@ -108,8 +118,8 @@ def exposition() -> bytes:
     background.register(BackgroundCollector(redis_client(), (DEFAULT_QUEUE,)))
     try:
         return own + generate_latest(background)
-    except RedisError:
-        log.warning("background metrics unavailable: Redis did not answer", exc_info=True)
+    except Exception:  # Redis down or a value it holds unreadable: still serve this instance's
+        log.warning("background metrics unavailable", exc_info=True)
         return own
 
 

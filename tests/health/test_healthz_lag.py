@@ -57,3 +57,10 @@ def test_jobs_status_shows_the_lag_and_the_oldest_waiting_job(app, redis, clock,
 def test_jobs_status_without_a_tick(app, redis):
     output = app.test_cli_runner().invoke(args=["jobs", "status"]).output
     assert "scheduler: no tick recorded yet" in output
+
+
+def test_an_unreadable_heartbeat_is_reported_and_healthz_stays_200(app, redis):
+    redis.set(HEARTBEAT_KEY, "not a moment")
+    response = app.test_client().get("/healthz", base_url="http://localhost")
+    assert response.status_code == 200 and response.json["redis"] == "ok"
+    assert response.json["background"] == "error: ValueError"

@@ -104,3 +104,10 @@ def test_without_a_tick_there_is_no_lag_sample(redis, scrape):
 
 def test_the_tick_writes_the_heartbeat_the_lag_reads():
     assert periodic.HEARTBEAT_KEY == metrics.HEARTBEAT_KEY
+
+
+def test_a_broken_background_number_still_serves_the_request_metrics(redis, scrape):
+    redis.set(metrics.HEARTBEAT_KEY, "not a moment")
+    samples = scrape()
+    assert "bbp_http_request_duration_seconds_count" in samples
+    assert "bbp_queue_jobs" not in samples
