@@ -9,11 +9,15 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue
 
+from bbp.extensions import db
 from bbp.jobs import periodic
 from bbp.jobs.observed import ObservedSimpleWorker
 from bbp.kernel import metrics
+from bbp.reminders import services as reminders
+from bbp.tenancy import bound
 from bbp.tenancy.jobs import enqueue
 from tests import job_functions
+from tests.reminders.test_reminders import COURT, book  # noqa: F401 (fixture)
 
 TOKEN = "metrics-token-for-tests-0123456789abcdef"
 
@@ -111,3 +115,15 @@ def test_a_broken_background_number_still_serves_the_request_metrics(redis, scra
     samples = scrape()
     assert "bbp_http_request_duration_seconds_count" in samples
     assert "bbp_queue_jobs" not in samples
+
+
+def test_the_reminder_engine_counts_what_it_sent_and_skipped(app, redis, book, scrape):  # noqa: F811
+    agency, _, _ = book
+    with app.app_context(), bound(agency.info, db.session):
+        reminders.plan(COURT - timedelta(days=8))
+        reminders.send_due(COURT - timedelta(days=1) + timedelta(minutes=1))
+    samples = scrape()
+    # Due: the 7-day and 3-day reminders of two people (too late now) and their 1-day ones.
+    assert value(samples, "bbp_reminders_total", outcome="due") == 6
+    assert value(samples, "bbp_reminders_total", outcome="skipped") == 4
+    assert value(samples, "bbp_reminders_total", outcome="sent") == 2

@@ -40,7 +40,7 @@ def _python(app, code: str, directory) -> str:
     return done.stdout
 
 
-def test_a_scrape_reports_the_requests_another_process_served(app, tmp_path):
+def test_a_scrape_reports_the_requests_another_process_served(app, redis, tmp_path):
     _python(app, SERVE, tmp_path)
     body = _python(app, SCRAPE, tmp_path)
     served = [
