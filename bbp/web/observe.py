@@ -27,6 +27,8 @@ REQUEST_SECONDS = Histogram(
     ["endpoint", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+# A client may send any word as its method: anything else is "other", or series would be unbounded.
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 # Keys in the WSGI environ that gunicorn's access log reads back (bbp/web/weblog.py).
 ENVIRON_REQUEST_ID = "bbp.request_id"
 ENVIRON_AGENCY = "bbp.agency"
@@ -54,8 +56,9 @@ def _finish(response):
         request.environ[ENVIRON_AGENCY] = tenant.slug
     started = g.get("request_started")
     if started is not None:
+        method = request.method if request.method in METHODS else "other"
         REQUEST_SECONDS.labels(
-            request.endpoint or "none", request.method, str(response.status_code)
+            request.endpoint or "none", method, str(response.status_code)
         ).observe(time.perf_counter() - started)
     return response
 

@@ -48,6 +48,7 @@ def test_a_request_is_counted_by_endpoint_and_status_never_by_path_or_agency(own
     owner.get("/dashboard/")
     owner.get("/bonds/999999")  # a 404 from a real endpoint
     owner.get("/no/such/page")  # no endpoint at all
+    owner.client.open("/dashboard/", method="X-RANDOM-1", base_url=owner.base_url)
     after = scrape()
     count = "bbp_http_request_duration_seconds_count"
     assert value(after, count, endpoint="dashboard.index", status="200") == 1 + value(
@@ -56,7 +57,8 @@ def test_a_request_is_counted_by_endpoint_and_status_never_by_path_or_agency(own
     assert value(after, count, endpoint="none", status="404") >= 1
     assert value(after, "bbp_http_request_duration_seconds_bucket", endpoint="dashboard.index")
     labels = {v for labelset, _ in after[count] for v in labelset.values()}
-    assert not [v for v in labels if tenant.slug in v or "/" in v]
+    assert not [v for v in labels if tenant.slug in v or "/" in v or "RANDOM" in v]
+    assert value(after, count, method="other", status="405") >= 1
 
 
 def test_jobs_are_timed_and_failures_counted_by_task(app, redis, tenant, scrape):
