@@ -102,9 +102,14 @@ class BackgroundCollector:
         self.queues = queues
 
     def collect(self) -> Iterator:
-        yield from self._jobs()
-        yield self._reminders()
-        yield from self._queues()
+        """Each part on its own: one unreadable value costs its family, not the others."""
+        for part in (self._jobs, self._reminders, self._queues, self._lag):
+            try:
+                yield from list(part())
+            except (RedisError, ValueError):
+                log.warning("metrics of %s unavailable", part.__name__, exc_info=True)
+
+    def _lag(self) -> Iterator:
         lag = scheduler_lag(self.connection)
         family = GaugeMetricFamily(
             "bbp_scheduler_lag_seconds",
@@ -133,7 +138,7 @@ class BackgroundCollector:
         yield durations
         yield failures
 
-    def _reminders(self) -> CounterMetricFamily:
+    def _reminders(self) -> Iterator:
         stored = _decode(self.connection.hgetall(REMINDERS_KEY))
         family = CounterMetricFamily(
             "bbp_reminders",
@@ -143,7 +148,7 @@ class BackgroundCollector:
         )
         for outcome in REMINDER_OUTCOMES:
             family.add_metric([outcome], int(stored.get(outcome, 0)))
-        return family
+        yield family
 
     def _queues(self) -> Iterator:
         depth = GaugeMetricFamily(
