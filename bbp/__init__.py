@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(Path(app.instance_path), overrides))
     register_extensions(app)
     register_tenancy(app)
+    register_observability(app)
     register_blueprints(app)
     register_errors(app)
     register_security(app)
@@ -67,6 +68,12 @@ def register_tenancy(app: Flask) -> None:
 
     app.session_interface = HostBoundSessionInterface()
     resolver.init_app(app)
+
+
+def register_observability(app: Flask) -> None:
+    from bbp.web import observe
+
+    observe.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

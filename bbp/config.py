@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from bbp import prodcheck
+from bbp.kernel.logs import log_format
 from bbp.vault.keyring import development_spec
 
 ENVIRONMENTS = ("development", "testing", "production")
@@ -59,6 +60,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     secret_key = env.get("SECRET_KEY") or _dev_secret(instance_path, "secret_key")
     master_keys = env.get("BBP_MASTER_KEYS") or development_spec(instance_path)
     database_url = env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bbp")
+    try:
+        logs = log_format({**env, "BBP_ENV": bbp_env})
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     config = {
         "BBP_ENV": bbp_env,
         "SECRET_KEY": secret_key,
@@ -103,6 +108,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "STAFF_TEXTS_PER_RECIPIENT_HOUR": int(env.get("STAFF_TEXTS_PER_RECIPIENT_HOUR", "5")),
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
+        # "json": one JSON object per log line with request id, agency and job (production's
+        # default); "text" leaves Flask's and RQ's own lines (development and tests).
+        "LOG_FORMAT": logs,
+        # Bearer token Prometheus sends to /metrics; empty turns /metrics off (404 everywhere).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "ARGON2_PROFILE": "fast" if bbp_env == "testing" else "default",
         "TESTING": bbp_env == "testing",
     }

@@ -21,6 +21,7 @@ GENERATE = "see docs/development.md, Production secrets"
 def problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> list[str]:
     """Every reason this environment must not run production, as sentences for the operator."""
     found = secret_key_problems(env["SECRET_KEY"]) + master_key_problems(env["BBP_MASTER_KEYS"])
+    found += metrics_token_problems(env.get("METRICS_TOKEN", ""))
     if env.get(ALLOW_FAKES, "").lower() not in TRUTHY:
         found += carrier_problems(env, sms_backend, mail_backend)
     return found
@@ -57,6 +58,21 @@ def master_key_problems(spec: str) -> list[str]:
         for key in keys
         if len(set(key.key)) < MIN_MASTER_KEY_DISTINCT_BYTES
     ]
+
+
+def metrics_token_problems(token: str) -> list[str]:
+    """METRICS_TOKEN is optional (without it /metrics is off), but a guessable one is refused:
+    the numbers show how busy each part of the platform is and when its scheduler stalls."""
+    if not token:
+        return []
+    if is_placeholder(token):
+        return [f"METRICS_TOKEN is a placeholder; generate a random one ({GENERATE})"]
+    if len(token) < MIN_SECRET_KEY_CHARS or len(set(token)) < MIN_SECRET_KEY_DISTINCT:
+        return [
+            f"METRICS_TOKEN is too short or too regular to be random (at least "
+            f"{MIN_SECRET_KEY_CHARS} random characters), or leave it empty to turn /metrics off"
+        ]
+    return []
 
 
 def carrier_problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> list[str]:

@@ -28,6 +28,8 @@ PRODUCTION_NAMES = (
     "SMTP_URL",
     "BBP_ALLOW_FAKE_PROVIDERS",
     "TRUSTED_PROXY_HOPS",
+    "METRICS_TOKEN",
+    "LOG_FORMAT",
 )
 
 
@@ -74,6 +76,36 @@ def test_a_good_production_environment_starts(environ, tmp_path):
     environ(good_production())
     config = load(tmp_path)
     assert config["SMS_BACKEND"] == "twilio" and config["TRUSTED_PROXY_HOPS"] == 0
+
+
+def test_production_logs_json_and_keeps_metrics_off_by_default(environ, tmp_path):
+    environ(good_production())
+    config = load(tmp_path)
+    assert config["LOG_FORMAT"] == "json" and config["METRICS_TOKEN"] == ""
+    environ({**good_production(), "LOG_FORMAT": "text"})
+    assert load(tmp_path)["LOG_FORMAT"] == "text"
+    environ({"LOG_FORMAT": "xml"})
+    with pytest.raises(ConfigError, match="LOG_FORMAT must be one of json, text"):
+        load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("change-me-metrics-token", "placeholder"),
+        ("short-token", "too short"),
+        ("x" * 40, "too regular"),
+    ],
+)
+def test_production_refuses_a_guessable_metrics_token(environ, tmp_path, token, reason):
+    message = refusal(environ, tmp_path, METRICS_TOKEN=token)
+    assert "METRICS_TOKEN is" in message and reason in message
+
+
+def test_production_starts_with_a_random_metrics_token(environ, tmp_path):
+    token = secrets.token_urlsafe(32)
+    environ({**good_production(), "METRICS_TOKEN": token})
+    assert load(tmp_path)["METRICS_TOKEN"] == token
 
 
 def env_example() -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -64,6 +66,8 @@ def test_the_access_log_file_holds_no_token(tmp_path):
     config.set("accesslog", str(tmp_path / "access.log"))
     logger = RedactingLogger(config)
     logger.access(*fake_exchange(f"/set-password/{TOKEN}"), timedelta(milliseconds=5))
+    for handler in logger.access_log.handlers:
+        handler.close()  # gunicorn's logger is global: the next one made would drop it unclosed
     line = (tmp_path / "access.log").read_text()
     assert "/set-password/[redacted]" in line and TOKEN not in line
 
@@ -77,3 +81,26 @@ def test_every_route_with_a_token_in_its_path_is_redacted(app):
         values = {name: TOKEN if name == "token" else 1 for name in rule.arguments}
         path = urls.build(rule.endpoint, values, method=sorted(rule.methods)[0])
         assert TOKEN in path and TOKEN not in redact(path), rule.rule
+
+
+def test_json_access_lines_carry_the_request_id_and_agency_and_stay_redacted(monkeypatch):
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    config = Config()
+    config.set("accesslog", "-")
+    logger = RedactingLogger(config)
+    # The test app's migration (alembic's fileConfig) disables loggers that existed then.
+    monkeypatch.setattr(logger.access_log, "disabled", False)
+    written = io.StringIO()
+    for handler in logger.access_log.handlers:
+        handler.setStream(written)
+    response, request, environ = fake_exchange(f"/portal/sign/{TOKEN}/document.pdf", "lang=es")
+    environ.update({"bbp.request_id": "4f1c2a9e8b7d", "bbp.agency": "liberty"})
+    logger.access(response, request, environ, timedelta(milliseconds=12))
+    (text,) = set(written.getvalue().splitlines())  # one line, however many handlers tests left
+    line = json.loads(text)
+    assert TOKEN not in text
+    assert line["logger"] == "gunicorn.access" and line["time"].endswith("Z")
+    assert line["message"] == "GET /portal/sign/[redacted]/document.pdf?lang=es HTTP/1.1"
+    assert line["path"] == "/portal/sign/[redacted]/document.pdf?lang=es"
+    assert line["request_id"] == "4f1c2a9e8b7d" and line["agency"] == "liberty"
+    assert line["status"] == "302" and line["duration_ms"] == 12

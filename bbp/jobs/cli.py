@@ -5,15 +5,17 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from rq import Queue, Worker
+from rq import Queue
 from rq.cron import CronScheduler
 from rq.job import Job
-from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
 from bbp.extensions import db, redis_client
+from bbp.jobs.observed import ObservedWorker
 from bbp.jobs.periodic import active_tenants, tick
 from bbp.kernel.clock import utcnow
+from bbp.kernel.metrics import LAG_BEHIND_SECONDS, queue_backlog, scheduler_lag
 from bbp.messaging.models import Message
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, provide_app
@@ -35,7 +37,9 @@ def worker_command(queues, burst, verbose):
     provide_app(current_app._get_current_object())
     connection = redis_client()
     names = queues or (DEFAULT_QUEUE,)
-    worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)
+    worker = ObservedWorker(
+        [Queue(name, connection=connection) for name in names], connection=connection
+    )
     logged = "every job" if verbose else "failures only"
     click.echo(f"Worker: running jobs from the {', '.join(names)} queue; logging {logged}")
     worker.work(burst=burst, with_scheduler=True, logging_level=VERBOSE if verbose else QUIET)
@@ -57,14 +61,16 @@ jobs_cli = AppGroup("jobs", help="Inspect and retry background jobs.")
 
 @jobs_cli.command("status")
 def status_command():
-    """Queue depths, failed jobs per agency, and this month's texts per agency."""
+    """Scheduler lag, queue depths, failed jobs per agency, and this month's texts per agency."""
     connection = redis_client()
+    click.echo(lag_line(scheduler_lag(connection)))
     queue = Queue(DEFAULT_QUEUE, connection=connection)
     failed = FailedJobRegistry(queue=queue)
+    backlog = queue_backlog(queue)
     click.echo(
-        f"queue {DEFAULT_QUEUE}: {queue.count} waiting, "
-        f"{StartedJobRegistry(queue=queue).count} running, "
-        f"{ScheduledJobRegistry(queue=queue).count} scheduled, {failed.count} failed"
+        f"queue {DEFAULT_QUEUE}: {backlog['waiting']} waiting, {backlog['running']} running, "
+        f"{backlog['scheduled']} scheduled, {backlog['failed']} failed; "
+        f"oldest waiting {backlog['oldest_seconds']:.0f} s"
     )
     per_tenant: dict[str, int] = {}
     for job in Job.fetch_many(failed.get_job_ids(), connection=connection):
@@ -75,6 +81,14 @@ def status_command():
         click.echo(f"  failed for {slug}: {count}")
     for slug, texts, segments in sms_usage():
         click.echo(f"texts this month for {slug}: {texts} ({segments} segments)")
+
+
+def lag_line(lag: float | None) -> str:
+    """The scheduler's lag in words, flagged when it is behind."""
+    if lag is None:
+        return "scheduler: no tick recorded yet (is `flask scheduler` running?)"
+    behind = " BEHIND: is `flask scheduler` running?" if lag > LAG_BEHIND_SECONDS else ""
+    return f"scheduler lag: {lag:.0f} s since the last tick{behind}"
 
 
 @jobs_cli.command("retry")

@@ -10,7 +10,7 @@ from bbp.auth.models import User
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
-from bbp.kernel import mail, phones
+from bbp.kernel import mail, metrics, phones
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
@@ -227,6 +227,8 @@ def _failed(message: Message, exc: ProviderError, commit: bool = True) -> str:
         message.status = "opted_out"
     elif exc.permanent or message.attempts >= MAX_ATTEMPTS:
         message.status = "failed"
+        if message.purpose == "reminder":
+            metrics.count_reminders(failed=1)
     else:
         message.status = "queued"  # the tick's recovery wakes a drain after the backoff
     if commit:

@@ -19,6 +19,7 @@ from bbp.audit.services import record
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
+from bbp.kernel import metrics
 from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
@@ -163,6 +164,7 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
             ready.append(reminder)
     counts["sent"] = _queue(ready)
     db.session.commit()
+    metrics.count_reminders(due=len(due), **counts)
     if counts["sent"]:
         messaging.dispatch()
     return counts

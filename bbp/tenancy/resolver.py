@@ -15,7 +15,7 @@ from bbp.tenancy.models import Tenant, TenantDomain
 log = logging.getLogger(__name__)
 SITE_KINDS = ("tenant", "platform", "apex", "any")
 # Endpoints that answer on every host (no tenant needed).
-HOSTLESS_ENDPOINTS = {"static", "health.healthz"}
+HOSTLESS_ENDPOINTS = {"static", "health.healthz", "health.metrics"}
 
 
 class UnknownHost(Exception):

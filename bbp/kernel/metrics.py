@@ -1,0 +1,171 @@
+"""Background metrics kept in Redis, so any process answers for every worker and scheduler.
+
+Jobs run in forked work horses on other machines, and a web process serving /metrics never sees
+them; so each job adds its duration and outcome to a Redis hash (one pipeline per job), the
+reminder engine adds its counts, and `BackgroundCollector` reads those hashes plus the RQ queues
+and the scheduler's heartbeat when Prometheus scrapes. Labels are task paths and fixed words,
+never an agency (one series per agency would not scale to thousands).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from redis import Redis, RedisError
+from rq import Queue, Worker
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+from bbp.extensions import redis_client
+from bbp.kernel.clock import utcnow
+from bbp.kernel.keys import platform_key
+
+log = logging.getLogger(__name__)
+# The scheduler's tick writes this key each minute (bbp/jobs/periodic.py, HEARTBEAT_KEY).
+HEARTBEAT_KEY = platform_key("scheduler", "last_tick")
+JOBS_KEY = platform_key("metrics", "jobs")
+REMINDERS_KEY = platform_key("metrics", "reminders")
+JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+REMINDER_OUTCOMES = ("due", "sent", "skipped", "postponed", "failed")
+# Ticks are a minute apart: three missed ticks mean the scheduler is down or stuck.
+LAG_BEHIND_SECONDS = 180
+
+
+def record_job(connection: Redis, task: str, seconds: float, failed: bool) -> None:
+    """Add one finished job to its task's histogram and, if it failed, to its failures."""
+    bucket = next((str(b) for b in JOB_BUCKETS if seconds <= b), "+Inf")
+    pipe = connection.pipeline(transaction=False)
+    pipe.hincrby(JOBS_KEY, f"{task}|bucket|{bucket}", 1)
+    pipe.hincrbyfloat(JOBS_KEY, f"{task}|sum", seconds)
+    if failed:
+        pipe.hincrby(JOBS_KEY, f"{task}|failed", 1)
+    pipe.execute()
+
+
+def count_reminders(**counts: int) -> None:
+    """Add the reminder engine's counts (due, sent, skipped, postponed, failed) platform-wide."""
+    counts = {k: v for k, v in counts.items() if k in REMINDER_OUTCOMES and v}
+    if not counts:
+        return
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for outcome, n in counts.items():
+            pipe.hincrby(REMINDERS_KEY, outcome, n)
+        pipe.execute()
+    except RedisError:  # a lost count must never undo a reminder already committed
+        log.warning("could not count reminders %s", counts, exc_info=True)
+
+
+def scheduler_lag(connection: Redis, now: datetime | None = None) -> float | None:
+    """Seconds since the scheduler's last tick; None if no tick was ever recorded.
+
+    The tick queues every agency's due work each minute, so the oldest due item not yet queued
+    is the one that came due just after the last tick: its age is now minus the heartbeat.
+    """
+    beat = connection.get(HEARTBEAT_KEY)
+    if beat is None:
+        return None
+    last = datetime.fromisoformat(beat.decode() if isinstance(beat, bytes) else beat)
+    return max(0.0, ((now or utcnow()) - last).total_seconds())
+
+
+def queue_backlog(queue: Queue, now: datetime | None = None) -> dict[str, float | int]:
+    """Jobs waiting, running, scheduled and failed, and the age of the oldest waiting job."""
+    oldest = 0.0
+    head = queue.get_job_ids(0, 1)
+    if head and (job := queue.fetch_job(head[0])) is not None and job.enqueued_at is not None:
+        enqueued = job.enqueued_at.replace(tzinfo=(now or utcnow()).tzinfo)
+        oldest = max(0.0, ((now or utcnow()) - enqueued).total_seconds())
+    return {
+        "waiting": queue.count,
+        "running": StartedJobRegistry(queue=queue).count,
+        "scheduled": ScheduledJobRegistry(queue=queue).count,
+        "failed": FailedJobRegistry(queue=queue).count,
+        "oldest_seconds": round(oldest, 1),
+    }
+
+
+def _decode(mapping: dict) -> dict[str, str]:
+    return {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in mapping.items()
+    }
+
+
+class BackgroundCollector:
+    """Prometheus families computed at scrape time from Redis (prometheus-client collector)."""
+
+    def __init__(self, connection: Redis, queues: tuple[str, ...]):
+        self.connection = connection
+        self.queues = queues
+
+    def collect(self) -> Iterator:
+        """Each part on its own: one unreadable value costs its family, not the others."""
+        for part in (self._jobs, self._reminders, self._queues, self._lag):
+            try:
+                yield from list(part())
+            except (RedisError, ValueError):
+                log.warning("metrics of %s unavailable", part.__name__, exc_info=True)
+
+    def _lag(self) -> Iterator:
+        lag = scheduler_lag(self.connection)
+        family = GaugeMetricFamily(
+            "bbp_scheduler_lag_seconds",
+            "Seconds since the scheduler's last tick: now minus the oldest unqueued due work",
+        )
+        if lag is not None:
+            family.add_metric([], lag)
+        yield family
+
+    def _jobs(self) -> Iterator:
+        stored = _decode(self.connection.hgetall(JOBS_KEY))
+        durations = HistogramMetricFamily(
+            "bbp_job_duration_seconds", "Duration of background jobs by task", labels=["task"]
+        )
+        failures = CounterMetricFamily(
+            "bbp_job_failures", "Background jobs that failed, by task", labels=["task"]
+        )
+        tasks = sorted({field.split("|", 1)[0] for field in stored})
+        for task in tasks:
+            running, buckets = 0, []
+            for bound in (*map(str, JOB_BUCKETS), "+Inf"):
+                running += int(stored.get(f"{task}|bucket|{bound}", 0))
+                buckets.append((bound, running))
+            durations.add_metric([task], buckets, float(stored.get(f"{task}|sum", 0)))
+            failures.add_metric([task], int(stored.get(f"{task}|failed", 0)))
+        yield durations
+        yield failures
+
+    def _reminders(self) -> Iterator:
+        stored = _decode(self.connection.hgetall(REMINDERS_KEY))
+        family = CounterMetricFamily(
+            "bbp_reminders",
+            "Court reminders by outcome: due, sent (queued as a text), skipped (too late), "
+            "postponed (quiet hours), failed (the text failed)",
+            labels=["outcome"],
+        )
+        for outcome in REMINDER_OUTCOMES:
+            family.add_metric([outcome], int(stored.get(outcome, 0)))
+        yield family
+
+    def _queues(self) -> Iterator:
+        depth = GaugeMetricFamily(
+            "bbp_queue_jobs", "RQ jobs by queue and state", labels=["queue", "state"]
+        )
+        oldest = GaugeMetricFamily(
+            "bbp_queue_oldest_job_age_seconds",
+            "Age of the oldest job waiting in the queue",
+            labels=["queue"],
+        )
+        for name in self.queues:
+            backlog = queue_backlog(Queue(name, connection=self.connection))
+            for state in ("waiting", "running", "scheduled", "failed"):
+                depth.add_metric([name, state], backlog[state])
+            oldest.add_metric([name], backlog["oldest_seconds"])
+        workers = GaugeMetricFamily("bbp_workers", "Live RQ workers")
+        workers.add_metric([], len(Worker.all(connection=self.connection)))
+        yield depth
+        yield oldest
+        yield workers
