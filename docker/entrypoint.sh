@@ -5,9 +5,8 @@ case "${1:-web}" in
   web)
     flask db upgrade
     flask tenants migrate
-    # The logger class keeps one-time link tokens out of the access log (bbp/web/weblog.py).
-    exec gunicorn --bind 0.0.0.0:8000 --workers "${WEB_CONCURRENCY:-3}" --access-logfile - \
-      --logger-class bbp.web.weblog.RedactingLogger wsgi:app
+    # Settings (workers, access log, the redacting logger) in one file the benchmark uses too.
+    exec gunicorn --config /app/gunicorn.conf.py wsgi:app
     ;;
   worker)    exec flask worker ;;
   scheduler) exec flask scheduler ;;
