@@ -168,8 +168,8 @@ def report(result: dict) -> str:
         f"(`docker/gunicorn.conf.py`, {WORKERS} sync workers, `BBP_ENV=production`) and a bare "
         "Flask hello (`bench/hello.py`) under the same settings, both on loopback, seeded with "
         f"the demo agency (`demo`, about 60 bonds) and `{BIG}` ({desk.BONDS:,} bonds); each page "
-        f"driven by `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --timeout 10s --latency` signed in as the owner "
-        "(session cookie). Targets: at least "
+        f"driven by `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --timeout 10s --latency` signed in as "
+        "the owner (session cookie). Targets: at least "
         f"{TARGET_RATIO}x hello's requests per second and p99 under {TARGET_P99_MS} ms for the "
         "signed-in pages; a worker under "
         f"{TARGET_RSS_MIB} MiB RSS after the load. The machine is shared, so compare ratios.",

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bbp.bonds.models import Bond
 from bbp.dashboard import figures
 from bbp.extensions import db
 from bbp.tenancy import bound
 from tests.factories import make_bond
+from tests.support import counted
 
 # Queries of a dashboard built from nothing held, and of one served from what is held: the
 # session's user, the change counter is Redis. A test fails if either grows back.
@@ -24,22 +23,6 @@ def nothing_held():
     figures.forget()
     yield
     figures.forget()
-
-
-@contextmanager
-def counted(app):
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_new_bond_shows_on_the_next_view(app, owner, tenant):
