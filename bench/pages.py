@@ -119,9 +119,13 @@ def _wrk(url: str, path: str, headers: dict[str, str]) -> dict:
     return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
 
 
-def _rss(server: subprocess.Popen) -> list[float]:
-    workers = psutil.Process(server.pid).children()
-    return sorted(p.memory_info().rss / 2**20 for p in workers)
+def _memory(server: subprocess.Popen) -> list[dict[str, float]]:
+    """RSS, PSS (shared pages split between sharers) and USS (the worker's own) of each worker."""
+    found = []
+    for worker in psutil.Process(server.pid).children():
+        info = worker.memory_full_info()
+        found.append({k: getattr(info, k) / 2**20 for k in ("rss", "pss", "uss")})
+    return sorted(found, key=lambda m: m["rss"])
 
 
 def _signed_in_pages(url: str, slug: str, email: str, password: str) -> dict:
@@ -149,12 +153,12 @@ def run(app) -> dict:
         demo = DEMO_AGENCIES[0].slug
         pages |= _signed_in_pages(url, demo, f"owner@{demo}.example", DEMO_PASSWORD)
         pages |= _signed_in_pages(url, BIG, f"owner@{BIG}.example", PASSWORD)
-        rss = _rss(server)
+        memory = _memory(server)
     finally:
         for process in (server, hello):
             process.terminate()
             process.wait(timeout=30)
-    return {"pages": pages, "rss": rss}
+    return {"pages": pages, "memory": memory}
 
 
 def report(result: dict) -> str:
@@ -182,6 +186,17 @@ def report(result: dict) -> str:
         f"| {p['p99']:.1f} ms |"
         for name, p in pages.items()
     ]
-    rss = ", ".join(f"{r:.0f} MiB" for r in result["rss"])
-    lines += ["", f"RSS of each web worker after the load: {rss}.", ""]
+    lines += [
+        "",
+        "Each web worker after the load (gunicorn preloads the app, so PSS and USS show what a "
+        "worker costs beyond the shared pages):",
+        "",
+        "| worker | RSS | PSS | USS |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {n} | {m['rss']:.0f} MiB | {m['pss']:.0f} MiB | {m['uss']:.0f} MiB |"
+        for n, m in enumerate(result["memory"], 1)
+    ]
+    lines.append("")
     return "\n".join(lines)
