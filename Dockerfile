@@ -14,7 +14,7 @@ RUN useradd --create-home --uid 10001 bbp
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
-COPY wsgi.py ./
+COPY wsgi.py docker/gunicorn.conf.py ./
 COPY migrations ./migrations
 COPY tenants ./tenants
 COPY bbp ./bbp

@@ -39,8 +39,9 @@ format: $(VENV)/.test-deps
 	$(VENV)/bin/ruff format bbp tests bench
 	$(VENV)/bin/ruff check --fix bbp tests bench
 
-## bench: run the benchmarks in bench/ and rewrite docs/performance.md
+## bench: run the benchmarks in bench/ (installing wrk from Debian when missing) and rewrite docs/performance.md
 bench: $(VENV)/.test-deps
+	@bash scripts/bench-system-deps.sh
 	$(PY) -m bench.run
 
 ## translations: extract marked strings, merge them into the Spanish catalog, compile the .mo

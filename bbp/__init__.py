@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
         load_extreme_dates,
         migrate,
     )
+    from bbp.kernel import changes
     from bbp.platform import loader
     from bbp.tenancy import context
     from bbp.web import i18n
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     loader.init_app(app)
     i18n.init_app(app)
     context.install(Session)
+    changes.install()
     with app.app_context():
         guard_pool_across_fork(db.engine)
         load_extreme_dates(db.engine)

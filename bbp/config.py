@@ -93,6 +93,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),
         "CHECKIN_LINK_HOURS": int(env.get("CHECKIN_LINK_HOURS", "24")),
+        # How long a web worker trusts what it read about an agency (bbp/tenancy/resolver.py).
+        "TENANT_CACHE_SECONDS": float(env.get("TENANT_CACHE_SECONDS", "5")),
         "TENANT_MIGRATION_WORKERS": int(env.get("TENANT_MIGRATION_WORKERS", "4")),
         # X-Forwarded-* hops set by proxies we run; 0 trusts none (a client can write them).
         "TRUSTED_PROXY_HOPS": _hops(env.get("TRUSTED_PROXY_HOPS", "0")),

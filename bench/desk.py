@@ -75,7 +75,8 @@ def _rows(n: int, rng: random.Random, now: datetime) -> dict[str, dict]:
     }
 
 
-def _seed(app, tenant) -> None:
+def seed(app, tenant) -> None:
+    """Give the agency BONDS bonds with their people, charges, court dates and payments."""
     rng = random.Random(7)
     now = datetime.now(UTC)
     rows = [_rows(n, rng, now) for n in range(1, BONDS + 1)]
@@ -132,7 +133,7 @@ def run(app) -> dict:
             "bench-desk", "Bench Desk Bail", "owner@bench-desk.example", state="FL"
         )
     started = time.perf_counter()
-    _seed(app, made.tenant)
+    seed(app, made.tenant)
     seeded = time.perf_counter() - started
     visitor = Visitor(app.test_client(), "bench-desk.localhost")
     visitor.login("owner@bench-desk.example", PASSWORD)

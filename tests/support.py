@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bbp.auth.models import User
 from bbp.extensions import db
@@ -127,3 +129,20 @@ MONEY_MARK = re.compile(r'<span class="money">([^<]*)</span>')
 def unmarked(html: str) -> str:
     """A page with each money figure's marking span taken off, for asserting on amounts."""
     return MONEY_MARK.sub(r"\1", html)
+
+
+@contextmanager
+def counted(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block (query-count tests)."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

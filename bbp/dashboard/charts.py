@@ -363,13 +363,13 @@ def _svg(kind: str, title: str, desc: str, width: float, height: float, *body: M
 
 def _el(tag: str, attrs: dict[str, object], *children: Markup | str) -> Markup:
     """An element; attribute values and plain-text children are escaped."""
-    attributes = Markup("").join(
-        Markup(' {}="{}"').format(name, _value(value)) for name, value in attrs.items()
-    )
+    # Plain f-strings over escaped parts: Markup.format escapes through a Formatter per field,
+    # which once cost half of the dashboard's time. Tags and attribute names are our constants.
+    attributes = "".join(f' {name}="{_value(value)}"' for name, value in attrs.items())
     if not children:
-        return Markup("<{}{}/>").format(tag, attributes)
-    content = Markup("").join(_text(child) for child in children)
-    return Markup("<{}{}>{}</{}>").format(tag, attributes, content, tag)
+        return Markup(f"<{tag}{attributes}/>")  # noqa: S704  (values escaped by _value)
+    content = "".join(_text(child) for child in children)
+    return Markup(f"<{tag}{attributes}>{content}</{tag}>")  # noqa: S704  (and by _text)
 
 
 def _value(value: object) -> Markup | str:

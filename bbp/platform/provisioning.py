@@ -21,7 +21,7 @@ from bbp.extensions import db
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.context import TenantInfo
 from bbp.tenancy.models import Tenant, TenantDomain
-from bbp.tenancy.resolver import tenant_by_slug
+from bbp.tenancy.resolver import forget_tenants, tenant_by_slug
 from bbp.tenancy.schema import create_at_head
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -160,6 +160,7 @@ def create_tenant(
     owner_id = owner.id
     session.commit()
     session.close()  # the owner row belongs to a schema this unbound session cannot refresh
+    forget_tenants()
     return Provisioned(tenant_by_slug(slug), owner_id, email)
 
 
@@ -172,6 +173,7 @@ def drop_tenant(slug: str) -> None:
     connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
     db.session.delete(tenant)
     db.session.commit()
+    forget_tenants()
 
 
 def set_status(slug: str, status: str, reason: str | None = None, actor: str = "cli") -> None:
@@ -193,3 +195,4 @@ def set_status(slug: str, status: str, reason: str | None = None, actor: str = "
         model=PlatformAuditEntry,
     )
     db.session.commit()
+    forget_tenants()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Blueprint, Flask, abort, current_app, g, request
 from sqlalchemy import select
@@ -16,6 +17,11 @@ log = logging.getLogger(__name__)
 SITE_KINDS = ("tenant", "platform", "apex", "any")
 # Endpoints that answer on every host (no tenant needed).
 HOSTLESS_ENDPOINTS = {"static", "health.healthz", "health.metrics"}
+# How long a worker trusts what it read about an agency: the bound on a suspension, a rename or
+# a removed hostname reaching the other processes (the process that made the change forgets at
+# once): TENANT_CACHE_SECONDS, 5 by default.
+CACHE_LIMIT = 10_000  # hostnames held per process; unknown hostnames are never held
+_known: dict[tuple[str, str], tuple[float, TenantInfo]] = {}
 
 
 class UnknownHost(Exception):
@@ -72,12 +78,33 @@ def tenant_by_slug(slug: str) -> TenantInfo | None:
     return _info(row) if row else None
 
 
+def cached_tenant(kind: str, hostname: str) -> TenantInfo | None:
+    """tenant_by_hostname, remembered in the process for TENANT_CACHE_SECONDS."""
+    key, now = (kind, hostname), time.monotonic()
+    held = _known.get(key)
+    if held is not None and held[0] > now:
+        return held[1]
+    tenant = tenant_by_hostname(kind, hostname)
+    if tenant is not None:
+        if len(_known) >= CACHE_LIMIT:
+            _known.clear()
+        _known[key] = (now + current_app.config["TENANT_CACHE_SECONDS"], tenant)
+    else:
+        _known.pop(key, None)
+    return tenant
+
+
+def forget_tenants() -> None:
+    """Drop what this process remembers about agencies (after creating, suspending, dropping)."""
+    _known.clear()
+
+
 def resolve_site(host: str) -> tuple[str, TenantInfo | None]:
     """Map a Host header to (site kind, tenant); raises UnknownHost or TenantSuspended."""
     match = classify(host, current_app.config["BBP_DOMAIN"])
     if match.kind in ("apex", "platform"):
         return match.kind, None
-    tenant = tenant_by_hostname(match.kind, match.value)
+    tenant = cached_tenant(match.kind, match.value)
     if tenant is None:
         raise UnknownHost(host)
     if not tenant.active:

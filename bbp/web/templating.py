@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask, g
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bbp.kernel.clock import local, utcnow
 from bbp.kernel.phones import format_phone
@@ -42,7 +42,9 @@ def format_money(value) -> str:
 
 def money_figure(value) -> Markup:
     """A money amount as one figure that CSS never breaks across lines (the `money` filter)."""
-    return Markup('<span class="money">{}</span>').format(format_money(value))
+    # An f-string over the escaped text: Markup.format costs a Formatter pass per call, which
+    # was a third of the bond list's time (a figure per row).
+    return Markup(f'<span class="money">{escape(format_money(value))}</span>')  # noqa: S704
 
 
 def init_app(app: Flask) -> None:

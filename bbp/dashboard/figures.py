@@ -1,0 +1,57 @@
+"""The dashboard's agency-wide part, rendered once per agency and kept until the agency's next
+write (its change counter, bbp/kernel/changes.py) or for a minute at most (time-driven figures:
+court this week, missed check-ins, overdue plans), whichever comes first."""
+
+from __future__ import annotations
+
+import time
+
+from flask import render_template
+from markupsafe import Markup
+
+from bbp.dashboard.charts import Datum, donut_chart, horizontal_bar_chart
+from bbp.dashboard.services import Summary, summary
+from bbp.kernel import changes
+from bbp.kernel.clock import agency_today, utcnow
+from bbp.tenancy import require_tenant
+
+SECONDS = 60
+AGENCIES_HELD = 200  # per process; the oldest entry goes first
+_held: dict[tuple, tuple[float, str, Markup]] = {}
+
+
+def figures() -> Markup:
+    """The rendered figures of the bound agency, from this process's cache when still current."""
+    tenant = require_tenant()
+    key = (tenant.id, tenant.schema, agency_today())
+    version, now = changes.version(), time.monotonic()
+    held = _held.get(key)
+    if held is not None and held[0] > now and held[1] == version:
+        return held[2]
+    html = _render(summary())
+    if version != "unknown":
+        _held.pop(key, None)
+        while len(_held) >= AGENCIES_HELD:
+            _held.pop(next(iter(_held)))
+        _held[key] = (now + SECONDS, version, html)
+    return html
+
+
+def forget() -> None:
+    """Drop every held dashboard of this process (tests)."""
+    _held.clear()
+
+
+def _render(numbers: Summary) -> Markup:
+    charts = {
+        "surety": horizontal_bar_chart(
+            [Datum(name, amount) for name, amount in numbers.liability_by_surety],
+            title="Liability by surety",
+            money=True,
+        ),
+        "status": donut_chart(
+            [Datum(label, n) for label, n in numbers.bonds_by_status], title="Bonds by status"
+        ),
+    }
+    context = {"summary": numbers, "charts": charts, "built_at": utcnow(), "seconds": SECONDS}
+    return Markup(render_template("dashboard/_figures.html", **context))  # noqa: S704  (autoescaped)

@@ -1,0 +1,202 @@
+"""Pages under load: gunicorn with the production settings, wrk at 16 connections, against hello."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+from bbp.dev.book import seed_book
+from bbp.dev.seed import DEMO_AGENCIES, DEMO_PASSWORD, seed_agency
+from bbp.extensions import db
+from bbp.platform.provisioning import create_tenant
+from bbp.tenancy import bound, tenant_by_slug
+from bench import desk
+from tests.support import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"  # the venv's, beside this Python
+CONFIG = ROOT / "docker" / "gunicorn.conf.py"
+DOMAIN = "bbp.bench"
+WORKERS = 2
+CONNECTIONS = 16
+SECONDS = int(os.environ.get("BENCH_PAGE_SECONDS", "8"))
+BIG = "bench-pages"
+TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MIB = 0.12, 60, 100
+CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _seed(app) -> None:
+    with app.app_context():
+        seed_agency(DEMO_AGENCIES[0])
+        demo = tenant_by_slug(DEMO_AGENCIES[0].slug)
+        with bound(demo, db.session):
+            seed_book(demo)
+        if tenant_by_slug(BIG) is None:
+            made = create_tenant(BIG, "Bench Pages Bail", f"owner@{BIG}.example", state="FL")
+            desk.seed(app, made.tenant)
+
+
+def _environment(app) -> dict:
+    env = dict(os.environ)
+    env.update(
+        BBP_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
+        REDIS_URL=app.config["REDIS_URL"],
+        BBP_DOMAIN=DOMAIN,
+        BBP_ALLOW_FAKE_PROVIDERS="1",
+        SMS_BACKEND="fake",
+        MAIL_BACKEND="outbox",
+        WEB_CONCURRENCY=str(WORKERS),
+        GUNICORN_ACCESS_LOG="/dev/null",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def _serve(target: str, env: dict) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}")
+    server = subprocess.Popen([str(GUNICORN), "--config", str(CONFIG), target], env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(url + "/healthz", timeout=10)
+            return server, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError(f"{target} did not start")
+
+
+def _sign_in(url: str, host: str, email: str, password: str) -> str:
+    """Sign in over HTTP like a browser; returns the session cookie (Secure, so kept by hand)."""
+    page = requests.get(url + "/login", headers={"Host": host}, timeout=10)
+    cookie = page.cookies.get("session") or _cookie(page)
+    token = CSRF.search(page.text).group(1)
+    done = requests.post(
+        url + "/login",
+        headers={"Host": host, "Cookie": f"session={cookie}", "X-CSRFToken": token},
+        data={"email": email, "password": password},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert done.status_code == 302, (host, done.status_code)
+    return _cookie(done)
+
+
+def _cookie(response) -> str:
+    return re.search(r"session=([^;]+)", response.headers["Set-Cookie"]).group(1)
+
+
+def _wrk(url: str, path: str, headers: dict[str, str]) -> dict:
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "10s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url + path], capture_output=True, text=True, check=True).stdout
+    assert "Non-2xx" not in out, (path, out)
+    assert "Socket errors" not in out, (path, out)
+    latency = {p: float(v) * UNIT_MS[u] for p, v, u in LATENCY.findall(out)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
+
+
+def _memory(server: subprocess.Popen) -> list[dict[str, float]]:
+    """RSS, PSS (shared pages split between sharers) and USS (the worker's own) of each worker."""
+    found = []
+    for worker in psutil.Process(server.pid).children():
+        info = worker.memory_full_info()
+        found.append({k: getattr(info, k) / 2**20 for k in ("rss", "pss", "uss")})
+    return sorted(found, key=lambda m: m["rss"])
+
+
+def _signed_in_pages(url: str, slug: str, email: str, password: str) -> dict:
+    host = f"{slug}.{DOMAIN}"
+    headers = {"Host": host, "Cookie": f"session={_sign_in(url, host, email, password)}"}
+    htmx = dict(headers, **{"HX-Request": "true"})
+    return {
+        f"{slug}: dashboard": _wrk(url, "/dashboard/", headers),
+        f"{slug}: bond list": _wrk(url, "/bonds/", headers),
+        f"{slug}: bond page": _wrk(url, "/bonds/5", headers),
+        f"{slug}: live search (htmx)": _wrk(url, "/bonds/?q=john", htmx),
+    }
+
+
+def run(app) -> dict:
+    """Seed, serve the app and hello side by side, drive each page with wrk, read RSS."""
+    _seed(app)
+    env = _environment(app)
+    hello, hello_url = _serve("bench.hello:app", env)
+    server, url = _serve("wsgi:app", env)
+    try:
+        pages = {"hello (bare Flask)": _wrk(hello_url, "/", {})}
+        pages["/healthz"] = _wrk(url, "/healthz", {"Host": f"demo.{DOMAIN}"})
+        pages["sign-in page"] = _wrk(url, "/login", {"Host": f"demo.{DOMAIN}"})
+        demo = DEMO_AGENCIES[0].slug
+        pages |= _signed_in_pages(url, demo, f"owner@{demo}.example", DEMO_PASSWORD)
+        pages |= _signed_in_pages(url, BIG, f"owner@{BIG}.example", PASSWORD)
+        memory = _memory(server)
+    finally:
+        for process in (server, hello):
+            process.terminate()
+            process.wait(timeout=30)
+    return {"pages": pages, "memory": memory}
+
+
+def report(result: dict) -> str:
+    """Markdown section for docs/performance.md."""
+    pages = result["pages"]
+    hello = pages["hello (bare Flask)"]["rps"]
+    lines = [
+        "## Pages under load",
+        "",
+        f"`python -m bench.run pages`: gunicorn with the production settings "
+        f"(`docker/gunicorn.conf.py`, {WORKERS} sync workers, `BBP_ENV=production`) and a bare "
+        "Flask hello (`bench/hello.py`) under the same settings, both on loopback, seeded with "
+        f"the demo agency (`demo`, about 60 bonds) and `{BIG}` ({desk.BONDS:,} bonds); each page "
+        f"driven by `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --timeout 10s --latency` signed in as "
+        "the owner (session cookie). Targets: at least "
+        f"{TARGET_RATIO}x hello's requests per second and p99 under {TARGET_P99_MS} ms for the "
+        "signed-in pages; a worker under "
+        f"{TARGET_RSS_MIB} MiB RSS after the load. The machine is shared, so compare ratios.",
+        "",
+        "| page | req/s | ratio to hello | p50 | p99 |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {name} | {p['rps']:,.0f} | {p['rps'] / hello:.3f}x | {p['p50']:.1f} ms "
+        f"| {p['p99']:.1f} ms |"
+        for name, p in pages.items()
+    ]
+    lines += [
+        "",
+        "Each web worker after the load (gunicorn preloads the app, so PSS and USS show what a "
+        "worker costs beyond the shared pages):",
+        "",
+        "| worker | RSS | PSS | USS |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {n} | {m['rss']:.0f} MiB | {m['pss']:.0f} MiB | {m['uss']:.0f} MiB |"
+        for n, m in enumerate(result["memory"], 1)
+    ]
+    lines.append("")
+    return "\n".join(lines)
