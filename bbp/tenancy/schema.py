@@ -30,9 +30,15 @@ def alembic_config() -> Config:
 
 
 @cache
+def script_directory() -> ScriptDirectory:
+    """The tenant tree, read once per process (revision files never change under a process)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+@cache
 def head_revision() -> str:
     """The tenant tree's single head."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return script_directory().get_current_head()
 
 
 def create_at_head(conn: Connection, schema: str, metadata: MetaData) -> None:
