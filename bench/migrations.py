@@ -8,16 +8,18 @@ to head through `upgrade_all`, the function behind `flask tenants migrate`.
 from __future__ import annotations
 
 import multiprocessing
+import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+import psycopg
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
 from bbp.extensions import db
-from bbp.tenancy.context import set_search_path
+from bbp.tenancy.context import quote_schema, set_search_path
 from bbp.tenancy.migrate import upgrade_all
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.schema import alembic_config, head_revision
@@ -45,6 +47,42 @@ def _downgrade_all(url: str, schemas: list[str], revision: str) -> None:
             future.result()
 
 
+# One added column written three ways; each runs in its own transaction per agency, then is dropped.
+FORMS = {
+    "one statement: `ADD COLUMN … DEFAULT '' NOT NULL`": [
+        "ALTER TABLE {s}.agency_settings ADD COLUMN bench_col varchar(10) DEFAULT '' NOT NULL"
+    ],
+    "nullable, then `SET DEFAULT`, backfill, `SET NOT NULL`": [
+        "ALTER TABLE {s}.agency_settings ADD COLUMN bench_col varchar(10)",
+        "ALTER TABLE {s}.agency_settings ALTER COLUMN bench_col SET DEFAULT ''",
+        "UPDATE {s}.agency_settings SET bench_col = ''",
+        "ALTER TABLE {s}.agency_settings ALTER COLUMN bench_col SET NOT NULL",
+    ],
+    "nullable, no default": ["ALTER TABLE {s}.agency_settings ADD COLUMN bench_col varchar(10)"],
+}
+COLUMN_SAMPLE = 50
+
+
+def one_column(url: str, schemas: list[str]) -> dict[str, float]:
+    """Median server time (ms, commit included) of adding one column per agency, per form."""
+    step = max(1, len(schemas) // COLUMN_SAMPLE)
+    sample = [quote_schema(s) for s in schemas[::step][:COLUMN_SAMPLE]]
+    found = {}
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for label, statements in FORMS.items():
+            timings = []
+            for schema in sample:
+                started = time.perf_counter()
+                for statement in statements:
+                    conn.execute(statement.format(s=schema))
+                conn.commit()
+                timings.append(time.perf_counter() - started)
+                conn.execute(f"ALTER TABLE {schema}.agency_settings DROP COLUMN bench_col")
+                conn.commit()
+            found[label] = statistics.median(timings) * 1000
+    return found
+
+
 def run(app) -> dict:
     """Time a no-op pass (all at head) and a pass where every agency is one revision behind."""
     with app.app_context():
@@ -59,7 +97,9 @@ def run(app) -> dict:
         started = time.perf_counter()
         behind = upgrade_all(url, schemas, WORKERS)
         upgrade = time.perf_counter() - started
+        columns = one_column(url, schemas)
     return {
+        "columns": columns,
         "schemas": len(schemas),
         "noop_s": noop,
         "noop_skipped": sum(o.status == "skipped" for o in at_head),
@@ -89,6 +129,14 @@ def report(result: dict) -> str:
             "",
             f"{per * 1000:.0f} ms of wall time per agency; at that rate {TARGET:,} agencies take "
             f"{per * TARGET / 60:.1f} minutes.",
+            "",
+            f"How a revision adds a column matters more than anything `flask tenants migrate` "
+            f"does. Server time to add one column to `agency_settings`, commit included, median "
+            f"over {COLUMN_SAMPLE} agencies of the {result['schemas']:,}:",
+            "",
+            "| written as | per agency |",
+            "| --- | ---: |",
+            *(f"| {label} | {ms:.1f} ms |" for label, ms in result["columns"].items()),
             "",
         ]
     )
