@@ -22,12 +22,16 @@ BENCHMARKS = (provisioning, migrations, desk, pages, reminders)
 MARK = "<!-- bench:"  # migrations reuses the agencies provisioning made
 
 
+# A shared server can host several benches at once: BENCH_DATABASE and BENCH_REDIS_DB say whose.
+DATABASE = os.environ.get("BENCH_DATABASE", "bbp_bench")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
+
+
 def _fresh_database() -> str:
-    name = os.environ.get("BENCH_DATABASE", "bbp_bench")  # one per engineer on a shared machine
-    url = services.database_url().rsplit("/", 1)[0] + f"/{name}"
+    url = services.database_url().rsplit("/", 1)[0] + "/" + DATABASE
     with psycopg.connect(services.admin_url(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
     return url
 
 
@@ -50,8 +54,7 @@ def _previous(out: Path) -> dict[str, str]:
 def main(names: list[str]) -> None:
     chosen = [b for b in BENCHMARKS if not names or b.__name__.split(".")[-1] in names]
     # A Redis database of its own: its workers must not take jobs from a test run.
-    redis_db = os.environ.get("BENCH_REDIS_DB", "12")
-    redis_url = urlunsplit(urlsplit(services.redis_url())._replace(path=f"/{redis_db}"))
+    redis_url = urlunsplit(urlsplit(services.redis_url())._replace(path=f"/{REDIS_DB}"))
     app = make_app(_fresh_database(), redis_url)
     with app.app_context():
         upgrade()
@@ -66,7 +69,8 @@ def main(names: list[str]) -> None:
         "",
         "Produced by `make bench` (which runs `python -m bench.run`; name benchmarks to run only "
         f"those, e.g. `python -m bench.run reminders`), last on {datetime.now(UTC):%Y-%m-%d} "
-        f"({_machine()}), against the local PostgreSQL in a scratch database `bbp_bench`. "
+        f"({_machine()}), against the local PostgreSQL in a scratch database (`bbp_bench`, or "
+        "`BENCH_DATABASE`). "
         "Re-run it after changes that touch these paths.",
         "",
     ]

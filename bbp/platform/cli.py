@@ -13,7 +13,7 @@ from bbp.platform.provisioning import ProvisioningError, create_tenant, set_stat
 from bbp.tenancy.context import bound
 from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
 from bbp.tenancy.models import Tenant
-from bbp.tenancy.schema import current_revision, head_revision
+from bbp.tenancy.schema import head_revision, revisions
 
 tenants_cli = AppGroup("tenants", help="Manage agencies (tenants) and their schemas.")
 
@@ -46,17 +46,20 @@ def create_command(slug, name, owner_email, owner_name, timezone, state):
 def list_command():
     """Show every agency with its status and migration revision."""
     head = head_revision()
-    tenants = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    tenants = db.session.execute(
+        select(Tenant.slug, Tenant.status, Tenant.schema_name, Tenant.name).order_by(Tenant.slug)
+    ).all()
+    db.session.rollback()
     if not tenants:
         click.echo("No agencies yet. Create one with `flask tenants create`.")
         return
-    connection = db.session.connection()
+    with db.engine.connect() as conn:  # its own connection: revisions() commits between chunks
+        found = revisions(conn, [t.schema_name for t in tenants])
     click.echo(f"{'SLUG':<24} {'STATUS':<10} {'REVISION':<14} NAME")
     for tenant in tenants:
-        revision = current_revision(connection, tenant.schema_name) or "-"
+        revision = found[tenant.schema_name] or "-"
         marker = "" if revision == head else " (behind)"
         click.echo(f"{tenant.slug:<24} {tenant.status:<10} {revision + marker:<14} {tenant.name}")
-    db.session.rollback()
 
 
 @tenants_cli.command("migrate")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bbp import models
 from bbp.audit.services import record
@@ -137,9 +137,11 @@ def create_tenant(
     taken = taken or session.scalar(select(TenantDomain.id).where(TenantDomain.hostname == slug))
     if taken:
         raise ProvisioningError(f"The subdomain '{slug}' is already taken.")
-    tenant = Tenant(
-        slug=slug, name=name, schema_name=schema_for(slug), timezone=timezone, state=state
-    )
+    schema = schema_for(slug)
+    # A schema left without its agency row (a restore, a hand-made test) is never adopted.
+    if session.scalar(text("SELECT to_regnamespace(:schema)"), {"schema": schema}) is not None:
+        raise ProvisioningError(f"The subdomain '{slug}' is already taken (schema {schema}).")
+    tenant = Tenant(slug=slug, name=name, schema_name=schema, timezone=timezone, state=state)
     tenant.domains.append(TenantDomain(kind="subdomain", hostname=slug))
     session.add(tenant)
     session.flush()

@@ -6,9 +6,9 @@ from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, inspect, text
+from sqlalchemy import MetaData, Table, create_mock_engine, text
+from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.engine import Connection
 
 from bbp.tenancy.context import quote_schema, set_search_path
@@ -30,9 +30,15 @@ def alembic_config() -> Config:
 
 
 @cache
+def script_directory() -> ScriptDirectory:
+    """The tenant tree, read once per process (revision files never change under a process)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+@cache
 def head_revision() -> str:
     """The tenant tree's single head."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return script_directory().get_current_head()
 
 
 def create_at_head(conn: Connection, schema: str, metadata: MetaData) -> None:
@@ -40,23 +46,54 @@ def create_at_head(conn: Connection, schema: str, metadata: MetaData) -> None:
 
     `metadata` must hold every model: the caller registers them (tenancy imports no features).
     Rendering DDL from the models costs the same however many tenants exist, unlike replaying
-    the migration history; tests prove the two produce the same schema.
+    the migration history; tests prove the two produce the same schema. The DDL is rendered
+    once per process and sent in one round trip, and nothing here reads the catalog: a catalog
+    query (Alembic's stamp asked `has_table` twice) grows with the number of agencies.
+    CREATE SCHEMA fails if the schema exists, so an existing schema is never adopted.
     """
-    conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    conn.exec_driver_sql(f"CREATE SCHEMA {quote_schema(schema)}")
     set_search_path(conn, schema)
-    metadata.create_all(conn, tables=tenant_tables(metadata), checkfirst=False)
-    ctx = MigrationContext.configure(conn, opts={"version_table_schema": schema})
-    ctx.stamp(ScriptDirectory.from_config(alembic_config()), "head")
+    conn.exec_driver_sql(creation_script(metadata), execution_options={"no_parameters": True})
+
+
+@cache
+def creation_script(metadata: MetaData) -> str:
+    """Every tenant table, index and trigger, then the version table at head, as one script.
+
+    Names are unqualified: the script runs with search_path set to the new schema. The version
+    table is the one Alembic's stamp would create (same name, column and constraint).
+    """
+    statements: list[str] = []
+    dialect = psycopg.dialect(paramstyle="named")  # no doubled percent signs
+
+    def collect(sql, *multiparams, **params) -> None:
+        statements.append(str(sql.compile(dialect=dialect)).strip())
+
+    mock = create_mock_engine("postgresql+psycopg://", collect)
+    metadata.create_all(mock, tables=tenant_tables(metadata), checkfirst=False)
+    statements.append(
+        f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
+        f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num))"
+    )
+    # The head is a hex revision id from our own tree, not input.
+    statements.append(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES ('{head_revision()}')")  # noqa: S608
+    return ";\n".join(statements) + ";"
 
 
 def revisions(conn: Connection, schemas: list[str], chunk: int = 500) -> dict[str, str | None]:
-    """Every schema's revision in a few round trips (None where never stamped)."""
+    """Every schema's revision in a few round trips (None where never stamped).
+
+    Each version table is found by name (`to_regclass`, one index lookup per schema), never by
+    a join over the catalog: with stale catalog statistics such a join is planned as a nested
+    loop whose cost grows with the square of the number of agencies. Each chunk commits, so
+    the locks its UNION takes (one per version table) never pile up past the lock table.
+    """
     found: dict[str, str | None] = dict.fromkeys(schemas)
     stamped = set(
         conn.execute(
             text(
-                "SELECT table_schema FROM information_schema.tables "
-                "WHERE table_name = :table AND table_schema = ANY(:schemas)"
+                "SELECT name FROM unnest(CAST(:schemas AS text[])) AS name "
+                "WHERE to_regclass(quote_ident(name) || '.' || :table) IS NOT NULL"
             ),
             {"table": VERSION_TABLE, "schemas": schemas},
         ).scalars()
@@ -69,12 +106,13 @@ def revisions(conn: Connection, schemas: list[str], chunk: int = 500) -> dict[st
             for name in names[start : start + chunk]
         )
         found.update(dict(conn.execute(text(union)).all()))
+        conn.commit()
     return found
 
 
 def current_revision(conn: Connection, schema: str) -> str | None:
-    """The Alembic revision a tenant schema is at (None when never migrated)."""
-    if not inspect(conn).has_table(VERSION_TABLE, schema=schema):
+    """The Alembic revision a tenant schema is at (None when never migrated); no catalog scan."""
+    table = f"{quote_schema(schema)}.{VERSION_TABLE}"
+    if conn.scalar(text("SELECT to_regclass(:table)"), {"table": table}) is None:
         return None
-    ctx = MigrationContext.configure(conn, opts={"version_table_schema": schema})
-    return ctx.get_current_revision()
+    return conn.scalar(text(f"SELECT version_num FROM {table}"))  # noqa: S608

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from bbp.extensions import db
 from bbp.tenancy.context import set_search_path
 from bbp.tenancy.migrate import upgrade_schema
-from bbp.tenancy.schema import alembic_config, current_revision, head_revision
+from bbp.tenancy.schema import alembic_config, current_revision, head_revision, revisions
 
 
 def _downgrade_to_base(app, schema: str) -> None:
@@ -105,3 +105,17 @@ def test_migrate_with_no_agencies_says_so_and_nothing_else(app):
     result = app.test_cli_runner().invoke(args=["tenants", "migrate", "--only", "no-such-agency"])
     assert result.exit_code == 0
     assert result.output == "No agencies to migrate.\n"
+
+
+def test_revisions_answers_every_schema_by_name_lookups(app, make_agency):
+    current, behind, bare = make_agency("rcur"), make_agency("rbehind"), make_agency("rbare")
+    _downgrade_to_base(app, behind.info.schema)
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text(f'DROP TABLE "{bare.info.schema}".alembic_version'))
+    schemas = [current.info.schema, behind.info.schema, bare.info.schema, "t_no_such_schema"]
+    with app.app_context(), db.engine.connect() as conn:
+        found = revisions(conn, schemas, chunk=1)
+    assert found == dict.fromkeys(schemas[1:]) | {current.info.schema: head_revision()}
+    output = app.test_cli_runner().invoke(args=["tenants", "list"]).output
+    line = next(line for line in output.splitlines() if line.startswith(behind.slug))
+    assert "(behind)" in line

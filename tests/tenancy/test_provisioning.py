@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
@@ -168,3 +168,43 @@ def test_cli_suspend_and_activate(app, tenant):
         db.session.rollback()
     assert runner.invoke(args=["tenants", "activate", tenant.slug]).exit_code == 0
     assert runner.invoke(args=["tenants", "suspend", "no-such"]).exit_code != 0
+
+
+def test_a_slug_whose_schema_already_exists_is_refused_and_the_schema_kept(app):
+    slug = unique_slug("stray")
+    schema = "t_" + slug.replace("-", "_")
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            conn.execute(text(f'CREATE TABLE "{schema}".kept (id int)'))
+        try:
+            with pytest.raises(ProvisioningError, match="already taken"):
+                create_tenant(slug, "Stray", "o@example.com")
+            db.session.rollback()
+            assert tenant_by_slug(slug) is None
+            kept = db.session.scalar(text("SELECT to_regclass(:t)"), {"t": f'"{schema}".kept'})
+            assert kept is not None
+        finally:
+            db.session.rollback()
+            with db.engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def test_creation_sends_its_ddl_in_one_round_trip_without_reading_the_catalog(app):
+    slug = unique_slug("trips")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            create_tenant(slug, "Round Trips", "o@example.com")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+            drop_tenant(slug)
+    ddl = [s for s in statements if s.lstrip().upper().startswith("CREATE TABLE")]
+    assert len(ddl) == 1
+    assert "CREATE TABLE alembic_version" in ddl[0]
+    assert not [s for s in statements if "pg_catalog.pg_class" in s or "information_schema" in s]
