@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -12,20 +13,21 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from flask_migrate import upgrade
 
-from bench import desk, migrations, provisioning, reminders
+from bench import desk, migrations, provisioning, reminders, scheduler
 from tests import services
 from tests.conftest import dispose, make_app
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = (provisioning, migrations, desk, reminders)
+BENCHMARKS = (provisioning, migrations, desk, reminders, scheduler)
 MARK = "<!-- bench:"  # migrations reuses the agencies provisioning made
 
 
 def _fresh_database() -> str:
-    url = services.database_url().rsplit("/", 1)[0] + "/bbp_bench"
+    name = os.environ.get("BENCH_DATABASE", "bbp_bench")  # another name beside a colleague's run
+    url = services.database_url().rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(services.admin_url(url), autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "bbp_bench" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "bbp_bench"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     return url
 
 
@@ -48,7 +50,8 @@ def _previous(out: Path) -> dict[str, str]:
 def main(names: list[str]) -> None:
     chosen = [b for b in BENCHMARKS if not names or b.__name__.split(".")[-1] in names]
     # A Redis database of its own: its workers must not take jobs from a test run.
-    redis_url = urlunsplit(urlsplit(services.redis_url())._replace(path="/12"))
+    redis_db = os.environ.get("BENCH_REDIS_DB", "12")
+    redis_url = urlunsplit(urlsplit(services.redis_url())._replace(path=f"/{redis_db}"))
     app = make_app(_fresh_database(), redis_url)
     with app.app_context():
         upgrade()
