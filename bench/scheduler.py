@@ -25,7 +25,7 @@ from bbp.bonds.models import Bond
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
-from bbp.extensions import db, redis_client
+from bbp.extensions import db
 from bbp.jobs import periodic
 from bbp.platform.provisioning import create_tenant
 from bbp.tenancy import bound
@@ -123,7 +123,7 @@ def _cpu(procs: list[subprocess.Popen]) -> float:
 
 def _minute(app, procs, at: datetime) -> dict:
     """Queue the tick for `at` as the scheduler does; wait until the workers are idle again."""
-    queue = Queue(DEFAULT_QUEUE, connection=redis_client())
+    queue = Queue(DEFAULT_QUEUE, connection=app.extensions["redis"])
     started_jobs, finished = StartedJobRegistry(queue=queue), FinishedJobRegistry(queue=queue)
     done_before = finished.count
     cpu, started = _cpu(procs), time.perf_counter()
@@ -145,8 +145,7 @@ def _minute(app, procs, at: datetime) -> dict:
 def run(app) -> dict:
     """Seed, settle every agency once, then measure idle minutes and a minute after a change."""
     seeded = time.perf_counter()
-    with app.app_context():
-        redis_client().flushdb()
+    app.extensions["redis"].flushdb()
     tenants = _seed(app)
     seeding = time.perf_counter() - seeded
     procs = _start_workers(app)
