@@ -215,14 +215,3 @@ def report(tenant_id: int, name: str, lease: datetime, due_at: datetime) -> None
     )
     db.session.commit()
     db.session.remove()
-
-
-def due_rows() -> list[tuple[int, str, datetime]]:
-    """Every (tenant id, task, due at), soonest first (for `flask jobs status` and tests)."""
-    rows = db.session.execute(
-        select(TenantWakeup.tenant_id, TenantWakeup.task, TenantWakeup.due_at).order_by(
-            TenantWakeup.due_at
-        )
-    ).all()
-    db.session.rollback()
-    return [tuple(r) for r in rows]

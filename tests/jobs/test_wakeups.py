@@ -14,6 +14,7 @@ from bbp.courts.models import CourtDate
 from bbp.extensions import db
 from bbp.jobs import periodic
 from bbp.kernel import wakeups
+from bbp.messaging.models import Message
 from bbp.platform.provisioning import set_status
 from bbp.reminders.models import Reminder
 from bbp.tenancy import bound, require_tenant
@@ -224,3 +225,33 @@ def test_a_wake_up_during_a_run_is_kept(app, clock, book):
         db.session.commit()
         periodic.report(busy.info.id, "reminders", lease, NOW + timedelta(hours=1))
     assert _due(app, busy)[wakeups.REMINDERS] == woken
+
+
+def test_reminders_survive_a_flushed_redis_and_workers_down_for_an_hour(app, redis, clock, book):
+    busy, idle = book
+    clock.set(NOW + timedelta(minutes=1))
+    _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))
+    _tick(app, clock, NOW + timedelta(minutes=2))
+    _work(app, redis)  # planned; the 7d reminder waits for quiet hours to end (8 AM in New York)
+    with app.app_context(), bound(busy.info, db.session):
+        waiting = db.session.scalars(
+            select(Reminder.due_at).where(Reminder.status == "pending").order_by(Reminder.due_at)
+        ).first()
+    assert _due(app, busy)[wakeups.REMINDERS] <= waiting
+    _tick(app, clock, waiting)
+    redis.flushdb()  # the batch is lost, and no worker runs for an hour
+    back = waiting + timedelta(hours=1, minutes=5)
+    assert _tick(app, clock, back) >= 1
+    _work(app, redis)
+    _tick(app, clock, back + timedelta(minutes=1))  # a later run sends nothing twice
+    _work(app, redis)
+    with app.app_context(), bound(busy.info, db.session):
+        rows = db.session.scalars(select(Reminder)).all()
+        sent = [r for r in rows if r.status == "sent"]
+        texts = db.session.scalars(select(Message).where(Message.purpose == "reminder")).all()
+        assert [r.offset_key for r in sent] == ["7d"]  # late by an hour, still useful
+        assert len(texts) == len(sent)
+        assert {t.dedupe_key for t in texts} == {f"reminder:{r.id}" for r in sent}
+        assert all(t.status == "sent" for t in texts)
+    with app.app_context(), bound(idle.info, db.session):
+        assert db.session.scalars(select(Message)).all() == []
