@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from bbp.bonds.models import Bond
 from bbp.courts import services as courts
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.jobs import periodic
+from bbp.jobs import periodic, schedule
 from bbp.kernel import wakeups
 from bbp.messaging.models import Message
 from bbp.platform.provisioning import set_status
@@ -23,6 +23,7 @@ from tests.factories import make_bond
 
 # A Sunday noon UTC; the court date is nine days later, then moved to three days later.
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+SWEEP = schedule.MINUTE_TASKS_SWEEP  # reminders and check-ins
 
 
 def _work(app, redis):
@@ -66,6 +67,16 @@ def book(app, make_agency, clock, redis):
     return agencies
 
 
+def _postpone(app, agency, at: datetime) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(TenantWakeup)
+            .where(TenantWakeup.tenant_id == agency.info.id, TenantWakeup.due_at < at)
+            .values(due_at=at)
+        )
+        db.session.commit()
+
+
 def _schedule_court(app, agency, starts_local: datetime) -> None:
     with app.app_context(), bound(agency.info, db.session):
         bond = db.session.scalars(select(Bond)).one()
@@ -79,13 +90,17 @@ def test_each_task_reports_when_the_agency_next_needs_it(app, book):
         due = _due(app, agency)
         assert set(due) == set(wakeups.TASKS)
         # Nothing is due: each task waits for its agency's safety sweep, spread by agency id.
-        assert due[wakeups.REMINDERS] == periodic.sweep_at(agency.info.id, NOW, timedelta(hours=1))
+        assert due[wakeups.REMINDERS] == periodic.sweep_at(agency.info.id, NOW, SWEEP)
         assert due[wakeups.POWERS] == periodic.sweep_at(agency.info.id, NOW, timedelta(days=1))
         assert all(NOW < at <= NOW + timedelta(days=1) for at in due.values())
 
 
 def test_an_agency_with_nothing_due_is_not_touched(app, redis, clock, book):
     statements: list[str] = []
+    # Their sweeps fall anywhere in the next hours (by agency id); none in the next few minutes.
+    for agency in book:
+        assert min(_due(app, agency).values()) > NOW
+        _postpone(app, agency, NOW + timedelta(minutes=10))
 
     def seen(conn, cursor, statement, parameters, context, executemany):
         statements.append(f"{statement} {parameters}")
@@ -107,6 +122,8 @@ def test_an_agency_with_nothing_due_is_not_touched(app, redis, clock, book):
 
 def test_a_court_date_added_in_one_agency_wakes_only_that_agency(app, redis, clock, book):
     busy, idle = book
+    for agency in book:  # keep their safety sweeps out of these few minutes
+        _postpone(app, agency, NOW + timedelta(minutes=30))
     clock.set(NOW + timedelta(minutes=1))
     _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))  # Wednesday, within 8 days
     assert _due(app, busy)[wakeups.REMINDERS] == NOW + timedelta(minutes=1)
@@ -119,7 +136,7 @@ def test_a_court_date_added_in_one_agency_wakes_only_that_agency(app, redis, clo
         first = min(r.due_at for r in planned if r.status == "pending")
     # The agency now sleeps until its first reminder is due (or its sweep, if sooner).
     assert _due(app, busy)[wakeups.REMINDERS] == min(
-        first, periodic.sweep_at(busy.info.id, NOW + timedelta(minutes=2), timedelta(hours=1))
+        first, periodic.sweep_at(busy.info.id, NOW + timedelta(minutes=2), SWEEP)
     )
     with app.app_context(), bound(idle.info, db.session):
         assert db.session.scalars(select(Reminder)).all() == []
@@ -136,7 +153,7 @@ def test_the_reminder_task_wakes_for_a_court_date_entering_the_planning_horizon(
     with app.app_context(), bound(busy.info, db.session):
         assert db.session.scalars(select(Reminder)).all() == []
         starts_at = db.session.scalars(select(CourtDate.starts_at)).one()
-    sweep = periodic.sweep_at(busy.info.id, NOW + timedelta(minutes=2), timedelta(hours=1))
+    sweep = periodic.sweep_at(busy.info.id, NOW + timedelta(minutes=2), SWEEP)
     assert _due(app, busy)[wakeups.REMINDERS] == min(sweep, starts_at - timedelta(days=8))
 
 
@@ -154,8 +171,11 @@ def test_the_safety_sweep_catches_a_missed_wake_up(app, redis, clock, book):
             )
         )
         db.session.commit()
-    assert _tick(app, clock, NOW + timedelta(minutes=1)) == 0
-    sweep = periodic.sweep_at(busy.info.id, NOW, timedelta(hours=1))
+    sweep = periodic.sweep_at(busy.info.id, NOW, SWEEP)
+    if sweep - timedelta(minutes=1) > NOW:
+        _tick(app, clock, sweep - timedelta(minutes=1))
+        assert not any(t == wakeups.REMINDERS and busy.slug in s for t, s in _batches(redis))
+        _work(app, redis)
     assert _tick(app, clock, sweep) >= 1
     assert any(t == wakeups.REMINDERS and busy.slug in s for t, s in _batches(redis))
     _work(app, redis)
@@ -165,6 +185,8 @@ def test_the_safety_sweep_catches_a_missed_wake_up(app, redis, clock, book):
 
 def test_a_batch_lost_with_redis_is_claimed_again_when_its_lease_runs_out(app, redis, clock, book):
     busy, _ = book
+    for agency in book:  # keep their safety sweeps out of these few minutes
+        _postpone(app, agency, NOW + timedelta(minutes=30))
     clock.set(NOW + timedelta(minutes=1))
     _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))
     assert _tick(app, clock, NOW + timedelta(minutes=2)) == 1
@@ -180,6 +202,8 @@ def test_a_batch_lost_with_redis_is_claimed_again_when_its_lease_runs_out(app, r
 
 def test_a_suspended_agency_is_not_run(app, redis, clock, book):
     busy, _ = book
+    for agency in book:  # keep their safety sweeps out of these few minutes
+        _postpone(app, agency, NOW + timedelta(minutes=30))
     clock.set(NOW + timedelta(minutes=1))
     _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))
     with app.app_context():
