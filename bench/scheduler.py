@@ -207,8 +207,9 @@ def report(result: dict) -> str:
         "",
         f"Target: an idle minute under 3 s wall and 3 CPU s at 1,000 agencies. Worst idle minute "
         f"here: {worst_wall:.2f} s wall, {worst_cpu:.2f} CPU s. An idle minute runs only the "
-        "agencies whose safety sweep falls in it (about 1/360 of them for reminders and check-ins, swept every 6 hours, "
-        "1/1440 for the daily powers and signatures). Seeding took "
+        "agencies whose safety sweep falls in it (about 1/360 of them for reminders and "
+        "check-ins, swept every 6 hours, 1/1440 for the daily powers and signatures). "
+        "Seeding took "
         f"{result['seeding_s']:.0f} s.",
     ]
     return "\n".join(lines)
