@@ -19,7 +19,7 @@ from bbp.powers.models import Power, PowerBatch, Surety
 from bbp.reminders.models import Reminder
 from bbp.settings.models import AgencySettings
 from bbp.signatures.models import SignatureEvent, SignatureRequest
-from bbp.tenancy.models import Tenant, TenantDomain
+from bbp.tenancy.models import Tenant, TenantDomain, TenantWakeup
 from bbp.vault.models import DataKey
 
 # The shared metadata, with every model above registered on it.
@@ -60,6 +60,7 @@ __all__ = [
     "Surety",
     "Tenant",
     "TenantDomain",
+    "TenantWakeup",
     "User",
     "metadata",
 ]

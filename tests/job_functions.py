@@ -20,6 +20,11 @@ def whoami() -> dict:
     }
 
 
+def no_news(now) -> None:
+    """A periodic task's next-due answer with nothing known: only the safety sweep."""
+    return None
+
+
 def what_time() -> dict:
     """The moment and the agency's today as a job sees them."""
     return {"now": utcnow().isoformat(), "today": agency_today().isoformat()}

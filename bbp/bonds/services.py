@@ -26,6 +26,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors import services as indemnitors
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel import wakeups
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
@@ -159,6 +160,7 @@ def add_cosigner(bond: Bond, indemnitor: Indemnitor, relationship: str) -> Bond:
     bond.cosigners.append(
         BondIndemnitor(indemnitor=indemnitor, relationship_to_defendant=relationship.strip())
     )
+    wakeups.wake(wakeups.REMINDERS)  # the new cosigner is reminded of the bond's court dates
     record(
         "bond.cosigner_added",
         bond,
@@ -288,6 +290,7 @@ def change_status(bond: Bond, target: str, reason: str, by) -> Bond:
         )
     before = bond.status
     bond.status = target
+    wakeups.wake(wakeups.REMINDERS)  # a closed bond's reminders stop, a reinstated one's resume
     if target in lifecycle.DISCHARGED:
         bond.discharged_on = agency_today()
         collateral.start_return_clock(bond)

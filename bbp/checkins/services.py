@@ -17,7 +17,7 @@ from bbp.audit import services as audit
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.kernel import links
+from bbp.kernel import links, wakeups
 from bbp.kernel.clock import agency_date, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.links import InvalidLink, tenant_url
@@ -104,6 +104,7 @@ def set_schedule(
     schedule.time_of_day, schedule.active = time_of_day.replace(second=0, microsecond=0), active
     schedule.starts_at = utcnow()
     db.session.flush()
+    wakeups.wake(wakeups.CHECKINS, next_due(schedule, schedule.starts_at))
     action = "check_in_schedule.changed" if before else "check_in_schedule.set"
     audit.record(action, schedule, before=before, after=audit.changes(schedule, fields))
     return schedule
@@ -272,6 +273,20 @@ def every_minute() -> None:
     now = utcnow()
     due_checkins(now)
     mark_missed(now)
+
+
+def next_run(now: datetime) -> datetime | None:
+    """When the agency next needs `every_minute`: the next check-in any active schedule asks
+    for, or the moment the oldest open check-in is missed, whichever comes first."""
+    times = [
+        at
+        for schedule in db.session.scalars(select(CheckInSchedule).where(CheckInSchedule.active))
+        if (at := next_due(schedule, now)) is not None
+    ]
+    oldest = db.session.scalar(select(func.min(CheckIn.due_at)).where(CheckIn.status == "pending"))
+    if oldest is not None:
+        times.append(oldest + window())
+    return min(times, default=None)
 
 
 def today_and_overdue(now: datetime | None = None) -> Board:

@@ -13,7 +13,7 @@ from bbp.bonds.models import Bond, BondStatusChange
 from bbp.courts import forfeiture as rules
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
-from bbp.kernel import mail
+from bbp.kernel import mail, wakeups
 from bbp.kernel.clock import agency_date, agency_today, agency_zone, local, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
@@ -60,6 +60,7 @@ def schedule(bond: Bond, data: CourtDateInput) -> CourtDate:
     db.session.add(court_date)
     db.session.flush()
     record("court_date.scheduled", court_date, after=changes(court_date, FIELDS))
+    wakeups.wake(wakeups.REMINDERS)  # plan its reminders at the next tick
     return court_date
 
 
@@ -72,6 +73,7 @@ def reschedule(court_date: CourtDate, data: CourtDateInput) -> CourtDate:
     before = changes(court_date, FIELDS)
     _apply(court_date, data)
     record("court_date.rescheduled", court_date, before=before, after=changes(court_date, FIELDS))
+    wakeups.wake(wakeups.REMINDERS)  # replan its reminders at the next tick
     return court_date
 
 
@@ -119,6 +121,7 @@ def record_outcome(
         _forfeit(court_date, by, notice_mailed_on)
         texts, email = _tell_about_fta(court_date)
     record("court_date.outcome", court_date, after={"outcome": outcome})
+    wakeups.wake(wakeups.REMINDERS)  # cancel its reminders, plan a continued date's
     db.session.commit()
     if email is not None:  # only once the forfeiture it reports is saved
         mail.send(*email)

@@ -15,7 +15,7 @@ from bbp.audit.services import changes, record
 from bbp.bonds import models as bonds
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
-from bbp.kernel import storage
+from bbp.kernel import storage, wakeups
 from bbp.kernel.records import copy_fields, text_preferences
 from bbp.kernel.search import matches
 from bbp.kernel.transactions import atomic
@@ -74,6 +74,8 @@ def save(defendant: Defendant | None, data: dict[str, Any]) -> Defendant:
         _set_secret(defendant, "dl", data["dl_number"])
     db.session.add(defendant)
     db.session.flush()
+    if not created:
+        wakeups.wake(wakeups.REMINDERS)  # a phone or opt-out may change who is reminded
     record(
         "defendant.created" if created else "defendant.updated",
         defendant,

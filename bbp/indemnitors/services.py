@@ -12,6 +12,7 @@ from bbp.audit.services import changes, record
 from bbp.bonds import models as bonds
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel import wakeups
 from bbp.kernel.records import copy_fields, text_preferences
 from bbp.kernel.search import matches
 from bbp.kernel.transactions import atomic
@@ -46,6 +47,8 @@ def save(indemnitor: Indemnitor | None, data: dict[str, Any]) -> Indemnitor:
     text_preferences(indemnitor)
     db.session.add(indemnitor)
     db.session.flush()
+    if not created:
+        wakeups.wake(wakeups.REMINDERS)  # a phone or opt-out may change who is reminded
     record(
         "indemnitor.created" if created else "indemnitor.updated",
         indemnitor,

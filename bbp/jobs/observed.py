@@ -21,9 +21,12 @@ TENANT_RUNNER = dotted_path(run_in_tenant).replace(":", ".")
 
 
 def task_of(job: Job) -> str:
-    """The function a job runs: the tenant task for run_in_tenant jobs, else the job's own."""
+    """The function a job runs: the tenant task for run_in_tenant jobs, the periodic task for a
+    batch, else the job's own."""
     if job.func_name == TENANT_RUNNER and len(job.args) > 1:
         return str(job.args[1])
+    if "task" in job.meta:  # a periodic batch: one task for many agencies
+        return f"periodic:{job.meta['task']}"
     return job.func_name or "unknown"
 
 

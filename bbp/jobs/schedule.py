@@ -7,20 +7,35 @@ factory imports this module, so bbp.jobs never sits in an import cycle with the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
 from bbp.checkins import services as checkins
 from bbp.jobs import periodic
+from bbp.jobs.periodic import Task
+from bbp.kernel import wakeups
 from bbp.powers import services as powers
 from bbp.reminders import services as reminders
 from bbp.signatures import upkeep as signatures
 
-# (task, every how many minutes), run in each active agency's context by the minute tick.
-SCHEDULE: tuple[periodic.Task, ...] = (
-    (reminders.tick, 1),  # plan and send court reminders, recover lost send jobs
-    (checkins.every_minute, 1),  # text due check-in links, flag missed check-ins
-    (powers.expire_overdue, 60),  # powers past their expiration date
-    (signatures.every_hour, 60),  # remind unsigned signers, expire stale requests
+DAY = timedelta(days=1)
+# The backstop for a missed wake-up of the minute tasks: services wake them when what is due
+# changes, so the sweep only catches bugs and data written behind the services' backs. Hourly
+# cost 35 agency-runs a minute at 1,000 agencies (2-3 s on 2 workers); every 6 hours, 6.
+MINUTE_TASKS_SWEEP = timedelta(hours=6)
+
+# Each runs for an agency when its time in tenant_wakeups comes (see bbp/jobs/periodic.py), then
+# says when the agency next needs it; `sweep` is the longest an agency goes without a run.
+SCHEDULE: tuple[Task, ...] = (
+    # plan and send court reminders, recover lost send jobs
+    Task(wakeups.REMINDERS, reminders.tick, reminders.next_due, MINUTE_TASKS_SWEEP),
+    # text due check-in links, flag missed check-ins
+    Task(wakeups.CHECKINS, checkins.every_minute, checkins.next_run, MINUTE_TASKS_SWEEP),
+    # powers past their expiration date
+    Task(wakeups.POWERS, powers.expire_overdue, powers.next_expiry, DAY),
+    # remind unsigned signers, expire stale requests
+    Task(wakeups.SIGNATURES, signatures.every_hour, signatures.next_due, DAY),
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -10,7 +12,7 @@ from bbp.auth.models import User
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
-from bbp.kernel import mail, metrics, phones
+from bbp.kernel import mail, metrics, phones, wakeups
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
@@ -28,6 +30,7 @@ MAX_ATTEMPTS = 6
 BACKOFF = [15, 60, 300, 900, 3600]  # seconds between retries of a provider error
 DRAIN_BATCH = 50
 DRAIN_KEY = ("sms", "drain")  # the agency's drain-job lock, see dispatch()
+WATCH_AFTER = timedelta(minutes=3)  # a queued text still waiting then has lost its send job
 
 
 class MessagingError(DomainError, ValueError):
@@ -95,6 +98,8 @@ def queue(
     ).scalar()
     if inserted is None:
         return None
+    if status == "queued":
+        _watch()
     message = db.session.get(Message, inserted)
     if commit:
         db.session.commit()
@@ -130,7 +135,15 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Message.dedupe_key, Message.id)
     ).all()
+    if inserted:
+        _watch()
     return dict(inserted)
+
+
+def _watch() -> None:
+    """Have the scheduler look at this agency's texts soon: the reminder task re-queues texts
+    whose send jobs Redis lost (`reminders.services.recover`) and flags interrupted sends."""
+    wakeups.wake(wakeups.REMINDERS, utcnow() + WATCH_AFTER)
 
 
 def dispatch() -> None:

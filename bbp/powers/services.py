@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, insert, select
@@ -14,7 +14,8 @@ from bbp.audit.services import changes, record
 from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
 from bbp.extensions import db
-from bbp.kernel.clock import agency_today, utcnow
+from bbp.kernel import wakeups
+from bbp.kernel.clock import agency_date, agency_today, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
 from bbp.powers.models import POWER_STATUSES, Power, PowerBatch, Surety
@@ -150,6 +151,7 @@ def receive_batch(
         raise DomainError(_taken_message(preview.numbers()[:1]), "first_serial") from None
     fields = ("surety_id", "prefix", "first_serial", "last_serial", "denomination", "expires_on")
     record("power.batch_received", batch, after=changes(batch, fields) | {"count": preview.count})
+    wakeups.wake(wakeups.POWERS, _day_after(expires_on))
     return batch
 
 
@@ -293,6 +295,21 @@ def expire_overdue(today: date | None = None) -> int:
         record("power.expired", power, before=before, after=changes(power, AUDITED))
     db.session.commit()
     return len(overdue)
+
+
+def _day_after(day: date) -> datetime:
+    """The first moment (agency time) a power dated `day` counts as expired."""
+    return datetime.combine(day + timedelta(days=1), time(), agency_zone())
+
+
+def next_expiry(now: datetime) -> datetime | None:
+    """When the next unused power expires (for the scheduler), if any is left to expire."""
+    soonest = db.session.scalar(
+        select(func.min(Power.expires_on)).where(
+            Power.status.in_(UNUSED), Power.expires_on >= agency_date(now)
+        )
+    )
+    return _day_after(soonest) if soonest else None
 
 
 @dataclass

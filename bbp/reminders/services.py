@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit.services import record
 from bbp.bonds.models import Bond
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
-from bbp.kernel import metrics
+from bbp.kernel import metrics, wakeups
 from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
@@ -241,6 +241,34 @@ def tick() -> dict[str, int]:
     return send_due() | recover()
 
 
+def next_due(now: datetime) -> datetime | None:
+    """When the agency next needs `tick`: the next pending reminder, the moment the next court
+    date enters the planning horizon, or within minutes while texts are still in flight."""
+    times = []
+    if settings.current().reminders_enabled:
+        times.append(
+            db.session.scalar(select(func.min(Reminder.due_at)).where(Reminder.status == "pending"))
+        )
+        entering = db.session.scalar(
+            select(func.min(CourtDate.starts_at))
+            .join(Bond)
+            .where(
+                CourtDate.starts_at > now + HORIZON,
+                CourtDate.outcome.is_(None),
+                Bond.status.in_(OPEN_BOND),
+            )
+        )
+        times.append(entering - HORIZON if entering else None)
+    in_flight = db.session.scalar(
+        select(Message.id)
+        .where(Message.direction == "out", Message.status.in_(("queued", "sending")))
+        .limit(1)
+    )
+    if in_flight is not None:
+        times.append(now + timedelta(minutes=3))  # recover() checks on them
+    return min((t for t in times if t is not None), default=None)
+
+
 def save_policy(
     enabled: bool,
     offsets: list[str],
@@ -269,6 +297,7 @@ def save_policy(
             .values(status="cancelled", note="reminders turned off")
         )
     record("settings.reminders_changed", policy, before=before, after=_policy(policy), actor=by)
+    wakeups.wake(wakeups.REMINDERS)
     db.session.commit()
     return policy
 

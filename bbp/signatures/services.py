@@ -17,7 +17,7 @@ from bbp.documents import services as documents
 from bbp.documents.models import TEMPLATE_KINDS
 from bbp.documents.standard import KIND_LABELS
 from bbp.extensions import db
-from bbp.kernel import links, mail, storage
+from bbp.kernel import links, mail, storage, wakeups
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.links import tenant_url
@@ -112,6 +112,7 @@ def create(bond: Bond, kind: str, signer_ref: str, channel: str, by) -> Signatur
     evidence.append(request, "created", {"by": by.email, **evidence.pinned(request)})
     evidence.append(request, "sent", {"to": _recipients(request)})
     audit.record("signature.requested", request, after={"kind": kind, "signer": signer.full_name})
+    wakeups.wake(wakeups.SIGNATURES, utcnow() + timedelta(hours=1))  # its hourly upkeep
     db.session.commit()
     _email(request, subject, text)
     messaging.dispatch()

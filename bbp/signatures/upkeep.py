@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
@@ -47,6 +47,14 @@ def _reminder_due(request: SignatureRequest, policy, now: datetime) -> bool:
     return since <= now - timedelta(hours=policy.signature_reminder_hours)
 
 
+def next_due(now: datetime) -> datetime | None:
+    """While any request is open: within the hour (its reminders), or when the first expires."""
+    soonest = db.session.scalar(
+        select(func.min(SignatureRequest.expires_at)).where(SignatureRequest.status.in_(OPEN))
+    )
+    return None if soonest is None else min(soonest, now + timedelta(hours=1))
+
+
 def every_hour() -> None:
-    """The periodic entry point (one run per agency per hour)."""
+    """The periodic entry point (hourly while the agency has open requests)."""
     remind_and_expire()

@@ -54,3 +54,21 @@ class TenantDomain(db.Model):
     hostname: Mapped[str] = mapped_column(String(253), unique=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")
+
+
+class TenantWakeup(db.Model):
+    """When the scheduler next runs one periodic task for one agency: ids and a time, no data.
+
+    The tick finds every due agency with one range scan on `due_at`; each task, after running,
+    writes back when the agency next needs it, and services pull the time earlier when what is
+    due changes (`bbp.kernel.wakeups.wake`).
+    """
+
+    __tablename__ = "tenant_wakeups"
+    __table_args__ = ({"schema": "public"},)
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("public.tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    task: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)

@@ -6,18 +6,15 @@ import ast
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 
-from rq import Queue
-
-from bbp.jobs import periodic
+from bbp.kernel import wakeups
 from tests.services import ROOT
 
 EXPECTED = {
-    "bbp.reminders.services:tick": 1,
-    "bbp.checkins.services:every_minute": 1,
-    "bbp.powers.services:expire_overdue": 60,
-    "bbp.signatures.upkeep:every_hour": 60,
+    "reminders": ("bbp.reminders.services:tick", "bbp.reminders.services:next_due", 21600),
+    "checkins": ("bbp.checkins.services:every_minute", "bbp.checkins.services:next_run", 21600),
+    "powers": ("bbp.powers.services:expire_overdue", "bbp.powers.services:next_expiry", 86400),
+    "signatures": ("bbp.signatures.upkeep:every_hour", "bbp.signatures.upkeep:next_due", 86400),
 }
 LIST_TASKS = """
 from bbp import create_app
@@ -26,8 +23,8 @@ from bbp.tenancy.jobs import dotted_path
 
 app = create_app()
 with app.app_context():
-    for task, every in periodic.tasks():
-        print(dotted_path(task), every)
+    for task in periodic.tasks():
+        print(task.name, dotted_path(task.run), dotted_path(task.next_due), int(task.sweep.total_seconds()))
 """
 
 
@@ -48,23 +45,12 @@ def test_a_fresh_app_in_a_new_process_has_every_periodic_task(app):
         capture_output=True,
         text=True,
     ).stdout.split("\n")
-    tasks = dict(line.split(" ") for line in listed if line)
-    assert {name: int(every) for name, every in tasks.items()} == EXPECTED
-
-
-def test_the_hourly_tick_enqueues_signature_upkeep_for_each_agency(app, redis, tenant):
-    on_the_hour = datetime(2026, 11, 22, 10, 0, 5, tzinfo=UTC)
-    with app.app_context():
-        periodic.tick(on_the_hour)
-    jobs = [j for j in Queue("default", connection=redis).jobs if j.meta["tenant"] == tenant.slug]
-    assert sorted(j.args[1] for j in jobs) == sorted(EXPECTED)
-
-
-def test_between_hours_only_the_minute_tasks_run(app, redis, tenant):
-    with app.app_context():
-        periodic.tick(datetime(2026, 11, 22, 10, 7, tzinfo=UTC))
-    jobs = [j for j in Queue("default", connection=redis).jobs if j.meta["tenant"] == tenant.slug]
-    assert sorted(j.args[1] for j in jobs) == sorted(n for n, e in EXPECTED.items() if e == 1)
+    tasks = {
+        name: (run, due, int(sweep))
+        for name, run, due, sweep in map(str.split, filter(None, listed))
+    }
+    assert tasks == EXPECTED
+    assert set(tasks) == set(wakeups.TASKS)  # every task a service can wake is scheduled
 
 
 def _imports(path) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
@@ -108,7 +108,8 @@ def test_tick_fans_out_to_every_active_tenant_once_per_minute(
     sleeping = make_agency("sleepy")
     with app.app_context():
         set_status(sleeping.slug, "suspended")
-    monkeypatch.setitem(app.extensions, periodic.EXTENSION, ((job_functions.whoami, 1),))
+    task = periodic.Task("whoami", job_functions.whoami, job_functions.no_news, timedelta(hours=1))
+    monkeypatch.setitem(app.extensions, periodic.EXTENSION, (task,))
     now = datetime(2026, 11, 22, 9, 30, 15, tzinfo=UTC)
     with app.app_context():
         first = periodic.tick(now)
@@ -116,7 +117,8 @@ def test_tick_fans_out_to_every_active_tenant_once_per_minute(
     assert first >= 2
     assert second == 0
     jobs = Queue("default", connection=redis).jobs
-    slugs = {job.meta["tenant"] for job in jobs}
+    slugs = {slug for job in jobs for slug in job.meta["tenants"]}
     assert {tenant.slug, other_tenant.slug} <= slugs
     assert sleeping.slug not in slugs
+    assert len(jobs) == 1  # one batch for every agency the task is due for
     assert redis.get(periodic.HEARTBEAT_KEY).decode() == now.replace(second=50).isoformat()
