@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
@@ -17,6 +17,20 @@ from bbp.powers.models import Power
 def get(bond_id: int) -> Bond:
     """A bond of this agency, or 404."""
     return db.session.get(Bond, bond_id) or abort(404)
+
+
+# The bond page reads every one of these; loaded with the bond rather than one by one.
+WHOLE = (
+    joinedload(Bond.power),
+    selectinload(Bond.charges),
+    selectinload(Bond.cosigners),
+    selectinload(Bond.history),
+)
+
+
+def whole(bond_id: int) -> Bond:
+    """A bond of this agency with its power, charges, cosigners and history, or 404."""
+    return db.session.get(Bond, bond_id, options=WHOLE) or abort(404)
 
 
 SORTS = {
@@ -54,8 +68,13 @@ def search(query: str, status: str = "", sort: str = "newest"):
 
 
 def plan_of(bond: Bond) -> PaymentPlan | None:
-    """The bond's payment plan, if it has one."""
-    return db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+    """The bond's payment plan with its installments, if it has one."""
+    stmt = (
+        select(PaymentPlan)
+        .where(PaymentPlan.bond_id == bond.id)
+        .options(joinedload(PaymentPlan.instalments))
+    )
+    return db.session.scalars(stmt).unique().first()
 
 
 def usable_powers(bond: Bond, user, today) -> list:

@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bbp.auth.models import User
+from bbp.bonds import page
 from bbp.bonds.models import STATUS_LABELS, Bond, BondNote
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
 from bbp.kernel.clock import agency_zone, local
 from bbp.messaging import queries as texts
+from bbp.messaging.models import Message
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
 from bbp.signatures.models import SignatureEvent, SignatureRequest
@@ -64,8 +66,7 @@ def _names(ids: set[int | None]) -> dict[int, str]:
     return {u.id: u.name or u.email for u in users}
 
 
-def _status(bond: Bond) -> list[Event]:
-    staff = _names({c.changed_by_id for c in bond.history})
+def _status(bond: Bond, staff: dict[int, str]) -> list[Event]:
     return [
         Event(
             c.changed_at,
@@ -80,9 +81,7 @@ def _status(bond: Bond) -> list[Event]:
     ]
 
 
-def _payments(bond: Bond) -> list[Event]:
-    rows = list(db.session.scalars(select(Payment).where(Payment.bond_id == bond.id)))
-    staff = _names({p.received_by_id for p in rows} | {p.voided_by_id for p in rows})
+def _payments(rows: list[Payment], staff: dict[int, str]) -> list[Event]:
     events = []
     for p in rows:
         events.append(
@@ -109,9 +108,9 @@ def _payments(bond: Bond) -> list[Event]:
     return events
 
 
-def _court(bond: Bond, zone: ZoneInfo) -> list[Event]:
+def _court(rows: list[CourtDate], zone: ZoneInfo) -> list[Event]:
     events = []
-    for d in db.session.scalars(select(CourtDate).where(CourtDate.bond_id == bond.id)):
+    for d in rows:
         starts = local(d.starts_at, zone)
         where = f" at {d.court_name}" if d.court_name else ""
         events.append(
@@ -134,9 +133,9 @@ def _court(bond: Bond, zone: ZoneInfo) -> list[Event]:
     return events
 
 
-def _collateral(bond: Bond) -> list[Event]:
+def _collateral(rows: list[Collateral]) -> list[Event]:
     events = []
-    for c in db.session.scalars(select(Collateral).where(Collateral.bond_id == bond.id)):
+    for c in rows:
         events.append(
             Event(
                 c.received_at,
@@ -157,15 +156,18 @@ def _collateral(bond: Bond) -> list[Event]:
     return events
 
 
-def _signatures(bond: Bond) -> list[Event]:
-    rows = db.session.execute(
-        select(SignatureEvent, SignatureRequest)
-        .join(SignatureRequest, SignatureEvent.request_id == SignatureRequest.id)
-        .where(SignatureRequest.bond_id == bond.id, SignatureEvent.kind.in_(SIGNATURE_STEPS))
+def _signatures(requests: list[SignatureRequest]) -> list[Event]:
+    if not requests:
+        return []
+    by_id = {r.id: r for r in requests}
+    rows = db.session.scalars(
+        select(SignatureEvent)
+        .where(SignatureEvent.request_id.in_(by_id), SignatureEvent.kind.in_(SIGNATURE_STEPS))
         .order_by(SignatureEvent.id)
-    ).all()
+    )
     events, sent = [], set()
-    for event, request in rows:
+    for event in rows:
+        request = by_id[event.request_id]
         kind = "sent again" if event.kind == "sent" and request.id in sent else event.kind
         sent.add(request.id)
         step = SIGNATURE_STEPS[kind].format(signer=request.signer_name)
@@ -175,14 +177,12 @@ def _signatures(bond: Bond) -> list[Event]:
     return events
 
 
-def _texts(bond: Bond) -> list[Event]:
+def _texts(bond: Bond, messages: list[Message], staff: dict[int, str]) -> list[Event]:
     names = {
         texts.number(c.indemnitor.phone): f"{c.indemnitor.full_name} (cosigner)"
         for c in bond.cosigners
     }
     names[texts.number(bond.defendant.phone)] = f"{bond.defendant.full_name} (defendant)"
-    messages = texts.of_bond(bond)
-    staff = _names({m.sent_by_id for m in messages})
     events = []
     for m in messages:
         person = names.get(m.phone, m.phone)
@@ -208,25 +208,31 @@ def _texts(bond: Bond) -> list[Event]:
     return events
 
 
-def _notes(bond: Bond) -> list[Event]:
-    notes = list(db.session.scalars(select(BondNote).where(BondNote.bond_id == bond.id)))
-    staff = _names({n.author_id for n in notes})
+def _notes(notes: list[BondNote], staff: dict[int, str]) -> list[Event]:
     return [
         Event(n.created_at, "note", n.body, staff.get(n.author_id, n.author_label), n.id)
         for n in notes
     ]
 
 
-def events(bond: Bond) -> list[Event]:
-    """Everything that happened to a bond, newest first."""
-    zone = agency_zone()
+def events(bond: Bond, loaded: page.Loaded | None = None) -> list[Event]:
+    """Everything that happened to a bond, newest first, from the rows the bond page loaded."""
+    loaded = loaded or page.load(bond)
+    notes = list(db.session.scalars(select(BondNote).where(BondNote.bond_id == bond.id)))
+    staff = _names(
+        {c.changed_by_id for c in bond.history}
+        | {p.received_by_id for p in loaded.payments}
+        | {p.voided_by_id for p in loaded.payments}
+        | {m.sent_by_id for m in loaded.messages}
+        | {n.author_id for n in notes}
+    )
     found = [
-        *_status(bond),
-        *_payments(bond),
-        *_court(bond, zone),
-        *_collateral(bond),
-        *_signatures(bond),
-        *_texts(bond),
-        *_notes(bond),
+        *_status(bond, staff),
+        *_payments(loaded.payments, staff),
+        *_court(loaded.court_dates, agency_zone()),
+        *_collateral(loaded.collateral),
+        *_signatures(loaded.signature_requests),
+        *_texts(bond, loaded.messages, staff),
+        *_notes(notes, staff),
     ]
     return sorted(found, key=lambda e: e.order, reverse=True)

@@ -117,6 +117,7 @@ def receipt(collateral_id: int):
 
 
 @bp.app_template_global()
-def collateral_section(bond):
-    """The bond's collateral and today's date, for the bond page."""
-    return {"items": services.of_bond(bond), "today": agency_today()}
+def collateral_section(bond, loaded=None):
+    """The bond's collateral and today's date, for the bond page (from what it `loaded`)."""
+    items = loaded.collateral if loaded else services.of_bond(bond)
+    return {"items": items, "today": agency_today()}

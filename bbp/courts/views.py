@@ -174,9 +174,12 @@ def _notice_form(forfeiture: Forfeiture, posted: NoticeForm | None) -> NoticeFor
 
 
 @bp.app_template_global()
-def court_section(bond, notice: tuple[int, NoticeForm] | None = None):
-    """Court dates, forfeiture deadlines and notice forms (one as posted) for the bond page."""
-    dates, forfeitures = services.of_bond(bond)
+def court_section(bond, notice: tuple[int, NoticeForm] | None = None, loaded=None):
+    """Court dates, forfeiture deadlines and notice forms (one as posted) for the bond page,
+    from what the page `loaded`, if given."""
+    dates, forfeitures = (
+        (loaded.court_dates, loaded.forfeitures) if loaded else services.of_bond(bond)
+    )
     posted_for, posted = notice or (None, None)
     return {
         "dates": dates,

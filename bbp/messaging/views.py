@@ -95,11 +95,12 @@ def twilio_inbound():
 
 
 @bp.app_template_global()
-def messages_section(bond):
-    """Every text about a bond, who can be texted, and their names by number, for the bond page."""
+def messages_section(bond, loaded=None):
+    """Every text about a bond, who can be texted, and their names by number, for the bond page
+    (its texts from what the page `loaded`, if given)."""
     people = recipients(bond)
     return {
-        "messages": queries.of_bond(bond),
+        "messages": loaded.messages if loaded else queries.of_bond(bond),
         "recipients": people,
         "names": {queries.number(phone): label for _, label, phone, _ in people},
     }

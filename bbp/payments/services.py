@@ -130,6 +130,23 @@ def standing(bond: Bond, plan: PaymentPlan | None, today: date) -> Standing:
     return _standing(bond, plan, paid_toward_premium(bond), today)
 
 
+def paid_in(ledger: list[Payment]) -> Decimal:
+    """paid_toward_premium, counted from a bond's payments already loaded."""
+    counted = [p for p in ledger if p.voided_at is None and p.kind in PREMIUM_KINDS]
+    totals = {
+        kind: sum((p.amount for p in counted if p.kind == kind), ZERO)
+        for kind in ("premium", "fee", "refund")
+    }
+    return totals["premium"] + totals["fee"] - totals["refund"]
+
+
+def standing_of_ledger(
+    bond: Bond, plan: PaymentPlan | None, ledger: list[Payment], today: date
+) -> Standing:
+    """standing(), from the bond's payments already loaded (the bond page's ledger)."""
+    return _standing(bond, plan, paid_in(ledger), today)
+
+
 def due_now(bond: Bond) -> Decimal:
     """What the bond's payer owes today (the down payment right after writing)."""
     plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))

@@ -95,13 +95,14 @@ def receipt(payment_id: int):
 
 
 @bp.app_template_global()
-def payment_section(bond):
-    """Balance, plan and ledger for the bond page."""
-    plan = bonds.plan_of(bond)
+def payment_section(bond, loaded=None):
+    """Balance, plan and ledger for the bond page (from what the page `loaded`, if given)."""
+    plan = loaded.plan if loaded else bonds.plan_of(bond)
+    ledger = loaded.payments if loaded else services.ledger(bond)
     return {
         "plan": plan,
-        "standing": services.standing(bond, plan, agency_today()),
-        "payments": services.ledger(bond),
+        "standing": services.standing_of_ledger(bond, plan, ledger, agency_today()),
+        "payments": ledger,
         "labels": services.LABELS,
         "today": agency_today(),
         "void_form": VoidForm(),

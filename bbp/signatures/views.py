@@ -28,9 +28,11 @@ def _request(request_id: int) -> SignatureRequest:
 
 
 @bp.app_template_global()
-def signature_section(bond, form: SendForm | None = None) -> dict:
-    """The bond's signature requests and the send form, for the bond page."""
-    return {"requests": services.of_bond(bond), "form": form or SendForm().offer(bond)}
+def signature_section(bond, form: SendForm | None = None, loaded=None) -> dict:
+    """The bond's signature requests and the send form, for the bond page (the requests from
+    what the page `loaded`, if given)."""
+    requests = loaded.signature_requests if loaded else services.of_bond(bond)
+    return {"requests": requests, "form": form or SendForm().offer(bond)}
 
 
 def _section(bond, form: SendForm | None = None, status: int = 200):

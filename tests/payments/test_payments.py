@@ -250,3 +250,21 @@ def test_a_staff_receipt_is_named_after_the_bond_and_carries_the_agency_details(
         b"License No. P123456",
     ):
         assert expected in response.data, expected
+
+
+def test_the_bond_page_counts_what_was_paid_from_its_ledger_as_the_database_does(app, tenant):
+    """paid_in (the bond page, from the payments it loaded) agrees with paid_toward_premium."""
+    bond_id = make_bond(app, tenant, bail="10000.00")
+    with app.app_context(), bound(tenant.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        user = db.session.scalars(select(User)).first()
+        for kind, amount in (("premium", "400"), ("fee", "25.50"), ("premium", "100")):
+            services.record_payment(bond, kind, "cash", Decimal(amount), "", "X", user)
+        services.record_payment(bond, "refund", "cash", Decimal("60.25"), "", "X", user)
+        services.void(services.ledger(bond)[-1], "Typed the wrong amount", user)
+        ledger = services.ledger(bond)
+        assert services.paid_in(ledger) == services.paid_toward_premium(bond) == Decimal("65.25")
+        today = date(2026, 11, 20)
+        assert services.standing_of_ledger(bond, None, ledger, today) == services.standing(
+            bond, None, today
+        )

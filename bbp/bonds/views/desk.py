@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from bbp.auth.roles import role_required, staff_required
-from bbp.bonds import bp, lifecycle, queries, services, timeline
+from bbp.bonds import bp, lifecycle, page, queries, services, timeline
 from bbp.bonds.forms import NoteForm, StatusForm
 from bbp.bonds.models import STATUS_LABELS, STATUSES
 from bbp.web.refusals import refused
@@ -49,13 +49,15 @@ def status_form(bond) -> StatusForm:
 
 
 def _page(bond, *, status_form_=None, note_form=None, status: int = 200):
+    loaded = page.load(bond)  # shared by the timeline and every section: nothing loads twice
     return render(
         "bonds/show.html",
         bond=bond,
-        plan=queries.plan_of(bond),
+        plan=loaded.plan,
+        loaded=loaded,
         status_form=status_form_ or status_form(bond),
         note_form=note_form or NoteForm(),
-        timeline=timeline.events(bond),
+        timeline=timeline.events(bond, loaded),
         status=status,
     )
 
@@ -64,7 +66,7 @@ def _page(bond, *, status_form_=None, note_form=None, status: int = 200):
 @staff_required
 def show(bond_id: int):
     """Everything about one bond, with its timeline."""
-    return _page(queries.get(bond_id))
+    return _page(queries.whole(bond_id))
 
 
 @bp.post(f"/{ID}/status")
