@@ -11,21 +11,19 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
-from bbp.bonds.models import Bond
-from bbp.courts.models import CourtDate
-from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.messaging.models import Message
 from bbp.platform.provisioning import create_tenant
 from bbp.reminders import services as reminders
 from bbp.settings import services as settings
 from bbp.tenancy import bound
+from bench.book import insert_bonds
 from tests.services import ROOT
+from tests.support import process_env
 
 AGENCIES = int(os.environ.get("BENCH_AGENCIES", "100"))
 COURT_DATES = int(os.environ.get("BENCH_COURT_DATES", "100000"))
@@ -45,35 +43,7 @@ def _seed(app, now: datetime) -> list:
             hour = now.astimezone(ZoneInfo(made.tenant.timezone)).hour
             policy.reminder_offsets = ["1d"]
             policy.quiet_start_hour, policy.quiet_end_hour = (hour + 2) % 24, (hour + 3) % 24
-            ids = range(1, per_agency + 1)
-            db.session.execute(
-                insert(Defendant),
-                [
-                    {"id": i, "first_name": "Pat", "last_name": f"Doe{i}", "phone": f"305{i:07d}"}
-                    for i in ids
-                ],
-            )
-            db.session.execute(
-                insert(Bond),
-                [
-                    {
-                        "id": i,
-                        "number": f"B-{i:06d}",
-                        "defendant_id": i,
-                        "status": "active",
-                        "bail_amount": Decimal("1000"),
-                        "premium": Decimal("100"),
-                    }
-                    for i in ids
-                ],
-            )
-            db.session.execute(
-                insert(CourtDate),
-                [
-                    {"bond_id": i, "starts_at": court_time, "court_name": "County Court"}
-                    for i in ids
-                ],
-            )
+            insert_bonds(per_agency, lambda i: court_time)
             for table in ("defendants", "bonds", "court_dates"):
                 db.session.execute(text(f"ANALYZE {table}"))
             db.session.commit()
@@ -81,13 +51,8 @@ def _seed(app, now: datetime) -> list:
 
 
 def _workers(app) -> float:
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    env = process_env(
+        app,
     )
     started = time.perf_counter()
     procs = [

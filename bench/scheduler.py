@@ -15,22 +15,21 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from rq import Queue
 from rq.registry import FinishedJobRegistry, StartedJobRegistry
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from bbp.bonds.models import Bond
 from bbp.courts import services as courts
-from bbp.courts.models import CourtDate
-from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.jobs import periodic
 from bbp.platform.provisioning import create_tenant
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE
+from bench.book import insert_bonds
 from tests.services import ROOT
+from tests.support import process_env
 
 LARGE = os.environ.get("BENCH_LARGE") == "1"
 AGENCIES = int(os.environ.get("BENCH_SCHEDULER_AGENCIES", "10000" if LARGE else "1000"))
@@ -48,39 +47,7 @@ def _seed(app) -> list:
             made = create_tenant(f"sched-{n:05d}", f"Scheduler Agency {n}", f"o@sched{n}.example")
         tenants.append(made.tenant)
         with app.app_context(), bound(made.tenant, db.session):
-            ids = range(1, BONDS + 1)
-            db.session.execute(
-                insert(Defendant),
-                [
-                    {"id": i, "first_name": "Pat", "last_name": f"Doe{i}", "phone": f"305{i:07d}"}
-                    for i in ids
-                ],
-            )
-            db.session.execute(
-                insert(Bond),
-                [
-                    {
-                        "id": i,
-                        "number": f"B-{i:06d}",
-                        "defendant_id": i,
-                        "status": "active",
-                        "bail_amount": Decimal("1000"),
-                        "premium": Decimal("100"),
-                    }
-                    for i in ids
-                ],
-            )
-            db.session.execute(
-                insert(CourtDate),
-                [
-                    {
-                        "bond_id": i,
-                        "starts_at": start + timedelta(days=20 + i),
-                        "court_name": "County Court",
-                    }
-                    for i in ids
-                ],
-            )
+            insert_bonds(BONDS, lambda i: start + timedelta(days=20 + i))
             db.session.commit()
         if (n + 1) % 100 == 0:
             print(f"  {n + 1} agencies", flush=True)
@@ -91,13 +58,8 @@ def _seed(app) -> list:
 
 
 def _start_workers(app) -> list[subprocess.Popen]:
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    env = process_env(
+        app,
     )
     return [
         subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -86,6 +87,20 @@ class Agency:
     @property
     def name(self) -> str:
         return self.info.name
+
+
+def process_env(app: Flask, **extra: str) -> dict[str, str]:
+    """The environment of a child process (a worker, a server) that uses the test app's
+    database, Redis and keys."""
+    return dict(
+        os.environ,
+        BBP_ENV="testing",
+        SECRET_KEY=app.config["SECRET_KEY"],
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+        **extra,
+    )
 
 
 def unique_slug(prefix: str) -> str:

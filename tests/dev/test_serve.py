@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 from tests.services import ROOT
+from tests.support import process_env
 
 
 def free_port() -> int:
@@ -33,13 +34,8 @@ def answers(port: int) -> bool:
 
 def test_the_web_server_announces_itself_without_flask_and_werkzeug_banners(app, tmp_path):
     port = free_port()
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    env = process_env(
+        app,
         BBP_DOMAIN=f"localhost:{port}",
     )
     env.pop("FLASK_DEBUG", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ from bbp.kernel import logs, metrics
 from bbp.tenancy.jobs import enqueue
 from tests import job_functions
 from tests.services import ROOT
-from tests.support import host_of
+from tests.support import host_of, process_env
 
 log = logging.getLogger("tests.health")
 
@@ -116,15 +115,7 @@ def test_a_real_worker_logs_json_with_the_job_and_counts_it(app, redis, tenant):
     """`flask worker` forks a work horse per job: the context and the counts cross the fork."""
     with app.app_context():
         job = enqueue(job_functions.explode, tenant=tenant.info)
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        LOG_FORMAT="json",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
-    )
+    env = process_env(app, LOG_FORMAT="json")
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
         cwd=ROOT,

@@ -3,11 +3,11 @@ docker/entrypoint.sh) a scrape answered by one process reports the requests of t
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 from tests.services import ROOT
+from tests.support import process_env
 
 TOKEN = "metrics-token-for-tests-0123456789abcdef"
 SERVE = "from wsgi import app\nc = app.test_client()\n" + (
@@ -22,13 +22,8 @@ SCRAPE = (
 
 
 def _python(app, code: str, directory) -> str:
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    env = process_env(
+        app,
         BBP_DOMAIN="localhost",
         METRICS_TOKEN=TOKEN,
         PROMETHEUS_MULTIPROC_DIR=str(directory),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -13,19 +12,15 @@ from bbp.jobs.periodic import tick
 from bbp.tenancy.jobs import enqueue
 from tests import job_functions
 from tests.services import ROOT
+from tests.support import process_env
 
 QUIET_WORKER = "Worker: running jobs from the default queue; logging failures only"
 
 
 def _burst(app, *options: str) -> subprocess.CompletedProcess:
     """Run the real `flask worker --burst` (forking work horses) until the queue is empty."""
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    env = process_env(
+        app,
     )
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", *options],

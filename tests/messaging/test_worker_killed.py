@@ -19,6 +19,7 @@ from bbp.messaging.models import Message
 from bbp.reminders import services as reminders
 from bbp.tenancy import bound
 from tests.services import ROOT
+from tests.support import process_env
 
 TEXTS = 20
 
@@ -34,13 +35,8 @@ def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
     with app.app_context(), bound(tenant.info, db.session):
         for n in range(TEXTS):
             services.queue(f"30555501{n:02d}", f"text {n}", "one_off")
-    env = dict(
-        os.environ,
-        BBP_ENV="testing",
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        BBP_MASTER_KEYS=app.config["BBP_MASTER_KEYS"],
+    env = process_env(
+        app,
         SMS_FAKE_DELAY_MS="300",
     )
     worker = subprocess.Popen(
