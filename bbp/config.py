@@ -106,6 +106,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_SENDER": env.get("TWILIO_SENDER", ""),  # +1… number or MG… messaging service
+        # What the platform's sender carries, segments per second (0: by its kind for Twilio,
+        # unlimited for the fake); how far ahead of the carrier texts may be booked, in seconds.
+        "SMS_SENDER_RATE": float(env.get("SMS_SENDER_RATE", "0")),
+        "SMS_QUEUE_AHEAD_SECONDS": float(env.get("SMS_QUEUE_AHEAD_SECONDS", "2")),
         # Texts staff trigger (sign-in and signing links, one-off texts), per one-hour window.
         "STAFF_TEXTS_PER_RECIPIENT_HOUR": int(env.get("STAFF_TEXTS_PER_RECIPIENT_HOUR", "5")),
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),

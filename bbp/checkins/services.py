@@ -157,6 +157,7 @@ def _text(checkin: CheckIn) -> Message | None:
             "check_in",
             defendant_id=checkin.defendant_id,
             dedupe_key=key,
+            useful_until=checkin.due_at + window(),  # the link stops working then
         )
     except messaging.MessagingError:
         return None  # no usable phone number: the check-in still shows as due on the list

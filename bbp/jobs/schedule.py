@@ -15,6 +15,7 @@ from bbp.checkins import services as checkins
 from bbp.jobs import periodic
 from bbp.jobs.periodic import Task
 from bbp.kernel import wakeups
+from bbp.messaging import upkeep as texts
 from bbp.powers import services as powers
 from bbp.reminders import services as reminders
 from bbp.signatures import upkeep as signatures
@@ -28,8 +29,10 @@ MINUTE_TASKS_SWEEP = timedelta(hours=6)
 # Each runs for an agency when its time in tenant_wakeups comes (see bbp/jobs/periodic.py), then
 # says when the agency next needs it; `sweep` is the longest an agency goes without a run.
 SCHEDULE: tuple[Task, ...] = (
-    # plan and send court reminders, recover lost send jobs
+    # plan court reminders and queue the due ones as texts
     Task(wakeups.REMINDERS, reminders.tick, reminders.next_due, MINUTE_TASKS_SWEEP),
+    # skip texts too late to be useful, recover lost send jobs, flag interrupted sends
+    Task(wakeups.TEXTS, texts.tend, texts.next_due, MINUTE_TASKS_SWEEP),
     # text due check-in links, flag missed check-ins
     Task(wakeups.CHECKINS, checkins.every_minute, checkins.next_run, MINUTE_TASKS_SWEEP),
     # powers past their expiration date

@@ -29,6 +29,9 @@ JOBS_KEY = platform_key("metrics", "jobs")
 REMINDERS_KEY = platform_key("metrics", "reminders")
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 REMINDER_OUTCOMES = ("due", "sent", "skipped", "postponed", "failed")
+TEXTS_KEY = platform_key("metrics", "texts")
+# paced: a drain stopped to wait for its sender; too_late: a text skipped, no longer useful.
+TEXT_OUTCOMES = ("paced", "too_late")
 # Ticks are a minute apart: three missed ticks mean the scheduler is down or stuck.
 LAG_BEHIND_SECONDS = 180
 
@@ -46,16 +49,25 @@ def record_job(connection: Redis, task: str, seconds: float, failed: bool) -> No
 
 def count_reminders(**counts: int) -> None:
     """Add the reminder engine's counts (due, sent, skipped, postponed, failed) platform-wide."""
-    counts = {k: v for k, v in counts.items() if k in REMINDER_OUTCOMES and v}
+    _count(REMINDERS_KEY, REMINDER_OUTCOMES, counts)
+
+
+def count_texts(**counts: int) -> None:
+    """Add the pacing counts of texts (paced, too_late) platform-wide."""
+    _count(TEXTS_KEY, TEXT_OUTCOMES, counts)
+
+
+def _count(key: str, outcomes: tuple[str, ...], counts: dict[str, int]) -> None:
+    counts = {k: v for k, v in counts.items() if k in outcomes and v}
     if not counts:
         return
     try:
         pipe = redis_client().pipeline(transaction=False)
         for outcome, n in counts.items():
-            pipe.hincrby(REMINDERS_KEY, outcome, n)
+            pipe.hincrby(key, outcome, n)
         pipe.execute()
-    except RedisError:  # a lost count must never undo a reminder already committed
-        log.warning("could not count reminders %s", counts, exc_info=True)
+    except RedisError:  # a lost count must never undo work already committed
+        log.warning("could not count %s %s", key, counts, exc_info=True)
 
 
 def scheduler_lag(connection: Redis, now: datetime | None = None) -> float | None:
@@ -103,7 +115,7 @@ class BackgroundCollector:
 
     def collect(self) -> Iterator:
         """Each part on its own: one unreadable value costs its family, not the others."""
-        for part in (self._jobs, self._reminders, self._queues, self._lag):
+        for part in (self._jobs, self._reminders, self._texts, self._queues, self._lag):
             try:
                 yield from list(part())
             except (RedisError, ValueError):
@@ -139,16 +151,30 @@ class BackgroundCollector:
         yield failures
 
     def _reminders(self) -> Iterator:
-        stored = _decode(self.connection.hgetall(REMINDERS_KEY))
-        family = CounterMetricFamily(
+        yield self._outcomes(
+            REMINDERS_KEY,
+            REMINDER_OUTCOMES,
             "bbp_reminders",
             "Court reminders by outcome: due, sent (queued as a text), skipped (too late), "
             "postponed (quiet hours), failed (the text failed)",
-            labels=["outcome"],
         )
-        for outcome in REMINDER_OUTCOMES:
+
+    def _texts(self) -> Iterator:
+        yield self._outcomes(
+            TEXTS_KEY,
+            TEXT_OUTCOMES,
+            "bbp_texts_paced",
+            "Texts held back by a busy sender: paced (a drain stopped for its sender's budget), "
+            "too_late (skipped, no longer useful by the time the sender could take it)",
+        )
+
+    def _outcomes(self, key: str, outcomes: tuple[str, ...], name: str, about: str):
+        """A counter family of the outcomes counted in one Redis hash."""
+        stored = _decode(self.connection.hgetall(key))
+        family = CounterMetricFamily(name, about, labels=["outcome"])
+        for outcome in outcomes:
             family.add_metric([outcome], int(stored.get(outcome, 0)))
-        yield family
+        return family
 
     def _queues(self) -> Iterator:
         depth = GaugeMetricFamily(

@@ -25,7 +25,8 @@ REMINDERS = "reminders"
 CHECKINS = "checkins"
 POWERS = "powers"
 SIGNATURES = "signatures"
-TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES)
+TEXTS = "texts"
+TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS)
 
 
 def wake(task: str, at: datetime | None = None) -> None:

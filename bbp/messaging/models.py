@@ -45,6 +45,7 @@ class Message(db.Model):
         Index("ix_messages_bond_id", "bond_id"),
         Index("ix_messages_defendant_id", "defendant_id"),
         Index("ix_messages_status", "status"),
+        Index("ix_messages_send_by", "status", "send_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,11 @@ class Message(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     segments: Mapped[int] = mapped_column(default=1)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the text stops being useful (a reminder once the next is due, a code once it
+    # expires): still queued then, it is skipped with the reason. None: it never goes stale.
+    useful_until: Mapped[datetime | None]
+    # The order texts wait for a busy sender in: useful_until, or soon after queueing by purpose.
+    send_by: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -16,7 +17,7 @@ from bbp.kernel import mail, metrics, phones, wakeups
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
-from bbp.messaging import limits
+from bbp.messaging import limits, pacing
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
 from bbp.messaging.redact import carries_secret, declared, redact
@@ -59,14 +60,16 @@ def queue(
     defendant_id: int | None = None,
     indemnitor_id: int | None = None,
     dedupe_key: str | None = None,
+    useful_until: datetime | None = None,
     by=None,
     commit: bool = True,
 ) -> Message | None:
     """Record a text and hand it to a worker; None when the same dedupe key was queued before.
 
     A text a staff member sends (`by`, or signed in to this request) counts against the staff
-    limits (`limits.spend` raises RateLimited); automated texts have no staff sender. With
-    commit=False the caller commits and then calls `dispatch()` itself.
+    limits (`limits.spend` raises RateLimited); automated texts have no staff sender. One still
+    waiting for a busy sender at `useful_until` is skipped with the reason. With commit=False the
+    caller commits and then calls `dispatch()` itself.
     """
     declared(purpose)
     phone, body = e164(phone), body.strip()
@@ -92,6 +95,7 @@ def queue(
             status=status,
             sent_by_id=getattr(by, "id", None),
             last_error="Recipient texted STOP" if status == "opted_out" else "",
+            **pacing.deadlines(purpose, useful_until, utcnow()),
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Message.id)
@@ -111,7 +115,8 @@ def queue(
 def queue_many(rows: list[dict]) -> dict[str, int]:
     """Record many texts at once (caller commits, then dispatches); returns ids by dedupe key.
 
-    Each row has phone (E.164), body, purpose, the related ids and a dedupe_key.
+    Each row has phone (E.164), body, purpose, the related ids, a dedupe_key and optionally
+    useful_until.
     """
     for purpose in {row["purpose"] for row in rows}:
         declared(purpose)
@@ -120,9 +125,11 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
             select(OptOut.phone).where(OptOut.phone.in_({row["phone"] for row in rows}))
         )
     )
+    now = utcnow()
     values = [
         dict(
             row,
+            **pacing.deadlines(row["purpose"], row.get("useful_until"), now),
             direction="out",
             status="opted_out" if row["phone"] in stopped else "queued",
             last_error="Recipient texted STOP" if row["phone"] in stopped else "",
@@ -141,33 +148,35 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
 
 
 def _watch() -> None:
-    """Have the scheduler look at this agency's texts soon: the reminder task re-queues texts
-    whose send jobs Redis lost (`reminders.services.recover`) and flags interrupted sends."""
-    wakeups.wake(wakeups.REMINDERS, utcnow() + WATCH_AFTER)
+    """Have the scheduler look at this agency's texts soon: the texts task re-queues texts
+    whose send jobs Redis lost (`messaging.upkeep`) and flags interrupted sends."""
+    wakeups.wake(wakeups.TEXTS, utcnow() + WATCH_AFTER)
 
 
-def dispatch() -> None:
-    """Make sure a worker will drain this agency's queued texts (one drain job at a time).
+def dispatch(after: float = 0.0) -> None:
+    """Make sure a worker will drain this agency's queued texts (one drain job at a time),
+    `after` seconds from now when its sender is busy until then.
 
     Texts go out through per-agency drain jobs of DRAIN_BATCH texts that requeue themselves at
     the back of the queue: a busy agency takes turns with the others instead of starving them.
     """
     tenant = require_tenant()
-    if redis_client().set(tenant_key(*DRAIN_KEY), "1", nx=True, ex=300):
-        enqueue(drain, tenant=tenant)
+    if redis_client().set(tenant_key(*DRAIN_KEY), "1", nx=True, ex=300 + int(after)):
+        if after:
+            pacing.note_resume(utcnow() + timedelta(seconds=after))
+            enqueue(drain, tenant=tenant, delay=timedelta(seconds=after))
+        else:
+            enqueue(drain, tenant=tenant)
+
+
+def backoff_seconds(attempts):
+    """SQL: the seconds a text waits after its `attempts`-th provider error before the next."""
+    return case(*((attempts == n + 1, seconds) for n, seconds in enumerate(BACKOFF)), else_=0)
 
 
 def _ready():
     """Queued texts whose backoff after a provider error has passed."""
-    waited = utcnow() - func.make_interval(
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        case(*((Message.attempts == n + 1, seconds) for n, seconds in enumerate(BACKOFF)), else_=0),
-    )
+    waited = utcnow() - func.make_interval(0, 0, 0, 0, 0, 0, backoff_seconds(Message.attempts))
     return (
         (Message.status == "queued")
         & (Message.direction == "out")
@@ -181,20 +190,27 @@ def drain() -> dict[str, int]:
     Each text is claimed (queued -> sending) and committed just before it goes to the carrier,
     and its outcome committed right after: a worker killed mid-batch leaves at most the one text
     it was handing over in `sending` (flagged by the tick for a person to check, never resent);
-    the rest are still `queued` and go out with the next drain.
+    the rest are still `queued` and go out with the next drain. Texts go soonest-useless first;
+    when the sender has no room for the next one, the drain stops and comes back when it has.
     """
     redis_client().delete(tenant_key(*DRAIN_KEY))
-    ids = db.session.scalars(
-        select(Message.id).where(_ready()).order_by(Message.id).limit(DRAIN_BATCH)
-    ).all()
+    texts = pacing.next_texts(_ready(), DRAIN_BATCH)
     db.session.commit()
     results: dict[str, int] = {}
     carrier = provider()
-    for message_id in ids:
-        outcome = deliver(message_id, carrier)
+    ahead = current_app.config["SMS_QUEUE_AHEAD_SECONDS"]
+    for text in texts:
+        wait = pacing.wait_for(carrier.sender, text, ahead)
+        if wait:  # the sender is busy: give the worker back, take a turn when it has room
+            dispatch(after=wait)
+            results["paced"] = 1
+            return results
+        outcome = deliver(text.id, carrier)
         results[outcome] = results.get(outcome, 0) + 1
-    if len(ids) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+    if len(texts) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
         dispatch()
+    else:
+        pacing.leave(carrier.sender)
     return results
 
 
@@ -243,7 +259,7 @@ def _failed(message: Message, exc: ProviderError, commit: bool = True) -> str:
         if message.purpose == "reminder":
             metrics.count_reminders(failed=1)
     else:
-        message.status = "queued"  # the tick's recovery wakes a drain after the backoff
+        message.status = "queued"  # the texts task wakes a drain after the backoff
     if commit:
         db.session.commit()
     return "retry" if message.status == "queued" else message.status

@@ -94,9 +94,18 @@ def deliver(
         purpose,
         defendant_id=first.get("id") if first.get("kind") == "defendant" else None,
         indemnitor_id=first.get("id") if first.get("kind") == "cosigner" else None,
+        # a code still waiting for the sender when it expires is not worth sending
+        useful_until=utcnow() + timedelta(minutes=CODE_MINUTES)
+        if purpose == "portal_code"
+        else None,
         by=by,
         commit=False,
     )
+
+
+def _code_expiry():
+    """A code text still waiting for the sender when the code expires is not worth sending."""
+    return utcnow() + timedelta(minutes=CODE_MINUTES)
 
 
 def issue_code(

@@ -5,7 +5,8 @@ recipient and offset (a unique constraint makes this idempotent) and cancels row
 date moved, got an outcome, or whose bond closed; then (2) sends: claims due rows with
 `FOR UPDATE SKIP LOCKED`, skips the ones past their useful time, postpones the ones in quiet
 hours, and queues the rest as messages whose dedupe key is the reminder's id. Redis only carries
-the resulting send jobs: if it loses them, `recover` re-queues from the messages table.
+the resulting send jobs: if it loses them, the texts task (`messaging.upkeep`) re-queues them
+from the messages table.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from bbp.kernel import metrics, wakeups
 from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
-from bbp.messaging.models import Message
 from bbp.reminders import texts
 from bbp.reminders.models import Reminder
 from bbp.settings import services as settings
@@ -200,6 +200,7 @@ def _queue(reminders: list[Reminder]) -> int:
                 defendant_id=reminder.defendant_id,
                 indemnitor_id=reminder.indemnitor_id,
                 dedupe_key=f"reminder:{reminder.id}",
+                useful_until=reminder.useful_until,
             )
         )
         reminder.status = "sent"
@@ -209,41 +210,15 @@ def _queue(reminders: list[Reminder]) -> int:
     return len(reminders)
 
 
-def recover(now: datetime | None = None) -> dict[str, int]:
-    """Re-queue texts whose jobs Redis lost; never resend one that may have gone out."""
-    now = now or utcnow()
-    waiting = db.session.scalars(
-        select(Message.id)
-        .where(
-            Message.status == "queued",
-            Message.direction == "out",
-            Message.updated_at < now - timedelta(minutes=2),
-        )
-        .limit(BATCH)
-    ).all()
-    if waiting:
-        messaging.dispatch()  # the drain takes every ready text; claims stop any double send
-    interrupted = db.session.execute(
-        update(Message)
-        .where(Message.status == "sending", Message.updated_at < now - timedelta(minutes=10))
-        .values(
-            status="failed",
-            last_error="Interrupted while sending: check with the person before sending it again.",
-        )
-    ).rowcount
-    db.session.commit()
-    return {"requeued": len(waiting), "interrupted": interrupted}
-
-
 def tick() -> dict[str, int]:
-    """The minute's reminder work for the bound agency."""
+    """The minute's reminder work for the bound agency (their texts are the texts task's)."""
     plan()
-    return send_due() | recover()
+    return send_due()
 
 
 def next_due(now: datetime) -> datetime | None:
-    """When the agency next needs `tick`: the next pending reminder, the moment the next court
-    date enters the planning horizon, or within minutes while texts are still in flight."""
+    """When the agency next needs `tick`: the next pending reminder, or the moment the next
+    court date enters the planning horizon."""
     times = []
     if settings.current().reminders_enabled:
         times.append(
@@ -259,13 +234,6 @@ def next_due(now: datetime) -> datetime | None:
             )
         )
         times.append(entering - HORIZON if entering else None)
-    in_flight = db.session.scalar(
-        select(Message.id)
-        .where(Message.direction == "out", Message.status.in_(("queued", "sending")))
-        .limit(1)
-    )
-    if in_flight is not None:
-        times.append(now + timedelta(minutes=3))  # recover() checks on them
     return min((t for t in times if t is not None), default=None)
 
 

@@ -50,6 +50,8 @@ class AgencySettings(db.Model):
     sms_sender: Mapped[str] = mapped_column(String(40), default="", server_default="")
     twilio_account_sid: Mapped[str] = mapped_column(String(40), default="", server_default="")
     twilio_auth_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What the agency's own sender carries, in segments per second (blank: by its kind).
+    sms_sender_rate: Mapped[float | None]
     # Signature requests: how long a link stays open, and reminders while it is unsigned.
     signature_expiry_days: Mapped[int] = mapped_column(default=7, server_default="7")
     signature_reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")

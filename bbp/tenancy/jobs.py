@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -39,12 +41,16 @@ def enqueue(
     tenant: TenantInfo | None = None,
     queue: str = DEFAULT_QUEUE,
     job_options: dict | None = None,
+    delay: timedelta | None = None,
     **kwargs: Any,
 ) -> Job:
-    """Queue `func(*args, **kwargs)` to run in `tenant`'s context (default: the bound tenant)."""
+    """Queue `func(*args, **kwargs)` to run in `tenant`'s context (default: the bound tenant),
+    after `delay` if given (RQ's scheduler, which every `flask worker` runs, moves it on)."""
     tenant = tenant or require_tenant()
     options = {"meta": {"tenant": tenant.slug}, **(job_options or {})}
-    return Queue(queue, connection=redis_client()).enqueue(
+    rq_queue = Queue(queue, connection=redis_client())
+    put = rq_queue.enqueue if delay is None else partial(rq_queue.enqueue_in, delay)
+    return put(
         run_in_tenant,
         tenant.slug,
         dotted_path(func),

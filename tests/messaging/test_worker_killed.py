@@ -14,9 +14,8 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
 from bbp.extensions import db
-from bbp.messaging import services
+from bbp.messaging import services, upkeep
 from bbp.messaging.models import Message
-from bbp.reminders import services as reminders
 from bbp.tenancy import bound
 from tests.services import ROOT
 from tests.support import process_env
@@ -66,7 +65,7 @@ def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
     redis.flushdb()  # and Redis lost its jobs too
     later = datetime.now(UTC) + timedelta(minutes=11)
     with app.app_context(), bound(tenant.info, db.session):
-        recovered = reminders.recover(later)
+        recovered = upkeep.recover(later)
     assert recovered["interrupted"] == killed.get("sending", 0)
     with app.app_context():
         SimpleWorker([Queue("default", connection=redis)], connection=redis).work(burst=True)

@@ -13,6 +13,7 @@ from bbp.courts.models import CourtDate
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.messaging import upkeep
 from bbp.messaging.models import Message, OptOut
 from bbp.reminders import services, texts
 from bbp.reminders.models import Reminder
@@ -79,9 +80,10 @@ def test_default_schedule_for_defendant_and_cosigner(app, book):
         ]
 
 
-def test_due_reminders_go_out_once_even_with_two_schedulers(app, redis, book):
+def test_due_reminders_go_out_once_even_with_two_schedulers(app, redis, clock, book):
     agency, _, _ = book
     now = COURT - timedelta(days=1) + timedelta(minutes=1)
+    clock.set(now)  # the worker sends them while they are still useful
 
     def scheduler_tick():
         services.plan(now)
@@ -152,13 +154,14 @@ def test_exonerating_the_bond_cancels_its_reminders(app, book):
     assert _in(app, agency, services.send_due, COURT - timedelta(hours=1))["sent"] == 0
 
 
-def test_nothing_is_lost_when_redis_is_flushed(app, redis, book):
+def test_nothing_is_lost_when_redis_is_flushed(app, redis, clock, book):
     agency, _, _ = book
     now = COURT - timedelta(days=1) + timedelta(minutes=1)
+    clock.set(now)
     _in(app, agency, services.plan, now)
     _in(app, agency, services.send_due, now)
     redis.flushdb()  # the send jobs are gone
-    assert _in(app, agency, services.recover, now + timedelta(minutes=3))["requeued"] == 2
+    assert _in(app, agency, upkeep.recover, now + timedelta(minutes=3))["requeued"] == 2
     _work(app, redis)
     assert [m.status for m in _messages(app, agency)] == ["sent", "sent"]
 
@@ -173,17 +176,18 @@ def test_a_text_interrupted_mid_send_is_flagged_not_resent(app, redis, book):
             message.status = "sending"  # a worker was killed after claiming them
         db.session.commit()
     redis.flushdb()
-    counts = _in(app, agency, services.recover, datetime.now(UTC) + timedelta(minutes=11))
+    counts = _in(app, agency, upkeep.recover, datetime.now(UTC) + timedelta(minutes=11))
     assert counts == {"requeued": 0, "interrupted": 2}
     assert {m.status for m in _messages(app, agency)} == {"failed"}
 
 
-def test_opted_out_numbers_are_recorded_not_texted(app, redis, book):
+def test_opted_out_numbers_are_recorded_not_texted(app, redis, clock, book):
     agency, _, _ = book
     with app.app_context(), bound(agency.info, db.session):
         db.session.add(OptOut(phone="+13055550199", keyword="STOP"))
         db.session.commit()
     now = COURT - timedelta(days=1) + timedelta(minutes=1)
+    clock.set(now)
     _in(app, agency, services.plan, now)
     _in(app, agency, services.send_due, now)
     _work(app, redis)
