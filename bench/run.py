@@ -13,12 +13,12 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from flask_migrate import upgrade
 
-from bench import desk, migrations, pages, provisioning, reminders, scheduler
+from bench import desk, migrations, pacing, pages, provisioning, reminders, scheduler
 from tests import services
 from tests.conftest import dispose, make_app
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = (provisioning, migrations, desk, pages, reminders, scheduler)
+BENCHMARKS = (provisioning, migrations, desk, pages, reminders, pacing, scheduler)
 MARK = "<!-- bench:"  # migrations reuses the agencies provisioning made
 
 
