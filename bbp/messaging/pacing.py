@@ -28,7 +28,7 @@ from bbp.messaging.models import Message
 from bbp.messaging.providers import Sender, segments
 from bbp.tenancy import require_tenant
 
-TOO_LATE = "Not sent: too late to be useful. The sending number was busy with other texts until then."
+TOO_LATE = "Not sent: too late to be useful (the sending number was busy with other texts)."
 # How soon a text without a deadline of its own should go, by purpose: someone waits at the
 # phone for a code; a staff text matters within minutes; a court reminder by its useful_until.
 SOON = {
