@@ -264,6 +264,7 @@ FIELDS = {
     "fta_text_cosigners": Field("Text cosigners after a missed court date", "bool"),
     "sender": Field("Texting number", "phone"),
     "account": Field("Texting account", "secret"),
+    "sender_rate": Field("Texts a second the number carries"),
     "token_changed": Field("Texting token changed", "bool"),
     "en": Field("English wording"),
     "es": Field("Spanish wording"),

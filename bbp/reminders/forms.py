@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FloatField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -12,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 OFFSETS = [
@@ -61,6 +62,13 @@ class SenderForm(FlaskForm):
         ],
     )
     twilio_auth_token = PasswordField("Auth token", validators=[Optional(), Length(max=64)])
+    sms_sender_rate = FloatField(
+        "Texts it carries per second (optional)",
+        validators=[
+            Optional(),
+            NumberRange(min=0.1, max=1000, message="Enter a rate between 0.1 and 1,000."),
+        ],
+    )
 
 
 class WordingForm(FlaskForm):

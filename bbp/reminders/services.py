@@ -295,14 +295,20 @@ def sample(language: str) -> str:
     )
 
 
-def save_sender(sender: str, account_sid: str, auth_token: str, by):
-    """Set the agency's own sender and account (a blank token keeps the stored one)."""
+def save_sender(sender: str, account_sid: str, auth_token: str, by, rate: float | None = None):
+    """Set the agency's own sender, its rate in segments per second (None: by its kind) and
+    account (a blank token keeps the stored one)."""
 
     policy = settings.current()
     if account_sid and not (auth_token or policy.twilio_auth_token_encrypted):
         raise DomainError("Enter the auth token of that account.", "twilio_auth_token")
-    before = {"sender": policy.sms_sender, "account": policy.twilio_account_sid}
+    before = {
+        "sender": policy.sms_sender,
+        "account": policy.twilio_account_sid,
+        "sender_rate": policy.sms_sender_rate,
+    }
     policy.sms_sender, policy.twilio_account_sid = sender, account_sid
+    policy.sms_sender_rate = rate if sender else None
     if not account_sid:
         policy.twilio_auth_token_encrypted = None
     elif auth_token:
@@ -311,7 +317,12 @@ def save_sender(sender: str, account_sid: str, auth_token: str, by):
         "settings.sms_sender_changed",
         policy,
         before=before,
-        after={"sender": sender, "account": account_sid, "token_changed": bool(auth_token)},
+        after={
+            "sender": sender,
+            "account": account_sid,
+            "sender_rate": policy.sms_sender_rate,
+            "token_changed": bool(auth_token),
+        },
         actor=by,
     )
     db.session.commit()

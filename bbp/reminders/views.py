@@ -27,7 +27,9 @@ def _page(
         for name, problem in services.wording_problems().items():
             getattr(wording, name).errors = [problem]
     sender = sender or SenderForm(
-        sms_sender=current.sms_sender, twilio_account_sid=current.twilio_account_sid
+        sms_sender=current.sms_sender,
+        twilio_account_sid=current.twilio_account_sid,
+        sms_sender_rate=current.sms_sender_rate,
     )
     return render(
         "reminders/policy.html",
@@ -79,6 +81,7 @@ def save_sender():
                 form.twilio_account_sid.data or "",
                 form.twilio_auth_token.data or "",
                 current_user,
+                rate=form.sms_sender_rate.data,
             )
             flash("Sending number saved.", "success")
             return redirect(url_for("reminders.policy"))

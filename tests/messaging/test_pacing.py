@@ -222,3 +222,13 @@ def test_the_fake_carrier_fails_what_would_wait_past_its_queue(app, redis, monke
         with pytest.raises(ProviderError) as refused:
             carrier.send("+13055550143", "two")  # would wait a second behind the first
     assert "30001" in str(refused.value) and not refused.value.permanent
+
+
+def test_an_admin_sets_what_the_agencys_own_number_carries(app, owner, tenant):
+    form = {"sms_sender": "+13055550100", "sms_sender_rate": "12.5"}
+    assert owner.post("/settings/reminders/sender", form).status_code == 302
+    with app.app_context(), bound(tenant.info, db.session):
+        assert providers.provider().sender == Sender("+13055550100", 12.5)
+    refused = owner.post("/settings/reminders/sender", dict(form, sms_sender_rate="0"))
+    assert refused.status_code == 422
+    assert "Enter a rate between 0.1 and 1,000." in refused.get_data(as_text=True)
