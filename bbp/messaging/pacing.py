@@ -42,31 +42,35 @@ SOON = {
 }
 LATER = timedelta(hours=1)  # any other purpose, and a reminder without its useful_until
 GRACE = 5.0  # seconds an agency stays counted as waiting past its next turn (job latency)
-# Books a text on the sender's schedule and the agency's share of it, or says how long to wait.
+# Books texts on the sender's schedule and the agency's share of it, in order, as long as they fit;
+# returns how many it booked and, if it stopped early, the seconds until the next one fits.
 # KEYS: the sender's booked-until, the agency's booked-until on it, the agencies waiting for it.
-# ARGV: rate, seconds ahead allowed, segments, agency slug, grace. Times from Redis' own clock.
+# ARGV: rate, seconds ahead allowed, agency slug, grace, then each text's segments. Times come
+# from Redis' own clock, the one clock every worker shares.
 _BOOK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local rate, ahead, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local grace = tonumber(ARGV[5])
+local rate, ahead, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-redis.call('ZADD', KEYS[3], now + grace, ARGV[4])
+redis.call('ZADD', KEYS[3], now + grace, ARGV[3])
 local sharing = redis.call('ZCARD', KEYS[3])
 local sender = math.max(tonumber(redis.call('GET', KEYS[1]) or 0), now)
 local own = math.max(tonumber(redis.call('GET', KEYS[2]) or 0), now)
-local wait = math.max(sender - now - ahead, own - now - ahead)
-if wait > 0 then
-  redis.call('ZADD', KEYS[3], now + wait + grace, ARGV[4])
-  redis.call('EXPIRE', KEYS[3], math.ceil(wait + grace) + 60)
-  return tostring(wait)
+local booked, wait = 0, 0
+for i = 5, #ARGV do
+  wait = math.max(sender - now - ahead, own - now - ahead)
+  if wait > 0 then break end
+  sender = sender + tonumber(ARGV[i]) / rate
+  own = own + tonumber(ARGV[i]) * sharing / rate
+  booked = booked + 1
 end
-sender = sender + cost / rate
-own = own + cost * sharing / rate
-redis.call('SET', KEYS[1], tostring(sender), 'EX', math.ceil(sender - now) + 60)
-redis.call('SET', KEYS[2], tostring(own), 'EX', math.ceil(own - now) + 60)
-redis.call('EXPIRE', KEYS[3], math.ceil(grace) + 60)
-return '0'
+if booked > 0 then
+  redis.call('SET', KEYS[1], tostring(sender), 'EX', math.ceil(sender - now) + 60)
+  redis.call('SET', KEYS[2], tostring(own), 'EX', math.ceil(own - now) + 60)
+end
+if wait > 0 then redis.call('ZADD', KEYS[3], now + wait + grace, ARGV[3]) end
+redis.call('EXPIRE', KEYS[3], math.ceil(wait + grace) + 60)
+return {booked, tostring(math.max(wait, 0))}
 """
 
 
@@ -122,25 +126,25 @@ def _keys(sender: Sender) -> list[str]:
     ]
 
 
-def wait_for(sender: Sender, text: Text, ahead: float) -> float:
-    """Seconds before the sender can take this text; 0 when it is booked and may go now."""
-    if not sender.rate:
-        return 0.0
-    wait = float(
-        redis_client().eval(
-            _BOOK,
-            3,
-            *_keys(sender),
-            sender.rate,
-            ahead,
-            text.segments,
-            require_tenant().slug,
-            GRACE,
-        )
+def admit(sender: Sender, texts: list[Text], ahead: float) -> tuple[list[Text], float]:
+    """The texts the sender can take now, in order (booked on its schedule, one round trip),
+    and the seconds until it can take the next one (0 when all of them fit)."""
+    if not sender.rate or not texts:
+        return texts, 0.0
+    booked, wait = redis_client().eval(
+        _BOOK,
+        3,
+        *_keys(sender),
+        sender.rate,
+        ahead,
+        require_tenant().slug,
+        GRACE,
+        *(text.segments for text in texts),
     )
-    if wait:
+    if int(booked) < len(texts):
         metrics.count_texts(paced=1)
-    return wait
+        return texts[: int(booked)], max(float(wait), 0.001)
+    return texts, 0.0
 
 
 def leave(sender: Sender) -> None:

@@ -199,15 +199,14 @@ def drain() -> dict[str, int]:
     results: dict[str, int] = {}
     carrier = provider()
     ahead = current_app.config["SMS_QUEUE_AHEAD_SECONDS"]
-    for text in texts:
-        wait = pacing.wait_for(carrier.sender, text, ahead)
-        if wait:  # the sender is busy: give the worker back, take a turn when it has room
-            dispatch(after=wait)
-            results["paced"] = 1
-            return results
+    admitted, wait = pacing.admit(carrier.sender, texts, ahead)
+    for text in admitted:
         outcome = deliver(text.id, carrier)
         results[outcome] = results.get(outcome, 0) + 1
-    if len(texts) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+    if wait:  # the sender is busy: give the worker back, take a turn when it has room
+        dispatch(after=wait)
+        results["paced"] = 1
+    elif len(texts) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
         dispatch()
     else:
         pacing.leave(carrier.sender)

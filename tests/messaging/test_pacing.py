@@ -200,7 +200,7 @@ def test_a_drain_for_one_agency_never_touches_another(app, redis, make_agency, s
     theirs = {key: redis.dump(key) for key in redis.keys(f"*{second.slug}*")}
     with app.app_context(), bound(first.info, db.session):
         services.drain()
-    assert {m.status for m in _rows(app, first)} == {"sent"}
+    assert "sent" in {m.status for m in _rows(app, first)}
     assert [(m.status, m.attempts) for m in _rows(app, second)] == [("queued", 0)] * 3
     assert {key: redis.dump(key) for key in redis.keys(f"*{second.slug}*")} == theirs
 
@@ -232,3 +232,12 @@ def test_an_admin_sets_what_the_agencys_own_number_carries(app, owner, tenant):
     refused = owner.post("/settings/reminders/sender", dict(form, sms_sender_rate="0"))
     assert refused.status_code == 422
     assert "Enter a rate between 0.1 and 1,000." in refused.get_data(as_text=True)
+
+
+def test_a_long_text_takes_the_sender_as_long_as_its_segments(app, redis, tenant):
+    sender = Sender("+13055550100", 1.0)  # a long code: one segment a second
+    texts = [pacing.Text(1, 3), pacing.Text(2, 1)]  # three segments, then one
+    with app.app_context(), bound(tenant.info, db.session):
+        admitted, wait = pacing.admit(sender, texts, ahead=2)
+    assert admitted == texts[:1]  # booked 3 s of the sender: 1 s more than may wait at Twilio
+    assert 0.9 < wait <= 1.0
