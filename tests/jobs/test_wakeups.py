@@ -14,6 +14,7 @@ from bbp.courts.models import CourtDate
 from bbp.extensions import db
 from bbp.jobs import periodic, schedule
 from bbp.kernel import wakeups
+from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
 from bbp.platform.provisioning import set_status
 from bbp.reminders.models import Reminder
@@ -279,3 +280,21 @@ def test_reminders_survive_a_flushed_redis_and_workers_down_for_an_hour(app, red
         assert all(t.status == "sent" for t in texts)
     with app.app_context(), bound(idle.info, db.session):
         assert db.session.scalars(select(Message)).all() == []
+
+
+def test_the_texts_task_sends_a_text_whose_job_redis_lost(app, redis, clock, book):
+    busy, idle = book
+    with app.app_context(), bound(busy.info, db.session):
+        messaging.queue("3055550142", "Court moved to Friday", "one_off")
+        db.session.execute(update(Message).values(updated_at=NOW))  # the database's clock
+        db.session.commit()  # is not the frozen one
+    watch = NOW + messaging.WATCH_AFTER
+    assert _due(app, busy)[wakeups.TEXTS] == watch  # only this agency, only its texts task
+    assert _due(app, idle)[wakeups.TEXTS] > watch
+    redis.flushdb()  # the drain job is gone
+    assert _tick(app, clock, watch) == 1
+    assert _batches(redis) == [(wakeups.TEXTS, [busy.slug])]
+    _work(app, redis)  # the texts task re-queues the drain
+    _work(app, redis)  # which sends it
+    with app.app_context(), bound(busy.info, db.session):
+        assert db.session.scalars(select(Message.status)).all() == ["sent"]
