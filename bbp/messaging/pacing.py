@@ -1,12 +1,13 @@
 """Texts paced to what each sender carries, shared fairly by the agencies that use it.
 
 A carrier takes a sender's texts at a fixed rate in segments per second and queues the excess,
-then fails what waited too long (Twilio's error 30001; docs/reminders.md, "Pacing"). So before a
-text is handed over, `wait_for` books its segments on the sender's schedule in Redis, one
+then fails what waited too long (Twilio's error 30001; docs/reminders.md, "Pacing"). So before
+texts are handed over, `admit` books their segments on the sender's schedule in Redis, one
 schedule for every worker and every agency using that sender, and the carrier's queue as we
-booked it never runs more than SMS_QUEUE_AHEAD_SECONDS ahead. The agencies waiting for one sender
-share it equally: each also keeps a schedule of its own at rate / (agencies waiting), so a big
-agency cannot starve a small one, and an agency alone on a sender gets all of it.
+booked it never runs more than SMS_QUEUE_AHEAD_SECONDS (plus one text) ahead. The agencies
+waiting for one sender share it equally: each also keeps a schedule of its own at rate /
+(agencies waiting), so a big agency cannot starve a small one, and an agency alone on a sender
+gets all of it.
 
 Within an agency texts go in order of `send_by`, how soon they stop being useful; one still
 waiting past its `useful_until` is skipped with the reason, never silently dropped. Redis holds
@@ -164,8 +165,9 @@ def note_resume(at: datetime) -> None:
 
 
 def next_turn() -> datetime | None:
-    """The bound agency's next turn on a busy sender, if one is booked."""
+    """The bound agency's next turn on a busy sender, if one is still to come."""
     stored = redis_client().get(resume_key())
     if stored is None:
         return None
-    return datetime.fromisoformat(stored.decode() if isinstance(stored, bytes) else stored)
+    at = datetime.fromisoformat(stored.decode() if isinstance(stored, bytes) else stored)
+    return at if at > utcnow() else None
