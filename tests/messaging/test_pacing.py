@@ -152,7 +152,7 @@ def test_a_text_that_expires_while_waiting_is_skipped_with_its_reason(
 
 
 def test_a_flushed_redis_loses_nothing_while_texts_are_paced(
-    app, redis, make_agency, shared_sender
+    app, redis, clock, make_agency, shared_sender
 ):
     agency = make_agency("paced")
     _queue(app, agency, 8, "text")
