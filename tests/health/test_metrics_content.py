@@ -104,6 +104,14 @@ def test_reminder_outcomes_and_the_scheduler_lag(app, redis, clock, scrape):
     assert value(samples, "bbp_scheduler_lag_seconds") == pytest.approx(95)
 
 
+def test_texts_held_back_by_a_busy_sender_are_counted(app, redis, scrape):
+    with app.app_context():
+        metrics.count_texts(paced=4, too_late=2)
+    samples = scrape()
+    assert value(samples, "bbp_texts_paced_total", outcome="paced") == 4
+    assert value(samples, "bbp_texts_paced_total", outcome="too_late") == 2
+
+
 def test_without_a_tick_there_is_no_lag_sample(redis, scrape):
     assert "bbp_scheduler_lag_seconds" not in scrape()
 
