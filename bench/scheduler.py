@@ -109,21 +109,23 @@ def _minute(app, procs, at: datetime) -> dict:
     done_before = set(finished.get_job_ids())
     cpu, started = _cpu(procs), time.perf_counter()
     job = queue.enqueue(periodic.tick, at)
+    seen: set[str] = set()  # finished jobs leave the registry after 500 s: collect as they end
+    polls = 0
     while job.get_status(refresh=True) not in ("finished", "failed"):
         time.sleep(0.005)
     while queue.count or started_jobs.count:
         time.sleep(0.005)
+        polls += 1
+        if polls % 200 == 0:
+            seen |= set(finished.get_job_ids())
     wall = time.perf_counter() - started
     time.sleep(0.3)  # let the workers reap their last work horse before reading its CPU
     cpu = _cpu(procs) - cpu
-    done = [
-        j
-        for j in Job.fetch_many(list(set(finished.get_job_ids()) - done_before), queue.connection)
-        if j
-    ]
+    new = list((seen | set(finished.get_job_ids())) - done_before)
+    done = [j for j in Job.fetch_many(new, connection=queue.connection) if j is not None]
     return {
         "claimed": job.return_value(),
-        "jobs": len(done),
+        "jobs": len(new),
         "wall_s": wall,
         "cpu_s": cpu,
         "agencies": {slug for j in done for slug in j.meta.get("tenants", ())},
