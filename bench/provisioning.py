@@ -180,8 +180,9 @@ def report(result: dict) -> str:
         "Target: under 300 ms p95 with 10,000 agencies present. Each creation makes the public "
         "rows, the schema, every tenant table at head, the version stamp and the first owner in "
         "one transaction; the tenant DDL is one script rendered once per process. Command: "
-        "`python -m bench.run provisioning migrations` (`BENCH_LARGE=1` adds the 10,000 point; "
-        "`BENCH_DATABASE` names the scratch database).",
+        "`python -m bench.run provisioning` (`BENCH_LARGE=1` adds the 10,000 point; "
+        "`BENCH_REUSE=1` keeps the seeded agencies, `python -m bench.run seed 10000` seeds them "
+        "alone; `BENCH_DATABASE` names the scratch database).",
         "",
         "Each row also times the same number of creations in an empty database, one in turn "
         "with each creation here, so load from other work on the shared machine weighs on both "
