@@ -1,7 +1,9 @@
 """How long creating an agency takes as the number of existing agencies grows.
 
-Checkpoints 0, 500 and 2,000 by default; BENCH_LARGE=1 adds 10,000 (an hour or so of setup,
-never in CI). The slope of p50 and p95 over the checkpoints is extrapolated to 10,000.
+Checkpoints 0, 500 and 2,000 by default; BENCH_LARGE=1 adds 10,000 (never in CI). The agencies
+present are the shared ones (bench/population.py, seeded in a few processes and kept with
+BENCH_REUSE=1); a checkpoint below what is already present is skipped. At each checkpoint
+SAMPLES agencies are created one at a time through `create_tenant`, timed, then dropped again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import make_url, text
 from bbp import create_app
 from bbp.extensions import db
 from bbp.platform.provisioning import create_tenant, drop_tenant
+from bench import population
 
 LARGE = os.environ.get("BENCH_LARGE") == "1"
 CHECKPOINTS = (0, 500, 2000, 10000) if LARGE else (0, 500, 2000)
@@ -27,7 +30,7 @@ TARGET = 10000
 
 def _create(index: int) -> float:
     started = time.perf_counter()
-    create_tenant(f"bench-{index:05d}", f"Bench Agency {index}", f"owner@bench{index}.example")
+    create_tenant(f"new-{index:05d}", f"New Agency {index}", f"owner@new{index}.example")
     return time.perf_counter() - started
 
 
@@ -115,7 +118,7 @@ def _reference(app):
 def _in_reference(reference, index: int) -> float:
     with reference.app_context():
         took = _create(index)
-        drop_tenant(f"bench-{index:05d}")  # the reference database stays empty
+        drop_tenant(f"new-{index:05d}")  # the reference database stays empty
         db.session.remove()
     return took
 
@@ -129,29 +132,44 @@ def _percentiles(timings: list[float], prefix: str = "") -> dict:
     }
 
 
-def run(app) -> dict:
-    """Create agencies up to each checkpoint; time SAMPLES creations there and in an empty one."""
-    rows = []
-    created = 0
-    with _reference(app) as reference, app.app_context():
-        for checkpoint in CHECKPOINTS:
-            started = time.perf_counter()
-            while created < checkpoint:
-                _create(created)
-                created += 1
-            print(f"  {created} agencies ({time.perf_counter() - started:.0f} s to get there)")
-            here, empty = [], []
-            for i in range(SAMPLES):
-                here.append(_create(created + i))
-                empty.append(_in_reference(reference, created + i))
-            created += SAMPLES
-            row = {"existing": checkpoint} | _percentiles(here) | _percentiles(empty, "ref_")
-            row["excess_ms"] = row["p50_ms"] - row["ref_p50_ms"]
-            rows.append(row | _catalog())
-        explained = plans(f"t_bench_{created - 1:05d}")
+def _checkpoint(app, reference) -> dict:
+    """SAMPLES creations here and in the empty database, in turn; dropped again afterwards."""
+    here, empty = [], []
+    with app.app_context():
+        for i in range(SAMPLES):
+            here.append(_create(i))
+            empty.append(_in_reference(reference, i))
+        row = _percentiles(here) | _percentiles(empty, "ref_") | _catalog()
+        for i in range(SAMPLES):
+            drop_tenant(f"new-{i:05d}")
         db.session.remove()
-    slope = {key: _slope(rows, key) * 1000 for key in ("p50_ms", "p95_ms", "excess_ms")}
-    return {"rows": rows, "total_created": created, "slope": slope, "plans": explained}
+    return row
+
+
+def run(app) -> dict:
+    """Grow the shared agencies to each checkpoint; time SAMPLES creations there and in an
+    empty database."""
+    rows = []
+    seeding = 0.0
+    with _reference(app) as reference:
+        for checkpoint in CHECKPOINTS:
+            if population.count(app) > checkpoint:
+                continue
+            seeding += population.ensure(app, checkpoint)
+            present = population.count(app)
+            print(f"  {present:,} agencies present", flush=True)
+            row = {"existing": present} | _checkpoint(app, reference)
+            row["excess_ms"] = row["p50_ms"] - row["ref_p50_ms"]
+            rows.append(row)
+    with app.app_context():
+        explained = plans(population.schema(0))
+        db.session.remove()
+    slope = (
+        {key: _slope(rows, key) * 1000 for key in ("p50_ms", "p95_ms", "excess_ms")}
+        if len(rows) > 1
+        else None
+    )
+    return {"rows": rows, "seeding_s": seeding, "slope": slope, "plans": explained}
 
 
 def report(result: dict) -> str:
@@ -162,8 +180,9 @@ def report(result: dict) -> str:
         "Target: under 300 ms p95 with 10,000 agencies present. Each creation makes the public "
         "rows, the schema, every tenant table at head, the version stamp and the first owner in "
         "one transaction; the tenant DDL is one script rendered once per process. Command: "
-        "`python -m bench.run provisioning migrations` (`BENCH_LARGE=1` adds the 10,000 point; "
-        "`BENCH_DATABASE` names the scratch database).",
+        "`python -m bench.run provisioning` (`BENCH_LARGE=1` adds the 10,000 point; "
+        "`BENCH_REUSE=1` keeps the seeded agencies, `python -m bench.run seed 10000` seeds them "
+        "alone; `BENCH_DATABASE` names the scratch database).",
         "",
         "Each row also times the same number of creations in an empty database, one in turn "
         "with each creation here, so load from other work on the shared machine weighs on both "
@@ -180,20 +199,23 @@ def report(result: dict) -> str:
             f"{row['excess_ms']:+.0f} ms | {row['relations']:,} | {row['catalog_mb']:.0f} MiB |"
         )
     slope = result["slope"]
-    extra = slope["excess_ms"] * TARGET / 1000
-    growth = (
-        f"extrapolated, {TARGET:,} agencies add {extra:+.0f} ms to a creation"
-        if extra > 0
-        else "the excess does not grow with the number of agencies (a negative slope is noise)"
-    )
+    lines += ["", f"{SAMPLES} creations timed at each point, then dropped again."]
+    if slope:
+        extra = slope["excess_ms"] * TARGET / 1000
+        growth = (
+            f"extrapolated, {TARGET:,} agencies add {extra:+.0f} ms to a creation"
+            if extra > 0
+            else "the excess does not grow with the number of agencies (a negative slope is noise)"
+        )
+        lines[-1] += (
+            f" Slope (least squares, per 1,000 agencies): p50 {slope['p50_ms']:+.1f} ms, "
+            f"p95 {slope['p95_ms']:+.1f} ms, excess over the empty database "
+            f"{slope['excess_ms']:+.1f} ms; {growth}."
+        )
+    last = result["rows"][-1]["existing"]
     lines += [
         "",
-        f"{SAMPLES} creations timed at each point; {result['total_created']:,} agencies created "
-        f"in all. Slope (least squares, per 1,000 agencies): p50 {slope['p50_ms']:+.1f} ms, "
-        f"p95 {slope['p95_ms']:+.1f} ms, excess over the empty database "
-        f"{slope['excess_ms']:+.1f} ms; {growth}.",
-        "",
-        f"With {result['total_created']:,} agencies, the catalog query creation used to run twice "
+        f"With {last:,} agencies, the catalog query creation used to run twice "
         "(SQLAlchemy's `has_table`, from Alembic's stamp), under the catalog statistics this "
         "database has (autovacuum is off on the bench machine):",
         "",

@@ -13,7 +13,16 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from flask_migrate import upgrade
 
-from bench import desk, migrations, pacing, pages, provisioning, reminders, scheduler
+from bench import (
+    desk,
+    migrations,
+    pacing,
+    pages,
+    population,
+    provisioning,
+    reminders,
+    scheduler,
+)
 from tests import services
 from tests.conftest import dispose, make_app
 
@@ -25,14 +34,29 @@ MARK = "<!-- bench:"  # migrations reuses the agencies provisioning made
 # A shared server can host several benches at once: BENCH_DATABASE and BENCH_REDIS_DB say whose.
 DATABASE = os.environ.get("BENCH_DATABASE", "bbp_bench")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
+# Keep the scratch database between runs, so 10,000 seeded agencies serve several benchmarks.
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 
 
-def _fresh_database() -> str:
+def _database(reuse: bool) -> str:
     url = services.database_url().rsplit("/", 1)[0] + "/" + DATABASE
     with psycopg.connect(services.admin_url(url), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        if reuse and found:
+            return url
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
     return url
+
+
+def bench_app(reuse: bool = REUSE):
+    """The app on the scratch database (fresh unless reused), its public schema at head."""
+    # A Redis database of its own: its workers must not take jobs from a test run.
+    redis_url = urlunsplit(urlsplit(services.redis_url())._replace(path=f"/{REDIS_DB}"))
+    app = make_app(_database(reuse), redis_url)
+    with app.app_context():
+        upgrade()
+    return app
 
 
 def _machine() -> str:
@@ -52,12 +76,14 @@ def _previous(out: Path) -> dict[str, str]:
 
 
 def main(names: list[str]) -> None:
+    if names[:1] == ["seed"]:  # python -m bench.run seed 10000: only the shared agencies
+        app = bench_app(reuse=True)
+        took = population.ensure(app, int(names[1]))
+        print(f"seeded in {took:.0f} s; {population.count(app):,} agencies present")
+        dispose(app)
+        return
     chosen = [b for b in BENCHMARKS if not names or b.__name__.split(".")[-1] in names]
-    # A Redis database of its own: its workers must not take jobs from a test run.
-    redis_url = urlunsplit(urlsplit(services.redis_url())._replace(path=f"/{REDIS_DB}"))
-    app = make_app(_fresh_database(), redis_url)
-    with app.app_context():
-        upgrade()
+    app = bench_app()
     out = ROOT / "docs" / "performance.md"
     sections = _previous(out)
     for bench in chosen:

@@ -1,4 +1,4 @@
-"""/healthz reports the database and Redis, plus worker and scheduler presence and lag.
+"""/healthz reports the database and Redis, plus worker and scheduler presence and the lag.
 
 /metrics is Prometheus' scrape: off unless METRICS_TOKEN is set, then only on the platform host
 and on bare IP addresses (how Prometheus reaches each instance), with the token as a bearer.
@@ -15,7 +15,6 @@ from flask import Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from rq import Queue, Worker
-from rq.cron import CronScheduler
 from sqlalchemy import text
 
 from bbp.extensions import db, redis_client
@@ -25,6 +24,7 @@ from bbp.kernel.metrics import (
     BackgroundCollector,
     queue_backlog,
     scheduler_lag,
+    schedulers,
 )
 from bbp.tenancy.hosts import bare_host, classify
 from bbp.tenancy.jobs import DEFAULT_QUEUE
@@ -49,7 +49,7 @@ def _redis() -> tuple[str, dict]:
         connection.ping()
         found = {
             "workers": len(Worker.all(connection=connection)),
-            "schedulers": len(CronScheduler.all(connection)),
+            "schedulers": schedulers(connection),
         }
     except Exception as exc:
         return f"error: {type(exc).__name__}", {"workers": 0, "schedulers": 0}
@@ -59,10 +59,10 @@ def _redis() -> tuple[str, dict]:
 def _background(connection) -> dict:
     """The scheduler's lag and the queue: shown, never a reason to fail the check."""
     try:
-        lag = scheduler_lag(connection)
+        lag = scheduler_lag()
         return {
-            "scheduler_lag_seconds": None if lag is None else round(lag, 1),
-            "scheduler_behind": lag is None or lag > LAG_BEHIND_SECONDS,
+            "scheduler_lag_seconds": round(lag, 1),
+            "scheduler_behind": lag > LAG_BEHIND_SECONDS,
             "queue": queue_backlog(Queue(DEFAULT_QUEUE, connection=connection)),
         }
     except Exception as exc:

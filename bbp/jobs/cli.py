@@ -15,7 +15,7 @@ from bbp.extensions import db, redis_client
 from bbp.jobs.observed import ObservedWorker
 from bbp.jobs.periodic import active_tenants, tick
 from bbp.kernel.clock import utcnow
-from bbp.kernel.metrics import LAG_BEHIND_SECONDS, queue_backlog, scheduler_lag
+from bbp.kernel.metrics import LAG_BEHIND_SECONDS, queue_backlog, scheduler_lag, schedulers
 from bbp.messaging.models import Message
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, provide_app
@@ -63,7 +63,7 @@ jobs_cli = AppGroup("jobs", help="Inspect and retry background jobs.")
 def status_command():
     """Scheduler lag, queue depths, failed jobs per agency, and this month's texts per agency."""
     connection = redis_client()
-    click.echo(lag_line(scheduler_lag(connection)))
+    click.echo(lag_line(scheduler_lag(), schedulers(connection)))
     queue = Queue(DEFAULT_QUEUE, connection=connection)
     failed = FailedJobRegistry(queue=queue)
     backlog = queue_backlog(queue)
@@ -83,12 +83,14 @@ def status_command():
         click.echo(f"texts this month for {slug}: {texts} ({segments} segments)")
 
 
-def lag_line(lag: float | None) -> str:
-    """The scheduler's lag in words, flagged when it is behind."""
-    if lag is None:
-        return "scheduler: no tick recorded yet (is `flask scheduler` running?)"
-    behind = " BEHIND: is `flask scheduler` running?" if lag > LAG_BEHIND_SECONDS else ""
-    return f"scheduler lag: {lag:.0f} s since the last tick{behind}"
+def lag_line(lag: float, running: int) -> str:
+    """The scheduler's lag and presence in words, flagged when it is behind or absent."""
+    line = f"scheduler lag: {lag:.0f} s (oldest due work not yet queued)"
+    if lag > LAG_BEHIND_SECONDS:
+        line += " BEHIND"
+    if not running:
+        line += "; no scheduler running: start `flask scheduler`"
+    return line
 
 
 @jobs_cli.command("retry")

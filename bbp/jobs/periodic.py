@@ -5,7 +5,8 @@ The tasks are the app's, installed by the factory from the one list in `bbp/jobs
 `public.tenant_wakeups` saying when that task is next needed there. Each minute the tick:
 
 1. claims the minute in Redis (SET NX), so two schedulers never double the work;
-2. enrols agencies without a row for some task (new agencies, new tasks), due now;
+2. once an hour, repairs the rows (`bbp.kernel.wakeups.repair`): agencies get theirs when they
+   are created or reactivated, so only a task added by a deploy or a hand-made agency needs it;
 3. claims every due row of an active agency in ONE statement, moving it to now + LEASE, so a
    batch lost with Redis (or a dead worker) is claimed again when the lease runs out;
 4. enqueues one job per task per BATCH agencies (`run_batch`), not one job per agency.
@@ -26,19 +27,20 @@ from typing import NamedTuple
 
 from flask import Flask, current_app
 from rq import Queue
-from sqlalchemy import ARRAY, String, and_, case, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, case, func, select, update
 
 from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
+from bbp.kernel.wakeups import repair
 from bbp.tenancy import TenantInfo, bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
 from bbp.tenancy.models import Tenant, TenantWakeup
 from bbp.tenancy.resolver import tenant_by_slug
 
 log = logging.getLogger(__name__)
-HEARTBEAT_KEY = platform_key("scheduler", "last_tick")
+REPAIRED_KEY = platform_key("scheduler", "repaired")
+REPAIR_EVERY = timedelta(hours=1)
 EXTENSION = "bbp.periodic_tasks"
 LEASE = timedelta(minutes=10)  # a claimed task not reported back by then is claimed again
 BATCH = 100  # agencies per job
@@ -86,19 +88,11 @@ def sweep_at(tenant_id: int, now: datetime, every: timedelta) -> datetime:
     return EPOCH + offset + periods * every
 
 
-def enrol(now: datetime) -> int:
-    """Give every agency a row for every task it lacks, due now (new agencies, new tasks)."""
-    names = [task.name for task in tasks()]
-    if not names:
-        return 0
-    wanted = select(Tenant.id, func.unnest(literal(names, ARRAY(String))), literal(now)).where(
-        Tenant.status == "active"
-    )
-    return db.session.execute(
-        insert(TenantWakeup)
-        .from_select(["tenant_id", "task", "due_at"], wanted)
-        .on_conflict_do_nothing()
-    ).rowcount
+def repair_due(redis, now: datetime) -> bool:
+    """Once an hour by the app's clock (sooner if Redis lost the mark or the clock went back)."""
+    mark = redis.get(REPAIRED_KEY)
+    last = datetime.fromisoformat(mark.decode()) if mark else None
+    return last is None or not last <= now < last + REPAIR_EVERY
 
 
 def claim(now: datetime) -> list[tuple[str, str, int]]:
@@ -137,16 +131,19 @@ def tick(now: datetime | None = None) -> int:
         now = now or utcnow()
         minute = now.strftime("%Y%m%d%H%M")
         redis = redis_client()
-        redis.set(HEARTBEAT_KEY, now.isoformat())
         if not redis.set(platform_key("scheduler", "tick", minute), "1", nx=True, ex=3600):
             log.debug("tick %s already claimed by another scheduler", minute)
             return 0
         try:
-            enrol(now)
+            repairing = repair_due(redis, now)
+            if repairing:
+                repair(now, [task.name for task in tasks()])
             claimed = claim(now)
             db.session.commit()
         finally:
             db.session.remove()
+        if repairing:
+            redis.set(REPAIRED_KEY, now.isoformat())
         queue = Queue(DEFAULT_QUEUE, connection=redis)
         lease, minute_at = (now + LEASE).isoformat(), now.isoformat()
         by_task: dict[str, list[str]] = {}

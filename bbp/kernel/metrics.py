@@ -3,8 +3,8 @@
 Jobs run in forked work horses on other machines, and a web process serving /metrics never sees
 them; so each job adds its duration and outcome to a Redis hash (one pipeline per job), the
 reminder engine adds its counts, and `BackgroundCollector` reads those hashes plus the RQ queues
-and the scheduler's heartbeat when Prometheus scrapes. Labels are task paths and fixed words,
-never an agency (one series per agency would not scale to thousands).
+when Prometheus scrapes; the scheduler's lag comes from the database's index of due work. Labels
+are task paths and fixed words, never an agency (one series per agency would not scale).
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from datetime import datetime
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from redis import Redis, RedisError
 from rq import Queue, Worker
+from rq.cron import CronScheduler
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from sqlalchemy.exc import SQLAlchemyError
 
 from bbp.extensions import redis_client
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
+from bbp.kernel.wakeups import oldest_due
 
 log = logging.getLogger(__name__)
-# The scheduler's tick writes this key each minute (bbp/jobs/periodic.py, HEARTBEAT_KEY).
-HEARTBEAT_KEY = platform_key("scheduler", "last_tick")
 JOBS_KEY = platform_key("metrics", "jobs")
 REMINDERS_KEY = platform_key("metrics", "reminders")
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -32,7 +33,7 @@ REMINDER_OUTCOMES = ("due", "sent", "skipped", "postponed", "failed")
 TEXTS_KEY = platform_key("metrics", "texts")
 # paced: a drain stopped to wait for its sender; too_late: a text skipped, no longer useful.
 TEXT_OUTCOMES = ("paced", "too_late")
-# Ticks are a minute apart: three missed ticks mean the scheduler is down or stuck.
+# Ticks are a minute apart, so due work waits up to 60 s; 180 s means three missed ticks.
 LAG_BEHIND_SECONDS = 180
 
 
@@ -70,17 +71,21 @@ def _count(key: str, outcomes: tuple[str, ...], counts: dict[str, int]) -> None:
         log.warning("could not count %s %s", key, counts, exc_info=True)
 
 
-def scheduler_lag(connection: Redis, now: datetime | None = None) -> float | None:
-    """Seconds since the scheduler's last tick; None if no tick was ever recorded.
+def scheduler_lag(now: datetime | None = None) -> float:
+    """Now minus the oldest due work no tick has queued yet (0 when nothing waits).
 
-    The tick queues every agency's due work each minute, so the oldest due item not yet queued
-    is the one that came due just after the last tick: its age is now minus the heartbeat.
+    One index lookup in public.tenant_wakeups: a row the tick claimed is leased into the
+    future, so only work still waiting for a tick is due. Work queued but not yet run shows
+    as the queue's oldest job instead.
     """
-    beat = connection.get(HEARTBEAT_KEY)
-    if beat is None:
-        return None
-    last = datetime.fromisoformat(beat.decode() if isinstance(beat, bytes) else beat)
-    return max(0.0, ((now or utcnow()) - last).total_seconds())
+    now = now or utcnow()
+    oldest = oldest_due(now)
+    return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+
+
+def schedulers(connection: Redis) -> int:
+    """Live `flask scheduler` processes (RQ's registry forgets one that stops beating)."""
+    return len(CronScheduler.all(connection))
 
 
 def queue_backlog(queue: Queue, now: datetime | None = None) -> dict[str, float | int]:
@@ -118,18 +123,15 @@ class BackgroundCollector:
         for part in (self._jobs, self._reminders, self._texts, self._queues, self._lag):
             try:
                 yield from list(part())
-            except (RedisError, ValueError):
+            except (RedisError, SQLAlchemyError, ValueError):
                 log.warning("metrics of %s unavailable", part.__name__, exc_info=True)
 
     def _lag(self) -> Iterator:
-        lag = scheduler_lag(self.connection)
-        family = GaugeMetricFamily(
+        yield GaugeMetricFamily(
             "bbp_scheduler_lag_seconds",
-            "Seconds since the scheduler's last tick: now minus the oldest unqueued due work",
+            "Now minus the oldest due periodic work not yet queued (0 when none waits)",
+            value=scheduler_lag(),
         )
-        if lag is not None:
-            family.add_metric([], lag)
-        yield family
 
     def _jobs(self) -> Iterator:
         stored = _decode(self.connection.hgetall(JOBS_KEY))
@@ -195,3 +197,6 @@ class BackgroundCollector:
         yield depth
         yield oldest
         yield workers
+        yield GaugeMetricFamily(
+            "bbp_schedulers", "Live scheduler processes", value=schedulers(self.connection)
+        )

@@ -1,24 +1,29 @@
 """Wake-up times: when the scheduler next runs a periodic task for the bound agency.
 
-Each agency has one row per periodic task in `public.tenant_wakeups` (ids and a time, nothing
-else). The minute tick runs a task only for the agencies whose time has come, so an agency with
-nothing due costs nothing. A service that changes what is due (a court date, a phone number, a
-reminder policy, a check-in schedule, a signature request) calls `wake(task)` inside its own
-transaction: the time only ever moves earlier here, and it commits or rolls back with the change.
-After a task runs, the scheduler writes the task's own answer for when it is next needed.
+Each active agency has one row per periodic task in `public.tenant_wakeups` (ids and a time,
+nothing else). The minute tick runs a task only for the agencies whose time has come, so an
+agency with nothing due costs nothing. A service that changes what is due (a court date, a phone
+number, a reminder policy, a check-in schedule, a signature request) calls `wake(task)` inside its
+own transaction: the time only ever moves earlier here, and it commits or rolls back with the
+change. After a task runs, the scheduler writes the task's own answer for when it is next needed.
+
+Rows are made when an agency is created or reactivated (`enrol`) and dropped when it is suspended
+(`forget`), so the table holds exactly the work the tick may claim; `repair` puts right what
+those missed (a task added by a deploy, rows written by hand) and the tick runs it hourly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ARRAY, String, and_, delete, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.tenancy import require_tenant
-from bbp.tenancy.models import TenantWakeup
+from bbp.tenancy.models import Tenant, TenantWakeup
 
 # The periodic tasks that services can wake (the schedule in bbp/jobs/schedule.py names them).
 REMINDERS = "reminders"
@@ -33,12 +38,64 @@ def wake(task: str, at: datetime | None = None) -> None:
     """Run `task` for the bound agency no later than `at` (default: the next tick)."""
     if task not in TASKS:
         raise ValueError(f"unknown periodic task {task!r}")
-    row = insert(TenantWakeup).values(
-        tenant_id=require_tenant().id, task=task, due_at=at or utcnow()
+    _upsert(require_tenant().id, (task,), at or utcnow())
+
+
+def enrol(tenant_id: int, at: datetime | None = None, tasks: Sequence[str] = TASKS) -> None:
+    """Run every task for a new or reactivated agency at the next tick (or `at`)."""
+    _upsert(tenant_id, tasks, at or utcnow())
+
+
+def forget(tenant_id: int) -> None:
+    """Drop a suspended agency's rows: nothing claims them, and the lag must not count them."""
+    db.session.execute(delete(TenantWakeup).where(TenantWakeup.tenant_id == tenant_id))
+
+
+def _upsert(tenant_id: int, tasks: Sequence[str], at: datetime) -> None:
+    rows = insert(TenantWakeup).values(
+        [{"tenant_id": tenant_id, "task": task, "due_at": at} for task in tasks]
     )
     db.session.execute(
-        row.on_conflict_do_update(
+        rows.on_conflict_do_update(
             index_elements=[TenantWakeup.tenant_id, TenantWakeup.task],
-            set_={"due_at": func.least(TenantWakeup.due_at, row.excluded.due_at)},
+            set_={"due_at": func.least(TenantWakeup.due_at, rows.excluded.due_at)},
         )
     )
+
+
+def repair(now: datetime, tasks: Sequence[str] = TASKS) -> int:
+    """Enrol active agencies' missing rows (due now); drop rows of suspended agencies and of
+    tasks no longer scheduled. Reads every agency: hourly work, never the minute's."""
+    if not tasks:  # an app without a schedule must not read that as "drop every row"
+        return 0
+    wanted = literal(list(tasks), ARRAY(String))
+    task = func.unnest(wanted).table_valued("task").render_derived()
+    missing = (
+        select(Tenant.id, task.c.task, literal(now))
+        .select_from(Tenant)
+        .join(task, true())  # every active agency times every scheduled task
+        .where(Tenant.status == "active")
+        .where(
+            ~exists().where(
+                and_(TenantWakeup.tenant_id == Tenant.id, TenantWakeup.task == task.c.task)
+            )
+        )
+    )
+    added = db.session.execute(
+        insert(TenantWakeup).from_select(["tenant_id", "task", "due_at"], missing)
+    ).rowcount
+    inactive = select(Tenant.id).where(Tenant.status != "active")
+    dropped = db.session.execute(
+        delete(TenantWakeup).where(
+            or_(TenantWakeup.task != func.all(wanted), TenantWakeup.tenant_id.in_(inactive))
+        )
+    ).rowcount
+    return added + dropped
+
+
+def oldest_due(now: datetime | None = None) -> datetime | None:
+    """The earliest due time no tick has claimed (a claimed row is leased into the future)."""
+    with db.engine.connect() as conn:
+        return conn.scalar(
+            select(func.min(TenantWakeup.due_at)).where(TenantWakeup.due_at <= (now or utcnow()))
+        )

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.wakeups import repair
 from bbp.platform.provisioning import ProvisioningError, create_tenant, set_status
 from bbp.tenancy.context import bound
 from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
@@ -90,6 +92,8 @@ def migrate_command(workers, only):
     for outcome in sorted(outcomes, key=lambda o: o.schema):
         if outcome.status == "failed":
             click.echo(f"FAILED {outcome.schema}: {outcome.error}", err=True)
+    repair(utcnow())  # a periodic task this deploy added runs for every agency at the next tick
+    db.session.commit()
     if counts["failed"]:
         raise SystemExit(1)
 

@@ -18,6 +18,7 @@ from bbp import models
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.extensions import db
+from bbp.kernel import wakeups
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.context import TenantInfo
 from bbp.tenancy.models import Tenant, TenantDomain
@@ -145,6 +146,7 @@ def create_tenant(
     tenant.domains.append(TenantDomain(kind="subdomain", hostname=slug))
     session.add(tenant)
     session.flush()
+    wakeups.enrol(tenant.id)  # every periodic task runs for it at the next tick
     record(
         "tenant.provisioned",
         tenant,
@@ -187,6 +189,10 @@ def set_status(slug: str, status: str, reason: str | None = None, actor: str = "
         raise ProvisioningError("Status must be active or suspended.")
     before = {"status": tenant.status}
     tenant.status = status
+    if status == "active":
+        wakeups.enrol(tenant.id)  # what came due while suspended runs at the next tick
+    else:
+        wakeups.forget(tenant.id)
     tenant.suspended_reason = reason if status == "suspended" else None
     record(
         f"tenant.{status}",

@@ -18,7 +18,8 @@ depends_on = None
 
 def upgrade():
     # Only ids and times: the tick finds due agencies with one range scan on due_at. Existing
-    # agencies need no backfill: the tick enrols every active agency's missing rows, due now.
+    # agencies need no backfill: `flask tenants migrate` and the tick's hourly repair (run at the
+    # first tick after a deploy) enrol every active agency's missing rows, due now.
     op.create_table('tenant_wakeups',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('task', sa.String(length=40), nullable=False),

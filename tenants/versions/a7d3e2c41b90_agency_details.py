@@ -27,11 +27,16 @@ COLUMNS = (
 
 
 def upgrade():
+    # Four steps, not `ADD COLUMN … DEFAULT '' NOT NULL`: PostgreSQL 15 answers a column added
+    # with a default by reading every index of every agency (docs/development.md, "Migrations").
     for name, length in COLUMNS:
-        op.add_column(
-            'agency_settings',
-            sa.Column(name, sa.String(length=length), server_default='', nullable=False),
-        )
+        op.add_column('agency_settings', sa.Column(name, sa.String(length=length), nullable=True))
+        op.alter_column('agency_settings', name, server_default='')
+    op.execute(
+        'UPDATE agency_settings SET ' + ', '.join(f"{name} = ''" for name, _length in COLUMNS)
+    )
+    for name, _length in COLUMNS:
+        op.alter_column('agency_settings', name, nullable=False)
 
 
 def downgrade():

@@ -17,6 +17,7 @@ from bbp.reminders import services as reminders
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import enqueue
 from tests import job_functions
+from tests.health.test_healthz_lag import EARLY, wake_at
 from tests.reminders.test_reminders import COURT, book  # noqa: F401 (fixture)
 
 TOKEN = "metrics-token-for-tests-0123456789abcdef"
@@ -91,17 +92,15 @@ def test_queue_depth_and_the_age_of_the_oldest_waiting_job(app, redis, tenant, c
     assert value(samples, "bbp_queue_oldest_job_age_seconds", queue="default") >= 290
 
 
-def test_reminder_outcomes_and_the_scheduler_lag(app, redis, clock, scrape):
+def test_reminder_outcomes(app, redis, scrape):
     with app.app_context():
         metrics.count_reminders(due=3, sent=2, skipped=1, postponed=0)
         metrics.count_reminders(failed=1)
-    redis.set(metrics.HEARTBEAT_KEY, (clock.now - timedelta(seconds=95)).isoformat())
     samples = scrape()
     assert value(samples, "bbp_reminders_total", outcome="due") == 3
     assert value(samples, "bbp_reminders_total", outcome="sent") == 2
     assert value(samples, "bbp_reminders_total", outcome="skipped") == 1
     assert value(samples, "bbp_reminders_total", outcome="failed") == 1
-    assert value(samples, "bbp_scheduler_lag_seconds") == pytest.approx(95)
 
 
 def test_texts_held_back_by_a_busy_sender_are_counted(app, redis, scrape):
@@ -112,19 +111,24 @@ def test_texts_held_back_by_a_busy_sender_are_counted(app, redis, scrape):
     assert value(samples, "bbp_texts_paced_total", outcome="too_late") == 2
 
 
-def test_without_a_tick_there_is_no_lag_sample(redis, scrape):
-    assert "bbp_scheduler_lag_seconds" not in scrape()
-
-
-def test_the_tick_writes_the_heartbeat_the_lag_reads():
-    assert periodic.HEARTBEAT_KEY == metrics.HEARTBEAT_KEY
+def test_the_scheduler_lag_is_the_oldest_due_work_no_tick_has_queued(
+    app, redis, clock, tenant, scrape
+):
+    clock.set(EARLY)  # before anything other tests' agencies could have due
+    assert value(scrape(), "bbp_scheduler_lag_seconds") == 0
+    assert value(scrape(), "bbp_schedulers") == 0
+    wake_at(app, tenant, EARLY - timedelta(seconds=95))
+    assert value(scrape(), "bbp_scheduler_lag_seconds") == pytest.approx(95)
+    with app.app_context():
+        periodic.tick(EARLY)  # queued now: the queue's age shows it, not the lag
+    assert value(scrape(), "bbp_scheduler_lag_seconds") == 0
 
 
 def test_an_unreadable_value_costs_its_own_metric_only(redis, scrape):
-    redis.set(metrics.HEARTBEAT_KEY, "not a moment")
+    redis.hset(metrics.REMINDERS_KEY, "due", "not a number")
     samples = scrape()
-    assert "bbp_scheduler_lag_seconds" not in samples
-    assert "bbp_queue_jobs" in samples and "bbp_reminders_total" in samples
+    assert "bbp_reminders_total" not in samples
+    assert "bbp_queue_jobs" in samples and "bbp_scheduler_lag_seconds" in samples
 
 
 def test_the_reminder_engine_counts_what_it_sent_and_skipped(app, redis, book, scrape):  # noqa: F811

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, select, update
 
 from bbp.bonds.models import Bond
 from bbp.courts import services as courts
@@ -20,6 +20,7 @@ from bbp.platform.provisioning import set_status
 from bbp.reminders.models import Reminder
 from bbp.tenancy import bound, require_tenant
 from bbp.tenancy.models import TenantWakeup
+from tests import job_functions
 from tests.factories import make_bond
 
 # A Sunday noon UTC; the court date is nine days later, then moved to three days later.
@@ -225,9 +226,9 @@ def test_one_agency_failing_in_a_batch_does_not_stop_the_others(app, clock, book
         "fragile", fragile, lambda now: now + timedelta(hours=5), timedelta(days=1)
     )
     monkeypatch.setitem(app.extensions, periodic.EXTENSION, (task,))
-    later = NOW + timedelta(minutes=5)
+    later = NOW + periodic.REPAIR_EVERY
     clock.set(later)
-    assert _tick(app, clock, later) >= 2  # enrolled, due now
+    assert _tick(app, clock, later) >= 2  # enrolled by the hourly repair, due now
     lease = later + periodic.LEASE
     with app.app_context():
         counts = periodic.run_batch("fragile", [busy.slug, idle.slug], lease.isoformat())
@@ -298,3 +299,81 @@ def test_the_texts_task_sends_a_text_whose_job_redis_lost(app, redis, clock, boo
     _work(app, redis)  # which sends it
     with app.app_context(), bound(busy.info, db.session):
         assert db.session.scalars(select(Message.status)).all() == ["sent"]
+
+
+def _statements_of_tick(app, clock, at) -> list[tuple[str, int]]:
+    """(statement, rows it returned or changed) for every statement one tick sends."""
+    seen: list[tuple[str, int]] = []
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, cursor.rowcount))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        _tick(app, clock, at)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    return seen
+
+
+def test_an_idle_tick_touches_no_row_and_costs_the_same_however_many_agencies(
+    app, redis, clock, book, make_agency
+):
+    for agency in book:
+        _postpone(app, agency, NOW + timedelta(minutes=30))
+    few = _statements_of_tick(app, clock, NOW + timedelta(minutes=1))
+    clock.set(NOW + timedelta(minutes=1))
+    for agency in [make_agency("more") for _ in range(3)]:
+        _postpone(app, agency, NOW + timedelta(minutes=30))
+    many = _statements_of_tick(app, clock, NOW + timedelta(minutes=2))
+    assert few == many  # the same statements, returning the same number of rows: none
+    platform = [(s, rows) for s, rows in few if "public." in s]
+    assert platform and all(rows == 0 for _, rows in platform)
+    assert not any(s.lstrip().upper().startswith("INSERT") for s, _ in few)
+    assert Queue(connection=redis).count == 0
+
+
+def test_an_agency_is_enrolled_when_created_and_forgotten_while_suspended(
+    app, redis, clock, make_agency
+):
+    clock.set(NOW)
+    agency = make_agency("fresh")
+    assert _due(app, agency) == dict.fromkeys(wakeups.TASKS, NOW)  # every task, at the next tick
+    with app.app_context():
+        set_status(agency.slug, "suspended")
+    assert _due(app, agency) == {}  # nothing to claim, nothing counted as lag
+    clock.set(NOW + timedelta(days=2))
+    with app.app_context():
+        set_status(agency.slug, "active")
+    assert _due(app, agency) == dict.fromkeys(wakeups.TASKS, NOW + timedelta(days=2))
+
+
+def test_the_hourly_repair_adds_a_task_a_deploy_added_and_drops_one_it_removed(
+    app, redis, clock, book, monkeypatch
+):
+    added = periodic.Task("added", job_functions.whoami, job_functions.no_news, SWEEP)
+    kept = tuple(t for t in schedule.SCHEDULE if t.name != wakeups.REMINDERS)
+    monkeypatch.setitem(app.extensions, periodic.EXTENSION, (*kept, added))
+    for agency in book:
+        _postpone(app, agency, NOW + timedelta(hours=3))
+    assert _tick(app, clock, NOW + timedelta(minutes=59)) == 0  # the book's tick repaired at NOW
+    assert "added" not in _due(app, book[0])
+    assert _tick(app, clock, NOW + timedelta(hours=1)) >= 2
+    [(task, slugs)] = _batches(redis)
+    assert task == "added" and {a.slug for a in book} <= set(slugs)
+    for agency in book:
+        assert set(_due(app, agency)) == {*wakeups.TASKS, "added"} - {wakeups.REMINDERS}
+
+
+def test_tenants_migrate_enrols_an_agency_that_lacks_its_rows(app, redis, clock, make_agency):
+    clock.set(NOW)
+    agency = make_agency("bare")
+    with app.app_context():
+        db.session.execute(delete(TenantWakeup).where(TenantWakeup.tenant_id == agency.info.id))
+        db.session.commit()
+    clock.set(NOW + timedelta(minutes=5))
+    result = app.test_cli_runner().invoke(args=["tenants", "migrate", "--only", agency.slug])
+    assert result.exit_code == 0, result.output
+    assert _due(app, agency) == dict.fromkeys(wakeups.TASKS, NOW + timedelta(minutes=5))
