@@ -96,6 +96,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # How long a web worker trusts what it read about an agency (bbp/tenancy/resolver.py).
         "TENANT_CACHE_SECONDS": float(env.get("TENANT_CACHE_SECONDS", "5")),
         "TENANT_MIGRATION_WORKERS": int(env.get("TENANT_MIGRATION_WORKERS", "4")),
+        # Tenant schemas kept made ahead, so creating an agency renames one (bbp/platform/pool.py).
+        "SPARE_SCHEMAS": int(env.get("SPARE_SCHEMAS", "0" if bbp_env == "testing" else "2")),
         # X-Forwarded-* hops set by proxies we run; 0 trusts none (a client can write them).
         "TRUSTED_PROXY_HOPS": _hops(env.get("TRUSTED_PROXY_HOPS", "0")),
         "MAIL_BACKEND": mail_backend,

@@ -11,6 +11,7 @@ from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.wakeups import repair
+from bbp.platform.pool import keep_spares
 from bbp.platform.provisioning import ProvisioningError, create_tenant, set_status
 from bbp.tenancy.context import bound
 from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
@@ -94,8 +95,17 @@ def migrate_command(workers, only):
             click.echo(f"FAILED {outcome.schema}: {outcome.error}", err=True)
     repair(utcnow())  # a periodic task this deploy added runs for every agency at the next tick
     db.session.commit()
+    if not only and (made := keep_spares()):  # the spares of the old head are gone
+        click.echo(f"{made} spare schemas made at head.")
     if counts["failed"]:
         raise SystemExit(1)
+
+
+@tenants_cli.command("spares")
+def spares_command():
+    """Drop spare schemas an older deploy made and make them up to SPARE_SCHEMAS."""
+    made = keep_spares()
+    click.echo(f"{made} made; {current_app.config['SPARE_SCHEMAS']} wanted.")
 
 
 @tenants_cli.command("revision")

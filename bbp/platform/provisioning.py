@@ -20,6 +20,8 @@ from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.kernel import wakeups
 from bbp.platform.models import PlatformAuditEntry
+from bbp.platform.pool import top_up_later
+from bbp.tenancy import spares
 from bbp.tenancy.context import TenantInfo
 from bbp.tenancy.models import Tenant, TenantDomain
 from bbp.tenancy.resolver import forget_tenants, tenant_by_slug
@@ -156,7 +158,10 @@ def create_tenant(
     )
     session.flush()
     connection = session.connection()
-    create_at_head(connection, tenant.schema_name, models.metadata)
+    # A spare schema made ahead is renamed in one catalog write; without one, the tables are made
+    # here, which slows as the catalog grows (docs/decisions.md, "Spare schemas").
+    if not spares.take(connection, tenant.schema_name):
+        create_at_head(connection, tenant.schema_name, models.metadata)
     owner = User(email=email, name=owner_name, role="owner")
     session.add(owner)
     session.flush()
@@ -165,6 +170,7 @@ def create_tenant(
     session.commit()
     session.close()  # the owner row belongs to a schema this unbound session cannot refresh
     forget_tenants()
+    top_up_later()
     return Provisioned(tenant_by_slug(slug), owner_id, email)
 
 

@@ -72,3 +72,17 @@ class TenantWakeup(db.Model):
     )
     task: Mapped[str] = mapped_column(String(40), primary_key=True)
     due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SpareSchema(db.Model):
+    """A tenant schema made ahead at a revision, waiting to become a new agency's (by rename).
+
+    No agency data: the schema's tables are empty until one is renamed to t_<slug>.
+    """
+
+    __tablename__ = "spare_schemas"
+    __table_args__ = ({"schema": "public"},)
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
