@@ -198,6 +198,16 @@ def report(result: dict) -> str:
         f"start and the end: {result['load'][0]:.1f} and {result['load'][1]:.1f} on "
         f"{os.cpu_count()} cores.",
         "",
+    ]
+    if max(result["load"]) > os.cpu_count():
+        lines += [
+            "**The machine was busy with other work during this run (a load average above the "
+            "number of cores): PostgreSQL, which hello never touches, was shared too, and "
+            "hello's own rate swung between runs, so these ratios vary widely from run to run "
+            "and are not comparable with a quiet run's.**",
+            "",
+        ]
+    lines += [
         "| page | req/s | hello just before | ratio to hello | p50 | p99 |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
