@@ -29,6 +29,13 @@ DOMAIN = "bbp.bench"
 WORKERS = 2
 CONNECTIONS = 16
 SECONDS = int(os.environ.get("BENCH_PAGE_SECONDS", "8"))
+HELLO_SECONDS = 3  # hello again before each page, for the ratio beside it
+SIGNED_IN = (  # name, path, sent as an htmx swap
+    ("dashboard", "/dashboard/", False),
+    ("bond list", "/bonds/", False),
+    ("bond page", "/bonds/5", False),
+    ("live search (htmx)", "/bonds/?q=john", True),
+)
 BIG = "bench-pages"
 TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MIB = 0.12, 60, 100
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -107,8 +114,8 @@ def _cookie(response) -> str:
     return re.search(r"session=([^;]+)", response.headers["Set-Cookie"]).group(1)
 
 
-def _wrk(url: str, path: str, headers: dict[str, str]) -> dict:
-    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "10s", "--latency"]
+def _wrk(url: str, path: str, headers: dict[str, str], seconds: int = SECONDS) -> dict:
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url + path], capture_output=True, text=True, check=True).stdout
@@ -128,37 +135,44 @@ def _memory(server: subprocess.Popen) -> list[dict[str, float]]:
     return sorted(found, key=lambda m: m["rss"])
 
 
-def _signed_in_pages(url: str, slug: str, email: str, password: str) -> dict:
+def _beside(hello_url: str, url: str, path: str, headers: dict[str, str]) -> dict:
+    """A page under load, with hello's rate measured just before it: other work on a shared
+    machine comes and goes within minutes, so the ratio compares what ran in the same seconds."""
+    hello = _wrk(hello_url, "/", {}, seconds=HELLO_SECONDS)
+    return _wrk(url, path, headers) | {"hello": hello["rps"]}
+
+
+def _signed_in_pages(hello_url: str, url: str, slug: str, email: str, password: str) -> dict:
     host = f"{slug}.{DOMAIN}"
     headers = {"Host": host, "Cookie": f"session={_sign_in(url, host, email, password)}"}
     htmx = dict(headers, **{"HX-Request": "true"})
     return {
-        f"{slug}: dashboard": _wrk(url, "/dashboard/", headers),
-        f"{slug}: bond list": _wrk(url, "/bonds/", headers),
-        f"{slug}: bond page": _wrk(url, "/bonds/5", headers),
-        f"{slug}: live search (htmx)": _wrk(url, "/bonds/?q=john", htmx),
+        f"{slug}: {name}": _beside(hello_url, url, path, htmx if swap else headers)
+        for name, path, swap in SIGNED_IN
     }
 
 
 def run(app) -> dict:
     """Seed, serve the app and hello side by side, drive each page with wrk, read RSS."""
     _seed(app)
+    started_load = os.getloadavg()[0]
     env = _environment(app)
     hello, hello_url = _serve("bench.hello:app", env)
     server, url = _serve("wsgi:app", env)
     try:
+        demo_host = {"Host": f"demo.{DOMAIN}"}
         pages = {"hello (bare Flask)": _wrk(hello_url, "/", {})}
-        pages["/healthz"] = _wrk(url, "/healthz", {"Host": f"demo.{DOMAIN}"})
-        pages["sign-in page"] = _wrk(url, "/login", {"Host": f"demo.{DOMAIN}"})
+        pages["/healthz"] = _beside(hello_url, url, "/healthz", demo_host)
+        pages["sign-in page"] = _beside(hello_url, url, "/login", demo_host)
         demo = DEMO_AGENCIES[0].slug
-        pages |= _signed_in_pages(url, demo, f"owner@{demo}.example", DEMO_PASSWORD)
-        pages |= _signed_in_pages(url, BIG, f"owner@{BIG}.example", PASSWORD)
+        pages |= _signed_in_pages(hello_url, url, demo, f"owner@{demo}.example", DEMO_PASSWORD)
+        pages |= _signed_in_pages(hello_url, url, BIG, f"owner@{BIG}.example", PASSWORD)
         memory = _memory(server)
     finally:
         for process in (server, hello):
             process.terminate()
             process.wait(timeout=30)
-    return {"pages": pages, "memory": memory}
+    return {"pages": pages, "memory": memory, "load": (started_load, os.getloadavg()[0])}
 
 
 def report(result: dict) -> str:
@@ -178,12 +192,28 @@ def report(result: dict) -> str:
         "signed-in pages; a worker under "
         f"{TARGET_RSS_MIB} MiB RSS after the load. The machine is shared, so compare ratios.",
         "",
-        "| page | req/s | ratio to hello | p50 | p99 |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        f"The ratio is to hello's rate in a {HELLO_SECONDS} s run just before each page (the "
+        "second column), since other work on the machine comes and goes within minutes; the "
+        f"first row is hello's own {SECONDS} s run at the start. Load average (1 minute) at the "
+        f"start and the end: {result['load'][0]:.1f} and {result['load'][1]:.1f} on "
+        f"{os.cpu_count()} cores.",
+        "",
+    ]
+    if max(result["load"]) > os.cpu_count():
+        lines += [
+            "**The machine was busy with other work during this run (a load average above the "
+            "number of cores): PostgreSQL, which hello never touches, was shared too, and "
+            "hello's own rate swung between runs, so these ratios vary widely from run to run "
+            "and are not comparable with a quiet run's.**",
+            "",
+        ]
+    lines += [
+        "| page | req/s | hello just before | ratio to hello | p50 | p99 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {name} | {p['rps']:,.0f} | {p['rps'] / hello:.3f}x | {p['p50']:.1f} ms "
-        f"| {p['p99']:.1f} ms |"
+        f"| {name} | {p['rps']:,.0f} | {p.get('hello', hello):,.0f} "
+        f"| {p['rps'] / p.get('hello', hello):.3f}x | {p['p50']:.1f} ms | {p['p99']:.1f} ms |"
         for name, p in pages.items()
     ]
     lines += [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import any_, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
@@ -41,30 +41,60 @@ SORTS = {
 }
 
 
-def search(query: str, status: str = "", sort: str = "newest"):
-    """Bonds matching a bond number, case number, defendant name or phone, as a select.
+# What a row of the bond list shows; reading any other column would cost a query per row (the
+# query-count tests in tests/bonds would fail), so a template change must add it here.
+LISTED = (
+    load_only(Bond.number, Bond.status, Bond.bail_amount, Bond.case_number, Bond.court_name),
+    contains_eager(Bond.defendant).load_only(
+        Defendant.first_name, Defendant.last_name, Defendant.phone
+    ),
+)
 
-    The defendant side is a subquery so its trigram indexes can serve it on a large book.
-    """
-    stmt = (
+
+def search(query: str, status: str = "", sort: str = "newest"):
+    """Bonds matching a bond number, case number, defendant name or phone, as a select of the
+    columns the list shows."""
+    return (
         select(Bond)
         .join(Bond.defendant)
-        .options(contains_eager(Bond.defendant))
+        .options(*LISTED)
+        .where(*_found(query, status))
         .order_by(*SORTS.get(sort, SORTS["newest"]))
     )
-    if status:
-        stmt = stmt.where(Bond.status == status)
+
+
+def counting(query: str, status: str = ""):
+    """The count of what search() finds, from the bonds table alone (every bond has its
+    defendant, so the join would add nothing but work)."""
+    return select(func.count()).select_from(Bond).where(*_found(query, status))
+
+
+def count(query: str, status: str = "") -> int:
+    """How many bonds search() finds."""
+    return db.session.scalar(counting(query, status))
+
+
+def _found(query: str, status: str) -> list:
+    """The search's conditions.
+
+    The defendants matched are an array (`= ANY(ARRAY(…))`), not `IN (subquery)`: each arm of the
+    OR then has an index (two trigram indexes and the defendant key), so PostgreSQL combines
+    bitmaps instead of filtering every bond (a count at 10,000 bonds: 7-9 ms down to under 1).
+    """
+    conditions = [Bond.status == status] if status else []
     people = matches(query, Defendant.first_name, Defendant.last_name, phone=Defendant.phone)
     if people is None:
-        return stmt
+        return conditions
     q = query.strip()
-    return stmt.where(
+    defendants = func.array(select(Defendant.id).where(people).scalar_subquery())
+    conditions.append(
         or_(
             Bond.number.icontains(q, autoescape=True),
             Bond.case_number.istartswith(q, autoescape=True),
-            Bond.defendant_id.in_(select(Defendant.id).where(people)),
+            Bond.defendant_id == any_(defendants),
         )
     )
+    return conditions
 
 
 def plan_of(bond: Bond) -> PaymentPlan | None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import lazyload
 
 from bbp.audit.services import changes, record
 from bbp.auth.models import User
@@ -137,11 +138,10 @@ def due_for_return(today: date, within_days: int = 7) -> list[DueReturn]:
 
 def of_bond(bond: Bond) -> list[Collateral]:
     """A bond's collateral in the order it was received."""
-    return list(
-        db.session.scalars(
-            select(Collateral).where(Collateral.bond_id == bond.id).order_by(Collateral.id)
-        )
-    )
+    # The bond is already loaded: no join back to it (and its defendant) for every item.
+    stmt = select(Collateral).options(lazyload(Collateral.bond))
+    stmt = stmt.where(Collateral.bond_id == bond.id)
+    return list(db.session.scalars(stmt.order_by(Collateral.id)))
 
 
 def listing(show: str, today: date) -> Select:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from bbp.audit.services import changes, record
 from bbp.auth.models import User
@@ -265,11 +266,18 @@ def deadlines(forfeiture: Forfeiture) -> list[rules.Deadline]:
 
 def of_bond(bond: Bond) -> tuple[list[CourtDate], list[Forfeiture]]:
     """A bond's court dates (soonest first) and forfeitures."""
+    # The bond is already loaded: no join back to it (and its defendant) for every row.
     dates = db.session.scalars(
-        select(CourtDate).where(CourtDate.bond_id == bond.id).order_by(CourtDate.starts_at)
+        select(CourtDate)
+        .options(lazyload(CourtDate.bond))
+        .where(CourtDate.bond_id == bond.id)
+        .order_by(CourtDate.starts_at)
     ).all()
     forfeitures = db.session.scalars(
-        select(Forfeiture).where(Forfeiture.bond_id == bond.id).order_by(Forfeiture.id)
+        select(Forfeiture)
+        .options(lazyload(Forfeiture.bond))
+        .where(Forfeiture.bond_id == bond.id)
+        .order_by(Forfeiture.id)
     ).all()
     return list(dates), list(forfeitures)
 

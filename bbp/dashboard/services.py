@@ -50,10 +50,25 @@ def _month_start(today: date, zone: ZoneInfo) -> datetime:
     return datetime(today.year, today.month, 1, tzinfo=zone)
 
 
-def _liability(summary: Summary) -> None:
-    summary.liability = db.session.scalar(
-        select(func.coalesce(func.sum(Bond.bail_amount), 0)).where(Bond.status.in_(LIABLE))
-    )
+def _book(summary: Summary, zone: ZoneInfo) -> Decimal:
+    """The figures that sum or count bonds, in one pass over the bonds table; returns what the
+    collectable bonds owe before payments."""
+    start = _month_start(summary.today, zone)
+    statuses = list(STATUS_LABELS)
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(Bond.bail_amount).filter(Bond.status.in_(LIABLE)), 0),
+            func.coalesce(func.sum(Bond.premium).filter(Bond.written_at >= start), 0),
+            func.coalesce(
+                func.sum(Bond.premium + Bond.fees).filter(Bond.status.in_(COLLECTABLE)), 0
+            ),
+            *(func.count().filter(Bond.status == status) for status in statuses),
+        )
+    ).one()
+    summary.liability, summary.premium_written_month, owed = row[:3]
+    summary.bonds_by_status = [
+        (STATUS_LABELS[status], n) for status, n in zip(statuses, row[3:], strict=True) if n
+    ]
     rows = db.session.execute(
         select(func.coalesce(Surety.name, "No surety yet"), func.sum(Bond.bail_amount))
         .select_from(Bond)
@@ -63,39 +78,28 @@ def _liability(summary: Summary) -> None:
         .order_by(func.sum(Bond.bail_amount).desc())
     ).all()
     summary.liability_by_surety = [(name, amount) for name, amount in rows]
-    counts = dict(db.session.execute(select(Bond.status, func.count()).group_by(Bond.status)).all())
-    summary.bonds_by_status = [
-        (STATUS_LABELS[s], counts[s]) for s in STATUS_LABELS if counts.get(s)
-    ]
+    return owed
 
 
-def _money(summary: Summary, zone: ZoneInfo) -> None:
-    start = _month_start(summary.today, zone)
-    summary.premium_written_month = db.session.scalar(
-        select(func.coalesce(func.sum(Bond.premium), 0)).where(Bond.written_at >= start)
-    )
+def _money(summary: Summary, zone: ZoneInfo, owed: Decimal) -> None:
+    """Collected this month and what is outstanding, in one pass over the ledger: the sum of
+    each collectable bond's balance is what they owe less what was paid on them (a correlated
+    sum per bond cost 35 ms at 10,000 bonds)."""
     signed = case((Payment.kind == "refund", -Payment.amount), else_=Payment.amount)
-    summary.collected_month = db.session.scalar(
-        select(func.coalesce(func.sum(signed), 0)).where(
-            Payment.received_at >= start,
-            Payment.voided_at.is_(None),
-            Payment.kind.in_(("premium", "fee", "refund")),
+    collected, paid = db.session.execute(
+        select(
+            func.coalesce(
+                func.sum(signed).filter(Payment.received_at >= _month_start(summary.today, zone)),
+                0,
+            ),
+            func.coalesce(func.sum(signed).filter(Bond.status.in_(COLLECTABLE)), 0),
         )
-    )
-    paid = (
-        select(func.coalesce(func.sum(signed), 0))
-        .where(
-            Payment.bond_id == Bond.id,
-            Payment.voided_at.is_(None),
-            Payment.kind.in_(("premium", "fee", "refund")),
-        )
-        .scalar_subquery()
-    )
-    summary.outstanding = db.session.scalar(
-        select(func.coalesce(func.sum(Bond.premium + Bond.fees - paid), 0)).where(
-            Bond.status.in_(COLLECTABLE)
-        )
-    )
+        .select_from(Payment)
+        .join(Bond, Bond.id == Payment.bond_id)
+        .where(Payment.voided_at.is_(None), Payment.kind.in_(("premium", "fee", "refund")))
+    ).one()
+    summary.collected_month = collected
+    summary.outstanding = owed - paid
     summary.overdue_plans = overdue_plans(summary.today, limit=10)
 
 
@@ -133,8 +137,7 @@ def summary(today: date | None = None) -> Summary:
     """Everything the dashboard needs for the bound agency."""
     zone = agency_zone()
     result = Summary(today=today or agency_today())
-    _liability(result)
-    _money(result, zone)
+    _money(result, zone, owed=_book(result, zone))
     _alerts(result, zone)
     result.active_staff = db.session.scalar(
         select(func.count()).where(User.active, User.password_hash.is_not(None))

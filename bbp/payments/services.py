@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from bbp.audit.services import record
 from bbp.bonds.models import COLLECTABLE, Bond
@@ -218,11 +218,9 @@ def plan_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[PlanLine]:
 
 def ledger(bond: Bond) -> list[Payment]:
     """A bond's payments, newest first."""
-    return list(
-        db.session.scalars(
-            select(Payment).where(Payment.bond_id == bond.id).order_by(Payment.id.desc())
-        )
-    )
+    # The bond is already loaded: no join back to it (and its defendant) for every payment.
+    stmt = select(Payment).options(lazyload(Payment.bond)).where(Payment.bond_id == bond.id)
+    return list(db.session.scalars(stmt.order_by(Payment.id.desc())))
 
 
 def overdue_plans(today: date, limit: int = 20) -> list[tuple[Bond, Decimal]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, render_template, request
@@ -27,10 +28,16 @@ def render(template: str, partial: str | None = None, status: int = 200, **conte
 MAX_PAGE = 10_000
 
 
-def paginate(query, per_page: int):
-    """Paginate a select by ?page=, clamped so absurd page numbers cannot reach the database."""
+def paginate(query, per_page: int, total: Callable[[], int] | None = None):
+    """Paginate a select by ?page=, clamped so absurd page numbers cannot reach the database.
+
+    `total` counts the rows when a simpler query than the select's own can (no joins, no order).
+    """
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    found = db.paginate(query, page=page, per_page=per_page, error_out=False, count=total is None)
+    if total is not None:
+        found.total = total()
+    return found
 
 
 def safe_next(target: str | None, default: str) -> str:

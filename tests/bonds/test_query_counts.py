@@ -44,6 +44,29 @@ def test_the_bond_list_does_not_query_per_row(app, owner, tenant):
     assert len(searched) <= BOND_LIST, searched
 
 
+def test_the_live_search_makes_the_same_queries_for_one_match_or_many(app, owner, tenant):
+    make_bond(app, tenant, last_name="Searchable")
+    with counted(app) as one:
+        assert "Searchable" in owner.get("/bonds/?q=search", htmx=True).get_data(as_text=True)
+    for n in range(12):
+        make_bond(app, tenant, last_name=f"Searchable{n}")
+    with counted(app) as many:
+        body = owner.get("/bonds/?q=search", htmx=True).get_data(as_text=True)
+    assert "13 in all" in body
+    assert len(one) == len(many) <= BOND_LIST, many
+
+
+def test_the_bond_page_makes_the_same_queries_in_a_long_book(app, owner, tenant):
+    bond_id = make_bond(app, tenant)
+    with counted(app) as short:
+        assert owner.get(f"/bonds/{bond_id}").status_code == 200
+    for n in range(12):
+        make_bond(app, tenant, last_name=f"Other{n}")
+    with counted(app) as long:
+        assert owner.get(f"/bonds/{bond_id}").status_code == 200
+    assert len(short) == len(long) <= BOND_PAGE, long
+
+
 def test_the_bond_page_queries_stay_capped(app, owner, tenant):
     bond_id = make_bond(app, tenant)
     with counted(app) as seen:

@@ -107,3 +107,38 @@ def test_dashboard_shows_nothing_of_another_agency(app, owner, tenant, other_ten
     page = owner.get("/dashboard/").get_data(as_text=True)
     assert "Active, Ava" not in page and "Honda" not in page and "Lexington" not in page
     assert "$0.00" in page
+
+
+def _pay(bond_id: int, number: str, kind: str, amount: str, *, voided: bool = False, days_ago=0):
+    owner = db.session.query(User).first()
+    db.session.add(
+        Payment(
+            bond_id=bond_id,
+            receipt_number=number,
+            kind=kind,
+            method="cash",
+            amount=Decimal(amount),
+            payer_name="P",
+            received_at=datetime.now(UTC) - timedelta(days=days_ago),
+            received_by_id=owner.id,
+            voided_at=datetime.now(UTC) if voided else None,
+        )
+    )
+
+
+def test_outstanding_counts_refunds_back_and_ignores_voids_and_quotes(app, owner, tenant):
+    """Outstanding is each owed bond's premium and fees less what was paid on it: a refund owes
+    again, a void never counted, and money taken on a quote does not lower what others owe."""
+    owed = make_bond(app, tenant, status="active", premium="1000")
+    quoted = make_bond(app, tenant, status="quote", premium="500")
+    with app.app_context(), bound(tenant.info, db.session):
+        _pay(owed, "R-000001", "premium", "600", days_ago=40)
+        _pay(owed, "R-000002", "refund", "100")
+        _pay(owed, "R-000003", "premium", "250", voided=True)
+        _pay(quoted, "R-000004", "premium", "200")
+        db.session.commit()
+    page = owner.get("/dashboard/").get_data(as_text=True)
+    stat = page[page.index("Outstanding") :]
+    assert "$500.00" in stat[:400]  # 1,000 - 600 + 100; the quote's 200 and the void left out
+    collected = page[page.index("Collected") :]
+    assert "$100.00" in collected[:400]  # this month: 200 on the quote less the 100 refund

@@ -25,7 +25,7 @@ def index():
     status = status if status in STATUSES else ""
     sort = request.args.get("sort", "newest")
     sort = sort if sort in queries.SORTS else "newest"
-    page = paginate(queries.search(q, status, sort), PER_PAGE)
+    page = paginate(queries.search(q, status, sort), PER_PAGE, lambda: queries.count(q, status))
     return render(
         "bonds/index.html",
         "bonds/_rows.html",
