@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import NamedTuple
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit.services import record
@@ -13,6 +15,7 @@ from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.kernel import mail, metrics, phones, wakeups
+from bbp.kernel.bulk import insert_rows
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
@@ -20,7 +23,7 @@ from bbp.messaging import limits
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
 from bbp.messaging.redact import carries_secret, declared, redact
-from bbp.tenancy import require_tenant
+from bbp.tenancy import autocommit, require_tenant
 from bbp.tenancy.jobs import enqueue
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -28,9 +31,28 @@ START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
 HELP_WORDS = {"HELP", "INFO"}
 MAX_ATTEMPTS = 6
 BACKOFF = [15, 60, 300, 900, 3600]  # seconds between retries of a provider error
-DRAIN_BATCH = 50
+DRAIN_BATCH = 200  # texts chosen at a time
+TURN_SECONDS = 2.0  # how long one agency's drain sends before going to the back of the queue
 DRAIN_KEY = ("sms", "drain")  # the agency's drain-job lock, see dispatch()
 WATCH_AFTER = timedelta(minutes=3)  # a queued text still waiting then has lost its send job
+
+
+MESSAGES = Message.__table__
+CLAIMED = (
+    MESSAGES.c.id,
+    MESSAGES.c.phone,
+    MESSAGES.c.body,
+    MESSAGES.c.purpose,
+    MESSAGES.c.attempts,
+)
+
+
+class Outcome(NamedTuple):
+    """What became of one claimed text: the columns to write, and a word for the job's counts."""
+
+    message_id: int
+    result: str
+    values: dict
 
 
 class MessagingError(DomainError, ValueError):
@@ -130,10 +152,9 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
         for row in rows
     ]
     inserted = db.session.execute(
-        insert(Message)
-        .values(values)
+        insert_rows(MESSAGES, values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Message.dedupe_key, Message.id)
+        .returning(MESSAGES.c.dedupe_key, MESSAGES.c.id)
     ).all()
     if inserted:
         _watch()
@@ -149,8 +170,9 @@ def _watch() -> None:
 def dispatch() -> None:
     """Make sure a worker will drain this agency's queued texts (one drain job at a time).
 
-    Texts go out through per-agency drain jobs of DRAIN_BATCH texts that requeue themselves at
-    the back of the queue: a busy agency takes turns with the others instead of starving them.
+    Texts go out through per-agency drain jobs that send for one turn (TURN_SECONDS) and requeue
+    themselves at the back of the queue: a busy agency takes turns with the others instead of
+    starving them.
     """
     tenant = require_tenant()
     if redis_client().set(tenant_key(*DRAIN_KEY), "1", nx=True, ex=300):
@@ -175,78 +197,110 @@ def _ready():
     )
 
 
-def drain() -> dict[str, int]:
-    """Worker job: send up to DRAIN_BATCH ready texts of the bound agency, then take a turn.
-
-    Each text is claimed (queued -> sending) and committed just before it goes to the carrier,
-    and its outcome committed right after: a worker killed mid-batch leaves at most the one text
-    it was handing over in `sending` (flagged by the tick for a person to check, never resent);
-    the rest are still `queued` and go out with the next drain.
-    """
-    redis_client().delete(tenant_key(*DRAIN_KEY))
-    ids = db.session.scalars(
-        select(Message.id).where(_ready()).order_by(Message.id).limit(DRAIN_BATCH)
+def next_texts(limit: int) -> list[int]:
+    """The bound agency's ready texts to send next, in the order they go out."""
+    chosen = db.session.scalars(
+        select(Message.id).where(_ready()).order_by(Message.id).limit(limit)
     ).all()
     db.session.commit()
-    results: dict[str, int] = {}
-    carrier = provider()
-    for message_id in ids:
-        outcome = deliver(message_id, carrier)
-        results[outcome] = results.get(outcome, 0) + 1
-    if len(ids) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+    return list(chosen)
+
+
+def drain() -> dict[str, int]:
+    """Worker job: send the bound agency's ready texts for one turn, then go to the back.
+
+    One statement per text, committed on its own, records the previous text's outcome and
+    claims the next (queued -> sending) just before it goes to the carrier: a worker killed
+    mid-turn leaves at most the one text it was handing over in `sending` (flagged by the tick
+    for a person to check, never resent); the rest are still `queued` and go out with the next
+    drain. A turn lasts TURN_SECONDS, so agencies take turns instead of one starving the others.
+    """
+    redis_client().delete(tenant_key(*DRAIN_KEY))
+    carrier, results, outcome = provider(), {}, None
+    turn_ends = time.monotonic() + TURN_SECONDS
+    more = True
+    with autocommit(db.engine) as connection:
+        while more and time.monotonic() < turn_ends:
+            chosen = next_texts(DRAIN_BATCH)
+            more = len(chosen) == DRAIN_BATCH
+            for n, message_id in enumerate(chosen):
+                outcome = send_claimed(_hand_over(connection, outcome, message_id), carrier)
+                result = outcome.result if outcome else "not queued"
+                results[result] = results.get(result, 0) + 1
+                if time.monotonic() >= turn_ends:
+                    more = more or n + 1 < len(chosen)
+                    break
+        _hand_over(connection, outcome, None)
+    if more:  # more waiting: back of the line, behind other agencies
         dispatch()
     return results
 
 
-def _send(message: Message, carrier) -> str:
-    """Hand one claimed text to the carrier and note the outcome (the caller commits)."""
+def deliver(message_id: int, carrier=None) -> str:
+    """Send one queued text through the provider and record what happened."""
+    with autocommit(db.engine) as connection:
+        outcome = send_claimed(_hand_over(connection, None, message_id), carrier or provider())
+        _hand_over(connection, outcome, None)
+    return outcome.result if outcome else "not queued"
+
+
+def _hand_over(connection, previous: Outcome | None, message_id: int | None) -> Row | None:
+    """One statement, one commit: record the previous text's outcome and claim the next one
+    (queued -> sending); a second worker, or a repeated job, claims nothing."""
+    done = None
+    if previous is not None:
+        done = (
+            update(MESSAGES)
+            .where(MESSAGES.c.id == previous.message_id, MESSAGES.c.status == "sending")
+            .values(**previous.values)
+        )
+    if message_id is None:
+        if done is not None:
+            connection.execute(done)
+        return None
+    claim = (
+        update(MESSAGES)
+        .where(MESSAGES.c.id == message_id, MESSAGES.c.status == "queued")
+        .values(status="sending", attempts=MESSAGES.c.attempts + 1)
+        .returning(*CLAIMED)
+    )
+    if done is not None:
+        claim = claim.add_cte(done.cte("done"))
+    return connection.execute(claim).first()
+
+
+def send_claimed(message: Row | None, carrier) -> Outcome | None:
+    """Hand one claimed text to the carrier; the outcome is recorded by the next hand-over."""
+    if message is None:
+        return None
     try:
         sent = carrier.send(message.phone, message.body)
     except ProviderError as exc:
-        return _failed(message, exc, commit=False)
-    message.status, message.provider_id = "sent", sent.provider_id
-    message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
+        return _refused(message, exc)
+    done = dict(
+        status="sent",
+        provider_id=sent.provider_id,
+        segments=sent.segments,
+        sent_at=utcnow(),
+        last_error="",
+    )
     if carries_secret(message.purpose) and not isinstance(carrier, FakeProvider):
-        message.body = redact(message.body)  # delivered: nobody needs the code or link again
-    return "sent"
+        done["body"] = redact(message.body)  # delivered: nobody needs the code or link again
+    return Outcome(message.id, "sent", done)
 
 
-def _claim(message_id: int) -> Message | None:
-    """Take a queued text for sending; a second worker (or a repeated job) gets nothing."""
-    claimed = db.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1)
-        .returning(Message.id)
-    ).scalar()
-    db.session.commit()
-    return db.session.get(Message, claimed) if claimed else None
-
-
-def deliver(message_id: int, carrier=None) -> str:
-    """Send one queued text through the provider and record what happened."""
-    message = _claim(message_id)
-    if message is None:
-        return "not queued"  # another worker has it (or it is done): never sent twice
-    outcome = _send(message, carrier or provider())
-    db.session.commit()
-    return outcome
-
-
-def _failed(message: Message, exc: ProviderError, commit: bool = True) -> str:
-    """Record a refusal: permanent ones end the text, others wait for their backoff."""
-    message.last_error = str(exc)
+def _refused(message: Row, exc: ProviderError) -> Outcome:
+    """A refusal: permanent ones end the text, others wait for their backoff."""
     if exc.opted_out:
-        message.status = "opted_out"
+        status = "opted_out"
     elif exc.permanent or message.attempts >= MAX_ATTEMPTS:
-        message.status = "failed"
+        status = "failed"
         if message.purpose == "reminder":
             metrics.count_reminders(failed=1)
     else:
-        message.status = "queued"  # the tick's recovery wakes a drain after the backoff
-    if commit:
-        db.session.commit()
-    return "retry" if message.status == "queued" else message.status
+        status = "queued"  # the tick's recovery wakes a drain after the backoff
+    result = "retry" if status == "queued" else status
+    return Outcome(message.id, result, dict(status=status, last_error=str(exc)))
 
 
 def status_callback(provider_id: str, status: str, error: str = "") -> bool:
