@@ -5,14 +5,12 @@ with a court date 20 to 40 days ahead (beyond the reminder planning horizon), so
 Two long-running `flask worker` processes take the jobs, as in production; the minute's tick is
 queued as the scheduler queues it. Measured per minute: the agency-tasks the tick claimed, the
 jobs it queued, the wall time from queuing the tick until the workers are idle again, and the
-CPU seconds the workers (and their forked work horses) spent, read from /proc.
+CPU seconds the workers (and any work horses they forked) spent, read from /proc.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -27,16 +25,14 @@ from bbp.jobs import periodic
 from bbp.platform.provisioning import create_tenant
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE
+from bench import workers
 from bench.book import insert_bonds
-from tests.services import ROOT
-from tests.support import process_env
 
 LARGE = os.environ.get("BENCH_LARGE") == "1"
 AGENCIES = int(os.environ.get("BENCH_SCHEDULER_AGENCIES", "10000" if LARGE else "1000"))
 BONDS = 20
 WORKERS = 2
 IDLE_MINUTES = 5
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _seed(app) -> list:
@@ -57,38 +53,12 @@ def _seed(app) -> list:
     return tenants
 
 
-def _start_workers(app) -> list[subprocess.Popen]:
-    env = process_env(
-        app,
-    )
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(WORKERS)
-    ]
-
-
-def _cpu(procs: list[subprocess.Popen]) -> float:
-    """CPU seconds of the workers and their reaped work horses."""
-    total = 0
-    for proc in procs:
-        with open(f"/proc/{proc.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    return total / TICKS
-
-
 def _minute(app, procs, at: datetime) -> dict:
     """Queue the tick for `at` as the scheduler does; wait until the workers are idle again."""
     queue = Queue(DEFAULT_QUEUE, connection=app.extensions["redis"])
     started_jobs, finished = StartedJobRegistry(queue=queue), FinishedJobRegistry(queue=queue)
     done_before = finished.count
-    cpu, started = _cpu(procs), time.perf_counter()
+    cpu, started = workers.cpu(procs), time.perf_counter()
     job = queue.enqueue(periodic.tick, at)
     while job.get_status(refresh=True) not in ("finished", "failed"):
         time.sleep(0.005)
@@ -100,7 +70,7 @@ def _minute(app, procs, at: datetime) -> dict:
         "claimed": job.return_value(),
         "jobs": finished.count - done_before,
         "wall_s": wall,
-        "cpu_s": _cpu(procs) - cpu,
+        "cpu_s": workers.cpu(procs) - cpu,
     }
 
 
@@ -110,9 +80,8 @@ def run(app) -> dict:
     app.extensions["redis"].flushdb()
     tenants = _seed(app)
     seeding = time.perf_counter() - seeded
-    procs = _start_workers(app)
+    procs = workers.start(app, WORKERS)
     try:
-        time.sleep(5)  # the workers build their app
         base = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
         first = _minute(app, procs, base)  # every agency enrolled: each task runs once for all
         idle = [
@@ -129,10 +98,7 @@ def run(app) -> dict:
             )
         changed = _minute(app, procs, base + timedelta(minutes=IDLE_MINUTES + 1))
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
+        workers.stop(procs)
     return {
         "seeding_s": seeding,
         "first": first,
@@ -152,7 +118,7 @@ def report(result: dict) -> str:
         f"{AGENCIES:,} agencies with {BONDS} active bonds each, every bond with a court date 20 to "
         f"40 days ahead (nothing due). {WORKERS} long-running `flask worker` processes; each "
         "minute's tick is queued as `flask scheduler` queues it. Wall time: from queuing the tick "
-        "until the queue is empty and no job runs; CPU: the workers and their forked work horses "
+        "until the queue is empty and no job runs; CPU: the workers (in-process by default) "
         "(the scheduler itself only queues the tick).",
         "",
         "| minute | agency-tasks run | jobs (tick + batches) | wall | CPU |",
