@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit.services import record
@@ -247,26 +248,37 @@ def deliver(message_id: int, carrier=None) -> str:
 def _hand_over(connection, previous: Outcome | None, message_id: int | None) -> Row | None:
     """One statement, one commit: record the previous text's outcome and claim the next one
     (queued -> sending); a second worker, or a repeated job, claims nothing."""
-    done = None
+    params = {"claim_id": message_id}
     if previous is not None:
+        params |= {f"done_{name}": value for name, value in previous.values.items()}
+        params["done_id"] = previous.message_id
+    claims = message_id is not None
+    statement = _statement(tuple(previous.values) if previous else None, claims)
+    if statement is None:
+        return None
+    result = connection.execute(statement, params)
+    return result.first() if claims else None
+
+
+@functools.cache
+def _statement(recorded: tuple[str, ...] | None, claims: bool):
+    """The hand-over for one shape of outcome, built once so each text only binds values."""
+    done = None
+    if recorded is not None:
         done = (
             update(MESSAGES)
-            .where(MESSAGES.c.id == previous.message_id, MESSAGES.c.status == "sending")
-            .values(**previous.values)
+            .where(MESSAGES.c.id == bindparam("done_id"), MESSAGES.c.status == "sending")
+            .values({name: bindparam(f"done_{name}") for name in recorded})
         )
-    if message_id is None:
-        if done is not None:
-            connection.execute(done)
-        return None
+    if not claims:
+        return done
     claim = (
         update(MESSAGES)
-        .where(MESSAGES.c.id == message_id, MESSAGES.c.status == "queued")
+        .where(MESSAGES.c.id == bindparam("claim_id"), MESSAGES.c.status == "queued")
         .values(status="sending", attempts=MESSAGES.c.attempts + 1)
         .returning(*CLAIMED)
     )
-    if done is not None:
-        claim = claim.add_cte(done.cte("done"))
-    return connection.execute(claim).first()
+    return claim.add_cte(done.cte("done")) if done is not None else claim
 
 
 def send_claimed(message: Row | None, carrier) -> Outcome | None:
