@@ -10,6 +10,7 @@ with forking workers, the cost of a job in each kind of worker, and a worker SIG
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -112,13 +113,40 @@ def _tick_to_last_text(app, tenants, fork: bool) -> dict:
         cpu, ticked = workers.cpu(procs), datetime.now(UTC)
         workers.queue(app).enqueue(periodic.tick, ticked)
         workers.wait_idle(app)
-        cpu = workers.cpu(procs) - cpu
+        cpu, load = workers.cpu(procs) - cpu, os.getloadavg()[1]
     finally:
         workers.stop(procs)
     found = _count(app, tenants, COURT_DATES // AGENCIES)
     found["seconds"] = (found["last"] - ticked).total_seconds()
-    found["cpu_s"] = cpu
-    return found
+    return found | {"cpu_s": cpu, "load": load}
+
+
+def _flush_floor(app, commits: int = 2000) -> float:
+    """Durable one-row commits per second on WORKERS connections at once: the hand-over's floor
+    on this machine (one WAL flush per text per worker), measured beside the runs."""
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as setup:
+            setup.execute(
+                text("CREATE TABLE IF NOT EXISTS public.bench_flush (id int PRIMARY KEY)")
+            )
+            setup.execute(text("TRUNCATE public.bench_flush"))
+
+    def commit_rows(first: int) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for n in range(first, first + commits):
+                connection.execute(text("INSERT INTO public.bench_flush VALUES (:n)"), {"n": n})
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=commit_rows, args=(k * commits,)) for k in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rate = WORKERS * commits / (time.perf_counter() - started)
+    with engine.begin() as cleanup:
+        cleanup.execute(text("DROP TABLE public.bench_flush"))
+    return rate
 
 
 def _small_jobs(app, tenants, fork: bool) -> dict:
@@ -174,7 +202,8 @@ def _killed_mid_drain(app) -> dict:
 def run(app) -> dict:
     """Seed once; tick to last text with in-process and forking workers; job costs; a kill."""
     tenants = _seed(app, "rem", AGENCIES, COURT_DATES)
-    result = {"simple": _tick_to_last_text(app, tenants, fork=False)}
+    result = {"floor": _flush_floor(app)}
+    result["simple"] = _tick_to_last_text(app, tenants, fork=False)
     print("  in-process workers:", result["simple"], flush=True)
     _reset(app, tenants)
     result["fork"] = _tick_to_last_text(app, tenants, fork=True)
@@ -186,6 +215,7 @@ def run(app) -> dict:
     print("  jobs:", result["jobs"], flush=True)
     result["kill"] = _killed_mid_drain(app)
     print("  killed:", result["kill"], flush=True)
+    result["floor_after"] = _flush_floor(app)
     return result
 
 
@@ -201,15 +231,23 @@ def report(result: dict) -> str:
         "queued as `flask scheduler` queues it. Time: from queuing the tick to the last text's "
         "`sent_at`. CPU: the workers and their work horses.",
         "",
-        "| worker | tick to last text | worker CPU | texts sent | duplicates | missing |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| worker | tick to last text | worker CPU | load (5 min) | sent | duplicates | missing |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, found in (("in-process (default)", simple), ("`--fork`", fork)):
         lines.append(
             f"| {label} | **{found['seconds']:.1f} s** | {found['cpu_s']:.0f} s | "
-            f"{found['sent']:,} | {found['duplicates']} | {found['missing']} |"
+            f"{found['load']:.1f} | {found['sent']:,} | {found['duplicates']} | "
+            f"{found['missing']} |"
         )
+    floor = (result["floor"] + result["floor_after"]) / 2
     lines += [
+        "",
+        f"The floor: one durable commit (a WAL flush) per text per worker "
+        '(docs/decisions.md, "Sending: one durable statement per text"). Here '
+        f"{WORKERS} connections committing one-row inserts managed {result['floor']:,.0f} commits "
+        f"a second before the runs and {result['floor_after']:,.0f} after them: "
+        f"{COURT_DATES / floor:.0f} s for {COURT_DATES:,} texts with nothing else to do.",
         "",
         f"Cost of a job, {WORKERS} workers: a drain with nothing to send ({SMALL_JOBS} jobs), and "
         "one of the tick's batches (the `powers` task for "
