@@ -34,6 +34,7 @@ AGENCIES = int(os.environ.get("BENCH_AGENCIES", "100"))
 COURT_DATES = int(os.environ.get("BENCH_COURT_DATES", "100000"))
 KILL_AGENCIES, KILL_COURT_DATES = 10, 10_000
 SMALL_JOBS = 200
+ORDER = (False, True, True, False)  # in-process, forking, forking, in-process
 WORKERS = 2
 
 
@@ -107,6 +108,11 @@ def _left_sending(app, tenants, before: datetime) -> int:
 
 def _tick_to_last_text(app, tenants, fork: bool) -> dict:
     """Queue the tick; wait for the workers to go idle; time the tick to the last text."""
+    with app.app_context():
+        # Start each run from a clean slate: seeding leaves dirty pages and WAL behind, and
+        # without this the first run pays the checkpoint of the seeding (its floor showed it).
+        db.session.execute(text("CHECKPOINT"))
+        db.session.commit()
     floor = _flush_floor(app)
     app.extensions["redis"].flushdb()
     procs = workers.start(app, WORKERS, fork=fork)
@@ -201,13 +207,14 @@ def _killed_mid_drain(app) -> dict:
 
 
 def run(app) -> dict:
-    """Seed once; tick to last text with in-process and forking workers; job costs; a kill."""
+    """Seed once; tick to last text with in-process and forking workers, in the order A B B A
+    so neither kind always runs first; job costs; a kill."""
     tenants = _seed(app, "rem", AGENCIES, COURT_DATES)
-    result = {"simple": _tick_to_last_text(app, tenants, fork=False)}
-    print("  in-process workers:", result["simple"], flush=True)
-    _reset(app, tenants)
-    result["fork"] = _tick_to_last_text(app, tenants, fork=True)
-    print("  forking workers:", result["fork"], flush=True)
+    result: dict = {"runs": []}
+    for fork in ORDER:
+        result["runs"].append((fork, _tick_to_last_text(app, tenants, fork=fork)))
+        print("  forking" if fork else "  in-process", result["runs"][-1][1], flush=True)
+        _reset(app, tenants)
     result["jobs"] = {
         "simple": _small_jobs(app, tenants, fork=False),
         "fork": _small_jobs(app, tenants, fork=True),
@@ -220,7 +227,7 @@ def run(app) -> dict:
 
 def report(result: dict) -> str:
     """Markdown section for docs/performance.md."""
-    simple, fork, jobs, kill = result["simple"], result["fork"], result["jobs"], result["kill"]
+    runs, jobs, kill = result["runs"], result["jobs"], result["kill"]
     lines = [
         "## Court reminders at scale",
         "",
@@ -234,13 +241,18 @@ def report(result: dict) -> str:
         "duplicates | missing |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for label, found in (("in-process (default)", simple), ("`--fork`", fork)):
+    for n, (fork, found) in enumerate(runs, 1):
+        label = f"{n}. " + ("`--fork`" if fork else "in-process (default)")
         lines.append(
             f"| {label} | **{found['seconds']:.1f} s** | {COURT_DATES / found['floor']:.0f} s | "
             f"{found['cpu_s']:.0f} s | {found['load']:.1f} | {found['sent']:,} | "
             f"{found['duplicates']} | {found['missing']} |"
         )
-    met = simple["seconds"] < 60 and not simple["duplicates"] and not simple["missing"]
+    met = all(
+        found["seconds"] < 60 and not found["duplicates"] and not found["missing"]
+        for fork, found in runs
+        if not fork
+    )
     lines += [
         "",
         f"Target (issue 12): under 60 s, no duplicate, nothing missing: "
