@@ -13,8 +13,6 @@ agencies last ran (at a fresh seed: every task of every agency); the idle minute
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -31,15 +29,12 @@ from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
-from bench import population
-from tests.services import ROOT
-from tests.support import process_env
+from bench import population, workers
 
 LARGE = os.environ.get("BENCH_LARGE") == "1"
 AGENCIES = int(os.environ.get("BENCH_SCHEDULER_AGENCIES", "10000" if LARGE else "1000"))
 WORKERS = 2
 IDLE_MINUTES = 5
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # The tick's two queries on public.tenant_wakeups, as the planner runs them at this size.
@@ -76,38 +71,12 @@ def _first_tenant(app):
         return tenant_by_slug(slug)
 
 
-def _start_workers(app) -> list[subprocess.Popen]:
-    env = process_env(
-        app,
-    )
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(WORKERS)
-    ]
-
-
-def _cpu(procs: list[subprocess.Popen]) -> float:
-    """CPU seconds of the workers and their reaped work horses."""
-    total = 0
-    for proc in procs:
-        with open(f"/proc/{proc.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    return total / TICKS
-
-
 def _minute(app, procs, at: datetime) -> dict:
     """Queue the tick for `at` as the scheduler does; wait until the workers are idle again."""
     queue = Queue(DEFAULT_QUEUE, connection=app.extensions["redis"])
     started_jobs, finished = StartedJobRegistry(queue=queue), FinishedJobRegistry(queue=queue)
     done_before = set(finished.get_job_ids())
-    cpu, started = _cpu(procs), time.perf_counter()
+    cpu, started = workers.cpu(procs), time.perf_counter()
     job = queue.enqueue(periodic.tick, at)
     seen: set[str] = set()  # finished jobs leave the registry after 500 s: collect as they end
     polls = 0
@@ -120,7 +89,7 @@ def _minute(app, procs, at: datetime) -> dict:
             seen |= set(finished.get_job_ids())
     wall = time.perf_counter() - started
     time.sleep(0.3)  # let the workers reap their last work horse before reading its CPU
-    cpu = _cpu(procs) - cpu
+    cpu = workers.cpu(procs) - cpu
     new = list((seen | set(finished.get_job_ids())) - done_before)
     done = [j for j in Job.fetch_many(new, connection=queue.connection) if j is not None]
     return {
@@ -141,9 +110,8 @@ def run(app) -> dict:
     app.extensions["redis"].flushdb()
     seeding = population.ensure(app, AGENCIES)
     agencies = population.count(app)
-    procs = _start_workers(app)
+    procs = workers.start(app, WORKERS)
     try:
-        time.sleep(5)  # the workers build their app
         first = _minute(app, procs, _next_minute())  # catch up: every agency's due work
         base = _next_minute()  # the catch-up may take minutes: idle ones start after it
         idle = [_minute(app, procs, base + timedelta(minutes=m)) for m in range(IDLE_MINUTES)]
@@ -159,10 +127,7 @@ def run(app) -> dict:
             )
         changed = _minute(app, procs, base + timedelta(minutes=IDLE_MINUTES))
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
+        workers.stop(procs)
     changed["others"] = len(changed["agencies"] - {woken.slug})
     changed["woken"] = woken.slug in changed["agencies"]
     return {

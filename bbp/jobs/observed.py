@@ -1,6 +1,6 @@
 """The worker `flask worker` runs: each job's log lines name it, and its duration is counted.
 
-The job context is bound in the worker around `execute_job`, so the forked work horse inherits
+The job context is bound in the worker around `execute_job`, so a forked work horse inherits
 it and the worker's own lines about the job (a horse killed) carry it too. Durations and
 failures go to Redis (`bbp.kernel.metrics`), where /metrics on any web process reads them.
 """
@@ -57,8 +57,8 @@ class ObservedJobs:
 
 
 class ObservedWorker(ObservedJobs, Worker):
-    """`flask worker`: forks a work horse per job."""
+    """`flask worker --fork`: forks a work horse per job."""
 
 
 class ObservedSimpleWorker(ObservedJobs, SimpleWorker):
-    """The same in one process (tests, `make run`)."""
+    """`flask worker`: runs each job in its own process (docs/decisions.md)."""

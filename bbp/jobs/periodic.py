@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from flask import Flask, current_app
 from rq import Queue
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import and_, case, func, select, update
 
 from bbp.extensions import db, redis_client
@@ -190,6 +191,9 @@ def run_batch(name: str, slugs: list[str], lease: str, ticked: str | None = None
                 later = sweep_at(tenant.id, now, task.sweep)
                 report(tenant.id, name, datetime.fromisoformat(lease), min(wanted or later, later))
                 counts["ran"] += 1
+            except JobTimeoutException:
+                db.session.remove()
+                raise  # the batch ran out of time: fail it; unrun agencies keep their lease
             except Exception:
                 db.session.remove()
                 log.exception("periodic task %s failed for agency %s", name, slug)

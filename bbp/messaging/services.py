@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit.services import record
@@ -14,6 +17,7 @@ from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
 from bbp.kernel import mail, metrics, phones, wakeups
+from bbp.kernel.bulk import insert_rows
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
@@ -21,7 +25,7 @@ from bbp.messaging import limits, pacing
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
 from bbp.messaging.redact import carries_secret, declared, redact
-from bbp.tenancy import require_tenant
+from bbp.tenancy import autocommit, require_tenant
 from bbp.tenancy.jobs import enqueue
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -29,9 +33,28 @@ START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
 HELP_WORDS = {"HELP", "INFO"}
 MAX_ATTEMPTS = 6
 BACKOFF = [15, 60, 300, 900, 3600]  # seconds between retries of a provider error
-DRAIN_BATCH = 50
+DRAIN_BATCH = 200  # texts chosen at a time
+TURN_SECONDS = 2.0  # how long one agency's drain sends before going to the back of the queue
 DRAIN_KEY = ("sms", "drain")  # the agency's drain-job lock, see dispatch()
 WATCH_AFTER = timedelta(minutes=3)  # a queued text still waiting then has lost its send job
+
+
+MESSAGES = Message.__table__
+CLAIMED = (
+    MESSAGES.c.id,
+    MESSAGES.c.phone,
+    MESSAGES.c.body,
+    MESSAGES.c.purpose,
+    MESSAGES.c.attempts,
+)
+
+
+class Outcome(NamedTuple):
+    """What became of one claimed text: the columns to write, and a word for the job's counts."""
+
+    message_id: int
+    result: str
+    values: dict
 
 
 class MessagingError(DomainError, ValueError):
@@ -137,10 +160,9 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
         for row in rows
     ]
     inserted = db.session.execute(
-        insert(Message)
-        .values(values)
+        insert_rows(MESSAGES, values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Message.dedupe_key, Message.id)
+        .returning(MESSAGES.c.dedupe_key, MESSAGES.c.id)
     ).all()
     if inserted:
         _watch()
@@ -157,8 +179,9 @@ def dispatch(after: float = 0.0) -> None:
     """Make sure a worker will drain this agency's queued texts (one drain job at a time),
     `after` seconds from now when its sender is busy until then.
 
-    Texts go out through per-agency drain jobs of DRAIN_BATCH texts that requeue themselves at
-    the back of the queue: a busy agency takes turns with the others instead of starving them.
+    Texts go out through per-agency drain jobs that send for one turn (TURN_SECONDS) and requeue
+    themselves at the back of the queue: a busy agency takes turns with the others instead of
+    starving them.
     """
     tenant = require_tenant()
     if redis_client().set(tenant_key(*DRAIN_KEY), "1", nx=True, ex=300 + int(after)):
@@ -184,84 +207,128 @@ def _ready():
     )
 
 
-def drain() -> dict[str, int]:
-    """Worker job: send up to DRAIN_BATCH ready texts of the bound agency, then take a turn.
+def next_texts(limit: int) -> list[pacing.Text]:
+    """The bound agency's ready texts to send next, soonest to stop being useful first."""
+    chosen = pacing.next_texts(_ready(), limit)
+    db.session.commit()
+    return chosen
 
-    Each text is claimed (queued -> sending) and committed just before it goes to the carrier,
-    and its outcome committed right after: a worker killed mid-batch leaves at most the one text
-    it was handing over in `sending` (flagged by the tick for a person to check, never resent);
-    the rest are still `queued` and go out with the next drain. Texts go soonest-useless first;
-    when the sender has no room for the next one, the drain stops and comes back when it has.
+
+def drain() -> dict[str, int]:
+    """Worker job: send the bound agency's ready texts for one turn, then go to the back.
+
+    One statement per text, committed on its own, records the previous text's outcome and
+    claims the next (queued -> sending) just before it goes to the carrier: a worker killed
+    mid-turn leaves at most the one text it was handing over in `sending` (flagged by the texts
+    task for a person to check, never resent); the rest are still `queued` and go out with the
+    next drain. A turn lasts TURN_SECONDS, so agencies take turns instead of one starving the
+    others. Texts go soonest-useless first; when the sender has no room for the next one, the
+    drain stops and comes back when it has.
     """
     redis_client().delete(tenant_key(*DRAIN_KEY))
-    texts = pacing.next_texts(_ready(), DRAIN_BATCH)
-    db.session.commit()
-    results: dict[str, int] = {}
-    carrier = provider()
+    carrier, results, outcome = provider(), {}, None
     ahead = current_app.config["SMS_QUEUE_AHEAD_SECONDS"]
-    admitted, wait = pacing.admit(carrier.sender, texts, ahead)
-    for text in admitted:
-        outcome = deliver(text.id, carrier)
-        results[outcome] = results.get(outcome, 0) + 1
+    turn_ends = time.monotonic() + TURN_SECONDS
+    more, wait = True, 0.0
+    with autocommit(db.engine) as connection:
+        while more and not wait and time.monotonic() < turn_ends:
+            chosen = next_texts(DRAIN_BATCH)
+            more = len(chosen) == DRAIN_BATCH
+            admitted, wait = pacing.admit(carrier.sender, chosen, ahead)
+            for n, text in enumerate(admitted):
+                outcome = send_claimed(_hand_over(connection, outcome, text.id), carrier)
+                result = outcome.result if outcome else "not queued"
+                results[result] = results.get(result, 0) + 1
+                if time.monotonic() >= turn_ends:
+                    more = more or n + 1 < len(chosen)
+                    break
+        _hand_over(connection, outcome, None)
     if wait:  # the sender is busy: give the worker back, take a turn when it has room
         dispatch(after=wait)
         results["paced"] = 1
-    elif len(texts) == DRAIN_BATCH:  # more waiting: back of the line, behind other agencies
+    elif more:  # more waiting: back of the line, behind other agencies
         dispatch()
     else:
         pacing.leave(carrier.sender)
     return results
 
 
-def _send(message: Message, carrier) -> str:
-    """Hand one claimed text to the carrier and note the outcome (the caller commits)."""
+def deliver(message_id: int, carrier=None) -> str:
+    """Send one queued text through the provider and record what happened."""
+    with autocommit(db.engine) as connection:
+        outcome = send_claimed(_hand_over(connection, None, message_id), carrier or provider())
+        _hand_over(connection, outcome, None)
+    return outcome.result if outcome else "not queued"
+
+
+def _hand_over(connection, previous: Outcome | None, message_id: int | None) -> Row | None:
+    """One statement, one commit: record the previous text's outcome and claim the next one
+    (queued -> sending); a second worker, or a repeated job, claims nothing."""
+    params = {"claim_id": message_id}
+    if previous is not None:
+        params |= {f"done_{name}": value for name, value in previous.values.items()}
+        params["done_id"] = previous.message_id
+    claims = message_id is not None
+    statement = _statement(tuple(previous.values) if previous else None, claims)
+    if statement is None:
+        return None
+    result = connection.execute(statement, params)
+    return result.first() if claims else None
+
+
+@functools.cache
+def _statement(recorded: tuple[str, ...] | None, claims: bool):
+    """The hand-over for one shape of outcome, built once so each text only binds values."""
+    done = None
+    if recorded is not None:
+        done = (
+            update(MESSAGES)
+            .where(MESSAGES.c.id == bindparam("done_id"), MESSAGES.c.status == "sending")
+            .values({name: bindparam(f"done_{name}") for name in recorded})
+        )
+    if not claims:
+        return done
+    claim = (
+        update(MESSAGES)
+        .where(MESSAGES.c.id == bindparam("claim_id"), MESSAGES.c.status == "queued")
+        .values(status="sending", attempts=MESSAGES.c.attempts + 1)
+        .returning(*CLAIMED)
+    )
+    return claim.add_cte(done.cte("done")) if done is not None else claim
+
+
+def send_claimed(message: Row | None, carrier) -> Outcome | None:
+    """Hand one claimed text to the carrier; the outcome is recorded by the next hand-over."""
+    if message is None:
+        return None
     try:
         sent = carrier.send(message.phone, message.body)
     except ProviderError as exc:
-        return _failed(message, exc, commit=False)
-    message.status, message.provider_id = "sent", sent.provider_id
-    message.segments, message.sent_at, message.last_error = sent.segments, utcnow(), ""
+        return _refused(message, exc)
+    done = dict(
+        status="sent",
+        provider_id=sent.provider_id,
+        segments=sent.segments,
+        sent_at=utcnow(),
+        last_error="",
+    )
     if carries_secret(message.purpose) and not isinstance(carrier, FakeProvider):
-        message.body = redact(message.body)  # delivered: nobody needs the code or link again
-    return "sent"
+        done["body"] = redact(message.body)  # delivered: nobody needs the code or link again
+    return Outcome(message.id, "sent", done)
 
 
-def _claim(message_id: int) -> Message | None:
-    """Take a queued text for sending; a second worker (or a repeated job) gets nothing."""
-    claimed = db.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1)
-        .returning(Message.id)
-    ).scalar()
-    db.session.commit()
-    return db.session.get(Message, claimed) if claimed else None
-
-
-def deliver(message_id: int, carrier=None) -> str:
-    """Send one queued text through the provider and record what happened."""
-    message = _claim(message_id)
-    if message is None:
-        return "not queued"  # another worker has it (or it is done): never sent twice
-    outcome = _send(message, carrier or provider())
-    db.session.commit()
-    return outcome
-
-
-def _failed(message: Message, exc: ProviderError, commit: bool = True) -> str:
-    """Record a refusal: permanent ones end the text, others wait for their backoff."""
-    message.last_error = str(exc)
+def _refused(message: Row, exc: ProviderError) -> Outcome:
+    """A refusal: permanent ones end the text, others wait for their backoff."""
     if exc.opted_out:
-        message.status = "opted_out"
+        status = "opted_out"
     elif exc.permanent or message.attempts >= MAX_ATTEMPTS:
-        message.status = "failed"
+        status = "failed"
         if message.purpose == "reminder":
             metrics.count_reminders(failed=1)
     else:
-        message.status = "queued"  # the texts task wakes a drain after the backoff
-    if commit:
-        db.session.commit()
-    return "retry" if message.status == "queued" else message.status
+        status = "queued"  # the texts task wakes a drain after the backoff
+    result = "retry" if status == "queued" else status
+    return Outcome(message.id, result, dict(status=status, last_error=str(exc)))
 
 
 def status_callback(provider_id: str, status: str, error: str = "") -> bool:

@@ -11,16 +11,20 @@ from the messages table.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ARRAY, Integer, func, literal, select, update
 
 from bbp.audit.services import record
-from bbp.bonds.models import Bond
+from bbp.bonds.models import Bond, BondIndemnitor
 from bbp.courts.models import CourtDate
+from bbp.defendants.models import Defendant
 from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
 from bbp.kernel import metrics, wakeups
+from bbp.kernel.bulk import insert_rows
 from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.messaging import services as messaging
@@ -32,7 +36,10 @@ from bbp.vault.services import encrypt
 
 DAYS = {"7d": 7, "3d": 3, "2d": 2, "1d": 1}
 HORIZON = timedelta(days=8)
-BATCH = 500
+BATCH = 1000  # reminders claimed and queued per transaction
+SEND_SECONDS = 30  # one run's sending stops after this; what is left is due at the next tick
+INSERT_CHUNK = 10_000  # planned rows per INSERT
+REMINDERS = Reminder.__table__
 OPEN_BOND = ("written", "active", "reinstated", "surrendered")
 
 
@@ -42,7 +49,7 @@ def due_times(starts_at: datetime, offsets: list[str], morning_hour: int) -> lis
     times = []
     for key in offsets:
         if key == "morning":
-            due = datetime.combine(local.date(), time(morning_hour), agency_zone())
+            due = datetime.combine(local.date(), clock_time(morning_hour), agency_zone())
         elif key in DAYS:
             due = local - timedelta(days=DAYS[key])
         else:
@@ -57,53 +64,80 @@ def due_times(starts_at: datetime, offsets: list[str], morning_hour: int) -> lis
     ]
 
 
-def _recipients(bond: Bond) -> list[dict]:
-    """Everyone on the bond with a phone who has not asked to skip court reminders."""
-    people = [(bond.defendant, {"defendant_id": bond.defendant.id, "indemnitor_id": None})]
-    people += [
-        (c.indemnitor, {"defendant_id": None, "indemnitor_id": c.indemnitor_id})
-        for c in bond.cosigners
-    ]
-    return [
-        dict(phone=person.phone, name=person.first_name, language=person.language or "en", **ids)
-        for person, ids in people
-        if person.phone and not person.reminders_opt_out
-    ]
-
-
-def plan(now: datetime | None = None) -> int:
-    """Create missing reminder rows for the next 8 days and cancel the ones no longer owed."""
-    now = now or utcnow()
-    policy = settings.current()
-    upcoming = db.session.scalars(
-        select(CourtDate)
-        .join(Bond)
+def _upcoming(now: datetime):
+    """Court dates owed reminders: in the next 8 days, no outcome, bond still open."""
+    return (
+        select(CourtDate.id, CourtDate.starts_at, CourtDate.bond_id)
+        .join(Bond, Bond.id == CourtDate.bond_id)
         .where(
             CourtDate.starts_at > now,
             CourtDate.starts_at <= now + HORIZON,
             CourtDate.outcome.is_(None),
             Bond.status.in_(OPEN_BOND),
         )
-    ).all()
+    )
+
+
+def _recipients(now: datetime) -> dict[int, list[dict]]:
+    """Everyone with a phone on those bonds who has not asked to skip court reminders, by bond:
+    two queries (defendants, cosigners) however many court dates there are."""
+    bonds = _upcoming(now).with_only_columns(CourtDate.bond_id).scalar_subquery()
+    people: dict[int, list[dict]] = {}
+    for bond_id, person, role, link in (
+        (Bond.id, Defendant, "defendant_id", Defendant.id == Bond.defendant_id),
+        (
+            BondIndemnitor.bond_id,
+            Indemnitor,
+            "indemnitor_id",
+            Indemnitor.id == BondIndemnitor.indemnitor_id,
+        ),
+    ):
+        found = db.session.execute(
+            select(bond_id, person.id, person.phone, person.first_name, person.language)
+            .join(person, link)
+            .where(bond_id.in_(bonds), person.phone != "", person.reminders_opt_out.is_(False))
+        )
+        for bond, person_id, phone, name, language in found:
+            people.setdefault(bond, []).append(
+                {
+                    "phone": phone,
+                    "name": name,
+                    "language": language or "en",
+                    "defendant_id": None,
+                    "indemnitor_id": None,
+                    role: person_id,
+                }
+            )
+    return people
+
+
+def plan(now: datetime | None = None) -> int:
+    """Create missing reminder rows for the next 8 days and cancel the ones no longer owed."""
+    now = now or utcnow()
+    policy = settings.current()
     rows = []
-    for court_date in upcoming if policy.reminders_enabled else []:
-        for key, due, useful in due_times(
-            court_date.starts_at, policy.reminder_offsets, policy.quiet_end_hour
-        ):
-            rows += [
-                dict(
-                    court_date_id=court_date.id,
-                    for_starts_at=court_date.starts_at,
-                    offset_key=key,
-                    due_at=due,
-                    useful_until=useful,
-                    **person,
-                )
-                for person in _recipients(court_date.bond)
-            ]
-    if rows:
+    if policy.reminders_enabled:
+        people = _recipients(now)
+        for court_id, starts_at, bond_id in db.session.execute(_upcoming(now)):
+            for key, due, useful in due_times(
+                starts_at, policy.reminder_offsets, policy.quiet_end_hour
+            ):
+                rows += [
+                    dict(
+                        court_date_id=court_id,
+                        for_starts_at=starts_at,
+                        offset_key=key,
+                        due_at=due,
+                        useful_until=useful,
+                        **person,
+                    )
+                    for person in people.get(bond_id, ())
+                ]
+    for start in range(0, len(rows), INSERT_CHUNK):
         db.session.execute(
-            insert(Reminder).values(rows).on_conflict_do_nothing(constraint="uq_reminders_once")
+            insert_rows(REMINDERS, rows[start : start + INSERT_CHUNK]).on_conflict_do_nothing(
+                constraint="uq_reminders_once"
+            )
         )
     _cancel_stale()
     db.session.commit()
@@ -137,77 +171,116 @@ def in_quiet_hours(moment: datetime, start: int, end: int) -> datetime | None:
     if not quiet:
         return None
     day = local.date() if local.hour < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(end), agency_zone())
+    return datetime.combine(day, clock_time(end), agency_zone())
 
 
 def send_due(now: datetime | None = None) -> dict[str, int]:
-    """Queue every reminder that is due, once; skip late ones; hold quiet-hour ones."""
+    """Queue every reminder that is due, once; skip late ones; hold quiet-hour ones.
+
+    Batch after batch, each committed (and its texts dispatched) on its own, until nothing is due
+    or SEND_SECONDS have passed: what is left is still due, so the next tick takes it."""
     now = now or utcnow()
     policy = settings.current()
-    counts, ready = {"sent": 0, "skipped": 0, "postponed": 0}, []
-    due = db.session.scalars(
-        select(Reminder)
+    later = in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
+    totals = {"sent": 0, "skipped": 0, "postponed": 0}
+    stop_at = time.monotonic() + SEND_SECONDS
+    while True:
+        claimed, counts = _send_batch(now, later, policy)
+        totals = {key: totals[key] + counts[key] for key in totals}
+        if claimed < BATCH or time.monotonic() >= stop_at:
+            return totals
+
+
+def _send_batch(now: datetime, later: datetime | None, policy) -> tuple[int, dict[str, int]]:
+    """Claim up to BATCH due reminders and settle each in a fixed number of statements."""
+    due = db.session.execute(
+        select(
+            Reminder.id,
+            Reminder.phone,
+            Reminder.name,
+            Reminder.language,
+            Reminder.useful_until,
+            Reminder.defendant_id,
+            Reminder.indemnitor_id,
+            CourtDate.bond_id,
+            CourtDate.starts_at,
+            CourtDate.court_name,
+            CourtDate.courtroom,
+            CourtDate.address,
+        )
+        .join(CourtDate, CourtDate.id == Reminder.court_date_id)
         .where(Reminder.status == "pending", Reminder.due_at <= now)
         .order_by(Reminder.due_at)
         .limit(BATCH)
-        .with_for_update(skip_locked=True, of=Reminder)
+        .with_for_update(skip_locked=True, of=REMINDERS)
     ).all()
-    later = in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
-    for reminder in due:
-        if now >= reminder.useful_until:
-            reminder.status, reminder.note = "skipped", "too late to be useful"
-            counts["skipped"] += 1
-        elif later is not None:
-            reminder.due_at = later
-            counts["postponed"] += 1
-        else:
-            ready.append(reminder)
-    counts["sent"] = _queue(ready)
+    late = [r.id for r in due if now >= r.useful_until]
+    waiting = [r for r in due if now < r.useful_until]
+    if late:
+        db.session.execute(
+            update(REMINDERS)
+            .where(REMINDERS.c.id.in_(late))
+            .values(status="skipped", note="too late to be useful")
+        )
+    if waiting and later is not None:
+        db.session.execute(
+            update(REMINDERS)
+            .where(REMINDERS.c.id.in_([r.id for r in waiting]))
+            .values(due_at=later)
+        )
+    sent = _queue(waiting, policy) if later is None else 0
     db.session.commit()
+    counts = {"sent": sent, "skipped": len(late), "postponed": len(waiting) - sent}
     metrics.count_reminders(due=len(due), **counts)
-    if counts["sent"]:
+    if sent:
         messaging.dispatch()
-    return counts
+    return len(due), counts
 
 
-def _queue(reminders: list[Reminder]) -> int:
-    """One message row per reminder, in one statement (the dedupe key makes it once only)."""
-    if not reminders:
+def _queue(due: list, policy) -> int:
+    """One message row per reminder (the dedupe key makes it once only), then every reminder
+    marked sent with its message: two statements for the whole batch."""
+    if not due:
         return 0
     tenant = require_tenant()
-    policy = settings.current()
     wording = {"en": policy.reminder_template_en, "es": policy.reminder_template_es}
-    rows = []
-    for reminder in reminders:
-        court = reminder.court_date
-        body = texts.render(
-            reminder.language,
-            agency=tenant.name,
-            name=reminder.name,
-            starts_at=court.starts_at,
-            zone=tenant.timezone,
-            court_name=court.court_name,
-            courtroom=court.courtroom,
-            address=court.address,
-            template=wording.get(reminder.language),
-        )
-        rows.append(
+    ids = messaging.queue_many(
+        [
             dict(
-                phone=messaging.e164(reminder.phone),
-                body=body,
+                phone=messaging.e164(r.phone),
+                body=texts.render(
+                    r.language,
+                    agency=tenant.name,
+                    name=r.name,
+                    starts_at=r.starts_at,
+                    zone=tenant.timezone,
+                    court_name=r.court_name,
+                    courtroom=r.courtroom,
+                    address=r.address,
+                    template=wording.get(r.language),
+                ),
                 purpose="reminder",
-                bond_id=court.bond_id,
-                defendant_id=reminder.defendant_id,
-                indemnitor_id=reminder.indemnitor_id,
-                dedupe_key=f"reminder:{reminder.id}",
-                useful_until=reminder.useful_until,
+                bond_id=r.bond_id,
+                defendant_id=r.defendant_id,
+                indemnitor_id=r.indemnitor_id,
+                dedupe_key=f"reminder:{r.id}",
+                useful_until=r.useful_until,
             )
-        )
-        reminder.status = "sent"
-    ids = messaging.queue_many(rows)
-    for reminder in reminders:
-        reminder.message_id = ids.get(f"reminder:{reminder.id}")
-    return len(reminders)
+            for r in due
+        ]
+    )
+    sent = select(
+        func.unnest(literal([r.id for r in due], ARRAY(Integer))).label("id"),
+        func.unnest(literal([ids.get(f"reminder:{r.id}") for r in due], ARRAY(Integer))).label(
+            "message_id"
+        ),
+    ).subquery()
+    db.session.execute(
+        update(REMINDERS)
+        .where(REMINDERS.c.id == sent.c.id)
+        .values(status="sent", message_id=sent.c.message_id)
+    )
+    return len(due)
 
 
 def tick() -> dict[str, int]:

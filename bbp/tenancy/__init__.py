@@ -7,6 +7,7 @@ schema names or sets search paths itself.
 from bbp.tenancy.context import (
     TenancyError,
     TenantInfo,
+    autocommit,
     bound,
     current_tenant,
     require_tenant,
@@ -16,6 +17,7 @@ from bbp.tenancy.resolver import register_site_blueprint, tenant_by_slug
 __all__ = [
     "TenancyError",
     "TenantInfo",
+    "autocommit",
     "bound",
     "current_tenant",
     "register_site_blueprint",

@@ -14,7 +14,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session
 
 UNBOUND_SEARCH_PATH = "pg_catalog"
@@ -81,6 +81,18 @@ def bound(tenant: TenantInfo, session: Session | None = None) -> Iterator[Tenant
         if session is not None:
             session.close()
         deactivate(token)
+
+
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """A connection on which every statement commits on its own, with the bound tenant's tables
+    named by schema (there is no transaction to scope a search path to): for work that must be
+    durable one statement at a time. Core statements on tables only: SQL text is not bound."""
+    schema = quote_schema(require_tenant().schema).strip('"')
+    with engine.connect() as connection:
+        yield connection.execution_options(
+            isolation_level="AUTOCOMMIT", schema_translate_map={None: schema}
+        )
 
 
 def set_search_path(connection: Connection, schema: str | None) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 
 from rq import Queue
+from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
 from bbp.jobs.periodic import tick
@@ -14,11 +17,13 @@ from tests import job_functions
 from tests.services import ROOT
 from tests.support import process_env
 
-QUIET_WORKER = "Worker: running jobs from the default queue; logging failures only"
+QUIET_WORKER = (
+    "Worker: running jobs from the default queue (jobs in this process); logging failures only"
+)
 
 
 def _burst(app, *options: str) -> subprocess.CompletedProcess:
-    """Run the real `flask worker --burst` (forking work horses) until the queue is empty."""
+    """Run the real `flask worker --burst` until the queue is empty."""
     env = process_env(
         app,
     )
@@ -52,3 +57,32 @@ def test_verbose_logs_every_job(app, redis, tenant):
     done = _burst(app, "--verbose")
     assert done.returncode == 0, done.stderr
     assert "Job OK" in done.stdout and f"[{tenant.slug}] leave_mark" in done.stdout
+
+
+def test_jobs_run_in_the_worker_process_unless_it_forks(app, redis, tenant):
+    """The default worker runs jobs in its own process; `--fork` gives each its work horse."""
+    queue = Queue("default", connection=redis)
+    for _ in range(2):
+        queue.enqueue(os.getpid)
+    assert _burst(app).returncode == 0
+    for _ in range(2):
+        queue.enqueue(os.getpid)
+    assert _burst(app, "--fork").returncode == 0
+    pids = [
+        Job.fetch(job_id, connection=redis).return_value()
+        for job_id in FinishedJobRegistry(queue=queue).get_job_ids()
+    ]
+    in_process, forked = pids[:2], pids[2:]
+    assert in_process[0] == in_process[1]  # one process ran both
+    assert forked[0] != forked[1] and in_process[0] not in forked  # a horse per job
+
+
+def test_a_job_over_its_timeout_fails_in_the_worker_process(app, redis, tenant):
+    """Without a fork, RQ still enforces a job's timeout (SIGALRM inside the job)."""
+    queue = Queue("default", connection=redis)
+    job = queue.enqueue(time.sleep, 30, job_timeout=1)
+    started = time.monotonic()
+    assert _burst(app).returncode == 0
+    assert time.monotonic() - started < 25
+    assert job.get_status(refresh=True) == "failed"
+    assert "JobTimeoutException" in job.latest_result().exc_string

@@ -1,4 +1,4 @@
-"""A real forking worker killed with SIGKILL mid-batch: nothing sent twice, nothing lost."""
+"""A real worker killed with SIGKILL mid-turn: nothing sent twice, nothing lost."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psutil
+import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
@@ -30,7 +31,16 @@ def _statuses(app, agency) -> dict[str, int]:
         )
 
 
-def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
+def _by_status(app, agency) -> dict[str, list[int]]:
+    with app.app_context(), bound(agency.info, db.session):
+        found: dict[str, list[int]] = {}
+        for message_id, status in db.session.execute(select(Message.id, Message.status)):
+            found.setdefault(status, []).append(message_id)
+        return found
+
+
+@pytest.mark.parametrize("options", [[], ["--fork"]], ids=["in-process", "forking"])
+def test_sigkill_mid_batch_then_recovery(app, redis, tenant, options):
     with app.app_context(), bound(tenant.info, db.session):
         for n in range(TEXTS):
             services.queue(f"30555501{n:02d}", f"text {n}", "one_off")
@@ -39,7 +49,7 @@ def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
         SMS_FAKE_DELAY_MS="300",
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *options],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -52,7 +62,7 @@ def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
             worker.kill()
             raise AssertionError("the worker never started sending")
         time.sleep(0.1)
-    # The worker and its work horse (RQ forks it into its own process group), mid-batch.
+    # The worker, and its work horse when it forks (in a process group of its own), mid-turn.
     family = [worker.pid] + [child.pid for child in psutil.Process(worker.pid).children(True)]
     for pid in family:
         os.kill(pid, signal.SIGKILL)
@@ -61,6 +71,11 @@ def test_sigkill_mid_batch_then_recovery(app, redis, tenant):
     killed = _statuses(app, tenant)
     assert killed.get("sending", 0) <= 1  # at most the text being handed over is in doubt
     assert killed.get("sent", 0) + killed.get("sending", 0) + killed.get("queued", 0) == TEXTS
+    # Every text the worker finished with was recorded before it claimed the next: the sent
+    # ones come first, then the one in hand, then the ones it never reached.
+    ids = _by_status(app, tenant)
+    order = [i for status in ("sent", "sending", "queued") for i in sorted(ids.get(status, []))]
+    assert order == sorted(order)
 
     redis.flushdb()  # and Redis lost its jobs too
     later = datetime.now(UTC) + timedelta(minutes=11)
