@@ -88,6 +88,8 @@ def main(names: list[str]) -> None:
     sections = _previous(out)
     for bench in chosen:
         print(f"running {bench.__name__} ...")
+        # Each starts from an empty Redis: no job, delayed drain or scheduler lock of the last.
+        app.extensions["redis"].flushdb()
         sections[bench.__name__.split(".")[-1]] = bench.report(bench.run(app)).strip()
     dispose(app)
     header = [

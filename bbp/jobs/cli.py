@@ -23,6 +23,10 @@ from bbp.tenancy.jobs import DEFAULT_QUEUE, provide_app
 TICK_SECONDS = 60
 # RQ logs every job it runs and every tick it queues at INFO: several lines per agency a minute.
 QUIET, VERBOSE = "WARNING", "INFO"
+# How often a worker checks that some worker runs RQ's scheduler (which brings back delayed
+# jobs, such as a drain paced to its sender) and takes it over from one that died: RQ's
+# default is ten minutes; a killed worker's scheduler lock expires in about one.
+MAINTENANCE_SECONDS = 60
 verbose_option = click.option(
     "--verbose", is_flag=True, help="Log every job (RQ's INFO lines), not only failures."
 )
@@ -50,7 +54,9 @@ def worker_command(queues, burst, fork, max_jobs, verbose):
     names = queues or (DEFAULT_QUEUE,)
     worker_class = ObservedWorker if fork else ObservedSimpleWorker
     worker = worker_class(
-        [Queue(name, connection=connection) for name in names], connection=connection
+        [Queue(name, connection=connection) for name in names],
+        connection=connection,
+        maintenance_interval=MAINTENANCE_SECONDS,
     )
     logged = "every job" if verbose else "failures only"
     how = "a forked work horse per job" if fork else "jobs in this process"

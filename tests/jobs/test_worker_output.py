@@ -11,6 +11,8 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
+from bbp.jobs.cli import MAINTENANCE_SECONDS
+from bbp.jobs.observed import ObservedSimpleWorker
 from bbp.jobs.periodic import tick
 from bbp.tenancy.jobs import enqueue
 from tests import job_functions
@@ -86,3 +88,17 @@ def test_a_job_over_its_timeout_fails_in_the_worker_process(app, redis, tenant):
     assert time.monotonic() - started < 25
     assert job.get_status(refresh=True) == "failed"
     assert "JobTimeoutException" in job.latest_result().exc_string
+
+
+def test_a_worker_takes_over_a_dead_workers_scheduler_within_minutes(app, monkeypatch):
+    seen = {}
+
+    def work(self, **options):
+        seen.update(interval=self.maintenance_interval, scheduler=options["with_scheduler"])
+
+    monkeypatch.setattr(ObservedSimpleWorker, "work", work)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    # Paced drains come back through RQ's scheduler: a worker re-checks it each minute, not ten.
+    assert seen == {"interval": MAINTENANCE_SECONDS, "scheduler": True}
