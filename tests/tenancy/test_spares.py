@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from bbp.auth.models import User
 from bbp.bonds.models import Bond
@@ -63,6 +64,9 @@ def test_a_new_agency_is_a_renamed_spare_and_the_pool_is_topped_up(app, redis, p
     with app.app_context(), bound(agency.info, db.session):
         assert db.session.scalars(select(User.email)).all() == [agency.owner_email]
         assert db.session.scalar(select(Bond.id)) is None  # a spare holds no rows
+        with pytest.raises(DBAPIError, match="append-only"):  # its audit trigger came along
+            db.session.execute(text("DELETE FROM audit_log"))
+        db.session.rollback()
     queue = Queue(DEFAULT_QUEUE, connection=redis)
     assert queue.count == 1  # a worker tops the pool up again
     with app.app_context():
