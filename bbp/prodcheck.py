@@ -33,11 +33,16 @@ def is_placeholder(value: str) -> bool:
     return any(word in lowered for word in PLACEHOLDER_WORDS)
 
 
+def looks_random(secret: str) -> bool:
+    """Long enough and varied enough to have come from a random generator."""
+    return len(secret) >= MIN_SECRET_KEY_CHARS and len(set(secret)) >= MIN_SECRET_KEY_DISTINCT
+
+
 def secret_key_problems(key: str) -> list[str]:
     """SECRET_KEY signs the session cookies: a guessable one lets anyone forge a sign-in."""
     if is_placeholder(key):
         return [f"SECRET_KEY is a placeholder; generate a random one ({GENERATE})"]
-    if len(key) < MIN_SECRET_KEY_CHARS or len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+    if not looks_random(key):
         return [
             f"SECRET_KEY is too short or too regular to be random (at least "
             f"{MIN_SECRET_KEY_CHARS} random characters; {GENERATE})"
@@ -67,7 +72,7 @@ def metrics_token_problems(token: str) -> list[str]:
         return []
     if is_placeholder(token):
         return [f"METRICS_TOKEN is a placeholder; generate a random one ({GENERATE})"]
-    if len(token) < MIN_SECRET_KEY_CHARS or len(set(token)) < MIN_SECRET_KEY_DISTINCT:
+    if not looks_random(token):
         return [
             f"METRICS_TOKEN is too short or too regular to be random (at least "
             f"{MIN_SECRET_KEY_CHARS} random characters), or leave it empty to turn /metrics off"

@@ -159,16 +159,7 @@ def test_ics_export_lists_upcoming_dates(app, florida):
 def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis, florida):
 
     agency, owner = florida
-    bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
-    with app.app_context(), bound(agency.info, db.session):
-        bond = db.session.get(Bond, bond_id)
-        bond.writing_agent_id = db.session.scalars(select(User.id)).first()
-        bond.cosigners.append(
-            BondIndemnitor(
-                indemnitor=Indemnitor(first_name="Rosa", last_name="Price", phone="3055550188")
-            )
-        )
-        db.session.commit()
+    bond_id = _omar_with_cosigner(app, agency, "3055550188")
     owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:00", "kind": "trial"})
     court_date = _dates(app, agency, bond_id)[0]
     owner.post(f"/court/{court_date.id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"})
@@ -185,14 +176,8 @@ def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis,
 def test_a_refused_failure_to_appear_emails_nobody(app, florida, redis):
     """The agent's email goes out only once the forfeiture it reports is saved."""
     agency, owner = florida
-    bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
-    with app.app_context(), bound(agency.info, db.session):
-        bond = db.session.get(Bond, bond_id)
-        bond.writing_agent_id = db.session.scalars(select(User.id)).first()
-        bond.cosigners.append(  # a number no text can go to: the cosigner's notice is refused
-            BondIndemnitor(indemnitor=Indemnitor(first_name="Rosa", last_name="Price", phone="555"))
-        )
-        db.session.commit()
+    # a number no text can go to: the cosigner's notice is refused
+    bond_id = _omar_with_cosigner(app, agency, "555")
     owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:00", "kind": "trial"})
     court_date = _dates(app, agency, bond_id)[0]
     refused = owner.post(
@@ -220,3 +205,16 @@ def test_the_agent_gets_a_text_when_they_have_a_phone(app, florida):
             select(Message.phone).where(Message.purpose == "failure_to_appear")
         ).all()
     assert texts == ["+13055550100"]
+
+
+def _omar_with_cosigner(app, agency, phone: str) -> int:
+    """An active bond for Omar Price, written by the first user, with Rosa as cosigner."""
+    bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
+    with app.app_context(), bound(agency.info, db.session):
+        bond = db.session.get(Bond, bond_id)
+        bond.writing_agent_id = db.session.scalars(select(User.id)).first()
+        bond.cosigners.append(
+            BondIndemnitor(indemnitor=Indemnitor(first_name="Rosa", last_name="Price", phone=phone))
+        )
+        db.session.commit()
+    return bond_id

@@ -79,6 +79,15 @@ def _postpone(app, agency, at: datetime) -> None:
         db.session.commit()
 
 
+def _court_date_in(app, clock, book, agency) -> None:
+    """A minute in: a court date within 8 days in `agency`; every agency's safety sweep kept out
+    of the next half hour."""
+    for each in book:
+        _postpone(app, each, NOW + timedelta(minutes=30))
+    clock.set(NOW + timedelta(minutes=1))
+    _schedule_court(app, agency, datetime(2026, 11, 25, 9, 30))  # Wednesday, within 8 days
+
+
 def _schedule_court(app, agency, starts_local: datetime) -> None:
     with app.app_context(), bound(agency.info, db.session):
         bond = db.session.scalars(select(Bond)).one()
@@ -124,10 +133,7 @@ def test_an_agency_with_nothing_due_is_not_touched(app, redis, clock, book):
 
 def test_a_court_date_added_in_one_agency_wakes_only_that_agency(app, redis, clock, book):
     busy, idle = book
-    for agency in book:  # keep their safety sweeps out of these few minutes
-        _postpone(app, agency, NOW + timedelta(minutes=30))
-    clock.set(NOW + timedelta(minutes=1))
-    _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))  # Wednesday, within 8 days
+    _court_date_in(app, clock, book, busy)
     assert _due(app, busy)[wakeups.REMINDERS] == NOW + timedelta(minutes=1)
     assert _tick(app, clock, NOW + timedelta(minutes=2)) == 1
     assert _batches(redis) == [(wakeups.REMINDERS, [busy.slug])]
@@ -187,10 +193,7 @@ def test_the_safety_sweep_catches_a_missed_wake_up(app, redis, clock, book):
 
 def test_a_batch_lost_with_redis_is_claimed_again_when_its_lease_runs_out(app, redis, clock, book):
     busy, _ = book
-    for agency in book:  # keep their safety sweeps out of these few minutes
-        _postpone(app, agency, NOW + timedelta(minutes=30))
-    clock.set(NOW + timedelta(minutes=1))
-    _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))
+    _court_date_in(app, clock, book, busy)
     assert _tick(app, clock, NOW + timedelta(minutes=2)) == 1
     redis.flushdb()  # the batch job is gone; the database still says the task is leased
     assert _tick(app, clock, NOW + timedelta(minutes=3)) == 0
@@ -204,10 +207,7 @@ def test_a_batch_lost_with_redis_is_claimed_again_when_its_lease_runs_out(app, r
 
 def test_a_suspended_agency_is_not_run(app, redis, clock, book):
     busy, _ = book
-    for agency in book:  # keep their safety sweeps out of these few minutes
-        _postpone(app, agency, NOW + timedelta(minutes=30))
-    clock.set(NOW + timedelta(minutes=1))
-    _schedule_court(app, busy, datetime(2026, 11, 25, 9, 30))
+    _court_date_in(app, clock, book, busy)
     with app.app_context():
         set_status(busy.slug, "suspended")
     assert _tick(app, clock, NOW + timedelta(minutes=2)) == 0
