@@ -4,8 +4,6 @@ court this week, missed check-ins, overdue plans), whichever comes first."""
 
 from __future__ import annotations
 
-import time
-
 from flask import render_template
 from markupsafe import Markup
 
@@ -13,27 +11,22 @@ from bbp.dashboard.charts import Datum, donut_chart, horizontal_bar_chart
 from bbp.dashboard.services import Summary, summary
 from bbp.kernel import changes
 from bbp.kernel.clock import agency_today, utcnow
+from bbp.kernel.held import Held
 from bbp.tenancy import require_tenant
 
 SECONDS = 60
-AGENCIES_HELD = 200  # per process; the oldest entry goes first
-_held: dict[tuple, tuple[float, str, Markup]] = {}
+_held: Held[Markup] = Held(limit=200, seconds=SECONDS)  # agencies, per process
 
 
 def figures() -> Markup:
     """The rendered figures of the bound agency, from this process's cache when still current."""
     tenant = require_tenant()
     key = (tenant.id, tenant.schema, agency_today())
-    version, now = changes.version(), time.monotonic()
-    held = _held.get(key)
-    if held is not None and held[0] > now and held[1] == version:
-        return held[2]
-    html = _render(summary())
-    if version != "unknown":
-        _held.pop(key, None)
-        while len(_held) >= AGENCIES_HELD:
-            _held.pop(next(iter(_held)))
-        _held[key] = (now + SECONDS, version, html)
+    version = changes.version()
+    html = _held.get(key, version)
+    if html is None:
+        html = _render(summary())
+        _held.put(key, version, html)
     return html
 
 

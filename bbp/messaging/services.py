@@ -16,7 +16,7 @@ from bbp.auth.models import User
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
-from bbp.kernel import mail, metrics, phones, wakeups
+from bbp.kernel import changes, mail, metrics, phones, wakeups
 from bbp.kernel.bulk import insert_rows
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
@@ -243,6 +243,8 @@ def drain() -> dict[str, int]:
                     more = more or n + 1 < len(chosen)
                     break
         _hand_over(connection, outcome, None)
+    if set(results) - {"not queued"}:  # written outside the session: tell what processes keep
+        changes.bump()
     if wait:  # the sender is busy: give the worker back, take a turn when it has room
         dispatch(after=wait)
         results["paced"] = 1
@@ -258,6 +260,8 @@ def deliver(message_id: int, carrier=None) -> str:
     with autocommit(db.engine) as connection:
         outcome = send_claimed(_hand_over(connection, None, message_id), carrier or provider())
         _hand_over(connection, outcome, None)
+    if outcome is not None:
+        changes.bump()
     return outcome.result if outcome else "not queued"
 
 

@@ -1,13 +1,27 @@
-"""Flask-Login wiring: a session id names its tenant and version, and both are re-checked."""
+"""Flask-Login wiring: a session id names its tenant and version, and both are re-checked.
+
+A staff account read from the database is held by the process until the agency's next write
+(bbp/kernel/held.py), so most signed-in requests need no query to know who is asking: changing
+a role, deactivating someone or signing them out everywhere is a write, and the next request
+reads the account afresh.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin
+from sqlalchemy import inspect
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bbp.auth.models import User
 from bbp.extensions import db, htmx, login_manager
+from bbp.kernel import changes
+from bbp.kernel.held import Held
 from bbp.platform.models import PlatformAdmin
+
+# Column values of staff accounts, per process; a minute at most, whatever the counter says.
+_staff: Held[dict] = Held(limit=5_000, seconds=60)
 
 
 class Anonymous(AnonymousUserMixin):
@@ -26,7 +40,7 @@ def load_user(user_id: str):
     if parts[0] == "staff" and len(parts) == 4 and site == "tenant":
         if g.tenant is None or str(g.tenant.id) != parts[1]:
             return None
-        account = db.session.get(User, int(parts[2]))
+        account = _staff_account(int(parts[2]))
     elif parts[0] == "admin" and len(parts) == 3 and site == "platform":
         account = db.session.get(PlatformAdmin, int(parts[1]))
     else:
@@ -34,6 +48,36 @@ def load_user(user_id: str):
     if account is None or not account.active or str(account.session_version) != parts[-1]:
         return None
     return account
+
+
+def _staff_account(user_id: int) -> User | None:
+    """The staff account, from what the process holds when the agency has not written since."""
+    key = (g.tenant.id, g.tenant.schema, user_id)
+    version = changes.version()  # read before the account: a write in between is never missed
+    values = _staff.get(key, version)
+    if values is not None:
+        return _reattached(values)
+    account = db.session.get(User, user_id)
+    if account is not None:
+        _staff.put(key, version, {c.key: getattr(account, c.key) for c in _COLUMNS})
+    return account
+
+
+_COLUMNS = inspect(User).column_attrs
+
+
+def _reattached(values: dict) -> User:
+    """The account rebuilt from held column values, in this request's session without a query."""
+    account = inspect(User).class_manager.new_instance()
+    for key, value in values.items():
+        set_committed_value(account, key, value)
+    make_transient_to_detached(account)
+    return db.session.merge(account, load=False)
+
+
+def forget() -> None:
+    """Drop every held account of this process (tests)."""
+    _staff.clear()
 
 
 def unauthorized():

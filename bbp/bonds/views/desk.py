@@ -10,6 +10,7 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import bp, lifecycle, page, queries, services, timeline
 from bbp.bonds.forms import NoteForm, StatusForm
 from bbp.bonds.models import STATUS_LABELS, STATUSES
+from bbp.web.heldpages import held
 from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render
 
@@ -19,6 +20,7 @@ ID = "<int(max=2147483647):bond_id>"
 
 @bp.get("/")
 @staff_required
+@held
 def index():
     """Bonds, newest first, searchable and filterable by status."""
     q, status = request.args.get("q", "").strip(), request.args.get("status", "")
@@ -64,6 +66,7 @@ def _page(bond, *, status_form_=None, note_form=None, status: int = 200):
 
 @bp.get(f"/{ID}")
 @staff_required
+@held
 def show(bond_id: int):
     """Everything about one bond, with its timeline."""
     return _page(queries.whole(bond_id))
