@@ -121,6 +121,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOG_FORMAT": logs,
         # Bearer token Prometheus sends to /metrics; empty turns /metrics off (404 everywhere).
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # Draw PDFs in the requesting process instead of a worker (bbp/pdf/render.py): tests.
+        "PDF_INLINE": env.get("PDF_INLINE", "1" if bbp_env == "testing" else "0") == "1",
         "ARGON2_PROFILE": "fast" if bbp_env == "testing" else "default",
         "TESTING": bbp_env == "testing",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -42,6 +43,26 @@ TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MIB = 0.12, 60, 100
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+# Packages watched in what a web worker imports: the first four only workers need (PDF drawing,
+# Twilio's REST client; docs/decisions.md), the rest show what a new dependency adds.
+WATCHED = (
+    "fpdf",
+    "fontTools",
+    "PIL",
+    "twilio.rest",
+    "twilio",
+    "alembic",
+    "rq",
+    "prometheus_client",
+    "redis",
+    "sqlalchemy",
+    "psycopg",
+    "cryptography",
+    "babel",
+    "wtforms",
+    "jinja2",
+)
+LIST_MODULES = "import json, sys, wsgi; print(json.dumps(sorted(sys.modules)))"
 
 
 def _free_port() -> int:
@@ -140,6 +161,21 @@ def _memory(server: subprocess.Popen) -> list[dict[str, float]]:
     return sorted(found, key=lambda m: m["rss"])
 
 
+def _imports(env: dict) -> dict:
+    """The modules a web worker holds: the app gunicorn preloads, imported alone with its env."""
+    run = subprocess.run(
+        [sys.executable, "-c", LIST_MODULES],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    modules = json.loads(run.stdout.splitlines()[-1])
+    watched = [w for w in WATCHED if any(m == w or m.startswith(w + ".") for m in modules)]
+    return {"count": len(modules), "watched": watched}
+
+
 def _beside(
     hello_url: str, url: str, path: str, headers: dict[str, str], fresh: bool = False
 ) -> dict:
@@ -166,6 +202,7 @@ def run(app) -> dict:
     _seed(app)
     started_load = os.getloadavg()[0]
     env = _environment(app)
+    imports = _imports(env)
     hello, hello_url = _serve("bench.hello:app", env)
     server, url = _serve("wsgi:app", env)
     try:
@@ -181,7 +218,12 @@ def run(app) -> dict:
         for process in (server, hello):
             process.terminate()
             process.wait(timeout=30)
-    return {"pages": pages, "memory": memory, "load": (started_load, os.getloadavg()[0])}
+    return {
+        "pages": pages,
+        "memory": memory,
+        "imports": imports,
+        "load": (started_load, os.getloadavg()[0]),
+    }
 
 
 def report(result: dict) -> str:
@@ -243,6 +285,14 @@ def report(result: dict) -> str:
     lines += [
         f"| {n} | {m['rss']:.0f} MiB | {m['pss']:.0f} MiB | {m['uss']:.0f} MiB |"
         for n, m in enumerate(result["memory"], 1)
+    ]
+    imports = result["imports"]
+    absent = [w for w in WATCHED if w not in imports["watched"]]
+    lines += [
+        "",
+        f"A web worker holds {imports['count']:,} modules; of the packages watched "
+        f"(`bench/pages.py`), it imports {', '.join(imports['watched']) or 'none'}, and not "
+        f"{', '.join(absent) or 'none'}.",
     ]
     lines.append("")
     return "\n".join(lines)

@@ -1,10 +1,11 @@
-"""Documents as Letter PDFs: text, signature area, signature and certificate (pure: no Flask/DB)."""
+"""Documents as Letter PDFs: text, signature area, signature and certificate (pure: no Flask/DB).
+
+Drawn in a worker (bbp.pdf.render): web processes never import this module or fpdf2 and Pillow.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from fpdf import FPDF
@@ -12,8 +13,18 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image, ImageChops, UnidentifiedImageError
 
+from bbp.documents.pdf_data import PdfCertificate, PdfDocument, PdfSignature
 from bbp.pdf.page import FONT, INK, PAGE_HEIGHT, LetterPdf, content_width
 from bbp.pdf.text import format_moment, latin1, local_time, one_line
+
+__all__ = [
+    "PdfCertificate",
+    "PdfDocument",
+    "PdfSignature",
+    "check_signature_png",
+    "document_pdf",
+    "signature_png",
+]
 
 MARGIN = 20.0
 CONTENT_WIDTH = content_width(MARGIN)
@@ -27,42 +38,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 200 * 1024
 MAX_PNG_SIDE = 3000
 MIN_PNG_SIDE = 20
-
-
-@dataclass(frozen=True)
-class PdfSignature:
-    """A signature to place in the signature area: a drawn PNG, or the name typed."""
-
-    kind: str  # "typed" or "drawn"
-    name: str
-    signed_at: datetime
-    image_png: bytes | None = None
-
-
-@dataclass(frozen=True)
-class PdfCertificate:
-    """The certificate page: (label, value) rows, (time, event, IP) rows, the chain's last hash."""
-
-    rows: Sequence[tuple[str, str]]
-    events: Sequence[tuple[str, str, str]]
-    chain_hash: str
-
-
-@dataclass(frozen=True)
-class PdfDocument:
-    """Everything printed in one document."""
-
-    agency_name: str
-    title: str
-    body: str
-    reference: str
-    signer_name: str
-    signer_role: str
-    created_at: datetime
-    timezone: str
-    signature: PdfSignature | None = None
-    certificate: PdfCertificate | None = None
-    agency_lines: Sequence[str] = ()  # address, phone, license number: under the agency name
 
 
 class _Pdf(LetterPdf):
@@ -244,6 +219,14 @@ def _draw_certificate(pdf: FPDF, certificate: PdfCertificate) -> None:
     pdf.multi_cell(
         CONTENT_WIDTH, 4.5, f"Event chain final hash: {one_line(certificate.chain_hash)}"
     )
+
+
+def signature_png(data: bytes) -> tuple[bytes | None, str]:
+    """check_signature_png as a worker job returns it: (the clean PNG, "") or (None, why not)."""
+    try:
+        return check_signature_png(data), ""
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def check_signature_png(data: bytes) -> bytes:

@@ -12,12 +12,13 @@ from bbp.audit.services import record
 from bbp.bonds.models import Bond
 from bbp.documents import values, variables
 from bbp.documents.models import TEMPLATE_KINDS, DocumentTemplate
-from bbp.documents.pdf import PdfDocument, document_pdf
+from bbp.documents.pdf_data import PdfDocument
 from bbp.documents.standard import KIND_LABELS, STANDARD
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
+from bbp.pdf import render
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
@@ -95,7 +96,8 @@ def printable(kind: str, bond: Bond | None, signer=None) -> bytes:
     document = render_text(kind, bond, signer)
     tenant = require_tenant()
     reference = f"Bond {bond.number}" if bond is not None else "Sample - not for signature"
-    return document_pdf(
+    return render.draw(
+        render.DOCUMENT,
         PdfDocument(
             agency_name=tenant.name,
             title=document.title,
@@ -106,7 +108,7 @@ def printable(kind: str, bond: Bond | None, signer=None) -> bytes:
             created_at=utcnow(),
             timezone=tenant.timezone,
             agency_lines=tuple(settings.agency_details().print_lines),
-        )
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from bbp.jobs.periodic import active_tenants, tick
 from bbp.kernel.clock import utcnow
 from bbp.kernel.metrics import LAG_BEHIND_SECONDS, queue_backlog, scheduler_lag, schedulers
 from bbp.messaging.models import Message
+from bbp.pdf import render
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, provide_app
 
@@ -51,7 +52,8 @@ def worker_command(queues, burst, fork, max_jobs, verbose):
     """Run an RQ worker; each job runs bound to its own tenant, in a fresh context of this app."""
     provide_app(current_app._get_current_object())
     connection = redis_client()
-    names = queues or (DEFAULT_QUEUE,)
+    # PDFs first: a web request is waiting for each one (bbp/pdf/render.py).
+    names = queues or (render.QUEUE, DEFAULT_QUEUE)
     worker_class = ObservedWorker if fork else ObservedSimpleWorker
     worker = worker_class(
         [Queue(name, connection=connection) for name in names],
@@ -60,7 +62,8 @@ def worker_command(queues, burst, fork, max_jobs, verbose):
     )
     logged = "every job" if verbose else "failures only"
     how = "a forked work horse per job" if fork else "jobs in this process"
-    click.echo(f"Worker: running jobs from the {', '.join(names)} queue ({how}); logging {logged}")
+    listened = f"{', '.join(names)} queue{'s' if len(names) > 1 else ''}"
+    click.echo(f"Worker: running jobs from the {listened} ({how}); logging {logged}")
     worker.work(
         burst=burst,
         with_scheduler=True,

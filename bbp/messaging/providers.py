@@ -3,6 +3,10 @@
 Both return a `Sent` or raise `ProviderError(permanent=...)`: permanent errors (invalid number,
 recipient opted out at the carrier) are recorded and never retried. Each carries for one
 `Sender` with a rate in segments per second, which `bbp/messaging/pacing.py` keeps to.
+
+Twilio's carrier (`bbp/messaging/twilio_sms.py`, with the SDK's REST client) is named here by
+its path and loaded the first time a worker sends through it: web processes only queue texts,
+so they never load the SDK's client (docs/decisions.md, "Heavy libraries stay in the workers").
 """
 
 from __future__ import annotations
@@ -13,23 +17,13 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
+from werkzeug.utils import import_string
 
 from bbp.extensions import redis_client
 from bbp.kernel.keys import platform_key
 from bbp.settings import services as settings
 from bbp.vault.services import decrypt
 
-# Twilio error codes that no retry can fix.
-PERMANENT = {
-    21211: "invalid",
-    21214: "invalid",
-    21408: "invalid",
-    21610: "opted_out",
-    21612: "invalid",
-    21614: "invalid",
-}
 # What Twilio takes from one sender toward US numbers, in segments per second (docs/reminders.md,
 # "Pacing"): a long code 1, a toll-free number 3, a short code 100. A messaging service carries
 # what its numbers add up to, so its rate is configured; until then it counts as one long code.
@@ -133,28 +127,7 @@ def carrier_key(sender: Sender) -> str:
     return platform_key("sms", "fake-carrier", sender.key)
 
 
-class TwilioProvider:
-    """The real carrier, through the official SDK (its HTTP client is swappable for tests)."""
-
-    def __init__(self, account_sid: str, auth_token: str, sender: str, http_client=None, rate=None):
-        self.client = Client(account_sid, auth_token, http_client=http_client)
-        self.sender = Sender(sender, rate or kind_rate(sender))
-
-    def send(self, to: str, body: str) -> Sent:
-        address = self.sender.address
-        sender = (
-            {"messaging_service_sid": address} if address.startswith("MG") else {"from_": address}
-        )
-        try:
-            message = self.client.messages.create(to=to, body=body, **sender)
-        except TwilioRestException as exc:
-            kind = PERMANENT.get(exc.code or 0)
-            raise ProviderError(
-                f"Twilio {exc.code}: {exc.msg}",
-                permanent=kind is not None,
-                opted_out=kind == "opted_out",
-            ) from None
-        return Sent(message.sid, message.status or "queued", int(message.num_segments or 1))
+TWILIO_CARRIER = "bbp.messaging.twilio_sms:TwilioProvider"
 
 
 def provider(http_client=None):
@@ -168,7 +141,8 @@ def provider(http_client=None):
         return FakeProvider(int(config.get("SMS_FAKE_DELAY_MS", 0)), sender)
     sid, token, address = agency_credentials()
     rate = sender_rate(settings.current())
-    return TwilioProvider(sid, token, address, http_client=http_client, rate=rate)
+    carrier = import_string(TWILIO_CARRIER)
+    return carrier(sid, token, address, http_client=http_client, rate=rate)
 
 
 def sender_rate(own) -> float:

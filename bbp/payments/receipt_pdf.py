@@ -1,8 +1,10 @@
-"""Printable payment receipts rendered as PDF with fpdf2's core fonts (pure: no Flask, no DB)."""
+"""Printable payment receipts rendered as PDF with fpdf2's core fonts (pure: no Flask, no DB).
+
+Drawn in a worker (bbp.pdf.render): web processes never import this module or fpdf2.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -10,6 +12,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from bbp.payments.receipt_data import ReceiptData
 from bbp.pdf.page import FONT, INK, PAGE_WIDTH, LetterPdf, content_width
 from bbp.pdf.text import format_moment, latin1, local_time, one_line
 
@@ -24,30 +27,6 @@ MUTED = (90, 90, 90)
 VOID_RED = (200, 0, 0)
 WATERMARK_RED = (245, 190, 190)
 LABEL_STYLE = FontFace(emphasis="BOLD")
-
-
-@dataclass(frozen=True)
-class ReceiptData:
-    """Everything printed on one payment receipt."""
-
-    agency_name: str
-    agency_address: str
-    agency_phone: str
-    receipt_number: str
-    issued_at: datetime
-    timezone: str
-    payer_name: str
-    bond_number: str
-    defendant_name: str
-    kind: str
-    method: str
-    reference: str
-    amount: Decimal
-    balance_after: Decimal | None
-    received_by: str
-    voided: bool = False
-    void_reason: str = ""
-    agency_license: str = ""
 
 
 def render_receipt(data: ReceiptData) -> bytes:

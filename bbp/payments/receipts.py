@@ -6,7 +6,8 @@ from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.payments import services
 from bbp.payments.models import Payment
-from bbp.payments.receipt_pdf import ReceiptData, render_receipt
+from bbp.payments.receipt_data import ReceiptData
+from bbp.pdf import render
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
@@ -15,7 +16,8 @@ def receipt_pdf(payment: Payment) -> bytes:
     """The receipt as a PDF, with the agency's address, phone and license number."""
     bond, tenant, agency = payment.bond, require_tenant(), settings.agency_details()
     clerk = db.session.get(User, payment.received_by_id) if payment.received_by_id else None
-    return render_receipt(
+    return render.draw(
+        render.RECEIPT,
         ReceiptData(
             agency_name=tenant.name,
             agency_address="\n".join(agency.address_lines),
@@ -35,7 +37,7 @@ def receipt_pdf(payment: Payment) -> bytes:
             received_by=(clerk.name or clerk.email) if clerk else "",
             voided=payment.voided_at is not None,
             void_reason=payment.void_reason,
-        )
+        ),
     )
 
 

@@ -6,12 +6,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from bbp.bonds.models import Bond
-from bbp.documents import pdf
+from bbp.documents import pdf_data as pdf
 from bbp.documents import services as documents
 from bbp.extensions import db
 from bbp.kernel import storage
 from bbp.kernel.clock import agency_zone, utcnow
 from bbp.kernel.errors import DomainError
+from bbp.pdf import render
 from bbp.settings import services as settings
 from bbp.signatures import evidence
 from bbp.signatures.models import SignatureRequest
@@ -65,17 +66,16 @@ def prepare(request: SignatureRequest, bond: Bond, signer) -> None:
 
 def store(request: SignatureRequest) -> None:
     """Draw the prepared text as the original PDF, store it and record its SHA-256."""
-    data = pdf.document_pdf(_document(request))
+    data = render.draw(render.DOCUMENT, _document(request))
     request.document_key, request.document_sha256 = _store(data), evidence.digest(data)
 
 
 def signature(request: SignatureRequest, how: str, typed: str, drawn: bytes | None):
     """The signature to place, checked: a typed full name or a drawn image."""
     if how == "drawn":
-        try:
-            image = pdf.check_signature_png(drawn or b"")
-        except ValueError as exc:
-            raise DomainError(_(str(exc)), "drawn") from None
+        image, problem = render.draw(render.SIGNATURE_PNG, drawn or b"")
+        if image is None:
+            raise DomainError(_(problem), "drawn")
         return pdf.PdfSignature("drawn", request.signer_name, utcnow(), image)
     if how != "typed":
         raise DomainError(_("Type your name or draw your signature."), "typed")
@@ -108,5 +108,5 @@ def finish(request: SignatureRequest, sig: pdf.PdfSignature, verified_by: str) -
         for e in request.events
     ]
     certificate = pdf.PdfCertificate(rows, events, evidence.head(request))
-    data = pdf.document_pdf(_document(request, signature=sig, certificate=certificate))
+    data = render.draw(render.DOCUMENT, _document(request, signature=sig, certificate=certificate))
     request.signed_key, request.signed_sha256 = _store(data), evidence.digest(data)

@@ -1,14 +1,20 @@
-"""Document PDFs: text, pages, signature, certificate, reproducible bytes, and PNG checks."""
+"""Document PDFs: text, pages, signature, certificate, reproducible bytes, PNG checks, and the
+worker that draws them while a request waits (bbp.pdf.render)."""
 
 from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from PIL import Image, ImageDraw
+from rq import Queue
 
 from bbp.documents.pdf import (
     PdfCertificate,
@@ -17,6 +23,9 @@ from bbp.documents.pdf import (
     check_signature_png,
     document_pdf,
 )
+from bbp.pdf import render
+from tests.services import ROOT
+from tests.support import process_env
 
 SIGNED_AT = datetime(2026, 3, 3, 15, 4, tzinfo=UTC)  # 10:04 AM in New York
 
@@ -210,3 +219,46 @@ def test_the_reference_line_is_drawn_on_the_page_under_the_title():
     found = re.search(rb"BT ([\d.]+) [\d.]+ Td [\d. ]+rg \(Bond B-2026-0012", pdf)
     assert found is not None
     assert 0 < float(found.group(1)) < 612 / 2  # centred on a Letter page, 612 points wide
+
+
+def test_a_worker_draws_the_pdf_a_request_waits_for(app, redis, monkeypatch):
+    monkeypatch.setitem(app.config, "PDF_INLINE", False)
+    monkeypatch.setattr(render, "CLAIM_SECONDS", 40)  # a worker starting on a slow machine
+    monkeypatch.setattr(render, "WAIT_SECONDS", 50)
+    drawn = {}
+
+    def request():
+        with app.app_context():
+            drawn["pdf"] = render.draw(render.DOCUMENT, document())
+            drawn["png"] = render.draw(render.SIGNATURE_PNG, b"not a png")
+
+    waiting = threading.Thread(target=request)
+    waiting.start()
+    pdfs = Queue(render.QUEUE, connection=redis)
+    for _ in range(100):
+        if pdfs.count:
+            break
+        time.sleep(0.05)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=process_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        waiting.join(timeout=60)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert drawn["pdf"].startswith(b"%PDF") and b"Indemnity Agreement" in drawn["pdf"]
+    assert drawn["png"] == (None, "The signature must be a PNG image. Draw it again.")
+
+
+def test_with_no_worker_to_take_it_the_request_draws_the_pdf_itself(app, redis, monkeypatch):
+    monkeypatch.setitem(app.config, "PDF_INLINE", False)
+    monkeypatch.setattr(render, "CLAIM_SECONDS", 1)
+    with app.app_context():
+        data = render.draw(render.DOCUMENT, document())
+    assert data.startswith(b"%PDF") and b"Indemnity Agreement" in data
+    assert Queue(render.QUEUE, connection=redis).count == 0  # withdrawn: no worker draws it later

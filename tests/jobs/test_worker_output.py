@@ -19,9 +19,7 @@ from tests import job_functions
 from tests.services import ROOT
 from tests.support import process_env
 
-QUIET_WORKER = (
-    "Worker: running jobs from the default queue (jobs in this process); logging failures only"
-)
+QUIET_WORKER = "Worker: running jobs from the pdf, default queues (jobs in this process); logging failures only"
 
 
 def _burst(app, *options: str) -> subprocess.CompletedProcess:

@@ -21,7 +21,8 @@ from bbp.extensions import db
 from bbp.kernel.mail import outbox_key
 from bbp.messaging import services
 from bbp.messaging.models import Message, OptOut
-from bbp.messaging.providers import FakeProvider, TwilioProvider, agency_credentials
+from bbp.messaging.providers import FakeProvider, agency_credentials
+from bbp.messaging.twilio_sms import TwilioProvider
 from bbp.settings import services as settings
 from bbp.tenancy import bound
 from tests.factories import make_bond

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bbp.extensions import db
 from bbp.kernel import metrics
-from bbp.messaging import pacing, providers, services, upkeep
+from bbp.messaging import pacing, providers, services, twilio_sms, upkeep
 from bbp.messaging.models import Message
 from bbp.messaging.providers import FakeProvider, ProviderError, Sender, carrier_key
 from bbp.settings import services as settings
@@ -210,7 +210,7 @@ def test_each_kind_of_sender_has_its_rate():
     assert providers.kind_rate("+18885550100") == providers.TOLL_FREE == 3
     assert providers.kind_rate("82345") == providers.SHORT_CODE == 100
     assert providers.kind_rate("MG" + "a" * 32) == providers.LONG_CODE  # until configured
-    configured = providers.TwilioProvider("AC" + "1" * 32, "t", "MG" + "a" * 32, rate=25)
+    configured = twilio_sms.TwilioProvider("AC" + "1" * 32, "t", "MG" + "a" * 32, rate=25)
     assert configured.sender.rate == 25
 
 

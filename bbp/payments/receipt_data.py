@@ -1,0 +1,31 @@
+"""What a receipt prints: plain data a web process builds, a worker draws (bbp.pdf.render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything printed on one payment receipt."""
+
+    agency_name: str
+    agency_address: str
+    agency_phone: str
+    receipt_number: str
+    issued_at: datetime
+    timezone: str
+    payer_name: str
+    bond_number: str
+    defendant_name: str
+    kind: str
+    method: str
+    reference: str
+    amount: Decimal
+    balance_after: Decimal | None
+    received_by: str
+    voided: bool = False
+    void_reason: str = ""
+    agency_license: str = ""

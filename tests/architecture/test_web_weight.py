@@ -1,0 +1,48 @@
+"""A web process stays light: what only workers use (PDF drawing, Twilio's REST client) is never
+imported by the app a web worker serves (docs/decisions.md, "Heavy libraries stay in the workers")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from werkzeug.utils import import_string
+
+from bbp.messaging import providers
+from bbp.pdf import render
+from tests.services import ROOT
+from tests.support import process_env
+
+WORKER_ONLY = (
+    "fpdf",
+    "fontTools",
+    "PIL",
+    "twilio.rest",
+    "bbp.documents.pdf",
+    "bbp.payments.receipt_pdf",
+    "bbp.pdf.page",
+    "bbp.messaging.twilio_sms",
+)
+LIST_MODULES = "import sys, json, wsgi; print(json.dumps(sorted(sys.modules)))"
+
+
+def test_serving_the_app_imports_no_pdf_drawing_and_no_twilio_client(app):
+    run = subprocess.run(
+        [sys.executable, "-c", LIST_MODULES],
+        cwd=ROOT,
+        env=process_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    modules = set(json.loads(run.stdout.splitlines()[-1]))
+    assert "wsgi" in modules and "bbp.payments.receipts" in modules  # the app really loaded
+    loaded = [m for m in modules if any(m == w or m.startswith(w + ".") for w in WORKER_ONLY)]
+    assert sorted(loaded) == []
+
+
+def test_what_a_web_process_names_for_the_workers_exists():
+    for path in (render.DOCUMENT, render.SIGNATURE_PNG, render.RECEIPT, providers.TWILIO_CARRIER):
+        assert callable(import_string(path))
