@@ -29,7 +29,35 @@ def test_the_total_pages_past_one_page(app, owner, tenant):
     first = owner.get("/bonds/?q=page", htmx=True).get_data(as_text=True)
     assert "Page 1 of 2 · 26 in all" in first and _rows(first) == 25
     second = owner.get("/bonds/?q=page&page=2", htmx=True).get_data(as_text=True)
-    assert _rows(second) == 1
+    assert "Page 2 of 2 · 26 in all" in second and _rows(second) == 1
+    by_name = owner.get("/bonds/?q=page&sort=defendant&page=2", htmx=True).get_data(as_text=True)
+    assert "Page9" in by_name and _rows(by_name) == 1  # Page0, Page1, Page10 … Page19, Page2 …
+
+
+def test_a_page_past_the_last_still_says_how_many_there_are(app, owner, tenant):
+    for n in range(3):
+        make_bond(app, tenant, last_name=f"Past{n}")
+    past = owner.get("/bonds/?page=7", htmx=True).get_data(as_text=True)
+    assert "3 in all" in past and _rows(past) == 0
+    searched = owner.get("/bonds/?q=past&page=7", htmx=True).get_data(as_text=True)
+    assert "3 in all" in searched and _rows(searched) == 0
+    nothing = owner.get("/bonds/?q=nobody&page=7", htmx=True).get_data(as_text=True)
+    assert "in all" not in nothing and "No bond matches." in nothing
+
+
+def test_a_search_shorter_than_a_trigram_finds_the_same_bonds(app, owner, tenant):
+    """One or two letters cannot use the trigram indexes, so they are searched another way."""
+    make_bond(app, tenant, first_name="Al", last_name="Ng")
+    make_bond(app, tenant, last_name="Smith")
+    make_bond(app, tenant, last_name="Ngata", status="quote")
+    ng = owner.get("/bonds/?q=ng", htmx=True).get_data(as_text=True)
+    assert "2 in all" in ng and "Ng, Al" in ng and "Ngata" in ng and "Smith" not in ng
+    quoted = owner.get("/bonds/?q=n&status=quote", htmx=True).get_data(as_text=True)
+    assert "1 in all" in quoted and "Ngata" in quoted
+    both = owner.get("/bonds/?q=ng+al", htmx=True).get_data(as_text=True)
+    assert "1 in all" in both and "Ng, Al" in both
+    by_case = owner.get("/bonds/?q=20", htmx=True).get_data(as_text=True)
+    assert "3 in all" in by_case  # every case number starts 2026-
 
 
 def test_another_agencys_bonds_are_neither_listed_nor_counted(
