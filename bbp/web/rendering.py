@@ -28,16 +28,33 @@ def render(template: str, partial: str | None = None, status: int = 200, **conte
 MAX_PAGE = 10_000
 
 
+def requested_page() -> int:
+    """The ?page= asked for, clamped so absurd page numbers cannot reach the database."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
 def paginate(query, per_page: int, total: Callable[[], int] | None = None):
-    """Paginate a select by ?page=, clamped so absurd page numbers cannot reach the database.
+    """Paginate a select by ?page= (see requested_page).
 
     `total` counts the rows when a simpler query than the select's own can (no joins, no order).
     """
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = requested_page()
     found = db.paginate(query, page=page, per_page=per_page, error_out=False, count=total is None)
     if total is not None:
         found.total = total()
     return found
+
+
+class Page:
+    """A page of rows read with their total: what the pager reads, under Flask-SQLAlchemy's
+    names, for a list that fetches its page and its count itself."""
+
+    def __init__(self, items: list, page: int, per_page: int, total: int) -> None:
+        self.items, self.page, self.per_page, self.total = items, page, per_page, total
+        self.pages = -(-total // per_page)
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num = page - 1 if self.has_prev else None
+        self.next_num = page + 1 if self.has_next else None
 
 
 def safe_next(target: str | None, default: str) -> str:

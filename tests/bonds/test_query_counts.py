@@ -20,8 +20,8 @@ from bbp.tenancy import bound
 from tests.factories import make_bond
 from tests.support import counted
 
-# The binding, the signed-in user, the page of bonds with their defendants, the count.
-BOND_LIST = 4
+# The binding, the signed-in user, the page of bonds with their defendants and their count.
+BOND_LIST = 3
 # The bond page: the binding, the signed-in user, the bond with its defendant and power, its
 # charges, cosigners and history, then once each the plan with its installments, payments,
 # court dates, forfeitures, collateral, signature requests, texts and notes (was 21).

@@ -12,7 +12,7 @@ from bbp.bonds.forms import NoteForm, StatusForm
 from bbp.bonds.models import STATUS_LABELS, STATUSES
 from bbp.web.heldpages import held
 from bbp.web.refusals import refused
-from bbp.web.rendering import paginate, render
+from bbp.web.rendering import Page, render, requested_page
 
 PER_PAGE = 25
 ID = "<int(max=2147483647):bond_id>"
@@ -27,11 +27,12 @@ def index():
     status = status if status in STATUSES else ""
     sort = request.args.get("sort", "newest")
     sort = sort if sort in queries.SORTS else "newest"
-    page = paginate(queries.search(q, status, sort), PER_PAGE, lambda: queries.count(q, status))
+    number = requested_page()
+    rows, total = queries.listing(q, status, sort, number, PER_PAGE)
     return render(
         "bonds/index.html",
         "bonds/_rows.html",
-        page=page,
+        page=Page(rows, number, PER_PAGE, total),
         q=q,
         status_filter=status,
         statuses=STATUS_LABELS,
