@@ -52,7 +52,8 @@ def _read() -> str:
 
 
 def bump() -> None:
-    """Count a write to the bound agency made outside an ORM session (one statement commits)."""
+    """Count a write to the bound agency made outside an ORM session (statements that commit on
+    their own, like a text's hand-over)."""
     try:
         _start(tenant_key("changes"), increment=True)
     except RedisError:

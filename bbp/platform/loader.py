@@ -22,6 +22,7 @@ from bbp.platform.models import PlatformAdmin
 
 # Column values of staff accounts, per process; a minute at most, whatever the counter says.
 _staff: Held[dict] = Held(limit=5_000, seconds=60)
+_COLUMNS = inspect(User).column_attrs
 
 
 class Anonymous(AnonymousUserMixin):
@@ -61,9 +62,6 @@ def _staff_account(user_id: int) -> User | None:
     if account is not None:
         _staff.put(key, version, {c.key: getattr(account, c.key) for c in _COLUMNS})
     return account
-
-
-_COLUMNS = inspect(User).column_attrs
 
 
 def _reattached(values: dict) -> User:
