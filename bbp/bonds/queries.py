@@ -23,10 +23,13 @@ def get(bond_id: int) -> Bond:
     return db.session.get(Bond, bond_id) or abort(404)
 
 
-# The bond page reads every one of these; loaded with the bond rather than one by one.
+# The bond page reads every one of these; loaded with the bond rather than one by one. The
+# charges come in the bond's own statement (a bond has a handful; one collection joined
+# repeats the bond's columns per charge but saves a round trip); a second collection joined
+# would multiply the rows, so the cosigners and history come by id, one statement each.
 WHOLE = (
     joinedload(Bond.power),
-    selectinload(Bond.charges),
+    joinedload(Bond.charges),
     selectinload(Bond.cosigners),
     selectinload(Bond.history),
 )

@@ -22,10 +22,10 @@ from tests.support import counted
 
 # The binding, the signed-in user, the page of bonds with their defendants and their count.
 BOND_LIST = 3
-# The bond page: the binding, the signed-in user, the bond with its defendant and power, its
-# charges, cosigners and history, then once each the plan with its installments, payments,
-# court dates, forfeitures, collateral, signature requests, texts and notes (was 21).
-BOND_PAGE = 14
+# The bond page: the binding, the signed-in user, the bond with its defendant, power and
+# charges, its cosigners and history, then once each the plan with its installments, payments,
+# court dates, forfeitures, collateral, signature requests, texts and notes (was 21, then 14).
+BOND_PAGE = 13
 # With staff names to show and signature requests out: their names and their steps, once each.
 FULL_BOND_PAGE = BOND_PAGE + 2
 
