@@ -14,12 +14,15 @@ from bbp.bonds.models import STATUS_LABELS, Bond, BondNote
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
+from bbp.kernel import changes
 from bbp.kernel.clock import agency_zone, local
+from bbp.kernel.held import Held
 from bbp.messaging import queries as texts
 from bbp.messaging.models import Message
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
 from bbp.signatures.models import SignatureEvent, SignatureRequest
+from bbp.tenancy import require_tenant
 
 OUTCOMES = {
     "appeared": "appeared in court",
@@ -39,6 +42,8 @@ SIGNATURE_STEPS = {
 # One action can write several rows with the same timestamp (a failure to appear records the
 # outcome, forfeits the bond and texts the cosigners): causes sort before their consequences.
 KINDS = ("court", "status", "collateral", "payment", "signature", "text", "note")
+# Staff names (id -> name or email) per agency, per process; a minute at most, as held pages.
+_staff: Held[dict[int, str]] = Held(limit=200, seconds=60)
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,25 @@ class Event:
 
 
 def _names(ids: set[int | None]) -> dict[int, str]:
-    """Staff names (or emails) by user id."""
+    """Staff names (or emails) by user id: the whole agency's, held by the process until its
+    next write (a rename or a new account is a write), so a bond page seen for the first time
+    does not ask for them again."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    users = db.session.scalars(select(User).where(User.id.in_(wanted)))
-    return {u.id: u.name or u.email for u in users}
+    tenant = require_tenant()
+    key, version = (tenant.id, tenant.schema), changes.version()
+    names = _staff.get(key, version)
+    if names is None or not wanted <= names.keys():
+        rows = db.session.execute(select(User.id, User.name, User.email))
+        names = {id_: name or email for id_, name, email in rows}
+        _staff.put(key, version, names)
+    return names
+
+
+def forget() -> None:
+    """Drop every held list of staff names of this process (tests)."""
+    _staff.clear()
 
 
 def _status(bond: Bond, staff: dict[int, str]) -> list[Event]:

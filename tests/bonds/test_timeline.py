@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bbp.auth.models import User
 from bbp.bonds.models import BondNote, BondStatusChange
 from bbp.courts.models import CourtDate
 from bbp.extensions import db
@@ -17,6 +18,7 @@ from bbp.payments.models import Payment
 from bbp.signatures.models import SignatureRequest
 from tests.factories import make_bond
 from tests.portal.conftest import COSIGNER_PHONE, DEFENDANT_PHONE, inside, make_book
+from tests.support import counted
 
 MINUTE = datetime(2026, 3, 9, 15, 4, tzinfo=UTC)
 
@@ -180,3 +182,19 @@ def test_texts_to_the_people_on_a_bond_show_on_it_and_not_on_their_other_bonds(o
         assert "Reply from Rosa Reyes (cosigner)" in section and "Got it, thanks" in section
         assert "About the other bond." not in section
     assert "About the other bond." in _texts(owner, other.bond_id)
+
+
+def test_staff_names_are_read_once_until_the_agency_writes(owner, app, tenant):
+    first, second = make_bond(app, tenant), make_bond(app, tenant, last_name="Other")
+    owner.post(f"/bonds/{first}/notes", {"body": "Called the cosigner"})
+    owner.post(f"/bonds/{second}/notes", {"body": "Visited the jail"})
+    with counted(app) as seen:
+        assert f"Owner {tenant.slug}" in _timeline(owner, first)
+    with counted(app) as again:
+        assert f"Owner {tenant.slug}" in _timeline(owner, second)
+    names = [s for s in seen + again if s.startswith("SELECT users.id, users.name")]
+    assert len(names) == 1, names
+    with inside(app, tenant):
+        db.session.scalars(select(User).where(User.role == "owner")).one().name = "Ada Renamed"
+        db.session.commit()
+    assert '<small class="muted">Ada Renamed</small>' in _timeline(owner, first)
