@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, render_template, request
@@ -33,16 +32,9 @@ def requested_page() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
-def paginate(query, per_page: int, total: Callable[[], int] | None = None):
-    """Paginate a select by ?page= (see requested_page).
-
-    `total` counts the rows when a simpler query than the select's own can (no joins, no order).
-    """
-    page = requested_page()
-    found = db.paginate(query, page=page, per_page=per_page, error_out=False, count=total is None)
-    if total is not None:
-        found.total = total()
-    return found
+def paginate(query, per_page: int):
+    """Paginate a select by ?page= (see requested_page)."""
+    return db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
 
 
 class Page:
