@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.tools import require_tool
@@ -73,3 +74,12 @@ def screenshot(page, name: str) -> None:
     if folder:
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def sign_in_console(page, console: str, email: str, password: str) -> None:
+    """Sign a platform admin in on the console at `console` (its base URL) in a real browser."""
+    page.goto(f"{console}/platform/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/platform/$"))

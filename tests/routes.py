@@ -47,7 +47,7 @@ class Route:
     endpoint: str
     rule: str
     method: str
-    required_role: str | None
+    required_role: str | tuple[str, ...] | None
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"
@@ -60,24 +60,43 @@ class Route:
         return re.sub(r"<[^>]+>", "1", path)  # any other id: a plausible small number
 
 
+# Platform endpoints a signed-out visitor may use.
+PUBLIC_PLATFORM_ENDPOINTS = {"platform.login", "platform.login_post"}
+
+
 @cache
 def tenant_routes() -> tuple[Route, ...]:
     """Every route served on agency hosts."""
-    app = create_app(
+    return _routes("tenant", "required_role")
+
+
+@cache
+def platform_routes() -> tuple[Route, ...]:
+    """Every route served on admin.<domain>; required_role lists the admin roles allowed."""
+    return _routes("platform", "admin_roles")
+
+
+@cache
+def _collecting_app():
+    return create_app(
         {
             "BBP_ENV": "testing",
             "SECRET_KEY": "collect",
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://collect@127.0.0.1/collect",
         }
     )
+
+
+def _routes(site: str, attribute: str) -> tuple[Route, ...]:
+    app = _collecting_app()
     sites = app.extensions["bbp_sites"]
     routes = []
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.rpartition(".")[0]
-        if sites.get(blueprint) != "tenant":
+        if sites.get(blueprint) != site:
             continue
         view = app.view_functions[rule.endpoint]
-        role = getattr(view, "required_role", None)
+        role = getattr(view, attribute, None)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append(Route(rule.endpoint, rule.rule, method, role))
     return tuple(sorted(routes, key=str))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bbp.dev.seed import DEMO_PASSWORD, PLATFORM_ADMIN, DemoAgency, seed_demo
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
+from bbp.platform.roles import ADMIN_ROLES
 
 COUNTED = {1: "one demo agency", 2: "two demo agencies"}
 
@@ -49,13 +50,16 @@ admins_cli = AppGroup("admins", help="Manage platform admins.")
 @admins_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="")
+@click.option(
+    "--role", type=click.Choice(list(ADMIN_ROLES)), default="superadmin", show_default=True
+)
 @click.password_option()
-def create_admin(email, name, password):
+def create_admin(email, name, role, password):
     """Create a platform admin who signs in on admin.<domain>."""
     email = email.strip().lower()
     if db.session.scalar(select(PlatformAdmin.id).where(PlatformAdmin.email == email)):
         raise click.ClickException(f"{email} is already a platform admin")
-    admin = PlatformAdmin(email=email, name=name)
+    admin = PlatformAdmin(email=email, name=name, role=role)
     admin.set_password(password)
     db.session.add(admin)
     db.session.commit()

@@ -90,7 +90,7 @@ def seed_platform_admin() -> bool:
     if db.session.scalar(select(PlatformAdmin.id).where(PlatformAdmin.email == PLATFORM_ADMIN)):
         db.session.rollback()
         return False
-    admin = PlatformAdmin(email=PLATFORM_ADMIN, name="Platform Admin")
+    admin = PlatformAdmin(email=PLATFORM_ADMIN, name="Platform Admin", role="superadmin")
     admin.set_password(DEMO_PASSWORD)
     db.session.add(admin)
     db.session.commit()

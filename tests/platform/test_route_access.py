@@ -1,0 +1,48 @@
+"""Every console route, from each admin role, from agency staff and from no one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bbp.platform.roles import ADMIN_ROLES
+from tests.routes import PUBLIC_PLATFORM_ENDPOINTS, platform_routes
+
+GUARDED = [r for r in platform_routes() if r.endpoint not in PUBLIC_PLATFORM_ENDPOINTS]
+
+
+def test_every_console_route_names_its_roles():
+    assert GUARDED, "the console has routes"
+    unguarded = [str(r) for r in GUARDED if not r.required_role]
+    assert not unguarded, f"console routes without @admin_required: {unguarded}"
+
+
+@pytest.mark.parametrize("route", GUARDED, ids=str)
+def test_signed_out_visitors_are_sent_to_the_console_sign_in(visit, route):
+    console = visit("admin")
+    response = console.post(route.path()) if route.method == "POST" else console.get(route.path())
+    assert response.status_code == 302
+    assert "/platform/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("route", GUARDED, ids=str)
+def test_agency_staff_sessions_mean_nothing_on_the_console(app, owner, tenant, route):
+    client = app.test_client()
+    client.set_cookie("session", owner.session_cookie().value, domain="admin.localhost")
+    response = client.open(route.path(), method=route.method, base_url="http://admin.localhost")
+    assert response.status_code in (302, 400)  # signed out, or a POST without a form token
+    staff_side = owner.get(route.path()) if route.method == "GET" else owner.post(route.path())
+    assert staff_side.status_code == 404  # the console does not exist on agency hosts
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_each_role_reaches_exactly_its_routes(console_as, role):
+    console = console_as(role)
+    for route in GUARDED:
+        allowed = role in route.required_role
+        if route.method == "GET":
+            status = console.get(route.path()).status_code
+            assert (status == 403) != allowed, f"{role} {route}: {status}"
+            assert status < 500, f"{role} {route}: {status}"
+        elif not allowed:  # POSTs are tried only where refused: an allowed one would act
+            status = console.post(route.path()).status_code
+            assert status == 403, f"{role} {route}: {status}"
