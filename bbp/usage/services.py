@@ -8,8 +8,7 @@ an agency is created); the agency page's "Refresh now" runs it at once.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, tzinfo
 
 from flask import current_app
 from sqlalchemy import func, select, text
@@ -20,7 +19,7 @@ from bbp.auth.models import User
 from bbp.bonds.models import LIABLE, Bond
 from bbp.extensions import db
 from bbp.kernel import storage
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import agency_zone, utcnow
 from bbp.messaging.models import Message
 from bbp.tenancy import require_tenant
 from bbp.tenancy.models import TenantUsage
@@ -33,7 +32,7 @@ DATABASE_BYTES = text(
 )
 
 
-def month_starts(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, datetime]:
+def month_starts(now: datetime, zone: tzinfo) -> tuple[datetime, datetime, datetime]:
     """Starts of last month, this month and next month on the agency's wall clock."""
     local = now.astimezone(zone)
     this = datetime(local.year, local.month, 1, tzinfo=zone)
@@ -80,7 +79,7 @@ def measure() -> dict:
     """Count the bound agency's usage, write its snapshot and commit; returns the figures."""
     tenant = require_tenant()
     now = utcnow()
-    last, this, following = month_starts(now, ZoneInfo(tenant.timezone))
+    last, this, following = month_starts(now, agency_zone())
     figures = _counts()
     figures["texts_this_month"], figures["segments_this_month"] = _texts(this, following)
     figures["texts_last_month"], figures["segments_last_month"] = _texts(last, this)
