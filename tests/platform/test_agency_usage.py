@@ -166,3 +166,4 @@ def test_the_agency_page_shows_counts_never_people(app, console_as, tenant, othe
         assert 'class="stat-label">Owners</p><p class="stat-value">1<' in page
         assert 'class="stat-label">Staff accounts</p><p class="stat-value">2<' in page
         assert "Refresh now" in page if role != "finance" else "Refresh now" not in page
+    assert console_as("finance").get("/platform/agencies/no-such-agency").status_code == 404
