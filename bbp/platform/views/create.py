@@ -45,4 +45,6 @@ def slug_check():
     slug = request.args.get("slug", "").strip().lower()
     problem = agencies.slug_problem(slug) if slug else None
     domain = bare_host(current_app.config["BBP_DOMAIN"])
-    return render("platform/_slug_check.html", slug=slug, problem=problem, domain=domain)
+    return render(
+        "platform/_slug_check.html", slug=slug, problem=problem, domain=domain, hint=SLUG_HINT
+    )
