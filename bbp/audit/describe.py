@@ -98,6 +98,9 @@ ACTIONS = {
     "tenant.provisioned": "{actor} opened the agency",
     "tenant.active": "{actor} reactivated the agency",
     "tenant.suspended": "{actor} suspended the agency",
+    "tenant.domain_added": "{actor} added the custom domain {after.domain}",
+    "tenant.domain_verified": "{actor} verified the custom domain {after.domain}",
+    "tenant.domain_removed": "{actor} removed the custom domain {before.domain}",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -284,4 +287,5 @@ FIELDS = {
     "bonds": Field("Bonds"),
     "slug": Field("Subdomain"),
     "owner": Field("Owner"),
+    "domain": Field("Custom domain"),
 }

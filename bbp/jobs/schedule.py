@@ -19,6 +19,7 @@ from bbp.messaging import upkeep as texts
 from bbp.powers import services as powers
 from bbp.reminders import services as reminders
 from bbp.signatures import upkeep as signatures
+from bbp.usage import services as usage
 
 DAY = timedelta(days=1)
 # The backstop for a missed wake-up of the minute tasks: services wake them when what is due
@@ -39,6 +40,8 @@ SCHEDULE: tuple[Task, ...] = (
     Task(wakeups.POWERS, powers.expire_overdue, powers.next_expiry, DAY),
     # remind unsigned signers, expire stale requests
     Task(wakeups.SIGNATURES, signatures.every_hour, signatures.next_due, DAY),
+    # the agency's usage snapshot (counts and sizes) the console lists and sorts by
+    Task(wakeups.USAGE, usage.measure, usage.next_due, usage.EVERY),
 )
 
 

@@ -40,6 +40,9 @@ class Storage(Protocol):
     def delete(self, tenant_slug: str, key: str) -> None:
         """Remove the object; do nothing if it is already gone."""
 
+    def usage(self, tenant_slug: str) -> int:
+        """Bytes stored for one tenant (0 when it has nothing stored)."""
+
 
 class LocalStorage:
     """Files on the local filesystem under root/<tenant_slug>/<key>."""
@@ -66,6 +69,16 @@ class LocalStorage:
         path = self._path(tenant_slug, key)
         with contextlib.suppress(IsADirectoryError):
             path.unlink(missing_ok=True)
+
+    def usage(self, tenant_slug: str) -> int:
+        """Sum of the sizes of the files under the tenant's folder (symlinks not followed)."""
+        folder = self.root / check_slug(tenant_slug)
+        total = 0
+        for dirpath, _dirs, files in os.walk(folder):
+            for name in files:
+                with contextlib.suppress(FileNotFoundError):  # deleted while we walk
+                    total += os.lstat(os.path.join(dirpath, name)).st_size
+        return total
 
     def _path(self, tenant_slug: str, key: str) -> Path:
         """Return the file's path, refusing anything that would land outside the tenant folder."""

@@ -31,7 +31,8 @@ CHECKINS = "checkins"
 POWERS = "powers"
 SIGNATURES = "signatures"
 TEXTS = "texts"
-TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS)
+USAGE = "usage"
+TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE)
 
 
 def wake(task: str, at: datetime | None = None) -> None:

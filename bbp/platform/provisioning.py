@@ -73,7 +73,11 @@ RESERVED_SLUGS = frozenset(
 
 
 class ProvisioningError(ValueError):
-    """The agency cannot be created as asked; the message says why."""
+    """The agency cannot be created as asked; the message says why, `field` which input."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -89,16 +93,17 @@ def validate_slug(slug: str) -> str:
     """Return the slug if it can name a subdomain and a schema, else explain what is wrong."""
     slug = (slug or "").strip()
     if not slug:
-        raise ProvisioningError("The subdomain is required.")
+        raise ProvisioningError("The subdomain is required.", "slug")
     if len(slug) > SLUG_MAX:
-        raise ProvisioningError(f"The subdomain must be at most {SLUG_MAX} characters.")
+        raise ProvisioningError(f"The subdomain must be at most {SLUG_MAX} characters.", "slug")
     if not SLUG_PATTERN.match(slug):
         raise ProvisioningError(
             "The subdomain may use only lowercase letters, digits and hyphens, "
-            "and must start and end with a letter or digit."
+            "and must start and end with a letter or digit.",
+            "slug",
         )
     if slug in RESERVED_SLUGS:
-        raise ProvisioningError(f"'{slug}' is reserved; choose another subdomain.")
+        raise ProvisioningError(f"'{slug}' is reserved; choose another subdomain.", "slug")
     return slug
 
 
@@ -111,15 +116,17 @@ def _validate(slug: str, name: str, owner_email: str, timezone: str, state: str 
     slug = validate_slug(slug)
     name = (name or "").strip()
     if not name:
-        raise ProvisioningError("The agency name is required.")
+        raise ProvisioningError("The agency name is required.", "name")
     try:
         email = validate_email(owner_email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ProvisioningError(f"The owner email is not valid: {exc}") from None
+        raise ProvisioningError(f"The owner email is not valid: {exc}", "owner_email") from None
     if timezone not in available_timezones():
-        raise ProvisioningError(f"Unknown time zone '{timezone}' (use e.g. America/New_York).")
+        raise ProvisioningError(
+            f"Unknown time zone '{timezone}' (use e.g. America/New_York).", "timezone"
+        )
     if state is not None and not re.fullmatch(r"[A-Z]{2}", state):
-        raise ProvisioningError("The state must be a two-letter code such as FL.")
+        raise ProvisioningError("The state must be a two-letter code such as FL.", "state")
     return slug, name, email
 
 
@@ -131,7 +138,7 @@ def create_tenant(
     owner_name: str = "",
     timezone: str = "America/New_York",
     state: str | None = None,
-    actor: str = "cli",
+    actor: object = "cli",
 ) -> Provisioned:
     """Create the agency whole or not at all."""
     slug, name, email = _validate(slug, name, owner_email, timezone, state)
@@ -139,11 +146,13 @@ def create_tenant(
     taken = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
     taken = taken or session.scalar(select(TenantDomain.id).where(TenantDomain.hostname == slug))
     if taken:
-        raise ProvisioningError(f"The subdomain '{slug}' is already taken.")
+        raise ProvisioningError(f"The subdomain '{slug}' is already taken.", "slug")
     schema = schema_for(slug)
     # A schema left without its agency row (a restore, a hand-made test) is never adopted.
     if session.scalar(text("SELECT to_regnamespace(:schema)"), {"schema": schema}) is not None:
-        raise ProvisioningError(f"The subdomain '{slug}' is already taken (schema {schema}).")
+        raise ProvisioningError(
+            f"The subdomain '{slug}' is already taken (schema {schema}).", "slug"
+        )
     tenant = Tenant(slug=slug, name=name, schema_name=schema, timezone=timezone, state=state)
     tenant.domains.append(TenantDomain(kind="subdomain", hostname=slug))
     session.add(tenant)
@@ -165,7 +174,9 @@ def create_tenant(
     owner = User(email=email, name=owner_name, role="owner")
     session.add(owner)
     session.flush()
-    record("tenant.provisioned", owner, after={"owner": email}, actor=actor)
+    # By label only: an id in the agency's log would be read as one of its own staff.
+    label = getattr(actor, "email", actor)
+    record("tenant.provisioned", owner, after={"owner": email}, actor=label)
     owner_id = owner.id
     session.commit()
     session.close()  # the owner row belongs to a schema this unbound session cannot refresh

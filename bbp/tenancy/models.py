@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bbp.extensions import db
@@ -52,8 +52,17 @@ class TenantDomain(db.Model):
     )
     kind: Mapped[str] = mapped_column(String(16))
     hostname: Mapped[str] = mapped_column(String(253), unique=True)
+    # A custom domain resolves to its agency only once verified: the TXT record
+    # _bbp-verify.<hostname> held this token (docs/platform-agencies.md).
+    verify_token: Mapped[str | None] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")
+
+    @property
+    def verified(self) -> bool:
+        return self.kind == "subdomain" or self.verified_at is not None
 
 
 class TenantWakeup(db.Model):
@@ -86,3 +95,31 @@ class SpareSchema(db.Model):
     name: Mapped[str] = mapped_column(String(63), primary_key=True)
     revision: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class TenantUsage(db.Model):
+    """An agency's usage snapshot: counts, sizes and times only, never a row of its data.
+
+    Platform metadata in public so the console can list, sort and filter agencies by usage with
+    one query instead of visiting every schema; the periodic `usage` task rewrites it.
+    """
+
+    __tablename__ = "tenant_usage"
+    __table_args__ = ({"schema": "public"},)
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("public.tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    bonds_active: Mapped[int] = mapped_column(default=0)
+    bonds_total: Mapped[int] = mapped_column(default=0)
+    owners: Mapped[int] = mapped_column(default=0)
+    staff: Mapped[int] = mapped_column(default=0)
+    texts_this_month: Mapped[int] = mapped_column(default=0)
+    segments_this_month: Mapped[int] = mapped_column(default=0)
+    texts_last_month: Mapped[int] = mapped_column(default=0)
+    segments_last_month: Mapped[int] = mapped_column(default=0)
+    storage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    database_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sign_in_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime | None]
+    measured_at: Mapped[datetime]

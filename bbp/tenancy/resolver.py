@@ -66,6 +66,8 @@ def tenant_by_hostname(kind: str, hostname: str) -> TenantInfo | None:
         .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
         .where(TenantDomain.kind == kind, TenantDomain.hostname == hostname)
     )
+    if kind == "custom":  # a custom domain answers only once its owner proved it in DNS
+        query = query.where(TenantDomain.verified_at.is_not(None))
     with db.engine.connect() as conn:
         row = conn.execute(query).first()
     return _info(row) if row else None

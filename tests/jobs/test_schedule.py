@@ -16,6 +16,7 @@ EXPECTED = {
     "checkins": ("bbp.checkins.services:every_minute", "bbp.checkins.services:next_run", 21600),
     "powers": ("bbp.powers.services:expire_overdue", "bbp.powers.services:next_expiry", 86400),
     "signatures": ("bbp.signatures.upkeep:every_hour", "bbp.signatures.upkeep:next_due", 86400),
+    "usage": ("bbp.usage.services:measure", "bbp.usage.services:next_due", 3600),
 }
 LIST_TASKS = """
 from bbp import create_app

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
 from bbp.platform.provisioning import set_status
 from bbp.tenancy.models import TenantDomain
+from bbp.tenancy.resolver import forget_tenants
 
 
 def test_unknown_subdomain_gets_a_friendly_404(visit, tenant):
@@ -40,17 +44,27 @@ def test_suspension_takes_effect_for_signed_in_staff(app, owner, tenant):
     assert owner.get("/dashboard/").status_code == 200
 
 
-def test_custom_domain_resolves_to_its_tenant(app, tenant):
+@pytest.mark.parametrize("verified", [True, False], ids=["verified", "pending"])
+def test_a_custom_domain_resolves_to_its_tenant_only_once_verified(app, tenant, verified):
     with app.app_context():
         db.session.add(
             TenantDomain(
-                tenant_id=tenant.info.id, kind="custom", hostname="bonds.alpha-bail.example"
+                tenant_id=tenant.info.id,
+                kind="custom",
+                hostname="bonds.alpha-bail.example",
+                verify_token="t" * 32,
+                verified_at=utcnow() if verified else None,
             )
         )
         db.session.commit()
+    forget_tenants()
     response = app.test_client().get("/login", base_url="http://bonds.alpha-bail.example")
-    assert response.status_code == 200
-    assert tenant.name in response.get_data(as_text=True)
+    if verified:
+        assert response.status_code == 200
+        assert tenant.name in response.get_data(as_text=True)
+    else:  # anyone can type a hostname into the console; only its owner can publish the token
+        assert response.status_code == 404
+        assert tenant.name not in response.get_data(as_text=True)
 
 
 def test_staff_pages_do_not_exist_on_the_platform_host(visit):

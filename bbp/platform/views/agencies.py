@@ -1,26 +1,72 @@
-"""The console's agencies: the list, searchable as you type."""
+"""The console's agencies: the list (search, filters, sorts) and one agency's page."""
 
 from __future__ import annotations
 
-from flask import request
-from sqlalchemy import select
+from flask import abort, flash, redirect, request, url_for
 
-from bbp.kernel import search
-from bbp.platform import bp
+from bbp.platform import agencies, bp
+from bbp.platform.forms import DomainForm
 from bbp.platform.roles import admin_required
-from bbp.tenancy.models import Tenant
-from bbp.web.rendering import paginate, render
+from bbp.platform.zones import STATES
+from bbp.tenancy.models import TENANT_STATUSES
+from bbp.web.refusals import refused
+from bbp.web.rendering import render, requested_page
 
 PER_PAGE = 25
+
+
+def _one_of(name: str, allowed) -> str:
+    """A filter's value from the query string, or "" when it is not one we offer."""
+    value = request.args.get(name, "")
+    return value if value in allowed else ""
 
 
 @bp.get("/")
 @admin_required()
 def console():
-    """Every agency, searchable as you type."""
-    q = request.args.get("q", "").strip().lower()
-    query = select(Tenant).order_by(Tenant.name)
-    if q:
-        query = query.where(search.contains(q, Tenant.slug, Tenant.name))
-    page = paginate(query, PER_PAGE)
-    return render("platform/console.html", "platform/_rows.html", page=page, q=q)
+    """Every agency, searchable as you type, filtered by status and state, sorted by usage."""
+    args = {
+        "q": request.args.get("q", "").strip().lower(),
+        "status": _one_of("status", TENANT_STATUSES),
+        "state": _one_of("state", STATES),
+        "sort": _one_of("sort", agencies.SORTS) or "name",
+    }
+    page = agencies.page_of(agencies.listing(**args), requested_page(), PER_PAGE)
+    return render(
+        "platform/console.html",
+        "platform/_rows.html",
+        page=page,
+        statuses=TENANT_STATUSES,
+        states=STATES,
+        sorts=agencies.SORT_LABELS,
+        status_filter=args.pop("status"),  # `status` is the response's, in render()
+        **args,
+    )
+
+
+def show_agency(slug: str, status: int = 200, **context):
+    """Render an agency's page (also after a refused domain change, with its message)."""
+    found = agencies.overview(slug)
+    if found is None:
+        abort(404, description="No agency has this subdomain.")
+    context.setdefault("domain_form", DomainForm())
+    return render("platform/agency.html", view=found, status=status, **context)
+
+
+@bp.get("/agencies/<slug>")
+@admin_required()
+def agency(slug: str):
+    """One agency: hostnames, counts and sizes, migration revision, history."""
+    return show_agency(slug)
+
+
+@bp.post("/agencies/<slug>/usage")
+@admin_required("superadmin", "support")
+def refresh_usage(slug: str):
+    """Measure the agency's usage now instead of at the next hourly snapshot."""
+    with refused() as refusal:
+        agencies.refresh_usage(slug)
+        flash("Usage measured just now.", "success")
+    if refusal and refusal.status == 404:
+        abort(404, description=refusal.message)
+    return redirect(url_for("platform.agency", slug=slug))

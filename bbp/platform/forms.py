@@ -1,0 +1,57 @@
+"""Console forms: a new agency and a custom domain."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from bbp.platform.provisioning import ProvisioningError, validate_slug
+from bbp.platform.zones import state_choices, zone_choices
+
+SLUG_HINT = "Lowercase letters, digits and hyphens; it becomes the agency's web address."
+
+
+def slug_rules(form, field) -> None:
+    """The CLI's subdomain rules (format and reserved words; whether it is free is the
+    service's question, asked in its transaction)."""
+    try:
+        validate_slug(field.data)
+    except ProvisioningError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class AgencyForm(FlaskForm):
+    """What creating an agency needs (the slug and uniqueness rules live in provisioning)."""
+
+    slug = StringField(
+        "Subdomain", validators=[slug_rules], filters=[lambda v: (v or "").strip().lower()]
+    )
+    name = StringField(
+        "Agency name", validators=[InputRequired("Enter the agency's name."), Length(max=120)]
+    )
+    state = SelectField(
+        "State",
+        choices=state_choices(),
+        validators=[InputRequired("Choose the state the agency writes bonds in.")],
+    )
+    timezone = SelectField("Time zone", choices=zone_choices(), default="America/New_York")
+    owner_email = EmailField(
+        "Owner's email",
+        validators=[
+            InputRequired("Enter the owner's email."),
+            Email("Enter a valid email address."),
+            Length(max=254),
+        ],
+    )
+    owner_name = StringField("Owner's name", validators=[Length(max=120)])
+
+
+class DomainForm(FlaskForm):
+    """A custom domain to add to an agency."""
+
+    hostname = StringField(
+        "Custom domain",
+        validators=[InputRequired("Enter a domain such as bonds.example.com."), Length(max=253)],
+        filters=[lambda v: (v or "").strip().lower().rstrip(".")],
+    )
