@@ -98,6 +98,12 @@ ACTIONS = {
     "tenant.provisioned": "{actor} opened the agency",
     "tenant.active": "{actor} reactivated the agency",
     "tenant.suspended": "{actor} suspended the agency",
+    "tenant.deletion_scheduled": "{actor} scheduled the agency for deletion",
+    "tenant.deletion_undone": "{actor} undid the agency's deletion",
+    "tenant.legal_hold_set": "{actor} put the agency under legal hold",
+    "tenant.legal_hold_released": "{actor} released the agency's legal hold",
+    "tenant.purge_step": "{actor} purged the agency's {after.step}",
+    "tenant.purged": "{actor} finished purging the agency",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -284,4 +290,8 @@ FIELDS = {
     "bonds": Field("Bonds"),
     "slug": Field("Subdomain"),
     "owner": Field("Owner"),
+    "purge_after": Field("Purge after", "datetime"),
+    "legal_hold": Field("Legal hold", "bool"),
+    "step": Field("Purge step"),
+    "result": Field("Result"),
 }

@@ -1,10 +1,10 @@
 """Storage for uploaded files (defendant photos, ID scans, court papers) and shared upload checks.
 
 Objects are addressed by tenant slug and key (e.g. ``photos/2f1c...9a.jpg``). `LocalStorage` keeps
-them under ``root/<tenant_slug>/<key>``. An S3 backend comes later: implement the same three
+them under ``root/<tenant_slug>/<key>``. An S3 backend comes later: implement the same four
 methods of `Storage` with boto3 against any S3-compatible endpoint (bucket prefix
-``<tenant_slug>/``, ``ContentType`` from `save`, ``NoSuchKey`` mapped to `FileNotFoundError`) and
-select it in `storage_from_config`.
+``<tenant_slug>/``, ``ContentType`` from `save`, ``NoSuchKey`` mapped to `FileNotFoundError`,
+`purge` deleting every object under the prefix) and select it in `storage_from_config`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ class Storage(Protocol):
     def delete(self, tenant_slug: str, key: str) -> None:
         """Remove the object; do nothing if it is already gone."""
 
+    def purge(self, tenant_slug: str) -> int:
+        """Remove every object of the tenant (its purge); returns how many there were."""
+
 
 class LocalStorage:
     """Files on the local filesystem under root/<tenant_slug>/<key>."""
@@ -66,6 +70,15 @@ class LocalStorage:
         path = self._path(tenant_slug, key)
         with contextlib.suppress(IsADirectoryError):
             path.unlink(missing_ok=True)
+
+    def purge(self, tenant_slug: str) -> int:
+        """Remove the tenant's whole folder; returns how many files it held."""
+        folder = self.root / check_slug(tenant_slug)
+        if not folder.is_dir():
+            return 0
+        count = sum(1 for path in folder.rglob("*") if path.is_file())
+        shutil.rmtree(folder)
+        return count
 
     def _path(self, tenant_slug: str, key: str) -> Path:
         """Return the file's path, refusing anything that would land outside the tenant folder."""
