@@ -7,7 +7,8 @@ commit, and returns a few words for the platform audit log. Work outside the dat
 happens before the commit, so a failed purge is simply run again the next day: every step must
 be idempotent. To purge something new (export archives), add a step here, before "schema".
 
-The data key goes first: once it is gone, whatever a later step fails to remove is unreadable.
+The database steps (data keys, schema) and the tombstone commit together or not at all, so an
+agency is never marked purged with its data still there, nor left half-dropped.
 """
 
 from __future__ import annotations

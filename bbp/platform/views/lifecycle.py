@@ -35,21 +35,28 @@ def lifecycle_page(tenant_id: int):
 
 
 def _act(tenant_id: int, name: str, service: Callable, done: str):
-    """Parse the control's form, call its service, answer with the partial or a redirect."""
+    """Parse the control's form, call its service, answer with the partial or a redirect.
+
+    A refusal about a field shows beside it; any other (the agency's state moved on, so the
+    control may be gone) shows at the top of the controls."""
     forms = lifecycle_forms()
-    form = forms[name]
+    form, refusal = forms[name], None
     if form.validate_on_submit():
-        with refused(form):
+        with refused(flashed=False) as refusal:
             confirm = (form.confirm.data,) if "confirm" in form else ()
             service(tenant_id, form.reason.data, *confirm, current_user)
             if not wants_partial():
                 flash(done, "success")
                 back = url_for("platform.lifecycle_page", tenant_id=tenant_id)
                 return redirect(safe_next(request.form.get("next"), back))
-            tenant = lifecycle.find(tenant_id)
-            return render(PAGE, PARTIAL, tenant=tenant, lifecycle_notice=done)
+            return render(PAGE, PARTIAL, tenant=lifecycle.find(tenant_id), lifecycle_notice=done)
+        if refusal.error.field:
+            refusal.error.attach_to(form)
     tenant = lifecycle.find(tenant_id)
-    return render(PAGE, PARTIAL, tenant=tenant, lifecycle_forms=forms, status=422)
+    problem = refusal.message if refusal and not refusal.error.field else None
+    return render(
+        PAGE, PARTIAL, tenant=tenant, lifecycle_forms=forms, lifecycle_error=problem, status=422
+    )
 
 
 @bp.post(f"{AGENCY}/suspend")
