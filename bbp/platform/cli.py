@@ -74,7 +74,8 @@ def list_command():
 @click.option("--only", multiple=True, help="Migrate only these slugs.")
 def migrate_command(workers, only):
     """Upgrade every tenant schema to head, in parallel; failures are reported, not fatal."""
-    query = select(Tenant.schema_name).order_by(Tenant.slug)
+    # A purged agency's schema is gone; its tombstone row stays (docs/platform-lifecycle.md).
+    query = select(Tenant.schema_name).where(Tenant.status != "purged").order_by(Tenant.slug)
     if only:
         query = query.where(Tenant.slug.in_(only))
     schemas = db.session.scalars(query).all()

@@ -143,6 +143,8 @@ def test_delete_closes_the_agency_shows_the_purge_date_and_undo_restores_it(
     for page in (owner.get("/dashboard/"), visit(tenant).get("/portal/login")):
         assert page.status_code == 410
         assert "This account is closed" in page.get_data(as_text=True)
+    listed = superadmin.get(f"/platform/?q={tenant.slug}", htmx=True).get_data(as_text=True)
+    assert "Pending deletion" in listed
     console = superadmin.get(f"{base(tenant)}/lifecycle").get_data(as_text=True)
     assert "Pending deletion" in console and "Dec 2, 2026 3:00 PM UTC" in console
     assert "Undo deletion" in console and "Agency closed its doors" in console

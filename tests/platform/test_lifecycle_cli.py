@@ -74,4 +74,8 @@ def test_delete_undelete_hold_release_and_purge_due(app, tenant, other_tenant, c
         db.session.rollback()
     assert gone is None and actors == {"cli"}
     assert "No agency is due for purging." in _run(app, "purge-due").output
+    # Commands over every agency pass the tombstone by: it has no schema and no keys.
+    assert "No agencies to migrate." in _run(app, "migrate", "--only", tenant.slug).output
+    rotated = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
     assert _run(app, "undelete", tenant.slug, "--reason", "Too late").exit_code != 0

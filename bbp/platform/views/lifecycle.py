@@ -31,7 +31,15 @@ def new_lifecycle_forms():
 @admin_required()
 def lifecycle_page(tenant_id: int):
     """The agency's status, purge date and legal hold, with the controls for superadmins."""
-    return render(PAGE, PARTIAL, tenant=lifecycle.find(tenant_id))
+    return _show(lifecycle.find(tenant_id))
+
+
+def _show(tenant, status: int = 200, **context):
+    """The partial for htmx swaps, else the page. The page names the agency `agency`: the base
+    layout reads `tenant` as the site's own agency, which the console has none of."""
+    if wants_partial():
+        return render(PARTIAL, status=status, tenant=tenant, **context)
+    return render(PAGE, status=status, agency=tenant, **context)
 
 
 def _act(tenant_id: int, name: str, service: Callable, done: str):
@@ -49,14 +57,12 @@ def _act(tenant_id: int, name: str, service: Callable, done: str):
                 flash(done, "success")
                 back = url_for("platform.lifecycle_page", tenant_id=tenant_id)
                 return redirect(safe_next(request.form.get("next"), back))
-            return render(PAGE, PARTIAL, tenant=lifecycle.find(tenant_id), lifecycle_notice=done)
+            return _show(lifecycle.find(tenant_id), lifecycle_notice=done)
         if refusal.error.field:
             refusal.error.attach_to(form)
-    tenant = lifecycle.find(tenant_id)
     problem = refusal.message if refusal and not refusal.error.field else None
-    return render(
-        PAGE, PARTIAL, tenant=tenant, lifecycle_forms=forms, lifecycle_error=problem, status=422
-    )
+    tenant = lifecycle.find(tenant_id)
+    return _show(tenant, 422, lifecycle_forms=forms, lifecycle_error=problem)
 
 
 @bp.post(f"{AGENCY}/suspend")
