@@ -150,9 +150,12 @@ def register_templates(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from bbp.jobs import schedule
+    from bbp.jobs import platform_tasks, schedule
+    from bbp.platform import purge
 
     schedule.init_app(app)
+    # Daily work for the whole platform: purge agencies past their deletion grace.
+    platform_tasks.install(app, (platform_tasks.PlatformTask("purge", purge.purge_due),))
 
 
 def register_cli(app: Flask) -> None:

@@ -101,6 +101,12 @@ ACTIONS = {
     "tenant.domain_added": "{actor} added the custom domain {after.domain}",
     "tenant.domain_verified": "{actor} verified the custom domain {after.domain}",
     "tenant.domain_removed": "{actor} removed the custom domain {before.domain}",
+    "tenant.deletion_scheduled": "{actor} scheduled the agency for deletion",
+    "tenant.deletion_undone": "{actor} undid the agency's deletion",
+    "tenant.legal_hold_set": "{actor} put the agency under legal hold",
+    "tenant.legal_hold_released": "{actor} released the agency's legal hold",
+    "tenant.purge_step": "{actor} purged the agency's {after.step}",
+    "tenant.purged": "{actor} finished purging the agency",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -288,4 +294,8 @@ FIELDS = {
     "slug": Field("Subdomain"),
     "owner": Field("Owner"),
     "domain": Field("Custom domain"),
+    "purge_after": Field("Purge after", "datetime"),
+    "legal_hold": Field("Legal hold", "bool"),
+    "step": Field("Purge step"),
+    "result": Field("Result"),
 }

@@ -12,8 +12,9 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
 from bbp.extensions import db, redis_client
+from bbp.jobs import platform_tasks
 from bbp.jobs.observed import ObservedSimpleWorker, ObservedWorker
-from bbp.jobs.periodic import active_tenants, tick
+from bbp.jobs.periodic import tick, working_tenants
 from bbp.kernel.clock import utcnow
 from bbp.kernel.metrics import LAG_BEHIND_SECONDS, queue_backlog, scheduler_lag, schedulers
 from bbp.messaging.models import Message
@@ -22,6 +23,7 @@ from bbp.tenancy import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, provide_app
 
 TICK_SECONDS = 60
+PLATFORM_TIMEOUT = 3600
 # RQ logs every job it runs and every tick it queues at INFO: several lines per agency a minute.
 QUIET, VERBOSE = "WARNING", "INFO"
 # How often a worker checks that some worker runs RQ's scheduler (which brings back delayed
@@ -75,11 +77,21 @@ def worker_command(queues, burst, fork, max_jobs, verbose):
 @click.command("scheduler")
 @verbose_option
 def scheduler_command(verbose):
-    """Run the cron scheduler that enqueues the minute tick."""
+    """Run the cron scheduler that enqueues the minute tick and the platform's daily work."""
     level = VERBOSE if verbose else QUIET
     scheduler = CronScheduler(connection=redis_client(), logging_level=level)
     scheduler.register(tick, queue_name=DEFAULT_QUEUE, interval=TICK_SECONDS)
-    click.echo(f"Scheduler: queuing each agency's periodic work every {TICK_SECONDS} seconds")
+    # Daily platform work (purges) can outlast a tick job's default timeout.
+    scheduler.register(
+        platform_tasks.run_due,
+        queue_name=DEFAULT_QUEUE,
+        cron=platform_tasks.CRON,
+        job_timeout=PLATFORM_TIMEOUT,
+    )
+    click.echo(
+        f"Scheduler: queuing each agency's periodic work every {TICK_SECONDS} seconds, "
+        "and the platform's daily work hourly"
+    )
     scheduler.start()
 
 
@@ -139,7 +151,7 @@ def sms_usage() -> list[tuple[str, int, int]]:
 
     start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     usage = []
-    for tenant in active_tenants():
+    for tenant in working_tenants():
         with bound(tenant, db.session):
             texts, segments = db.session.execute(
                 select(func.count(), func.coalesce(func.sum(Message.segments), 0)).where(

@@ -7,9 +7,12 @@ The tasks are the app's, installed by the factory from the one list in `bbp/jobs
 1. claims the minute in Redis (SET NX), so two schedulers never double the work;
 2. once an hour, repairs the rows (`bbp.kernel.wakeups.repair`): agencies get theirs when they
    are created or reactivated, so only a task added by a deploy or a hand-made agency needs it;
-3. claims every due row of an active agency in ONE statement, moving it to now + LEASE, so a
-   batch lost with Redis (or a dead worker) is claimed again when the lease runs out;
+3. claims every due row of a working agency (active or suspended) in ONE statement, moving it
+   to now + LEASE, so a batch lost with Redis (or a dead worker) is claimed again when the lease
+   runs out;
 4. enqueues one job per task per BATCH agencies (`run_batch`), not one job per agency.
+
+Work for the whole platform (purging deleted agencies) runs daily: bbp/jobs/platform_tasks.py.
 
 `run_batch` binds each agency in turn, runs the task, asks the task when the agency next needs
 it, and writes that time, capped by the agency's safety sweep (each task runs at least once per
@@ -36,7 +39,7 @@ from bbp.kernel.keys import platform_key
 from bbp.kernel.wakeups import repair
 from bbp.tenancy import TenantInfo, bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
-from bbp.tenancy.models import Tenant, TenantWakeup
+from bbp.tenancy.models import WORKING_STATUSES, Tenant, TenantWakeup
 from bbp.tenancy.resolver import tenant_by_slug
 
 log = logging.getLogger(__name__)
@@ -67,10 +70,10 @@ def tasks() -> tuple[Task, ...]:
     return current_app.extensions.get(EXTENSION, ())
 
 
-def active_tenants() -> list[TenantInfo]:
-    """Every active tenant, by slug."""
+def working_tenants() -> list[TenantInfo]:
+    """Every tenant whose work runs (active or suspended), by slug."""
     slugs = db.session.scalars(
-        select(Tenant.slug).where(Tenant.status == "active").order_by(Tenant.slug)
+        select(Tenant.slug).where(Tenant.status.in_(WORKING_STATUSES)).order_by(Tenant.slug)
     ).all()
     db.session.rollback()
     return [t for t in (tenant_by_slug(s) for s in slugs) if t is not None]
@@ -97,7 +100,7 @@ def repair_due(redis, now: datetime) -> bool:
 
 
 def claim(now: datetime) -> list[tuple[str, str, int]]:
-    """Every due (task, slug, tenant id) of an active agency, leased in one statement."""
+    """Every due (task, slug, tenant id) of a working agency, leased in one statement."""
     names = [task.name for task in tasks()]
     due = (
         select(TenantWakeup.tenant_id, TenantWakeup.task)
@@ -105,7 +108,7 @@ def claim(now: datetime) -> list[tuple[str, str, int]]:
         .where(
             TenantWakeup.due_at <= now,
             TenantWakeup.task.in_(names),
-            Tenant.status == "active",
+            Tenant.status.in_(WORKING_STATUSES),
         )
         .with_for_update(of=TenantWakeup, skip_locked=True)
         .subquery()
@@ -176,7 +179,7 @@ def run_batch(name: str, slugs: list[str], lease: str, ticked: str | None = None
         task = _task(name)
         for slug in slugs:
             tenant = tenant_by_slug(slug)
-            if tenant is None or not tenant.active:
+            if tenant is None or not tenant.working:
                 counts["skipped"] += 1
                 continue
             try:

@@ -1,10 +1,10 @@
 """Storage for uploaded files (defendant photos, ID scans, court papers) and shared upload checks.
 
 Objects are addressed by tenant slug and key (e.g. ``photos/2f1c...9a.jpg``). `LocalStorage` keeps
-them under ``root/<tenant_slug>/<key>``. An S3 backend comes later: implement the same three
+them under ``root/<tenant_slug>/<key>``. An S3 backend comes later: implement the same four
 methods of `Storage` with boto3 against any S3-compatible endpoint (bucket prefix
-``<tenant_slug>/``, ``ContentType`` from `save`, ``NoSuchKey`` mapped to `FileNotFoundError`) and
-select it in `storage_from_config`.
+``<tenant_slug>/``, ``ContentType`` from `save`, ``NoSuchKey`` mapped to `FileNotFoundError`,
+`purge` deleting every object under the prefix) and select it in `storage_from_config`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class Storage(Protocol):
 
     def usage(self, tenant_slug: str) -> int:
         """Bytes stored for one tenant (0 when it has nothing stored)."""
+
+    def purge(self, tenant_slug: str) -> int:
+        """Remove every object of the tenant (its purge); returns how many there were."""
 
 
 class LocalStorage:
@@ -79,6 +83,15 @@ class LocalStorage:
                 with contextlib.suppress(FileNotFoundError):  # deleted while we walk
                     total += os.lstat(os.path.join(dirpath, name)).st_size
         return total
+
+    def purge(self, tenant_slug: str) -> int:
+        """Remove the tenant's whole folder; returns how many files it held."""
+        folder = self.root / check_slug(tenant_slug)
+        if not folder.is_dir():
+            return 0
+        count = sum(1 for path in folder.rglob("*") if path.is_file())
+        shutil.rmtree(folder)
+        return count
 
     def _path(self, tenant_slug: str, key: str) -> Path:
         """Return the file's path, refusing anything that would land outside the tenant folder."""

@@ -7,9 +7,11 @@ number, a reminder policy, a check-in schedule, a signature request) calls `wake
 own transaction: the time only ever moves earlier here, and it commits or rolls back with the
 change. After a task runs, the scheduler writes the task's own answer for when it is next needed.
 
-Rows are made when an agency is created or reactivated (`enrol`) and dropped when it is suspended
-(`forget`), so the table holds exactly the work the tick may claim; `repair` puts right what
-those missed (a task added by a deploy, rows written by hand) and the tick runs it hourly.
+Rows are made when an agency is created or its deletion undone (`enrol`) and dropped when its
+deletion is scheduled (`forget`); a suspended agency keeps them, because the court reminders and
+check-ins its defendants depend on go on. So the table holds exactly the work the tick may
+claim; `repair` puts right what those missed (a task added by a deploy, rows written by hand)
+and the tick runs it hourly.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.tenancy import require_tenant
-from bbp.tenancy.models import Tenant, TenantWakeup
+from bbp.tenancy.models import WORKING_STATUSES, Tenant, TenantWakeup
 
 # The periodic tasks that services can wake (the schedule in bbp/jobs/schedule.py names them).
 REMINDERS = "reminders"
@@ -43,12 +45,12 @@ def wake(task: str, at: datetime | None = None) -> None:
 
 
 def enrol(tenant_id: int, at: datetime | None = None, tasks: Sequence[str] = TASKS) -> None:
-    """Run every task for a new or reactivated agency at the next tick (or `at`)."""
+    """Run every task for a new or restored agency at the next tick (or `at`)."""
     _upsert(tenant_id, tasks, at or utcnow())
 
 
 def forget(tenant_id: int) -> None:
-    """Drop a suspended agency's rows: nothing claims them, and the lag must not count them."""
+    """Drop a closed agency's rows: nothing claims them, and the lag must not count them."""
     db.session.execute(delete(TenantWakeup).where(TenantWakeup.tenant_id == tenant_id))
 
 
@@ -65,7 +67,7 @@ def _upsert(tenant_id: int, tasks: Sequence[str], at: datetime) -> None:
 
 
 def repair(now: datetime, tasks: Sequence[str] = TASKS) -> int:
-    """Enrol active agencies' missing rows (due now); drop rows of suspended agencies and of
+    """Enrol working agencies' missing rows (due now); drop rows of closed agencies and of
     tasks no longer scheduled. Reads every agency: hourly work, never the minute's."""
     if not tasks:  # an app without a schedule must not read that as "drop every row"
         return 0
@@ -74,8 +76,8 @@ def repair(now: datetime, tasks: Sequence[str] = TASKS) -> int:
     missing = (
         select(Tenant.id, task.c.task, literal(now))
         .select_from(Tenant)
-        .join(task, true())  # every active agency times every scheduled task
-        .where(Tenant.status == "active")
+        .join(task, true())  # every working agency times every scheduled task
+        .where(Tenant.status.in_(WORKING_STATUSES))
         .where(
             ~exists().where(
                 and_(TenantWakeup.tenant_id == Tenant.id, TenantWakeup.task == task.c.task)
@@ -85,7 +87,7 @@ def repair(now: datetime, tasks: Sequence[str] = TASKS) -> int:
     added = db.session.execute(
         insert(TenantWakeup).from_select(["tenant_id", "task", "due_at"], missing)
     ).rowcount
-    inactive = select(Tenant.id).where(Tenant.status != "active")
+    inactive = select(Tenant.id).where(Tenant.status.not_in(WORKING_STATUSES))
     dropped = db.session.execute(
         delete(TenantWakeup).where(
             or_(TenantWakeup.task != func.all(wanted), TenantWakeup.tenant_id.in_(inactive))

@@ -1,4 +1,5 @@
-"""`flask tenants ...`: create, list, migrate, suspend and reactivate agencies."""
+"""`flask tenants ...`: create, list and migrate agencies; suspend, reactivate, delete, undo,
+hold and purge them through the same lifecycle services as the console."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from sqlalchemy import select
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
 from bbp.kernel.wakeups import repair
+from bbp.platform import lifecycle
 from bbp.platform.pool import keep_spares
-from bbp.platform.provisioning import ProvisioningError, create_tenant, set_status
+from bbp.platform.provisioning import ProvisioningError, create_tenant
+from bbp.platform.purge import purge_due
 from bbp.tenancy.context import bound
 from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
 from bbp.tenancy.models import Tenant
@@ -70,7 +74,8 @@ def list_command():
 @click.option("--only", multiple=True, help="Migrate only these slugs.")
 def migrate_command(workers, only):
     """Upgrade every tenant schema to head, in parallel; failures are reported, not fatal."""
-    query = select(Tenant.schema_name).order_by(Tenant.slug)
+    # A purged agency's schema is gone; its tombstone row stays (docs/platform-lifecycle.md).
+    query = select(Tenant.schema_name).where(Tenant.status != "purged").order_by(Tenant.slug)
     if only:
         query = query.where(Tenant.slug.in_(only))
     schemas = db.session.scalars(query).all()
@@ -115,23 +120,87 @@ def revision_command(message):
     autogenerate_revision(db.engine, message)
 
 
-def _status_command(status: str):
-    @click.argument("slug")
-    @click.option("--reason", default=None)
-    def command(slug, reason):
-        try:
-            set_status(slug, status, reason)
-        except ProvisioningError as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"{slug} is now {status}.")
-
-    return command
+def _act(service, slug: str, *args) -> None:
+    """Call a lifecycle service for the agency `slug`; a refusal becomes the command's error."""
+    try:
+        service(lifecycle.find_by_slug(slug).id, *args)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
 
 
-tenants_cli.command("suspend", help="Suspend an agency (its pages show 'account suspended').")(
-    _status_command("suspended")
-)
-tenants_cli.command("activate", help="Reactivate a suspended agency.")(_status_command("active"))
+reason_option = click.option("--reason", required=True, help="Why (kept in the audit log).")
+
+
+@tenants_cli.command("suspend")
+@click.argument("slug")
+@reason_option
+def suspend_command(slug, reason):
+    """Suspend an agency: staff see 'account suspended'; reminders and the portal go on."""
+    _act(lifecycle.suspend, slug, reason)
+    click.echo(f"{slug} is now suspended.")
+
+
+@tenants_cli.command("activate")
+@click.argument("slug")
+@reason_option
+def activate_command(slug, reason):
+    """Reactivate a suspended agency."""
+    _act(lifecycle.reactivate, slug, reason)
+    click.echo(f"{slug} is now active.")
+
+
+@tenants_cli.command("delete")
+@click.argument("slug")
+@reason_option
+@click.option("--confirm", required=True, help="The agency's subdomain again, to confirm.")
+def delete_command(slug, reason, confirm):
+    """Close an agency now and purge it after a 30-day grace (undo with `undelete`)."""
+    _act(lifecycle.schedule_deletion, slug, reason, confirm)
+    purge_after = lifecycle.find_by_slug(slug).purge_after
+    click.echo(f"{slug} is closed and will be purged after {purge_after:%Y-%m-%d %H:%M} UTC.")
+
+
+@tenants_cli.command("undelete")
+@click.argument("slug")
+@reason_option
+def undelete_command(slug, reason):
+    """Undo a pending deletion: the agency gets back the status it had."""
+    _act(lifecycle.undo_deletion, slug, reason)
+    click.echo(f"{slug} is {lifecycle.find_by_slug(slug).status} again.")
+
+
+@tenants_cli.command("hold")
+@click.argument("slug")
+@reason_option
+def hold_command(slug, reason):
+    """Put an agency under legal hold: it is never purged while held."""
+    _act(lifecycle.set_legal_hold, slug, reason)
+    click.echo(f"{slug} is under legal hold.")
+
+
+@tenants_cli.command("release")
+@click.argument("slug")
+@reason_option
+def release_command(slug, reason):
+    """Release an agency's legal hold."""
+    _act(lifecycle.release_legal_hold, slug, reason)
+    click.echo(f"{slug} is no longer under legal hold.")
+
+
+@tenants_cli.command("purge-due")
+def purge_due_command():
+    """Purge every agency past its deletion grace now (the scheduler does this daily)."""
+    outcome = purge_due(actor="cli")
+    for slug in outcome["purged"]:
+        click.echo(f"purged {slug}")
+    for slug in outcome["held"]:
+        click.echo(f"kept {slug}: under legal hold")
+    for slug in outcome["failed"]:
+        click.echo(f"FAILED {slug}: see the log; tried again tomorrow", err=True)
+    if not any(outcome.values()):
+        click.echo("No agency is due for purging.")
+    if outcome["failed"]:
+        raise SystemExit(1)
 
 
 def init_app(app: Flask) -> None:

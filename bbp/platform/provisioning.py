@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,7 +24,7 @@ from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.pool import top_up_later
 from bbp.tenancy import spares
 from bbp.tenancy.context import TenantInfo
-from bbp.tenancy.models import Tenant, TenantDomain
+from bbp.tenancy.models import WORKING_STATUSES, Tenant, TenantDomain
 from bbp.tenancy.resolver import forget_tenants, tenant_by_slug
 from bbp.tenancy.schema import create_at_head
 
@@ -197,19 +198,23 @@ def drop_tenant(slug: str) -> None:
     forget_tenants()
 
 
-def set_status(slug: str, status: str, reason: str | None = None, actor: str = "cli") -> None:
-    """Suspend or reactivate an agency; suspension takes effect on its next request."""
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+def set_status(slug: str, status: str, reason: str | None = None, actor: Any = "cli") -> None:
+    """Suspend or reactivate an agency; suspension takes effect on its next request.
+
+    A suspended agency keeps its periodic work (court reminders, check-ins): only its staff are
+    shut out (docs/platform-lifecycle.md). An agency pending deletion is restored by undoing the
+    deletion, never here."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
     if tenant is None:
         raise ProvisioningError(f"No agency has the subdomain '{slug}'.")
     if status not in ("active", "suspended"):
         raise ProvisioningError("Status must be active or suspended.")
+    if tenant.status not in WORKING_STATUSES:
+        raise ProvisioningError(f"The agency is {tenant.status}: undo its deletion first.")
     before = {"status": tenant.status}
     tenant.status = status
     if status == "active":
-        wakeups.enrol(tenant.id)  # what came due while suspended runs at the next tick
-    else:
-        wakeups.forget(tenant.id)
+        wakeups.enrol(tenant.id)  # harmless when its rows are there; puts back any missing
     tenant.suspended_reason = reason if status == "suspended" else None
     record(
         f"tenant.{status}",

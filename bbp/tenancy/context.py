@@ -40,6 +40,16 @@ class TenantInfo:
     def active(self) -> bool:
         return self.status == "active"
 
+    @property
+    def working(self) -> bool:
+        """Its background work runs: active, or suspended (defendants' reminders go on)."""
+        return self.status in ("active", "suspended")
+
+    @property
+    def closed(self) -> bool:
+        """Deleting or purged: nothing answers for it and nothing runs."""
+        return self.status in ("deleting", "purged")
+
 
 _current: ContextVar[TenantInfo | None] = ContextVar("bbp_current_tenant", default=None)
 

@@ -94,8 +94,8 @@ def run_in_tenant(slug: str, func_path: str, args: tuple, kwargs: dict) -> Any:
         tenant = tenant_by_slug(slug)
         if tenant is None:
             raise TenantUnavailable(f"tenant {slug!r} does not exist")
-        if not tenant.active:
-            log.warning("skipping %s: tenant %s is suspended", func_path, slug)
+        if not tenant.working:  # a suspended agency's texts and check-ins still go out
+            log.warning("skipping %s: tenant %s is %s", func_path, slug, tenant.status)
             return None
         with bound(tenant, db.session):
             try:

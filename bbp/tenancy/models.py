@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bbp.extensions import db
 
-TENANT_STATUSES = ("active", "suspended")
+# active: open to everyone. suspended: staff shut out; what defendants depend on keeps working
+# (court reminders, check-ins, the portal). deleting: closed to everyone, purged once the grace
+# ends unless under legal hold. purged: a tombstone row, no data (docs/platform-lifecycle.md).
+TENANT_STATUSES = ("active", "suspended", "deleting", "purged")
+# The statuses whose background work runs (periodic tasks and queued jobs).
+WORKING_STATUSES = ("active", "suspended")
 DOMAIN_KINDS = ("subdomain", "custom")
 
 
@@ -18,7 +23,12 @@ class Tenant(db.Model):
 
     __tablename__ = "tenants"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'suspended')", name="status"),
+        CheckConstraint("status IN ('active', 'suspended', 'deleting', 'purged')", name="status"),
+        CheckConstraint(
+            "status <> 'deleting' "
+            "OR (purge_after IS NOT NULL AND status_before_deletion IS NOT NULL)",
+            name="deleting_has_purge_date",
+        ),
         {"schema": "public"},
     )
 
@@ -31,6 +41,18 @@ class Tenant(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     state: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Deletion (docs/platform-lifecycle.md): kept on the purged tombstone; no agency data.
+    status_before_deletion: Mapped[str | None] = mapped_column(String(16))
+    deletion_requested_at: Mapped[datetime | None]
+    deletion_requested_by: Mapped[str | None] = mapped_column(String(254))
+    deletion_reason: Mapped[str | None] = mapped_column(String(500))
+    purge_after: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+    # A legal hold keeps every record however long the deletion has waited.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(500))
+    legal_hold_set_at: Mapped[datetime | None]
+    legal_hold_set_by: Mapped[str | None] = mapped_column(String(254))
 
     domains: Mapped[list[TenantDomain]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan"

@@ -20,6 +20,21 @@ HOSTLESS_ENDPOINTS = {"static", "health.healthz", "health.metrics"}
 # How long a worker trusts what it read about an agency: the bound on a suspension, a rename or
 # a removed hostname reaching the other processes (the process that made the change forgets at
 # once): TENANT_CACHE_SECONDS, 5 by default.
+# What defendants and cosigners depend on stays open while their agency is suspended (a
+# blueprint name or an endpoint): the portal, the texted check-in link, and Twilio's delivery
+# reports and STOP replies for the reminders that keep going (docs/platform-lifecycle.md).
+OPEN_WHILE_SUSPENDED = frozenset(
+    {
+        "portal",
+        "checkins.public",
+        "checkins.public_post",
+        "messaging.twilio_status",
+        "messaging.twilio_inbound",
+    }
+)
+# Staff actions inside an open blueprint stay shut (tests/tenancy/test_suspended_routes.py fails
+# when an open route needs a staff role).
+SHUT_WHILE_SUSPENDED = frozenset({"portal.invite_defendant", "portal.invite_cosigner"})
 CACHE_LIMIT = 10_000  # hostnames held per process; unknown hostnames are never held
 _known: dict[tuple[str, str], tuple[float, TenantInfo]] = {}
 
@@ -29,11 +44,15 @@ class UnknownHost(Exception):
 
 
 class TenantSuspended(Exception):
-    """The agency exists but is suspended."""
+    """The agency exists but is suspended (and this page is not one that stays open)."""
 
     def __init__(self, tenant: TenantInfo):
         super().__init__(tenant.slug)
         self.tenant = tenant
+
+
+class TenantClosed(TenantSuspended):
+    """The agency is being deleted or was purged: closed to everyone."""
 
 
 def _info(row) -> TenantInfo:
@@ -102,16 +121,26 @@ def forget_tenants() -> None:
 
 
 def resolve_site(host: str) -> tuple[str, TenantInfo | None]:
-    """Map a Host header to (site kind, tenant); raises UnknownHost or TenantSuspended."""
+    """Map a Host header to (site kind, tenant); raises UnknownHost, TenantClosed, or for a
+    suspended agency TenantSuspended unless the endpoint stays open while suspended."""
     match = classify(host, current_app.config["BBP_DOMAIN"])
     if match.kind in ("apex", "platform"):
         return match.kind, None
     tenant = cached_tenant(match.kind, match.value)
     if tenant is None:
         raise UnknownHost(host)
-    if not tenant.active:
+    if tenant.closed:
+        raise TenantClosed(tenant)
+    if not tenant.active and not open_while_suspended(request.endpoint):
         raise TenantSuspended(tenant)
     return "tenant", tenant
+
+
+def open_while_suspended(endpoint: str | None) -> bool:
+    """Whether this endpoint serves a suspended agency's defendants and cosigners."""
+    if endpoint is None or endpoint in SHUT_WHILE_SUSPENDED:
+        return False
+    return endpoint in OPEN_WHILE_SUSPENDED or endpoint.split(".")[0] in OPEN_WHILE_SUSPENDED
 
 
 def register_site_blueprint(app: Flask, bp: Blueprint, site: str) -> None:

@@ -26,7 +26,9 @@ def generate_command(key_id):
 @keys_cli.command("rotate")
 def rotate_command():
     """Re-wrap every agency's data keys under the first (current) master key."""
-    slugs = db.session.scalars(select(Tenant.slug).order_by(Tenant.slug)).all()
+    # A purged agency has no schema and no keys left: only its tombstone row.
+    query = select(Tenant.slug).where(Tenant.status != "purged").order_by(Tenant.slug)
+    slugs = db.session.scalars(query).all()
     db.session.rollback()
     current = services.master_keys()[0].id
     total = 0

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
+from bbp.kernel.transactions import atomic
 from bbp.tenancy import require_tenant
 from bbp.vault.keyring import KEY_BYTES, MasterKey, parse
 from bbp.vault.models import DataKey
@@ -102,9 +103,11 @@ def rotate_master_key() -> int:
     return len(rows)
 
 
+@atomic
 def shred() -> int:
-    """Delete the bound tenant's data keys: its encrypted fields become unreadable for good."""
+    """Delete the bound tenant's data keys: its encrypted fields become unreadable for good.
+
+    A unit of work that joins the caller's (the purge drops the schema in the same commit)."""
     count = db.session.execute(delete(DataKey)).rowcount
-    db.session.commit()
     current_app.extensions.get("bbp_data_keys", {}).clear()
     return count

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from bbp.extensions import db, htmx
 from bbp.kernel.errors import AccessRefused, DomainError, LoginRefused
 from bbp.kernel.ratelimit import RateLimited
-from bbp.tenancy.resolver import TenantSuspended, UnknownHost
+from bbp.tenancy.resolver import TenantClosed, TenantSuspended, UnknownHost
 from bbp.web.rendering import wants_partial
 
 MESSAGES = {
@@ -77,6 +77,11 @@ def _suspended(exc: TenantSuspended):
     return error_response(403, template="tenancy/suspended.html")
 
 
+def _closed(exc: TenantClosed):
+    g.site, g.suspended_tenant = "apex", exc.tenant
+    return error_response(410, template="tenancy/closed.html")
+
+
 def _server_error(exc: InternalServerError):
     db.session.rollback()  # the failed transaction must not break rendering the error page
     return error_response(500)
@@ -120,6 +125,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(AccessRefused, _access_refused)
     app.register_error_handler(LoginRefused, _login_refused)
     app.register_error_handler(UnknownHost, _unknown_host)
+    app.register_error_handler(TenantClosed, _closed)  # before its base class, TenantSuspended
     app.register_error_handler(TenantSuspended, _suspended)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _server_error)

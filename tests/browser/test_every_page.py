@@ -37,7 +37,13 @@ SIZES = {
 }
 PLATFORM_ADMIN = "layout-ops@bbp.example"
 # Every console page a superadmin reaches, visited after signing in.
-CONSOLE_PAGES = ["/platform/", "/platform/new-agency", "/platform/agencies/{slug}"]
+# {slug} and {agency_id}: the module's agency.
+CONSOLE_PAGES = [
+    "/platform/",
+    "/platform/new-agency",
+    "/platform/agencies/{slug}",
+    "/platform/agencies/{agency_id}/lifecycle",
+]
 # Long enough to wrap in a phone's header, where it used to be cut to "Liberty Bail Bon…".
 NAME = "Liberty Bail Bonds of Greater Miami-Dade"
 LAST_NAMES = {"desktop": "Quintero", "phone": "Villalobos"}
@@ -286,8 +292,9 @@ def test_the_platform_console_fits_the_window_and_passes_axe(
     page = context.new_page()
     problems = _visit_all(page, console, ["/platform/login"], size)
     sign_in_console(page, console, platform_admin, PASSWORD)
-    pages = [path.format(slug=book.agency.slug) for path in CONSOLE_PAGES]
-    problems += _visit_all(page, console, pages, size)
+    agency = book.agency
+    paths = [path.format(slug=agency.slug, agency_id=agency.info.id) for path in CONSOLE_PAGES]
+    problems += _visit_all(page, console, paths, size)
     context.close()
     assert problems == []
 

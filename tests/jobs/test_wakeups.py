@@ -16,6 +16,7 @@ from bbp.jobs import periodic, schedule
 from bbp.kernel import wakeups
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
+from bbp.platform import lifecycle
 from bbp.platform.provisioning import set_status
 from bbp.reminders.models import Reminder
 from bbp.tenancy import bound, require_tenant
@@ -205,12 +206,19 @@ def test_a_batch_lost_with_redis_is_claimed_again_when_its_lease_runs_out(app, r
         assert db.session.scalars(select(Reminder)).all() != []
 
 
-def test_a_suspended_agency_is_not_run(app, redis, clock, book):
+def test_a_suspended_agency_still_runs_but_one_pending_deletion_does_not(app, redis, clock, book):
     busy, _ = book
     _court_date_in(app, clock, book, busy)
     with app.app_context():
-        set_status(busy.slug, "suspended")
-    assert _tick(app, clock, NOW + timedelta(minutes=2)) == 0
+        set_status(busy.slug, "suspended")  # its defendants' reminders go on
+    assert _tick(app, clock, NOW + timedelta(minutes=2)) >= 1
+    assert (wakeups.REMINDERS, [busy.slug]) in _batches(redis)
+    redis.flushdb()
+    with app.app_context():
+        lifecycle.schedule_deletion(busy.info.id, "closing", busy.slug)
+    assert _due(app, busy) == {}  # forgotten: nothing to claim, nothing counted as lag
+    _schedule_court(app, busy, datetime(2026, 11, 26, 9, 30))  # a wake-up from work in flight
+    assert _tick(app, clock, NOW + timedelta(minutes=3)) == 0  # is never claimed
 
 
 def test_one_agency_failing_in_a_batch_does_not_stop_the_others(app, clock, book, monkeypatch):
@@ -335,7 +343,7 @@ def test_an_idle_tick_touches_no_row_and_costs_the_same_however_many_agencies(
     assert Queue(connection=redis).count == 0
 
 
-def test_an_agency_is_enrolled_when_created_and_forgotten_while_suspended(
+def test_an_agency_is_enrolled_when_created_kept_while_suspended_forgotten_while_deleting(
     app, redis, clock, make_agency
 ):
     clock.set(NOW)
@@ -343,10 +351,13 @@ def test_an_agency_is_enrolled_when_created_and_forgotten_while_suspended(
     assert _due(app, agency) == dict.fromkeys(wakeups.TASKS, NOW)  # every task, at the next tick
     with app.app_context():
         set_status(agency.slug, "suspended")
+    assert _due(app, agency) == dict.fromkeys(wakeups.TASKS, NOW)  # reminders go on
+    with app.app_context():
+        lifecycle.schedule_deletion(agency.info.id, "closing", agency.slug)
     assert _due(app, agency) == {}  # nothing to claim, nothing counted as lag
     clock.set(NOW + timedelta(days=2))
     with app.app_context():
-        set_status(agency.slug, "active")
+        lifecycle.undo_deletion(agency.info.id, "asked by mistake")
     assert _due(app, agency) == dict.fromkeys(wakeups.TASKS, NOW + timedelta(days=2))
 
 

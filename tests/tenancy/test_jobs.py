@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bbp.audit.models import AuditEntry
 from bbp.extensions import db
 from bbp.jobs import periodic
+from bbp.platform import lifecycle
 from bbp.platform.provisioning import set_status
 from bbp.tenancy import TenancyError, bound, jobs
 from bbp.tenancy.jobs import enqueue
@@ -58,13 +59,18 @@ def test_enqueue_defaults_to_the_bound_tenant_and_refuses_when_none(app, redis, 
     assert _marks(app, tenant) == [{"marker": "bound"}]
 
 
-def test_jobs_of_a_suspended_tenant_are_skipped(app, redis, tenant):
+def test_jobs_of_a_suspended_tenant_run_and_of_a_closed_one_are_skipped(app, redis, tenant):
     with app.app_context():
-        job = enqueue(job_functions.leave_mark, "late", tenant=tenant.info)
-        set_status(tenant.slug, "suspended")
+        set_status(tenant.slug, "suspended")  # its texts to defendants still go out
+        kept = enqueue(job_functions.leave_mark, "suspended", tenant=tenant.info)
     _work(app, redis)
-    assert job.is_finished
-    assert _marks(app, tenant) == []
+    assert kept.is_finished and _marks(app, tenant) == [{"marker": "suspended"}]
+    with app.app_context():
+        late = enqueue(job_functions.leave_mark, "late", tenant=tenant.info)
+        lifecycle.schedule_deletion(tenant.info.id, "closing", tenant.slug)
+    _work(app, redis)
+    assert late.is_finished
+    assert _marks(app, tenant) == [{"marker": "suspended"}]
 
 
 def test_the_real_worker_process_binds_each_job_to_its_tenant(app, redis, tenant, other_tenant):
@@ -102,12 +108,12 @@ def test_without_an_app_context_a_job_runs_in_the_app_its_worker_provided(app, m
     assert jobs.run_in_tenant(tenant.slug, whoami, (), {})["slug"] == tenant.slug
 
 
-def test_tick_fans_out_to_every_active_tenant_once_per_minute(
+def test_tick_fans_out_to_every_working_tenant_once_per_minute(
     app, redis, monkeypatch, tenant, other_tenant, make_agency
 ):
     sleeping = make_agency("sleepy")
     with app.app_context():
-        set_status(sleeping.slug, "suspended")
+        lifecycle.schedule_deletion(sleeping.info.id, "closing", sleeping.slug)
     task = periodic.Task("whoami", job_functions.whoami, job_functions.no_news, timedelta(hours=1))
     monkeypatch.setitem(app.extensions, periodic.EXTENSION, (task,))
     now = datetime(2026, 11, 22, 9, 30, 15, tzinfo=UTC)

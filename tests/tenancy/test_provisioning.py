@@ -166,8 +166,12 @@ def test_cli_suspend_and_activate(app, tenant):
             == "suspended"
         )
         db.session.rollback()
-    assert runner.invoke(args=["tenants", "activate", tenant.slug]).exit_code == 0
-    assert runner.invoke(args=["tenants", "suspend", "no-such"]).exit_code != 0
+    refused = runner.invoke(args=["tenants", "activate", tenant.slug])
+    assert refused.exit_code != 0 and "--reason" in refused.output  # a reason is required
+    back = ["tenants", "activate", tenant.slug, "--reason", "paid up"]
+    assert runner.invoke(args=back).exit_code == 0
+    missing = runner.invoke(args=["tenants", "suspend", "no-such", "--reason", "x"])
+    assert missing.exit_code != 0 and "No agency has the subdomain 'no-such'" in missing.output
 
 
 def test_a_slug_whose_schema_already_exists_is_refused_and_the_schema_kept(app):

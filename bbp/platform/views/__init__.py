@@ -1,4 +1,10 @@
 """Console routes on admin.<domain>: sign-in, agencies, admins and operations."""
 
 from bbp.platform import bp as bp
-from bbp.platform.views import agencies, create, domains, signin  # noqa: F401  (attach routes)
+from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
+    agencies,
+    create,
+    domains,
+    lifecycle,
+    signin,
+)
