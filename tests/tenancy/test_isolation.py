@@ -182,6 +182,8 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "spare_schemas",  # names of empty schemas made ahead: no agency data
             "platform_admins",
             "platform_audit",
+            "support_grants",  # ids, times and the admin's reason: who may enter which agency
+            "support_policies",  # each agency's one yes/no: support without approval
         }
         cross = conn.execute(
             text("""

@@ -40,16 +40,19 @@ def admin_label(admin: PlatformAdmin) -> str:
     return f"Support: {admin.name or admin.email}"
 
 
-def _platform(action: str, grant: SupportGrant, actor, **after) -> None:
+def _who(grant: SupportGrant) -> dict:
+    return {"grant": grant.id, "admin": grant.admin.name or grant.admin.email}
+
+
+def _platform(action: str, grant: SupportGrant, actor, fields: dict) -> None:
     """The platform audit entry of a step: the grant and the agency by id, never its people."""
-    after = {"grant": grant.id, "admin": grant.admin.name or grant.admin.email, **after}
-    entry = record(action, after=after, actor=actor, model=PlatformAuditEntry)
+    entry = record(action, after=_who(grant) | fields, actor=actor, model=PlatformAuditEntry)
     entry.target_type, entry.target_id = "tenant", str(grant.tenant_id)
 
 
-def _agency(action: str, grant: SupportGrant, actor=None, **after) -> None:
+def _agency(action: str, grant: SupportGrant, actor, fields: dict) -> None:
     """The agency's audit entry of a step (the bound agency's log)."""
-    record(action, after={"admin": grant.admin.name or grant.admin.email, **after}, actor=actor)
+    record(action, after=_who(grant) | fields, actor=actor)
 
 
 @contextmanager
@@ -95,8 +98,10 @@ def ask(admin: PlatformAdmin, tenant_id: int, reason: str, minutes: int | None) 
         )
         db.session.add(grant)
         db.session.flush()
-        _agency("support.requested", grant, admin_label(admin), reason=reason, minutes=minutes)
-        _platform("support.requested", grant, admin, minutes=minutes)
+        _agency(
+            "support.requested", grant, admin_label(admin), {"reason": reason, "minutes": minutes}
+        )
+        _platform("support.requested", grant, admin, {"minutes": minutes})
         policy = db.session.get(SupportPolicy, info.id)
         if policy is not None and policy.without_approval:
             _approve(grant, auto=True)
@@ -132,8 +137,8 @@ def _approve(grant: SupportGrant, auto: bool) -> None:
     grant.expires_at = now + min(timedelta(minutes=grant.minutes), LONGEST)
     action = "support.auto_approved" if auto else "support.approved"
     actor = "system" if auto else None
-    _agency(action, grant, actor, expires_at=grant.expires_at.isoformat())
-    _platform(action, grant, "system" if auto else _owner_label(), minutes=grant.minutes)
+    _agency(action, grant, actor, {"expires_at": grant.expires_at.isoformat()})
+    _platform(action, grant, "system" if auto else _owner_label(), {"minutes": grant.minutes})
 
 
 def _owner_label() -> str:
@@ -169,8 +174,8 @@ def deny(grant_id: int) -> SupportGrant:
     if not grant.waiting:
         raise DomainError(f"This request is no longer waiting ({grant.state_label.lower()}).")
     grant.status, grant.decided_at = "denied", utcnow()
-    _agency("support.denied", grant)
-    _platform("support.denied", grant, _owner_label())
+    _agency("support.denied", grant, None, {})
+    _platform("support.denied", grant, _owner_label(), {})
     return grant
 
 
@@ -184,8 +189,8 @@ def _end(grant: SupportGrant, by: str, agency_actor, platform_actor) -> None:
     grant.ended_at, grant.ended_by = utcnow(), by
     grant.session_version += 1  # the support session's next request is signed out
     grant.link_nonce = None
-    _agency(f"support.{grant.status}", grant, agency_actor)
-    _platform(f"support.{grant.status}", grant, platform_actor)
+    _agency(f"support.{grant.status}", grant, agency_actor, {})
+    _platform(f"support.{grant.status}", grant, platform_actor, {})
 
 
 @atomic
@@ -224,16 +229,16 @@ def end_by_admin(admin: PlatformAdmin, grant_id: int) -> None:
 
 
 @atomic
-def entry_link(admin: PlatformAdmin, grant_id: int) -> str:
+def entry_link(admin: PlatformAdmin, grant_id: int) -> tuple[str, SupportGrant]:
     """A single-use link, good for two minutes, that signs the admin into the agency's host."""
     grant = _own_grant(admin, grant_id)
     if not grant.active:
         raise DomainError(f"This support access is not open ({grant.state_label.lower()}).")
     grant.link_nonce = nonce()
-    _platform("support.link_issued", grant, admin)
+    _platform("support.link_issued", grant, admin, {})
     info = tenant_by_slug(db.session.get(Tenant, grant.tenant_id).slug)
     token = ENTRY.make({"g": grant.id, "n": grant.link_nonce}, tenant=info)
-    return tenant_url(info, url_for("support.enter", token=token))
+    return tenant_url(info, url_for("support.enter", token=token)), grant
 
 
 def read_entry(token: str) -> SupportGrant:
@@ -254,8 +259,8 @@ def enter(token: str) -> SupportGrant:
     """Spend a hand-over link: the grant's newest support session starts."""
     grant = read_entry(token)  # row-locked: of two uses at once, the second finds it spent
     grant.link_nonce, grant.session_version = None, grant.session_version + 1
-    _agency("support.entered", grant, admin_label(grant.admin))
-    _platform("support.entered", grant, grant.admin)
+    _agency("support.entered", grant, admin_label(grant.admin), {})
+    _platform("support.entered", grant, grant.admin, {})
     return grant
 
 
@@ -265,15 +270,15 @@ def record_visit(grant_id: int, method: str, path: str, view_args: dict, refused
     grant = db.session.get(SupportGrant, grant_id)
     page = f"{method} {path}" if method not in ("GET", "HEAD") else path
     if refused:
-        _agency("support.refused", grant, admin_label(grant.admin), page=page)
-        _platform("support.refused", grant, grant.admin, page=page)
+        _agency("support.refused", grant, admin_label(grant.admin), {"page": page})
+        _platform("support.refused", grant, grant.admin, {"page": page})
         return
     subject = next(((SUBJECTS[k], v) for k, v in view_args.items() if k in SUBJECTS), None)
     action = "support.viewed" if subject else "support.viewed_page"
     entry = record(action, after={"page": page}, actor=admin_label(grant.admin))
     if subject:
         entry.target_type, entry.target_id = subject[0], str(subject[1])
-    _platform(action, grant, grant.admin, page=path.split("?", 1)[0])
+    _platform(action, grant, grant.admin, {"page": path.split("?", 1)[0]})
 
 
 @atomic
@@ -286,10 +291,14 @@ def set_policy(without_approval: bool) -> None:
         policy = SupportPolicy(tenant_id=tenant.id)
         db.session.add(policy)
     policy.without_approval, policy.changed_at = without_approval, utcnow()
-    change = {"before": {"support_without_approval": before}}
-    change["after"] = {"support_without_approval": without_approval}
-    record("settings.support_access_changed", **change)
+    was = {"support_without_approval": before}
+    now = {"support_without_approval": without_approval}
+    record("settings.support_access_changed", before=was, after=now)
     entry = record(
-        "settings.support_access_changed", **change, actor=_owner_label(), model=PlatformAuditEntry
+        "settings.support_access_changed",
+        before=was,
+        after=now,
+        actor=_owner_label(),
+        model=PlatformAuditEntry,
     )
     entry.target_type, entry.target_id = "tenant", str(tenant.id)

@@ -12,13 +12,14 @@ from bbp.platform import bp
 from bbp.platform.roles import admin_required
 from bbp.platform.support.forms import AskAnyForm, AskForm
 from bbp.platform.support.models import SupportGrant
-from bbp.platform.support.services import ask, end_by_admin, entry_link
+from bbp.platform.support.services import LINK_LIFETIME, ask, end_by_admin, entry_link
 from bbp.tenancy.models import Tenant
 from bbp.web.refusals import refused
 from bbp.web.rendering import paginate, render
 
 PER_PAGE = 25
 ASKERS = ("superadmin", "support")
+LINK_MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
 
 
 def _mine():
@@ -96,9 +97,11 @@ def _asked(grant: SupportGrant) -> str:
 @bp.post("/support/<int:grant_id>/open")
 @admin_required(*ASKERS)
 def support_open(grant_id: int):
-    """Hand over to the agency's host with a single-use, two-minute link."""
+    """A single-use, two-minute link to the agency's host (a link: the CSP's form-action keeps
+    forms, and the redirects they get, on this host)."""
     try:
-        return redirect(entry_link(current_user, grant_id))
+        link, grant = entry_link(current_user, grant_id)
+        return render("platform/support_open.html", link=link, grant=grant, minutes=LINK_MINUTES)
     except DomainError as exc:
         if exc.status == 404:
             raise
