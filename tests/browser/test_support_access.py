@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_every_page import AXE, AXE_RUN, WCAG
 from tests.browser_fixtures import screenshot, sign_in_console
 from tests.platform.conftest import add_admin
 from tests.support import PASSWORD
@@ -28,6 +29,8 @@ def test_support_asks_owner_approves_admin_enters_and_ends(browser, app, live_se
     agency = f"http://{tenant.slug}.localhost:{live_server}"
     admin_context = browser.new_context(**SIZES[size])
     owner_context = browser.new_context(**SIZES[size])
+    for context in (admin_context, owner_context):
+        context.add_init_script(path=AXE)
     admin, owner = admin_context.new_page(), owner_context.new_page()
 
     sign_in_console(admin, console, add_admin(app, "support"), PASSWORD)
@@ -44,15 +47,17 @@ def test_support_asks_owner_approves_admin_enters_and_ends(browser, app, live_se
     owner.get_by_label("Password").fill(PASSWORD)
     owner.get_by_role("button", name="Sign in").click()
     expect(owner.get_by_text(REASON)).to_be_visible()
+    assert owner.evaluate(AXE_RUN, WCAG) == []  # the owner's notice
     owner.get_by_role("link", name="Approve or deny").click()
     owner.get_by_role("button", name="Approve").click()
     expect(owner.get_by_text("Support access approved for 20 minutes.")).to_be_visible()
     screenshot(owner, f"support-owner-{size}")
-    assert owner.evaluate(FITS)
+    assert owner.evaluate(FITS) and owner.evaluate(AXE_RUN, WCAG) == []
 
     admin.goto(f"{console}/platform/support")
     admin.get_by_role("button", name="Open workspace").click()
     onward = admin.get_by_role("button", name="Continue to the agency")
+    assert admin.evaluate(AXE_RUN, WCAG) == []
     link = urlsplit(onward.get_attribute("href"))
     assert link.hostname == f"{tenant.slug}.localhost"  # the agency's own host
     admin.goto(f"{agency}{link.path}")  # the test server's port, which BBP_DOMAIN leaves out
@@ -62,7 +67,7 @@ def test_support_asks_owner_approves_admin_enters_and_ends(browser, app, live_se
     expect(banner).to_contain_text("Support access by Support Admin until")
     expect(banner).to_contain_text(REASON)
     screenshot(admin, f"support-banner-{size}")
-    assert admin.evaluate(FITS)
+    assert admin.evaluate(FITS) and admin.evaluate(AXE_RUN, WCAG) == []
 
     banner.get_by_role("button", name="End support access").click()
     expect(admin.get_by_role("heading", name="Support access ended")).to_be_visible()
