@@ -13,11 +13,12 @@ from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.kernel import mail
-from bbp.kernel.clock import local, utcnow
+from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.links import Refusals, SignedLinks, check_mark, nonce, tenant_url
 from bbp.kernel.transactions import atomic
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
+from bbp.platform.support import emails
 from bbp.platform.support.models import LONGEST, SupportGrant, SupportPolicy
 from bbp.tenancy import TenantInfo, bound, require_tenant
 from bbp.tenancy.models import Tenant
@@ -108,27 +109,8 @@ def ask(admin: PlatformAdmin, tenant_id: int, reason: str, minutes: int | None) 
         owners = list(db.session.scalars(select(User.email).where(User.role == "owner")))
         db.session.commit()
         for email in owners:
-            mail.send(email, *_ask_email(info, grant, admin))
+            mail.send(email, *emails.to_owner(info, grant, admin))
     return grant
-
-
-def _ask_email(info: TenantInfo, grant: SupportGrant, admin: PlatformAdmin) -> tuple[str, str]:
-    page = tenant_url(info, url_for("support.index"))
-    who = admin.name or admin.email
-    if grant.status == "approved":
-        until = local(grant.expires_at).strftime("%-I:%M %p %Z")
-        return (
-            f"BailBondPro support is in {info.name} until {until}",
-            f"{who} from BailBondPro support has read-only access to {info.name} until {until}, "
-            f"because your settings let support in without approval.\n\nReason: {grant.reason}\n\n"
-            f"See or end it here: {page}\n",
-        )
-    return (
-        f"BailBondPro support asks for access to {info.name}",
-        f"{who} from BailBondPro support asks for read-only access to {info.name} for "
-        f"{grant.minutes} minutes.\n\nReason: {grant.reason}\n\n"
-        f"Approve or deny it here (owners only): {page}\n",
-    )
 
 
 def _approve(grant: SupportGrant, auto: bool) -> None:
