@@ -106,7 +106,9 @@ def ask(admin: PlatformAdmin, tenant_id: int, reason: str, minutes: int | None) 
         policy = db.session.get(SupportPolicy, info.id)
         if policy is not None and policy.without_approval:
             _approve(grant, auto=True)
-        owners = list(db.session.scalars(select(User.email).where(User.role == "owner")))
+        owners = list(
+            db.session.scalars(select(User.email).where(User.role == "owner", User.active))
+        )
         db.session.commit()
         for email in owners:
             mail.send(email, *emails.to_owner(info, grant, admin))

@@ -20,7 +20,10 @@ from bbp.platform.support.models import SupportGrant, SupportPolicy
 from bbp.tenancy import require_tenant
 
 PANEL = 5  # requests the console's agency panel lists
-ALLOWED_POSTS = {"support.end_session"}  # the only change a support session may make
+# The only changes a support session may make: leave, or enter again by a newer link.
+ALLOWED_POSTS = {"support.end_session", "support.enter_post"}
+# Audited by their own services (and a hand-over path carries a token: kept out of the logs).
+UNAUDITED = ALLOWED_POSTS | {"support.enter", "support.left"}
 READ_ONLY = (
     "Support access is read-only: it cannot change, reveal or sign anything. "
     "Ask the agency's staff to make the change."
@@ -77,7 +80,7 @@ def visitor() -> SupportVisitor | None:
 
 def _guard():
     """Audit every request of a support session in both logs; refuse any change."""
-    if request.endpoint in (None, "static") or request.endpoint in ALLOWED_POSTS:
+    if request.endpoint in (None, "static") or request.endpoint in UNAUDITED:
         return None
     support = visitor()
     if support is None:
