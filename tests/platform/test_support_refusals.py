@@ -62,6 +62,9 @@ def test_every_post_is_refused_reveals_and_signing_included(app, tenant, support
     )
     assert not agency_log(app, tenant, "defendant.")  # nothing revealed, nothing changed
     assert support.get("/bonds/").status_code == 200  # refusals leave the session open
+    swap = support.post("/defendants/1/reveal/ssn", {}, htmx=True)  # the reveal button's htmx
+    assert swap.status_code == 403 and "<html" not in swap.get_data(as_text=True)
+    assert READ_ONLY in unescape(swap.get_data(as_text=True))
 
 
 def test_support_session_sees_viewer_pages_only_and_none_fails(tenant, support):
