@@ -61,9 +61,11 @@ def _in_agency(info: TenantInfo, admin: PlatformAdmin) -> Iterator[None]:
     """Work from the console on one agency's log too: end the unbound transaction, bind, and
     give the signed-in admin back to the next unbound session."""
     db.session.commit()
-    with bound(info, db.session):
-        yield
-    db.session.add(admin)
+    try:
+        with bound(info, db.session):
+            yield
+    finally:
+        db.session.add(admin)  # expired, so it reloads (unbound) if the page reads it
 
 
 def _agency_info(tenant_id: int) -> TenantInfo:
