@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from bbp.messaging import views as messaging
     from bbp.payments import views as payments
     from bbp.platform import views as platform
+    from bbp.platform.support import session as support_session
+    from bbp.platform.support import views as support
     from bbp.portal import views as portal
     from bbp.powers import views as powers
     from bbp.reminders import views as reminders
@@ -126,6 +128,8 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, signatures.bp, "tenant")
     register_site_blueprint(app, portal.bp, "tenant")
     register_site_blueprint(app, platform.bp, "platform")
+    register_site_blueprint(app, support.bp, "tenant")  # support access, the agency's side
+    support_session.init_app(app)
     # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
 

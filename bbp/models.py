@@ -14,6 +14,7 @@ from bbp.kernel.numbering import Counter
 from bbp.messaging.models import Message, OptOut
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
+from bbp.platform.support.models import SupportGrant, SupportPolicy
 from bbp.portal.models import PortalCode, PortalSession
 from bbp.powers.models import Power, PowerBatch, Surety
 from bbp.reminders.models import Reminder
@@ -57,6 +58,8 @@ __all__ = [
     "Reminder",
     "SignatureEvent",
     "SignatureRequest",
+    "SupportGrant",
+    "SupportPolicy",
     "Surety",
     "Tenant",
     "TenantDomain",

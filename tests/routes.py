@@ -37,6 +37,9 @@ PUBLIC_TENANT_ENDPOINTS = {
     "portal.sign_decline",
     "signatures.verify",  # anyone holding a PDF may check it
     "signatures.verify_post",
+    "support.enter",  # support access: a signed two-minute link from the console, used once
+    "support.enter_post",
+    "support.left",  # where an ended support session lands
 }
 
 

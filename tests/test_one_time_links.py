@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bbp.auth.tokens import set_password_url
 from bbp.bonds.models import Bond
@@ -18,8 +19,14 @@ from bbp.checkins import services as checkins
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
+from bbp.kernel.clock import utcnow
+from bbp.kernel.links import nonce
+from bbp.platform.models import PlatformAdmin
+from bbp.platform.support import services as support
+from bbp.platform.support.models import SupportGrant
 from bbp.portal import access
 from bbp.signatures import services as signatures
+from tests.platform.conftest import add_admin
 from tests.portal.conftest import COSIGNER_PHONE, inside, make_book, texts_to
 from tests.support import add_user
 
@@ -89,11 +96,37 @@ def _use_signing_link(visitor, path: str) -> bool:
     return visitor.post(f"{path}/code").status_code == 200
 
 
+def _support_link(app, tenant) -> str:
+    email = add_admin(app, "support")
+    with inside(app, tenant):
+        now = utcnow()
+        grant = SupportGrant(
+            tenant_id=tenant.info.id,
+            admin=db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == email)),
+            reason="The owner asked for help",
+            minutes=30,
+            status="approved",
+            requested_at=now,
+            expires_at=now + timedelta(minutes=30),
+            link_nonce=nonce(),
+        )
+        db.session.add(grant)
+        db.session.commit()
+        token = support.ENTRY.make({"g": grant.id, "n": grant.link_nonce}, tenant=tenant.info)
+    return f"/support-access/enter/{token}"
+
+
+def _use_support_link(visitor, path: str) -> bool:
+    response = visitor.post(path)
+    return response.status_code == 302 and visitor.get("/dashboard/").status_code == 200
+
+
 LINKS = {
     "/set-password/": (_set_password, _use_set_password),
     "/check-in/": (_check_in, _use_check_in),
     "/portal/in/": (_portal_link, _use_portal_link),
     "/portal/sign/": (_signing_link, _use_signing_link),
+    "/support-access/enter/": (_support_link, _use_support_link),
 }
 
 

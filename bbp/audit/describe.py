@@ -75,11 +75,23 @@ ACTIONS = {
     "power.executed": "{actor} used {subject} on bond {after.bond}",
     "power.expired": "{subject} expired unused",
     "surety.created": "{actor} added the surety {after.name}",
+    "support.requested": "{actor} asked for read-only access for {after.minutes} minutes",
+    "support.approved": "{actor} let {after.admin} of BailBondPro support in",
+    "support.auto_approved": "{after.admin} of BailBondPro support got in without approval",
+    "support.denied": "{actor} denied support access to {after.admin}",
+    "support.withdrawn": "{actor} withdrew the request for support access",
+    "support.ended": "{actor} ended support access by {after.admin}",
+    "support.entered": "{actor} entered the agency's workspace",
+    "support.link_issued": "{actor} made a link into the agency's workspace",
+    "support.viewed": "{actor} viewed {subject}",
+    "support.viewed_page": "{actor} viewed the page {after.page}",
+    "support.refused": "{actor} was refused {after.page}: support access is read-only",
     "settings.changed": "{actor} changed the premium rules and fees",
     "settings.reminders_changed": "{actor} changed the court reminder schedule",
     "settings.reminder_wording_changed": "{actor} changed the wording of court reminders",
     "settings.sms_sender_changed": "{actor} changed the texting number and account",
     "settings.signatures_changed": "{actor} changed the signature settings",
+    "settings.support_access_changed": "{actor} changed whether support may enter without approval",
     "signature.requested": "{actor} sent {subject} to sign",
     "signature.resent": "{actor} sent {subject} again",
     "signature.cancelled": "{actor} withdrew {subject}",
@@ -133,6 +145,7 @@ AREAS = {
     "settings.": "Settings",
     "data.": "Imports and exports",
     "tenant.": "The agency",
+    "support.": "Support access",
 }
 
 # Who did it, when the log names no staff account.
@@ -298,4 +311,11 @@ FIELDS = {
     "legal_hold": Field("Legal hold", "bool"),
     "step": Field("Purge step"),
     "result": Field("Result"),
+    # support access
+    "admin": Field("Support admin"),
+    "minutes": Field("Minutes asked", "count"),
+    "expires_at": Field("Until", "datetime"),
+    "page": Field("Page"),
+    "grant": Field("Support request", "internal"),
+    "support_without_approval": Field("Support may enter without approval", "bool"),
 }

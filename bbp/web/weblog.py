@@ -17,7 +17,13 @@ from bbp.web.observe import ENVIRON_AGENCY, ENVIRON_REQUEST_ID
 
 # Paths that carry a one-time credential right after these prefixes; tests/test_weblog.py checks
 # the list against every URL rule with a <token> argument, so a new one cannot be forgotten.
-TOKEN_PATHS = ("/set-password/", "/check-in/", "/portal/in/", "/portal/sign/")
+TOKEN_PATHS = (
+    "/set-password/",
+    "/check-in/",
+    "/portal/in/",
+    "/portal/sign/",
+    "/support-access/enter/",  # the support hand-over link
+)
 REDACTED = "[redacted]"
 _IN_PATH = re.compile("(" + "|".join(map(re.escape, TOKEN_PATHS)) + r")[^/?#\s\"]+")
 _IN_QUERY = re.compile(r"((?:^|[?&])token=)[^&#\s\"]+", re.IGNORECASE)

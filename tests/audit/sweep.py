@@ -2,7 +2,7 @@
 
 Codes and field names are followed through the simple shapes the services use: literals,
 `a if x else b`, f-strings (as patterns), local variables, a parameter filled by the module's
-own calls, `changes(obj, FIELDS)` tuples, dict literals, `|` merges and small helper functions
+own calls (codes and dicts), `changes(obj, FIELDS)` tuples, dict literals, `|` merges and small helper functions
 returning a dict. Anything else is reported as unreadable, so the sweep never silently misses
 a call: write such a code as a literal instead.
 """
@@ -204,7 +204,11 @@ def keys(module: Module, expr: ast.expr, at: ast.AST, depth: int = 0) -> list[st
     if isinstance(expr, ast.Call):
         return _call_keys(module, expr, at, depth)
     if isinstance(expr, ast.Name):
-        values = module.assigned(expr.id, module.function_of(at))
+        scope = module.function_of(at)
+        values = module.assigned(expr.id, scope)
+        if not values and scope is not None and expr.id in [a.arg for a in scope.args.args]:
+            passed = module.arguments_for(scope, expr.id)  # a helper's dict parameter
+            return _merged([keys(module, value, call, depth + 1) for value, call in passed])
         return _merged([keys(module, v, at, depth + 1) for v in values])
     return None
 

@@ -43,6 +43,7 @@ CONSOLE_PAGES = [
     "/platform/new-agency",
     "/platform/agencies/{slug}",
     "/platform/agencies/{agency_id}/lifecycle",
+    "/platform/support",
 ]
 # Long enough to wrap in a phone's header, where it used to be cut to "Liberty Bail Bon…".
 NAME = "Liberty Bail Bonds of Greater Miami-Dade"

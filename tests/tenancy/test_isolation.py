@@ -183,6 +183,8 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "tenant_usage",  # counts, sizes and times per agency: no row of its data
             "platform_admins",
             "platform_audit",
+            "support_grants",  # ids, times and the admin's reason: who may enter which agency
+            "support_policies",  # each agency's one yes/no: support without approval
         }
         cross = conn.execute(
             text("""

@@ -7,4 +7,5 @@ from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     domains,
     lifecycle,
     signin,
+    support,
 )
