@@ -98,6 +98,15 @@ ACTIONS = {
     "tenant.provisioned": "{actor} opened the agency",
     "tenant.active": "{actor} reactivated the agency",
     "tenant.suspended": "{actor} suspended the agency",
+    # the platform console's operations (platform audit log)
+    "platform.migration_started": "{actor} started migrating every agency",
+    "platform.migration_finished": (
+        "Migrating every agency finished: {after.upgraded} upgraded, "
+        "{after.skipped} already at head, {after.failed} failed"
+    ),
+    "job.retried": "{actor} retried a failed {after.task} job",
+    "job.deleted": "{actor} deleted a failed {after.task} job",
+    "job.retried_agency": "{actor} retried {after.jobs} failed jobs of {subject}",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -124,6 +133,8 @@ AREAS = {
     "settings.": "Settings",
     "data.": "Imports and exports",
     "tenant.": "The agency",
+    "platform.": "Platform migrations",
+    "job.": "Background jobs",
 }
 
 # Who did it, when the log names no staff account.
@@ -284,4 +295,16 @@ FIELDS = {
     "bonds": Field("Bonds"),
     "slug": Field("Subdomain"),
     "owner": Field("Owner"),
+    # the platform console's operations
+    "run": Field("Run", "internal"),
+    "agencies": Field("Agencies", "count"),
+    "upgraded": Field("Upgraded", "count"),
+    "skipped": Field("Already at head", "count"),
+    "failed": Field("Failed", "count"),
+    "failed_agencies": Field("Agencies that failed"),
+    "job": Field("Job"),
+    "task": Field("Task"),
+    "queue": Field("Queue"),
+    "agency": Field("Agency"),
+    "jobs": Field("Jobs", "count"),
 }
