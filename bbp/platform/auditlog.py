@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from bbp.audit.describe import ACTIONS, FIELDS, SENTENCE
+from bbp.audit.describe import ACTIONS, ACTORS, FIELDS, SENTENCE
 from bbp.audit.log import Change
 from bbp.audit.values import humanize
 from bbp.extensions import db
@@ -101,14 +101,15 @@ def _text(value) -> str | None:
 def _sentence(entry: PlatformAuditEntry, agency: str) -> str:
     template = ACTIONS.get(entry.action)
     if template is None:
-        return f"{entry.actor_label}: {humanize(entry.action).lower()}"
+        return f"{ACTORS.get(entry.actor_label, entry.actor_label)}: {humanize(entry.action)}"
     values = dict.fromkeys(SENTENCE.unknown(template, ()), "(not recorded)")
-    values |= {"actor": entry.actor_label, "subject": agency or "the platform"}
+    actor = ACTORS.get(entry.actor_label, entry.actor_label)
+    values |= {"actor": actor, "subject": agency or "the platform"}
     for side, recorded in (("before", entry.before), ("after", entry.after)):
         for name, value in (recorded or {}).items():
             values[f"{side}.{name}"] = _text(value) or "none"
     text = SENTENCE.fill(template, values)
-    return text[:1].upper() + text[1:]
+    return text if text.startswith(entry.actor_label) else text[:1].upper() + text[1:]
 
 
 def page(filters: Filters, per_page: int):

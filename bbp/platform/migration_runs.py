@@ -168,11 +168,18 @@ def run_migrations(run_id: str, admin_id: int | None) -> dict[str, int]:
             redis_client().hset(RUN_KEY, mapping={"status": "running", "total": len(slugs)})
             migrated = upgrades.migrate_all(sorted(slugs), on_done=_counter(slugs))
             _finish(run_id, "done")
-            actor = db.session.get(PlatformAdmin, admin_id) if admin_id else "system"
-            failed = [slugs.get(o.schema, o.schema) for o in migrated.failures]
-            after = {"run": run_id, **migrated.counts, "failed_agencies": failed}
+            counts = migrated.counts
             record(
-                "platform.migration_finished", after=after, actor=actor, model=PlatformAuditEntry
+                "platform.migration_finished",
+                after={
+                    "run": run_id,
+                    "upgraded": counts["upgraded"],
+                    "skipped": counts["skipped"],
+                    "failed": counts["failed"],
+                    "failed_agencies": [slugs.get(o.schema, o.schema) for o in migrated.failures],
+                },
+                actor=db.session.get(PlatformAdmin, admin_id) if admin_id else "system",
+                model=PlatformAuditEntry,
             )
             db.session.commit()
             return migrated.counts
