@@ -9,9 +9,12 @@ them out: a failed job is shown by its id, the task it runs (`task_of`), its age
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import wraps
 
+from redis import RedisError
 from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry
@@ -28,9 +31,31 @@ from bbp.tenancy.jobs import DEFAULT_QUEUE, task_of
 from bbp.tenancy.models import Tenant
 
 QUEUES = (PDF_QUEUE, DEFAULT_QUEUE)
-PLATFORM = "platform"  # jobs of no agency: spare schemas, migration runs
+PLATFORM = "no agency"  # spare schemas, migration runs, PDF drawings (pure functions)
 # The newest failures read per queue: enough for a person to act on, bounded for the page.
 SCANNED = 2_000
+
+
+class RedisDown(DomainError):
+    """Redis does not answer: queues, jobs and runs cannot be read or changed."""
+
+    status = 503
+
+
+def needs_redis(func: Callable) -> Callable:
+    """Turn a Redis outage into a page that says so (503) instead of a server error."""
+
+    @wraps(func)
+    def wrapped(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RedisError:
+            raise RedisDown(
+                "Redis is down, so queues and jobs cannot be read or changed now. "
+                "The Health page shows what still works."
+            ) from None
+
+    return wrapped
 
 
 @dataclass(frozen=True)
@@ -39,24 +64,28 @@ class FailedJob:
 
     id: str
     queue: str
-    agency: str
+    agency: str  # its slug, "platform", or "N agencies" for a periodic batch
+    agencies: tuple[str, ...]
     task: str
     error: str
     failed_at: datetime | None
 
 
+@needs_redis
 def backlogs() -> dict[str, dict]:
     """Each queue's waiting, running, scheduled and failed jobs and its oldest waiting age."""
     connection = redis_client()
     return {name: queue_backlog(Queue(name, connection=connection)) for name in QUEUES}
 
 
-def _agency(job: Job) -> str:
+def _agencies(job: Job) -> tuple[str, tuple[str, ...]]:
+    """How the job's agency reads, and the slugs it ran for."""
     if "tenant" in job.meta:
-        return job.meta["tenant"]
-    if "tenants" in job.meta:  # a periodic batch of several agencies
-        return ", ".join(job.meta["tenants"])
-    return PLATFORM
+        return job.meta["tenant"], (job.meta["tenant"],)
+    if "tenants" in job.meta:  # a periodic batch, up to hundreds of agencies
+        slugs = tuple(job.meta["tenants"])
+        return (slugs[0] if len(slugs) == 1 else f"{len(slugs)} agencies"), slugs
+    return PLATFORM, ()
 
 
 def _last_line(job: Job) -> str:
@@ -68,9 +97,10 @@ def _last_line(job: Job) -> str:
 
 def _shown(job: Job, queue: str) -> FailedJob:
     ended = job.ended_at.replace(tzinfo=UTC) if job.ended_at else None
-    return FailedJob(job.id, queue, _agency(job), task_of(job), _last_line(job), ended)
+    return FailedJob(job.id, queue, *_agencies(job), task_of(job), _last_line(job), ended)
 
 
+@needs_redis
 def failed_jobs(agency: str = "", task: str = "") -> list[FailedJob]:
     """Failed jobs of every queue, newest first, filtered by agency slug and task."""
     connection = redis_client()
@@ -84,7 +114,7 @@ def failed_jobs(agency: str = "", task: str = "") -> list[FailedJob]:
     found = [
         j
         for j in found
-        if (not agency or agency in j.agency.split(", ")) and (not task or j.task == task)
+        if (not agency or agency in (j.agency, *j.agencies)) and (not task or j.task == task)
     ]
     oldest = datetime.min.replace(tzinfo=UTC)
     return sorted(found, key=lambda j: j.failed_at or oldest, reverse=True)
@@ -112,6 +142,7 @@ def _audit(action: str, shown: FailedJob, admin: PlatformAdmin) -> None:
     record(action, tenant, after=after, actor=admin, model=PlatformAuditEntry)
 
 
+@needs_redis
 def retry(job_id: str, admin: PlatformAdmin) -> FailedJob:
     """Put one failed job back on its queue."""
     registry, shown = _find(job_id)
@@ -121,6 +152,7 @@ def retry(job_id: str, admin: PlatformAdmin) -> FailedJob:
     return shown
 
 
+@needs_redis
 def delete(job_id: str, admin: PlatformAdmin) -> FailedJob:
     """Drop one failed job for good."""
     registry, shown = _find(job_id)
@@ -130,6 +162,7 @@ def delete(job_id: str, admin: PlatformAdmin) -> FailedJob:
     return shown
 
 
+@needs_redis
 def retry_agency(slug: str, admin: PlatformAdmin) -> int:
     """Put every failed job of one agency (its own, not shared batches) back on its queue."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))

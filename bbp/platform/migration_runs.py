@@ -21,6 +21,7 @@ from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
 from bbp.platform import upgrades
+from bbp.platform.job_board import needs_redis
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
 from bbp.tenancy.migrate import MigrationOutcome
@@ -73,6 +74,7 @@ def _moment(raw: str) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
+@needs_redis
 def current() -> Run | None:
     """The running run, else the last one (kept a week); None before any."""
     client = redis_client()
@@ -106,6 +108,7 @@ def _lost(stored: dict[str, str]) -> bool:
     return job.get_status(refresh=False) in ENDED
 
 
+@needs_redis
 def start(admin: PlatformAdmin) -> tuple[Run, bool]:
     """Queue a run over every agency, unless one is running; returns the run and whether it is
     new (False: the one already running)."""

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue, SimpleWorker
 
 from bbp.extensions import db
@@ -29,7 +31,9 @@ def _words(page: str) -> str:
 def redis_down(app):
     """Every Redis call of the app fails to connect, as when the server is gone."""
     kept = app.extensions["redis"]
-    app.extensions["redis"] = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    app.extensions["redis"] = Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+    )
     try:
         yield
     finally:
@@ -81,3 +85,14 @@ def test_with_redis_down_the_page_renders_and_says_so(app, console_as, tenant):
     assert "Unknown while Redis is down" in words
     assert "PostgreSQL" in words  # the database still reports, and so do the schemas
     assert "Agencies behind head 0" in words and "Public schema: 0 migrations pending" in words
+
+
+def test_with_redis_down_jobs_and_migrations_say_so_instead_of_failing(app, console_as):
+    console = console_as("superadmin")
+    with redis_down(app):
+        pages = [
+            console.get(p) for p in ("/platform/operations/jobs", "/platform/operations/migrations")
+        ]
+    for response in pages:
+        assert response.status_code == 503
+        assert "Redis is down, so queues and jobs cannot be read" in response.get_data(as_text=True)

@@ -111,3 +111,19 @@ def test_delete_drops_the_job_for_good_and_only_superadmins_may(
 
 def test_finance_cannot_see_jobs(console_as):
     assert console_as("finance").get(PAGE).status_code == 403
+
+
+def test_a_failed_periodic_batch_counts_its_agencies_and_matches_each(
+    app, redis, console_as, tenant, other_tenant
+):
+    with app.app_context():
+        Queue("default", connection=redis).enqueue(
+            job_functions.explode,
+            meta={"task": "reminders", "tenants": [tenant.slug, other_tenant.slug]},
+        )
+        SimpleWorker([Queue("default", connection=redis)], connection=redis).work(burst=True)
+    console = console_as("superadmin")
+    words = console.get(PAGE).get_data(as_text=True)
+    assert "<code>2 agencies</code>" in words and "periodic:reminders" in words
+    mine = console.get(f"{PAGE}?agency={other_tenant.slug}", htmx=True).get_data(as_text=True)
+    assert "periodic:reminders" in mine
