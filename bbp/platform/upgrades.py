@@ -87,10 +87,16 @@ def standings(tenants: list[Tenant]) -> list[Standing]:
     return [Standing(t.slug, t.name, found[t.schema_name], head) for t in tenants]
 
 
+def behind() -> list[str]:
+    """The slugs of agencies whose schema is not at head."""
+    head = head_revision()
+    rows = db.session.execute(select(Tenant.slug, Tenant.schema_name)).all()
+    db.session.rollback()
+    with db.engine.connect() as conn:
+        found = revisions(conn, [schema for _, schema in rows])
+    return sorted(slug for slug, schema in rows if found[schema] != head)
+
+
 def behind_count() -> int:
     """How many agencies are not at head."""
-    head = head_revision()
-    names = schemas()
-    with db.engine.connect() as conn:
-        found = revisions(conn, names)
-    return sum(found[name] != head for name in names)
+    return len(behind())

@@ -53,6 +53,8 @@ def test_a_run_upgrades_every_agency_and_reports_the_broken_one(
 
     before = _words(console.get(PAGE).get_data(as_text=True))
     assert "2 agencies are behind head" in before
+    only = console.get(f"{PAGE}?behind=1").get_data(as_text=True)
+    assert behind.slug in only and broken.slug in only and current.slug not in only
     started = console.post(PAGE)
     assert started.status_code == 302
     queued = console.get(PAGE, htmx=True).get_data(as_text=True)

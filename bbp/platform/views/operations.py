@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -29,13 +29,19 @@ def migrations():
     run = migration_runs.current()
     if wants_partial():
         return render("platform/operations/_run.html", run=run)
-    page = paginate(select(Tenant).order_by(Tenant.slug), PER_PAGE)
+    behind = upgrades.behind()
+    only_behind = request.args.get("behind") == "1"
+    query = select(Tenant).order_by(Tenant.slug)
+    if only_behind:
+        query = query.where(Tenant.slug.in_(behind))
+    page = paginate(query, PER_PAGE)
     return render(
         "platform/operations/migrations.html",
         run=run,
         page=page,
         standings=upgrades.standings(page.items),
-        behind=upgrades.behind_count(),
+        behind=len(behind),
+        only_behind=only_behind,
     )
 
 
