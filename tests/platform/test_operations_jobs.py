@@ -71,8 +71,9 @@ def test_retry_one_job_puts_it_back_and_is_audited(app, redis, console_as, tenan
     page = console.get(PAGE).get_data(as_text=True)
     assert "Retry" in page and ">Delete<" not in page  # support retries, never deletes
     job_id = _failed_ids(redis)[0]
-    response = console.post(f"{PAGE}/{job_id}/retry")
+    response = console.post(f"{PAGE}/{job_id}/retry?agency={tenant.slug}&_scheme=x")
     assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{PAGE}?agency={tenant.slug}")  # filter kept
     assert job_id not in _failed_ids(redis)
     assert job_id in Queue("default", connection=redis).job_ids
     assert _audit(app, "job.retried")[-1]["job"] == job_id

@@ -37,6 +37,12 @@ def _board(form: RetryAgencyForm, status: int = 200):
     )
 
 
+def _back() -> str:
+    """The jobs page with the filters the action was taken under."""
+    kept = {name: request.args.get(name) for name in ("agency", "task")}
+    return url_for("platform.jobs", **{k: v for k, v in kept.items() if v})
+
+
 @bp.get("/operations/jobs")
 @admin_required("superadmin", "support")
 def jobs():
@@ -51,7 +57,7 @@ def retry_job(job_id: str):
     with refused():
         shown = job_board.retry(job_id, current_user)
         flash(f"{shown.task} for {shown.agency} is back on the {shown.queue} queue.", "success")
-    return redirect(url_for("platform.jobs", **request.args))
+    return redirect(_back())
 
 
 @bp.post("/operations/jobs/<job_id>/delete")
@@ -61,7 +67,7 @@ def delete_job(job_id: str):
     with refused():
         shown = job_board.delete(job_id, current_user)
         flash(f"The failed {shown.task} job for {shown.agency} is deleted.", "success")
-    return redirect(url_for("platform.jobs", **request.args))
+    return redirect(_back())
 
 
 @bp.post("/operations/jobs/retry")
