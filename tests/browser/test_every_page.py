@@ -19,6 +19,8 @@ from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
 from bbp.signatures import services as signatures
 from bbp.tenancy import bound
+from bbp.tenancy.jobs import enqueue
+from tests import job_functions
 from tests.browser_fixtures import screenshot, sign_in_console
 from tests.conftest import provision, unprovision
 from tests.portal.conftest import last_code, run_jobs
@@ -281,9 +283,12 @@ def test_sign_in_pages_fit_the_window_and_pass_axe(browser, base, size):
 
 
 def test_the_platform_console_fits_the_window_and_passes_axe(
-    browser, live_server, book, platform_admin, size
+    app, browser, live_server, book, platform_admin, size
 ):
     console = f"http://admin.localhost:{live_server}"
+    with app.app_context():  # a failed job, so the jobs page has a row to lay out
+        enqueue(job_functions.refuse_text, book.cosigner_phone, "words", tenant=book.agency.info)
+    run_jobs(app)
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()
