@@ -39,3 +39,8 @@ def leave_mark(marker: str) -> None:
 def explode() -> None:
     """A job that fails, for the failed-job registry."""
     raise RuntimeError("boom")
+
+
+def refuse_text(phone: str, body: str) -> None:
+    """A job given a person's phone and words that fails: the console must never show them."""
+    raise ValueError("the carrier refused the text")

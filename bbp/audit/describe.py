@@ -119,6 +119,15 @@ ACTIONS = {
     "tenant.legal_hold_released": "{actor} released the agency's legal hold",
     "tenant.purge_step": "{actor} purged the agency's {after.step}",
     "tenant.purged": "{actor} finished purging the agency",
+    # the platform console's operations (platform audit log)
+    "platform.migration_started": "{actor} started migrating every agency",
+    "platform.migration_finished": (
+        "Migrating every agency finished: {after.upgraded} upgraded, "
+        "{after.skipped} already at head, {after.failed} failed"
+    ),
+    "job.retried": "{actor} retried a failed {after.task} job",
+    "job.deleted": "{actor} deleted a failed {after.task} job",
+    "job.retried_agency": "{actor} retried {after.jobs} failed jobs of {subject}",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -146,6 +155,8 @@ AREAS = {
     "data.": "Imports and exports",
     "tenant.": "The agency",
     "support.": "Support access",
+    "platform.": "Platform migrations",
+    "job.": "Background jobs",
 }
 
 # Who did it, when the log names no staff account.
@@ -318,4 +329,16 @@ FIELDS = {
     "page": Field("Page"),
     "grant": Field("Support request", "internal"),
     "support_without_approval": Field("Support may enter without approval", "bool"),
+    # the platform console's operations
+    "run": Field("Run", "internal"),
+    "agencies": Field("Agencies", "count"),
+    "upgraded": Field("Upgraded", "count"),
+    "skipped": Field("Already at head", "count"),
+    "failed": Field("Failed", "count"),
+    "failed_agencies": Field("Agencies that failed"),
+    "job": Field("Job"),
+    "task": Field("Task"),
+    "queue": Field("Queue"),
+    "agency": Field("Agency"),
+    "jobs": Field("Jobs", "count"),
 }

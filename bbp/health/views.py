@@ -14,32 +14,15 @@ import os
 from flask import Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from rq import Queue, Worker
-from sqlalchemy import text
+from rq import Worker
 
-from bbp.extensions import db, redis_client
-from bbp.health import bp
-from bbp.kernel.metrics import (
-    LAG_BEHIND_SECONDS,
-    BackgroundCollector,
-    queue_backlog,
-    scheduler_lag,
-    schedulers,
-)
+from bbp.extensions import redis_client
+from bbp.health import bp, checks
+from bbp.kernel.metrics import BackgroundCollector, schedulers
 from bbp.tenancy.hosts import bare_host, classify
 from bbp.tenancy.jobs import DEFAULT_QUEUE
 
 log = logging.getLogger(__name__)
-
-
-def _database() -> str:
-    """'ok' or the error class of a trivial query."""
-    try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return "ok"
-    except Exception as exc:
-        return f"error: {type(exc).__name__}"
 
 
 def _redis() -> tuple[str, dict]:
@@ -53,21 +36,7 @@ def _redis() -> tuple[str, dict]:
         }
     except Exception as exc:
         return f"error: {type(exc).__name__}", {"workers": 0, "schedulers": 0}
-    return "ok", found | _background(connection)
-
-
-def _background(connection) -> dict:
-    """The scheduler's lag and the queue: shown, never a reason to fail the check."""
-    try:
-        lag = scheduler_lag()
-        return {
-            "scheduler_lag_seconds": round(lag, 1),
-            "scheduler_behind": lag > LAG_BEHIND_SECONDS,
-            "queue": queue_backlog(Queue(DEFAULT_QUEUE, connection=connection)),
-        }
-    except Exception as exc:
-        log.warning("background details unavailable", exc_info=True)
-        return {"background": f"error: {type(exc).__name__}"}
+    return "ok", found | checks.background(connection)
 
 
 @bp.get("/healthz")
@@ -78,7 +47,7 @@ def healthz():
     never fails the check: the container health check restarts web processes, which would not
     bring a scheduler back.
     """
-    database = _database()
+    database = checks.database(detailed=False).status
     redis_status, background = _redis()
     healthy = database == "ok" and redis_status == "ok"
     body = {

@@ -14,20 +14,9 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 
 from bbp.kernel import logs, metrics
-from bbp.tenancy.jobs import dotted_path, run_in_tenant
+from bbp.tenancy.jobs import task_of
 
 log = logging.getLogger(__name__)
-TENANT_RUNNER = dotted_path(run_in_tenant).replace(":", ".")
-
-
-def task_of(job: Job) -> str:
-    """The function a job runs: the tenant task for run_in_tenant jobs, the periodic task for a
-    batch, else the job's own."""
-    if job.func_name == TENANT_RUNNER and len(job.args) > 1:
-        return str(job.args[1])
-    if "task" in job.meta:  # a periodic batch: one task for many agencies
-        return f"periodic:{job.meta['task']}"
-    return job.func_name or "unknown"
 
 
 class ObservedJobs:

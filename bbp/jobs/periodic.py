@@ -36,6 +36,7 @@ from sqlalchemy import and_, case, func, select, update
 from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
+from bbp.kernel.metrics import note_tick
 from bbp.kernel.wakeups import repair
 from bbp.tenancy import TenantInfo, bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
@@ -138,6 +139,7 @@ def tick(now: datetime | None = None) -> int:
         if not redis.set(platform_key("scheduler", "tick", minute), "1", nx=True, ex=3600):
             log.debug("tick %s already claimed by another scheduler", minute)
             return 0
+        note_tick(redis, now)
         try:
             repairing = repair_due(redis, now)
             if repairing:

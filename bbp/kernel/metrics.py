@@ -33,6 +33,7 @@ REMINDER_OUTCOMES = ("due", "sent", "skipped", "postponed", "failed")
 TEXTS_KEY = platform_key("metrics", "texts")
 # paced: a drain stopped to wait for its sender; too_late: a text skipped, no longer useful.
 TEXT_OUTCOMES = ("paced", "too_late")
+LAST_TICK_KEY = platform_key("scheduler", "last_tick")
 # Ticks are a minute apart, so due work waits up to 60 s; 180 s means three missed ticks.
 LAG_BEHIND_SECONDS = 180
 
@@ -81,6 +82,17 @@ def scheduler_lag(now: datetime | None = None) -> float:
     now = now or utcnow()
     oldest = oldest_due(now)
     return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+
+
+def note_tick(connection: Redis, moment: datetime) -> None:
+    """Remember the minute the last tick claimed (the console shows it beside the lag)."""
+    connection.set(LAST_TICK_KEY, moment.isoformat())
+
+
+def last_tick(connection: Redis) -> datetime | None:
+    """When a tick last claimed its minute; None before any."""
+    raw = connection.get(LAST_TICK_KEY)
+    return datetime.fromisoformat(raw.decode()) if raw else None
 
 
 def schedulers(connection: Redis) -> int:

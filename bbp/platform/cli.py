@@ -10,15 +10,13 @@ from sqlalchemy import select
 
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
-from bbp.kernel.wakeups import repair
-from bbp.platform import lifecycle
+from bbp.platform import lifecycle, upgrades
 from bbp.platform.pool import keep_spares
 from bbp.platform.provisioning import ProvisioningError, create_tenant
 from bbp.platform.purge import purge_due
 from bbp.tenancy.context import bound
-from bbp.tenancy.migrate import autogenerate_revision, upgrade_all
+from bbp.tenancy.migrate import autogenerate_revision
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.schema import head_revision, revisions
 
@@ -74,34 +72,23 @@ def list_command():
 @click.option("--only", multiple=True, help="Migrate only these slugs.")
 def migrate_command(workers, only):
     """Upgrade every tenant schema to head, in parallel; failures are reported, not fatal."""
-    # A purged agency's schema is gone; its tombstone row stays (docs/platform-lifecycle.md).
-    query = select(Tenant.schema_name).where(Tenant.status != "purged").order_by(Tenant.slug)
-    if only:
-        query = query.where(Tenant.slug.in_(only))
-    schemas = db.session.scalars(query).all()
-    db.session.rollback()
-    if not schemas:
+    names = upgrades.schemas(only)
+    if not names:
         click.echo("No agencies to migrate.")
         return
-    workers = workers or current_app.config["TENANT_MIGRATION_WORKERS"]
-    url = db.engine.url.render_as_string(hide_password=False)
-    with click.progressbar(length=len(schemas), label="Migrating tenants") as bar:
-        outcomes = upgrade_all(url, schemas, workers, on_done=lambda _: bar.update(1))
-    counts = {
-        status: sum(o.status == status for o in outcomes)
-        for status in ("upgraded", "skipped", "failed")
-    }
+    with click.progressbar(length=len(names), label="Migrating tenants") as bar:
+        migrated = upgrades.migrate_all(
+            names, workers, on_done=lambda _: bar.update(1), every_agency=not only
+        )
+    counts = migrated.counts
     click.echo(
         f"{counts['upgraded']} upgraded, {counts['skipped']} already at head, "
         f"{counts['failed']} failed."
     )
-    for outcome in sorted(outcomes, key=lambda o: o.schema):
-        if outcome.status == "failed":
-            click.echo(f"FAILED {outcome.schema}: {outcome.error}", err=True)
-    repair(utcnow())  # a periodic task this deploy added runs for every agency at the next tick
-    db.session.commit()
-    if not only and (made := keep_spares()):  # the spares of the old head are gone
-        click.echo(f"{made} spare schemas made at head.")
+    for outcome in migrated.failures:
+        click.echo(f"FAILED {outcome.schema}: {outcome.error}", err=True)
+    if migrated.spares_made:
+        click.echo(f"{migrated.spares_made} spare schemas made at head.")
     if counts["failed"]:
         raise SystemExit(1)
 

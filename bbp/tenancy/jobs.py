@@ -87,6 +87,16 @@ def job_app() -> Flask:
     return _worker_app
 
 
+def task_of(job: Job) -> str:
+    """The function a job runs: the tenant task for run_in_tenant jobs, the periodic task for a
+    batch, else the job's own."""
+    if job.func_name == TENANT_RUNNER and len(job.args) > 1:
+        return str(job.args[1])
+    if "task" in job.meta:  # a periodic batch: one task for many agencies
+        return f"periodic:{job.meta['task']}"
+    return job.func_name or "unknown"
+
+
 def run_in_tenant(slug: str, func_path: str, args: tuple, kwargs: dict) -> Any:
     """Worker side: bind the job's tenant, run it, and always release the session."""
     func = _resolve(func_path)
@@ -102,3 +112,6 @@ def run_in_tenant(slug: str, func_path: str, args: tuple, kwargs: dict) -> Any:
                 return func(*args, **kwargs)
             finally:
                 db.session.remove()
+
+
+TENANT_RUNNER = dotted_path(run_in_tenant).replace(":", ".")

@@ -19,7 +19,9 @@ from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
 from bbp.signatures import services as signatures
 from bbp.tenancy import bound
+from bbp.tenancy.jobs import enqueue
 from bbp.usage.services import measure
+from tests import job_functions
 from tests.browser_fixtures import screenshot, sign_in_console
 from tests.conftest import provision, unprovision
 from tests.portal.conftest import last_code, run_jobs
@@ -44,6 +46,10 @@ CONSOLE_PAGES = [
     "/platform/agencies/{slug}",
     "/platform/agencies/{agency_id}/lifecycle",
     "/platform/support",
+    "/platform/operations/",
+    "/platform/operations/migrations",
+    "/platform/operations/jobs",
+    "/platform/operations/audit",
 ]
 # Long enough to wrap in a phone's header, where it used to be cut to "Liberty Bail Bon…".
 NAME = "Liberty Bail Bonds of Greater Miami-Dade"
@@ -288,6 +294,9 @@ def test_the_platform_console_fits_the_window_and_passes_axe(
     console = f"http://admin.localhost:{live_server}"
     with app.app_context(), bound(book.agency.info, db.session):
         measure()  # the agency page with its figures, not "not measured yet"
+    with app.app_context():  # a failed job, so the jobs page has a row to lay out
+        enqueue(job_functions.refuse_text, book.cosigner_phone, "words", tenant=book.agency.info)
+    run_jobs(app)
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()

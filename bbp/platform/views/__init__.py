@@ -3,9 +3,12 @@
 from bbp.platform import bp as bp
 from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     agencies,
+    audit,
     create,
     domains,
+    jobs,
     lifecycle,
+    operations,
     signin,
     support,
 )
