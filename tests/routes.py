@@ -61,7 +61,15 @@ class Route:
 
 
 # Platform endpoints a signed-out visitor may use.
-PUBLIC_PLATFORM_ENDPOINTS = {"platform.login", "platform.login_post"}
+# The two-step pages serve a half-signed-in session (password given, code still to come).
+PUBLIC_PLATFORM_ENDPOINTS = {
+    "platform.login",
+    "platform.login_post",
+    "platform.two_step",
+    "platform.two_step_post",
+    "platform.enroll",
+    "platform.enroll_post",
+}
 
 
 @cache

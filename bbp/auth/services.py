@@ -66,8 +66,12 @@ def send_reset_link(email: str) -> None:
     db.session.commit()
 
 
-def sign_in_account(account, email: str, password: str, audit_model: type, scope: str):
+def sign_in_account(
+    account, email: str, password: str, audit_model: type, scope: str, *, second_step=False
+):
     """Check a sign-in under the lockout policy, audit it, commit; returns the account.
+
+    With `second_step` the right password is audited as such: the sign-in is the code's.
 
     The caller loads `account` FOR UPDATE, so concurrent attempts are counted one by one.
     Unknown emails are counted in Redis and locked the same way, so a lock reveals nothing.
@@ -96,6 +100,7 @@ def sign_in_account(account, email: str, password: str, audit_model: type, scope
         )
         db.session.commit()
         raise
-    record("auth.sign_in", account, actor=account, model=audit_model)
+    action = "auth.password_accepted" if second_step else "auth.sign_in"
+    record(action, account, actor=account, model=audit_model)
     db.session.commit()
     return account
