@@ -282,7 +282,6 @@ FIELDS = {
     "delivered": Field("Delivered", "code"),
     "because": Field("Because of"),
     "failed_logins": Field("Failed attempts", "count"),
-    "method": Field("Second step", "code"),
     "recovery_codes_left": Field("Recovery codes left", "count"),
     "require_two_step": Field("Two-step sign-in for everyone", "bool"),
     "keyword": Field("Keyword"),
