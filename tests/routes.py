@@ -69,6 +69,10 @@ PUBLIC_PLATFORM_ENDPOINTS = {
     "platform.two_step_post",
     "platform.enroll",
     "platform.enroll_post",
+    "platform.set_password",  # invitation and reset links: the signed token is the credential
+    "platform.set_password_post",
+    "platform.forgot_password",
+    "platform.forgot_password_post",
 }
 
 

@@ -32,6 +32,10 @@ ACTIONS = {
     "auth.two_step_failed": "Someone entered a wrong two-step code for {subject}",
     "auth.two_step_locked": "Sign-in as {subject} locked after too many wrong two-step codes",
     "auth.two_step_reset": "{actor} reset the two-step sign-in of {subject}",
+    "admin.invited": "{actor} invited {subject} to the console as {after.role}",
+    "admin.role_changed": "{actor} made {subject} {after.role} (was {before.role})",
+    "admin.deactivated": "{actor} deactivated {subject}",
+    "admin.reactivated": "{actor} reactivated {subject}",
     "bond.quoted": "{actor} started a quote: {subject}",
     "bond.charges_saved": "{actor} saved the charges of {subject}",
     "bond.cosigner_added": "{actor} added {after.indemnitor} to {subject}",
@@ -111,6 +115,7 @@ UNLISTED = {"bond.note_added": ("note",)}
 # The filter of the audit page: action prefixes in words.
 AREAS = {
     "auth.": "Sign-ins and passwords",
+    "admin.": "Platform admins",
     "bond.": "Bonds",
     "payment.": "Payments",
     "court_date.": "Court dates",
