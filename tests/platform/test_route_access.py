@@ -7,7 +7,6 @@ from sqlalchemy import delete
 
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
-
 from bbp.platform.roles import ADMIN_ROLES
 from tests.platform.conftest import add_admin, sign_in_admin
 from tests.routes import PUBLIC_PLATFORM_ENDPOINTS, platform_routes
