@@ -8,7 +8,7 @@ from html import unescape
 
 import pyotp
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
@@ -62,6 +62,17 @@ def admin_code(app, email: str) -> str:
 def page_text(response) -> str:
     """A response's words, tags stripped (for finding messages)."""
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+@pytest.fixture
+def fresh_admins(app):
+    """Delete every platform admin a test made (directly, by invitation or through console_as)."""
+    with app.app_context():
+        before = db.session.scalar(select(func.coalesce(func.max(PlatformAdmin.id), 0)))
+    yield
+    with app.app_context():
+        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.id > before))
+        db.session.commit()
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from bbp.platform.twostep import KEEPER
 from tests.platform.conftest import SECRET_IN_PAGE, add_admin, page_text, sign_in_admin
 from tests.support import PASSWORD
 
+pytestmark = pytest.mark.usefixtures("fresh_admins")
+
 
 def _admin(app, email: str) -> PlatformAdmin:
     with app.app_context():
