@@ -16,6 +16,10 @@ PUBLIC_TENANT_ENDPOINTS = {
     "auth.set_password_post",
     "auth.forgot_password",
     "auth.forgot_password_post",
+    "auth.two_step",  # the second sign-in step serves a half-signed-in session
+    "auth.two_step_post",
+    "auth.enroll",
+    "auth.enroll_post",
     "checkins.public",  # the defendant's signed check-in link: no sign-in by design
     "checkins.public_post",
     "messaging.twilio_status",  # Twilio webhooks: signed by Twilio, not signed in

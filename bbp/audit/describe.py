@@ -32,6 +32,8 @@ ACTIONS = {
     "auth.two_step_failed": "Someone entered a wrong two-step code for {subject}",
     "auth.two_step_locked": "Sign-in as {subject} locked after too many wrong two-step codes",
     "auth.two_step_reset": "{actor} reset the two-step sign-in of {subject}",
+    "settings.two_step_required": "{actor} required two-step sign-in for everyone",
+    "settings.two_step_optional": "{actor} made two-step sign-in optional",
     "admin.invited": "{actor} invited {subject} to the console as {after.role}",
     "admin.role_changed": "{actor} made {subject} {after.role} (was {before.role})",
     "admin.deactivated": "{actor} deactivated {subject}",

@@ -9,6 +9,7 @@ from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.auth.tokens import set_password_url, spend
+from bbp.auth.twostep import staff_needs_second_step
 from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.accounts import burn_password_check, count_unknown
@@ -25,9 +26,13 @@ def find_by_email(email: str, for_update: bool = False) -> User | None:
 
 
 def sign_in(email: str, password: str) -> User:
-    """Check staff credentials under the lockout policy; every outcome is audited."""
+    """Check staff credentials under the lockout policy; every outcome is audited. Whether a
+    second step follows is `twostep.staff_needs_second_step`'s answer."""
     account = find_by_email(email, for_update=True)
-    return sign_in_account(account, email, password, AuditEntry, require_tenant().slug)
+    second = account is not None and staff_needs_second_step(account)
+    return sign_in_account(
+        account, email, password, AuditEntry, require_tenant().slug, second_step=second
+    )
 
 
 def sign_out(user: User) -> None:

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from flask import session
 from flask_login import login_user
 
+from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.extensions import db
 from bbp.kernel import signin_steps, twostep
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import LoginRefused
 from bbp.kernel.links import lock
+from bbp.settings.models import AgencySettings
+from bbp.vault.services import decrypt, encrypt
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,26 @@ class Keeper:
     decrypt: Callable[[bytes], str]
     audit_model: type
     stale: Callable[[bytes], bool] = lambda blob: False  # sealed under an older key
+
+
+STAFF_PURPOSE = "users.totp_secret"
+# Staff secrets are encrypted with the agency's data key, so shredding the agency's keys kills them.
+STAFF = Keeper(
+    encrypt=lambda secret: encrypt(STAFF_PURPOSE, secret),
+    decrypt=lambda blob: decrypt(STAFF_PURPOSE, blob),
+    audit_model=AuditEntry,
+)
+
+
+def agency_requires_it() -> bool:
+    """Whether the bound agency's owner requires a second step of everyone."""
+    settings = db.session.get(AgencySettings, 1)
+    return settings is not None and settings.require_two_step
+
+
+def staff_needs_second_step(user) -> bool:
+    """A staff member gives a code when enrolled, or enrolls when the agency requires it."""
+    return twostep.enrolled(user) or agency_requires_it()
 
 
 def pending_account(model: type, prefix: str):
