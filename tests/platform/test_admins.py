@@ -32,7 +32,10 @@ def _actions(app, admin_id: int) -> list[str]:
     with app.app_context():
         return db.session.scalars(
             select(PlatformAuditEntry.action)
-            .where(PlatformAuditEntry.target_id == str(admin_id))
+            .where(
+                PlatformAuditEntry.target_type == "platformadmin",
+                PlatformAuditEntry.target_id == str(admin_id),
+            )
             .order_by(PlatformAuditEntry.id)
         ).all()
 

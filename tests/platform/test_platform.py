@@ -62,12 +62,18 @@ def test_platform_session_is_worthless_on_an_agency(app, visit, platform_admin, 
     assert client.get("/dashboard/", base_url=f"http://{tenant.slug}.localhost").status_code == 302
 
 
-def test_cli_creates_a_platform_admin(app):
+def test_cli_creates_a_platform_admin_who_enrolls_at_first_sign_in(app, visit):
     result = app.test_cli_runner().invoke(
         args=["admins", "create", "new-ops@bbp.example", "--name", "New"],
         input="a long admin password\na long admin password\n",
     )
     assert result.exit_code == 0, result.output
+    assert "two-step sign-in" in result.output
+    console = visit("admin")
+    first = console.login("new-ops@bbp.example", "a long admin password", path="/platform/login")
+    assert first.location.endswith("/platform/two-step/enroll")  # enrolls at first sign-in
+    assert sign_in_admin(console, "new-ops@bbp.example", "a long admin password").status_code == 200
+    assert console.get("/platform/").status_code == 200
     with app.app_context():
         db.session.execute(
             delete(PlatformAdmin).where(PlatformAdmin.email == "new-ops@bbp.example")

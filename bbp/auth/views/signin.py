@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from bbp.auth import bp, services, steps  # noqa: F401  (steps: its routes attach to bp)
+from bbp.auth import bp, services
 from bbp.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from bbp.auth.tokens import user_for_token
 from bbp.auth.twostep import staff_needs_second_step
