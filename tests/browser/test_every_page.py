@@ -36,7 +36,7 @@ SIZES = {
 }
 PLATFORM_ADMIN = "layout-ops@bbp.example"
 # Every console page a superadmin reaches, visited after signing in.
-CONSOLE_PAGES = ["/platform/"]
+CONSOLE_PAGES = ["/platform/", "/platform/admins", "/platform/admins/invite"]
 # Long enough to wrap in a phone's header, where it used to be cut to "Liberty Bail Bon…".
 NAME = "Liberty Bail Bonds of Greater Miami-Dade"
 LAST_NAMES = {"desktop": "Quintero", "phone": "Villalobos"}
