@@ -215,3 +215,14 @@ def test_only_superadmins_manage_admins(console_as, role):
     console = console_as(role)
     assert console.get("/platform/admins").status_code == 403
     assert "Admins" not in page_text(console.get("/platform/"))
+
+
+def test_an_invitation_link_expires(app, console_as, visit, redis, clock):
+    console = console_as("superadmin")
+    email = "late@invited.example"
+    console.get("/platform/admins/invite")
+    console.post("/platform/admins/invite", {"name": "Late", "email": email, "role": "support"})
+    path = _emailed_path(redis, email)
+    clock.advance(minutes=60 * app.config["PASSWORD_LINK_HOURS"] + 1)
+    late = visit("admin").get(path)
+    assert late.status_code == 410 and "expired" in page_text(late)
