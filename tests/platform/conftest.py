@@ -33,7 +33,9 @@ def add_admin(app, role: str = "superadmin", email: str | None = None) -> str:
 def sign_in_admin(console: Visitor, email: str, password: str = PASSWORD):
     """Sign a platform admin in on the console, second step included: enrolls the app on a
     first sign-in (then the response is the recovery codes page, 200), else enters the code
-    (a 302 to the console). A refused password returns the refusal (422)."""
+    (a 302 to the console). A refused password returns the refusal (422). Codes work once and
+    drift one step, so one admin signs in at most twice more within 30 s of a frozen clock:
+    advance `clock` a minute between sign-ins when a test needs more."""
     response = console.login(email, password, path="/platform/login")
     if response.status_code != 302 or "/platform/two-step" not in response.location:
         return response
