@@ -16,6 +16,10 @@ PUBLIC_TENANT_ENDPOINTS = {
     "auth.set_password_post",
     "auth.forgot_password",
     "auth.forgot_password_post",
+    "auth.two_step",  # the second sign-in step serves a half-signed-in session
+    "auth.two_step_post",
+    "auth.enroll",
+    "auth.enroll_post",
     "checkins.public",  # the defendant's signed check-in link: no sign-in by design
     "checkins.public_post",
     "messaging.twilio_status",  # Twilio webhooks: signed by Twilio, not signed in
@@ -64,7 +68,19 @@ class Route:
 
 
 # Platform endpoints a signed-out visitor may use.
-PUBLIC_PLATFORM_ENDPOINTS = {"platform.login", "platform.login_post"}
+# The two-step pages serve a half-signed-in session (password given, code still to come).
+PUBLIC_PLATFORM_ENDPOINTS = {
+    "platform.login",
+    "platform.login_post",
+    "platform.two_step",
+    "platform.two_step_post",
+    "platform.enroll",
+    "platform.enroll_post",
+    "platform.set_password",  # invitation and reset links: the signed token is the credential
+    "platform.set_password_post",
+    "platform.forgot_password",
+    "platform.forgot_password_post",
+}
 
 
 @cache

@@ -24,9 +24,10 @@ from bbp.kernel.links import nonce
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.support import services as support
 from bbp.platform.support.models import SupportGrant
+from bbp.platform.tokens import set_password_url as platform_set_password_url
 from bbp.portal import access
 from bbp.signatures import services as signatures
-from tests.platform.conftest import add_admin
+from tests.platform.conftest import add_admin, fresh_admins  # noqa: F401  (a fixture)
 from tests.portal.conftest import COSIGNER_PHONE, inside, make_book, texts_to
 from tests.support import add_user
 
@@ -121,8 +122,24 @@ def _use_support_link(visitor, path: str) -> bool:
     return response.status_code == 302 and visitor.get("/dashboard/").status_code == 200
 
 
+def _console_set_password(app, tenant) -> str:
+    email = add_admin(app, "support")
+    with app.app_context():
+        admin = db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == email))
+        admin.password_hash = None  # invited: no password yet
+        db.session.commit()
+        return platform_set_password_url(admin).split("localhost", 1)[1]
+
+
+def _use_console_set_password(visitor, path: str) -> bool:
+    form = {"password": "a long new password 42", "confirm": "a long new password 42"}
+    response = visitor.post(path, form)
+    return response.status_code == 302 and response.headers["Location"].endswith("/platform/login")
+
+
 LINKS = {
     "/set-password/": (_set_password, _use_set_password),
+    "/platform/set-password/": (_console_set_password, _use_console_set_password),
     "/check-in/": (_check_in, _use_check_in),
     "/portal/in/": (_portal_link, _use_portal_link),
     "/portal/sign/": (_signing_link, _use_signing_link),
@@ -139,14 +156,16 @@ def test_every_route_that_opens_a_one_time_link_is_listed(app):
     assert opened == set(LINKS)
 
 
+@pytest.mark.usefixtures("fresh_admins")
 @pytest.mark.parametrize("prefix", sorted(LINKS))
 def test_a_link_preview_opening_it_twice_does_not_spend_it(prefix, visit, app, tenant):
     make, use = LINKS[prefix]
     path = make(app, tenant)
-    preview = visit(tenant)  # a chat app's link preview: no cookies, GET only
+    host = "admin" if prefix.startswith("/platform/") else tenant  # console links: its own host
+    preview = visit(host)  # a chat app's link preview: no cookies, GET only
     for _ in range(2):
         assert preview.get(path).status_code == 200
-    person = visit(tenant)
+    person = visit(host)
     for _ in range(2):
         assert person.get(path).status_code == 200
     assert use(person, path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from bbp.kernel.accounts import MIN_PASSWORD_LENGTH
@@ -43,3 +43,21 @@ class ForgotPasswordForm(FlaskForm):
     """Ask for a reset link by email."""
 
     email = EmailField("Email", validators=[InputRequired("Enter your email."), Email()])
+
+
+class CodeForm(FlaskForm):
+    """The second sign-in step: the app's 6-digit code, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        validators=[InputRequired("Enter the 6-digit code from your app."), Length(max=40)],
+    )
+
+
+class EnrollForm(FlaskForm):
+    """Confirm a new authenticator app with its current code."""
+
+    code = StringField(
+        "Code from the app",
+        validators=[InputRequired("Enter the 6-digit code your app shows."), Length(max=12)],
+    )

@@ -9,6 +9,7 @@ from bbp.audit.models import AuditEntry
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.auth.tokens import set_password_url, spend
+from bbp.auth.twostep import staff_needs_second_step
 from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.accounts import burn_password_check, count_unknown
@@ -25,9 +26,13 @@ def find_by_email(email: str, for_update: bool = False) -> User | None:
 
 
 def sign_in(email: str, password: str) -> User:
-    """Check staff credentials under the lockout policy; every outcome is audited."""
+    """Check staff credentials under the lockout policy; every outcome is audited. Whether a
+    second step follows is `twostep.staff_needs_second_step`'s answer."""
     account = find_by_email(email, for_update=True)
-    return sign_in_account(account, email, password, AuditEntry, require_tenant().slug)
+    second = account is not None and staff_needs_second_step(account)
+    return sign_in_account(
+        account, email, password, AuditEntry, require_tenant().slug, second_step=second
+    )
 
 
 def sign_out(user: User) -> None:
@@ -66,8 +71,12 @@ def send_reset_link(email: str) -> None:
     db.session.commit()
 
 
-def sign_in_account(account, email: str, password: str, audit_model: type, scope: str):
+def sign_in_account(
+    account, email: str, password: str, audit_model: type, scope: str, *, second_step=False
+):
     """Check a sign-in under the lockout policy, audit it, commit; returns the account.
+
+    With `second_step` the right password is audited as such: the sign-in is the code's.
 
     The caller loads `account` FOR UPDATE, so concurrent attempts are counted one by one.
     Unknown emails are counted in Redis and locked the same way, so a lock reveals nothing.
@@ -96,6 +105,7 @@ def sign_in_account(account, email: str, password: str, audit_model: type, scope
         )
         db.session.commit()
         raise
-    record("auth.sign_in", account, actor=account, model=audit_model)
+    action = "auth.password_accepted" if second_step else "auth.sign_in"
+    record(action, account, actor=account, model=audit_model)
     db.session.commit()
     return account

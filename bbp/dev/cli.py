@@ -37,7 +37,10 @@ def seed_command():
     if filled := [a for a in seeded.books if a not in seeded.agencies]:
         click.echo(f"Added sample bonds, people and court dates to {_hosts(filled, domain)}.")
     if seeded.admin:
-        click.echo(f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{domain}.")
+        click.echo(
+            f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{domain} "
+            "(sets up two-step sign-in at the first sign-in)."
+        )
     if seeded.anything:
         click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}.")
     else:
@@ -63,7 +66,10 @@ def create_admin(email, name, role, password):
     admin.set_password(password)
     db.session.add(admin)
     db.session.commit()
-    click.echo(f"Platform admin {email} created.")
+    click.echo(
+        f"Platform admin {email} created. They set up two-step sign-in (an authenticator app) "
+        "at their first sign-in."
+    )
 
 
 def init_app(app: Flask) -> None:

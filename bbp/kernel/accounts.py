@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import String, func
+from sqlalchemy import BigInteger, LargeBinary, String, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.extensions import redis_client
@@ -40,6 +41,16 @@ class AccountMixin:
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Two-step sign-in (bbp.kernel.twostep): the TOTP secret, encrypted by the owner's feature;
+    # the last time step used (a code works once); wrong codes since the last good one; the
+    # SHA-256 of each unused recovery code.
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    recovery_hashes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), default=list, server_default="{}"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -80,14 +91,14 @@ class AccountMixin:
         """Apply the lockout policy to one attempt; raises LoginRefused with a reason to show."""
         config = current_app.config
         if self.locked_minutes_left(now):
-            raise LoginRefused(_locked_message(self.locked_minutes_left(now)))
+            raise LoginRefused(locked_message(self.locked_minutes_left(now)))
         if self.locked_until is not None:  # an expired lock starts the count afresh
             self.failed_logins, self.locked_until = 0, None
         if not self.password_matches(password) or not self.active:
             self.failed_logins = (self.failed_logins or 0) + 1
             if self.active and self.failed_logins >= config["LOCKOUT_THRESHOLD"]:
                 self.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
-                raise LoginRefused(_locked_message(config["LOCKOUT_MINUTES"]))
+                raise LoginRefused(locked_message(config["LOCKOUT_MINUTES"]))
             raise LoginRefused(BAD_CREDENTIALS)
         self.failed_logins, self.last_login_at = 0, now
 
@@ -95,7 +106,7 @@ class AccountMixin:
 BAD_CREDENTIALS = "That email and password do not match an active account."
 
 
-def _locked_message(minutes: int) -> str:
+def locked_message(minutes: int) -> str:
     unit = "minute" if minutes == 1 else "minutes"
     return (
         "Too many failed sign-ins: this account is locked. "
@@ -127,5 +138,5 @@ def count_unknown(scope: str, email: str) -> str:
     pipe.expire(key, config["LOCKOUT_MINUTES"] * 60, nx=True)
     failures = pipe.execute()[0]
     if failures >= config["LOCKOUT_THRESHOLD"]:
-        return _locked_message(config["LOCKOUT_MINUTES"])
+        return locked_message(config["LOCKOUT_MINUTES"])
     return BAD_CREDENTIALS

@@ -34,8 +34,8 @@ from sqlalchemy import inspect, select, update
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
-from bbp.tenancy import TenantInfo, require_tenant
-from bbp.tenancy.hosts import bare_host
+from bbp.tenancy import TenantInfo, current_tenant, require_tenant
+from bbp.tenancy.hosts import PLATFORM_LABEL, bare_host
 
 BROKEN, GONE = 400, 410
 SECRET_BYTES = 24  # 192 bits: cannot be guessed, and a texted link stays one SMS segment
@@ -117,15 +117,25 @@ class _ClockSigner(TimestampSigner):
         return int(utcnow().timestamp())
 
 
+PLATFORM = "platform"  # what "t" names in a platform link (admin.<domain>), for no agency
+
+
 @dataclass(frozen=True)
 class SignedLinks:
     """A kind of signed link: its salt, and whether its token carries the time it was made.
 
-    The agency's id travels as "t" in every payload; keep the other keys short (they are in URLs).
+    The agency's id travels as "t" in every payload ("platform" in a `platform` kind's, whose
+    links are read only where no agency is bound); keep the other keys short (they are in URLs).
     """
 
     salt: str
     timed: bool = True
+    platform: bool = False
+
+    def _site(self, tenant: TenantInfo | None = None):
+        if self.platform:
+            return PLATFORM
+        return (tenant or require_tenant()).id
 
     def _serializer(self) -> URLSafeSerializer:
         if self.timed:
@@ -134,7 +144,7 @@ class SignedLinks:
 
     def make(self, payload: dict[str, Any], tenant: TenantInfo | None = None) -> str:
         """A token naming the agency (the bound one unless given) and the payload."""
-        return self._serializer().dumps({"t": (tenant or require_tenant()).id, **payload})
+        return self._serializer().dumps({"t": self._site(tenant), **payload})
 
     def read(
         self, token: str, refusals: Refusals, max_age: timedelta | None = None
@@ -149,7 +159,10 @@ class SignedLinks:
             raise refusals.refuse("broken") from None
         if max_age is not None and (issued is None or expired(issued + max_age)):
             raise refusals.refuse("expired")
-        if not isinstance(data, dict) or data.get("t") != require_tenant().id:
+        here = PLATFORM if self.platform and current_tenant() is None else None
+        if not self.platform:
+            here = require_tenant().id
+        if not isinstance(data, dict) or here is None or data.get("t") != here:
             raise refusals.refuse("elsewhere")
         return data
 
@@ -207,6 +220,12 @@ class StoredLinks:
         if row is None:
             raise refusals.refuse("expired")
         return row
+
+
+def platform_url(path: str) -> str:
+    """Absolute URL of a path on the console's host, admin.<domain>."""
+    config = current_app.config
+    return f"{config['PREFERRED_URL_SCHEME']}://{PLATFORM_LABEL}.{config['BBP_DOMAIN']}{path}"
 
 
 def tenant_url(tenant: TenantInfo, path: str) -> str:

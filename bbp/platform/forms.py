@@ -1,13 +1,15 @@
-"""Console forms: a new agency, a custom domain, and the reason each lifecycle change needs."""
+"""Console forms: a new agency, a custom domain, the reason each lifecycle change needs, and
+inviting a platform admin or changing a role."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from bbp.platform.lifecycle import REASON_MAX
 from bbp.platform.provisioning import ProvisioningError, validate_slug
+from bbp.platform.roles import ADMIN_ROLES
 from bbp.platform.zones import state_choices, zone_choices
 
 SLUG_HINT = "Lowercase letters, digits and hyphens; it becomes the agency's web address."
@@ -85,3 +87,26 @@ LIFECYCLE_FORMS = {
 def lifecycle_forms() -> dict[str, FlaskForm]:
     """The lifecycle controls' forms (filled from the request on a POST)."""
     return {name: form(prefix=name) for name, form in LIFECYCLE_FORMS.items()}
+
+
+ROLE_CHOICES = [SelectChoice(role, label) for role, label in ADMIN_ROLES.items()]
+ROLE_HINT = (
+    "Superadmins run agencies and the other admins; support answers agencies; "
+    "finance reads plans, invoices and usage and changes nothing."
+)
+
+
+class AdminInviteForm(FlaskForm):
+    """Who to invite to the console, with which role."""
+
+    name = StringField("Name", validators=[InputRequired("Enter their name."), Length(max=120)])
+    email = EmailField(
+        "Email", validators=[InputRequired("Enter their email."), Email(), Length(max=254)]
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES, default="support")
+
+
+class AdminRoleForm(FlaskForm):
+    """A platform admin's new role."""
+
+    role = SelectField("Role", choices=ROLE_CHOICES)

@@ -11,10 +11,10 @@ from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 
 
 def sign_in(email: str, password: str) -> PlatformAdmin:
-    """Check a platform admin's credentials under the same lockout policy as staff."""
+    """Check a platform admin's password under the staff lockout policy; the code comes next."""
     query = select(PlatformAdmin).where(PlatformAdmin.email == email.strip().lower())
     admin = db.session.scalar(query.with_for_update())
-    return sign_in_account(admin, email, password, PlatformAuditEntry, "platform")
+    return sign_in_account(admin, email, password, PlatformAuditEntry, "platform", second_step=True)
 
 
 def sign_out(admin: PlatformAdmin) -> None:

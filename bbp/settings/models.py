@@ -58,6 +58,8 @@ class AgencySettings(db.Model):
     signature_reminders_max: Mapped[int] = mapped_column(default=2, server_default="2")
     # Refuse to mark a bond written until a cosigner has signed the indemnity agreement.
     require_signed_indemnity: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Everyone signs in with a second step (the owner's choice; bbp.kernel.twostep).
+    require_two_step: Mapped[bool] = mapped_column(default=False, server_default="false")
     # The agency's own details, printed on receipts, documents and the portal (bbp.settings.agency).
     address_line1: Mapped[str] = mapped_column(String(120), default="", server_default="")
     address_line2: Mapped[str] = mapped_column(String(120), default="", server_default="")

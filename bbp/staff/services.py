@@ -15,8 +15,9 @@ from bbp.audit.services import changes, record
 from bbp.auth.models import User, may_manage
 from bbp.auth.tokens import set_password_url
 from bbp.extensions import db
-from bbp.kernel import mail
+from bbp.kernel import mail, twostep
 from bbp.kernel.errors import DomainError
+from bbp.settings.models import AgencySettings
 from bbp.tenancy import require_tenant
 
 AUDITED = ("email", "name", "role", "active")
@@ -203,3 +204,38 @@ def send_password_link(user: User, by: User) -> str | None:
         f"{tenant.name}:\n{link}\n\nIf you did not expect this, tell your office.",
     )
     return None
+
+
+def reset_two_step(user: User, by: User) -> User:
+    """Forget someone's authenticator app (a lost phone): they are signed out and set one up
+    again at their next sign-in if the agency requires it, or from their account page."""
+    _lock_team(by, user)
+    check_can_manage(user, by)
+    twostep.reset(user)
+    user.session_version += 1  # a session signed in with the old app ends too
+    record("auth.two_step_reset", user)
+    db.session.commit()
+    return user
+
+
+def two_step_required() -> bool:
+    """Whether the owner requires two-step sign-in of everyone."""
+    settings = db.session.get(AgencySettings, 1)
+    return settings is not None and settings.require_two_step
+
+
+def require_two_step(required: bool, by: User) -> None:
+    """Require a second sign-in step of everyone (owners only); it applies at next sign-in."""
+    if by.role != "owner":
+        raise DomainError("Only an owner can change who must use two-step sign-in.", status=403)
+    settings = db.session.get(AgencySettings, 1, with_for_update=True)
+    if settings is None:
+        settings = AgencySettings(id=1, fees=[], forfeiture_overrides={})
+        db.session.add(settings)
+    if settings.require_two_step == required:
+        return
+    before = {"require_two_step": settings.require_two_step}
+    settings.require_two_step = required
+    action = "settings.two_step_required" if required else "settings.two_step_optional"
+    record(action, before=before, after={"require_two_step": required})
+    db.session.commit()

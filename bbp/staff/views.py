@@ -36,7 +36,14 @@ def index():
     if status in STATUS_FILTERS:
         query = query.where(*STATUS_FILTERS[status])
     page = paginate(query, PER_PAGE)
-    return render("staff/index.html", "staff/_rows.html", page=page, q=q, status_filter=status)
+    return render(
+        "staff/index.html",
+        "staff/_rows.html",
+        page=page,
+        q=q,
+        status_filter=status,
+        two_step_required=services.two_step_required(),
+    )
 
 
 @bp.get("/invite")
@@ -151,4 +158,27 @@ def password_link(user_id: int):
         if services.send_password_link(user, current_user):
             return redirect(url_for("staff.invited", user_id=user.id))
         flash(f"A link to choose a new password was emailed to {user.email}.", "success")
+    return redirect(url_for("staff.index"))
+
+
+@bp.post("/<int(max=2147483647):user_id>/two-step/reset")
+@role_required("admin")
+def reset_two_step(user_id: int):
+    """Forget a team member's authenticator app (a lost phone)."""
+    return _row_action(user_id, services.reset_two_step)
+
+
+@bp.post("/two-step")
+@role_required("owner")
+def require_two_step():
+    """Require (or stop requiring) two-step sign-in of everyone in the agency."""
+    required = request.form.get("required") == "yes"
+    with refused():
+        services.require_two_step(required, current_user)
+        flash(
+            "Everyone now sets up two-step sign-in at their next sign-in."
+            if required
+            else "Two-step sign-in is now each person's choice.",
+            "success",
+        )
     return redirect(url_for("staff.index"))

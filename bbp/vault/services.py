@@ -111,3 +111,40 @@ def shred() -> int:
     count = db.session.execute(delete(DataKey)).rowcount
     current_app.extensions.get("bbp_data_keys", {}).clear()
     return count
+
+
+# Platform secrets (a platform admin's TOTP secret) belong to no agency, so no data key: they are
+# sealed under the current master key itself, its id stored beside the value, and re-sealed
+# under a newer master key whenever they are read (`needs_reseal`).
+def seal(purpose: str, plaintext: str) -> bytes:
+    """Encrypt a platform value under the current master key; `purpose` must match on open."""
+    master = master_keys()[0]
+    key_id = master.id.encode()
+    nonce = secrets.token_bytes(12)
+    aad = b"bbp-platform|" + purpose.encode() + b"|" + key_id
+    body = AESGCM(master.key).encrypt(nonce, plaintext.encode(), aad)
+    return bytes([len(key_id)]) + key_id + nonce + body
+
+
+def _sealed_key_id(blob: bytes) -> str:
+    return blob[1 : 1 + blob[0]].decode()
+
+
+def unseal(purpose: str, blob: bytes) -> str:
+    """Decrypt a platform value sealed by `seal`."""
+    key_id = _sealed_key_id(blob)
+    master = next((k for k in master_keys() if k.id == key_id), None)
+    if master is None:
+        raise VaultError(f"master key {key_id!r} is not configured")
+    start = 1 + blob[0]
+    nonce, body = blob[start : start + 12], blob[start + 12 :]
+    aad = b"bbp-platform|" + purpose.encode() + b"|" + key_id.encode()
+    try:
+        return AESGCM(master.key).decrypt(nonce, body, aad).decode()
+    except InvalidTag:
+        raise VaultError("the sealed value does not match its key or purpose") from None
+
+
+def needs_reseal(blob: bytes) -> bool:
+    """Whether a sealed value was sealed under an older master key."""
+    return _sealed_key_id(blob) != master_keys()[0].id

@@ -35,7 +35,8 @@ def test_seed_says_what_it_made_and_where_to_find_it(seeded):
     assert first.output.splitlines() == [
         "Seeded two demo agencies with sample bonds, people and court dates: "
         f"demo.{DOMAIN} (Liberty Bail Bonds) and acme.{DOMAIN} (Acme Bail).",
-        f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{DOMAIN}.",
+        f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{DOMAIN} "
+        "(sets up two-step sign-in at the first sign-in).",
         "Demo accounts use the password 'bbp-demo-pass'.",
     ]
 

@@ -7,6 +7,7 @@ from sqlalchemy import delete
 
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
+from tests.platform.conftest import sign_in_admin
 from tests.support import PASSWORD
 
 ADMIN = "ops@bbp.example"
@@ -27,8 +28,8 @@ def platform_admin(app):
 
 def test_platform_admin_signs_in_and_sees_agencies(visit, platform_admin, tenant, other_tenant):
     console = visit("admin")
-    response = console.login(platform_admin, path="/platform/login")
-    assert response.status_code == 302
+    response = sign_in_admin(console, platform_admin)
+    assert response.status_code == 200  # first sign-in: enrolled, shown the recovery codes
     page = console.get("/platform/").get_data(as_text=True)
     assert tenant.name in page and other_tenant.name in page
     fragment = console.get(f"/platform/?q={tenant.slug}", htmx=True).get_data(as_text=True)
@@ -55,18 +56,24 @@ def test_agency_staff_cannot_use_their_session_on_the_console(app, owner, tenant
 
 def test_platform_session_is_worthless_on_an_agency(app, visit, platform_admin, tenant):
     console = visit("admin")
-    console.login(platform_admin, path="/platform/login")
+    sign_in_admin(console, platform_admin)
     client = app.test_client()
     client.set_cookie("session", console.session_cookie().value, domain=f"{tenant.slug}.localhost")
     assert client.get("/dashboard/", base_url=f"http://{tenant.slug}.localhost").status_code == 302
 
 
-def test_cli_creates_a_platform_admin(app):
+def test_cli_creates_a_platform_admin_who_enrolls_at_first_sign_in(app, visit):
     result = app.test_cli_runner().invoke(
         args=["admins", "create", "new-ops@bbp.example", "--name", "New"],
         input="a long admin password\na long admin password\n",
     )
     assert result.exit_code == 0, result.output
+    assert "two-step sign-in" in result.output
+    console = visit("admin")
+    first = console.login("new-ops@bbp.example", "a long admin password", path="/platform/login")
+    assert first.location.endswith("/platform/two-step/enroll")  # enrolls at first sign-in
+    assert sign_in_admin(console, "new-ops@bbp.example", "a long admin password").status_code == 200
+    assert console.get("/platform/").status_code == 200
     with app.app_context():
         db.session.execute(
             delete(PlatformAdmin).where(PlatformAdmin.email == "new-ops@bbp.example")
@@ -76,7 +83,7 @@ def test_cli_creates_a_platform_admin(app):
 
 def test_console_search_takes_percent_and_underscore_literally(visit, platform_admin, tenant):
     console = visit("admin")
-    console.login(platform_admin, path="/platform/login")
+    sign_in_admin(console, platform_admin)
     for wildcard in ("%25", "_"):  # would match every agency as LIKE wildcards
         fragment = console.get(f"/platform/?q={wildcard}", htmx=True).get_data(as_text=True)
         assert tenant.name not in fragment

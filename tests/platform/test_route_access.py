@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
 
+from bbp.extensions import db
+from bbp.platform.models import PlatformAdmin
 from bbp.platform.roles import ADMIN_ROLES
+from tests.platform.conftest import add_admin, sign_in_admin
 from tests.routes import PUBLIC_PLATFORM_ENDPOINTS, platform_routes
+from tests.support import PASSWORD, Visitor
 
 GUARDED = [r for r in platform_routes() if r.endpoint not in PUBLIC_PLATFORM_ENDPOINTS]
 
@@ -46,3 +51,32 @@ def test_each_role_reaches_exactly_its_routes(console_as, role):
         elif not allowed:  # POSTs are tried only where refused: an allowed one would act
             status = console.post(route.path()).status_code
             assert status == 403, f"{role} {route}: {status}"
+
+
+@pytest.fixture(scope="module")
+def half_signed_in(app):
+    """A superadmin's session after the right password, before the second step (both kinds)."""
+    sessions, emails = [], []
+    for enrolled in (False, True):
+        emails.append(email := add_admin(app, "superadmin"))
+        if enrolled:
+            sign_in_admin(Visitor(app.test_client(), "admin.localhost"), email)
+        console = Visitor(app.test_client(), "admin.localhost")
+        response = console.login(email, PASSWORD, path="/platform/login")
+        assert "/platform/two-step" in response.location
+        sessions.append(console)
+    yield sessions
+    with app.app_context():
+        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email.in_(emails)))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("route", GUARDED, ids=str)
+def test_a_half_signed_in_session_reaches_no_console_route(half_signed_in, route):
+    for console in half_signed_in:
+        if route.method == "POST":
+            response = console.post(route.path())
+        else:
+            response = console.get(route.path())
+        assert response.status_code == 302, route
+        assert "/platform/login" in response.headers["Location"]

@@ -22,6 +22,8 @@ from bbp.tenancy import require_tenant
 PANEL = 5  # requests the console's agency panel lists
 # The only changes a support session may make: leave, or enter again by a newer link.
 ALLOWED_POSTS = {"support.end_session", "support.enter_post"}
+# A staff member's own account pages: a support session has no account to show or enroll.
+OWN_ACCOUNT_PAGES = {"auth.account", "auth.account_enroll"}
 # Audited by their own services (and a hand-over path carries a token: kept out of the logs).
 UNAUDITED = ALLOWED_POSTS | {"support.enter", "support.left"}
 READ_ONLY = (
@@ -85,7 +87,7 @@ def _guard():
     support = visitor()
     if support is None:
         return None
-    refused = request.method not in ("GET", "HEAD")
+    refused = request.method not in ("GET", "HEAD") or request.endpoint in OWN_ACCOUNT_PAGES
     path = request.full_path.rstrip("?")
     services.record_visit(support.grant_id, request.method, path, request.view_args or {}, refused)
     if refused:

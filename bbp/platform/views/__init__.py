@@ -2,6 +2,7 @@
 
 from bbp.platform import bp as bp
 from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
+    admins,
     agencies,
     audit,
     create,
@@ -9,6 +10,8 @@ from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     jobs,
     lifecycle,
     operations,
+    passwords,
     signin,
     support,
+    twostep,
 )

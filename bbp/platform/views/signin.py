@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, logout_user
 
 from bbp.auth.forms import LoginForm
+from bbp.kernel import signin_steps, twostep
 from bbp.kernel.errors import LoginRefused
 from bbp.platform import bp, services
 from bbp.platform.roles import admin_required
-from bbp.web.rendering import render, safe_next
+from bbp.web.rendering import render
 
 
 @bp.get("/login")
@@ -20,7 +21,7 @@ def login():
 
 @bp.post("/login")
 def login_post():
-    """Sign a platform admin in under the lockout policy."""
+    """Check the password under the lockout policy; the second step signs in."""
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -28,9 +29,9 @@ def login_post():
         except LoginRefused as exc:
             form.form_errors.append(str(exc))
         else:
-            login_user(admin)
-            session.permanent = True
-            return redirect(safe_next(request.args.get("next"), url_for("platform.console")))
+            signin_steps.hold(admin.get_id(), request.args.get("next"))
+            step = "platform.two_step" if twostep.enrolled(admin) else "platform.enroll"
+            return redirect(url_for(step))
     return render("platform/login.html", form=form, status=422)
 
 

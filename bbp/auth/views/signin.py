@@ -8,7 +8,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from bbp.auth import bp, services
 from bbp.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from bbp.auth.tokens import user_for_token
+from bbp.auth.twostep import staff_needs_second_step
+from bbp.kernel import signin_steps
 from bbp.kernel.links import InvalidLink
+from bbp.kernel.twostep import enrolled
 from bbp.web.refusals import refused
 from bbp.web.rendering import render, safe_next
 
@@ -28,6 +31,9 @@ def login_post():
     if form.validate_on_submit():
         with refused(form):
             user = services.sign_in(form.email.data, form.password.data)
+            if staff_needs_second_step(user):  # not signed in until the code is right
+                signin_steps.hold(user.get_id(), request.args.get("next"))
+                return redirect(url_for("auth.two_step" if enrolled(user) else "auth.enroll"))
             login_user(user)
             session.permanent = True  # sliding expiry: PERMANENT_SESSION_LIFETIME of inactivity
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
