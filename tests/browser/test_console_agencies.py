@@ -1,7 +1,10 @@
-"""A superadmin creates an agency from the console in a real browser, at desktop and phone size."""
+"""A superadmin enrolls two-step sign-in, creates an agency from the console, and its new owner
+sets a password from the invitation and signs in on the new subdomain: in a real browser, at
+desktop and phone size."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -10,6 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import delete
 
 from bbp.extensions import db
+from bbp.kernel.mail import outbox_key
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.provisioning import drop_tenant
 from tests.browser_fixtures import screenshot, sign_in_console
@@ -38,7 +42,7 @@ def superadmin(app):
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_superadmin_creates_an_agency_from_the_console(
-    app, browser, live_server, superadmin, tenant, size
+    app, browser, live_server, redis, superadmin, tenant, size
 ):
     slug = f"coastal-{uuid.uuid4().hex[:6]}"
     console = f"http://admin.localhost:{live_server}"
@@ -76,6 +80,22 @@ def test_a_superadmin_creates_an_agency_from_the_console(
         expect(page.locator("#hostnames")).to_contain_text(f"{slug}.localhost")
         expect(page.locator("body")).not_to_contain_text(f"coral@{slug}.example")
         screenshot(page, f"console-agency-{size}")
+
+        [invitation] = [json.loads(m) for m in redis.lrange(outbox_key(slug), 0, -1)]
+        link = re.search(r"https?://\S+/set-password/\S+", invitation["body"]).group(0)
+        agency = f"http://{slug}.localhost:{live_server}"
+        owner = context.new_page()
+        owner.goto(agency + link.split(f"{slug}.localhost", 1)[1])
+        owner.get_by_label("New password").fill("a long owner password 7")
+        owner.get_by_label("Repeat password").fill("a long owner password 7")
+        owner.get_by_role("button", name="Save password").click()
+        expect(owner.get_by_text("Your password is set")).to_be_visible()
+        owner.get_by_label("Email").fill(f"coral@{slug}.example")
+        owner.get_by_label("Password").fill("a long owner password 7")
+        owner.get_by_role("button", name="Sign in").click()
+        expect(owner).to_have_url(re.compile(rf"^{re.escape(agency)}/dashboard/"))
+        expect(owner.locator(".brand-name")).to_have_text("Coastal Bail Bonds")
+        screenshot(owner, f"new-agency-owner-dashboard-{size}")
 
         page.goto(f"{console}/platform/")
         page.get_by_label("Search agencies").press_sequentially("coastal")
