@@ -1,7 +1,7 @@
 """Storage for uploaded files (defendant photos, ID scans, court papers) and shared upload checks.
 
 Objects are addressed by tenant slug and key (e.g. ``photos/2f1c...9a.jpg``). `LocalStorage` keeps
-them under ``root/<tenant_slug>/<key>``. An S3 backend comes later: implement the same three
+them under ``root/<tenant_slug>/<key>``. An S3 backend comes later: implement the same four
 methods of `Storage` with boto3 against any S3-compatible endpoint (bucket prefix
 ``<tenant_slug>/``, ``ContentType`` from `save`, ``NoSuchKey`` mapped to `FileNotFoundError`) and
 select it in `storage_from_config`.
@@ -40,6 +40,9 @@ class Storage(Protocol):
     def delete(self, tenant_slug: str, key: str) -> None:
         """Remove the object; do nothing if it is already gone."""
 
+    def keys(self, tenant_slug: str) -> list[str]:
+        """Every key stored for the tenant, sorted (exports walk them all)."""
+
 
 class LocalStorage:
     """Files on the local filesystem under root/<tenant_slug>/<key>."""
@@ -66,6 +69,14 @@ class LocalStorage:
         path = self._path(tenant_slug, key)
         with contextlib.suppress(IsADirectoryError):
             path.unlink(missing_ok=True)
+
+    def keys(self, tenant_slug: str) -> list[str]:
+        """Every file under the tenant folder, skipping half-written temporary files."""
+        folder = self.root / check_slug(tenant_slug)
+        if not folder.is_dir():
+            return []
+        found = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        return sorted(k for k in found if not k.rsplit("/", 1)[-1].startswith("."))
 
     def _path(self, tenant_slug: str, key: str) -> Path:
         """Return the file's path, refusing anything that would land outside the tenant folder."""
