@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from bbp.audit.services import record
 from bbp.dataio import packing, sealing
-from bbp.dataio.models import AgencyArchive
+from bbp.dataio.models import AgencyArchive as AgencyArchive
 from bbp.extensions import db, redis_client
 from bbp.kernel import storage
 from bbp.kernel.clock import utcnow
@@ -41,11 +41,12 @@ def archives_of(tenant_id: int, limit: int = 10) -> list[AgencyArchive]:
     return list(db.session.scalars(query.order_by(AgencyArchive.id.desc()).limit(limit)))
 
 
-def start(agency: TenantInfo, actor, audit_model=None) -> AgencyArchive:
+def start(agency: TenantInfo, actor, audit_model=None, *, queue: bool = True) -> AgencyArchive:
     """Record a new archive of the agency and queue its job; refused while one is being made.
 
     `audit_model` is PlatformAuditEntry from the console and CLI; the owner's request goes to the
     agency's own audit log (the agency must then be bound)."""
+    expire()
     busy = select(AgencyArchive.id).where(
         AgencyArchive.tenant_id == agency.id, AgencyArchive.status.in_(("queued", "running"))
     )
@@ -59,9 +60,10 @@ def start(agency: TenantInfo, actor, audit_model=None) -> AgencyArchive:
     after = {"archive": archive.id, "agency": agency.slug}
     record("archive.requested", archive, after=after, actor=actor, **extra)
     db.session.commit()
-    Queue(DEFAULT_QUEUE, connection=redis_client()).enqueue(
-        build_job, archive.id, description=f"[{agency.slug}] archive", job_timeout=JOB_TIMEOUT
-    )
+    if queue:  # the CLI may build it in its own process instead
+        Queue(DEFAULT_QUEUE, connection=redis_client()).enqueue(
+            build_job, archive.id, description=f"[{agency.slug}] archive", job_timeout=JOB_TIMEOUT
+        )
     return archive
 
 
@@ -113,6 +115,12 @@ def build(archive_id: int) -> AgencyArchive:
              table_count=len(manifest["tables"]), file_count=len(manifest["files"]),
              row_count=sum(t["rows"] for t in manifest["tables"]), finished_at=utcnow(),
              expires_at=utcnow() + timedelta(days=days))  # fmt: skip
+        # The sweep runs when this archive is due (RQ's scheduler in every `flask worker`
+        # moves it on); each sweep deletes every archive due by then, so a lost one is caught
+        # by the next, and each new archive sweeps first.
+        Queue(DEFAULT_QUEUE, connection=redis_client()).enqueue_in(
+            timedelta(days=days, minutes=1), expire_job, description="delete expired archives"
+        )
     except Exception as exc:
         log.exception("archive %s of %s failed", archive_id, agency.slug)
         _set(archive_id, status="failed", step="Failed", error=str(exc)[:500] or "Unknown error")
@@ -151,10 +159,16 @@ def open_archive(archive_id: int) -> Iterator[bytes]:
     return (plain[i : i + CHUNK] for i in range(0, len(plain), CHUNK))
 
 
+def owned(archive_id: int) -> AgencyArchive | None:
+    """The bound agency's archive with this id (None for another agency's)."""
+    archive = db.session.get(AgencyArchive, archive_id)
+    return archive if archive is not None and archive.tenant_id == require_tenant().id else None
+
+
 def owner_download(archive_id: int, user, password: str) -> Iterator[bytes]:
     """The bound agency's own archive for its owner, after the password; audited."""
-    archive = db.session.get(AgencyArchive, archive_id)
-    if archive is None or archive.tenant_id != require_tenant().id:
+    archive = owned(archive_id)
+    if archive is None:
         raise DomainError("No such archive.", status=404)
     if user.role != "owner":
         raise DomainError("Only the agency's owner can download its data.", status=403)

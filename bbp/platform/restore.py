@@ -61,7 +61,8 @@ def restore(blob: bytes, slug: str, actor) -> TenantInfo:
 
 def check_revision(revision: str) -> None:
     """Refuse an archive whose schema revision this deploy does not know (a newer one)."""
-    if not revision or script_directory().get_revision(revision) is None:
+    known = {script.revision for script in script_directory().walk_revisions()}
+    if revision not in known:
         raise DomainError(
             f"This archive was made at schema revision {revision!r}, which this deploy does "
             f"not know (head is {head_revision()}): restore it on a newer deploy."
