@@ -36,7 +36,7 @@ SIZES = {
 }
 PLATFORM_ADMIN = "layout-ops@bbp.example"
 # Every console page a superadmin reaches, visited after signing in.
-CONSOLE_PAGES = ["/platform/"]
+CONSOLE_PAGES = ["/platform/", "/platform/agencies/{agency}/archives"]  # {agency}: the book's id
 # Long enough to wrap in a phone's header, where it used to be cut to "Liberty Bail Bon…".
 NAME = "Liberty Bail Bonds of Greater Miami-Dade"
 LAST_NAMES = {"desktop": "Quintero", "phone": "Villalobos"}
@@ -283,7 +283,8 @@ def test_the_platform_console_fits_the_window_and_passes_axe(
     page = context.new_page()
     problems = _visit_all(page, console, ["/platform/login"], size)
     sign_in_console(page, console, platform_admin, PASSWORD)
-    problems += _visit_all(page, console, CONSOLE_PAGES, size)
+    pages = [path.format(agency=book.agency.info.id) for path in CONSOLE_PAGES]
+    problems += _visit_all(page, console, pages, size)
     context.close()
     assert problems == []
 
