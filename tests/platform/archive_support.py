@@ -53,7 +53,9 @@ def everything(app, agency) -> dict[str, list]:
     with app.app_context(), bound(agency.info, db.session):
         rows = {}
         for table in dump.archived_tables():
-            rows[table] = [tuple(r) for r in dump.parse_rows(dump.dump_table(table).data)]
+            made = dump.dump_table(table)
+            # By column name: a migrated schema orders added columns last, a new one does not.
+            rows[table] = [dict(zip(made.columns, r)) for r in dump.parse_rows(made.data)]
         return rows
 
 

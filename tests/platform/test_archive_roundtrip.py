@@ -41,7 +41,7 @@ def test_a_restored_agency_holds_the_same_rows_and_files(app, tenant, redis):
             # New rows continue the restored ids instead of colliding with them.
             fresh = defendants.save(None, {"first_name": "New", "last_name": "Person"})
             db.session.commit()
-            assert fresh.id > max(int(r[0]) for r in before_rows["defendants"])
+            assert fresh.id > max(int(r["id"]) for r in before_rows["defendants"])
     finally:
         with app.app_context():
             drop_tenant(slug)
