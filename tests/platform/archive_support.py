@@ -55,7 +55,9 @@ def everything(app, agency) -> dict[str, list]:
         for table in dump.archived_tables():
             made = dump.dump_table(table)
             # By column name: a migrated schema orders added columns last, a new one does not.
-            rows[table] = [dict(zip(made.columns, r)) for r in dump.parse_rows(made.data)]
+            rows[table] = [
+                dict(zip(made.columns, r, strict=True)) for r in dump.parse_rows(made.data)
+            ]
         return rows
 
 
