@@ -48,6 +48,8 @@ ACTIONS = {
     "court_date.outcome": "{actor} recorded the court outcome on {subject}: {after.outcome}",
     "forfeiture.notice_recorded": "{actor} recorded the forfeiture notice on {subject}",
     "data.exported": "{actor} exported {after.file}",
+    "archive.requested": "{actor} asked for archive #{after.archive} of all the agency's data",
+    "archive.downloaded": "{actor} downloaded archive #{after.archive} of all the agency's data",
     "data.import_batch": "{actor}'s CSV import has saved {after.done} rows so far",
     "data.imported": "{actor} imported {after.total} rows from a CSV file",
     "defendant.created": "{actor} added {subject}",
@@ -98,6 +100,7 @@ ACTIONS = {
     "tenant.provisioned": "{actor} opened the agency",
     "tenant.active": "{actor} reactivated the agency",
     "tenant.suspended": "{actor} suspended the agency",
+    "tenant.restored": "{actor} restored the agency from archive #{after.from_archive}",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -123,6 +126,7 @@ AREAS = {
     "staff.": "Team",
     "settings.": "Settings",
     "data.": "Imports and exports",
+    "archive.": "Archives of all the data",
     "tenant.": "The agency",
 }
 
@@ -284,4 +288,10 @@ FIELDS = {
     "bonds": Field("Bonds"),
     "slug": Field("Subdomain"),
     "owner": Field("Owner"),
+    "archive": Field("Archive", "internal"),
+    "agency": Field("Agency"),
+    "bytes": Field("Size (bytes)", "count"),
+    "from_agency": Field("Restored from agency"),
+    "from_archive": Field("Restored from archive", "internal"),
+    "revision": Field("Schema revision"),
 }

@@ -135,6 +135,8 @@ def usable(archive: AgencyArchive | None) -> AgencyArchive:
         raise DomainError("No such archive.", status=404)
     if archive.status == "expired" or (archive.expires_at and archive.expires_at <= utcnow()):
         raise DomainError("This archive has expired: make a new one.", status=410)
+    if archive.status == "failed":
+        raise DomainError("This archive failed: make a new one.", status=409)
     if archive.status != "ready":
         raise DomainError("This archive is not ready yet.", status=409)
     return archive

@@ -124,6 +124,9 @@ def unpack(plain: bytes) -> Contents:
         data = members.get(f"files/{item['key']}")
         if data is None or _sha(data) != item["sha256"]:
             raise DamagedArchive(f"File {item['key']} does not match its checksum.")
-        storage.check_key(item["key"])
+        try:
+            storage.check_key(item["key"])
+        except ValueError:
+            raise DamagedArchive(f"File {item['key']!r} has a key storage refuses.") from None
         contents.files[item["key"]] = data
     return contents

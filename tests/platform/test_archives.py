@@ -183,3 +183,22 @@ def test_the_cli_exports_and_restores_with_the_same_services(app, tenant, redis)
     finally:
         with app.app_context():
             drop_tenant(slug)
+
+
+def test_the_job_reports_progress_after_each_table_and_file(app, tenant, redis, monkeypatch):
+    fill(app, tenant)
+    work(app)
+    written: list[dict] = []
+    real = archives._set
+    monkeypatch.setattr(
+        archives, "_set", lambda archive_id, **v: (written.append(v), real(archive_id, **v))
+    )
+    with app.app_context():
+        archive_id = archives.start(tenant.info, "test", PlatformAuditEntry, queue=False).id
+        archives.build(archive_id)
+    percents = [v["progress"] for v in written if "progress" in v]
+    steps = [v.get("step", "") for v in written]
+    assert percents == sorted(percents) and percents[0] == 0 and percents[-1] == 100
+    assert len(set(percents)) > 10  # it moves as tables and files are written, not at the end
+    assert any(s.startswith("Table ") for s in steps) and any(s.startswith("File ") for s in steps)
+    assert written[0]["status"] == "running" and written[-1]["status"] == "ready"
