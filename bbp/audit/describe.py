@@ -288,10 +288,10 @@ FIELDS = {
     "bonds": Field("Bonds"),
     "slug": Field("Subdomain"),
     "owner": Field("Owner"),
-    "archive": Field("Archive", "internal"),
+    "archive": Field("Archive"),
     "agency": Field("Agency"),
     "bytes": Field("Size (bytes)", "count"),
     "from_agency": Field("Restored from agency"),
-    "from_archive": Field("Restored from archive", "internal"),
+    "from_archive": Field("Restored from archive"),
     "revision": Field("Schema revision"),
 }
