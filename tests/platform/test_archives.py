@@ -168,14 +168,16 @@ def test_archives_expire_and_the_cleanup_deletes_them(app, tenant, redis, clock)
     assert not [k for k in backend.keys(tenant.slug) if k.startswith(packing.ARCHIVE_PREFIX)]
 
 
-def test_the_cli_exports_and_restores_with_the_same_services(app, tenant, redis):
+def test_the_cli_exports_and_restores_with_the_same_services(app, tenant, redis, tmp_path):
     runner = app.test_cli_runner()
     exported = runner.invoke(args=["tenants", "export", tenant.slug])
     assert exported.exit_code == 0, exported.output
     archive_id = int(exported.output.split("#")[1].split()[0])
+    sealed = tmp_path / "agency.bbpa"
+    sealed.write_bytes(_stored(app, tenant, archive_id))
     slug = unique_slug("cli-copy")
     try:
-        restored = runner.invoke(args=["tenants", "restore", str(archive_id), slug])
+        restored = runner.invoke(args=["tenants", "restore", str(sealed), slug])
         assert restored.exit_code == 0, restored.output
         assert f"({slug})" in restored.output
         again = runner.invoke(args=["tenants", "restore", str(archive_id), slug])
