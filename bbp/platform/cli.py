@@ -174,7 +174,10 @@ def restore_command(source, new_slug):
                 made = restore(file.read(), new_slug, "cli")
     except (DomainError, OSError) as exc:
         raise click.ClickException(getattr(exc, "message", None) or str(exc)) from None
-    click.echo(f"Restored as {made.name} ({made.slug}) in schema {made.schema}.")
+    click.echo(f"Restored as {made.name} ({made.slug}) in schema {made.schema}, suspended.")
+    click.echo(
+        f"Reactivate it when the original no longer runs: flask tenants activate {made.slug}"
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -4,8 +4,9 @@ Order: unseal and check every checksum (a tampered archive is refused before any
 check the revision (unknown, i.e. newer than this deploy, is refused) and the new subdomain; add
 the agency row suspended, so no request or periodic task sees it half made; create its schema at
 the archive's revision; load every table (ids kept, sequences moved, encrypted values re-encrypted
-under the new agency's data key); upgrade to head; store the files; then activate it. Any
-failure drops what was made. The agency archived is only read, never touched.
+under the new agency's data key); upgrade to head; store the files. The new agency stays
+suspended until a superadmin reactivates it. Any failure drops what was made. The agency
+archived is only read, never touched.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bbp.audit.services import record
 from bbp.dataio import archives, dump, packing, sealing
 from bbp.dataio.models import AgencyArchive
 from bbp.extensions import db
-from bbp.kernel import storage, wakeups
+from bbp.kernel import storage
 from bbp.kernel.errors import DomainError
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import ProvisioningError, drop_tenant, schema_for, validate_slug
@@ -52,7 +53,7 @@ def restore(blob: bytes, slug: str, actor) -> TenantInfo:
         if revision != head_revision():
             upgrade_schema(db.engine, agency.schema)
         _store_files(agency.slug, contents.files)
-        return _activate(agency, contents.manifest, actor)
+        return _finish(agency, contents.manifest, actor)
     except BaseException:
         db.session.rollback()
         _undo(agency, contents.files)
@@ -114,7 +115,9 @@ def _load(agency: TenantInfo, contents: packing.Contents) -> None:
         present = set(dump.schema_tables())
         for table in contents.manifest["tables"]:
             if table["name"] not in present:
-                raise DomainError(f"Table {table['name']} is not in schema revision.")
+                raise DomainError(
+                    f"The archive's table {table['name']} does not exist at its schema revision."
+                )
             dump.load_table(table["name"], table["columns"], contents.tables[table["name"]])
         dump.set_sequences(contents.manifest["sequences"])
         db.session.commit()
@@ -126,13 +129,18 @@ def _store_files(slug: str, files: dict[str, bytes]) -> None:
         backend.save(slug, key, data, "application/octet-stream")
 
 
-def _activate(agency: TenantInfo, manifest: dict, actor) -> TenantInfo:
+def _finish(agency: TenantInfo, manifest: dict, actor) -> TenantInfo:
+    """Leave the agency suspended with a reason: a superadmin reactivates it (set_status) once
+    the original no longer runs, so two agencies never text the same defendants."""
     tenant = db.session.get(Tenant, agency.id)
-    tenant.status, tenant.suspended_reason = "active", None
-    wakeups.enrol(tenant.id)
+    origin = manifest["agency"]["slug"]
+    tenant.suspended_reason = (
+        f"Restored from archive #{manifest['archive_id']} of {origin}: "
+        "reactivate it when the original no longer runs."
+    )
     after = {
         "slug": tenant.slug,
-        "from_agency": manifest["agency"]["slug"],
+        "from_agency": origin,
         "from_archive": manifest["archive_id"],
         "revision": manifest["schema_revision"],
     }

@@ -23,7 +23,7 @@ SSN = "123-45-6789"
 
 def fill(app, agency) -> None:
     """Bonds, people, payments, powers and court dates (the demo book), a signature request with
-    its PDF, a defendant's SSN, licence number and photo."""
+    its PDF, a defendant's SSN, license number and photo."""
     with app.app_context(), bound(agency.info, db.session):
         seed_book(agency.info)
     send(app, agency, make_book(app, agency, number="B-2026-9001"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bbp import models
 from bbp.dataio import archives, dump
 from bbp.defendants import services as defendants
@@ -11,6 +13,7 @@ from bbp.platform import restore
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import drop_tenant
 from bbp.tenancy import bound
+from bbp.tenancy.models import Tenant
 from bbp.tenancy.schema import tenant_tables
 from tests.platform.archive_support import SSN, archive, everything, files, fill, work
 from tests.support import Agency, unique_slug
@@ -31,6 +34,8 @@ def test_a_restored_agency_holds_the_same_rows_and_files(app, tenant, redis):
     try:
         with app.app_context():
             info = restore.restore_archive(made.id, slug, "cli")
+        # Suspended until reactivated: the original and the copy never both text defendants.
+        assert info.status == "suspended" and "reactivate it" in _reason(app, slug)
         copy = Agency(info, tenant.owner_email)
         assert everything(app, copy) == before_rows
         assert files(app, copy) == before_files
@@ -45,6 +50,11 @@ def test_a_restored_agency_holds_the_same_rows_and_files(app, tenant, redis):
     finally:
         with app.app_context():
             drop_tenant(slug)
+
+
+def _reason(app, slug: str) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Tenant.suspended_reason).where(Tenant.slug == slug))
 
 
 def test_the_archive_holds_every_table_of_the_schema(app, tenant):

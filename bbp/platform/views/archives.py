@@ -64,6 +64,10 @@ def archive_restore(tenant_id: int, archive_id: int):
     if form.validate_on_submit():
         with refused(form, field="slug"):
             restored = restore_archive(archive_id, form.slug.data.strip(), current_user)
-            flash(f"Restored as {restored.name} ({restored.slug}).", "success")
+            flash(
+                f"Restored as {restored.name} ({restored.slug}), suspended: reactivate it when "
+                "the original no longer runs.",
+                "success",
+            )
             return redirect(url_for("platform.archives_page", tenant_id=tenant_id))
     return _page(agency, form, status=422)
