@@ -18,6 +18,8 @@ from tests.support import PASSWORD, add_user
 
 def _ready_archive(app, owner, tenant) -> int:
     assert owner.post("/settings/your-data").status_code == 302
+    waiting = owner.get("/settings/your-data", htmx=True).get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in waiting and "Waiting for a worker" in waiting
     work(app)
     with app.app_context():
         return db.session.scalar(
@@ -30,6 +32,7 @@ def test_the_owner_makes_an_archive_and_downloads_it_after_the_password(app, own
     archive_id = _ready_archive(app, owner, tenant)
     section = owner.get("/settings/your-data", htmx=True).get_data(as_text=True)
     assert "<html" not in section and f"/settings/your-data/{archive_id}/download" in section
+    assert 'hx-trigger="every 2s"' not in section  # ready: the polling stops
     path = f"/settings/your-data/{archive_id}/download"
     assert owner.get(path).status_code == 200
     response = owner.post(path, {"password": PASSWORD})
