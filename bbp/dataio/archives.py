@@ -121,9 +121,11 @@ def build(archive_id: int) -> AgencyArchive:
         Queue(DEFAULT_QUEUE, connection=redis_client()).enqueue_in(
             timedelta(days=days, minutes=1), expire_job, description="delete expired archives"
         )
-    except Exception as exc:
+    except Exception:
         log.exception("archive %s of %s failed", archive_id, agency.slug)
-        _set(archive_id, status="failed", step="Failed", error=str(exc)[:500] or "Unknown error")
+        # The error itself may quote a row: platform admins see only that it failed, and where.
+        error = f"The export stopped; the worker log has the details (archive {archive_id})."
+        _set(archive_id, status="failed", step="Failed", error=error)
         raise
     db.session.expire_all()
     return db.session.get(AgencyArchive, archive_id)

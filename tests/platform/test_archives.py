@@ -204,3 +204,17 @@ def test_the_job_reports_progress_after_each_table_and_file(app, tenant, redis, 
     assert len(set(percents)) > 10  # it moves as tables and files are written, not at the end
     assert any(s.startswith("Table ") for s in steps) and any(s.startswith("File ") for s in steps)
     assert written[0]["status"] == "running" and written[-1]["status"] == "ready"
+
+
+def test_a_failed_export_says_so_without_quoting_the_error(app, tenant, redis, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("row (Marcus Reyes, 123-45-6789) broke it")
+
+    monkeypatch.setattr(packing, "pack", broken)
+    with app.app_context():
+        archive_id = archives.start(tenant.info, "test", PlatformAuditEntry, queue=False).id
+        with pytest.raises(RuntimeError):
+            archives.build(archive_id)
+    failed = archive(app, archive_id)
+    assert failed.status == "failed" and "Marcus" not in failed.error
+    assert "worker log" in failed.error
