@@ -33,6 +33,7 @@ from bbp.tenancy.schema import current_revision
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 JOB_TIMEOUT = 3600
+STALLED = "The export did not finish (its worker stopped): make a new one."
 
 
 def archives_of(tenant_id: int, limit: int = 10) -> list[AgencyArchive]:
@@ -53,7 +54,7 @@ def start(agency: TenantInfo, actor, audit_model=None, *, queue: bool = True) ->
     if db.session.scalar(busy.limit(1)) is not None:
         raise DomainError("An archive of this agency is already being made: wait for it.")
     label = getattr(actor, "email", None) or str(actor)
-    archive = AgencyArchive(tenant_id=agency.id, created_by=label)
+    archive = AgencyArchive(tenant_id=agency.id, created_by=label, created_at=utcnow())
     db.session.add(archive)
     db.session.flush()
     extra = {} if audit_model is None else {"model": audit_model}
@@ -187,7 +188,8 @@ def owner_download(archive_id: int, user, password: str) -> Iterator[bytes]:
 
 
 def expire(now=None) -> int:
-    """Delete expired archives' files and mark them expired; returns how many."""
+    """Delete expired archives' files and mark them expired (returns how many); fail stalled
+    exports."""
     now = now or utcnow()
     due = db.session.execute(
         select(AgencyArchive, Tenant.slug)
@@ -198,12 +200,22 @@ def expire(now=None) -> int:
     for archive, slug in due:
         backend.delete(slug, archive.storage_key)
         archive.status, archive.step, archive.storage_key = "expired", "Expired", None
+    # A worker that died mid-export leaves its row running: past the job's timeout it never
+    # finishes, and it would otherwise keep the agency from making another.
+    db.session.execute(
+        update(AgencyArchive)
+        .where(
+            AgencyArchive.status.in_(("queued", "running")),
+            AgencyArchive.created_at < now - timedelta(seconds=2 * JOB_TIMEOUT),
+        )
+        .values(status="failed", step="Failed", error=STALLED)
+    )
     db.session.commit()
     return len(due)
 
 
 def expire_job() -> int:
-    """Worker side of the hourly cleanup."""
+    """Worker side of the cleanup."""
     with job_app().app_context():
         try:
             return expire()

@@ -218,3 +218,15 @@ def test_a_failed_export_says_so_without_quoting_the_error(app, tenant, redis, m
     failed = archive(app, archive_id)
     assert failed.status == "failed" and "Marcus" not in failed.error
     assert "worker log" in failed.error
+
+
+def test_an_export_whose_worker_died_stops_blocking_the_next(app, tenant, redis, clock):
+    _made(app, tenant)  # queued, and no worker ever takes it
+    clock.advance(minutes=3 * 60)
+    with app.app_context():
+        archive_id = archives.start(tenant.info, "test", PlatformAuditEntry, queue=False).id
+        stalled = db.session.scalars(
+            select(archives.AgencyArchive).where(archives.AgencyArchive.status == "failed")
+        ).all()
+    assert [a.error for a in stalled] == [archives.STALLED]
+    assert archive(app, archive_id).status == "queued"
