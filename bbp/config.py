@@ -89,6 +89,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local"),
         "STORAGE_ROOT": env.get("STORAGE_ROOT", str(instance_path / "uploads")),
+        # Days an agency archive (export) is kept before the cleanup deletes it.
+        "ARCHIVE_DAYS": int(env.get("ARCHIVE_DAYS", "7")),
         "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),

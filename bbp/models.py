@@ -6,6 +6,7 @@ from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate, Forfeiture
+from bbp.dataio.models import AgencyArchive
 from bbp.defendants.models import Defendant
 from bbp.documents.models import DocumentRequest, DocumentTemplate
 from bbp.extensions import db
@@ -27,6 +28,7 @@ from bbp.vault.models import DataKey
 metadata = db.metadata
 
 __all__ = [
+    "AgencyArchive",
     "AgencySettings",
     "AuditEntry",
     "Bond",

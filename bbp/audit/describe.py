@@ -59,6 +59,8 @@ ACTIONS = {
     "court_date.outcome": "{actor} recorded the court outcome on {subject}: {after.outcome}",
     "forfeiture.notice_recorded": "{actor} recorded the forfeiture notice on {subject}",
     "data.exported": "{actor} exported {after.file}",
+    "archive.requested": "{actor} asked for archive #{after.archive} of all the agency's data",
+    "archive.downloaded": "{actor} downloaded archive #{after.archive} of all the agency's data",
     "data.import_batch": "{actor}'s CSV import has saved {after.done} rows so far",
     "data.imported": "{actor} imported {after.total} rows from a CSV file",
     "defendant.created": "{actor} added {subject}",
@@ -95,6 +97,7 @@ ACTIONS = {
     "support.entered": "{actor} entered the agency's workspace",
     "support.link_issued": "{actor} made a link into the agency's workspace",
     "support.viewed": "{actor} viewed {subject}",
+    "support.archive_downloaded": "{actor} downloaded the agency's archive #{after.archive}",
     "support.viewed_page": "{actor} viewed the page {after.page}",
     "support.refused": "{actor} was refused {after.page}: support access is read-only",
     "settings.changed": "{actor} changed the premium rules and fees",
@@ -139,6 +142,7 @@ ACTIONS = {
     "job.retried": "{actor} retried a failed {after.task} job",
     "job.deleted": "{actor} deleted a failed {after.task} job",
     "job.retried_agency": "{actor} retried {after.jobs} failed jobs of {subject}",
+    "tenant.restored": "{actor} restored the agency from archive #{after.from_archive}",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -165,6 +169,7 @@ AREAS = {
     "staff.": "Team",
     "settings.": "Settings",
     "data.": "Imports and exports",
+    "archive.": "Archives of all the data",
     "tenant.": "The agency",
     "support.": "Support access",
     "platform.": "Platform migrations",
@@ -355,4 +360,9 @@ FIELDS = {
     "queue": Field("Queue"),
     "agency": Field("Agency"),
     "jobs": Field("Jobs", "count"),
+    "archive": Field("Archive"),
+    "bytes": Field("Size (bytes)", "count"),
+    "from_agency": Field("Restored from agency"),
+    "from_archive": Field("Restored from archive"),
+    "revision": Field("Schema revision"),
 }

@@ -47,6 +47,9 @@ class Storage(Protocol):
     def purge(self, tenant_slug: str) -> int:
         """Remove every object of the tenant (its purge); returns how many there were."""
 
+    def keys(self, tenant_slug: str) -> list[str]:
+        """Every key stored for the tenant, sorted (exports walk them all)."""
+
 
 class LocalStorage:
     """Files on the local filesystem under root/<tenant_slug>/<key>."""
@@ -92,6 +95,14 @@ class LocalStorage:
         count = sum(1 for path in folder.rglob("*") if path.is_file())
         shutil.rmtree(folder)
         return count
+
+    def keys(self, tenant_slug: str) -> list[str]:
+        """Every file under the tenant folder, skipping half-written temporary files."""
+        folder = self.root / check_slug(tenant_slug)
+        if not folder.is_dir():
+            return []
+        found = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        return sorted(k for k in found if not k.rsplit("/", 1)[-1].startswith("."))
 
     def _path(self, tenant_slug: str, key: str) -> Path:
         """Return the file's path, refusing anything that would land outside the tenant folder."""

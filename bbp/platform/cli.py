@@ -1,5 +1,5 @@
 """`flask tenants ...`: create, list and migrate agencies; suspend, reactivate, delete, undo,
-hold and purge them through the same lifecycle services as the console."""
+hold and purge them through the same lifecycle services as the console; export and restore."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bbp.auth.tokens import set_password_url
+from bbp.dataio import archives
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.platform import lifecycle, upgrades
+from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.pool import keep_spares
 from bbp.platform.provisioning import ProvisioningError, create_tenant
 from bbp.platform.purge import purge_due
+from bbp.platform.restore import restore, restore_archive
+from bbp.tenancy import tenant_by_slug
 from bbp.tenancy.context import bound
 from bbp.tenancy.migrate import autogenerate_revision
 from bbp.tenancy.models import Tenant
@@ -131,7 +135,7 @@ def suspend_command(slug, reason):
 @click.argument("slug")
 @reason_option
 def activate_command(slug, reason):
-    """Reactivate a suspended agency."""
+    """Reactivate a suspended agency, or open a restored one."""
     _act(lifecycle.reactivate, slug, reason)
     click.echo(f"{slug} is now active.")
 
@@ -188,6 +192,45 @@ def purge_due_command():
         click.echo("No agency is due for purging.")
     if outcome["failed"]:
         raise SystemExit(1)
+
+
+@tenants_cli.command("export")
+@click.argument("slug")
+@click.option("--queue", is_flag=True, help="Leave the work to a worker instead of waiting.")
+def export_command(slug, queue):
+    """Archive an agency: every table and stored file, encrypted, kept ARCHIVE_DAYS days."""
+    agency = tenant_by_slug(slug)
+    if agency is None:
+        raise click.ClickException(f"No agency has the subdomain '{slug}'.")
+    try:
+        made = archives.start(agency, "cli", PlatformAuditEntry, queue=queue)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if queue:
+        click.echo(f"Archive #{made.id} of {slug} is queued for a worker.")
+        return
+    done = archives.build(made.id)
+    click.echo(
+        f"Archive #{done.id} of {slug}: {done.table_count} tables, {done.row_count} rows, "
+        f"{done.file_count} files, {done.size_bytes} bytes; expires {done.expires_at:%Y-%m-%d}."
+    )
+
+
+@tenants_cli.command("restore")
+@click.argument("source")
+@click.argument("new_slug")
+def restore_command(source, new_slug):
+    """Restore an archive (its id, or a sealed archive file) into a new agency."""
+    try:
+        if source.isdigit():
+            made = restore_archive(int(source), new_slug, "cli")
+        else:
+            with open(source, "rb") as file:
+                made = restore(file.read(), new_slug, "cli")
+    except (DomainError, OSError) as exc:
+        raise click.ClickException(getattr(exc, "message", None) or str(exc)) from None
+    click.echo(f"Restored as {made.name} ({made.slug}) in schema {made.schema}, closed.")
+    click.echo(f"Activate it when the original no longer runs: flask tenants activate {made.slug}")
 
 
 def init_app(app: Flask) -> None:

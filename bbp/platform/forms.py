@@ -1,5 +1,5 @@
-"""Console forms: a new agency, a custom domain, the reason each lifecycle change needs, and
-inviting a platform admin or changing a role."""
+"""Console forms: a new agency, a custom domain, the reason each lifecycle change needs,
+inviting a platform admin or changing a role, and restoring an archive."""
 
 from __future__ import annotations
 
@@ -110,3 +110,12 @@ class AdminRoleForm(FlaskForm):
     """A platform admin's new role."""
 
     role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class RestoreForm(FlaskForm):
+    """The subdomain of the new agency an archive is restored into."""
+
+    slug = StringField(
+        "New subdomain",
+        validators=[InputRequired("Enter the new agency's subdomain."), Length(max=40)],
+    )

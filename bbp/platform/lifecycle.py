@@ -29,6 +29,7 @@ STATUS_LABELS = {
     "suspended": "Suspended",
     "deleting": "Pending deletion",
     "purged": "Purged",
+    "restored": "Restored, not yet activated",
 }
 
 
@@ -78,10 +79,10 @@ def suspend(tenant_id: int, reason: str | None, actor: Any = "cli") -> None:
 
 
 def reactivate(tenant_id: int, reason: str | None, actor: Any = "cli") -> None:
-    """Let a suspended agency's staff back in."""
+    """Let a suspended agency's staff back in, or open a restored one."""
     reason = _reason(reason)
     tenant = find(tenant_id)
-    if tenant.status != "suspended":
+    if tenant.status not in ("suspended", "restored"):
         raise DomainError(f"Only a suspended agency can be reactivated; it is {tenant.status}.")
     _set_status(tenant.slug, "active", reason, actor)
 
@@ -101,7 +102,7 @@ def schedule_deletion(tenant_id: int, reason: str | None, confirm: str | None, a
         if (confirm or "").strip() != tenant.slug:
             raise DomainError(f"Type the subdomain, {tenant.slug}, to confirm.", field="confirm")
         reason = _reason(reason)
-        if tenant.status not in WORKING_STATUSES:
+        if tenant.status not in (*WORKING_STATUSES, "restored"):
             raise DomainError(f"The agency is already {STATUS_LABELS[tenant.status].lower()}.")
         now, before = utcnow(), {"status": tenant.status}
         tenant.status_before_deletion, tenant.status = tenant.status, "deleting"

@@ -209,7 +209,9 @@ def set_status(slug: str, status: str, reason: str | None = None, actor: Any = "
         raise ProvisioningError(f"No agency has the subdomain '{slug}'.")
     if status not in ("active", "suspended"):
         raise ProvisioningError("Status must be active or suspended.")
-    if tenant.status not in WORKING_STATUSES:
+    if tenant.status == "restored" and status != "active":
+        raise ProvisioningError("A restored agency is activated, or deleted, not suspended.")
+    if tenant.status not in (*WORKING_STATUSES, "restored"):
         raise ProvisioningError(f"The agency is {tenant.status}: undo its deletion first.")
     before = {"status": tenant.status}
     tenant.status = status

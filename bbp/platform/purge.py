@@ -5,7 +5,7 @@
 tables are named by schema, so a step may delete platform rows about the agency too), must not
 commit, and returns a few words for the platform audit log. Work outside the database (files)
 happens before the commit, so a failed purge is simply run again the next day: every step must
-be idempotent. To purge something new (export archives), add a step here, before "schema".
+be idempotent. To purge something new, add a step here, before "schema".
 
 The database steps (data keys, schema) and the tombstone commit together or not at all, so an
 agency is never marked purged with its data still there, nor left half-dropped.
@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, select, text
 
 from bbp.audit.services import record
+from bbp.dataio.models import AgencyArchive
 from bbp.extensions import db
 from bbp.kernel import storage, wakeups
 from bbp.kernel.clock import utcnow
@@ -60,6 +61,19 @@ def destroy_data_keys(tenant: TenantInfo) -> str:
     return f"{count} destroyed; wrapped under master keys: {', '.join(masters) or 'none'}"
 
 
+def delete_archives(tenant: TenantInfo) -> str:
+    """Delete the agency's export archives: their sealed files and their rows in public."""
+    backend = storage.storage_from_config(current_app.config)
+    made = db.session.scalars(select(AgencyArchive).where(AgencyArchive.tenant_id == tenant.id))
+    count = 0
+    for archive in made:
+        if archive.storage_key:
+            backend.delete(tenant.slug, archive.storage_key)
+        db.session.delete(archive)
+        count += 1
+    return f"{count} deleted"
+
+
 def delete_files(tenant: TenantInfo) -> str:
     """Delete every stored file of the agency (photos, uploads, signed PDFs)."""
     backend = storage.storage_from_config(current_app.config)
@@ -75,6 +89,7 @@ def drop_schema(tenant: TenantInfo) -> str:
 
 PURGE_STEPS: list[PurgeStep] = [
     PurgeStep("data keys", destroy_data_keys),
+    PurgeStep("archives", delete_archives),
     PurgeStep("files", delete_files),
     PurgeStep("schema", drop_schema),
 ]

@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -208,3 +209,11 @@ def _initial(saved: AgencySettings, rules: StateRules | None) -> dict:
         "overrides": {k: v for k, v in (saved.forfeiture_overrides or {}).items() if k in known},
         **asdict(agency.of(saved)),
     }
+
+
+class ArchiveDownloadForm(FlaskForm):
+    """The owner's password, asked again before their agency's data leaves."""
+
+    password = PasswordField(
+        "Your password", validators=[InputRequired("Enter your password to download.")]
+    )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_login import current_user
 
 from bbp.auth.roles import role_required
 from bbp.bonds.premium import Fee, PremiumRule
+from bbp.dataio import archives
 from bbp.kernel.errors import DomainError
 from bbp.settings import bp, services
-from bbp.settings.forms import PremiumForm, SettingsForm, settings_form
+from bbp.settings.forms import ArchiveDownloadForm, PremiumForm, SettingsForm, settings_form
+from bbp.tenancy import require_tenant
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
 
@@ -51,8 +53,16 @@ def _example(form: PremiumForm | None = None) -> dict:
         return {"example": None, "example_error": exc.message, "annual": False}
 
 
+def _your_data() -> dict:
+    """The owner's "Download all your data" section (nothing for other roles)."""
+    if current_user.role != "owner":
+        return {}
+    return {"archives": archives.archives_of(require_tenant().id, limit=3)}
+
+
 def _page(form: SettingsForm, rules: StateRules | None, example: dict, status: int = 200):
-    return render("settings/index.html", form=form, rules=rules, status=status, **example)
+    more = _your_data()
+    return render("settings/index.html", form=form, rules=rules, status=status, **example, **more)
 
 
 @bp.get("/")
@@ -89,3 +99,54 @@ def preview():
     example = _example(form)
     status = 422 if example["example_error"] else 200
     return render("settings/_example.html", status=status, **example)
+
+
+@bp.get("/your-data")
+@role_required("owner")
+def your_data():
+    """The owner's archives, for the section's progress polling."""
+    return render("settings/_your_data.html", **_your_data())
+
+
+@bp.post("/your-data")
+@role_required("owner")
+def your_data_archive():
+    """Make an archive of all the agency's data for its owner."""
+    with refused():
+        archives.start(require_tenant(), current_user)
+        flash("Your archive is being made: it appears below when it is ready.", "success")
+    return redirect(url_for("settings.index") + "#your-data")
+
+
+@bp.get("/your-data/<int:archive_id>/download")
+@role_required("owner")
+def your_data_confirm(archive_id: int):
+    """Ask for the owner's password before the download."""
+    archive = archives.owned(archive_id)
+    if archive is None:
+        abort(404)
+    form = ArchiveDownloadForm()
+    return render("settings/download.html", form=form, archive=archive)
+
+
+@bp.post("/your-data/<int:archive_id>/download")
+@role_required("owner")
+def your_data_download(archive_id: int):
+    """Download an archive after the owner enters their password again; audited."""
+    archive = archives.owned(archive_id)
+    if archive is None:
+        abort(404)
+    form = ArchiveDownloadForm()
+    if form.validate_on_submit():
+        with refused(form, field="password"):
+            chunks = archives.owner_download(archive_id, current_user, form.password.data)
+            name = f"{require_tenant().slug}-archive-{archive_id}.tar"
+            return Response(
+                stream_with_context(chunks),
+                mimetype="application/x-tar",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "Cache-Control": "private, no-store",
+                },
+            )
+    return render("settings/download.html", form=form, archive=archive, status=422)

@@ -47,8 +47,9 @@ class TenantInfo:
 
     @property
     def closed(self) -> bool:
-        """Deleting or purged: nothing answers for it and nothing runs."""
-        return self.status in ("deleting", "purged")
+        """Deleting, purged, or restored and not yet activated: nothing answers for it and
+        nothing runs."""
+        return self.status in ("deleting", "purged", "restored")
 
 
 _current: ContextVar[TenantInfo | None] = ContextVar("bbp_current_tenant", default=None)

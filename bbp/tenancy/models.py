@@ -11,8 +11,10 @@ from bbp.extensions import db
 
 # active: open to everyone. suspended: staff shut out; what defendants depend on keeps working
 # (court reminders, check-ins, the portal). deleting: closed to everyone, purged once the grace
-# ends unless under legal hold. purged: a tombstone row, no data (docs/platform-lifecycle.md).
-TENANT_STATUSES = ("active", "suspended", "deleting", "purged")
+# ends unless under legal hold. purged: a tombstone row, no data. restored: made from an archive,
+# closed and silent until a superadmin activates it, so a copy never texts the original's
+# defendants (docs/platform-lifecycle.md, docs/platform-archives.md).
+TENANT_STATUSES = ("active", "suspended", "deleting", "purged", "restored")
 # The statuses whose background work runs (periodic tasks and queued jobs).
 WORKING_STATUSES = ("active", "suspended")
 DOMAIN_KINDS = ("subdomain", "custom")
@@ -23,7 +25,9 @@ class Tenant(db.Model):
 
     __tablename__ = "tenants"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'suspended', 'deleting', 'purged')", name="status"),
+        CheckConstraint(
+            "status IN ('active', 'suspended', 'deleting', 'purged', 'restored')", name="status"
+        ),
         CheckConstraint(
             "status <> 'deleting' "
             "OR (purge_after IS NOT NULL AND status_before_deletion IS NOT NULL)",

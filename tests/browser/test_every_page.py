@@ -14,9 +14,10 @@ from sqlalchemy import delete, select
 from werkzeug.exceptions import HTTPException
 
 from bbp.bonds.models import Bond
+from bbp.dataio import archives
 from bbp.dev.book import seed_book
 from bbp.extensions import db
-from bbp.platform.models import PlatformAdmin
+from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 from bbp.signatures import services as signatures
 from bbp.tenancy import bound
 from bbp.tenancy.jobs import enqueue
@@ -45,6 +46,7 @@ CONSOLE_PAGES = [
     "/platform/new-agency",
     "/platform/agencies/{slug}",
     "/platform/agencies/{agency_id}/lifecycle",
+    "/platform/agencies/{agency_id}/archives",
     "/platform/support",
     "/platform/operations/",
     "/platform/operations/migrations",
@@ -133,6 +135,8 @@ def book(app) -> Book:
             request.id,
         )
     run_jobs(app)  # texts the signing link
+    with app.app_context():  # a ready archive: its console row and the owner's download page
+        archives.build(archives.start(agency.info, "test", PlatformAuditEntry, queue=False).id)
     yield made
     unprovision(app, agency)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from bbp.dataio import archives
+from bbp.dataio.models import AgencyArchive
 from bbp.extensions import db
 from bbp.jobs import platform_tasks
 from bbp.kernel import storage
@@ -110,7 +112,9 @@ def test_after_the_grace_the_schema_files_and_data_key_are_gone(app, doomed, oth
     steps = _audit(app, doomed)
     assert [after.get("step") for _, after in steps] == [s.name for s in PURGE_STEPS] + [None]
     assert steps[0][1]["result"] == f"1 destroyed; wrapped under master keys: {masters.pop()}"
-    assert steps[1][1]["result"] == "2 deleted" and steps[2][1]["result"] == "dropped"
+    results = {after.get("step"): after.get("result") for _, after in steps}
+    assert results["archives"] == "0 deleted" and results["files"] == "2 deleted"
+    assert results["schema"] == "dropped"
     assert steps[-1] == ("tenant.purged", {"status": "purged"})
 
     # The other agency keeps its schema, its files and its key.
@@ -120,6 +124,41 @@ def test_after_the_grace_the_schema_files_and_data_key_are_gone(app, doomed, oth
         assert backend.load(other_tenant.slug, "photos/face.jpg") == b"\xff\xd8\xff photo"
         assert vault.decrypt("defendants.ssn", kept_blob) == SSN
     assert _row(app, other_tenant).status == "active"
+
+
+def _archive(app, agency) -> AgencyArchive:
+    """A ready export archive of the agency, built in this process."""
+    with app.app_context():
+        made = archives.start(agency.info, "test", PlatformAuditEntry, queue=False)
+        built = archives.build(made.id)
+        db.session.expunge(built)
+        return built
+
+
+def test_the_purge_deletes_the_agencys_archives_and_no_one_elses(
+    app, make_agency, other_tenant, clock
+):
+    clock.set(NOW)
+    agency = make_agency("archived")
+    _stock(app, agency)
+    doomed_archive, kept_archive = _archive(app, agency), _archive(app, other_tenant)
+    assert doomed_archive.status == "ready" and doomed_archive.storage_key
+    with app.app_context():
+        lifecycle.schedule_deletion(agency.info.id, "Agency closed", agency.slug)
+    clock.set(NOW + GRACE + timedelta(hours=1))
+    with app.app_context():
+        assert purge_due()["purged"] == [agency.slug]
+        left = db.session.scalars(
+            select(AgencyArchive.id).where(
+                AgencyArchive.tenant_id.in_([agency.info.id, other_tenant.info.id])
+            )
+        ).all()
+        backend = storage.storage_from_config(app.config)
+        assert backend.load(other_tenant.slug, kept_archive.storage_key)
+    assert left == [kept_archive.id]
+    assert not _folder(app, agency).exists()
+    results = {after.get("step"): after.get("result") for _, after in _audit(app, agency)}
+    assert results["archives"] == "1 deleted"
 
 
 def test_the_purged_subdomain_shows_the_closed_page_and_is_never_reused(app, doomed, visit, clock):

@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bbp.auth.models import User
+from bbp.dataio import archives
 from bbp.defendants import services as defendants
 from bbp.extensions import db
+from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy import TenancyError, bound
 from tests.conftest import dispose, make_app
 from tests.routes import protected_routes, tenant_routes
@@ -39,11 +41,18 @@ def victim(app, module_tenant, module_other_tenant):
             },
         )
         user.defendant_id = defendant.id
+    with app.app_context():  # an archive of A, ready to download (its id is public, not A's)
+        made = archives.start(tenant.info, "test", queue=False, audit_model=PlatformAuditEntry)
+        user.archive_id = archives.build(made.id).id
     return user
 
 
 def _ids(victim) -> dict:
-    return {"user_id": victim.id, "defendant_id": victim.defendant_id}
+    return {
+        "user_id": victim.id,
+        "defendant_id": victim.defendant_id,
+        "archive_id": victim.archive_id,
+    }
 
 
 def _markers(tenant) -> list[str]:
@@ -185,6 +194,7 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "platform_audit",
             "support_grants",  # ids, times and the admin's reason: who may enter which agency
             "support_policies",  # each agency's one yes/no: support without approval
+            "agency_archives",  # ids, progress, sizes and checksums of archives: no agency data
         }
         cross = conn.execute(
             text("""

@@ -45,19 +45,19 @@ def _who(grant: SupportGrant) -> dict:
     return {"grant": grant.id, "admin": grant.admin.name or grant.admin.email}
 
 
-def _platform(action: str, grant: SupportGrant, actor, fields: dict) -> None:
+def platform_entry(action: str, grant: SupportGrant, actor, fields: dict) -> None:
     """The platform audit entry of a step: the grant and the agency by id, never its people."""
     entry = record(action, after=_who(grant) | fields, actor=actor, model=PlatformAuditEntry)
     entry.target_type, entry.target_id = "tenant", str(grant.tenant_id)
 
 
-def _agency(action: str, grant: SupportGrant, actor, fields: dict) -> None:
+def agency_entry(action: str, grant: SupportGrant, actor, fields: dict) -> None:
     """The agency's audit entry of a step (the bound agency's log)."""
     record(action, after=_who(grant) | fields, actor=actor)
 
 
 @contextmanager
-def _in_agency(info: TenantInfo, admin: PlatformAdmin) -> Iterator[None]:
+def in_agency(info: TenantInfo, admin: PlatformAdmin) -> Iterator[None]:
     """Work from the console on one agency's log too: end the unbound transaction, bind, and
     give the signed-in admin back to the next unbound session."""
     db.session.commit()
@@ -95,16 +95,16 @@ def ask(admin: PlatformAdmin, tenant_id: int, reason: str, minutes: int | None) 
     """Ask one agency's owner for access; granted at once when the agency allows it."""
     reason = check_request(admin, reason, minutes)
     info = _agency_info(tenant_id)
-    with _in_agency(info, admin):
+    with in_agency(info, admin):
         grant = SupportGrant(
             tenant_id=info.id, admin=admin, reason=reason, minutes=minutes, requested_at=utcnow()
         )
         db.session.add(grant)
         db.session.flush()
-        _agency(
+        agency_entry(
             "support.requested", grant, admin_label(admin), {"reason": reason, "minutes": minutes}
         )
-        _platform("support.requested", grant, admin, {"minutes": minutes})
+        platform_entry("support.requested", grant, admin, {"minutes": minutes})
         policy = db.session.get(SupportPolicy, info.id)
         if policy is not None and policy.without_approval:
             _approve(grant, auto=True)
@@ -123,8 +123,8 @@ def _approve(grant: SupportGrant, auto: bool) -> None:
     grant.expires_at = now + min(timedelta(minutes=grant.minutes), LONGEST)
     action = "support.auto_approved" if auto else "support.approved"
     actor = "system" if auto else None
-    _agency(action, grant, actor, {"expires_at": grant.expires_at.isoformat()})
-    _platform(action, grant, "system" if auto else _owner_label(), {"minutes": grant.minutes})
+    agency_entry(action, grant, actor, {"expires_at": grant.expires_at.isoformat()})
+    platform_entry(action, grant, "system" if auto else _owner_label(), {"minutes": grant.minutes})
 
 
 def _owner_label() -> str:
@@ -160,8 +160,8 @@ def deny(grant_id: int) -> SupportGrant:
     if not grant.waiting:
         raise DomainError(f"This request is no longer waiting ({grant.state_label.lower()}).")
     grant.status, grant.decided_at = "denied", utcnow()
-    _agency("support.denied", grant, None, {})
-    _platform("support.denied", grant, _owner_label(), {})
+    agency_entry("support.denied", grant, None, {})
+    platform_entry("support.denied", grant, _owner_label(), {})
     return grant
 
 
@@ -175,8 +175,8 @@ def _end(grant: SupportGrant, by: str, agency_actor, platform_actor) -> None:
     grant.ended_at, grant.ended_by = utcnow(), by
     grant.session_version += 1  # the support session's next request is signed out
     grant.link_nonce = None
-    _agency(f"support.{grant.status}", grant, agency_actor, {})
-    _platform(f"support.{grant.status}", grant, platform_actor, {})
+    agency_entry(f"support.{grant.status}", grant, agency_actor, {})
+    platform_entry(f"support.{grant.status}", grant, platform_actor, {})
 
 
 @atomic
@@ -208,7 +208,7 @@ def end_by_admin(admin: PlatformAdmin, grant_id: int) -> None:
     """The admin withdraws a request or ends access from the console."""
     grant = _own_grant(admin, grant_id)
     info = tenant_by_slug(db.session.get(Tenant, grant.tenant_id).slug)
-    with _in_agency(info, admin):
+    with in_agency(info, admin):
         grant = _grant_here(grant_id)
         _end(grant, "admin", admin_label(admin), admin)
         db.session.commit()
@@ -221,7 +221,7 @@ def entry_link(admin: PlatformAdmin, grant_id: int) -> tuple[str, SupportGrant]:
     if not grant.active:
         raise DomainError(f"This support access is not open ({grant.state_label.lower()}).")
     grant.link_nonce = nonce()
-    _platform("support.link_issued", grant, admin, {})
+    platform_entry("support.link_issued", grant, admin, {})
     info = tenant_by_slug(db.session.get(Tenant, grant.tenant_id).slug)
     token = ENTRY.make({"g": grant.id, "n": grant.link_nonce}, tenant=info)
     return tenant_url(info, url_for("support.enter", token=token)), grant
@@ -245,8 +245,8 @@ def enter(token: str) -> SupportGrant:
     """Spend a hand-over link: the grant's newest support session starts."""
     grant = read_entry(token)  # row-locked: of two uses at once, the second finds it spent
     grant.link_nonce, grant.session_version = None, grant.session_version + 1
-    _agency("support.entered", grant, admin_label(grant.admin), {})
-    _platform("support.entered", grant, grant.admin, {})
+    agency_entry("support.entered", grant, admin_label(grant.admin), {})
+    platform_entry("support.entered", grant, grant.admin, {})
     return grant
 
 
@@ -256,15 +256,15 @@ def record_visit(grant_id: int, method: str, path: str, view_args: dict, refused
     grant = db.session.get(SupportGrant, grant_id)
     page = f"{method} {path}" if method not in ("GET", "HEAD") else path
     if refused:
-        _agency("support.refused", grant, admin_label(grant.admin), {"page": page})
-        _platform("support.refused", grant, grant.admin, {"page": page})
+        agency_entry("support.refused", grant, admin_label(grant.admin), {"page": page})
+        platform_entry("support.refused", grant, grant.admin, {"page": page})
         return
     subject = next(((SUBJECTS[k], v) for k, v in view_args.items() if k in SUBJECTS), None)
     action = "support.viewed" if subject else "support.viewed_page"
     entry = record(action, after={"page": page}, actor=admin_label(grant.admin))
     if subject:
         entry.target_type, entry.target_id = subject[0], str(subject[1])
-    _platform(action, grant, grant.admin, {"page": path.split("?", 1)[0]})
+    platform_entry(action, grant, grant.admin, {"page": path.split("?", 1)[0]})
 
 
 @atomic

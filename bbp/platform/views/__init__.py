@@ -4,6 +4,7 @@ from bbp.platform import bp as bp
 from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     admins,
     agencies,
+    archives,
     audit,
     create,
     domains,

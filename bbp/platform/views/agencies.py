@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from bbp.platform import agencies, bp
 from bbp.platform.forms import DomainForm
 from bbp.platform.roles import admin_required
+from bbp.platform.views.archives import section_context
 from bbp.platform.zones import STATES
 from bbp.tenancy.models import TENANT_STATUSES
 from bbp.web.refusals import refused
@@ -50,6 +51,7 @@ def show_agency(slug: str, status: int = 200, **context):
     if found is None:
         abort(404, description="No agency has this subdomain.")
     context.setdefault("domain_form", DomainForm())
+    context.setdefault("archive_section", section_context(found.tenant))
     return render("platform/agency.html", view=found, status=status, **context)
 
 
