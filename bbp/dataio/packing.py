@@ -36,7 +36,8 @@ class Contents:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def _sha(data: bytes) -> str:
+def sha256(data: bytes) -> str:
+    """The hex SHA-256 the manifest lists for a table dump or a file."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -90,7 +91,7 @@ def pack(
         for key in keys:
             data = backend.load(agency.slug, key)
             _add(tar, f"files/{key}", data, now)
-            manifest["files"].append({"key": key, "size": len(data), "sha256": _sha(data)})
+            manifest["files"].append({"key": key, "size": len(data), "sha256": sha256(data)})
             done += 1
             progress(done, total, f"File {done - len(tables)} of {len(keys)}")
         _add(tar, "manifest.json", json.dumps(manifest, indent=1).encode(), now)
@@ -117,12 +118,12 @@ def unpack(plain: bytes) -> Contents:
     contents = Contents(manifest)
     for table in manifest["tables"]:
         data = members.get(f"tables/{table['name']}.jsonl")
-        if data is None or _sha(data) != table["sha256"]:
+        if data is None or sha256(data) != table["sha256"]:
             raise DamagedArchive(f"Table {table['name']} does not match its checksum.")
         contents.tables[table["name"]] = data
     for item in manifest["files"]:
         data = members.get(f"files/{item['key']}")
-        if data is None or _sha(data) != item["sha256"]:
+        if data is None or sha256(data) != item["sha256"]:
             raise DamagedArchive(f"File {item['key']} does not match its checksum.")
         try:
             storage.check_key(item["key"])

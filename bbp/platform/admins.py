@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bbp.audit.services import changes, record
 from bbp.extensions import db
-from bbp.kernel import mail, twostep
+from bbp.kernel import mail, ratelimit, twostep
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
@@ -24,6 +24,8 @@ from bbp.platform.tokens import admin_for_token, set_password_url
 
 AUDITED = ("email", "name", "role")
 TAKEN = "This email already belongs to a platform admin."
+
+RESETS_PER_HOUR = 3  # reset emails to one address
 
 
 def _audit(action: str, admin: PlatformAdmin, **values) -> None:
@@ -150,8 +152,12 @@ def set_password_from_link(token: str, password: str) -> PlatformAdmin:
 
 
 def send_reset_link(email: str) -> None:
-    """Email a reset link if an active admin has this email; say nothing either way."""
-    query = select(PlatformAdmin).where(PlatformAdmin.email == email.strip().lower())
+    """Email a reset link if an active admin has this email; say nothing either way. At most
+    RESETS_PER_HOUR per address, counted for unknown addresses too, so nobody is mail-bombed."""
+    email = email.strip().lower()
+    if not ratelimit.allow("console-reset", email, RESETS_PER_HOUR, 3600):
+        return
+    query = select(PlatformAdmin).where(PlatformAdmin.email == email)
     admin = db.session.scalar(query)
     if admin is None or not admin.active:
         return

@@ -1,8 +1,8 @@
 """Flask-Login wiring: a session id names its tenant and version, and both are re-checked.
 
-Three kinds: "staff:<tenant>:<user>:<version>" and "support:<grant>:<version>" on agency hosts
-(a support session is a platform admin under an open grant, bbp/platform/support/session.py),
-"admin:<id>:<version>" on admin.<domain>.
+Three kinds: "staff:<tenant>:<user>:<version>" and "support:<grant>:<version>:<admin version>"
+on agency hosts (a support session is a platform admin under an open grant,
+bbp/platform/support/session.py), "admin:<id>:<version>" on admin.<domain>.
 
 A staff account read from the database is held by the process until the agency's next write
 (bbp/kernel/held.py), so most signed-in requests need no query to know who is asking: changing
@@ -47,8 +47,8 @@ def load_user(user_id: str):
         if g.tenant is None or str(g.tenant.id) != parts[1]:
             return None
         account = _staff_account(int(parts[2]))
-    elif parts[0] == "support" and len(parts) == 3 and site == "tenant":
-        return support_session.load(int(parts[1]), parts[2])
+    elif parts[0] == "support" and len(parts) == 4 and site == "tenant":
+        return support_session.load(int(parts[1]), parts[2], parts[3])
     elif parts[0] == "admin" and len(parts) == 3 and site == "platform":
         account = db.session.get(PlatformAdmin, int(parts[1]))
     else:

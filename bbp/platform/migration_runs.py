@@ -147,7 +147,10 @@ def _counter(slugs: dict[str, str]):
         pipe.hincrby(RUN_KEY, outcome.status, 1)
         if outcome.status == "failed":
             slug = slugs.get(outcome.schema, outcome.schema)
-            pipe.hset(FAILURES_KEY, slug, outcome.error or "failed")
+            # The console shows the error's kind only; its text may quote the agency's rows.
+            log.error("migrating %s failed: %s", slug, outcome.error)
+            shown = f"{outcome.summary or 'failed'}; the whole error is in the worker's log"
+            pipe.hset(FAILURES_KEY, slug, shown)
             pipe.expire(FAILURES_KEY, KEEP_SECONDS)
         pipe.execute()
 

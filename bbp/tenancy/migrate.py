@@ -31,7 +31,9 @@ class MigrationOutcome:
     schema: str
     status: str  # "upgraded", "skipped" or "failed"
     revision: str | None = None
-    error: str | None = None
+    error: str | None = None  # the whole message, for the command line and the logs
+    # The error's kind alone (class and SQLSTATE): a database message can quote a row's values.
+    summary: str | None = None
 
 
 def upgrade_schema(engine: Engine, schema: str, target: str = "head") -> MigrationOutcome:
@@ -85,7 +87,9 @@ def _upgrade_in_worker(schema: str, target: str) -> MigrationOutcome:
         return upgrade_schema(_worker_engine, schema, target)
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
-        return MigrationOutcome(schema, "failed", error=detail)
+        code = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+        summary = type(exc).__name__ + (f" (SQLSTATE {code})" if code else "")
+        return MigrationOutcome(schema, "failed", error=detail, summary=summary)
 
 
 def upgrade_all(

@@ -53,6 +53,9 @@ def safe_next(target: str | None, default: str) -> str:
     """Follow ?next= only to a path on this same host."""
     if not target:
         return default
+    # Browsers read a backslash as a slash (/\host is //host) and drop tabs and newlines.
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default

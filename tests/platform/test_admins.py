@@ -226,3 +226,13 @@ def test_an_invitation_link_expires(app, console_as, visit, redis, clock):
     clock.advance(minutes=60 * app.config["PASSWORD_LINK_HOURS"] + 1)
     late = visit("admin").get(path)
     assert late.status_code == 410 and "expired" in page_text(late)
+
+
+def test_reset_emails_to_one_address_are_limited(app, visit, redis):
+    email = add_admin(app, "support")
+    console = visit("admin")
+    console.get("/platform/forgot-password")
+    for _ in range(5):
+        assert console.post("/platform/forgot-password", {"email": email}).status_code == 302
+    mails = [json.loads(m) for m in redis.lrange(outbox_key(PLATFORM), 0, -1)]
+    assert sum(m["to"] == email for m in mails) == 3  # RESETS_PER_HOUR, then nothing more

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bbp.dataio import archives, packing, sealing
+from bbp.dataio import archives, packing, sealing, withholding
 from bbp.extensions import db
 from bbp.kernel import storage
 from bbp.kernel.errors import DomainError
@@ -83,12 +84,22 @@ def test_the_stored_archive_holds_no_plain_agency_data(app, tenant, redis):
                   b"manifest.json", b"\x89PNG", b"%PDF-"):  # fmt: skip
         assert plain not in sealed
     with app.app_context():
-        opened = b"".join(archives.open_archive(archive_id))
-    with tarfile.open(fileobj=io.BytesIO(opened)) as tar:
+        for_owner = b"".join(archives.open_archive(archive_id, withholding.FOR_THE_OWNER))
+        for_support = b"".join(archives.open_archive(archive_id, withholding.FOR_SUPPORT))
+    with tarfile.open(fileobj=io.BytesIO(for_owner)) as tar:
         names = tar.getnames()
         defendants = tar.extractfile("tables/defendants.jsonl").read()
+        users = tar.extractfile("tables/users.jsonl").read()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
     assert "manifest.json" in names and any(n.startswith("files/photos/") for n in names)
     assert SSN.replace("-", "").encode() in defendants  # portable: the owner's data, decrypted
+    assert b"$argon2" not in users  # credentials never leave: keys, not data
+    assert "users.password_hash" in manifest["withheld"]
+    with tarfile.open(fileobj=io.BytesIO(for_support)) as tar:
+        defendants = tar.extractfile("tables/defendants.jsonl").read()
+        assert b"$argon2" not in tar.extractfile("tables/users.jsonl").read()
+    assert SSN.replace("-", "").encode() not in defendants  # support access never reveals it
+    assert b"Marcus" in defendants  # the rest of the row stays
 
 
 def test_a_tampered_archive_is_refused_and_nothing_is_made(app, console_as, tenant, redis):
@@ -159,7 +170,7 @@ def test_archives_expire_and_the_cleanup_deletes_them(app, tenant, redis, clock)
     found = archive(app, archive_id)
     assert found.expires_at - found.finished_at == timedelta(days=7)
     clock.advance(minutes=7 * 24 * 60 + 1)
-    message = _refusal(app, lambda: list(archives.open_archive(archive_id)))
+    message = _refusal(app, lambda: list(archives.open_archive(archive_id, frozenset())))
     assert "expired" in message
     with app.app_context():
         assert archives.expire() == 1

@@ -66,7 +66,8 @@ def test_a_run_upgrades_every_agency_and_reports_the_broken_one(
     assert "<html" not in fragment and "hx-trigger" not in fragment  # done: polling stops
     words = _words(fragment)
     assert re.search(r"Failed \d+", words) and "Failed 1 " in words
-    assert broken.slug in fragment and "already exists" in fragment
+    assert broken.slug in fragment and "SQLSTATE 42P07" in fragment  # duplicate table
+    assert "already exists" not in fragment  # a database message may quote the agency's rows
     assert current.slug not in fragment and behind.slug not in fragment
     with app.app_context(), db.engine.connect() as conn:
         assert current_revision(conn, behind.info.schema) == head_revision()

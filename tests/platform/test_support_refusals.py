@@ -165,3 +165,19 @@ def test_a_support_session_is_no_staff_account(app, tenant, support):
     assert staff == [tenant.owner_email]  # nobody was added to the agency's team
     assert support.get("/staff/").status_code == 403
     assert {e.actor_id for e in agency_log(app, tenant, "support.viewed")} == {None}
+
+
+@pytest.mark.parametrize("change", ["role", "reset"])
+def test_demoting_or_resetting_the_admin_ends_the_support_session(app, tenant, support, change):
+    assert support.get("/bonds/").status_code == 200
+    with app.app_context():
+        admin = db.session.scalar(
+            select(PlatformAdmin).where(PlatformAdmin.email == support.console.email)
+        )
+        if change == "role":
+            admin.role = "finance"  # finance never enters an agency
+        else:
+            admin.session_version += 1  # what a password or two-step reset does
+        db.session.commit()
+    ended = support.get("/bonds/")
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]

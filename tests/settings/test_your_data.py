@@ -45,6 +45,9 @@ def test_the_owner_makes_an_archive_and_downloads_it_after_the_password(app, own
     with app.app_context(), bound(tenant.info, db.session):
         actions = db.session.scalars(select(AuditEntry.action)).all()
     assert "archive.requested" in actions and "archive.downloaded" in actions
+    with app.app_context():  # public rows never name the agency's people
+        made_by = db.session.get(AgencyArchive, archive_id).created_by
+    assert made_by == "the agency's owner"
 
 
 def test_a_wrong_password_is_refused_beside_the_field(app, owner, tenant, redis):

@@ -1,6 +1,7 @@
 """An agency's archive downloaded from the console: a support-access action, never a console
 right. The admin must hold open access to that agency (approved by its owner, within its hour),
-and the download is written to both audit logs under the admin's name."""
+the download is written to both audit logs under the admin's name, and it holds no SSN, license
+number or credential: support access never reveals them (bbp/dataio/withholding.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from bbp.dataio import archives
+from bbp.dataio import archives, withholding
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.platform.models import PlatformAdmin
@@ -41,7 +42,8 @@ def download(admin: PlatformAdmin, tenant_id: int, archive_id: int) -> Iterator[
     archive = db.session.get(archives.AgencyArchive, archive_id)
     if archive is None or archive.tenant_id != tenant_id:
         raise DomainError("No such archive.", status=404)
-    chunks = archives.open_archive(archive.id)  # refuses an unready, expired or damaged one
+    # Refuses an unready, expired or damaged archive; never SSNs, license numbers or credentials.
+    chunks = archives.open_archive(archive.id, withholding.FOR_SUPPORT)
     fields = {"archive": archive.id, "bytes": archive.size_bytes}
     info = tenant_by_slug(db.session.get(Tenant, tenant_id).slug)
     platform_entry("support.archive_downloaded", grant, admin, fields)

@@ -1,8 +1,8 @@
 """The support session on an agency's host: who it is, what it may do, and what it leaves.
 
-Its Flask-Login id is "support:<grant id>:<version>" (bbp/platform/loader.py): no staff row in
-the agency, a viewer's pages only, no POST but ending the visit, and every request written to
-the platform's and the agency's audit logs before the page is built.
+Its Flask-Login id is "support:<grant id>:<version>:<admin version>" (bbp/platform/loader.py):
+no staff row in the agency, a viewer's pages only, no POST but ending the visit, and every
+request written to the platform's and the agency's audit logs before the page is built.
 """
 
 from __future__ import annotations
@@ -46,20 +46,23 @@ class SupportVisitor:
 
     def __init__(self, grant: SupportGrant):
         self.grant_id, self.version = grant.id, grant.session_version
+        self.admin_version = grant.admin.session_version
         self.name = grant.admin.name or grant.admin.email
         self.email = grant.admin.email
         self.reason: str = grant.reason
         self.expires_at: datetime = grant.expires_at
 
     def get_id(self) -> str:
-        return f"support:{self.grant_id}:{self.version}"
+        return f"support:{self.grant_id}:{self.version}:{self.admin_version}"
 
     def has_role(self, minimum: str) -> bool:
         return minimum == "viewer"
 
 
-def load(grant_id: int, version: str) -> SupportVisitor | None:
-    """The support session a session id names: this agency's, open, and the newest entry."""
+def load(grant_id: int, version: str, admin_version: str) -> SupportVisitor | None:
+    """The support session a session id names: this agency's, open, the newest entry, and its
+    admin still active, still allowed to ask, and not signed out everywhere since (a role
+    change, a password or two-step reset ends the admin's sessions, this one included)."""
     grant = db.session.get(SupportGrant, grant_id)
     if (
         grant is None
@@ -67,6 +70,8 @@ def load(grant_id: int, version: str) -> SupportVisitor | None:
         or grant.tenant_id != g.tenant.id
         or not grant.active
         or not grant.admin.active
+        or grant.admin.role not in services.ASKERS
+        or str(grant.admin.session_version) != admin_version
         or str(grant.session_version) != version
     ):
         return None
