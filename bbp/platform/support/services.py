@@ -11,15 +11,16 @@ from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.auth.models import User
-from bbp.extensions import db
+from bbp.extensions import db, redis_client
 from bbp.kernel import mail
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.keys import tenant_key
 from bbp.kernel.links import Refusals, SignedLinks, check_mark, nonce, tenant_url
 from bbp.kernel.transactions import atomic
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 from bbp.platform.support import emails
-from bbp.platform.support.models import LONGEST, SupportGrant, SupportPolicy
+from bbp.platform.support.models import ANSWER_WITHIN, LONGEST, SupportGrant, SupportPolicy
 from bbp.tenancy import TenantInfo, bound, require_tenant
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
@@ -112,9 +113,17 @@ def ask(admin: PlatformAdmin, tenant_id: int, reason: str, minutes: int | None) 
             db.session.scalars(select(User.email).where(User.role == "owner", User.active))
         )
         db.session.commit()
+        if grant.waiting:
+            redis_client().set(waiting_key(), 1, ex=int(ANSWER_WITHIN.total_seconds()))
         for email in owners:
             mail.send(email, *emails.to_owner(info, grant, admin))
     return grant
+
+
+def waiting_key() -> str:
+    """Set while the bound agency may have a request to answer: its owner's pages ask the
+    database only then (cleared by the first page that finds none)."""
+    return tenant_key("support", "waiting")
 
 
 def _approve(grant: SupportGrant, auto: bool) -> None:

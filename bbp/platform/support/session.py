@@ -7,13 +7,15 @@ request written to the platform's and the agency's audit logs before the page is
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from bbp.extensions import db
+from bbp.extensions import db, redis_client
 from bbp.platform.support import services
 from bbp.platform.support.forms import AskForm
 from bbp.platform.support.models import SupportGrant, SupportPolicy
@@ -104,10 +106,19 @@ def waiting_requests() -> list[SupportGrant]:
     """Requests this agency's owner has to answer (for the notice on their pages)."""
     if g.get("site") != "tenant" or getattr(current_user, "role", None) != "owner":
         return []
+    try:
+        if not redis_client().exists(services.waiting_key()):
+            return []  # most pages: nothing asked, no query
+    except RedisError:
+        pass  # without Redis, ask the database every time
     query = select(SupportGrant).where(
         SupportGrant.tenant_id == require_tenant().id, SupportGrant.status == "requested"
     )
-    return [grant for grant in db.session.scalars(query) if grant.waiting]
+    waiting = [grant for grant in db.session.scalars(query) if grant.waiting]
+    if not waiting:
+        with contextlib.suppress(RedisError):
+            redis_client().delete(services.waiting_key())
+    return waiting
 
 
 def without_approval() -> bool:
