@@ -10,7 +10,7 @@ from bbp.platform.models import PlatformAdmin
 from bbp.platform.roles import ADMIN_ROLES
 from tests.platform.conftest import add_admin, sign_in_admin
 from tests.routes import PUBLIC_PLATFORM_ENDPOINTS, platform_routes
-from tests.support import PASSWORD, Visitor
+from tests.support import PASSWORD, Visitor, host_of
 
 GUARDED = [r for r in platform_routes() if r.endpoint not in PUBLIC_PLATFORM_ENDPOINTS]
 
@@ -29,13 +29,27 @@ def test_signed_out_visitors_are_sent_to_the_console_sign_in(visit, route):
     assert "/platform/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("route", GUARDED, ids=str)
-def test_agency_staff_sessions_mean_nothing_on_the_console(app, owner, tenant, route):
+@pytest.fixture(scope="module")
+def agency_owner(app, module_tenant):
+    """The module's agency owner, signed in on the agency's host (one sign-in for the sweep)."""
     client = app.test_client()
-    client.set_cookie("session", owner.session_cookie().value, domain="admin.localhost")
+    visitor = Visitor(client, host_of(module_tenant.info))
+    assert visitor.login(module_tenant.owner_email).status_code == 302
+    return visitor
+
+
+@pytest.mark.parametrize("route", GUARDED, ids=str)
+def test_agency_staff_sessions_mean_nothing_on_the_console(app, agency_owner, route):
+    """An agency's session carried to admin.<domain> is no session there (cookies are bound to
+    their host), and on the agency's own host the console does not exist (404)."""
+    client = app.test_client()
+    cookie = agency_owner.session_cookie().value
+    client.set_cookie("session", cookie, domain="admin.localhost")
     response = client.open(route.path(), method=route.method, base_url="http://admin.localhost")
     assert response.status_code in (302, 400)  # signed out, or a POST without a form token
-    staff_side = owner.get(route.path()) if route.method == "GET" else owner.post(route.path())
+    staff_side = (
+        agency_owner.get(route.path()) if route.method == "GET" else agency_owner.post(route.path())
+    )
     assert staff_side.status_code == 404  # the console does not exist on agency hosts
 
 
