@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.extensions import db, redis_client
-from bbp.kernel import mail
+from bbp.kernel import changes, mail
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import platform_key
@@ -96,6 +96,17 @@ def _remember(tenant_id: int, state: str) -> None:
         redis_client().set(_cache_key(tenant_id), state, ex=CACHE_SECONDS)
 
 
+def _settled(tenant_id: int, state: str, changed: bool) -> None:
+    """After a commit: cache the state and, when it moved, let the agency's held pages go stale
+    (they show the banner)."""
+    _remember(tenant_id, state)
+    tenant = db.session.get(Tenant, tenant_id) if changed else None
+    info = tenant_by_slug(tenant.slug) if tenant else None
+    if info is not None:
+        with bound(info):
+            changes.bump()
+
+
 def find(tenant_id: int) -> Dunning | None:
     """The agency's dunning row (None: it never missed a payment)."""
     return db.session.get(Dunning, tenant_id)
@@ -136,9 +147,10 @@ def payment_failed(tenant_id: int, at: datetime | None = None, actor: Any = None
         if started:
             row.past_due_since, row.read_only_at, row.suspended_at = at, None, None
             _move(row, "past_due", at, "payment failed", actor)
+        before = "active" if started else row.state
         _advance(row, utcnow(), actor)
         state = row.state
-    _remember(tenant_id, state)
+    _settled(tenant_id, state, changed=started or state != before)
     if started:
         _email_owners(tenant_id, at)
     return state
@@ -149,10 +161,11 @@ def payment_succeeded(tenant_id: int, at: datetime | None = None, actor: Any = N
     at = at or utcnow()
     with atomic:
         row = _locked(tenant_id, at)
-        if row.state != "active":
+        changed = row.state != "active"
+        if changed:
             _move(row, "active", at, "payment received", actor)
             row.past_due_since = row.read_only_at = row.suspended_at = None
-    _remember(tenant_id, "active")
+    _settled(tenant_id, "active", changed)
     return "active"
 
 
@@ -176,7 +189,7 @@ def advance_due(now: datetime | None = None) -> dict[str, int]:
             before = row.state
             _advance(row, now)
             state = row.state
-        _remember(tenant_id, state)
+        _settled(tenant_id, state, changed=state != before)
         if state != before:
             moved[state] += 1
     return moved
@@ -188,7 +201,6 @@ def _email_owners(tenant_id: int, at: datetime) -> None:
     info = tenant_by_slug(tenant.slug) if tenant else None
     if info is None:
         return
-    db.session.rollback()  # the change is committed; binding the agency needs no open transaction
     deadline = (at + grace()).strftime("%B %-d, %Y")
     body = (
         f"The latest payment for {info.name} on BailBondPro failed, so the account is past "
@@ -197,13 +209,14 @@ def _email_owners(tenant_id: int, at: datetime) -> None:
         "Court reminders, check-ins, the client portal and signing keep working for your "
         "clients whatever happens."
     )
-    with bound(info, db.session):
-        owners = db.session.scalars(
+    # A session of its own: the caller's (a console request's signed-in admin) stays as it is.
+    session = db.session.session_factory()
+    with bound(info, session):  # closes the session when done
+        owners = session.scalars(
             select(User.email).where(User.role == "owner", User.active.is_(True))
         ).all()
         for email in owners:
             mail.send(email, f"{info.name}: payment failed, account past due", body)
-        db.session.rollback()
 
 
 def stripe_configured() -> bool:

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from bbp.billing import dunning
 from bbp.kernel.errors import DomainError
-from bbp.tenancy import require_tenant
+from bbp.tenancy import require_tenant, resolver
 from bbp.tenancy.resolver import open_while_suspended
 
 # Defendant-facing or platform-facing routes that no dunning state touches.
@@ -26,7 +26,12 @@ ALWAYS_OPEN = frozenset(
 # The staff changes a read-only agency still makes: none of them is new business.
 READ_ONLY_ALLOWED = frozenset(
     {
-        # Signing out and the signed-in person's own account security.
+        # Signing in and out, and each person's own password and two-step setup.
+        "auth.login_post",
+        "auth.two_step_post",
+        "auth.enroll_post",
+        "auth.set_password_post",
+        "auth.forgot_password_post",
         "auth.logout",
         "auth.account_enroll_post",
         # Court dates, their outcomes and forfeiture notices: a missed date hurts a person.
@@ -112,5 +117,9 @@ def banner() -> str | None:
 
 def init_app(app: Flask) -> None:
     """Install the dunning rule and the banner's template helper."""
-    app.before_request(_guard)
+    # Right after the site is resolved (as a lifecycle suspension is), before the CSRF check:
+    # a refused agency's staff see why, whatever the form they sent.
+    funcs = app.before_request_funcs.setdefault(None, [])
+    site = next(i for i, f in enumerate(funcs) if f.__module__ == resolver.__name__)
+    funcs.insert(site + 1, _guard)
     app.context_processor(lambda: {"dunning_banner": banner})
