@@ -82,7 +82,8 @@ def register_blueprints(app: Flask) -> None:
     # Importing a feature's views attaches its routes to the feature's bp.
     from bbp.audit import views as audit
     from bbp.auth import views as auth
-    from bbp.billing import dunning_views, enforcement
+    from bbp.billing import enforcement
+    from bbp.billing.views import dunning as dunning_views
     from bbp.bonds import views as bonds
     from bbp.checkins import views as checkins
     from bbp.collateral import views as collateral
