@@ -157,16 +157,20 @@ def payment_failed(tenant_id: int, at: datetime | None = None, actor: Any = None
 
 
 def payment_succeeded(tenant_id: int, at: datetime | None = None, actor: Any = None) -> str:
-    """A payment went through: back to active at once, from any dunning state."""
+    """A payment went through: back to active at once, from any dunning state (unless it is
+    dated before the failure that started this episode)."""
     at = at or utcnow()
     with atomic:
         row = _locked(tenant_id, at)
-        changed = row.state != "active"
+        # A payment dated before the failure (a webhook delivered late) settles an older bill.
+        stale = row.past_due_since is not None and at < row.past_due_since
+        changed = row.state != "active" and not stale
         if changed:
             _move(row, "active", at, "payment received", actor)
             row.past_due_since = row.read_only_at = row.suspended_at = None
-    _settled(tenant_id, "active", changed)
-    return "active"
+        state = row.state
+    _settled(tenant_id, state, changed)
+    return state
 
 
 def _advance(row: Dunning, now: datetime, actor: Any = None) -> None:

@@ -199,3 +199,9 @@ def test_the_daily_platform_task_advances_dunning(app, clock, failed, redis):
         ran = platform_tasks.run_due()
     assert ran["dunning"]["read_only"] >= 1
     assert _state(app, failed) == "read_only"
+
+
+def test_a_payment_dated_before_the_failure_does_not_settle_it(app, clock, failed):
+    assert _pay(app, failed, FAILED - timedelta(days=3)) == "past_due"  # a late webhook
+    assert _actions(app, failed) == ["dunning.past_due"]
+    assert _pay(app, failed, FAILED + timedelta(hours=1)) == "active"
