@@ -114,6 +114,8 @@ def find(tenant_id: int) -> Dunning | None:
 
 def _locked(tenant_id: int, now: datetime) -> Dunning:
     """The agency's row, created active if missing, locked for this transaction."""
+    if db.session.get(Tenant, tenant_id) is None:
+        raise DomainError("There is no such agency.", status=404)
     db.session.execute(
         insert(Dunning)
         .values(tenant_id=tenant_id, state="active", updated_at=now)

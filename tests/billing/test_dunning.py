@@ -12,6 +12,7 @@ from bbp.billing import dunning
 from bbp.extensions import db
 from bbp.jobs import platform_tasks
 from bbp.kernel import mail
+from bbp.kernel.errors import DomainError
 from bbp.platform import lifecycle
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.models import Tenant
@@ -205,3 +206,9 @@ def test_a_payment_dated_before_the_failure_does_not_settle_it(app, clock, faile
     assert _pay(app, failed, FAILED - timedelta(days=3)) == "past_due"  # a late webhook
     assert _actions(app, failed) == ["dunning.past_due"]
     assert _pay(app, failed, FAILED + timedelta(hours=1)) == "active"
+
+
+def test_a_payment_for_no_agency_is_refused_not_a_crash(app):
+    with app.app_context(), pytest.raises(DomainError) as refusal:
+        dunning.payment_failed(987654)
+    assert refusal.value.status == 404
