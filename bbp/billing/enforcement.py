@@ -93,6 +93,8 @@ def _guard():
     endpoint = request.endpoint
     if g.get("site") != "tenant" or endpoint in (None, "static") or defendant_facing(endpoint):
         return None
+    if getattr(current_user, "is_support", False):
+        return None  # support access is read-only already, and its guard audits every request
     state = dunning.state_of(require_tenant().id)
     if state == "billing_suspended" and endpoint != "auth.logout":
         page = render_template("billing/suspended.html", contact=current_app.config["MAIL_FROM"])
