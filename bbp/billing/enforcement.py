@@ -10,13 +10,14 @@ Twilio's webhooks (the lifecycle's OPEN_WHILE_SUSPENDED list) plus the public PD
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from bbp.billing import dunning
 from bbp.kernel.errors import DomainError
 from bbp.tenancy import require_tenant, resolver
 from bbp.tenancy.resolver import open_while_suspended
+from bbp.web.errors import error_response
 
 # Defendant-facing or platform-facing routes that no dunning state touches.
 ALWAYS_OPEN = frozenset(
@@ -76,6 +77,11 @@ READ_ONLY_ALLOWED = frozenset(
     }
 )
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+SUSPENDED_TITLE = "Account suspended for non-payment"
+SUSPENDED_MESSAGE = (
+    "This account is suspended for non-payment: staff cannot sign in until the BailBondPro "
+    "bill is paid. Clients' court reminders, check-ins, portal and signing keep working."
+)
 READ_ONLY_MESSAGE = (
     "This account is read-only because a payment is overdue: new bonds, imports, invitations "
     "and settings changes wait until it is paid. Court dates, payments, check-ins, collateral "
@@ -97,8 +103,7 @@ def _guard():
         return None  # support access is read-only already, and its guard audits every request
     state = dunning.state_of(require_tenant().id)
     if state == "billing_suspended" and endpoint != "auth.logout":
-        page = render_template("billing/suspended.html", contact=current_app.config["MAIL_FROM"])
-        return page, 403, {"Vary": "HX-Request"}
+        return error_response(403, SUSPENDED_MESSAGE, "billing/suspended.html", SUSPENDED_TITLE)
     refused = request.method not in SAFE_METHODS and endpoint not in READ_ONLY_ALLOWED
     if state == "read_only" and refused:
         raise DomainError(READ_ONLY_MESSAGE, status=409)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bbp.billing import dunning
 from bbp.billing.enforcement import READ_ONLY_MESSAGE
 from tests.billing.sweep import DEFENDANT_ROUTES, SUSPENDED_PAGE, put_in, send, signed_in_owner
 from tests.reminders.test_suspension import DAY_BEFORE, _texts, _tick, booked  # noqa: F401
@@ -16,10 +17,18 @@ STAFF_ROUTES = [
 
 
 @pytest.fixture(scope="module")
-def shut(app, module_tenant):
-    put_in(app, module_tenant, "billing_suspended")
+def shut_module(app, module_tenant):
     yield module_tenant
     put_in(app, module_tenant, "active")
+
+
+@pytest.fixture
+def shut(app, shut_module):
+    """The module's agency, billing-suspended (other tests here move it between states)."""
+    with app.app_context():
+        if dunning.state_of(shut_module.info.id) != "billing_suspended":
+            put_in(app, shut_module, "billing_suspended")
+    return shut_module
 
 
 def test_sign_in_is_refused_with_the_reason_and_a_contact(app, visit, shut):
@@ -58,10 +67,7 @@ def test_every_staff_route_shows_the_billing_page(visit, shut, route):
 @pytest.mark.parametrize("route", DEFENDANT_ROUTES, ids=str)
 def test_defendant_facing_routes_answer_in_every_state(app, visit, module_tenant, state, route):
     put_in(app, module_tenant, state)
-    try:
-        response = send(visit(module_tenant), route, csrf=False)
-    finally:
-        put_in(app, module_tenant, "active")
+    response = send(visit(module_tenant), route, csrf=False)
     body = response.get_data(as_text=True)
     assert SUSPENDED_PAGE not in body and READ_ONLY_MESSAGE.split(":")[0] not in body
     assert response.status_code < 500
@@ -73,3 +79,10 @@ def test_a_reminder_due_while_billing_suspended_is_still_sent(app, redis, clock,
     sent = [t for t in _texts(app, booked) if t[1] == "sent"]
     assert len(sent) == 1
     assert "Thursday, December 3 at 9:30 AM" in sent[0][2]
+
+
+def test_an_htmx_request_gets_the_reason_as_a_notice(visit, shut):
+    response = visit(shut).get("/bonds/?q=doe", htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 403 and "<html" not in body
+    assert SUSPENDED_PAGE in body and response.headers["HX-Retarget"] == "#flash"
