@@ -3,6 +3,7 @@ pages, read-only refuses a new bond with a notice that keeps the page, a recover
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -49,6 +50,7 @@ def test_a_superadmin_simulates_a_failed_payment_and_a_recovery(
     owner.get_by_label("Email").fill(tenant.owner_email)
     owner.get_by_label("Password").fill(PASSWORD)
     owner.get_by_role("button", name="Sign in").click()
+    expect(owner).to_have_url(re.compile(r"/dashboard/$"))  # signed in before moving on
     owner.goto(f"{agency}/bonds/")
     expect(owner.get_by_text("A payment to BailBondPro failed")).to_be_visible()
     owner.get_by_role("link", name="See what is due").click()
