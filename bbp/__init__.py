@@ -82,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
     # Importing a feature's views attaches its routes to the feature's bp.
     from bbp.audit import views as audit
     from bbp.auth import views as auth
+    from bbp.billing import enforcement
+    from bbp.billing.views import dunning as dunning_views
     from bbp.bonds import views as bonds
     from bbp.checkins import views as checkins
     from bbp.collateral import views as collateral
@@ -130,6 +132,8 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, platform.bp, "platform")
     register_site_blueprint(app, support.bp, "tenant")  # support access, the agency's side
     support_session.init_app(app)
+    register_site_blueprint(app, dunning_views.bp, "tenant")  # what the agency owes
+    enforcement.init_app(app)  # dunning: the banner, read-only and billing-suspended
     # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
 
@@ -154,12 +158,20 @@ def register_templates(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
+    from bbp.billing import dunning
     from bbp.jobs import platform_tasks, schedule
     from bbp.platform import purge
 
     schedule.init_app(app)
-    # Daily work for the whole platform: purge agencies past their deletion grace.
-    platform_tasks.install(app, (platform_tasks.PlatformTask("purge", purge.purge_due),))
+    # Daily work for the whole platform: purge agencies past their deletion grace, and move
+    # unpaid agencies on through dunning by their dates.
+    platform_tasks.install(
+        app,
+        (
+            platform_tasks.PlatformTask("purge", purge.purge_due),
+            platform_tasks.PlatformTask("dunning", dunning.advance_due),
+        ),
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -91,6 +91,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "STORAGE_ROOT": env.get("STORAGE_ROOT", str(instance_path / "uploads")),
         # Days an agency archive (export) is kept before the cleanup deletes it.
         "ARCHIVE_DAYS": int(env.get("ARCHIVE_DAYS", "7")),
+        # Dunning (docs/billing-dunning.md): days past due before read-only, then before
+        # billing-suspended. Empty Stripe key: the console can simulate payments instead.
+        "DUNNING_GRACE_DAYS": int(env.get("DUNNING_GRACE_DAYS", "14")),
+        "DUNNING_SUSPEND_DAYS": int(env.get("DUNNING_SUSPEND_DAYS", "30")),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),

@@ -2,6 +2,7 @@
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
+from bbp.billing.dunning import Dunning
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
@@ -44,6 +45,7 @@ __all__ = [
     "Defendant",
     "DocumentRequest",
     "DocumentTemplate",
+    "Dunning",
     "Forfeiture",
     "Indemnitor",
     "Instalment",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select, text
 
 from bbp.auth.tokens import set_password_url
+from bbp.billing import dunning
+from bbp.billing.dunning import STATES as DUNNING_STATES
 from bbp.extensions import db
 from bbp.kernel import links, mail, search
 from bbp.kernel.errors import DomainError
@@ -90,9 +92,13 @@ def create_agency(fields: dict, actor) -> Provisioned:
     return made
 
 
-def listing(q: str = "", status: str = "", state: str = "", sort: str = "name") -> Select:
+def listing(
+    q: str = "", status: str = "", state: str = "", sort: str = "name", billing: str = ""
+) -> Select:
     """Agencies with their usage snapshot, filtered and sorted for the console list."""
     query = select(Tenant, TenantUsage).outerjoin(TenantUsage, TenantUsage.tenant_id == Tenant.id)
+    if billing in DUNNING_STATES:
+        query = dunning.filtered(query, billing)
     if q:
         query = query.where(search.contains(q, Tenant.slug, Tenant.name))
     if status in TENANT_STATUSES:

@@ -264,6 +264,7 @@ def test_every_staff_page_fits_the_window_and_passes_axe(app, staff, base, book,
         f"/indemnitors/{book.cosigner_id}",
         f"/bonds/{book.quote_id}/charges",  # the intake steps link to one another
         "/account",  # one's own account, in the user menu: two-step sign-in set up from here
+        "/billing/",  # what the agency owes: linked from the past-due banner
     ]
     if "staff" not in found:
         found["staff"] = _crawl(app, staff, base, key_pages + nav)

@@ -8,6 +8,7 @@ from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     audit,
     create,
     domains,
+    dunning,
     jobs,
     lifecycle,
     operations,

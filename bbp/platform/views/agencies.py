@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 
+from bbp.billing import dunning
 from bbp.platform import agencies, bp
 from bbp.platform.forms import DomainForm
 from bbp.platform.roles import admin_required
@@ -25,12 +26,13 @@ def _one_of(name: str, allowed) -> str:
 @bp.get("/")
 @admin_required()
 def console():
-    """Every agency, searchable as you type, filtered by status and state, sorted by usage."""
+    """Every agency, searchable as you type, filtered by status, billing and state, sorted."""
     args = {
         "q": request.args.get("q", "").strip().lower(),
         "status": _one_of("status", TENANT_STATUSES),
         "state": _one_of("state", STATES),
         "sort": _one_of("sort", agencies.SORTS) or "name",
+        "billing": _one_of("billing", dunning.STATES),
     }
     page = agencies.page_of(agencies.listing(**args), requested_page(), PER_PAGE)
     return render(
@@ -38,6 +40,7 @@ def console():
         "platform/_rows.html",
         page=page,
         statuses=TENANT_STATUSES,
+        billing_states=dunning.STATE_LABELS,
         states=STATES,
         sorts=agencies.SORT_LABELS,
         status_filter=args.pop("status"),  # `status` is the response's, in render()
