@@ -2,6 +2,7 @@
 
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
+from bbp.billing.models import BillingAccount, Plan
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
@@ -31,6 +32,7 @@ __all__ = [
     "AgencyArchive",
     "AgencySettings",
     "AuditEntry",
+    "BillingAccount",
     "Bond",
     "BondIndemnitor",
     "BondStatusChange",
@@ -51,6 +53,7 @@ __all__ = [
     "OptOut",
     "Payment",
     "PaymentPlan",
+    "Plan",
     "PlatformAdmin",
     "PlatformAuditEntry",
     "PortalCode",
