@@ -117,7 +117,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Texts staff trigger (sign-in and signing links, one-off texts), per one-hour window.
         "STAFF_TEXTS_PER_RECIPIENT_HOUR": int(env.get("STAFF_TEXTS_PER_RECIPIENT_HOUR", "5")),
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
-        # The platform's Stripe secret key; empty runs billing on the fake (bbp/billing/stripe_api.py).
+        # The platform's Stripe secret key; empty: billing runs on the fake (billing/stripe_api.py).
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         # "json": one JSON object per log line with request id, agency and job (production's

@@ -8,6 +8,8 @@ back), and an id is saved only where none is yet (docs/billing.md, "Subscribing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rq import Queue
 from sqlalchemy import select, update
 
@@ -32,12 +34,18 @@ def account_of(tenant_id: int) -> BillingAccount | None:
     return db.session.get(BillingAccount, tenant_id)
 
 
+def offered_plan(plan_id: int | str) -> Plan:
+    """The plan a new agency may start on, or a refusal beside the plan field."""
+    plan = db.session.get(Plan, int(plan_id)) if str(plan_id).isdigit() else None
+    if plan is None or not plan.active or plan.stripe_price_id is None:
+        raise DomainError("Choose one of the plans offered.", "plan_id")
+    return plan
+
+
 @atomic
 def choose_plan(tenant_id: int, plan_id: int, actor) -> BillingAccount:
     """Put a new agency on a plan (its subscription is made by a job after the commit)."""
-    plan = db.session.get(Plan, plan_id)
-    if plan is None or not plan.active or plan.stripe_price_id is None:
-        raise DomainError("Choose one of the plans offered.", "plan_id")
+    plan = offered_plan(plan_id)
     if db.session.get(BillingAccount, tenant_id) is not None:
         raise DomainError("The agency already has a plan.", "plan_id")
     tenant = db.session.get(Tenant, tenant_id)
@@ -69,10 +77,24 @@ def subscribe_job(tenant_id: int) -> str | None:
             db.session.remove()
 
 
-def idempotency_key(tenant: Tenant, purpose: str) -> str:
-    """One key per agency and step; the creation time keeps a reused id (a database reset
-    against the same Stripe account) from being answered with another agency's object."""
-    return f"bbp-agency-{tenant.id}-{int(tenant.created_at.timestamp())}-{purpose}"
+@dataclass(frozen=True)
+class Agency:
+    """What the Stripe calls need of an agency, read once (commits and bindings expire rows)."""
+
+    id: int
+    slug: str
+    name: str
+    created: int
+
+    def idempotency_key(self, purpose: str) -> str:
+        """One key per agency and step; the creation time keeps a reused id (a database reset
+        against the same Stripe account) from being answered with another agency's object."""
+        return f"bbp-agency-{self.id}-{self.created}-{purpose}"
+
+
+def _agency(tenant_id: int) -> Agency:
+    tenant = db.session.get(Tenant, tenant_id)
+    return Agency(tenant.id, tenant.slug, tenant.name, int(tenant.created_at.timestamp()))
 
 
 def subscribe(tenant_id: int) -> str | None:
@@ -80,7 +102,7 @@ def subscribe(tenant_id: int) -> str | None:
     account = account_of(tenant_id)
     if account is None:
         return None
-    tenant = db.session.get(Tenant, tenant_id)
+    tenant = _agency(tenant_id)
     if account.stripe_customer_id is None:
         customer_id = _create_customer(tenant)
         _save(tenant_id, BillingAccount.stripe_customer_id, stripe_customer_id=customer_id)
@@ -104,12 +126,12 @@ def _save(tenant_id: int, unset_column, **values) -> None:
     db.session.commit()
 
 
-def _create_customer(tenant: Tenant) -> str:
+def _create_customer(tenant: Agency) -> str:
     # The agency's name and its owner's email (Stripe mails invoices and receipts there); the
     # email is kept in Stripe only, never in public (docs/billing.md, "What lives where").
     slug, name = tenant.slug, tenant.name
     params = {"name": name, "metadata": {"tenant_id": str(tenant.id), "slug": slug}}
-    key = idempotency_key(tenant, "customer")
+    key = tenant.idempotency_key("customer")
     email = owner_email(slug)
     if email:
         params["email"] = email
@@ -131,7 +153,7 @@ def owner_email(slug: str) -> str | None:
     return email
 
 
-def _create_subscription(tenant: Tenant, account: BillingAccount) -> dict:
+def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
     plan = account.plan
     price = account.stripe_price_id or plan.stripe_price_id
     params = {
@@ -143,7 +165,7 @@ def _create_subscription(tenant: Tenant, account: BillingAccount) -> dict:
     }
     if plan.trial_days:
         params["trial_period_days"] = plan.trial_days
-    key = idempotency_key(tenant, f"subscription-{price}")
+    key = tenant.idempotency_key(f"subscription-{price}")
     sub = stripe_api.client().v1.subscriptions.create(
         params=params, options={"idempotency_key": key}
     )

@@ -47,6 +47,18 @@ def active_plans() -> list[Plan]:
     return [plan for plan in plans() if plan.active]
 
 
+def plan_choices() -> list[tuple[str, str]]:
+    """The new-agency form's plan choices: blank (choose later), then each plan offered."""
+    return [("", "Choose later")] + [
+        (
+            str(plan.id),
+            f"{plan.name}: ${plan.monthly_price_cents / 100:,.2f} a month, "
+            f"{plan.trial_days}-day trial",
+        )
+        for plan in active_plans()
+    ]
+
+
 def plan_by_name(name: str) -> Plan | None:
     """The plan called `name` (any case), for the CLI's --plan."""
     return db.session.scalar(select(Plan).where(func.lower(Plan.name) == name.strip().lower()))

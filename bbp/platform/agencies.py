@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select, text
 
 from bbp.auth.tokens import set_password_url
+from bbp.billing import accounts
 from bbp.extensions import db
 from bbp.kernel import links, mail, search
 from bbp.kernel.errors import DomainError
@@ -61,7 +62,11 @@ def slug_problem(slug: str) -> str | None:
 
 
 def create_agency(fields: dict, actor) -> Provisioned:
-    """Create the agency as the CLI does, email its owner the set-password link, measure it."""
+    """Create the agency as the CLI does, email its owner the set-password link, measure it,
+    and put it on the chosen plan (a job opens its Stripe customer and subscription)."""
+    plan_id = fields.get("plan_id") or None
+    if plan_id is not None:
+        accounts.offered_plan(plan_id)  # refused before anything is made
     try:
         made = create_tenant(
             fields["slug"],
@@ -87,6 +92,9 @@ def create_agency(fields: dict, actor) -> Provisioned:
             f"Choose your password here (the link works once):\n{link}\n",
         )
         measure()  # the list shows its figures now, not at the next hourly snapshot
+    if plan_id is not None:
+        accounts.choose_plan(tenant.id, int(plan_id), actor)
+        accounts.subscribe_later(tenant.id)
     return made
 
 

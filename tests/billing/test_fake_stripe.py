@@ -118,8 +118,12 @@ def test_without_a_trial_or_card_a_subscription_waits_for_payment(client):
     customer = client.v1.customers.create(params={"name": "No card"})
     product = client.v1.products.create(params={"name": "Pro"})
     price = client.v1.prices.create(
-        params={"product": product.id, "unit_amount": 100, "currency": "usd",
-                "recurring": {"interval": "month"}}
+        params={
+            "product": product.id,
+            "unit_amount": 100,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+        }
     )
     items = [{"price": price.id}]
     with pytest.raises(stripe.InvalidRequestError, match="no attached payment source"):
