@@ -7,6 +7,7 @@ agency's migration revision: counts and sizes, never its people or documents.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import Select, func, select, text
 
@@ -65,6 +66,8 @@ def create_agency(fields: dict, actor) -> Provisioned:
     """Create the agency as the CLI does, email its owner the set-password link, measure it,
     and put it on the chosen plan (a job opens its Stripe customer and subscription)."""
     plan_id = fields.get("plan_id") or None
+    # Read now: the creation's commit leaves the signed-in admin's row expired and detached.
+    who = SimpleNamespace(id=getattr(actor, "id", None), email=getattr(actor, "email", actor))
     if plan_id is not None:
         accounts.offered_plan(plan_id)  # refused before anything is made
     try:
@@ -93,7 +96,7 @@ def create_agency(fields: dict, actor) -> Provisioned:
         )
         measure()  # the list shows its figures now, not at the next hourly snapshot
     if plan_id is not None:
-        accounts.choose_plan(tenant.id, int(plan_id), actor)
+        accounts.choose_plan(tenant.id, int(plan_id), who)
         accounts.subscribe_later(tenant.id)
     return made
 
