@@ -143,6 +143,14 @@ ACTIONS = {
     "job.deleted": "{actor} deleted a failed {after.task} job",
     "job.retried_agency": "{actor} retried {after.jobs} failed jobs of {subject}",
     "tenant.restored": "{actor} restored the agency from archive #{after.from_archive}",
+    # billing (platform audit log)
+    "plan.created": "{actor} created the plan {after.name}",
+    "plan.updated": "{actor} changed the plan {after.name}",
+    "plan.price_changed": (
+        "{actor} changed the monthly price of {after.name}: a new Stripe price "
+        "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
+    ),
+    "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -174,6 +182,8 @@ AREAS = {
     "support.": "Support access",
     "platform.": "Platform migrations",
     "job.": "Background jobs",
+    "plan.": "Plans",
+    "billing.": "Billing",
 }
 
 # Who did it, when the log names no staff account.
@@ -283,6 +293,14 @@ FIELDS = {
     "count": Field("Powers", "count"),
     "name": Field("Name"),
     "active": Field("Active", "bool"),
+    # billing plans (platform audit log)
+    "plan": Field("Plan"),
+    "monthly_price_cents": Field("Monthly price (cents)", "count"),
+    "included_seats": Field("Staff seats included", "count"),
+    "included_texts": Field("Texts included", "count"),
+    "text_overage_cents": Field("Price per extra text (cents)"),
+    "trial_days": Field("Trial days", "count"),
+    "stripe_price_id": Field("Stripe price"),
     # check-ins
     "weekday": Field("Day of the week", "weekday"),
     "every_days": Field("Every (days)", "count"),
