@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rq import Queue
+from rq import Queue, Retry
 from sqlalchemy import select, update
 
 from bbp.audit.services import record
@@ -27,6 +27,8 @@ from bbp.tenancy.context import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
+
+RETRY_SECONDS = [10, 60, 300]
 
 
 def account_of(tenant_id: int) -> BillingAccount | None:
@@ -64,7 +66,10 @@ def choose_plan(tenant_id: int, plan_id: int, actor) -> BillingAccount:
 def subscribe_later(tenant_id: int) -> None:
     """Have a worker open the agency's Stripe customer and subscription."""
     Queue(DEFAULT_QUEUE, connection=redis_client()).enqueue(
-        subscribe_job, tenant_id, description=f"open billing for agency {tenant_id}"
+        subscribe_job,
+        tenant_id,
+        description=f"open billing for agency {tenant_id}",
+        retry=Retry(max=3, interval=RETRY_SECONDS),  # Stripe down for a moment: try again
     )
 
 

@@ -6,9 +6,11 @@ import json
 from datetime import timedelta
 
 import pytest
+import stripe
 from sqlalchemy import update
 
 from bbp.billing import accounts, stripe_api
+from bbp.billing.fake_stripe import StripeFault
 from bbp.billing.models import BillingAccount
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
@@ -93,3 +95,27 @@ def test_only_offered_plans_can_be_chosen_and_only_once(app, tenant):
         accounts.choose_plan(tenant.info.id, offered, "test")
         with pytest.raises(DomainError, match="already has a plan"):
             accounts.choose_plan(tenant.info.id, offered, "test")
+
+
+def test_a_failed_step_is_finished_by_the_next_run_without_repeating_the_first(
+    app, tenant, monkeypatch
+):
+    plan_id = make_plan(app)
+    with app.app_context():
+        fake = stripe_api.fake()
+        accounts.choose_plan(tenant.info.id, plan_id, "test")
+
+        def refuse(params):
+            raise StripeFault(503, "Stripe is having a moment.", "api_error")
+
+        monkeypatch.setattr(fake, "_create_subscriptions", refuse)
+        with pytest.raises(stripe.APIError):  # after the SDK's own retries
+            accounts.subscribe(tenant.info.id)
+        account = db.session.get(BillingAccount, tenant.info.id)
+        customer = account.stripe_customer_id
+        assert customer and account.stripe_subscription_id is None  # the first step is kept
+        monkeypatch.undo()
+        before = len(calls(app, "POST", "/v1/customers"))
+        assert accounts.subscribe(tenant.info.id).startswith("sub_")
+        assert db.session.get(BillingAccount, tenant.info.id).stripe_customer_id == customer
+    assert len(calls(app, "POST", "/v1/customers")) == before

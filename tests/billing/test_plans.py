@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bbp.billing import accounts, services, stripe_api
+from bbp.billing.fake_stripe import StripeFault
 from bbp.billing.models import BillingAccount, Plan
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
@@ -105,3 +106,16 @@ def test_a_repeated_price_change_finds_the_same_new_price(app):
         db.session.rollback()
         services.update_plan(plan_id, plan_fields(name=first.name, monthly_price_cents=2000), "t")
     assert plan(app, plan_id).stripe_price_id == lost
+
+
+def test_a_stripe_refusal_saves_no_plan_and_says_why(app, monkeypatch):
+    fields = plan_fields()
+    with app.app_context():
+
+        def refuse(params):
+            raise StripeFault(400, "Invalid currency: usd.", param="currency")
+
+        monkeypatch.setattr(stripe_api.fake(), "_create_prices", refuse)
+        with pytest.raises(DomainError, match="Stripe did not accept the change: Invalid currency"):
+            services.create_plan(fields, "test")
+        assert services.plan_by_name(fields["name"]) is None
