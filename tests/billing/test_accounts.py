@@ -10,7 +10,7 @@ import stripe
 from sqlalchemy import update
 
 from bbp.billing import accounts, stripe_api
-from bbp.billing.fake_stripe import StripeFault
+from bbp.billing.fake_resources import StripeFault
 from bbp.billing.models import BillingAccount
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bbp.billing import accounts, services, stripe_api
-from bbp.billing.fake_stripe import StripeFault
+from bbp.billing.fake_resources import StripeFault
 from bbp.billing.models import BillingAccount, Plan
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
