@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 import stripe
 
 from bbp.billing import stripe_api
 from bbp.billing.fake_stripe import FakeStripe
+from bbp.kernel.keys import platform_key
 from tests.conftest import dispose, make_app
 
 
@@ -132,3 +136,14 @@ def test_without_a_trial_or_card_a_subscription_waits_for_payment(client):
         params={"customer": customer.id, "items": items, "payment_behavior": "default_incomplete"}
     )
     assert sub.status == "incomplete"
+
+
+def test_a_key_still_in_flight_is_a_409_conflict(app):
+    fake = FakeStripe(app.extensions["redis"])
+    client = stripe.StripeClient("sk_test_x", http_client=fake, max_network_retries=0)
+    key = "test-in-flight"
+    slot = platform_key("stripe-fake", "idempotency", hashlib.sha256(key.encode()).hexdigest())
+    app.extensions["redis"].set(slot, json.dumps({"pending": True}), ex=60)
+    with pytest.raises(stripe.IdempotencyError, match="another in-progress request") as conflict:
+        client.v1.customers.create(params={"name": "A"}, options={"idempotency_key": key})
+    assert conflict.value.http_status == 409
