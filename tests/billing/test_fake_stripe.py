@@ -144,6 +144,8 @@ def test_a_key_still_in_flight_is_a_409_conflict(app):
     key = "test-in-flight"
     slot = platform_key("stripe-fake", "idempotency", hashlib.sha256(key.encode()).hexdigest())
     app.extensions["redis"].set(slot, json.dumps({"pending": True}), ex=60)
-    with pytest.raises(stripe.IdempotencyError, match="another in-progress request") as conflict:
+    # The SDK reads a 409 as a plain APIError (and, with retries on, tries again).
+    with pytest.raises(stripe.APIError, match="another in-progress request") as conflict:
         client.v1.customers.create(params={"name": "A"}, options={"idempotency_key": key})
     assert conflict.value.http_status == 409
+    assert conflict.value.json_body["error"]["type"] == "idempotency_error"
