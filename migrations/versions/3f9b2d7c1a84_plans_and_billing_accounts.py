@@ -64,12 +64,12 @@ def upgrade():
                             name=op.f('uq_billing_accounts_stripe_subscription_id')),
         schema='public',
     )
-    op.create_index(op.f('ix_billing_accounts_plan_id'), 'billing_accounts', ['plan_id'],
+    op.create_index(op.f('ix_public_billing_accounts_plan_id'), 'billing_accounts', ['plan_id'],
                     unique=False, schema='public')
 
 
 def downgrade():
-    op.drop_index(op.f('ix_billing_accounts_plan_id'), table_name='billing_accounts',
+    op.drop_index(op.f('ix_public_billing_accounts_plan_id'), table_name='billing_accounts',
                   schema='public')
     op.drop_table('billing_accounts', schema='public')
     op.drop_table('plans', schema='public')
