@@ -9,12 +9,13 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from bbp.billing import accounts, services
 from bbp.billing.models import BillingAccount, Plan
 from bbp.extensions import db
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import drop_tenant
 from bbp.tenancy.models import Tenant
-from tests.billing.support import make_plan, plan
+from tests.billing.support import make_plan, plan, plan_fields
 from tests.platform.archive_support import work
 
 
@@ -179,3 +180,17 @@ def test_a_retired_plan_is_refused_beside_the_plan_and_nothing_is_made(app, cons
 def test_an_agency_without_a_plan_says_so(console_as, tenant):
     page = text_of(console_as("support").get(f"/platform/agencies/{tenant.slug}"))
     assert "is on no plan yet" in page
+
+
+def test_the_agency_page_says_when_it_pays_an_earlier_price(app, console_as, tenant):
+    plan_id = make_plan(app, monthly_price_cents=9900)
+    with app.app_context():
+        accounts.choose_plan(tenant.info.id, plan_id, "test")
+        accounts.subscribe(tenant.info.id)
+    console = console_as("finance")
+    assert "on an earlier price" not in text_of(console.get(f"/platform/agencies/{tenant.slug}"))
+    with app.app_context():
+        name = plan(app, plan_id).name
+        services.update_plan(plan_id, plan_fields(name=name, monthly_price_cents=10900), "t")
+    page = text_of(console.get(f"/platform/agencies/{tenant.slug}"))
+    assert "on an earlier price" in page and "$109.00 a month" in page
