@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(Path(app.instance_path), overrides))
     register_extensions(app)
+    register_billing(app)
     register_tenancy(app)
     register_observability(app)
     register_blueprints(app)
@@ -62,6 +63,12 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         guard_pool_across_fork(db.engine)
         load_extreme_dates(db.engine)
+
+
+def register_billing(app: Flask) -> None:
+    from bbp.billing import stripe_api
+
+    stripe_api.init_app(app)  # the one StripeClient: the platform's key, or the fake without
 
 
 def register_tenancy(app: Flask) -> None:

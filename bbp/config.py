@@ -95,7 +95,6 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # billing-suspended. Empty Stripe key: the console can simulate payments instead.
         "DUNNING_GRACE_DAYS": int(env.get("DUNNING_GRACE_DAYS", "14")),
         "DUNNING_SUSPEND_DAYS": int(env.get("DUNNING_SUSPEND_DAYS", "30")),
-        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
         "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", "48")),
@@ -122,6 +121,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Texts staff trigger (sign-in and signing links, one-off texts), per one-hour window.
         "STAFF_TEXTS_PER_RECIPIENT_HOUR": int(env.get("STAFF_TEXTS_PER_RECIPIENT_HOUR", "5")),
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
+        # The platform's Stripe secret key; empty: billing runs on the fake (billing/stripe_api.py).
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         # "json": one JSON object per log line with request id, agency and job (production's
         # default); "text" leaves Flask's and RQ's own lines (development and tests).

@@ -3,6 +3,7 @@
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.billing.dunning import Dunning
+from bbp.billing.models import BillingAccount, Plan
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
@@ -32,6 +33,7 @@ __all__ = [
     "AgencyArchive",
     "AgencySettings",
     "AuditEntry",
+    "BillingAccount",
     "Bond",
     "BondIndemnitor",
     "BondStatusChange",
@@ -53,6 +55,7 @@ __all__ = [
     "OptOut",
     "Payment",
     "PaymentPlan",
+    "Plan",
     "PlatformAdmin",
     "PlatformAuditEntry",
     "PortalCode",

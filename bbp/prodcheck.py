@@ -1,4 +1,4 @@
-"""Production start-up checks: no placeholder or guessable secrets, no fake text or mail carrier."""
+"""Production start-up checks: no placeholder or guessable secrets, no fake carrier or Stripe."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> lis
     found += metrics_token_problems(env.get("METRICS_TOKEN", ""))
     if env.get(ALLOW_FAKES, "").lower() not in TRUTHY:
         found += carrier_problems(env, sms_backend, mail_backend)
+        found += stripe_problems(env.get("STRIPE_SECRET_KEY", ""))
     return found
 
 
@@ -77,6 +78,18 @@ def metrics_token_problems(token: str) -> list[str]:
             f"METRICS_TOKEN is too short or too regular to be random (at least "
             f"{MIN_SECRET_KEY_CHARS} random characters), or leave it empty to turn /metrics off"
         ]
+    return []
+
+
+def stripe_problems(key: str) -> list[str]:
+    """Without a Stripe key billing runs on the fake: no agency would ever be charged."""
+    if not key:
+        return [
+            "STRIPE_SECRET_KEY is empty, so billing would run on the fake Stripe and charge no "
+            f"one: set the platform's secret key, or {ALLOW_FAKES}=1 on a staging stack"
+        ]
+    if is_placeholder(key) or not key.startswith(("sk_", "rk_")):
+        return ["STRIPE_SECRET_KEY is not a Stripe secret key (sk_live_… or a restricted rk_…)"]
     return []
 
 

@@ -26,6 +26,7 @@ PRODUCTION_NAMES = (
     "SMS_BACKEND",
     "MAIL_BACKEND",
     "SMTP_URL",
+    "STRIPE_SECRET_KEY",
     "BBP_ALLOW_FAKE_PROVIDERS",
     "TRUSTED_PROXY_HOPS",
     "METRICS_TOKEN",
@@ -48,6 +49,7 @@ def good_production() -> dict[str, str]:
         "TWILIO_SENDER": "+13055550100",
         "MAIL_BACKEND": "smtp",
         "SMTP_URL": "smtp://mailer:pw@smtp.bbp.example:587",
+        "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(24),
     }
 
 
@@ -175,16 +177,23 @@ def test_production_refuses_twilio_without_its_account(environ, tmp_path):
     assert "SMS_BACKEND is twilio but TWILIO_AUTH_TOKEN, TWILIO_SENDER is empty" in message
 
 
+def test_production_refuses_the_fake_stripe(environ, tmp_path):
+    assert "STRIPE_SECRET_KEY is empty" in refusal(environ, tmp_path, STRIPE_SECRET_KEY="")
+    assert "not a Stripe secret key" in refusal(environ, tmp_path, STRIPE_SECRET_KEY="change-me")
+
+
 def test_a_staging_flag_allows_the_fake_carriers(environ, tmp_path):
     environ(
         {
             **good_production(),
             "SMS_BACKEND": "fake",
             "MAIL_BACKEND": "outbox",
+            "STRIPE_SECRET_KEY": "",
             "BBP_ALLOW_FAKE_PROVIDERS": "1",
         }
     )
     config = load(tmp_path)
+    assert config["STRIPE_SECRET_KEY"] == ""
     assert (config["SMS_BACKEND"], config["MAIL_BACKEND"]) == ("fake", "outbox")
 
 

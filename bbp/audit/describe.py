@@ -97,6 +97,12 @@ ACTIONS = {
     "support.entered": "{actor} entered the agency's workspace",
     "support.link_issued": "{actor} made a link into the agency's workspace",
     "support.viewed": "{actor} viewed {subject}",
+    "dunning.active": "{actor} recorded a payment: the agency is in good standing again",
+    "dunning.past_due": "{actor} recorded a failed payment: the agency is past due",
+    "dunning.read_only": "{actor} made the agency read-only: unpaid past the grace period",
+    "dunning.billing_suspended": "{actor} suspended the agency for non-payment",
+    "billing.simulated_failure": "{actor} simulated a failed payment",
+    "billing.simulated_recovery": "{actor} simulated a recovered payment",
     "support.archive_downloaded": "{actor} downloaded the agency's archive #{after.archive}",
     "support.viewed_page": "{actor} viewed the page {after.page}",
     "support.refused": "{actor} was refused {after.page}: support access is read-only",
@@ -143,6 +149,14 @@ ACTIONS = {
     "job.deleted": "{actor} deleted a failed {after.task} job",
     "job.retried_agency": "{actor} retried {after.jobs} failed jobs of {subject}",
     "tenant.restored": "{actor} restored the agency from archive #{after.from_archive}",
+    # billing (platform audit log)
+    "plan.created": "{actor} created the plan {after.name}",
+    "plan.updated": "{actor} changed the plan {after.name}",
+    "plan.price_changed": (
+        "{actor} changed the monthly price of {after.name}: a new Stripe price "
+        "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
+    ),
+    "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -174,7 +188,13 @@ AREAS = {
     "support.": "Support access",
     "platform.": "Platform migrations",
     "job.": "Background jobs",
+    "dunning.": "Billing standing",
+    "plan.": "Plans",
+    "billing.": "Billing",
 }
+# Areas only the platform audit log holds: an agency's own log offers the others.
+PLATFORM_ONLY = ("platform.", "job.", "dunning.", "plan.", "billing.")
+AGENCY_AREAS = {prefix: label for prefix, label in AREAS.items() if prefix not in PLATFORM_ONLY}
 
 # Who did it, when the log names no staff account.
 ACTORS = {
@@ -283,6 +303,14 @@ FIELDS = {
     "count": Field("Powers", "count"),
     "name": Field("Name"),
     "active": Field("Active", "bool"),
+    # billing plans (platform audit log)
+    "plan": Field("Plan"),
+    "monthly_price_cents": Field("Monthly price (cents)", "count"),
+    "included_seats": Field("Staff seats included", "count"),
+    "included_texts": Field("Texts included", "count"),
+    "text_overage_cents": Field("Price per extra text (cents)"),
+    "trial_days": Field("Trial days", "count"),
+    "stripe_price_id": Field("Stripe price"),
     # check-ins
     "weekday": Field("Day of the week", "weekday"),
     "every_days": Field("Every (days)", "count"),
@@ -340,6 +368,8 @@ FIELDS = {
     "purge_after": Field("Purge after", "datetime"),
     "legal_hold": Field("Legal hold", "bool"),
     "step": Field("Purge step"),
+    "at": Field("On", "datetime"),
+    "why": Field("Why"),
     "result": Field("Result"),
     # support access
     "admin": Field("Support admin"),

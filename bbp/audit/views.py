@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from bbp.audit import bp, log
-from bbp.audit.describe import AREAS
+from bbp.audit.describe import AGENCY_AREAS
 from bbp.auth.roles import role_required
 from bbp.web.rendering import render
 
@@ -19,5 +19,10 @@ def index():
     action = request.args.get("action", "").strip()
     page, lines = log.page(action, PER_PAGE)
     return render(
-        "audit/index.html", "audit/_rows.html", page=page, lines=lines, action=action, areas=AREAS
+        "audit/index.html",
+        "audit/_rows.html",
+        page=page,
+        lines=lines,
+        action=action,
+        areas=AGENCY_AREAS,
     )

@@ -1,1 +1,2 @@
-"""Platform billing: what each agency owes the platform and what happens when it does not pay."""
+"""Platform billing: plans, each agency's Stripe customer and subscription, and dunning: what
+happens when an agency does not pay (docs/billing.md, docs/billing-dunning.md)."""

@@ -21,6 +21,10 @@ def _hosts(agencies: list[DemoAgency], domain: str) -> str:
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 @click.command("seed")
 def seed_command():
     """Create the demo agencies and accounts (development only; keeps existing data)."""
@@ -28,6 +32,8 @@ def seed_command():
         raise click.ClickException("demo data is for development only")
     seeded = seed_demo()
     domain = current_app.config["BBP_DOMAIN"]
+    if seeded.plans:
+        click.echo(f"Seeded the plans {_names(seeded.plans)} (Stripe products and prices).")
     if seeded.agencies:
         count = COUNTED.get(len(seeded.agencies), f"{len(seeded.agencies)} demo agencies")
         click.echo(
@@ -36,6 +42,8 @@ def seed_command():
         )
     if filled := [a for a in seeded.books if a not in seeded.agencies]:
         click.echo(f"Added sample bonds, people and court dates to {_hosts(filled, domain)}.")
+    if seeded.subscriptions:
+        click.echo(f"Started the plan trials of {_names(seeded.subscriptions)}.")
     if seeded.admin:
         click.echo(
             f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{domain} "

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from bbp.auth.models import User
+from bbp.dev.billing_seed import seed_plans, seed_subscriptions
 from bbp.dev.book import seed_book
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
@@ -68,10 +69,12 @@ class Seeded:
     agencies: list[DemoAgency]
     books: list[DemoAgency]
     admin: bool
+    plans: list[str] = field(default_factory=list)
+    subscriptions: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return bool(self.agencies or self.books or self.admin)
+        return bool(self.agencies or self.books or self.admin or self.plans or self.subscriptions)
 
 
 def seed_books() -> list[DemoAgency]:
@@ -99,5 +102,7 @@ def seed_platform_admin() -> bool:
 
 def seed_demo() -> Seeded:
     """Seed whatever is missing; returns what was added."""
+    plans = seed_plans()
     agencies = [a for a in DEMO_AGENCIES if seed_agency(a)]
-    return Seeded(agencies, seed_books(), seed_platform_admin())
+    books, admin = seed_books(), seed_platform_admin()
+    return Seeded(agencies, books, admin, plans, seed_subscriptions())

@@ -7,11 +7,12 @@ agency's migration revision: counts and sizes, never its people or documents.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import Select, func, select, text
 
 from bbp.auth.tokens import set_password_url
-from bbp.billing import dunning
+from bbp.billing import accounts, dunning
 from bbp.billing.dunning import STATES as DUNNING_STATES
 from bbp.extensions import db
 from bbp.kernel import links, mail, search
@@ -63,7 +64,13 @@ def slug_problem(slug: str) -> str | None:
 
 
 def create_agency(fields: dict, actor) -> Provisioned:
-    """Create the agency as the CLI does, email its owner the set-password link, measure it."""
+    """Create the agency as the CLI does, email its owner the set-password link, measure it,
+    and put it on the chosen plan (a job opens its Stripe customer and subscription)."""
+    plan_id = fields.get("plan_id") or None
+    # Read now: the creation's commit leaves the signed-in admin's row expired and detached.
+    who = SimpleNamespace(id=getattr(actor, "id", None), email=getattr(actor, "email", actor))
+    if plan_id is not None:
+        accounts.offered_plan(plan_id)  # refused before anything is made
     try:
         made = create_tenant(
             fields["slug"],
@@ -89,6 +96,9 @@ def create_agency(fields: dict, actor) -> Provisioned:
             f"Choose your password here (the link works once):\n{link}\n",
         )
         measure()  # the list shows its figures now, not at the next hourly snapshot
+    if plan_id is not None:
+        accounts.choose_plan(tenant.id, int(plan_id), who)
+        accounts.subscribe_later(tenant.id)
     return made
 
 

@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bbp.auth.tokens import set_password_url
+from bbp.billing import accounts
+from bbp.billing import services as billing
 from bbp.dataio import archives
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
@@ -34,14 +36,20 @@ tenants_cli = AppGroup("tenants", help="Manage agencies (tenants) and their sche
 @click.option("--owner-name", default="", help="Name of the first owner.")
 @click.option("--timezone", default="America/New_York", show_default=True)
 @click.option("--state", default=None, help="Two-letter state code, e.g. FL.")
-def create_command(slug, name, owner_email, owner_name, timezone, state):
+@click.option("--plan", default=None, help="Plan name (e.g. Pro): starts its trial.")
+def create_command(slug, name, owner_email, owner_name, timezone, state, plan):
     """Create an agency: schema, tables and first owner, with a set-password link."""
+    plan_id = _plan_id(plan) if plan else None
     try:
         made = create_tenant(
             slug, name, owner_email, owner_name=owner_name, timezone=timezone, state=state
         )
     except ProvisioningError as exc:
         raise click.ClickException(str(exc)) from None
+    if plan_id is not None:
+        accounts.choose_plan(made.tenant.id, plan_id, "cli")
+        accounts.subscribe_later(made.tenant.id)
+        click.echo(f"On the {plan} plan; a worker opens its Stripe subscription.")
     with bound(made.tenant, db.session):
         link = set_password_url(made.tenant, made.owner_id)
     click.echo(f"Created {made.tenant.name} ({made.tenant.slug}) in schema {made.tenant.schema}.")
@@ -49,6 +57,15 @@ def create_command(slug, name, owner_email, owner_name, timezone, state):
         f"Owner {made.owner_email} sets a password here (link valid "
         f"{current_app.config['PASSWORD_LINK_HOURS']} h, single use):\n  {link}"
     )
+
+
+def _plan_id(name: str) -> int:
+    """The id of the plan offered under `name`, or a refusal naming the ones offered."""
+    plan = billing.plan_by_name(name)
+    if plan is None or not plan.active:
+        offered = ", ".join(p.name for p in billing.active_plans()) or "none yet"
+        raise click.ClickException(f"No plan {name!r} is offered (offered: {offered}).")
+    return plan.id
 
 
 @tenants_cli.command("list")

@@ -48,6 +48,8 @@ class AgencyForm(FlaskForm):
         ],
     )
     owner_name = StringField("Owner's name", validators=[Length(max=120)])
+    # Choices are the plans offered now, set by the view; blank leaves the choice for later.
+    plan_id = SelectField("Plan", choices=[], validate_choice=False, default="")
 
 
 class DomainForm(FlaskForm):

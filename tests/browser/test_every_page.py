@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from sqlalchemy import delete, select
 from werkzeug.exceptions import HTTPException
 
+from bbp.billing import accounts
+from bbp.billing import services as billing
 from bbp.bonds.models import Bond
 from bbp.dataio import archives
 from bbp.dev.book import seed_book
@@ -23,6 +25,7 @@ from bbp.tenancy import bound
 from bbp.tenancy.jobs import enqueue
 from bbp.usage.services import measure
 from tests import job_functions
+from tests.billing.support import plan_fields
 from tests.browser_fixtures import screenshot, sign_in_console
 from tests.conftest import provision, unprovision
 from tests.portal.conftest import last_code, run_jobs
@@ -54,6 +57,9 @@ CONSOLE_PAGES = [
     "/platform/operations/audit",
     "/platform/admins",
     "/platform/admins/invite",
+    "/platform/plans",
+    "/platform/plans/new",
+    "/platform/plans/{plan_id}",
 ]
 # Long enough to wrap in a phone's header, where it used to be cut to "Liberty Bail Bon…".
 NAME = "Liberty Bail Bonds of Greater Miami-Dade"
@@ -304,6 +310,12 @@ def test_the_platform_console_fits_the_window_and_passes_axe(
         measure()  # the agency page with its figures, not "not measured yet"
     with app.app_context():  # a failed job, so the jobs page has a row to lay out
         enqueue(job_functions.refuse_text, book.cosigner_phone, "words", tenant=book.agency.info)
+    with app.app_context():  # a plan, with the agency on it: the billing section has rows
+        plan = billing.create_plan(plan_fields(), "test")
+        plan_id = plan.id
+        if accounts.account_of(book.agency.info.id) is None:  # the book serves both sizes
+            accounts.choose_plan(book.agency.info.id, plan_id, "test")
+            accounts.subscribe(book.agency.info.id)
     run_jobs(app)
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
@@ -311,7 +323,10 @@ def test_the_platform_console_fits_the_window_and_passes_axe(
     problems = _visit_all(page, console, ["/platform/login"], size)
     sign_in_console(page, console, platform_admin, PASSWORD)
     agency = book.agency
-    paths = [path.format(slug=agency.slug, agency_id=agency.info.id) for path in CONSOLE_PAGES]
+    paths = [
+        path.format(slug=agency.slug, agency_id=agency.info.id, plan_id=plan_id)
+        for path in CONSOLE_PAGES
+    ]
     problems += _visit_all(page, console, paths, size)
     context.close()
     assert problems == []

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select
 
+from bbp.billing import stripe_api
+from bbp.billing.models import BillingAccount, Plan
 from bbp.collateral.models import Collateral
+from bbp.dev.billing_seed import DEMO_PLANS, DEMO_SUBSCRIPTIONS
 from bbp.dev.book import COLLATERAL
 from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN
 from bbp.extensions import db
@@ -26,6 +29,7 @@ def seeded(app):
         for agency in DEMO_AGENCIES:
             drop_tenant(agency.slug)
         db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == PLATFORM_ADMIN))
+        db.session.execute(delete(Plan).where(Plan.name.in_([p.name for p in DEMO_PLANS])))
         db.session.commit()
 
 
@@ -33,8 +37,10 @@ def test_seed_says_what_it_made_and_where_to_find_it(seeded):
     first, _ = seeded
     assert first.exit_code == 0, first.output
     assert first.output.splitlines() == [
+        "Seeded the plans Starter, Pro and Enterprise (Stripe products and prices).",
         "Seeded two demo agencies with sample bonds, people and court dates: "
         f"demo.{DOMAIN} (Liberty Bail Bonds) and acme.{DOMAIN} (Acme Bail).",
+        "Started the plan trials of demo and acme.",
         f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{DOMAIN} "
         "(sets up two-step sign-in at the first sign-in).",
         "Demo accounts use the password 'bbp-demo-pass'.",
@@ -60,3 +66,21 @@ def test_every_seeded_collateral_is_described_as_its_kind(app, seeded):
             assert description in COLLATERAL[kind][0], (kind, description)
             seen.add(kind)
     assert len(seen) > 1
+
+
+def test_the_demo_plans_and_trials_are_made_through_the_stripe_client(app, seeded):
+    with app.app_context():
+        plans = {
+            p.name: p
+            for p in db.session.scalars(select(Plan))
+            if p.name in DEMO_SUBSCRIPTIONS.values() or p.name == "Enterprise"
+        }
+        assert sorted(plans) == ["Enterprise", "Pro", "Starter"]
+        client = stripe_api.client()
+        assert client.v1.prices.retrieve(plans["Pro"].stripe_price_id).unit_amount == 14900
+        for slug, plan_name in DEMO_SUBSCRIPTIONS.items():
+            account = db.session.get(BillingAccount, tenant_by_slug(slug).id)
+            assert account.plan.name == plan_name
+            assert account.subscription_status == "trialing" and account.trial_ends_at
+            sub = client.v1.subscriptions.retrieve(account.stripe_subscription_id)
+            assert sub.customer == account.stripe_customer_id

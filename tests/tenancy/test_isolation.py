@@ -196,6 +196,8 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "support_policies",  # each agency's one yes/no: support without approval
             "agency_archives",  # ids, progress, sizes and checksums of archives: no agency data
             "dunning",  # each agency's payment standing and its dates: no agency data
+            "plans",  # the platform's price list
+            "billing_accounts",  # each agency's plan, Stripe ids and dates: no person
         }
         cross = conn.execute(
             text("""

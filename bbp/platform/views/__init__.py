@@ -13,6 +13,7 @@ from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     lifecycle,
     operations,
     passwords,
+    plans,
     signin,
     support,
     twostep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 
-from bbp.billing import dunning
+from bbp.billing import accounts, dunning
 from bbp.platform import agencies, bp
 from bbp.platform.forms import DomainForm
 from bbp.platform.roles import admin_required
@@ -55,6 +55,7 @@ def show_agency(slug: str, status: int = 200, **context):
         abort(404, description="No agency has this subdomain.")
     context.setdefault("domain_form", DomainForm())
     context.setdefault("archive_section", section_context(found.tenant))
+    context.setdefault("billing", accounts.account_of(found.tenant.id))
     return render("platform/agency.html", view=found, status=status, **context)
 
 

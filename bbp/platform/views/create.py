@@ -5,12 +5,19 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from bbp.billing.services import plan_choices
 from bbp.platform import agencies, bp
 from bbp.platform.forms import SLUG_HINT, AgencyForm
 from bbp.platform.roles import admin_required
 from bbp.tenancy.hosts import bare_host
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
+
+
+def _agency_form() -> AgencyForm:
+    form = AgencyForm()
+    form.plan_id.choices = plan_choices()
+    return form
 
 
 def _form_page(form: AgencyForm, status: int = 200):
@@ -22,14 +29,14 @@ def _form_page(form: AgencyForm, status: int = 200):
 @admin_required("superadmin")
 def new_agency():
     """The new-agency form."""
-    return _form_page(AgencyForm())
+    return _form_page(_agency_form())
 
 
 @bp.post("/new-agency")
 @admin_required("superadmin")
 def new_agency_post():
     """Create the agency and invite its owner; a refusal keeps what was typed."""
-    form = AgencyForm()
+    form = _agency_form()
     if form.validate_on_submit():
         with refused(form):
             made = agencies.create_agency(form.data, current_user)

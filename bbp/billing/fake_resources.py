@@ -1,0 +1,186 @@
+"""The objects the fake Stripe keeps: products, prices, customers and subscriptions, created
+and changed as Stripe's API does (a mixin of `FakeStripe`, which stores and routes them)."""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import datetime, timedelta
+
+from bbp.kernel.clock import utcnow
+
+INTERVALS = ("day", "week", "month", "year")
+# What a price update may change: amounts, currency and interval are fixed once created.
+PRICE_MUTABLE = {"active", "metadata", "nickname", "lookup_key", "tax_behavior"}
+
+
+class StripeFault(Exception):
+    """An error answer in Stripe's shape."""
+
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", **extra):
+        super().__init__(message)
+        self.status, self.body = status, {"error": {"type": kind, "message": message, **extra}}
+
+
+def stamp(moment: datetime) -> int:
+    """A moment as Stripe writes it: whole seconds since the epoch."""
+    return int(moment.timestamp())
+
+
+def add_month(moment: datetime) -> datetime:
+    """One billing month later, on the same day or the month's last (Stripe's anchoring)."""
+    year, month = (moment.year + moment.month // 12, moment.month % 12 + 1)
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+class Resources:
+    """Stripe's rules for each kind of object; `get`, `_new` and `_save` come from the store."""
+
+    def _create_products(self, params: dict) -> dict:
+        if not params.get("name"):
+            raise StripeFault(400, "Missing required param: name.", param="name")
+        return self._new(
+            "products",
+            name=params["name"],
+            active=params.get("active", "true") == "true",
+            metadata=params.get("metadata", {}),
+        )
+
+    def _update_products(self, product: dict, params: dict) -> dict:
+        for field in ("name", "metadata"):
+            if field in params:
+                product[field] = params[field]
+        if "active" in params:
+            product["active"] = params["active"] == "true"
+        return self._save(product)
+
+    def _create_prices(self, params: dict) -> dict:
+        product = self.get("products", params.get("product", ""))
+        amount = params.get("unit_amount")
+        if amount is None or not amount.isdigit():
+            raise StripeFault(400, "Invalid integer: unit_amount.", param="unit_amount")
+        recurring = params.get("recurring")
+        if recurring is not None and recurring.get("interval") not in INTERVALS:
+            raise StripeFault(400, "Invalid recurring[interval].", param="recurring[interval]")
+        return self._new(
+            "prices",
+            product=product["id"],
+            unit_amount=int(amount),
+            unit_amount_decimal=amount,
+            currency=params.get("currency", "usd"),
+            active=True,
+            type="recurring" if recurring else "one_time",
+            recurring=(
+                {"interval": recurring["interval"], "interval_count": 1, "usage_type": "licensed"}
+                if recurring
+                else None
+            ),
+            nickname=params.get("nickname"),
+            metadata=params.get("metadata", {}),
+        )
+
+    def _update_prices(self, price: dict, params: dict) -> dict:
+        fixed = sorted(set(params) - PRICE_MUTABLE)
+        if fixed:
+            raise StripeFault(400, f"Received unknown parameter: {fixed[0]}", param=fixed[0])
+        for field in ("nickname", "metadata", "lookup_key", "tax_behavior"):
+            if field in params:
+                price[field] = params[field]
+        if "active" in params:
+            price["active"] = params["active"] == "true"
+        return self._save(price)
+
+    def _create_customers(self, params: dict) -> dict:
+        return self._new(
+            "customers",
+            name=params.get("name"),
+            email=params.get("email"),
+            metadata=params.get("metadata", {}),
+            deleted=False,
+        )
+
+    def _update_customers(self, customer: dict, params: dict) -> dict:
+        for field in ("name", "email", "metadata"):
+            if field in params:
+                customer[field] = params[field]
+        return self._save(customer)
+
+    def _create_subscriptions(self, params: dict) -> dict:
+        customer = self.get("customers", params.get("customer", ""))
+        items = params.get("items") or []
+        if len(items) != 1 or not isinstance(items[0], dict) or "price" not in items[0]:
+            raise StripeFault(400, "The fake takes exactly one item with a price.", param="items")
+        price = self.get("prices", items[0]["price"])
+        if not price["active"]:
+            raise StripeFault(400, f"The price specified is inactive: {price['id']}", param="items")
+        now = utcnow()
+        days = int(params.get("trial_period_days") or 0)
+        trial_end = now + timedelta(days=days) if days else None
+        if trial_end is None and params.get("payment_behavior") != "default_incomplete":
+            raise StripeFault(
+                400,
+                "This customer has no attached payment source or default payment method.",
+                code="resource_missing",
+            )
+        period_end = trial_end or add_month(now)
+        sub = self._new(
+            "subscriptions",
+            customer=customer["id"],
+            status="trialing" if trial_end else "incomplete",
+            currency=price["currency"],
+            start_date=stamp(now),
+            billing_cycle_anchor=stamp(period_end),
+            trial_start=stamp(now) if trial_end else None,
+            trial_end=stamp(trial_end) if trial_end else None,
+            cancel_at_period_end=False,
+            cancel_at=None,
+            canceled_at=None,
+            ended_at=None,
+            metadata=params.get("metadata", {}),
+        )
+        sub["items"] = {
+            "object": "list",
+            "has_more": False,
+            "url": f"/v1/subscription_items?subscription={sub['id']}",
+            "data": [
+                {
+                    "id": "si_" + secrets.token_hex(7),
+                    "object": "subscription_item",
+                    "subscription": sub["id"],
+                    "price": price,
+                    "quantity": int(items[0].get("quantity", 1)),
+                    "current_period_start": stamp(now),
+                    "current_period_end": stamp(period_end),
+                }
+            ],
+        }
+        return self._save(sub)
+
+    def _update_subscriptions(self, sub: dict, params: dict) -> dict:
+        if sub["status"] == "canceled" and set(params) - {"metadata"}:
+            raise StripeFault(
+                400, "A canceled subscription can only update its metadata.", param="status"
+            )
+        if "metadata" in params:
+            sub["metadata"] = {**sub["metadata"], **params["metadata"]}
+        if "cancel_at_period_end" in params:
+            at_end = params["cancel_at_period_end"] == "true"
+            sub["cancel_at_period_end"] = at_end
+            sub["cancel_at"] = sub["items"]["data"][0]["current_period_end"] if at_end else None
+            sub["canceled_at"] = stamp(utcnow()) if at_end else None
+        for item in params.get("items") or []:
+            if "price" in item:
+                sub["items"]["data"][0]["price"] = self.get("prices", item["price"])
+        return self._save(sub)
+
+    def _cancel(self, sub: dict) -> dict:
+        if sub["status"] == "canceled":
+            raise StripeFault(
+                400,
+                f"No such subscription: '{sub['id']}'; it has been canceled.",
+                code="resource_missing",
+            )
+        now = stamp(utcnow())
+        sub.update(status="canceled", canceled_at=now, ended_at=now, cancel_at_period_end=False)
+        return self._save(sub)

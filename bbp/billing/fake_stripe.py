@@ -1,0 +1,178 @@
+"""A stand-in for Stripe's REST API behind the real SDK: `stripe.StripeClient(http_client=...)`.
+
+It answers the v1 paths billing uses (products, prices, customers, subscriptions) with
+Stripe-shaped JSON, keeps the objects in Redis under `platform_key("stripe-fake", ...)` so the
+web, worker and scheduler processes of `make run` share them, and honors `Idempotency-Key` as
+Stripe does: the same key returns the same response; reused with other parameters it is a 400
+`idempotency_error`; while the first request is in flight it is a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections import deque
+from urllib.parse import parse_qsl, urlsplit
+
+from redis import Redis
+from stripe import HTTPClient
+
+from bbp.billing.fake_resources import Resources, StripeFault, stamp
+from bbp.kernel.clock import utcnow
+from bbp.kernel.keys import platform_key
+
+IDEMPOTENCY_SECONDS = 24 * 3600  # Stripe keeps a key's response for at least 24 hours
+PATH = re.compile(r"^/v1/(?P<kind>products|prices|customers|subscriptions)(?:/(?P<id>[\w-]+))?$")
+PREFIXES = {"products": "prod", "prices": "price", "customers": "cus", "subscriptions": "sub"}
+OBJECT_NAMES = {
+    "products": "product",
+    "prices": "price",
+    "customers": "customer",
+    "subscriptions": "subscription",
+}
+
+
+def parse_form(body: str) -> dict:
+    """Stripe's form encoding (`items[0][price]=…`, `metadata[k]=v`) back into nested values."""
+    tree: dict = {}
+    for key, value in parse_qsl(body or "", keep_blank_values=True):
+        parts = re.findall(r"[^\[\]]+", key)
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return _lists(tree)
+
+
+def _lists(node):
+    """Turn {"0": a, "1": b} into [a, b], as Stripe reads indexed parameters."""
+    if not isinstance(node, dict):
+        return node
+    node = {key: _lists(value) for key, value in node.items()}
+    if node and all(key.isdigit() for key in node):
+        return [node[key] for key in sorted(node, key=int)]
+    return node
+
+
+class FakeStripe(Resources, HTTPClient):
+    """Stripe's API for products, prices, customers and subscriptions, kept in Redis."""
+
+    name = "bbp-fake"
+
+    def __init__(self, redis: Redis):
+        super().__init__()
+        self.redis = redis
+        # Requests this process answered (method, path, idempotency key): tests read them.
+        self.requests: deque[tuple[str, str, str | None]] = deque(maxlen=500)
+
+    # The SDK calls these ----------------------------------------------------------------
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        """Answer one API call as (body, status, headers)."""
+        headers = dict(headers or {})
+        parts = urlsplit(url)
+        key = headers.get("Idempotency-Key")
+        self.requests.append((method.upper(), parts.path, key))
+        body = post_data if method == "post" else parts.query
+        params = parse_form(body.decode() if isinstance(body, bytes) else body or "")
+        try:
+            if not headers.get("Authorization", "").startswith("Bearer "):
+                raise StripeFault(401, "You did not provide an API key.")
+            if key and method in ("post", "delete"):
+                status, answer = self._once(key, method, parts.path, params)
+            else:
+                status, answer = 200, self._route(method, parts.path, params)
+        except StripeFault as fault:
+            status, answer = fault.status, fault.body
+        return json.dumps(answer), status, {"Request-Id": "req_" + secrets.token_hex(7)}
+
+    def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
+        raise NotImplementedError("the fake Stripe answers no streaming calls")
+
+    def close(self):
+        """Nothing to close: the Redis client belongs to the app."""
+
+    # Idempotency ------------------------------------------------------------------------
+    def _once(self, key: str, method: str, path: str, params: dict) -> tuple[int, dict]:
+        """Run a mutating call once per key; a repeat gets the first answer back."""
+        slot = platform_key("stripe-fake", "idempotency", hashlib.sha256(key.encode()).hexdigest())
+        fingerprint = hashlib.sha256(json.dumps([method, path, params]).encode()).hexdigest()
+        if not self.redis.set(slot, json.dumps({"pending": True}), nx=True, ex=60):
+            kept = json.loads(self.redis.get(slot) or "{}")
+            if kept.get("pending"):
+                raise StripeFault(
+                    409,
+                    "There is currently another in-progress request using this Idempotent Key.",
+                    "idempotency_error",
+                )
+            if kept["fingerprint"] != fingerprint:
+                raise StripeFault(
+                    400,
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    "they were first used with.",
+                    "idempotency_error",
+                )
+            return kept["status"], kept["answer"]
+        try:
+            status, answer = 200, self._route(method, path, params)
+        except StripeFault as fault:
+            if fault.status >= 500:
+                self.redis.delete(slot)
+                raise
+            status, answer = fault.status, fault.body
+        except Exception:
+            self.redis.delete(slot)  # no answer was given: the key may be used again
+            raise
+        kept = {"fingerprint": fingerprint, "status": status, "answer": answer}
+        self.redis.set(slot, json.dumps(kept), ex=IDEMPOTENCY_SECONDS)
+        return status, answer
+
+    # Storage ----------------------------------------------------------------------------
+    def _key(self, object_id: str) -> str:
+        return platform_key("stripe-fake", "object", object_id)
+
+    def _save(self, obj: dict) -> dict:
+        self.redis.set(self._key(obj["id"]), json.dumps(obj))
+        return obj
+
+    def get(self, kind: str, object_id: str) -> dict:
+        """A stored object of `kind`, or Stripe's resource_missing 404."""
+        raw = self.redis.get(self._key(object_id)) if object_id else None
+        obj = json.loads(raw) if raw else None
+        if obj is None or obj["object"] != OBJECT_NAMES[kind]:
+            raise StripeFault(
+                404,
+                f"No such {OBJECT_NAMES[kind]}: '{object_id}'",
+                code="resource_missing",
+                param="id",
+            )
+        return obj
+
+    def _new(self, kind: str, **fields) -> dict:
+        obj = {
+            "id": f"{PREFIXES[kind]}_{secrets.token_hex(12)}",
+            "object": OBJECT_NAMES[kind],
+            "created": stamp(utcnow()),
+            "livemode": False,
+            **fields,
+        }
+        return self._save(obj)
+
+    # Routing ----------------------------------------------------------------------------
+    def _route(self, method: str, path: str, params: dict) -> dict:
+        match = PATH.match(path)
+        if match is None:
+            raise StripeFault(404, f"Unrecognized request URL ({method.upper()}: {path}).")
+        kind, object_id = match["kind"], match["id"]
+        if object_id is None:
+            if method != "post":
+                raise StripeFault(404, f"The fake Stripe does not list {kind}.")
+            return getattr(self, f"_create_{kind}")(params)
+        if method == "get":
+            return self.get(kind, object_id)
+        if method == "post":
+            return getattr(self, f"_update_{kind}")(self.get(kind, object_id), params)
+        if method == "delete" and kind == "subscriptions":
+            return self._cancel(self.get(kind, object_id))
+        raise StripeFault(404, f"Unrecognized request URL ({method.upper()}: {path}).")

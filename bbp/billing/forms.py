@@ -1,0 +1,96 @@
+"""The console's plan form: every rule a field can check alone, with its message beside it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+
+from bbp.web.forms import MoneyField
+
+MAX_MONTHLY = Decimal("100000")  # a plan over $100,000 a month is a typo
+OVERAGE_PLACES = Decimal("0.0001")  # the column's four decimals of a cent
+
+
+def overage_rules(form, field) -> None:
+    """Per-text price in cents: fractions allowed down to a ten-thousandth of a cent."""
+    if field.data is None:
+        return
+    if field.data < 0:
+        raise ValidationError("The price per text cannot be negative.")
+    if field.data >= 100:
+        raise ValidationError("Enter the price per text in cents, under 100¢.")
+    if field.data != field.data.quantize(OVERAGE_PLACES):
+        raise ValidationError("Use at most four decimals of a cent, such as 1.5 or 0.75.")
+
+
+class PlanForm(FlaskForm):
+    """A plan's name, price, what it includes and its trial."""
+
+    name = StringField(
+        "Name",
+        validators=[InputRequired("Enter the plan's name."), Length(max=60)],
+        filters=[lambda v: (v or "").strip()],
+    )
+    monthly_price = MoneyField(
+        "Monthly price ($)",
+        allow_zero=True,
+        validators=[
+            InputRequired("Enter the monthly price, such as 99.00."),
+            NumberRange(max=MAX_MONTHLY, message="The monthly price must be under $100,000."),
+        ],
+    )
+    included_seats = IntegerField(
+        "Staff seats included",
+        validators=[
+            InputRequired("Enter how many staff seats the plan includes."),
+            NumberRange(min=1, max=10000, message="Include between 1 and 10,000 seats."),
+        ],
+    )
+    included_texts = IntegerField(
+        "Texts included per month",
+        validators=[
+            InputRequired("Enter how many texts a month the plan includes (0 for none)."),
+            NumberRange(min=0, max=10_000_000, message="Include between 0 and 10,000,000 texts."),
+        ],
+    )
+    text_overage_cents = DecimalField(
+        "Price per extra text (¢)",
+        validators=[
+            InputRequired("Enter the price per extra text in cents, such as 1.5."),
+            overage_rules,
+        ],
+    )
+    trial_days = IntegerField(
+        "Trial days",
+        default=14,
+        validators=[
+            InputRequired("Enter the trial length in days (0 for none)."),
+            NumberRange(min=0, max=730, message="A trial lasts 0 to 730 days (Stripe's limit)."),
+        ],
+    )
+    active = BooleanField("Offered to new agencies", default=True)
+
+    def plan_fields(self) -> dict:
+        """The form's values as the plan services take them."""
+        return {
+            "name": self.name.data,
+            "monthly_price_cents": int(self.monthly_price.data * 100),
+            "included_seats": self.included_seats.data,
+            "included_texts": self.included_texts.data,
+            "text_overage_cents": self.text_overage_cents.data,
+            "trial_days": self.trial_days.data,
+            "active": self.active.data,
+        }
+
+    def show(self, plan) -> None:
+        """Fill the form from a plan (the edit page's first view)."""
+        self.name.data = plan.name
+        self.monthly_price.data = Decimal(plan.monthly_price_cents) / 100
+        self.included_seats.data = plan.included_seats
+        self.included_texts.data = plan.included_texts
+        self.text_overage_cents.data = plan.text_overage_cents.normalize()
+        self.trial_days.data = plan.trial_days
+        self.active.data = plan.active

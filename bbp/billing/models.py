@@ -1,0 +1,64 @@
+"""Plans and each agency's billing row (public schema: ids and dates, never people)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Numeric, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bbp.extensions import db
+
+# Per-text overage is in cents with four decimals: texts cost fractions of a cent (1.5¢), and
+# Stripe's unit_amount_decimal takes them (docs/billing.md, "Plans").
+OVERAGE = Numeric(10, 4)
+
+
+class Plan(db.Model):
+    """A plan agencies subscribe to; its Stripe price is replaced, never edited, on a change."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("monthly_price_cents >= 0", name="monthly_price"),
+        CheckConstraint("included_seats >= 1", name="included_seats"),
+        CheckConstraint("included_texts >= 0", name="included_texts"),
+        CheckConstraint("text_overage_cents >= 0", name="text_overage"),
+        CheckConstraint("trial_days BETWEEN 0 AND 730", name="trial_days"),
+        {"schema": "public"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    monthly_price_cents: Mapped[int]
+    included_seats: Mapped[int]
+    included_texts: Mapped[int]
+    text_overage_cents: Mapped[Decimal] = mapped_column(OVERAGE)
+    trial_days: Mapped[int]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    stripe_product_id: Mapped[str | None] = mapped_column(String(64))
+    stripe_price_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class BillingAccount(db.Model):
+    """An agency's plan and Stripe ids; the price it pays stays until it is moved."""
+
+    __tablename__ = "billing_accounts"
+    __table_args__ = {"schema": "public"}
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("public.tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan_id: Mapped[int] = mapped_column(ForeignKey("public.plans.id"), index=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The price this agency pays, which may be one its plan has since replaced.
+    stripe_price_id: Mapped[str | None] = mapped_column(String(64))
+    subscription_status: Mapped[str | None] = mapped_column(String(24))
+    trial_ends_at: Mapped[datetime | None]
+    current_period_end: Mapped[datetime | None]
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    plan: Mapped[Plan] = relationship(lazy="joined")

@@ -1,0 +1,75 @@
+"""The console's plans: superadmins create and change them; finance and support read them."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+
+from bbp.billing import services
+from bbp.billing.forms import PlanForm
+from bbp.billing.models import Plan
+from bbp.extensions import db
+from bbp.platform import bp
+from bbp.platform.roles import admin_required
+from bbp.web.refusals import refused
+from bbp.web.rendering import render
+
+
+@bp.get("/plans")
+@admin_required()
+def plans():
+    """Every plan with its price, what it includes and its current Stripe price."""
+    return render(
+        "platform/plans.html", plans=services.plans(), overage_label=services.overage_label
+    )
+
+
+@bp.get("/plans/new")
+@admin_required("superadmin")
+def new_plan():
+    """The new-plan form."""
+    return render("platform/plan_form.html", form=PlanForm(), plan=None)
+
+
+@bp.post("/plans/new")
+@admin_required("superadmin")
+def new_plan_post():
+    """Create the plan with its Stripe Product and Price; a refusal keeps what was typed."""
+    form = PlanForm()
+    if form.validate_on_submit():
+        with refused(form):
+            plan = services.create_plan(form.plan_fields(), current_user)
+            flash(f"The {plan.name} plan is created.", "success")
+            return redirect(url_for("platform.plans"))
+    return render("platform/plan_form.html", form=form, plan=None, status=422)
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404, description="No such plan.")
+    return plan
+
+
+@bp.get("/plans/<int:plan_id>")
+@admin_required("superadmin")
+def edit_plan(plan_id: int):
+    """The plan's form, filled in."""
+    plan = _plan(plan_id)
+    form = PlanForm()
+    form.show(plan)
+    return render("platform/plan_form.html", form=form, plan=plan)
+
+
+@bp.post("/plans/<int:plan_id>")
+@admin_required("superadmin")
+def edit_plan_post(plan_id: int):
+    """Save the plan; a new price becomes a new Stripe Price (subscribers keep theirs)."""
+    plan = _plan(plan_id)
+    form = PlanForm()
+    if form.validate_on_submit():
+        with refused(form):
+            services.update_plan(plan.id, form.plan_fields(), current_user)
+            flash("The plan is saved. Agencies already on it keep their price.", "success")
+            return redirect(url_for("platform.plans"))
+    return render("platform/plan_form.html", form=form, plan=plan, status=422)
