@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete
 
+from bbp.billing.models import Plan
+from bbp.dev.billing_seed import DEMO_PLANS
 from bbp.dev.seed import DEMO_AGENCIES, DEMO_PASSWORD, PLATFORM_ADMIN, seed_demo
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
@@ -91,6 +93,8 @@ def demo_agencies(app):
         for agency in DEMO_AGENCIES:
             drop_tenant(agency.slug)
         db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == PLATFORM_ADMIN))
+        # The plans' Stripe objects live in the fake's Redis, which the next test flushes.
+        db.session.execute(delete(Plan).where(Plan.name.in_([p.name for p in DEMO_PLANS])))
         db.session.commit()
 
 

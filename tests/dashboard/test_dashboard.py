@@ -10,6 +10,7 @@ from bbp.bonds.models import Bond
 from bbp.collateral.models import Collateral
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.powers.models import Surety
 from bbp.tenancy import bound
@@ -36,8 +37,8 @@ def _book(app, agency):
         last_name="Forfeit",
     )
     make_bond(app, agency, status="exonerated", bail="99999", premium="100")
-    today = datetime.now(UTC).date()
     with app.app_context(), bound(agency.info, db.session):
+        today = agency_today()  # the agency's day, not UTC's: they differ around midnight UTC
         surety = Surety(name="Lexington National", buf_rate=Decimal("0.02"))
         db.session.add(surety)
         db.session.flush()
