@@ -9,9 +9,13 @@ import threading
 import pyotp
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import delete
 from werkzeug.serving import make_server
 
+from bbp.extensions import db
 from bbp.kernel.clock import utcnow
+from bbp.platform.models import PlatformAdmin
+from tests.platform.conftest import add_admin
 from tests.tools import require_tool
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -109,3 +113,13 @@ def console_code(email: str) -> str:
     step = max(int(utcnow().timestamp()) // 30, last + 1)
     _APPS[email][1] = step
     return pyotp.TOTP(secret).generate_otp(step)
+
+
+@pytest.fixture
+def superadmin(app):
+    """A superadmin's email (password PASSWORD, two-step not yet enrolled), removed afterwards."""
+    email = add_admin(app, "superadmin")
+    yield email
+    with app.app_context():
+        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == email))
+        db.session.commit()

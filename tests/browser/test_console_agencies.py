@@ -10,11 +10,8 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import delete
 
-from bbp.extensions import db
 from bbp.kernel.mail import outbox_key
-from bbp.platform.models import PlatformAdmin
 from bbp.platform.provisioning import drop_tenant
 from tests.browser_fixtures import screenshot, sign_in_console
 from tests.support import PASSWORD
@@ -24,20 +21,6 @@ SIZES = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
 }
-
-
-@pytest.fixture
-def superadmin(app):
-    email = f"creator-{uuid.uuid4().hex[:6]}@bbp.example"
-    with app.app_context():
-        admin = PlatformAdmin(email=email, name="Creator Ops", role="superadmin")
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
-        db.session.commit()
-    yield email
-    with app.app_context():
-        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == email))
-        db.session.commit()
 
 
 @pytest.mark.parametrize("size", list(SIZES))

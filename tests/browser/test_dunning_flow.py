@@ -4,33 +4,15 @@ pages, read-only refuses a new bond with a notice that keeps the page, a recover
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import delete
 
-from bbp.extensions import db
-from bbp.platform.models import PlatformAdmin
 from tests.billing.sweep import put_in
 from tests.browser_fixtures import sign_in_console
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def superadmin(app):
-    email = f"dunning-{uuid.uuid4().hex[:6]}@bbp.example"
-    with app.app_context():
-        admin = PlatformAdmin(email=email, name="Billing Ops", role="superadmin")
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
-        db.session.commit()
-    yield email
-    with app.app_context():
-        db.session.execute(delete(PlatformAdmin).where(PlatformAdmin.email == email))
-        db.session.commit()
 
 
 def test_a_superadmin_simulates_a_failed_payment_and_a_recovery(
