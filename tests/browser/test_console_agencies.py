@@ -78,7 +78,9 @@ def test_a_superadmin_creates_an_agency_from_the_console(
         owner.get_by_role("button", name="Sign in").click()
         expect(owner).to_have_url(re.compile(rf"^{re.escape(agency)}/dashboard/"))
         expect(owner.locator(".brand-name")).to_have_text("Coastal Bail Bonds")
+        owner.wait_for_load_state("networkidle")  # the favicon too: no request cut off mid-file
         screenshot(owner, f"new-agency-owner-dashboard-{size}")
+        owner.close()
 
         page.goto(f"{console}/platform/")
         page.get_by_label("Search agencies").press_sequentially("coastal")
