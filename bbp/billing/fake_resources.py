@@ -34,8 +34,27 @@ def add_month(moment: datetime) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+ID = r"(?P<id>[\w-]+)"
+
+
 class Resources:
     """Stripe's rules for each kind of object; `get`, `_new` and `_save` come from the store."""
+
+    KINDS = {
+        "products": ("prod", "product"),
+        "prices": ("price", "price"),
+        "customers": ("cus", "customer"),
+        "subscriptions": ("sub", "subscription"),
+    }
+    ROUTES = [
+        *(("post", f"/v1/{kind}", f"_create_{kind}") for kind in KINDS),
+        ("get", f"/v1/(?P<kind>{'|'.join(KINDS)})/{ID}", "_retrieve"),
+        *(("post", f"/v1/{kind}/{ID}", f"_update_{kind}") for kind in KINDS),
+        ("delete", f"/v1/subscriptions/{ID}", "_cancel"),
+    ]
+
+    def _retrieve(self, params: dict, kind: str, id: str) -> dict:
+        return self.get(kind, id)
 
     def _create_products(self, params: dict) -> dict:
         if not params.get("name"):
@@ -47,7 +66,8 @@ class Resources:
             metadata=params.get("metadata", {}),
         )
 
-    def _update_products(self, product: dict, params: dict) -> dict:
+    def _update_products(self, params: dict, id: str) -> dict:
+        product = self.get("products", id)
         for field in ("name", "metadata"):
             if field in params:
                 product[field] = params[field]
@@ -80,7 +100,8 @@ class Resources:
             metadata=params.get("metadata", {}),
         )
 
-    def _update_prices(self, price: dict, params: dict) -> dict:
+    def _update_prices(self, params: dict, id: str) -> dict:
+        price = self.get("prices", id)
         fixed = sorted(set(params) - PRICE_MUTABLE)
         if fixed:
             raise StripeFault(400, f"Received unknown parameter: {fixed[0]}", param=fixed[0])
@@ -100,7 +121,8 @@ class Resources:
             deleted=False,
         )
 
-    def _update_customers(self, customer: dict, params: dict) -> dict:
+    def _update_customers(self, params: dict, id: str) -> dict:
+        customer = self.get("customers", id)
         for field in ("name", "email", "metadata"):
             if field in params:
                 customer[field] = params[field]
@@ -157,7 +179,8 @@ class Resources:
         }
         return self._save(sub)
 
-    def _update_subscriptions(self, sub: dict, params: dict) -> dict:
+    def _update_subscriptions(self, params: dict, id: str) -> dict:
+        sub = self.get("subscriptions", id)
         if sub["status"] == "canceled" and set(params) - {"metadata"}:
             raise StripeFault(
                 400, "A canceled subscription can only update its metadata.", param="status"
@@ -174,7 +197,8 @@ class Resources:
                 sub["items"]["data"][0]["price"] = self.get("prices", item["price"])
         return self._save(sub)
 
-    def _cancel(self, sub: dict) -> dict:
+    def _cancel(self, params: dict, id: str) -> dict:
+        sub = self.get("subscriptions", id)
         if sub["status"] == "canceled":
             raise StripeFault(
                 400,

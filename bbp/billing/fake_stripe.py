@@ -24,14 +24,6 @@ from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
 
 IDEMPOTENCY_SECONDS = 24 * 3600  # Stripe keeps a key's response for at least 24 hours
-PATH = re.compile(r"^/v1/(?P<kind>products|prices|customers|subscriptions)(?:/(?P<id>[\w-]+))?$")
-PREFIXES = {"products": "prod", "prices": "price", "customers": "cus", "subscriptions": "sub"}
-OBJECT_NAMES = {
-    "products": "product",
-    "prices": "price",
-    "customers": "customer",
-    "subscriptions": "subscription",
-}
 
 
 def parse_form(body: str) -> dict:
@@ -57,7 +49,12 @@ def _lists(node):
 
 
 class FakeStripe(Resources, HTTPClient):
-    """Stripe's API for products, prices, customers and subscriptions, kept in Redis."""
+    """Stripe's API for the resources the mixins declare, kept in Redis.
+
+    A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
+    ([(method, path regex, handler name)]); a handler takes the parsed parameters and the
+    path's named groups (`id`, …) and returns the answer or raises `StripeFault`.
+    """
 
     name = "bbp-fake"
 
@@ -129,6 +126,15 @@ class FakeStripe(Resources, HTTPClient):
         return status, answer
 
     # Storage ----------------------------------------------------------------------------
+    @classmethod
+    def _kinds(cls) -> dict[str, tuple[str, str]]:
+        """Every mixin's KINDS: a kind's id prefix and object name."""
+        return {
+            k: v
+            for base in reversed(cls.__mro__)
+            for k, v in base.__dict__.get("KINDS", {}).items()
+        }
+
     def _key(self, object_id: str) -> str:
         return platform_key("stripe-fake", "object", object_id)
 
@@ -140,19 +146,21 @@ class FakeStripe(Resources, HTTPClient):
         """A stored object of `kind`, or Stripe's resource_missing 404."""
         raw = self.redis.get(self._key(object_id)) if object_id else None
         obj = json.loads(raw) if raw else None
-        if obj is None or obj["object"] != OBJECT_NAMES[kind]:
+        name = self._kinds()[kind][1]
+        if obj is None or obj["object"] != name:
             raise StripeFault(
                 404,
-                f"No such {OBJECT_NAMES[kind]}: '{object_id}'",
+                f"No such {name}: '{object_id}'",
                 code="resource_missing",
                 param="id",
             )
         return obj
 
     def _new(self, kind: str, **fields) -> dict:
+        prefix, name = self._kinds()[kind]
         obj = {
-            "id": f"{PREFIXES[kind]}_{secrets.token_hex(12)}",
-            "object": OBJECT_NAMES[kind],
+            "id": f"{prefix}_{secrets.token_hex(12)}",
+            "object": name,
             "created": stamp(utcnow()),
             "livemode": False,
             **fields,
@@ -161,18 +169,21 @@ class FakeStripe(Resources, HTTPClient):
 
     # Routing ----------------------------------------------------------------------------
     def _route(self, method: str, path: str, params: dict) -> dict:
-        match = PATH.match(path)
-        if match is None:
-            raise StripeFault(404, f"Unrecognized request URL ({method.upper()}: {path}).")
-        kind, object_id = match["kind"], match["id"]
-        if object_id is None:
-            if method != "post":
-                raise StripeFault(404, f"The fake Stripe does not list {kind}.")
-            return getattr(self, f"_create_{kind}")(params)
-        if method == "get":
-            return self.get(kind, object_id)
-        if method == "post":
-            return getattr(self, f"_update_{kind}")(self.get(kind, object_id), params)
-        if method == "delete" and kind == "subscriptions":
-            return self._cancel(self.get(kind, object_id))
+        """Find the handler a resource mixin declared for this method and path."""
+        for verb, pattern, handler in self._routes():
+            match = pattern.match(path)
+            if verb == method and match:
+                return getattr(self, handler)(params, **match.groupdict())
         raise StripeFault(404, f"Unrecognized request URL ({method.upper()}: {path}).")
+
+    @classmethod
+    def _routes(cls) -> list[tuple[str, re.Pattern, str]]:
+        """Every mixin's ROUTES, compiled once per class."""
+        if "_compiled" not in cls.__dict__:
+            table = [
+                (verb, re.compile(f"^{path}$"), handler)
+                for base in reversed(cls.__mro__)
+                for verb, path, handler in base.__dict__.get("ROUTES", ())
+            ]
+            cls._compiled = table
+        return cls._compiled
