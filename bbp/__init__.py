@@ -89,8 +89,10 @@ def register_blueprints(app: Flask) -> None:
     # Importing a feature's views attaches its routes to the feature's bp.
     from bbp.audit import views as audit
     from bbp.auth import views as auth
-    from bbp.billing import enforcement
+    from bbp.billing import enforcement, seats
     from bbp.billing.views import dunning as dunning_views
+    from bbp.billing.views import standin as billing_standin
+    from bbp.billing.views import subscription  # noqa: F401  (its routes join dunning_views.bp)
     from bbp.bonds import views as bonds
     from bbp.checkins import views as checkins
     from bbp.collateral import views as collateral
@@ -139,7 +141,9 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, platform.bp, "platform")
     register_site_blueprint(app, support.bp, "tenant")  # support access, the agency's side
     support_session.init_app(app)
-    register_site_blueprint(app, dunning_views.bp, "tenant")  # what the agency owes
+    register_site_blueprint(app, dunning_views.bp, "tenant")  # the owner's billing page
+    register_site_blueprint(app, billing_standin.bp, "tenant")  # dev only: the portal's stand-in
+    seats.init_app(app)  # the plan's staff seats, refused beyond at invitation
     enforcement.init_app(app)  # dunning: the banner, read-only and billing-suspended
     # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})

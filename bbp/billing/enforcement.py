@@ -69,6 +69,12 @@ READ_ONLY_ALLOWED = frozenset(
         "settings.preview",  # renders a preview, saves nothing
         "settings.your_data_archive",
         "settings.your_data_download",
+        # The owner's billing: the card (Stripe's portal, or its development stand-in) and
+        # cancelling or keeping the subscription. A plan change waits: it adds charges.
+        "dunning.update_card",
+        "billing_dev.save_card",
+        "dunning.cancel_post",
+        "dunning.keep",
         # Answering the platform's support requests.
         "support.approve",
         "support.deny",

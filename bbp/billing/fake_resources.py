@@ -192,10 +192,30 @@ class Resources:
             sub["cancel_at_period_end"] = at_end
             sub["cancel_at"] = sub["items"]["data"][0]["current_period_end"] if at_end else None
             sub["canceled_at"] = stamp(utcnow()) if at_end else None
-        for item in params.get("items") or []:
-            if "price" in item:
-                sub["items"]["data"][0]["price"] = self.get("prices", item["price"])
+        self._change_price(sub, params)
         return self._save(sub)
+
+    def _change_price(self, sub: dict, params: dict) -> None:
+        """Move the item to another price; prorations wait for the next invoice, as Stripe's
+        default `create_prorations` leaves them (`none` skips them)."""
+        item = sub["items"]["data"][0]
+        for change in params.get("items") or []:
+            if not isinstance(change, dict) or "price" not in change:
+                continue
+            if change.get("id") not in (None, item["id"]):
+                raise StripeFault(400, "No such subscription item.", param="items")
+            price = self.get("prices", change["price"])
+            if price["id"] == item["price"]["id"]:
+                continue
+            at = self.proration_moment(item, params.get("proration_date"))
+            behavior = params.get("proration_behavior", "create_prorations")
+            if behavior not in ("create_prorations", "none"):  # always_invoice: not faked
+                raise StripeFault(
+                    400, "The fake takes create_prorations or none.", param="proration_behavior"
+                )
+            if behavior != "none":
+                self.add_pending(sub, self.prorations(sub, price, at))
+            item["price"] = price
 
     def _cancel(self, params: dict, id: str) -> dict:
         sub = self.get("subscriptions", id)

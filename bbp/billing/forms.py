@@ -1,11 +1,12 @@
-"""The console's plan form: every rule a field can check alone, with its message beside it."""
+"""The console's plan form and the plan-change form: every rule a field can check alone, with
+its message beside it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, StringField
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from bbp.web.forms import MoneyField
@@ -94,3 +95,22 @@ class PlanForm(FlaskForm):
         self.text_overage_cents.data = plan.text_overage_cents.normalize()
         self.trial_days.data = plan.trial_days
         self.active.data = plan.active
+
+
+def plan_label(plan) -> str:
+    """A plan as a choice reads: name, price and what it includes."""
+    return (
+        f"{plan.name} · ${plan.monthly_price_cents / 100:,.2f} a month · "
+        f"{plan.included_seats} seats · {plan.included_texts:,} texts"
+    )
+
+
+class PlanChangeForm(FlaskForm):
+    """Another plan for the agency; the moment its proration was previewed rides along."""
+
+    plan_id = SelectField("New plan", choices=[], validate_choice=False)
+    proration_date = HiddenField()
+
+    def offer(self, plans) -> PlanChangeForm:
+        self.plan_id.choices = [("", "Choose a plan")] + [(str(p.id), plan_label(p)) for p in plans]
+        return self

@@ -6,6 +6,7 @@ only owners manage owners, and the agency always keeps a joined, active owner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -21,6 +22,8 @@ from bbp.settings.models import AgencySettings
 from bbp.tenancy import require_tenant
 
 AUDITED = ("email", "name", "role", "active")
+# Rules that may refuse one more active account (the platform's billing adds its plan's seats).
+SEAT_CHECKS: list[Callable[[], None]] = []
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invit
     email = email.strip().lower()
     _lock_team(by)
     _check_can_grant(role, by)
+    _take_seat()
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError("Someone on your team already uses this email.", "email")
     user = User(email=email, name=name.strip(), role=role, invited_by_id=by.id, phone=phone or "")
@@ -56,6 +60,12 @@ def invite(email: str, name: str, role: str, by: User, phone: str = "") -> Invit
         f"Choose your password here:\n{link}\n",
     )
     return Invitation(user, link)
+
+
+def _take_seat() -> None:
+    """Refuse one more active account when a seat rule says the team is full."""
+    for check in SEAT_CHECKS:
+        check()
 
 
 def _lock_team(by: User, user: User | None = None) -> None:
@@ -137,6 +147,8 @@ def reactivate(user: User, by: User) -> User:
     """Switch an account back on."""
     _lock_team(by, user)
     check_can_manage(user, by)
+    if not user.active:
+        _take_seat()
     before = changes(user, AUDITED)
     user.active = True
     record("staff.reactivated", user, before=before, after=changes(user, AUDITED))

@@ -15,6 +15,7 @@ from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     passwords,
     plans,
     signin,
+    subscriptions,
     support,
     twostep,
 )

@@ -1,0 +1,268 @@
+"""An agency's subscription changes: another plan or price (with proration), cancel at period
+end and its undo, and the customer portal. The owner's page and the console both call these;
+each change is in the platform audit log and the agency's (docs/billing.md, "The owner's page").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import stripe
+from sqlalchemy import select
+
+from bbp.audit.services import record
+from bbp.billing import seats, stripe_api
+from bbp.billing.models import BillingAccount, Plan
+from bbp.billing.stripe_api import moment
+from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.errors import DomainError
+from bbp.platform.models import PlatformAuditEntry
+from bbp.tenancy.context import bound, current_tenant
+from bbp.tenancy.models import Tenant
+from bbp.tenancy.resolver import tenant_by_slug
+
+PREVIEW_FRESH = timedelta(hours=1)  # a change confirmed later than this is previewed again
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, as each log names them (the platform log never names agency staff)."""
+
+    platform_label: str
+    agency_label: str
+    agency_user_id: int | None = None
+
+
+def owner_actor(user) -> Actor:
+    return Actor(f"agency owner (user {user.id})", user.email, user.id)
+
+
+def admin_actor(admin) -> Actor:
+    return Actor(admin.email, f"BailBondPro billing ({admin.email})")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A previewed change: the plans, the next invoice with its prorations, the moment used."""
+
+    current: Plan
+    target: Plan
+    proration_date: int
+    prorations: list
+    amount_due: int
+    next_invoice_at: datetime | None
+
+
+def subscribed(tenant_id: int) -> BillingAccount:
+    """The agency's billing row with its Stripe subscription, or a refusal."""
+    account = db.session.get(BillingAccount, tenant_id)
+    if account is None or account.stripe_subscription_id is None:
+        raise DomainError("This agency has no subscription to change yet.", status=409)
+    return account
+
+
+def plan_choices(account: BillingAccount) -> list[Plan]:
+    """The plans an agency may move to: every offered plan, its own at its current price."""
+    offered = db.session.scalars(
+        select(Plan)
+        .where(Plan.active, Plan.stripe_price_id.is_not(None))
+        .order_by(Plan.monthly_price_cents, Plan.name)
+    ).all()
+    return [plan for plan in offered if plan.stripe_price_id != account.stripe_price_id]
+
+
+def target_plan(account: BillingAccount, plan_id, seats_used: int) -> Plan:
+    """The plan asked for, if the agency may move to it; refusals name the plan field."""
+    plan = db.session.get(Plan, int(plan_id)) if str(plan_id or "").isdigit() else None
+    if plan is None or plan not in plan_choices(account):
+        raise DomainError("Choose one of the plans offered.", "plan_id")
+    if seats_used > plan.included_seats:
+        raise DomainError(
+            f"{plan.name} includes {plan.included_seats} staff seats and {seats_used} are in "
+            "use. Switch off staff accounts first, or choose a larger plan.",
+            "plan_id",
+        )
+    return plan
+
+
+def preview_change(tenant_id: int, plan_id) -> Change:
+    """What moving the bound agency to a plan would cost: Stripe's preview with prorations."""
+    account = subscribed(tenant_id)
+    plan = target_plan(account, plan_id, seats.seats_in_use())
+    at = int(utcnow().timestamp())
+    client = stripe_api.client()
+    try:
+        item = _item(account)
+        invoice = client.v1.invoices.create_preview(
+            params={
+                "customer": account.stripe_customer_id,
+                "subscription": account.stripe_subscription_id,
+                "subscription_details": {
+                    "items": [{"id": item.id, "price": plan.stripe_price_id}],
+                    "proration_date": at,
+                    "proration_behavior": "create_prorations",
+                },
+            }
+        )
+    except stripe.StripeError as exc:
+        raise _unavailable(exc) from None
+    lines = [line for line in invoice.lines.data if _is_proration(line)]
+    when = moment(invoice.next_payment_attempt) or moment(invoice.period_end)
+    return Change(account.plan, plan, at, lines, invoice.amount_due, when)
+
+
+def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration_date=None):
+    """Move the agency's subscription to a plan's current price, prorated from the moment the
+    owner previewed (now when none is given, as from the console)."""
+    info = _agency(tenant_id)
+    with in_agency(info):
+        account = subscribed(tenant_id)
+        plan = target_plan(account, plan_id, seats.seats_in_use())
+        at = _proration_moment(proration_date)
+        before = _snapshot(account)
+        sub_id, price = account.stripe_subscription_id, plan.stripe_price_id
+        try:
+            item = _item(account)
+            sub = stripe_api.client().v1.subscriptions.update(
+                sub_id,
+                params={
+                    "items": [{"id": item.id, "price": price}],
+                    "proration_behavior": "create_prorations",
+                    "proration_date": at,
+                },
+                options={"idempotency_key": f"bbp-agency-{tenant_id}-{sub_id}-to-{price}-at-{at}"},
+            )
+        except stripe.StripeError as exc:
+            raise _unavailable(exc) from None
+        account.plan_id, account.stripe_price_id = plan.id, price
+        _copy(account, sub)
+        after = _snapshot(account) | {"source": source}
+        _audit("billing.plan_changed", info, before, after, actor)
+        db.session.commit()
+
+
+def set_cancel_at_period_end(tenant_id: int, cancel: bool, actor: Actor) -> BillingAccount:
+    """Cancel the subscription at the end of its period, or keep it after all."""
+    info = _agency(tenant_id)
+    with in_agency(info):
+        account = subscribed(tenant_id)
+        if account.cancel_at_period_end == cancel:
+            raise DomainError(
+                "The subscription already ends with this period."
+                if cancel
+                else "The subscription is not set to end."
+            )
+        before = _snapshot(account)
+        try:
+            sub = stripe_api.client().v1.subscriptions.update(
+                account.stripe_subscription_id,
+                params={"cancel_at_period_end": cancel},
+                options={
+                    "idempotency_key": f"bbp-agency-{tenant_id}-{account.stripe_subscription_id}"
+                    f"-cancel-{str(cancel).lower()}-{int(utcnow().timestamp()) // 60}"
+                },
+            )
+        except stripe.StripeError as exc:
+            raise _unavailable(exc) from None
+        _copy(account, sub)
+        action = "billing.cancel_scheduled" if cancel else "billing.cancel_undone"
+        _audit(action, info, before, _snapshot(account), actor)
+        db.session.commit()
+        return account
+
+
+def portal_url(tenant_id: int, return_url: str) -> str:
+    """A Stripe customer-portal session for the agency's own customer; its url."""
+    account = db.session.get(BillingAccount, tenant_id)
+    if account is None or account.stripe_customer_id is None:
+        raise DomainError("This agency has no billing account yet.", status=409)
+    try:
+        session = stripe_api.client().v1.billing_portal.sessions.create(
+            params={"customer": account.stripe_customer_id, "return_url": return_url}
+        )
+    except stripe.StripeError as exc:
+        raise _unavailable(exc) from None
+    return session.url
+
+
+def _item(account: BillingAccount):
+    sub = stripe_api.client().v1.subscriptions.retrieve(account.stripe_subscription_id)
+    return sub["items"].data[0]
+
+
+def _is_proration(line) -> bool:
+    parent = line.get("parent") or {}
+    details = parent.get("subscription_item_details") or {}
+    return bool(details.get("proration"))
+
+
+def _proration_moment(given) -> int:
+    """The previewed moment, if recent; a stale or odd one asks for a fresh preview."""
+    now = utcnow()
+    if given in (None, ""):
+        return int(now.timestamp())
+    at = int(given) if str(given).isdigit() else 0
+    if not now - PREVIEW_FRESH <= moment(at) <= now:
+        raise DomainError("The preview is out of date: review the change again.", "plan_id")
+    return at
+
+
+def _copy(account: BillingAccount, sub) -> None:
+    item = sub["items"].data[0]
+    account.subscription_status = sub.status
+    account.current_period_end = moment(item.current_period_end)
+    account.cancel_at_period_end = bool(sub.cancel_at_period_end)
+    account.updated_at = utcnow()
+
+
+def _snapshot(account: BillingAccount) -> dict:
+    return {
+        "plan": db.session.get(Plan, account.plan_id).name,
+        "price": account.stripe_price_id,
+        "cancel_at_period_end": account.cancel_at_period_end,
+    }
+
+
+def _unavailable(exc: stripe.StripeError) -> DomainError:
+    if isinstance(exc, stripe.InvalidRequestError) and exc.user_message:
+        return DomainError(f"Stripe did not accept the change: {exc.user_message}", status=502)
+    return DomainError(
+        "Billing is unavailable right now: nothing was changed. Try again in a few minutes.",
+        status=503,
+    )
+
+
+def _agency(tenant_id: int):
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise DomainError("There is no such agency.", status=404)
+    return tenant_by_slug(tenant.slug)
+
+
+@contextmanager
+def in_agency(info) -> Iterator[None]:
+    """Work in the agency's schema (its audit log), binding it when a console request is not."""
+    bound_now = current_tenant()
+    if bound_now is not None and bound_now.id == info.id:
+        yield
+        return
+    db.session.rollback()
+    with bound(info, db.session):
+        try:
+            yield
+        finally:
+            db.session.rollback()
+
+
+def _audit(action: str, info, before: dict, after: dict, actor: Actor) -> None:
+    """The change in the platform log (by agency id) and in the agency's own log."""
+    entry = record(
+        action, before=before, after=after, actor=actor.platform_label, model=PlatformAuditEntry
+    )
+    entry.target_type, entry.target_id = "tenant", str(info.id)
+    agency = record(action, before=before, after=after, actor=actor.agency_label)
+    agency.actor_id = actor.agency_user_id

@@ -1,0 +1,40 @@
+"""The console's subscription control: move an agency to another plan, or to its plan's
+current price (existing subscribers keep theirs until moved explicitly)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from bbp.billing import changes
+from bbp.extensions import db
+from bbp.platform import bp, lifecycle
+from bbp.platform.roles import admin_required
+from bbp.platform.views.agencies import show_agency
+from bbp.web.refusals import refused
+
+
+@bp.app_template_global()
+def plans_to_move_to(account) -> list:
+    """The plans the console may move an agency's subscription to."""
+    return changes.plan_choices(account) if account and account.stripe_subscription_id else []
+
+
+@bp.post("/agencies/<int:tenant_id>/billing/plan")
+@admin_required("superadmin")
+def move_plan(tenant_id: int):
+    """Move the agency's subscription to a plan's current price, prorated from now."""
+    with refused() as refusal:
+        slug = lifecycle.find(tenant_id).slug
+    if refusal:
+        abort(404, description=refusal.message)
+    admin = current_user._get_current_object()
+    with refused(flashed=False) as refusal:
+        changes.change_plan(
+            tenant_id, request.form.get("plan_id"), changes.admin_actor(admin), source="console"
+        )
+    db.session.add(admin)  # the agency's binding closed the session: the page reads it again
+    if refusal:
+        return show_agency(slug, status=refusal.status, plan_error=refusal.message)
+    flash("The agency's subscription is moved; the difference is on its next invoice.", "success")
+    return redirect(url_for("platform.agency", slug=slug) + "#billing", 303)
