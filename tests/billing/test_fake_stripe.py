@@ -149,3 +149,29 @@ def test_a_key_still_in_flight_is_a_409_conflict(app):
         client.v1.customers.create(params={"name": "A"}, options={"idempotency_key": key})
     assert conflict.value.http_status == 409
     assert conflict.value.json_body["error"]["type"] == "idempotency_error"
+
+
+def test_automatic_tax_needs_the_customers_address_as_stripe_does(client):
+    product = client.v1.products.create(params={"name": "Pro"})
+    price = client.v1.prices.create(
+        params={
+            "product": product.id,
+            "unit_amount": 4900,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+        }
+    )
+    nowhere = client.v1.customers.create(params={"name": "No address"})
+    placed = client.v1.customers.create(
+        params={"name": "Macon", "address": {"postal_code": "31201", "country": "US"}}
+    )
+    params = {
+        "items": [{"price": price.id}],
+        "trial_period_days": 7,
+        "automatic_tax": {"enabled": True},
+    }
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.subscriptions.create(params={**params, "customer": nowhere.id})
+    assert refused.value.code == "customer_tax_location_invalid"
+    taxed = client.v1.subscriptions.create(params={**params, "customer": placed.id})
+    assert taxed.automatic_tax.enabled is True
