@@ -61,6 +61,12 @@ class Previews:
             self.get("invoiceitems", raw.decode() if isinstance(raw, bytes) else raw) for raw in ids
         ]
 
+    def take_pending(self, sub: dict) -> list[dict]:
+        """The pending items as lines of the invoice being issued; they are pending no more."""
+        lines = [self._line(sub, p, proration=True) for p in self._pending_lines(sub["id"])]
+        self.redis.delete(self._pending_key(sub["id"]))
+        return lines
+
     def _pending_key(self, subscription_id: str) -> str:
         return platform_key("stripe-fake", "pending-items", subscription_id)
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_invoices import Invoices
 from bbp.billing.fake_portal import PortalSessions
 from bbp.billing.fake_previews import Previews
 from bbp.billing.fake_resources import Resources, StripeFault, stamp
@@ -50,7 +51,7 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(Invoices, Resources, Previews, PortalSessions, HTTPClient):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
