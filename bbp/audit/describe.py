@@ -157,6 +157,10 @@ ACTIONS = {
         "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
     ),
     "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
+    # the agency's subscription (the platform log and the agency's own)
+    "billing.plan_changed": "{actor} moved the subscription from {before.plan} to {after.plan}",
+    "billing.cancel_scheduled": "{actor} set the subscription to end when its period ends",
+    "billing.cancel_undone": "{actor} kept the subscription: it renews as before",
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -192,8 +196,9 @@ AREAS = {
     "plan.": "Plans",
     "billing.": "Billing",
 }
-# Areas only the platform audit log holds: an agency's own log offers the others.
-PLATFORM_ONLY = ("platform.", "job.", "dunning.", "plan.", "billing.")
+# Areas only the platform audit log holds: an agency's own log offers the others (its
+# subscription's changes, `billing.`, are in both).
+PLATFORM_ONLY = ("platform.", "job.", "dunning.", "plan.")
 AGENCY_AREAS = {prefix: label for prefix, label in AREAS.items() if prefix not in PLATFORM_ONLY}
 
 # Who did it, when the log names no staff account.
@@ -311,6 +316,8 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
+    "cancel_at_period_end": Field("Ends when the period ends", "bool"),
+    "source": Field("Changed from"),
     # check-ins
     "weekday": Field("Day of the week", "weekday"),
     "every_days": Field("Every (days)", "count"),

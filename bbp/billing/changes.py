@@ -195,8 +195,8 @@ def _item(account: BillingAccount):
 
 
 def _is_proration(line) -> bool:
-    parent = line.get("parent") or {}
-    details = parent.get("subscription_item_details") or {}
+    """Stripe's own marker of a proration line (`parent.subscription_item_details.proration`)."""
+    details = (line.to_dict().get("parent") or {}).get("subscription_item_details") or {}
     return bool(details.get("proration"))
 
 
@@ -222,7 +222,7 @@ def _copy(account: BillingAccount, sub) -> None:
 def _snapshot(account: BillingAccount) -> dict:
     return {
         "plan": db.session.get(Plan, account.plan_id).name,
-        "price": account.stripe_price_id,
+        "stripe_price_id": account.stripe_price_id,
         "cancel_at_period_end": account.cancel_at_period_end,
     }
 

@@ -3,7 +3,9 @@ own; Stripe down shown plainly; the card through the portal (its development sta
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,22 +20,47 @@ from tests.billing.support import calls
 from tests.support import add_user
 
 
+def named(label: str) -> str:
+    """A plan name no other test uses (plans outlive a test)."""
+    return f"{label} {uuid.uuid4().hex[:6]}"
+
+
 def test_the_owner_sees_plan_seats_texts_and_the_next_invoice(app, clock, owner, tenant):
-    subscribe(app, tenant, name="Plan Owner View", monthly_price_cents=14900, trial_days=0,
-              included_seats=4, included_texts=500)
+    name = named("Plan Owner View")
+    subscribe(
+        app,
+        tenant,
+        name=name,
+        monthly_price_cents=14900,
+        trial_days=0,
+        included_seats=4,
+        included_texts=500,
+    )
     paid_up(app, tenant)
+    clock.advance(days=1)  # a day into the period
     add_user(app, tenant.info, role="agent")
     with app.app_context(), bound(tenant.info, db.session):
-        for sent, segments in ((clock.now - timedelta(minutes=1), 2), (clock.now - timedelta(days=40), 5)):
-            db.session.add(Message(phone="+15555550100", body="hi", direction="out",
-                                   purpose="manual", status="sent", segments=segments,
-                                   sent_at=sent))
+        for sent, segments in (
+            (clock.now - timedelta(minutes=1), 2),
+            (clock.now - timedelta(days=40), 5),
+        ):
+            db.session.add(
+                Message(
+                    phone="+15555550100",
+                    body="hi",
+                    direction="out",
+                    purpose="manual",
+                    status="sent",
+                    segments=segments,
+                    sent_at=sent,
+                )
+            )
         db.session.commit()
     body = owner.get("/billing/").get_data(as_text=True)
-    assert "Plan Owner View" in body and "$149.00" in body and "Active" in body
+    assert name in body and "$149.00" in body and "Active" in body
     assert "2 of 4 in use" in body  # the owner and the agent
     assert "2 of 500 included" in body  # the text from before this period is not counted
-    assert "Next invoice" in body and "1 × Plan Owner View (at $149.00 / month)" in body
+    assert "Next invoice" in body and f"1 \u00d7 {name} (at $149.00 / month)" in body
     assert calls(app, "POST", "/v1/invoices/create_preview")
 
 
@@ -50,14 +77,15 @@ def test_other_staff_are_refused_and_admins_are_told_to_ask_the_owner(app, visit
 
 
 def test_each_owner_sees_only_their_agencys_billing(app, visit, tenant, other_tenant):
-    subscribe(app, tenant, name="Plan Of Alpha")
-    subscribe(app, other_tenant, name="Plan Of Bravo")
+    alpha, bravo = named("Plan Of Alpha"), named("Plan Of Bravo")
+    subscribe(app, tenant, name=alpha)
+    subscribe(app, other_tenant, name=bravo)
     mine = account(app, other_tenant)
     visitor = visit(other_tenant)
     visitor.login(other_tenant.owner_email)
     before = len(calls(app, "POST", "/v1/invoices/create_preview"))
     body = visitor.get("/billing/").get_data(as_text=True)
-    assert "Plan Of Bravo" in body and "Plan Of Alpha" not in body
+    assert bravo in body and alpha not in body
     with app.app_context():
         fake = stripe_api.fake()
     assert len(calls(app, "POST", "/v1/invoices/create_preview")) == before + 1
@@ -76,8 +104,11 @@ def test_an_agency_on_no_plan_is_told_so(owner):
 
 
 @pytest.mark.parametrize("status", [500, 503])
-def test_stripe_down_shows_billing_unavailable_not_an_error(app, owner, tenant, monkeypatch, status):
-    subscribe(app, tenant, name="Plan When Down")
+def test_stripe_down_shows_billing_unavailable_not_an_error(
+    app, owner, tenant, monkeypatch, status
+):
+    name = named("Plan When Down")
+    subscribe(app, tenant, name=name)
 
     def down(self, method, path, params):
         raise StripeFault(status, "Stripe is having a moment.", "api_error")
@@ -86,7 +117,7 @@ def test_stripe_down_shows_billing_unavailable_not_an_error(app, owner, tenant, 
     response = owner.get("/billing/")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Billing details are unavailable right now" in body and "Plan When Down" in body
+    assert "Billing details are unavailable right now" in body and name in body
     refused = owner.post("/billing/card", follow_redirects=True).get_data(as_text=True)
     assert "Billing is unavailable right now" in refused
 
@@ -117,7 +148,7 @@ def test_the_portal_stand_in_is_only_the_agencys_own(app, owner, visit, tenant, 
 
 def test_cancel_at_period_end_shows_the_date_and_can_be_undone(app, owner, tenant):
     subscribe(app, tenant, trial_days=0)
-    ends = account(app, tenant).current_period_end
+    ends = account(app, tenant).current_period_end.astimezone(ZoneInfo(tenant.info.timezone))
     confirm = owner.get("/billing/cancel").get_data(as_text=True)
     assert f"{ends:%b} {ends.day}, {ends.year}" in confirm
     assert owner.post("/billing/cancel").status_code == 303
@@ -128,5 +159,7 @@ def test_cancel_at_period_end_shows_the_date_and_can_be_undone(app, owner, tenan
     assert owner.post("/billing/keep").status_code == 303
     assert account(app, tenant).cancel_at_period_end is False
     with app.app_context():
-        sub = stripe_api.client().v1.subscriptions.retrieve(account(app, tenant).stripe_subscription_id)
+        sub = stripe_api.client().v1.subscriptions.retrieve(
+            account(app, tenant).stripe_subscription_id
+        )
     assert sub.cancel_at_period_end is False
