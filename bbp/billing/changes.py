@@ -61,7 +61,7 @@ def subscribed(tenant_id: int) -> BillingAccount:
     """The agency's billing row with its Stripe subscription, or a refusal."""
     account = db.session.get(BillingAccount, tenant_id)
     if account is None or account.stripe_subscription_id is None:
-        raise DomainError("This agency has no subscription to change yet.", status=409)
+        raise DomainError("This agency has no subscription to change yet.", status=404)
     return account
 
 

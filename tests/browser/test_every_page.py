@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import delete, select
 from werkzeug.exceptions import HTTPException
 
-from bbp.billing import accounts
+from bbp.billing import accounts, stripe_api
 from bbp.billing import services as billing
 from bbp.bonds.models import Bond
 from bbp.dataio import archives
@@ -141,6 +141,11 @@ def book(app) -> Book:
             request.id,
         )
     run_jobs(app)  # texts the signing link
+    with app.app_context():  # on a plan with a paid invoice, another plan offered: billing rows
+        plan = billing.create_plan(plan_fields(trial_days=0), "test")
+        accounts.choose_plan(agency.info.id, plan.id, "test")
+        stripe_api.fake().issue_invoice(accounts.subscribe(agency.info.id))
+        billing.create_plan(plan_fields(monthly_price_cents=19900), "test")
     with app.app_context():  # a ready archive: its console row and the owner's download page
         archives.build(archives.start(agency.info, "test", PlatformAuditEntry, queue=False).id)
     yield made
@@ -270,7 +275,9 @@ def test_every_staff_page_fits_the_window_and_passes_axe(app, staff, base, book,
         f"/indemnitors/{book.cosigner_id}",
         f"/bonds/{book.quote_id}/charges",  # the intake steps link to one another
         "/account",  # one's own account, in the user menu: two-step sign-in set up from here
-        "/billing/",  # what the agency owes: linked from the past-due banner
+        "/billing/",  # the owner's plan, invoices and standing: linked from the banner
+        "/billing/plan",  # choosing another plan (its preview: tests/browser/test_owner_billing.py)
+        "/billing/cancel",  # the cancellation's confirm step
     ]
     if "staff" not in found:
         found["staff"] = _crawl(app, staff, base, key_pages + nav)

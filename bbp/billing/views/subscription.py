@@ -16,7 +16,8 @@ from bbp.web.rendering import render
 
 
 def _account():
-    with refused() as refusal:
+    """The agency's subscribed billing row, or 404 while it has none."""
+    with refused(flashed=False) as refusal:
         return changes.subscribed(require_tenant().id)
     abort(refusal.status, description=refusal.message)
 
