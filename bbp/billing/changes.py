@@ -189,6 +189,14 @@ def portal_url(tenant_id: int, return_url: str) -> str:
     return session.url
 
 
+def period_end(account: BillingAccount) -> datetime | None:
+    """When the current period ends, as Stripe says (our row's date while Stripe is down)."""
+    try:
+        return moment(_item(account).current_period_end)
+    except stripe.StripeError:
+        return account.current_period_end
+
+
 def _item(account: BillingAccount):
     sub = stripe_api.client().v1.subscriptions.retrieve(account.stripe_subscription_id)
     return sub["items"].data[0]

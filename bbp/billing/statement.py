@@ -44,6 +44,10 @@ class Statement:
     upcoming: object | None = None
     invoices: list = field(default_factory=list)
     unavailable: bool = False
+    # Stripe's own status and period end when it answered; our row's otherwise (it may lag
+    # Stripe until the webhooks keep it current).
+    status: str | None = None
+    period_end: datetime | None = None
 
     @property
     def texts_included(self) -> int | None:
@@ -56,10 +60,13 @@ def statement(tenant_id: int) -> Statement:
     found = Statement(account, seats=seats.seats())
     if account is None or account.stripe_subscription_id is None:
         return found
+    found.status, found.period_end = account.subscription_status, account.current_period_end
     client = stripe_api.client()
     try:
         sub = client.v1.subscriptions.retrieve(account.stripe_subscription_id)
-        found.period_start = moment(sub["items"].data[0].current_period_start)
+        item = sub["items"].data[0]
+        found.status, found.period_start = sub.status, moment(item.current_period_start)
+        found.period_end = moment(item.current_period_end)
         found.texts_used = texts_sent_between(found.period_start, utcnow())
         found.upcoming = _upcoming(client, account)
         found.invoices = list(

@@ -20,11 +20,14 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_owner_changes_plan_updates_the_card_and_cancels(
-    app, browser, live_server, tenant, size
+    app, browser, clock, live_server, tenant, size
 ):
     subscribe(app, tenant, monthly_price_cents=4900, trial_days=0, included_seats=3)
     with app.app_context():
-        stripe_api.fake().issue_invoice(accounts.account_of(tenant.info.id).stripe_subscription_id)
+        account = accounts.account_of(tenant.info.id)
+        clock.set(account.current_period_end)  # Stripe invoices the period when it ends
+        stripe_api.fake().issue_invoice(account.stripe_subscription_id)
+    clock.advance(days=9)  # some days into the next period: the change is prorated
     bigger = plan(app, make_plan(app, monthly_price_cents=14900, trial_days=0, included_seats=10))
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
@@ -39,14 +42,18 @@ def test_the_owner_changes_plan_updates_the_card_and_cancels(
 
     page.goto(f"{agency}/billing/")
     expect(page.get_by_text("1 of 3 in use")).to_be_visible()
+    expect(page.get_by_text("Active", exact=True)).to_be_visible()  # paid: Stripe's status
     invoices = page.locator("section", has=page.get_by_role("heading", name="Past invoices"))
     expect(invoices.get_by_role("link", name="PDF")).to_have_count(1)
     problems += _problems(page, f"{size}-billing")
 
-    page.get_by_role("link", name="Change plan").click()
+    page.get_by_role("button", name="Change plan").click()
+    expect(page).to_have_url(re.compile(r"/billing/plan$"))
+    expect(page.get_by_role("heading", name="Change plan")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # htmx has taken the boosted page in
     page.get_by_label("New plan").select_option(str(bigger.id))  # htmx swaps the preview in
     expect(page.get_by_role("button", name=f"Move to {bigger.name}")).to_be_visible()
-    expect(page.get_by_text("Unused time on")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="Unused time on")).to_be_visible()
     problems += _problems(page, f"{size}-billing-change")
     page.get_by_role("button", name=f"Move to {bigger.name}").click()
     expect(page.locator("#flash")).to_contain_text("Your plan is changed")

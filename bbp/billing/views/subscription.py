@@ -81,7 +81,8 @@ def update_card():
 @role_required("owner")
 def cancel():
     """The cancellation's confirm step, with the date the subscription ends."""
-    return render("billing/cancel.html", account=_account())
+    account = _account()
+    return render("billing/cancel.html", account=account, ends=changes.period_end(account))
 
 
 @bp.post("/cancel")
