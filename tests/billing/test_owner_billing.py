@@ -76,19 +76,32 @@ def test_other_staff_are_refused_and_admins_are_told_to_ask_the_owner(app, visit
             assert visitor.post(path).status_code == 403, (role, path)
 
 
-def test_each_owner_sees_only_their_agencys_billing(app, visit, tenant, other_tenant):
+def test_each_owner_sees_only_their_agencys_billing(app, visit, tenant, other_tenant, monkeypatch):
     alpha, bravo = named("Plan Of Alpha"), named("Plan Of Bravo")
     subscribe(app, tenant, name=alpha)
     subscribe(app, other_tenant, name=bravo)
     mine = account(app, other_tenant)
+    with app.app_context():  # agency A has a paid invoice; B has none
+        theirs = stripe_api.fake().issue_invoice(account(app, tenant).stripe_subscription_id)
+    asked = []  # the customer of every invoice list and preview the page asks Stripe for
+    for handler in ("_list_invoices", "_create_preview"):
+        real = getattr(FakeStripe, handler)
+        monkeypatch.setattr(
+            FakeStripe,
+            handler,
+            lambda self, params, _real=real, **path: (
+                asked.append(params["customer"]),
+                _real(self, params, **path),
+            )[1],
+        )
     visitor = visit(other_tenant)
     visitor.login(other_tenant.owner_email)
-    before = len(calls(app, "POST", "/v1/invoices/create_preview"))
     body = visitor.get("/billing/").get_data(as_text=True)
     assert bravo in body and alpha not in body
+    assert theirs["number"] not in body and "No invoices yet" in body
+    assert asked == [mine.stripe_customer_id] * 2
     with app.app_context():
         fake = stripe_api.fake()
-    assert len(calls(app, "POST", "/v1/invoices/create_preview")) == before + 1
     response = visitor.post("/billing/card")
     session_id = response.headers["Location"].rsplit("/", 1)[1]
     with app.app_context():
