@@ -134,7 +134,9 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
                     "proration_behavior": "create_prorations",
                     "proration_date": at,
                 },
-                options={"idempotency_key": f"bbp-agency-{tenant_id}-{sub_id}-to-{price}-at-{at}"},
+                # One key per confirmed change: from this price to that one, prorated from the
+                # previewed second (a retried confirm gets the same update back).
+                options={"idempotency_key": _change_key(tenant_id, sub_id, account, price, at)},
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
@@ -160,11 +162,9 @@ def set_cancel_at_period_end(tenant_id: int, cancel: bool, actor: Actor) -> Bill
         try:
             sub = stripe_api.client().v1.subscriptions.update(
                 account.stripe_subscription_id,
+                # Setting a flag is idempotent itself; the SDK's own key covers its retries (a
+                # key of ours would replay a stale answer after cancel, keep, cancel).
                 params={"cancel_at_period_end": cancel},
-                options={
-                    "idempotency_key": f"bbp-agency-{tenant_id}-{account.stripe_subscription_id}"
-                    f"-cancel-{str(cancel).lower()}-{int(utcnow().timestamp()) // 60}"
-                },
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
@@ -187,6 +187,10 @@ def portal_url(tenant_id: int, return_url: str) -> str:
     except stripe.StripeError as exc:
         raise _unavailable(exc) from None
     return session.url
+
+
+def _change_key(tenant_id: int, sub_id: str, account: BillingAccount, price: str, at: int) -> str:
+    return f"bbp-agency-{tenant_id}-{sub_id}-{account.stripe_price_id}-to-{price}-at-{at}"
 
 
 def period_end(account: BillingAccount) -> datetime | None:

@@ -71,7 +71,7 @@ def test_the_preview_shows_what_changes_and_stripes_proration(
 def test_a_confirmed_change_moves_the_subscription_as_previewed(
     app, clock, owner, tenant, on_small_plan
 ):
-    target = plan(app, on_small_plan)
+    target, before = plan(app, on_small_plan), account(app, tenant)
     page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
     at = PRORATION_DATE.search(page).group(1)
     clock.advance(minutes=5)  # the owner reads the preview before confirming
@@ -82,8 +82,8 @@ def test_a_confirmed_change_moves_the_subscription_as_previewed(
     sub_path = f"/v1/subscriptions/{after.stripe_subscription_id}"
     keys = [key for _, _, key in calls(app, "POST", sub_path)]
     assert (
-        f"bbp-agency-{tenant.info.id}-{after.stripe_subscription_id}-to-{target.stripe_price_id}-at-{at}"
-        in keys
+        f"bbp-agency-{tenant.info.id}-{after.stripe_subscription_id}-{before.stripe_price_id}"
+        f"-to-{target.stripe_price_id}-at-{at}" in keys
     )
     with app.app_context():
         preview = stripe_api.client().v1.invoices.create_preview(
