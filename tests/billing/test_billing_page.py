@@ -56,3 +56,13 @@ def test_the_billing_page_and_banner_are_the_agencys_own(app, visit, tenant, oth
     stranger = visit(tenant)
     stranger.login(other_tenant.owner_email)  # the other agency's owner has no account here
     assert stranger.get("/billing/").status_code == 302
+
+
+def test_owners_reach_billing_from_the_user_menu_and_others_do_not_see_it(
+    app, visit, tenant, owner
+):
+    assert 'href="/billing/">Billing</a>' in owner.get("/dashboard/").get_data(as_text=True)
+    admin = add_user(app, tenant.info, role="admin")
+    visitor = visit(tenant)
+    visitor.login(admin.email)
+    assert 'href="/billing/">Billing</a>' not in visitor.get("/dashboard/").get_data(as_text=True)

@@ -12,6 +12,8 @@ from bbp.audit.log import lines
 from bbp.audit.models import AuditEntry
 from bbp.billing import services, stripe_api
 from bbp.billing.fake_proration import prorated
+from bbp.billing.fake_resources import StripeFault
+from bbp.billing.fake_stripe import FakeStripe
 from bbp.billing.models import Plan
 from bbp.extensions import db
 from bbp.platform.models import PlatformAuditEntry
@@ -181,3 +183,22 @@ def test_the_console_moves_an_agency_to_its_plans_current_price(app, console_as,
     assert again.status_code == 422 and "Choose one of the plans offered" in again.get_data(
         as_text=True
     )
+
+
+def test_stripe_down_changes_nothing_and_says_so(app, owner, tenant, on_small_plan, monkeypatch):
+    before = account(app, tenant)
+
+    def down(self, method, path, params):
+        raise StripeFault(503, "Stripe is having a moment.", "api_error")
+
+    monkeypatch.setattr(FakeStripe, "_route", down)
+    preview = owner.get(f"/billing/plan?plan_id={on_small_plan}", htmx=True)
+    assert preview.status_code == 503
+    assert "Billing is unavailable right now" in preview.get_data(as_text=True)
+    moved = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": ""})
+    assert moved.status_code == 503 and "nothing was changed" in moved.get_data(as_text=True)
+    cancel = owner.post("/billing/cancel", follow_redirects=True)
+    assert "Billing is unavailable right now" in cancel.get_data(as_text=True)
+    after = account(app, tenant)
+    assert (after.plan_id, after.cancel_at_period_end) == (before.plan_id, False)
+    assert audit_of(app, tenant, "billing.plan_changed") == ([], [])
