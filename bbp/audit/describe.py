@@ -157,6 +157,16 @@ ACTIONS = {
         "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
     ),
     "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
+    # billing from the console and the lifecycle (both audit logs)
+    "billing.trial_extended": "{actor} extended the agency's trial to {after.trial_ends}",
+    "billing.comped": (
+        "{actor} gave the agency {after.months} free months, until {after.comped_until}"
+    ),
+    "billing.canceled": "{actor} canceled the agency's subscription {after.when}: {after.reason}",
+    "billing.reopened": "{actor} kept the agency's subscription running: the deletion was undone",
+    "billing.ended_while_closed": (
+        "The agency's subscription ended while it was closed: it needs a plan again"
+    ),
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -193,7 +203,7 @@ AREAS = {
     "billing.": "Billing",
 }
 # Areas only the platform audit log holds: an agency's own log offers the others.
-PLATFORM_ONLY = ("platform.", "job.", "dunning.", "plan.", "billing.")
+PLATFORM_ONLY = ("platform.", "job.", "dunning.", "plan.")
 AGENCY_AREAS = {prefix: label for prefix, label in AREAS.items() if prefix not in PLATFORM_ONLY}
 
 # Who did it, when the log names no staff account.
@@ -311,6 +321,12 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
+    "trial_ends": Field("Trial ends", "date"),
+    "comped_until": Field("Free until", "date"),
+    "months": Field("Free months", "count"),
+    "when": Field("When"),
+    "ends": Field("Ends on", "date"),
+    "ended": Field("Ended on", "date"),
     # check-ins
     "weekday": Field("Day of the week", "weekday"),
     "every_days": Field("Every (days)", "count"),

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import CheckConstraint, ForeignKey, Select, String, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -250,9 +250,8 @@ def simulate(tenant_id: int, outcome: str, actor: Any) -> str:
     return payment_succeeded(tenant_id, actor=actor)
 
 
-def filtered(query: Select, state: str) -> Select:
-    """Narrow a query over Tenant to agencies in one dunning state (no row counts as active)."""
-    query = query.outerjoin(Dunning, Dunning.tenant_id == Tenant.id)
+def in_state(state: str):
+    """The condition on an outer-joined Dunning for one state (no row counts as active)."""
     if state == "active":
-        return query.where(or_(Dunning.state.is_(None), Dunning.state == "active"))
-    return query.where(Dunning.state == state)
+        return or_(Dunning.state.is_(None), Dunning.state == "active")
+    return Dunning.state == state
