@@ -76,7 +76,9 @@ def reopen_job(tenant_id: int, requested: int) -> str:
 
 def _locked(tenant_id: int) -> tuple[Tenant | None, BillingAccount | None]:
     account = db.session.scalar(
-        select(BillingAccount).where(BillingAccount.tenant_id == tenant_id).with_for_update()
+        select(BillingAccount)
+        .where(BillingAccount.tenant_id == tenant_id)
+        .with_for_update(of=BillingAccount)
     )
     return db.session.get(Tenant, tenant_id), account
 

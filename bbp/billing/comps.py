@@ -53,7 +53,9 @@ def _subscribed(tenant_id: int, field: str) -> tuple[Tenant, BillingAccount]:
     if tenant.status in ("deleting", "purged"):
         raise DomainError("The agency is closed: its subscription is being canceled.", field)
     account = db.session.scalar(
-        select(BillingAccount).where(BillingAccount.tenant_id == tenant_id).with_for_update()
+        select(BillingAccount)
+        .where(BillingAccount.tenant_id == tenant_id)
+        .with_for_update(of=BillingAccount)
     )
     if account is None or account.stripe_subscription_id is None:
         raise DomainError("The agency has no subscription yet.", field)
