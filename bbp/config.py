@@ -123,6 +123,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
         # The platform's Stripe secret key; empty: billing runs on the fake (billing/stripe_api.py).
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        # Stripe Tax computes sales tax on subscriptions (docs/billing.md, "Taxes"); off by default.
+        "STRIPE_AUTOMATIC_TAX": env.get("STRIPE_AUTOMATIC_TAX", "0") == "1",
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         # "json": one JSON object per log line with request id, agency and job (production's
         # default); "text" leaves Flask's and RQ's own lines (development and tests).

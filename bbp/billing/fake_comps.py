@@ -3,7 +3,9 @@
 The console comps an agency with a 100%-off coupon applied as a subscription discount and
 extends a trial with `trial_end`; this mixin answers those calls as Stripe does. It goes before
 `Resources` in `FakeStripe`'s bases: its `_update_subscriptions` handles `trial_end` and
-`discounts`, then hands the other parameters on to the next mixin's.
+`discounts`, then hands the other parameters on to the next mixin's; its `_invoice_lines` takes
+a running percent-off discount off each line the invoices mixin bills (the line shows it in
+`discount_amounts`; the fake keeps no separate pre-discount subtotal).
 """
 
 from __future__ import annotations
@@ -126,3 +128,19 @@ class Comps:
             self._save(coupon)
             made.append(discount["id"])
         sub["discounts"] = made
+
+    def _invoice_lines(self, sub: dict, start: int, end: int) -> list[dict]:
+        lines = super()._invoice_lines(sub, start, end)
+        now = stamp(utcnow())
+        for discount_id in sub.get("discounts", []):
+            discount = self.get("discounts", discount_id)
+            if discount["end"] is not None and discount["end"] <= now:
+                continue
+            coupon = self.get("coupons", discount["source"]["coupon"])
+            for line in lines:
+                off = round(line["amount"] * coupon["percent_off"] / 100)
+                line["amount"] -= off
+                line.setdefault("discount_amounts", []).append(
+                    {"amount": off, "discount": discount_id}
+                )
+        return lines

@@ -42,6 +42,11 @@ def fake() -> FakeStripe | None:
     return current_app.extensions.get("stripe_fake")
 
 
+def automatic_tax() -> dict:
+    """The `automatic_tax` parameter of subscriptions and invoice previews."""
+    return {"enabled": current_app.config["STRIPE_AUTOMATIC_TAX"]}
+
+
 def moment(stamp: int | None) -> datetime | None:
     """A Stripe timestamp (seconds since the epoch) as an aware datetime."""
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None

@@ -106,3 +106,16 @@ def agency_entries(app, agency, prefix: str = "billing.") -> list:
                 .order_by(AuditEntry.id)
             )
         ]
+
+
+def monthly_price(client, amount: int = 9900, name: str = "Pro"):
+    """A Stripe Product and its monthly Price, made through the SDK."""
+    product = client.v1.products.create(params={"name": name})
+    return client.v1.prices.create(
+        params={
+            "product": product.id,
+            "unit_amount": amount,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+        }
+    )

@@ -246,3 +246,37 @@ def test_the_fake_refuses_a_trial_end_beyond_two_years(app, tenant, clock):
             row.stripe_subscription_id, params={"trial_end": far}
         )
     assert datetime.fromtimestamp(far, UTC) > row.trial_ends_at
+
+
+def test_the_balance_is_what_open_invoices_still_ask(app, console_as, tenant, other_tenant):
+    subscribed(app, tenant, monthly_price_cents=9900)
+    subscribed(app, other_tenant, monthly_price_cents=4900)
+    for agency in (tenant, other_tenant):
+        end_trial(app, agency.info.id)
+    with app.app_context():
+        fake = stripe_api.fake()
+        sub_id = account(app, tenant.info.id).stripe_subscription_id
+        fake.issue_invoice(sub_id, "failed")
+        fake.issue_invoice(sub_id, "open")
+        fake.issue_invoice(sub_id, "paid")
+        fake.issue_invoice(account(app, other_tenant.info.id).stripe_subscription_id, "open")
+    console = console_as("finance")
+    text = page_text(console.get(f"/platform/agencies/{tenant.slug}"))
+    assert "$198.00 owed on 2 open invoices" in text
+    assert calls(app, "GET", "/v1/invoices")  # read from Stripe through the SDK
+    other = page_text(console.get(f"/platform/agencies/{other_tenant.slug}"))
+    assert "$49.00 owed on 1 open invoice " in other  # each agency's own invoices only
+
+
+def test_a_comped_agency_is_invoiced_at_zero_and_owes_nothing(app, console_as, tenant):
+    subscribed(app, tenant, monthly_price_cents=9900)
+    end_trial(app, tenant.info.id)
+    with app.app_context():
+        comps.comp(tenant.info.id, 1, "Goodwill", "test")
+        invoice = stripe_api.fake().issue_invoice(
+            account(app, tenant.info.id).stripe_subscription_id, "open"
+        )
+    assert invoice["amount_due"] == 0 and invoice["status"] == "paid"
+    assert invoice["lines"]["data"][0]["discount_amounts"][0]["amount"] == 9900
+    text = page_text(console_as("finance").get(f"/platform/agencies/{tenant.slug}"))
+    assert "Balance Nothing owed" in text
