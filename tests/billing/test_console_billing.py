@@ -23,6 +23,7 @@ from tests.billing.support import (
     platform_actions,
     subscribed,
 )
+from tests.billing.sweep import signed_in_owner
 from tests.platform.conftest import page_text
 
 
@@ -280,3 +281,16 @@ def test_a_comped_agency_is_invoiced_at_zero_and_owes_nothing(app, console_as, t
     assert invoice["lines"]["data"][0]["discount_amounts"][0]["amount"] == 9900
     text = page_text(console_as("finance").get(f"/platform/agencies/{tenant.slug}"))
     assert "Balance Nothing owed" in text
+
+
+def test_the_owner_reads_the_trial_extension_in_the_agencys_audit_log(app, tenant, clock):
+    subscribed(app, tenant, trial_days=14)
+    day = _agency_day(tenant, clock.now) + timedelta(days=60)
+    with app.app_context():
+        comps.extend_trial(tenant.info.id, day, "Onboarding took longer", "ops@bbp.example")
+    owner = signed_in_owner(app, tenant)
+    response = owner.get("/audit/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert f"extended the agency's trial to {day:%b %-d, %Y}" in text
+    assert "BailBondPro: ops@bbp.example" in text
