@@ -7,13 +7,20 @@ from __future__ import annotations
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from bbp.billing import closing, stripe_api
+from bbp.billing import accounts, closing, stripe_api
 from bbp.billing.fake_resources import StripeFault
 from bbp.extensions import db
 from bbp.platform import lifecycle
 from bbp.platform.purge import purge_due
 from bbp.tenancy.models import Tenant
-from tests.billing.support import account, agency_entries, calls, platform_actions, subscribed
+from tests.billing.support import (
+    account,
+    agency_entries,
+    calls,
+    make_plan,
+    platform_actions,
+    subscribed,
+)
 from tests.platform.archive_support import work
 from tests.platform.conftest import page_text
 
@@ -164,3 +171,15 @@ def test_an_agency_without_a_plan_queues_nothing(app, tenant):
     _delete(app, tenant)
     mine = [job for job in queue.jobs if job.args and job.args[0] == tenant.info.id]
     assert [job.func_name for job in mine if "closing" in job.func_name] == []
+
+
+def test_a_deleting_agency_is_never_subscribed(app, tenant):
+    plan_id = make_plan(app)
+    with app.app_context():
+        accounts.choose_plan(tenant.info.id, plan_id, "test")
+    _delete(app, tenant)  # before the subscription job ran
+    before = len(calls(app, "POST", "/v1/subscriptions"))
+    with app.app_context():
+        assert accounts.subscribe(tenant.info.id) is None
+    assert len(calls(app, "POST", "/v1/subscriptions")) == before
+    assert account(app, tenant.info.id).stripe_subscription_id is None
