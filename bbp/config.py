@@ -123,6 +123,14 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
         # The platform's Stripe secret key; empty: billing runs on the fake (billing/stripe_api.py).
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        # The webhook endpoint's signing secret (whsec_…, from Stripe's Dashboard); without a
+        # Stripe key the fake signs its events with a fixed development secret instead.
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # How the fake's events reach the endpoint: "worker" (a job per event, make run) or
+        # "manual" (tests deliver them, in whatever order they test).
+        "STRIPE_FAKE_DELIVERY": env.get(
+            "STRIPE_FAKE_DELIVERY", "manual" if bbp_env == "testing" else "worker"
+        ),
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         # "json": one JSON object per log line with request id, agency and job (production's
         # default); "text" leaves Flask's and RQ's own lines (development and tests).
