@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -23,7 +22,8 @@ def trial_ending(tenant_id: int, ends: datetime, cents: int | None) -> None:
     info = tenant_by_slug(tenant.slug) if tenant else None
     if info is None:
         return
-    day = local(ends, ZoneInfo(info.timezone)).strftime("%B %-d, %Y")
+    with bound(info):
+        day = local(ends).strftime("%B %-d, %Y")  # the agency's own day
     price = f" at ${cents / 100:,.2f} a month" if cents else ""
     grace = current_app.config["DUNNING_GRACE_DAYS"]
     body = (

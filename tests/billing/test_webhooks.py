@@ -30,6 +30,7 @@ from tests.billing.stripe_events import (
     subscribe,
     take,
 )
+from tests.platform.archive_support import work
 
 
 def _recorded(app, event_id: str) -> bool:
@@ -349,3 +350,15 @@ def test_the_fake_keeps_its_events_in_stripes_shape(app, subscribed):
     assert event.livemode is False and event.api_version and event.created
     assert event.data.object.id == sub and event.data.object.cancel_at_period_end is True
     assert event.data.previous_attributes["cancel_at_period_end"] is False
+
+
+def test_under_make_run_a_worker_delivers_each_event(app, subscribed, monkeypatch):
+    take(app)
+    monkeypatch.setattr(fake(app), "deliver_by_worker", True)
+    sub = account(app, subscribed).stripe_subscription_id
+    with app.app_context():
+        stripe_api.client().v1.subscriptions.update(sub, params={"cancel_at_period_end": True})
+    assert account(app, subscribed).cancel_at_period_end is False  # nothing delivered yet
+    work(app)
+    assert fake(app).pending_events() == []
+    assert account(app, subscribed).cancel_at_period_end is True
