@@ -157,6 +157,9 @@ ACTIONS = {
         "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
     ),
     "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
+    "billing.subscription_status": (
+        "{actor} reported the agency's subscription {after.status} (it was {before.status})"
+    ),
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -311,6 +314,7 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
+    "subscription": Field("Stripe subscription"),
     # check-ins
     "weekday": Field("Day of the week", "weekday"),
     "every_days": Field("Every (days)", "count"),

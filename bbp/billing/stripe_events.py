@@ -13,11 +13,14 @@ from collections.abc import Callable
 import stripe
 from sqlalchemy import select
 
+from bbp.audit.services import record
 from bbp.billing import dunning, notices, stripe_api
 from bbp.billing.models import BillingAccount
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
+from bbp.platform.models import PlatformAuditEntry
+from bbp.tenancy.models import Tenant
 
 ACTOR = "Stripe"  # the audit log's actor for what webhooks change
 
@@ -55,6 +58,15 @@ def _subscription_changed(subscription_id: str, account: BillingAccount, event) 
     if account.stripe_subscription_id not in (None, sub.id):
         return None  # another subscription of this customer (a stray): not what the agency pays
     item = sub["items"].data[0]
+    if account.subscription_status != sub.status:
+        record(
+            "billing.subscription_status",
+            db.session.get(Tenant, account.tenant_id),
+            before={"status": account.subscription_status},
+            after={"status": sub.status, "subscription": sub.id},
+            actor=ACTOR,
+            model=PlatformAuditEntry,
+        )
     account.stripe_subscription_id = sub.id
     account.subscription_status = sub.status
     account.stripe_price_id = item.price.id
@@ -68,6 +80,8 @@ def _subscription_changed(subscription_id: str, account: BillingAccount, event) 
 def _invoice_paid(invoice_id: str, account: BillingAccount, event) -> After:
     """A paid invoice returns the agency to active (dunning ignores a payment dated before the
     failure that started its episode, and never touches a platform admin's suspension)."""
+    if dunning.find(account.tenant_id) is None:
+        return None  # it never missed a payment: nothing to clear (and no row to make)
     invoice = stripe_api.client().v1.invoices.retrieve(invoice_id)
     if invoice.status != "paid":
         return None

@@ -221,6 +221,19 @@ def test_deleted_then_updated_stays_canceled(app, subscribed):
     ]
     deliver(app, [ids[-1], ids[-2], ids[0]])
     assert account(app, subscribed).subscription_status == "canceled"
+    with app.app_context():
+        entries = db.session.execute(
+            select(
+                PlatformAuditEntry.actor_label, PlatformAuditEntry.before, PlatformAuditEntry.after
+            ).where(
+                PlatformAuditEntry.target_id == str(subscribed.info.id),
+                PlatformAuditEntry.action == "billing.subscription_status",
+            )
+        ).all()
+        db.session.rollback()
+    assert [(e.actor_label, e.before["status"], e.after["status"]) for e in entries] == [
+        ("Stripe", "trialing", "canceled")
+    ]
 
 
 def test_a_payment_delivered_before_its_failure_keeps_the_agency_active(app, clock, subscribed):
