@@ -20,6 +20,7 @@ class Line:
 
 @dataclass(frozen=True)
 class InvoicePage:
+    id: str
     number: str
     status: str
     period: str
@@ -47,6 +48,7 @@ def _span(start: int | None, end: int | None) -> str:
 def page(invoice: dict) -> InvoicePage:
     """The invoice as the page shows it (dates are UTC days, as Stripe's pages show them)."""
     return InvoicePage(
+        id=invoice["id"],
         number=invoice.get("number") or invoice["id"],
         status=STATUS_LABELS.get(invoice["status"], invoice["status"]),
         period=_span(invoice.get("period_start"), invoice.get("period_end")),

@@ -22,6 +22,7 @@ from bbp.kernel.clock import utcnow
 from bbp.kernel.transactions import atomic
 
 TOLERANCE_SECONDS = 300  # Stripe's default: an older signature is a replay
+FIELDS = {"id": str, "type": str, "created": int, "livemode": bool, "data": dict}  # required
 
 
 class Refused(Exception):
@@ -47,15 +48,14 @@ def verified(payload: bytes, header: str | None) -> stripe.Event:
     if _signed_at(header) < utcnow().timestamp() - TOLERANCE_SECONDS:
         raise Refused("The signature is too old to accept (a replayed delivery?).")
     fields = event.to_dict()
-    if not all(isinstance(fields.get(field), kind) for field, kind in FIELDS.items()):
+    about = fields.get("data", {}).get("object") if isinstance(fields.get("data"), dict) else None
+    shaped = all(isinstance(fields.get(field), kind) for field, kind in FIELDS.items())
+    if not shaped or not isinstance(about, dict) or not isinstance(about.get("id"), str):
         raise Refused("The body is not a Stripe event.")
     if event.livemode != stripe_api.livemode():
         mode = "live" if event.livemode else "test"
         raise Refused(f"A {mode}-mode event does not belong to this key's mode.")
     return event
-
-
-FIELDS = {"id": str, "type": str, "created": int, "livemode": bool, "data": dict}  # required
 
 
 def _signed_at(header: str | None) -> int:

@@ -74,7 +74,16 @@ def test_a_signed_event_is_processed_and_recorded(app, subscribed, created_event
 
 @pytest.mark.parametrize(
     "how",
-    ["missing", "garbage", "wrong_secret", "stale", "tampered", "bad_json", "not_an_event"],
+    [
+        "missing",
+        "garbage",
+        "wrong_secret",
+        "stale",
+        "tampered",
+        "bad_json",
+        "not_an_event",
+        "no_object",
+    ],
 )
 def test_a_bad_delivery_is_a_400_and_changes_nothing(app, clock, subscribed, created_event, how):
     body = body_of(app, created_event)
@@ -91,6 +100,8 @@ def test_a_bad_delivery_is_a_400_and_changes_nothing(app, clock, subscribed, cre
         response = post(app, body.replace("trialing", "active"), _header_of(app, body, now))
     elif how == "bad_json":
         response = post_signed(app, body[:-5])
+    elif how == "no_object":
+        response = post_signed(app, body_of(app, created_event, data={"previous_attributes": {}}))
     else:
         response = post_signed(app, json.dumps({"id": created_event, "object": "event"}))
     assert response.status_code == 400, response.get_data(as_text=True)
