@@ -128,8 +128,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
         # How the fake's events reach the endpoint: "worker" (a job per event, make run) or
         # "manual" (tests deliver them, in whatever order they test).
-        "STRIPE_FAKE_DELIVERY": env.get(
-            "STRIPE_FAKE_DELIVERY", "manual" if bbp_env == "testing" else "worker"
+        "STRIPE_FAKE_DELIVERY": _choice(
+            env,
+            "STRIPE_FAKE_DELIVERY",
+            ("worker", "manual"),
+            "manual" if bbp_env == "testing" else "worker",
         ),
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         # "json": one JSON object per log line with request id, agency and job (production's

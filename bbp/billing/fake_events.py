@@ -3,13 +3,15 @@
 
 Deliveries wait in a Redis list in the order the events happened; `bbp.billing.fake_delivery`
 posts them, signed as Stripe signs, to the real endpoint. Under `make run` each event also
-queues a worker job that delivers what is waiting; tests deliver by hand, in any order.
+queues a worker job (two seconds on) that delivers what is waiting; tests deliver by hand, in
+any order.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 
 import stripe
 from rq import Queue
@@ -18,6 +20,9 @@ from bbp.billing.fake_resources import ID, StripeFault
 from bbp.kernel.keys import platform_key
 
 DELIVERY_JOB = "bbp.billing.fake_delivery.deliver_job"
+# The worker waits this long, so a console request that delivers its own events (a simulated
+# payment) takes them first and shows their effect; anything else arrives moments later.
+DELIVERY_DELAY = timedelta(seconds=2)
 
 
 class Events:
@@ -47,8 +52,8 @@ class Events:
         self.redis.set(self._snapshot_key(obj["id"]), json.dumps(obj))
         self.redis.rpush(self._pending_key(), event["id"])
         if self.deliver_by_worker:
-            Queue("default", connection=self.redis).enqueue(
-                DELIVERY_JOB, description="deliver the fake Stripe's events"
+            Queue("default", connection=self.redis).enqueue_in(
+                DELIVERY_DELAY, DELIVERY_JOB, description="deliver the fake Stripe's events"
             )
 
     def warn_trial_end(self, subscription_id: str) -> dict:
