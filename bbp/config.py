@@ -134,6 +134,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
             ("worker", "manual"),
             "manual" if bbp_env == "testing" else "worker",
         ),
+        # Stripe Tax computes sales tax on subscriptions (docs/billing.md, "Taxes"); off by default.
+        "STRIPE_AUTOMATIC_TAX": env.get("STRIPE_AUTOMATIC_TAX", "0") == "1",
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),
         # "json": one JSON object per log line with request id, agency and job (production's
         # default); "text" leaves Flask's and RQ's own lines (development and tests).

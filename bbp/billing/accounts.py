@@ -8,6 +8,7 @@ back), and an id is saved only where none is yet (docs/billing.md, "Subscribing 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from rq import Queue, Retry
@@ -23,11 +24,13 @@ from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
 from bbp.platform.models import PlatformAuditEntry
+from bbp.settings.models import AgencySettings
 from bbp.tenancy.context import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
 
+log = logging.getLogger(__name__)
 RETRY_SECONDS = [10, 60, 300]
 
 
@@ -132,30 +135,60 @@ def _save(tenant_id: int, unset_column, **values) -> None:
 
 
 def _create_customer(tenant: Agency) -> str:
-    # The agency's name and its owner's email (Stripe mails invoices and receipts there); the
-    # email is kept in Stripe only, never in public (docs/billing.md, "What lives where").
-    slug, name = tenant.slug, tenant.name
-    params = {"name": name, "metadata": {"tenant_id": str(tenant.id), "slug": slug}}
-    key = tenant.idempotency_key("customer")
-    email = owner_email(slug)
+    # The agency's name, its owner's email (Stripe mails invoices and receipts there) and its
+    # address (which Stripe Tax needs); the email is kept in Stripe only, never in public
+    # (docs/billing.md, "What lives where").
+    params = {"name": tenant.name, "metadata": {"tenant_id": str(tenant.id), "slug": tenant.slug}}
+    email, address = billing_contact(tenant.slug)
     if email:
         params["email"] = email
+    if address:
+        params["address"] = address
     customer = stripe_api.client().v1.customers.create(
-        params=params, options={"idempotency_key": key}
+        params=params, options={"idempotency_key": tenant.idempotency_key("customer")}
     )
     return customer.id
 
 
-def owner_email(slug: str) -> str | None:
-    """The email of the agency's first owner, read in its schema."""
+def billing_contact(slug: str) -> tuple[str | None, dict | None]:
+    """The agency's first owner's email and its address as Stripe takes it, read in its schema."""
     db.session.rollback()  # the binding needs no open transaction
     info = tenant_by_slug(slug)
     with bound(info, db.session):
         email = db.session.scalar(
             select(User.email).where(User.role == "owner").order_by(User.id).limit(1)
         )
+        agency = db.session.scalar(select(AgencySettings).limit(1))
+        address = stripe_address(agency) if agency is not None else None
         db.session.rollback()
-    return email
+    return email, address
+
+
+def stripe_address(agency: AgencySettings) -> dict | None:
+    """The agency's address in Stripe's shape, or None until it has a street and ZIP code."""
+    if not (agency.address_line1 and agency.postal_code):
+        return None
+    fields = {
+        "line1": agency.address_line1,
+        "line2": agency.address_line2,
+        "city": agency.city,
+        "state": agency.state,
+        "postal_code": agency.postal_code,
+    }
+    return {**{k: v for k, v in fields.items() if v}, "country": "US"}
+
+
+def _tax_for(customer_id: str) -> dict:
+    """Stripe Tax when the platform turned it on and the customer has an address to tax by."""
+    tax = stripe_api.automatic_tax()
+    if tax["enabled"]:
+        address = stripe_api.client().v1.customers.retrieve(customer_id).address
+        if not (address and address.postal_code):
+            # Stripe refuses automatic tax without a location; the agency is not kept from its
+            # trial for it (docs/billing.md, "Taxes").
+            log.warning("billing: customer %s has no address; subscribed without tax", customer_id)
+            return {"enabled": False}
+    return tax
 
 
 def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
@@ -166,6 +199,7 @@ def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
         "items": [{"price": price}],
         # No card yet: the trial runs without one, and a plan without a trial waits for it.
         "payment_behavior": "default_incomplete",
+        "automatic_tax": _tax_for(account.stripe_customer_id),
         "metadata": {"tenant_id": str(tenant.id), "slug": tenant.slug, "plan_id": str(plan.id)},
     }
     if plan.trial_days:

@@ -37,6 +37,18 @@ def add_month(moment: datetime) -> datetime:
 ID = r"(?P<id>[\w-]+)"
 
 
+def _automatic_tax(params: dict, customer: dict) -> dict:
+    """Stripe Tax needs the customer's location; the fake computes no tax (docs/billing.md)."""
+    enabled = (params.get("automatic_tax") or {}).get("enabled") == "true"
+    if enabled and not (customer.get("address") or {}).get("postal_code"):
+        raise StripeFault(
+            400,
+            "The customer's location isn't recognized; automatic tax needs an address.",
+            code="customer_tax_location_invalid",
+        )
+    return {"enabled": enabled, "liability": None, "disabled_reason": None}
+
+
 class Resources:
     """Stripe's rules for each kind of object; `get`, `_new` and `_save` come from the store."""
 
@@ -117,13 +129,14 @@ class Resources:
             "customers",
             name=params.get("name"),
             email=params.get("email"),
+            address=params.get("address"),
             metadata=params.get("metadata", {}),
             deleted=False,
         )
 
     def _update_customers(self, params: dict, id: str) -> dict:
         customer = self.get("customers", id)
-        for field in ("name", "email", "metadata"):
+        for field in ("name", "email", "address", "metadata"):
             if field in params:
                 customer[field] = params[field]
         return self._save(customer)
@@ -156,6 +169,7 @@ class Resources:
             trial_start=stamp(now) if trial_end else None,
             trial_end=stamp(trial_end) if trial_end else None,
             cancel_at_period_end=False,
+            automatic_tax=_automatic_tax(params, customer),
             cancel_at=None,
             canceled_at=None,
             ended_at=None,

@@ -57,6 +57,11 @@ def livemode() -> bool:
     return "_live_" in current_app.config["STRIPE_SECRET_KEY"]
 
 
+def automatic_tax() -> dict:
+    """The `automatic_tax` parameter of subscriptions and invoice previews."""
+    return {"enabled": current_app.config["STRIPE_AUTOMATIC_TAX"]}
+
+
 def moment(stamp: int | None) -> datetime | None:
     """A Stripe timestamp (seconds since the epoch) as an aware datetime."""
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None

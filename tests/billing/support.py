@@ -42,3 +42,16 @@ def calls(app, method: str, path: str) -> list[tuple[str, str, str | None]]:
     with app.app_context():
         fake = stripe_api.fake()
     return [call for call in fake.requests if call[:2] == (method, path)]
+
+
+def monthly_price(client, amount: int = 9900, name: str = "Pro"):
+    """A Stripe Product and its monthly Price, made through the SDK."""
+    product = client.v1.products.create(params={"name": name})
+    return client.v1.prices.create(
+        params={
+            "product": product.id,
+            "unit_amount": amount,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+        }
+    )

@@ -15,6 +15,8 @@ from bbp.billing.models import BillingAccount
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import platform_key
+from bbp.settings import services as settings
+from bbp.tenancy.context import bound
 from tests.billing.support import calls, make_plan, plan
 from tests.platform.archive_support import work
 
@@ -47,8 +49,29 @@ def test_the_job_opens_a_customer_and_a_trial_subscription(app, tenant, clock):
         customer = stripe_api.client().v1.customers.retrieve(account.stripe_customer_id)
         sub = stripe_api.client().v1.subscriptions.retrieve(account.stripe_subscription_id)
     assert customer.email == tenant.owner_email and customer.name == tenant.info.name
-    assert customer.metadata["slug"] == tenant.slug
+    assert customer.metadata["slug"] == tenant.slug and customer.address is None
     assert sub.customer == customer.id and sub.metadata["tenant_id"] == str(tenant.info.id)
+
+
+def test_the_customer_carries_the_agencys_address_for_invoices_and_tax(app, tenant):
+    plan_id = make_plan(app)
+    with app.app_context(), bound(tenant.info, db.session):
+        agency = settings.current()
+        agency.address_line1, agency.city, agency.state = "12 Court St", "Macon", "GA"
+        agency.postal_code = "31201"
+        db.session.commit()
+    with app.app_context():
+        accounts.choose_plan(tenant.info.id, plan_id, "test")
+        accounts.subscribe(tenant.info.id)
+        account = accounts.account_of(tenant.info.id)
+        customer = stripe_api.client().v1.customers.retrieve(account.stripe_customer_id)
+    assert customer.address.to_dict() == {
+        "line1": "12 Court St",
+        "city": "Macon",
+        "state": "GA",
+        "postal_code": "31201",
+        "country": "US",
+    }
 
 
 def test_running_the_job_twice_makes_one_customer_and_one_subscription(app, tenant):
@@ -119,3 +142,30 @@ def test_a_failed_step_is_finished_by_the_next_run_without_repeating_the_first(
         assert accounts.subscribe(tenant.info.id).startswith("sub_")
         assert db.session.get(BillingAccount, tenant.info.id).stripe_customer_id == customer
     assert len(calls(app, "POST", "/v1/customers")) == before
+
+
+def test_with_stripe_tax_on_the_subscription_is_taxed_when_the_agency_has_an_address(
+    app, tenant, other_tenant
+):
+    plan_id = make_plan(app)
+    with app.app_context(), bound(tenant.info, db.session):
+        agency = settings.current()
+        agency.address_line1, agency.postal_code = "12 Court St", "31201"
+        db.session.commit()
+    app.config["STRIPE_AUTOMATIC_TAX"] = True
+    try:
+        with app.app_context():
+            for agency in (tenant, other_tenant):
+                accounts.choose_plan(agency.info.id, plan_id, "test")
+                accounts.subscribe(agency.info.id)
+            taxed, untaxed = (
+                stripe_api.client().v1.subscriptions.retrieve(
+                    accounts.account_of(agency.info.id).stripe_subscription_id
+                )
+                for agency in (tenant, other_tenant)
+            )
+    finally:
+        app.config["STRIPE_AUTOMATIC_TAX"] = False
+    assert taxed.automatic_tax.enabled is True
+    # No address to tax by: Stripe would refuse, so the trial starts untaxed (and it is logged).
+    assert untaxed.automatic_tax.enabled is False

@@ -6,6 +6,7 @@ import pytest
 import stripe
 
 from bbp.billing import stripe_api
+from tests.billing.support import monthly_price
 
 
 @pytest.fixture
@@ -22,15 +23,7 @@ def fake(app):
 
 def _subscription(client, trial_days=0, amount=9900):
     customer = client.v1.customers.create(params={"name": "Liberty"})
-    product = client.v1.products.create(params={"name": "Pro"})
-    price = client.v1.prices.create(
-        params={
-            "product": product.id,
-            "unit_amount": amount,
-            "currency": "usd",
-            "recurring": {"interval": "month"},
-        }
-    )
+    price = monthly_price(client, amount)
     params = {"customer": customer.id, "items": [{"price": price.id}]}
     params |= {"payment_behavior": "default_incomplete"}
     if trial_days:

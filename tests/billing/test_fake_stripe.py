@@ -11,6 +11,7 @@ import stripe
 from bbp.billing import stripe_api
 from bbp.billing.fake_stripe import FakeStripe
 from bbp.kernel.keys import platform_key
+from tests.billing.support import monthly_price
 from tests.conftest import dispose, make_app
 
 
@@ -86,15 +87,7 @@ def test_missing_objects_are_stripe_404s(client):
 
 def test_subscriptions_trial_update_and_cancel(client, clock):
     customer = client.v1.customers.create(params={"name": "Liberty"})
-    product = client.v1.products.create(params={"name": "Pro"})
-    price = client.v1.prices.create(
-        params={
-            "product": product.id,
-            "unit_amount": 9900,
-            "currency": "usd",
-            "recurring": {"interval": "month"},
-        }
-    )
+    price = monthly_price(client, 9900, "Pro")
     sub = client.v1.subscriptions.create(
         params={
             "customer": customer.id,
@@ -120,15 +113,7 @@ def test_subscriptions_trial_update_and_cancel(client, clock):
 
 def test_without_a_trial_or_card_a_subscription_waits_for_payment(client):
     customer = client.v1.customers.create(params={"name": "No card"})
-    product = client.v1.products.create(params={"name": "Pro"})
-    price = client.v1.prices.create(
-        params={
-            "product": product.id,
-            "unit_amount": 100,
-            "currency": "usd",
-            "recurring": {"interval": "month"},
-        }
-    )
+    price = monthly_price(client, 100, "Pro")
     items = [{"price": price.id}]
     with pytest.raises(stripe.InvalidRequestError, match="no attached payment source"):
         client.v1.subscriptions.create(params={"customer": customer.id, "items": items})
@@ -149,3 +134,21 @@ def test_a_key_still_in_flight_is_a_409_conflict(app):
         client.v1.customers.create(params={"name": "A"}, options={"idempotency_key": key})
     assert conflict.value.http_status == 409
     assert conflict.value.json_body["error"]["type"] == "idempotency_error"
+
+
+def test_automatic_tax_needs_the_customers_address_as_stripe_does(client):
+    price = monthly_price(client, 4900, "Pro")
+    nowhere = client.v1.customers.create(params={"name": "No address"})
+    placed = client.v1.customers.create(
+        params={"name": "Macon", "address": {"postal_code": "31201", "country": "US"}}
+    )
+    params = {
+        "items": [{"price": price.id}],
+        "trial_period_days": 7,
+        "automatic_tax": {"enabled": True},
+    }
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.subscriptions.create(params={**params, "customer": nowhere.id})
+    assert refused.value.code == "customer_tax_location_invalid"
+    taxed = client.v1.subscriptions.create(params={**params, "customer": placed.id})
+    assert taxed.automatic_tax.enabled is True
