@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from bbp.auth import views as auth
     from bbp.billing import enforcement
     from bbp.billing.views import dunning as dunning_views
+    from bbp.billing.views import fake_invoices as fake_invoice_views
+    from bbp.billing.views import webhooks as webhook_views
     from bbp.bonds import views as bonds
     from bbp.checkins import views as checkins
     from bbp.collateral import views as collateral
@@ -140,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, support.bp, "tenant")  # support access, the agency's side
     support_session.init_app(app)
     register_site_blueprint(app, dunning_views.bp, "tenant")  # what the agency owes
+    register_site_blueprint(app, webhook_views.bp, "platform")  # Stripe's events, signed
+    register_site_blueprint(app, fake_invoice_views.bp, "any")  # the fake's invoice pages
     enforcement.init_app(app)  # dunning: the banner, read-only and billing-suspended
     # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})

@@ -167,6 +167,9 @@ ACTIONS = {
     "billing.ended_while_closed": (
         "The agency's subscription ended while it was closed: it needs a plan again"
     ),
+    "billing.subscription_status": (
+        "{actor} reported the agency's subscription {after.status} (it was {before.status})"
+    ),
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -327,6 +330,7 @@ FIELDS = {
     "when": Field("When"),
     "ends": Field("Ends on", "date"),
     "ended": Field("Ended on", "date"),
+    "subscription": Field("Stripe subscription"),
     # check-ins
     "weekday": Field("Day of the week", "weekday"),
     "every_days": Field("Every (days)", "count"),

@@ -33,6 +33,7 @@ TRIAL_LIMIT = timedelta(days=730)  # Stripe refuses a trial ending further ahead
 MAX_COMP_MONTHS = 24
 REASON_MAX = 500
 ENDED = ("canceled", "incomplete_expired")
+COMP_PREFIX = "bbp-comp-100-"  # the platform's own coupons; a Dashboard coupon is not a comp
 
 
 def reason_given(reason: str | None) -> str:
@@ -120,9 +121,21 @@ def extend_trial(tenant_id: int, day: date | None, reason: str | None, actor: An
     return True
 
 
+def comp_end(sub) -> datetime | None:
+    """When the platform's comp on a subscription (its discounts expanded) ends, or None."""
+    ends = [
+        moment(discount.end)
+        for discount in sub.discounts or []
+        if not isinstance(discount, str)
+        and discount.source.coupon.startswith(COMP_PREFIX)
+        and discount.end is not None
+    ]
+    return max(ends, default=None)
+
+
 def comp_coupon(months: int) -> str:
     """The platform's 100%-off coupon for `months` months (one per length, made once)."""
-    coupon_id = f"bbp-comp-100-{months}m"
+    coupon_id = f"{COMP_PREFIX}{months}m"
     client = stripe_api.client()
     try:
         return client.v1.coupons.retrieve(coupon_id).id

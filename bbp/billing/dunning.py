@@ -96,6 +96,12 @@ def _remember(tenant_id: int, state: str) -> None:
         redis_client().set(_cache_key(tenant_id), state, ex=CACHE_SECONDS)
 
 
+def forget(tenant_id: int) -> None:
+    """Drop the cached state (a transaction that cached it rolled back); the next read queries."""
+    with contextlib.suppress(RedisError):
+        redis_client().delete(_cache_key(tenant_id))
+
+
 def _settled(tenant_id: int, state: str, changed: bool) -> None:
     """After a commit: cache the state and, when it moved, let the agency's held pages go stale
     (they show the banner)."""
@@ -232,6 +238,14 @@ def stripe_configured() -> bool:
 
 def simulate(tenant_id: int, outcome: str, actor: Any) -> str:
     """A console test payment (only without a Stripe key): audited, then the real service."""
+    record_simulation(tenant_id, outcome, actor)
+    if outcome == "failure":
+        return payment_failed(tenant_id, actor=actor)
+    return payment_succeeded(tenant_id, actor=actor)
+
+
+def record_simulation(tenant_id: int, outcome: str, actor: Any) -> None:
+    """Audit a console test payment, refused while a Stripe key is configured."""
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
         raise DomainError("There is no such agency.", status=404)
@@ -245,9 +259,6 @@ def simulate(tenant_id: int, outcome: str, actor: Any) -> str:
             actor=actor,
             model=PlatformAuditEntry,
         )
-    if outcome == "failure":
-        return payment_failed(tenant_id, actor=actor)
-    return payment_succeeded(tenant_id, actor=actor)
 
 
 def in_state(state: str):

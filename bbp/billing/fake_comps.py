@@ -69,6 +69,12 @@ class Comps:
     def _retrieve_coupon(self, params: dict, id: str) -> dict:
         return self.get("coupons", id)
 
+    def _retrieve(self, params: dict, kind: str, id: str) -> dict:
+        obj = super()._retrieve(params, kind=kind, id=id)
+        if kind == "subscriptions" and "discounts" in (params.get("expand") or []):
+            obj = {**obj, "discounts": [self.get("discounts", d) for d in obj.get("discounts", [])]}
+        return obj
+
     def _update_subscriptions(self, params: dict, id: str) -> dict:
         rest = {k: v for k, v in params.items() if k not in ("trial_end", "discounts", "expand")}
         if "trial_end" in params or "discounts" in params:

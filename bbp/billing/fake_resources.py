@@ -191,7 +191,9 @@ class Resources:
                 }
             ],
         }
-        return self._save(sub)
+        self._save(sub)
+        self._emit("customer.subscription.created", sub)
+        return sub
 
     def _update_subscriptions(self, params: dict, id: str) -> dict:
         sub = self.get("subscriptions", id)
@@ -209,7 +211,9 @@ class Resources:
         for item in params.get("items") or []:
             if "price" in item:
                 sub["items"]["data"][0]["price"] = self.get("prices", item["price"])
-        return self._save(sub)
+        self._save(sub)
+        self._emit("customer.subscription.updated", sub)
+        return sub
 
     def _cancel(self, params: dict, id: str) -> dict:
         sub = self.get("subscriptions", id)
@@ -221,4 +225,6 @@ class Resources:
             )
         now = stamp(utcnow())
         sub.update(status="canceled", canceled_at=now, ended_at=now, cancel_at_period_end=False)
-        return self._save(sub)
+        self._save(sub)
+        self._emit("customer.subscription.deleted", sub)
+        return sub

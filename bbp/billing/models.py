@@ -67,3 +67,16 @@ class BillingAccount(db.Model):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     plan: Mapped[Plan] = relationship(lazy="joined")
+
+
+class StripeEvent(db.Model):
+    """A Stripe webhook event already processed: its id is the key that makes it happen once."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = {"schema": "public"}
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    created: Mapped[datetime]  # when Stripe made the event
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime]
