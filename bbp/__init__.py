@@ -91,8 +91,10 @@ def register_blueprints(app: Flask) -> None:
     from bbp.auth import views as auth
     from bbp.billing import enforcement, seats
     from bbp.billing.views import dunning as dunning_views
+    from bbp.billing.views import fake_invoices as fake_invoice_views
     from bbp.billing.views import standin as billing_standin
     from bbp.billing.views import subscription  # noqa: F401  (its routes join dunning_views.bp)
+    from bbp.billing.views import webhooks as webhook_views
     from bbp.bonds import views as bonds
     from bbp.checkins import views as checkins
     from bbp.collateral import views as collateral
@@ -144,6 +146,8 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, dunning_views.bp, "tenant")  # the owner's billing page
     register_site_blueprint(app, billing_standin.bp, "tenant")  # dev only: the portal's stand-in
     seats.init_app(app)  # the plan's staff seats, refused beyond at invitation
+    register_site_blueprint(app, webhook_views.bp, "platform")  # Stripe's events, signed
+    register_site_blueprint(app, fake_invoice_views.bp, "any")  # the fake's invoice pages
     enforcement.init_app(app)  # dunning: the banner, read-only and billing-suspended
     # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})

@@ -123,6 +123,17 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "STAFF_TEXTS_PER_AGENCY_HOUR": int(env.get("STAFF_TEXTS_PER_AGENCY_HOUR", "200")),
         # The platform's Stripe secret key; empty: billing runs on the fake (billing/stripe_api.py).
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        # The webhook endpoint's signing secret (whsec_…, from Stripe's Dashboard); without a
+        # Stripe key the fake signs its events with a fixed development secret instead.
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # How the fake's events reach the endpoint: "worker" (a job per event, make run) or
+        # "manual" (tests deliver them, in whatever order they test).
+        "STRIPE_FAKE_DELIVERY": _choice(
+            env,
+            "STRIPE_FAKE_DELIVERY",
+            ("worker", "manual"),
+            "manual" if bbp_env == "testing" else "worker",
+        ),
         # Stripe Tax computes sales tax on subscriptions (docs/billing.md, "Taxes"); off by default.
         "STRIPE_AUTOMATIC_TAX": env.get("STRIPE_AUTOMATIC_TAX", "0") == "1",
         "MAIL_FROM": env.get("MAIL_FROM", "BailBondPro <no-reply@bbp.example>"),

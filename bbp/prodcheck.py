@@ -25,6 +25,9 @@ def problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> lis
     if env.get(ALLOW_FAKES, "").lower() not in TRUTHY:
         found += carrier_problems(env, sms_backend, mail_backend)
         found += stripe_problems(env.get("STRIPE_SECRET_KEY", ""))
+    found += webhook_secret_problems(
+        env.get("STRIPE_SECRET_KEY", ""), env.get("STRIPE_WEBHOOK_SECRET", "")
+    )
     return found
 
 
@@ -90,6 +93,16 @@ def stripe_problems(key: str) -> list[str]:
         ]
     if is_placeholder(key) or not key.startswith(("sk_", "rk_")):
         return ["STRIPE_SECRET_KEY is not a Stripe secret key (sk_live_… or a restricted rk_…)"]
+    return []
+
+
+def webhook_secret_problems(key: str, secret: str) -> list[str]:
+    """With a real Stripe key, webhooks are checked against the endpoint's own signing secret."""
+    if key and (is_placeholder(secret) or not secret.startswith("whsec_")):
+        return [
+            "STRIPE_WEBHOOK_SECRET is not a webhook signing secret (whsec_…, on the endpoint's "
+            "page in Stripe's Dashboard): without it every Stripe event would be refused"
+        ]
     return []
 
 

@@ -80,6 +80,7 @@ PUBLIC_PLATFORM_ENDPOINTS = {
     "platform.set_password_post",
     "platform.forgot_password",
     "platform.forgot_password_post",
+    "stripe_webhooks.receive",  # Stripe's events: signed by Stripe (the signature is checked)
 }
 
 

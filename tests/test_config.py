@@ -27,6 +27,7 @@ PRODUCTION_NAMES = (
     "MAIL_BACKEND",
     "SMTP_URL",
     "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
     "BBP_ALLOW_FAKE_PROVIDERS",
     "TRUSTED_PROXY_HOPS",
     "METRICS_TOKEN",
@@ -50,6 +51,7 @@ def good_production() -> dict[str, str]:
         "MAIL_BACKEND": "smtp",
         "SMTP_URL": "smtp://mailer:pw@smtp.bbp.example:587",
         "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(24),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
     }
 
 
@@ -180,6 +182,14 @@ def test_production_refuses_twilio_without_its_account(environ, tmp_path):
 def test_production_refuses_the_fake_stripe(environ, tmp_path):
     assert "STRIPE_SECRET_KEY is empty" in refusal(environ, tmp_path, STRIPE_SECRET_KEY="")
     assert "not a Stripe secret key" in refusal(environ, tmp_path, STRIPE_SECRET_KEY="change-me")
+
+
+def test_production_refuses_a_stripe_key_without_a_webhook_secret(environ, tmp_path):
+    assert "STRIPE_WEBHOOK_SECRET" in refusal(environ, tmp_path, STRIPE_WEBHOOK_SECRET="")
+    message = refusal(environ, tmp_path, STRIPE_WEBHOOK_SECRET="whsec_change-me")
+    assert "not a webhook signing secret" in message
+    staging = refusal(environ, tmp_path, STRIPE_WEBHOOK_SECRET="", BBP_ALLOW_FAKE_PROVIDERS="1")
+    assert "STRIPE_WEBHOOK_SECRET" in staging  # a staging stack with a test key checks it too
 
 
 def test_a_staging_flag_allows_the_fake_carriers(environ, tmp_path):

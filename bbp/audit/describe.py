@@ -157,6 +157,19 @@ ACTIONS = {
         "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
     ),
     "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
+    # billing from the console and the lifecycle (both audit logs)
+    "billing.trial_extended": "{actor} extended the agency's trial to {after.trial_ends}",
+    "billing.comped": (
+        "{actor} gave the agency {after.months} free months, until {after.comped_until}"
+    ),
+    "billing.canceled": "{actor} canceled the agency's subscription {after.when}: {after.reason}",
+    "billing.reopened": "{actor} kept the agency's subscription running: the deletion was undone",
+    "billing.ended_while_closed": (
+        "The agency's subscription ended while it was closed: it needs a plan again"
+    ),
+    "billing.subscription_status": (
+        "{actor} reported the agency's subscription {after.status} (it was {before.status})"
+    ),
     # the agency's subscription (the platform log and the agency's own)
     "billing.plan_changed": "{actor} moved the subscription from {before.plan} to {after.plan}",
     "billing.cancel_scheduled": "{actor} set the subscription to end when its period ends",
@@ -316,6 +329,13 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
+    "trial_ends": Field("Trial ends", "date"),
+    "comped_until": Field("Free until", "date"),
+    "months": Field("Free months", "count"),
+    "when": Field("When"),
+    "ends": Field("Ends on", "date"),
+    "ended": Field("Ended on", "date"),
+    "subscription": Field("Stripe subscription"),
     "cancel_at_period_end": Field("Ends when the period ends", "bool"),
     "source": Field("Changed from"),
     # check-ins

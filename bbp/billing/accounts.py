@@ -105,11 +105,17 @@ def _agency(tenant_id: int) -> Agency:
     return Agency(tenant.id, tenant.slug, tenant.name, int(tenant.created_at.timestamp()))
 
 
+def billed_agency(tenant_id: int) -> Agency:
+    """The agency as Stripe calls name it (its idempotency keys included)."""
+    return _agency(tenant_id)
+
+
 def subscribe(tenant_id: int) -> str | None:
     """Create what the agency still lacks in Stripe; returns the subscription id."""
     account = account_of(tenant_id)
-    if account is None:
-        return None
+    if account is None or db.session.get(Tenant, tenant_id).status in ("deleting", "purged"):
+        db.session.rollback()
+        return None  # a closed agency is being unsubscribed, not subscribed
     tenant = _agency(tenant_id)
     if account.stripe_customer_id is None:
         customer_id = _create_customer(tenant)
@@ -212,6 +218,7 @@ def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
     return {
         "stripe_subscription_id": sub.id,
         "stripe_price_id": item.price.id,
+        "price_cents": item.price.unit_amount,
         "subscription_status": sub.status,
         "trial_ends_at": moment(sub.trial_end),
         "current_period_end": moment(item.current_period_end),

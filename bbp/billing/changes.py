@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.billing import seats, stripe_api
+from bbp.billing.journal import agency_label
 from bbp.billing.models import BillingAccount, Plan
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
@@ -25,7 +26,11 @@ from bbp.tenancy.context import bound, current_tenant
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
 
-PREVIEW_FRESH = timedelta(hours=1)  # a change confirmed later than this is previewed again
+PREVIEW_FRESH = timedelta(hours=1)
+ENDED = (
+    "canceled",
+    "incomplete_expired",
+)  # Stripe changes neither  # a change confirmed later than this is previewed again
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def owner_actor(user) -> Actor:
 
 
 def admin_actor(admin) -> Actor:
-    return Actor(admin.email, f"BailBondPro billing ({admin.email})")
+    return Actor(admin.email, agency_label(admin))
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ def subscribed(tenant_id: int) -> BillingAccount:
     account = db.session.get(BillingAccount, tenant_id)
     if account is None or account.stripe_subscription_id is None:
         raise DomainError("This agency has no subscription to change yet.", status=404)
+    if account.subscription_status in ENDED:
+        raise DomainError("The subscription has ended: the agency needs a plan again.", status=409)
     return account
 
 
@@ -141,6 +148,7 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
         account.plan_id, account.stripe_price_id = plan.id, price
+        account.price_cents = sub["items"].data[0].price.unit_amount  # what MRR counts
         _copy(account, sub)
         after = _snapshot(account) | {"source": source}
         _audit("billing.plan_changed", info, before, after, actor)

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import CheckConstraint, ForeignKey, Select, String, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,6 +94,12 @@ def state_of(tenant_id: int) -> str:
 def _remember(tenant_id: int, state: str) -> None:
     with contextlib.suppress(RedisError):
         redis_client().set(_cache_key(tenant_id), state, ex=CACHE_SECONDS)
+
+
+def forget(tenant_id: int) -> None:
+    """Drop the cached state (a transaction that cached it rolled back); the next read queries."""
+    with contextlib.suppress(RedisError):
+        redis_client().delete(_cache_key(tenant_id))
 
 
 def _settled(tenant_id: int, state: str, changed: bool) -> None:
@@ -232,6 +238,14 @@ def stripe_configured() -> bool:
 
 def simulate(tenant_id: int, outcome: str, actor: Any) -> str:
     """A console test payment (only without a Stripe key): audited, then the real service."""
+    record_simulation(tenant_id, outcome, actor)
+    if outcome == "failure":
+        return payment_failed(tenant_id, actor=actor)
+    return payment_succeeded(tenant_id, actor=actor)
+
+
+def record_simulation(tenant_id: int, outcome: str, actor: Any) -> None:
+    """Audit a console test payment, refused while a Stripe key is configured."""
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
         raise DomainError("There is no such agency.", status=404)
@@ -245,14 +259,10 @@ def simulate(tenant_id: int, outcome: str, actor: Any) -> str:
             actor=actor,
             model=PlatformAuditEntry,
         )
-    if outcome == "failure":
-        return payment_failed(tenant_id, actor=actor)
-    return payment_succeeded(tenant_id, actor=actor)
 
 
-def filtered(query: Select, state: str) -> Select:
-    """Narrow a query over Tenant to agencies in one dunning state (no row counts as active)."""
-    query = query.outerjoin(Dunning, Dunning.tenant_id == Tenant.id)
+def in_state(state: str):
+    """The condition on an outer-joined Dunning for one state (no row counts as active)."""
     if state == "active":
-        return query.where(or_(Dunning.state.is_(None), Dunning.state == "active"))
-    return query.where(Dunning.state == state)
+        return or_(Dunning.state.is_(None), Dunning.state == "active")
+    return Dunning.state == state

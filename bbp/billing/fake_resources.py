@@ -191,7 +191,9 @@ class Resources:
                 }
             ],
         }
-        return self._save(sub)
+        self._save(sub)
+        self._emit("customer.subscription.created", sub)
+        return sub
 
     def _update_subscriptions(self, params: dict, id: str) -> dict:
         sub = self.get("subscriptions", id)
@@ -207,7 +209,9 @@ class Resources:
             sub["cancel_at"] = sub["items"]["data"][0]["current_period_end"] if at_end else None
             sub["canceled_at"] = stamp(utcnow()) if at_end else None
         self._change_price(sub, params)
-        return self._save(sub)
+        self._save(sub)
+        self._emit("customer.subscription.updated", sub)
+        return sub
 
     def _change_price(self, sub: dict, params: dict) -> None:
         """Move the item to another price; prorations wait for the next invoice, as Stripe's
@@ -241,4 +245,6 @@ class Resources:
             )
         now = stamp(utcnow())
         sub.update(status="canceled", canceled_at=now, ended_at=now, cancel_at_period_end=False)
-        return self._save(sub)
+        self._save(sub)
+        self._emit("customer.subscription.deleted", sub)
+        return sub

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_comps import Comps
+from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
 from bbp.billing.fake_portal import PortalSessions
 from bbp.billing.fake_previews import Previews
@@ -51,7 +53,7 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Invoices, Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(Events, Comps, Invoices, Resources, Previews, PortalSessions, HTTPClient):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`

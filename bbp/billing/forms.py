@@ -1,12 +1,21 @@
-"""The console's plan form and the plan-change form: every rule a field can check alone, with
-its message beside it."""
+"""Billing forms: the console's (plans, trial extensions, comps) and the owner's plan change;
+every rule a field can check alone, with its message beside it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from bbp.web.forms import MoneyField
@@ -95,6 +104,45 @@ class PlanForm(FlaskForm):
         self.text_overage_cents.data = plan.text_overage_cents.normalize()
         self.trial_days.data = plan.trial_days
         self.active.data = plan.active
+
+
+REASON_MAX = 500
+
+
+class DayField(DateField):
+    """A day typed or picked (YYYY-MM-DD), with a message people understand when it is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a day, such as 2027-01-31.") from None
+
+
+class TrialForm(FlaskForm):
+    """Extend the agency's trial to a day, and why."""
+
+    until = DayField("Trial ends on")
+    reason = TextAreaField("Reason", validators=[Length(max=REASON_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="trial", **kwargs)
+
+
+class CompForm(FlaskForm):
+    """Give the agency free months, and why."""
+
+    months = IntegerField(
+        "Free months",
+        validators=[
+            InputRequired("Enter how many free months, such as 3."),
+            NumberRange(min=1, max=24, message="Give between 1 and 24 months."),
+        ],
+    )
+    reason = TextAreaField("Reason", validators=[Length(max=REASON_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="comp", **kwargs)
 
 
 def plan_label(plan) -> str:

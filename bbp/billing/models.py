@@ -55,10 +55,28 @@ class BillingAccount(db.Model):
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The price this agency pays, which may be one its plan has since replaced.
     stripe_price_id: Mapped[str | None] = mapped_column(String(64))
+    # That price's monthly amount, written with its id: the console's MRR reads it from here,
+    # not from Stripe (NULL only for rows older than this column on a replaced price).
+    price_cents: Mapped[int | None]
     subscription_status: Mapped[str | None] = mapped_column(String(24))
     trial_ends_at: Mapped[datetime | None]
     current_period_end: Mapped[datetime | None]
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The end of a 100%-off comp from the console (docs/billing.md, "The console").
+    comped_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     plan: Mapped[Plan] = relationship(lazy="joined")
+
+
+class StripeEvent(db.Model):
+    """A Stripe webhook event already processed: its id is the key that makes it happen once."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = {"schema": "public"}
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    created: Mapped[datetime]  # when Stripe made the event
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime]

@@ -15,6 +15,8 @@ from flask import Flask, current_app
 from bbp.billing.fake_stripe import FakeStripe
 
 FAKE_KEY = "sk_test_bbp_fake_stripe"  # never leaves the process: the fake answers every call
+# The fake signs its events with this; a real key needs the endpoint's own (prodcheck).
+FAKE_WEBHOOK_SECRET = "whsec_bbp_fake_stripe_development"  # noqa: S105  (public: dev only)
 NETWORK_RETRIES = 2  # the SDK retries connection errors and 409s with the same idempotency key
 
 
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
         client = stripe.StripeClient(key, max_network_retries=NETWORK_RETRIES)
     else:
         fake = FakeStripe(app.extensions["redis"])
+        fake.deliver_by_worker = app.config["STRIPE_FAKE_DELIVERY"] == "worker"
         app.extensions["stripe_fake"] = fake
         client = stripe.StripeClient(
             FAKE_KEY, http_client=fake, max_network_retries=NETWORK_RETRIES
@@ -40,6 +43,18 @@ def client() -> stripe.StripeClient:
 def fake() -> FakeStripe | None:
     """The fake behind the client, or None when a real key is set."""
     return current_app.extensions.get("stripe_fake")
+
+
+def webhook_secret() -> str:
+    """The secret webhook signatures are checked against ("" refuses every event)."""
+    if current_app.config["STRIPE_SECRET_KEY"]:
+        return current_app.config.get("STRIPE_WEBHOOK_SECRET", "")
+    return FAKE_WEBHOOK_SECRET
+
+
+def livemode() -> bool:
+    """Whether the key is a live one: events must come from the same mode."""
+    return "_live_" in current_app.config["STRIPE_SECRET_KEY"]
 
 
 def automatic_tax() -> dict:

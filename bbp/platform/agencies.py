@@ -14,6 +14,8 @@ from sqlalchemy import Select, func, select, text
 from bbp.auth.tokens import set_password_url
 from bbp.billing import accounts, dunning
 from bbp.billing.dunning import STATES as DUNNING_STATES
+from bbp.billing.dunning import Dunning
+from bbp.billing.models import BillingAccount
 from bbp.extensions import db
 from bbp.kernel import links, mail, search
 from bbp.kernel.errors import DomainError
@@ -103,12 +105,27 @@ def create_agency(fields: dict, actor) -> Provisioned:
 
 
 def listing(
-    q: str = "", status: str = "", state: str = "", sort: str = "name", billing: str = ""
+    q: str = "",
+    status: str = "",
+    state: str = "",
+    sort: str = "name",
+    billing: str = "",
+    plan: str = "",
 ) -> Select:
-    """Agencies with their usage snapshot, filtered and sorted for the console list."""
-    query = select(Tenant, TenantUsage).outerjoin(TenantUsage, TenantUsage.tenant_id == Tenant.id)
+    """Agencies with their usage snapshot, billing row and dunning state, filtered and sorted
+    for the console list (`plan`: a plan's id, or "none" for agencies on no plan)."""
+    query = (
+        select(Tenant, TenantUsage, BillingAccount, Dunning.state)
+        .outerjoin(TenantUsage, TenantUsage.tenant_id == Tenant.id)
+        .outerjoin(BillingAccount, BillingAccount.tenant_id == Tenant.id)
+        .outerjoin(Dunning, Dunning.tenant_id == Tenant.id)
+    )
     if billing in DUNNING_STATES:
-        query = dunning.filtered(query, billing)
+        query = query.where(dunning.in_state(billing))
+    if plan == "none":
+        query = query.where(BillingAccount.tenant_id.is_(None))
+    elif plan.isdigit():
+        query = query.where(BillingAccount.plan_id == int(plan))
     if q:
         query = query.where(search.contains(q, Tenant.slug, Tenant.name))
     if status in TENANT_STATUSES:
@@ -119,7 +136,7 @@ def listing(
 
 
 def page_of(query: Select, page: int, per_page: int) -> Page:
-    """One page of (agency, usage) pairs and the total (db.paginate would keep only agencies)."""
+    """One page of (agency, usage, billing row, dunning state) rows and the total."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(list(rows), page, per_page, total or 0)

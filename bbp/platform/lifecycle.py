@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bbp.audit.services import record
+from bbp.billing import accounts, closing
 from bbp.extensions import db
 from bbp.kernel import wakeups
 from bbp.kernel.clock import utcnow
@@ -122,6 +123,9 @@ def schedule_deletion(tenant_id: int, reason: str | None, confirm: str | None, a
             model=PlatformAuditEntry,
         )
     forget_tenants()
+    if accounts.account_of(tenant_id) is not None:
+        closing.close_later(tenant_id)  # cancels at period end (docs/billing.md, "The console")
+    db.session.rollback()
 
 
 def undo_deletion(tenant_id: int, reason: str | None, actor: Any = "cli") -> None:
@@ -145,6 +149,9 @@ def undo_deletion(tenant_id: int, reason: str | None, actor: Any = "cli") -> Non
             model=PlatformAuditEntry,
         )
     forget_tenants()
+    if accounts.account_of(tenant_id) is not None:
+        closing.reopen_later(tenant_id)  # the cancellation is switched off if it still runs
+    db.session.rollback()
 
 
 @atomic

@@ -19,9 +19,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import delete, select, text
 
 from bbp.audit.services import record
+from bbp.billing import accounts, closing
 from bbp.dataio.models import AgencyArchive
 from bbp.extensions import db
 from bbp.kernel import storage, wakeups
@@ -164,7 +166,20 @@ def purge(tenant_id: int, slug: str, now: datetime, actor: Any = "system") -> bo
         finally:
             db.session.remove()
     forget_tenants()
+    _cancel_billing(tenant_id)
     return True
+
+
+def _cancel_billing(tenant_id: int) -> None:
+    """Queue the cancellation of whatever the agency's subscription still runs: a job, so a
+    Stripe outage delays it (retried) and never fails the purge."""
+    try:
+        if accounts.account_of(tenant_id) is not None:
+            closing.close_later(tenant_id)
+    except RedisError:
+        log.exception("could not queue the subscription's cancellation for agency %s", tenant_id)
+    finally:
+        db.session.remove()
 
 
 def _leave_tombstone(tenant: Tenant, now: datetime, actor: Any) -> None:

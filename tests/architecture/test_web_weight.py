@@ -21,6 +21,7 @@ WORKER_ONLY = (
     "twilio.rest",
     "bbp.documents.pdf",
     "bbp.payments.receipt_pdf",
+    "bbp.billing.invoice_pdf",
     "bbp.pdf.page",
     "bbp.messaging.twilio_sms",
 )

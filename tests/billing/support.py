@@ -5,9 +5,14 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from bbp.billing import services, stripe_api
-from bbp.billing.models import Plan
+from sqlalchemy import select
+
+from bbp.audit.models import AuditEntry
+from bbp.billing import accounts, services, stripe_api
+from bbp.billing.models import BillingAccount, Plan
 from bbp.extensions import db
+from bbp.platform.models import PlatformAuditEntry
+from bbp.tenancy.context import bound
 
 
 def plan_fields(**changes) -> dict:
@@ -42,6 +47,65 @@ def calls(app, method: str, path: str) -> list[tuple[str, str, str | None]]:
     with app.app_context():
         fake = stripe_api.fake()
     return [call for call in fake.requests if call[:2] == (method, path)]
+
+
+def subscribed(app, agency, **plan_changes) -> int:
+    """Put the agency on a new plan and open its trial subscription now; returns the plan id."""
+    plan_id = make_plan(app, **plan_changes)
+    with app.app_context():
+        accounts.choose_plan(agency.info.id, plan_id, "test")
+        accounts.subscribe(agency.info.id)
+    return plan_id
+
+
+def end_trial(app, tenant_id: int) -> None:
+    """The trial is over and paid: the fake's subscription and our row say active (what the
+    webhooks will write)."""
+    with app.app_context():
+        account = db.session.get(BillingAccount, tenant_id)
+        fake = stripe_api.fake()
+        sub = fake.get("subscriptions", account.stripe_subscription_id)
+        sub.update(status="active", trial_end=None)
+        fake._save(sub)
+        account.subscription_status, account.trial_ends_at = "active", None
+        db.session.commit()
+
+
+def account(app, tenant_id: int):
+    """The agency's billing row, detached."""
+    with app.app_context():
+        found = db.session.get(BillingAccount, tenant_id)
+        db.session.expunge(found)
+        return found
+
+
+def platform_actions(app, tenant_id: int, prefix: str = "billing.") -> list[str]:
+    """The platform audit log's actions about the agency, oldest first."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(PlatformAuditEntry.action)
+                .where(
+                    PlatformAuditEntry.target_type == "tenant",
+                    PlatformAuditEntry.target_id == str(tenant_id),
+                    PlatformAuditEntry.action.startswith(prefix),
+                )
+                .order_by(PlatformAuditEntry.id)
+            )
+        )
+
+
+def agency_entries(app, agency, prefix: str = "billing.") -> list:
+    """The agency's own audit entries (action, actor label, after), oldest first."""
+    with app.app_context(), bound(agency.info, db.session):
+        return [
+            (e.action, e.actor_label, e.after)
+            for e in db.session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action.startswith(prefix))
+                .order_by(AuditEntry.id)
+            )
+        ]
 
 
 def monthly_price(client, amount: int = 9900, name: str = "Pro"):

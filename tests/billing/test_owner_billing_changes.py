@@ -178,7 +178,8 @@ def test_the_console_moves_an_agency_to_its_plans_current_price(app, console_as,
     assert account(app, tenant).stripe_price_id == new_price
     platform, own = audit_of(app, tenant, "billing.plan_changed")
     assert platform[0].actor_label == console.email and platform[0].after["source"] == "console"
-    assert own[0].actor_label == f"BailBondPro billing ({console.email})"
+    assert own[0].actor_label == "BailBondPro: Superadmin Admin"  # as every console action
+    assert account(app, tenant).price_cents == 12000
     again = console.post(f"/platform/agencies/{tenant.info.id}/billing/plan", {"plan_id": plan_id})
     assert again.status_code == 422 and "Choose one of the plans offered" in again.get_data(
         as_text=True

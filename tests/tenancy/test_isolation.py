@@ -198,6 +198,7 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "dunning",  # each agency's payment standing and its dates: no agency data
             "plans",  # the platform's price list
             "billing_accounts",  # each agency's plan, Stripe ids and dates: no person
+            "stripe_events",  # ids, types and dates of Stripe events processed: no person
         }
         cross = conn.execute(
             text("""

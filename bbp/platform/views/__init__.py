@@ -6,6 +6,7 @@ from bbp.platform.views import (  # noqa: F401  (attach their routes to bp)
     agencies,
     archives,
     audit,
+    billing,
     create,
     domains,
     dunning,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 
-from bbp.billing import accounts, dunning
+from bbp.billing import accounts, dunning, revenue, services, standing
+from bbp.billing.forms import CompForm, TrialForm
 from bbp.platform import agencies, bp
 from bbp.platform.forms import DomainForm
 from bbp.platform.roles import admin_required
@@ -12,7 +13,7 @@ from bbp.platform.views.archives import section_context
 from bbp.platform.zones import STATES
 from bbp.tenancy.models import TENANT_STATUSES
 from bbp.web.refusals import refused
-from bbp.web.rendering import render, requested_page
+from bbp.web.rendering import render, requested_page, wants_partial
 
 PER_PAGE = 25
 
@@ -26,26 +27,36 @@ def _one_of(name: str, allowed) -> str:
 @bp.get("/")
 @admin_required()
 def console():
-    """Every agency, searchable as you type, filtered by status, billing and state, sorted."""
+    """Revenue and who is behind on payment, then every agency, searchable as you type,
+    filtered by status, billing standing, plan and state, sorted."""
     args = {
         "q": request.args.get("q", "").strip().lower(),
         "status": _one_of("status", TENANT_STATUSES),
         "state": _one_of("state", STATES),
         "sort": _one_of("sort", agencies.SORTS) or "name",
         "billing": _one_of("billing", dunning.STATES),
+        "plan": request.args.get("plan", "").strip(),
     }
     page = agencies.page_of(agencies.listing(**args), requested_page(), PER_PAGE)
+    front = {} if wants_partial() else _front_page()
     return render(
         "platform/console.html",
         "platform/_rows.html",
         page=page,
         statuses=TENANT_STATUSES,
         billing_states=dunning.STATE_LABELS,
+        plans=services.plans(),
+        **front,
         states=STATES,
         sorts=agencies.SORT_LABELS,
         status_filter=args.pop("status"),  # `status` is the response's, in render()
         **args,
     )
+
+
+def _front_page() -> dict:
+    """The figures above the list: MRR, the trial pipeline, plan mix and past-due agencies."""
+    return {"revenue": revenue.revenue(), "past_due": revenue.past_due()}
 
 
 def show_agency(slug: str, status: int = 200, **context):
@@ -55,7 +66,11 @@ def show_agency(slug: str, status: int = 200, **context):
         abort(404, description="No agency has this subdomain.")
     context.setdefault("domain_form", DomainForm())
     context.setdefault("archive_section", section_context(found.tenant))
-    context.setdefault("billing", accounts.account_of(found.tenant.id))
+    billing = context.setdefault("billing", accounts.account_of(found.tenant.id))
+    context.setdefault("billing_texts", standing.texts_this_period(found.tenant, billing))
+    context.setdefault("billing_balance", standing.balance(billing))
+    context.setdefault("trial_form", TrialForm(formdata=None))
+    context.setdefault("comp_form", CompForm(formdata=None))
     return render("platform/agency.html", view=found, status=status, **context)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, url_for
 from flask_login import current_user
 
-from bbp.billing import dunning
+from bbp.billing import dunning, simulation
 from bbp.platform import bp, lifecycle
 from bbp.platform.roles import admin_required
 from bbp.web.rendering import render, wants_partial
@@ -27,7 +27,7 @@ def _simulate(tenant_id: int, outcome: str):
     if dunning.stripe_configured():
         abort(404)
     tenant = lifecycle.find(tenant_id)
-    dunning.simulate(tenant_id, outcome, current_user)
+    simulation.simulate(tenant_id, outcome, current_user)
     if wants_partial():
         return render("platform/_dunning.html", agency=lifecycle.find(tenant_id))
     return redirect(url_for("platform.agency", slug=tenant.slug) + "#dunning")

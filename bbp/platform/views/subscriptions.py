@@ -17,7 +17,9 @@ from bbp.web.refusals import refused
 @bp.app_template_global()
 def plans_to_move_to(account) -> list:
     """The plans the console may move an agency's subscription to."""
-    return changes.plan_choices(account) if account and account.stripe_subscription_id else []
+    if account is None or not account.stripe_subscription_id:
+        return []
+    return [] if account.subscription_status in changes.ENDED else changes.plan_choices(account)
 
 
 @bp.post("/agencies/<int:tenant_id>/billing/plan")

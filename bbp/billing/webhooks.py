@@ -1,0 +1,94 @@
+"""Stripe's webhook deliveries: signature checked, each event processed exactly once, in any order.
+
+A delivery is refused (400, nothing changed) unless `Stripe-Signature` verifies with the
+endpoint's secret (the official SDK checks the HMAC), was signed within five minutes of the app
+clock, and the event's `livemode` matches the key's. The event's id is inserted into
+`public.stripe_events` in the same transaction as its processing: a concurrent delivery of the
+same event waits on that key and then finds it done; a failed processing rolls back, so Stripe's
+retry processes it again (docs/billing.md, "Webhooks").
+"""
+
+from __future__ import annotations
+
+import stripe
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+
+from bbp.billing import stripe_api, stripe_events
+from bbp.billing.models import StripeEvent
+from bbp.billing.stripe_api import moment
+from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.transactions import atomic
+
+TOLERANCE_SECONDS = 300  # Stripe's default: an older signature is a replay
+FIELDS = {"id": str, "type": str, "created": int, "livemode": bool, "data": dict}  # required
+
+
+class Refused(Exception):
+    """A delivery answered with a 400: nothing was changed."""
+
+
+def receive(payload: bytes, header: str | None) -> str:
+    """Check and process one delivery: "processed", "duplicate", or raises Refused."""
+    return process_once(verified(payload, header))
+
+
+def verified(payload: bytes, header: str | None) -> stripe.Event:
+    """The event, if Stripe signed this payload recently, for the key's mode."""
+    try:
+        # The SDK checks the signature; its age is checked below against the app clock.
+        event = stripe_api.client().construct_event(
+            payload, header, stripe_api.webhook_secret(), tolerance=0
+        )
+    except stripe.SignatureVerificationError:
+        raise Refused("The Stripe-Signature header does not match this payload.") from None
+    except (ValueError, TypeError, AttributeError):
+        raise Refused("The body is not a Stripe event.") from None
+    if _signed_at(header) < utcnow().timestamp() - TOLERANCE_SECONDS:
+        raise Refused("The signature is too old to accept (a replayed delivery?).")
+    fields = event.to_dict()
+    about = fields.get("data", {}).get("object") if isinstance(fields.get("data"), dict) else None
+    shaped = all(isinstance(fields.get(field), kind) for field, kind in FIELDS.items())
+    if not shaped or not isinstance(about, dict) or not isinstance(about.get("id"), str):
+        raise Refused("The body is not a Stripe event.")
+    if event.livemode != stripe_api.livemode():
+        mode = "live" if event.livemode else "test"
+        raise Refused(f"A {mode}-mode event does not belong to this key's mode.")
+    return event
+
+
+def _signed_at(header: str | None) -> int:
+    """The `t=` of a header the SDK already accepted."""
+    for part in (header or "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            return int(value)
+    return 0
+
+
+def process_once(event: stripe.Event) -> str:
+    """Process the event unless its id is already recorded; both in one transaction."""
+    after = None
+    with atomic:
+        inserted = db.session.execute(
+            insert(StripeEvent)
+            .values(
+                id=event.id,
+                type=event.type,
+                created=moment(event.created),
+                received_at=utcnow(),
+                processed_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(StripeEvent.id)
+        ).scalar()
+        if inserted is None:  # done already (a concurrent delivery waited on the key above)
+            return "duplicate"
+        after = stripe_events.dispatch(event)
+        db.session.execute(
+            update(StripeEvent).where(StripeEvent.id == event.id).values(processed_at=utcnow())
+        )
+    if after is not None:  # what may happen only once the event is committed (an email)
+        after()
+    return "processed"
