@@ -78,7 +78,7 @@ class Invoices:
         start, end = item["current_period_start"], item["current_period_end"]
         trialing = sub["status"] == "trialing"
         lines = [] if trialing else self._invoice_lines(sub, start, end)
-        lines += self.take_pending(sub)  # a plan change's prorations (fake_previews.py)
+        lines += self.take_pending_items(sub)  # a plan change's prorations (fake_previews.py)
         invoice = self._new_invoice(sub, lines, start, end, "subscription_cycle")
         self._advance_period(sub)
         if outcome == "paid" or invoice["amount_due"] == 0:

@@ -52,22 +52,22 @@ class Previews:
                 proration=True,
                 pricing={"type": "price_details", "price_details": {"price": line["price"]}},
             )
-            self.redis.rpush(self._pending_key(sub["id"]), pending["id"])
+            self.redis.rpush(self._pending_items_key(sub["id"]), pending["id"])
 
     def pending_items(self, subscription_id: str) -> list[dict]:
         """The invoice items waiting for the subscription's next invoice."""
-        ids = self.redis.lrange(self._pending_key(subscription_id), 0, -1)
+        ids = self.redis.lrange(self._pending_items_key(subscription_id), 0, -1)
         return [
             self.get("invoiceitems", raw.decode() if isinstance(raw, bytes) else raw) for raw in ids
         ]
 
-    def take_pending(self, sub: dict) -> list[dict]:
+    def take_pending_items(self, sub: dict) -> list[dict]:
         """The pending items as lines of the invoice being issued; they are pending no more."""
         lines = [self._line(sub, p, proration=True) for p in self._pending_lines(sub["id"])]
-        self.redis.delete(self._pending_key(sub["id"]))
+        self.redis.delete(self._pending_items_key(sub["id"]))
         return lines
 
-    def _pending_key(self, subscription_id: str) -> str:
+    def _pending_items_key(self, subscription_id: str) -> str:
         return platform_key("stripe-fake", "pending-items", subscription_id)
 
     def _product_name(self, price: dict) -> str:

@@ -67,7 +67,9 @@ class FakeStripe(Events, Comps, Invoices, Resources, Previews, PortalSessions, H
         super().__init__()
         self.redis = redis
         # Requests this process answered (method, path, idempotency key): tests read them.
-        self.requests: deque[tuple[str, str, str | None]] = deque(maxlen=500)
+        # Long enough that a whole test session's calls stay: a test counting calls before and
+        # after must not see an old one fall off the end (a few hundred kB at most).
+        self.requests: deque[tuple[str, str, str | None]] = deque(maxlen=20_000)
 
     # The SDK calls these ----------------------------------------------------------------
     def request(self, method, url, headers, post_data=None, *, _usage=None):

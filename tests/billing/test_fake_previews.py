@@ -8,6 +8,9 @@ import pytest
 import stripe
 
 from bbp.billing import stripe_api
+from bbp.billing.fake_portal import PortalSessions
+from bbp.billing.fake_previews import Previews
+from bbp.billing.fake_stripe import FakeStripe
 from tests.billing.support import monthly_price
 
 
@@ -148,3 +151,14 @@ def test_a_portal_session_leads_to_the_stand_in_on_the_return_urls_host(app, cli
         client.v1.billing_portal.sessions.create(
             params={"customer": "cus_missing", "return_url": session.return_url}
         )
+
+
+def test_the_preview_and_portal_mixins_hide_no_other_mixins_names():
+    """A name two mixins share silently resolves to the MRO's first; ours must not collide."""
+    ours = (Previews, PortalSessions)
+    others = [b for b in FakeStripe.__mro__[1:] if "KINDS" in b.__dict__ and b not in ours]
+    taken = {name for other in others for name in other.__dict__ if not name.startswith("__")}
+    for mixin in ours:
+        clashes = {n for n in mixin.__dict__ if not n.startswith("__")} & taken
+        assert clashes <= {"KINDS", "ROUTES"}, f"{mixin.__name__}: {sorted(clashes)}"
+    assert len(others) >= 4
