@@ -26,11 +26,8 @@ from bbp.tenancy.context import bound, current_tenant
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
 
-PREVIEW_FRESH = timedelta(hours=1)
-ENDED = (
-    "canceled",
-    "incomplete_expired",
-)  # Stripe changes neither  # a change confirmed later than this is previewed again
+PREVIEW_FRESH = timedelta(hours=1)  # a change confirmed later than this is previewed again
+ENDED = ("canceled", "incomplete_expired")  # subscriptions Stripe changes no more
 
 
 @dataclass(frozen=True)
@@ -62,9 +59,12 @@ class Change:
     next_invoice_at: datetime | None
 
 
-def subscribed(tenant_id: int) -> BillingAccount:
-    """The agency's billing row with its Stripe subscription, or a refusal."""
-    account = db.session.get(BillingAccount, tenant_id)
+def subscribed(tenant_id: int, lock: bool = False) -> BillingAccount:
+    """The agency's billing row with its Stripe subscription, or a refusal; locked for a change,
+    so two changes at once reach Stripe one after the other and the row ends as Stripe does."""
+    account = db.session.get(
+        BillingAccount, tenant_id, with_for_update=lock, populate_existing=lock
+    )
     if account is None or account.stripe_subscription_id is None:
         raise DomainError("This agency has no subscription to change yet.", status=404)
     if account.subscription_status in ENDED:
@@ -127,7 +127,7 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
     owner previewed (now when none is given, as from the console)."""
     info = _agency(tenant_id)
     with in_agency(info):
-        account = subscribed(tenant_id)
+        account = subscribed(tenant_id, lock=True)
         plan = target_plan(account, plan_id, seats.seats_in_use())
         at = _proration_moment(proration_date)
         before = _snapshot(account)
@@ -159,7 +159,7 @@ def set_cancel_at_period_end(tenant_id: int, cancel: bool, actor: Actor) -> Bill
     """Cancel the subscription at the end of its period, or keep it after all."""
     info = _agency(tenant_id)
     with in_agency(info):
-        account = subscribed(tenant_id)
+        account = subscribed(tenant_id, lock=True)
         if account.cancel_at_period_end == cancel:
             raise DomainError(
                 "The subscription already ends with this period."
