@@ -62,9 +62,10 @@ class Change:
 def subscribed(tenant_id: int, lock: bool = False) -> BillingAccount:
     """The agency's billing row with its Stripe subscription, or a refusal; locked for a change,
     so two changes at once reach Stripe one after the other and the row ends as Stripe does."""
-    account = db.session.get(
-        BillingAccount, tenant_id, with_for_update=lock, populate_existing=lock
-    )
+    query = select(BillingAccount).where(BillingAccount.tenant_id == tenant_id)
+    if lock:  # the row only: its plan is joined in, and Postgres locks no outer join's side
+        query = query.with_for_update(of=BillingAccount).execution_options(populate_existing=True)
+    account = db.session.scalars(query).first()
     if account is None or account.stripe_subscription_id is None:
         raise DomainError("This agency has no subscription to change yet.", status=404)
     if account.subscription_status in ENDED:
