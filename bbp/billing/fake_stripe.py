@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_meters import Meters
 from bbp.billing.fake_resources import Resources, StripeFault, stamp
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
@@ -48,7 +49,7 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Resources, HTTPClient):
+class FakeStripe(Meters, Resources, HTTPClient):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
