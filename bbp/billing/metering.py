@@ -108,7 +108,7 @@ def record_intervals(tenant_id: int, now: datetime) -> int:
     account = db.session.scalar(
         select(BillingAccount)
         .where(BillingAccount.tenant_id == tenant_id)
-        .with_for_update()
+        .with_for_update(of=BillingAccount)
         .execution_options(populate_existing=True)
     )
     end = settled_until(now)
