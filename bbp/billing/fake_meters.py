@@ -136,10 +136,12 @@ class Meters:
         """Refuse an identifier seen in the last 24 hours (by the app's clock, so tests can
         step past the window)."""
         slot = platform_key("stripe-fake", "meter-identifier", identifier)
-        seen = self.redis.get(slot)
-        if seen is not None and stamp(now) - int(seen) < IDENTIFIER_SECONDS:
+        keep = int(PAST_LIMIT.total_seconds()) * 2
+        if self.redis.set(slot, stamp(now), nx=True, ex=keep):
+            return  # first seen: claimed atomically, as two concurrent senders need
+        if stamp(now) - int(self.redis.get(slot) or 0) < IDENTIFIER_SECONDS:
             raise StripeFault(400, f"An event already exists with identifier {identifier}.")
-        self.redis.set(slot, stamp(now), ex=int(PAST_LIMIT.total_seconds()) * 2)
+        self.redis.set(slot, stamp(now), ex=keep)
 
     def _list_event_summaries(self, params: dict, id: str) -> dict:
         meter = self.get("meters", id)
