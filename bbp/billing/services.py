@@ -190,7 +190,13 @@ def update_plan(plan_id: int, fields: dict, actor) -> Plan:
         raise _stripe_refused(exc) from None
     after = snapshot(plan)
     if after != before:
-        action = "plan.price_changed" if repriced or remetered else "plan.updated"
+        action = (
+            "plan.price_changed"
+            if repriced
+            else "plan.texts_repriced"
+            if remetered
+            else "plan.updated"
+        )
         record(action, plan, before=before, after=after, actor=actor, model=PlatformAuditEntry)
     return plan
 

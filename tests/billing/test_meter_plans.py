@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from bbp.billing import accounts, meters, services, stripe_api
 from bbp.billing.models import BillingAccount, BillingMeter
 from bbp.extensions import db
+from bbp.platform.models import PlatformAuditEntry
 from tests.billing.support import calls, make_plan, plan, plan_fields
 
 
@@ -88,6 +89,18 @@ def test_new_texts_terms_make_a_new_metered_price_and_subscribers_keep_theirs(ap
         assert account.stripe_overage_price_id == before.stripe_overage_price_id
         sub = client.v1.subscriptions.retrieve(account.stripe_subscription_id)
         assert before.stripe_overage_price_id in [i.price.id for i in sub["items"].data]
+        entry = db.session.scalar(
+            select(PlatformAuditEntry).where(
+                PlatformAuditEntry.action == "plan.texts_repriced",
+                PlatformAuditEntry.target_id == str(plan_id),
+            )
+        )
+    assert entry.actor_label == "someone@bbp.example"
+    assert (entry.before["stripe_overage_price_id"], entry.after["stripe_overage_price_id"]) == (
+        before.stripe_overage_price_id,
+        after.stripe_overage_price_id,
+    )
+    assert (entry.before["included_texts"], entry.after["included_texts"]) == (1000, 2000)
 
 
 def test_the_same_texts_terms_written_differently_make_no_new_price(app):
