@@ -46,7 +46,8 @@ from bbp.tenancy import require_tenant
 log = logging.getLogger(__name__)
 RETRY = timedelta(minutes=10)  # a send that failed is tried again this soon
 VERIFY_AFTER = timedelta(hours=23)  # past this, Stripe may no longer refuse a repeat
-SWEEP = timedelta(days=1)  # agencies without metered billing: the scheduler's backstop only
+SWEEP = timedelta(days=1)
+SPREAD_MINUTES = 30  # agencies without metered billing: the scheduler's backstop only
 # Stripe's words when it refuses an identifier it already holds (a 400 with no code of its own).
 DUPLICATE = "already exists with identifier"
 
@@ -70,7 +71,8 @@ def report_texts() -> dict[str, int]:
 
 
 def next_due(now: datetime) -> datetime | None:
-    """The next interval's close plus the settle delay (sooner while a send is to retry)."""
+    """The next interval's close plus the settle delay and the agency's spread (sooner while
+    a send is to retry)."""
     tenant_id = require_tenant().id
     if not metered(db.session.get(BillingAccount, tenant_id)):
         return None
@@ -81,8 +83,14 @@ def next_due(now: datetime) -> datetime | None:
             )
         )
     )
-    due = next_report(now)
+    due = next_report(now) + spread(tenant_id)
     return min(due, now + RETRY) if waiting else due
+
+
+def spread(tenant_id: int) -> timedelta:
+    """How long after the settle delay the agency's hour is reported: a minute set by its id,
+    so a thousand agencies' Stripe calls do not all queue at hh:05 ahead of court reminders."""
+    return timedelta(minutes=(tenant_id * 7919) % SPREAD_MINUTES)
 
 
 def identifier(tenant_id: int, start: datetime) -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bbp.billing import stripe_api
+from bbp.billing import metering, stripe_api
 from bbp.billing.fake_resources import StripeFault
 from bbp.extensions import db
 from bbp.jobs import periodic
@@ -42,17 +42,18 @@ def test_a_subscription_wakes_the_meter_task_and_the_task_reports_in_the_agencys
         )
     assert due <= clock.now  # the next tick runs it
     send_texts(app, agency, (at(9, 20), 5))
+    offset = metering.spread(agency.info.id)
     clock.set(at(13, 4))
-    assert _run_task(app, agency, clock.now) == at(13, 5)  # 12:00-13:00 settles at 13:05
+    # 12:00-13:00 settles at 13:05; the agency's turn is a few minutes after, by its id.
+    assert _run_task(app, agency, clock.now) == at(13, 5) + offset
     assert ledger(app, agency) == [(at(9), 5, "reported")]
-    clock.set(at(13, 5))
-    assert _run_task(app, agency, clock.now) == at(14, 5)
+    clock.set(at(13, 5) + offset)
+    assert _run_task(app, agency, clock.now) == at(14, 5) + offset
 
 
-def test_right_after_an_hour_settles_the_task_comes_back_an_hour_later(app, make_agency, clock):
-    agency = metered_agency(app, make_agency, clock)
-    clock.set(at(13, 5, 1))
-    assert _run_task(app, agency, clock.now) == at(14, 5)
+def test_agencies_report_at_minutes_spread_by_their_ids(app):
+    offsets = {metering.spread(tenant_id) for tenant_id in range(1, 101)}
+    assert len(offsets) == 30 and max(offsets) < timedelta(minutes=30)
 
 
 def test_an_agency_without_metered_billing_waits_for_its_daily_sweep(app, make_agency, clock):
@@ -72,10 +73,11 @@ def test_a_failed_send_is_retried_in_ten_minutes(app, make_agency, clock, monkey
         raise StripeFault(500, "An unknown error occurred", "api_error")
 
     monkeypatch.setattr(fake, "_create_meter_event", down)
-    clock.set(at(13, 6))
-    assert _run_task(app, agency, clock.now) == at(13, 16)  # not 14:05
+    turn = at(13, 5) + metering.spread(agency.info.id)
+    clock.set(turn)
+    assert _run_task(app, agency, clock.now) == turn + timedelta(minutes=10)  # not in an hour
     assert ledger(app, agency) == [(at(9), 5, "pending")]
     monkeypatch.undo()
-    clock.set(at(13, 16))
-    assert _run_task(app, agency, clock.now) == at(14, 5)
+    clock.set(turn + timedelta(minutes=10))
+    assert _run_task(app, agency, clock.now) == turn + timedelta(hours=1)
     assert [e["payload"]["value"] for e in events(app, agency)] == ["5"]
