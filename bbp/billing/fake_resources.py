@@ -164,6 +164,34 @@ class Resources:
             "trial_period_days": None,
         }
 
+    def _item_prices(self, items: list) -> list[dict]:
+        """Each item's price: active, one item per price, one currency and interval, and no
+        quantity on a metered price (as Stripe checks them)."""
+        if not items or not all(isinstance(item, dict) and "price" in item for item in items):
+            raise StripeFault(400, "Each item needs a price.", param="items")
+        prices = [self.get("prices", item["price"]) for item in items]
+        for item, price in zip(items, prices, strict=True):
+            if not price["active"]:
+                raise StripeFault(
+                    400, f"The price specified is inactive: {price['id']}", param="items"
+                )
+            if _metered(price) and "quantity" in item:
+                raise StripeFault(
+                    400,
+                    "Quantity should not be specified where usage_type is `metered`.",
+                    param="items",
+                )
+        if len({price["id"] for price in prices}) != len(prices):
+            raise StripeFault(
+                400, "A subscription cannot have the same price twice.", param="items"
+            )
+        terms = {(p["currency"], (p["recurring"] or {}).get("interval")) for p in prices}
+        if len(terms) != 1:
+            raise StripeFault(
+                400, "Prices on a subscription must share a currency and interval.", param="items"
+            )
+        return prices
+
     def _update_prices(self, params: dict, id: str) -> dict:
         price = self.get("prices", id)
         fixed = sorted(set(params) - PRICE_MUTABLE)
@@ -240,34 +268,6 @@ class Resources:
             ],
         }
         return self._save(sub)
-
-    def _item_prices(self, items: list) -> list[dict]:
-        """Each item's price: active, one item per price, one currency and interval, and no
-        quantity on a metered price (as Stripe checks them)."""
-        if not items or not all(isinstance(item, dict) and "price" in item for item in items):
-            raise StripeFault(400, "Each item needs a price.", param="items")
-        prices = [self.get("prices", item["price"]) for item in items]
-        for item, price in zip(items, prices, strict=True):
-            if not price["active"]:
-                raise StripeFault(
-                    400, f"The price specified is inactive: {price['id']}", param="items"
-                )
-            if _metered(price) and "quantity" in item:
-                raise StripeFault(
-                    400,
-                    "Quantity should not be specified where usage_type is `metered`.",
-                    param="items",
-                )
-        if len({price["id"] for price in prices}) != len(prices):
-            raise StripeFault(
-                400, "A subscription cannot have the same price twice.", param="items"
-            )
-        terms = {(p["currency"], (p["recurring"] or {}).get("interval")) for p in prices}
-        if len(terms) != 1:
-            raise StripeFault(
-                400, "Prices on a subscription must share a currency and interval.", param="items"
-            )
-        return prices
 
     def _update_subscriptions(self, params: dict, id: str) -> dict:
         sub = self.get("subscriptions", id)
