@@ -22,6 +22,7 @@ from stripe import HTTPClient
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
+from bbp.billing.fake_meters import Meters
 from bbp.billing.fake_resources import Resources, StripeFault, stamp
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
@@ -51,7 +52,7 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Events, Comps, Invoices, Resources, HTTPClient):
+class FakeStripe(Events, Comps, Meters, Invoices, Resources, HTTPClient):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
