@@ -173,11 +173,16 @@ def register_templates(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from bbp.billing import dunning
+    from bbp.billing import dunning, metering
     from bbp.jobs import platform_tasks, schedule
+    from bbp.jobs.periodic import Task
+    from bbp.kernel import wakeups
     from bbp.platform import purge
 
-    schedule.init_app(app)
+    # Billing sits beside bbp.jobs in the import contract, so its tenant task joins here:
+    # each metered agency's sent texts, reported hourly to Stripe's meter.
+    meter = Task(wakeups.METER, metering.report_texts, metering.next_due, metering.SWEEP)
+    schedule.init_app(app, billing=(meter,))
     # Daily work for the whole platform: purge agencies past their deletion grace, and move
     # unpaid agencies on through dunning by their dates.
     platform_tasks.install(
@@ -190,6 +195,7 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from bbp.billing import cli as billing_cli
     from bbp.dev import cli as dev_cli
     from bbp.jobs import cli as jobs_cli
     from bbp.platform import cli as tenants_cli
@@ -199,6 +205,7 @@ def register_cli(app: Flask) -> None:
     keys_cli.init_app(app)
     jobs_cli.init_app(app)
     dev_cli.init_app(app)
+    billing_cli.init_app(app)
 
 
 def register_proxies(app: Flask) -> None:

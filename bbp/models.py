@@ -3,7 +3,7 @@
 from bbp.audit.models import AuditEntry
 from bbp.auth.models import User
 from bbp.billing.dunning import Dunning
-from bbp.billing.models import BillingAccount, Plan
+from bbp.billing.models import BillingAccount, BillingMeter, Plan, TextUsageReport
 from bbp.bonds.models import Bond, BondIndemnitor, BondStatusChange, Charge
 from bbp.checkins.models import CheckIn, CheckInSchedule
 from bbp.collateral.models import Collateral
@@ -34,6 +34,7 @@ __all__ = [
     "AgencySettings",
     "AuditEntry",
     "BillingAccount",
+    "BillingMeter",
     "Bond",
     "BondIndemnitor",
     "BondStatusChange",
@@ -71,6 +72,7 @@ __all__ = [
     "Tenant",
     "TenantDomain",
     "TenantWakeup",
+    "TextUsageReport",
     "User",
     "metadata",
 ]

@@ -156,6 +156,10 @@ ACTIONS = {
         "{actor} changed the monthly price of {after.name}: a new Stripe price "
         "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
     ),
+    "plan.texts_repriced": (
+        "{actor} changed the included texts or per-text price of {after.name}: agencies "
+        "joining from now get the metered Stripe price {after.stripe_overage_price_id}"
+    ),
     "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
     # billing from the console and the lifecycle (both audit logs)
     "billing.trial_extended": "{actor} extended the agency's trial to {after.trial_ends}",
@@ -336,6 +340,7 @@ FIELDS = {
     "ends": Field("Ends on", "date"),
     "ended": Field("Ended on", "date"),
     "subscription": Field("Stripe subscription"),
+    "stripe_overage_price_id": Field("Stripe price for texts"),
     "cancel_at_period_end": Field("Ends when the period ends", "bool"),
     "source": Field("Changed from"),
     # check-ins

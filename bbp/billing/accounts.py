@@ -17,9 +17,11 @@ from sqlalchemy import select, update
 from bbp.audit.services import record
 from bbp.auth.models import User
 from bbp.billing import stripe_api
+from bbp.billing.intervals import interval_start
 from bbp.billing.models import BillingAccount, Plan
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db, redis_client
+from bbp.kernel import wakeups
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
@@ -100,14 +102,10 @@ class Agency:
         return f"bbp-agency-{self.id}-{self.created}-{purpose}"
 
 
-def _agency(tenant_id: int) -> Agency:
+def agency_of(tenant_id: int) -> Agency:
+    """The agency as its Stripe calls name it (its idempotency keys included)."""
     tenant = db.session.get(Tenant, tenant_id)
     return Agency(tenant.id, tenant.slug, tenant.name, int(tenant.created_at.timestamp()))
-
-
-def billed_agency(tenant_id: int) -> Agency:
-    """The agency as Stripe calls name it (its idempotency keys included)."""
-    return _agency(tenant_id)
 
 
 def subscribe(tenant_id: int) -> str | None:
@@ -116,7 +114,7 @@ def subscribe(tenant_id: int) -> str | None:
     if account is None or db.session.get(Tenant, tenant_id).status in ("deleting", "purged"):
         db.session.rollback()
         return None  # a closed agency is being unsubscribed, not subscribed
-    tenant = _agency(tenant_id)
+    tenant = agency_of(tenant_id)
     if account.stripe_customer_id is None:
         customer_id = _create_customer(tenant)
         _save(tenant_id, BillingAccount.stripe_customer_id, stripe_customer_id=customer_id)
@@ -124,6 +122,8 @@ def subscribe(tenant_id: int) -> str | None:
     if account.stripe_subscription_id is None:
         values = _create_subscription(tenant, account)
         _save(tenant_id, BillingAccount.stripe_subscription_id, **values)
+        wakeups.enrol(tenant_id, tasks=(wakeups.METER,))  # its texts are metered from now
+        db.session.commit()
         account = account_of(tenant_id)
     subscription_id = account.stripe_subscription_id
     db.session.rollback()
@@ -200,9 +200,11 @@ def _tax_for(customer_id: str) -> dict:
 def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
     plan = account.plan
     price = account.stripe_price_id or plan.stripe_price_id
+    metered = account.stripe_overage_price_id or plan.stripe_overage_price_id
+    items = [{"price": price}] + ([{"price": metered}] if metered else [])
     params = {
         "customer": account.stripe_customer_id,
-        "items": [{"price": price}],
+        "items": items,
         # No card yet: the trial runs without one, and a plan without a trial waits for it.
         "payment_behavior": "default_incomplete",
         "automatic_tax": _tax_for(account.stripe_customer_id),
@@ -210,17 +212,20 @@ def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
     }
     if plan.trial_days:
         params["trial_period_days"] = plan.trial_days
-    key = tenant.idempotency_key(f"subscription-{price}")
+    key = tenant.idempotency_key(f"subscription-{price}" + (f"-{metered}" if metered else ""))
     sub = stripe_api.client().v1.subscriptions.create(
         params=params, options={"idempotency_key": key}
     )
-    item = sub["items"].data[0]
+    licensed, overage = stripe_api.licensed_item(sub), stripe_api.metered_item(sub)
     return {
         "stripe_subscription_id": sub.id,
-        "stripe_price_id": item.price.id,
-        "price_cents": item.price.unit_amount,
+        "stripe_price_id": licensed.price.id,
+        "price_cents": licensed.price.unit_amount,
+        "stripe_overage_price_id": overage.price.id if overage else None,
+        # Texts are metered from the hour the subscription starts (docs/billing.md).
+        "texts_metered_through": interval_start(moment(sub.start_date)) if overage else None,
         "subscription_status": sub.status,
         "trial_ends_at": moment(sub.trial_end),
-        "current_period_end": moment(item.current_period_end),
+        "current_period_end": moment(licensed.current_period_end),
         "cancel_at_period_end": sub.cancel_at_period_end,
     }

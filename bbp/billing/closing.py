@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.billing import stripe_api
-from bbp.billing.accounts import billed_agency
+from bbp.billing.accounts import agency_of
 from bbp.billing.journal import agency_log
 from bbp.billing.models import BillingAccount
 from bbp.billing.stripe_api import moment
@@ -86,7 +86,7 @@ def _locked(tenant_id: int) -> tuple[Tenant | None, BillingAccount | None]:
 def _save(account: BillingAccount, sub) -> None:
     account.subscription_status = sub.status
     account.cancel_at_period_end = bool(sub.cancel_at_period_end)
-    account.current_period_end = moment(sub["items"].data[0].current_period_end)
+    account.current_period_end = moment(stripe_api.licensed_item(sub).current_period_end)
 
 
 def _ended(account: BillingAccount, subscription_id: str) -> str:
@@ -105,7 +105,7 @@ def close(tenant_id: int, requested: int) -> str:
         db.session.rollback()
         return skip
     subscriptions = stripe_api.client().v1.subscriptions
-    key = billed_agency(tenant_id).idempotency_key(
+    key = agency_of(tenant_id).idempotency_key(
         "cancel-now" if at_once else f"cancel-at-period-end-{requested}"
     )
     try:
@@ -156,7 +156,7 @@ def reopen(tenant_id: int, requested: int) -> str:
         db.session.rollback()
         return skip
     if account.subscription_status not in ENDED:
-        key = billed_agency(tenant_id).idempotency_key(f"reopen-{requested}")
+        key = agency_of(tenant_id).idempotency_key(f"reopen-{requested}")
         try:
             sub = stripe_api.client().v1.subscriptions.update(
                 account.stripe_subscription_id,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.billing import stripe_api
-from bbp.billing.accounts import billed_agency
+from bbp.billing.accounts import agency_of
 from bbp.billing.journal import agency_log
 from bbp.billing.models import BillingAccount
 from bbp.billing.stripe_api import moment
@@ -106,15 +106,13 @@ def extend_trial(tenant_id: int, day: date | None, reason: str | None, actor: An
         sub = stripe_api.client().v1.subscriptions.update(
             account.stripe_subscription_id,
             params={"trial_end": ts, "proration_behavior": "none"},
-            options={
-                "idempotency_key": billed_agency(tenant_id).idempotency_key(f"trial-until-{ts}")
-            },
+            options={"idempotency_key": agency_of(tenant_id).idempotency_key(f"trial-until-{ts}")},
         )
     except stripe.StripeError as exc:
         raise _stripe_failed(exc) from None
     before = {"trial_ends": account.trial_ends_at.isoformat() if account.trial_ends_at else None}
     account.trial_ends_at = moment(sub.trial_end)
-    account.current_period_end = moment(sub["items"].data[0].current_period_end)
+    account.current_period_end = moment(stripe_api.licensed_item(sub).current_period_end)
     account.subscription_status = sub.status
     after = {"trial_ends": day.isoformat(), "reason": reason}
     _audit(tenant_id, "billing.trial_extended", actor, after, before)
@@ -168,7 +166,7 @@ def comp(tenant_id: int, months: int | None, reason: str | None, actor: Any) -> 
         )
     reason = reason_given(reason)
     today = utcnow().astimezone(ZoneInfo(tenant.timezone)).date()
-    key = billed_agency(tenant_id).idempotency_key(f"comp-{months}-{today.isoformat()}")
+    key = agency_of(tenant_id).idempotency_key(f"comp-{months}-{today.isoformat()}")
     try:
         sub = stripe_api.client().v1.subscriptions.update(
             account.stripe_subscription_id,

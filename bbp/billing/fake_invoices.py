@@ -223,5 +223,12 @@ def _line(item: dict, amount: int, start: int, end: int) -> dict:
     }
 
 
+def usage_line(item: dict, used: int, start: int, end: int) -> dict:
+    """A metered item's line: the units used in the period (the amount is the price's to set)."""
+    line = _line(item, 0, start, end)
+    line.update(quantity=used, description=f"{used} text segments")
+    return line
+
+
 def _moment(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)

@@ -4,6 +4,7 @@ and changed as Stripe's API does (a mixin of `FakeStripe`, which stores and rout
 from __future__ import annotations
 
 import calendar
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -49,6 +50,49 @@ def _automatic_tax(params: dict, customer: dict) -> dict:
     return {"enabled": enabled, "liability": None, "disabled_reason": None}
 
 
+def _amount(params: dict) -> str:
+    """A per-unit price's amount in cents: `unit_amount`, or `unit_amount_decimal` (fractions)."""
+    amount = params.get("unit_amount")
+    if amount is not None:
+        if not amount.isdigit():
+            raise StripeFault(400, "Invalid integer: unit_amount.", param="unit_amount")
+        return amount
+    decimal = params.get("unit_amount_decimal")
+    if decimal is None or not re.fullmatch(r"\d+(\.\d{1,12})?", decimal):
+        raise StripeFault(400, "Invalid integer: unit_amount.", param="unit_amount")
+    return decimal
+
+
+def _metered(price: dict) -> bool:
+    return (price.get("recurring") or {}).get("usage_type") == "metered"
+
+
+def _tiers(params: dict) -> list[dict]:
+    """Graduated or volume tiers: ascending whole `up_to`, the last one `inf`."""
+    if params.get("tiers_mode") not in ("graduated", "volume"):
+        raise StripeFault(400, "Missing required param: tiers_mode.", param="tiers_mode")
+    tiers, floor = params.get("tiers") or [], 0
+    for index, tier in enumerate(tiers):
+        up_to, last = tier.get("up_to", ""), index == len(tiers) - 1
+        if (up_to == "inf") != last or (not last and (not up_to.isdigit() or int(up_to) <= floor)):
+            raise StripeFault(
+                400, "Tiers need ascending up_to values, the last one inf.", param="tiers"
+            )
+        floor = int(up_to) if not last else floor
+    if not tiers:
+        raise StripeFault(400, "Missing required param: tiers.", param="tiers")
+    return [
+        {
+            "up_to": None if tier["up_to"] == "inf" else int(tier["up_to"]),
+            "unit_amount": int(tier["unit_amount"]) if "unit_amount" in tier else None,
+            "unit_amount_decimal": tier.get("unit_amount_decimal", tier.get("unit_amount")),
+            "flat_amount": int(tier.get("flat_amount", 0)) or None,
+            "flat_amount_decimal": tier.get("flat_amount"),
+        }
+        for tier in tiers
+    ]
+
+
 class Resources:
     """Stripe's rules for each kind of object; `get`, `_new` and `_save` come from the store."""
 
@@ -89,28 +133,76 @@ class Resources:
 
     def _create_prices(self, params: dict) -> dict:
         product = self.get("products", params.get("product", ""))
-        amount = params.get("unit_amount")
-        if amount is None or not amount.isdigit():
-            raise StripeFault(400, "Invalid integer: unit_amount.", param="unit_amount")
-        recurring = params.get("recurring")
-        if recurring is not None and recurring.get("interval") not in INTERVALS:
-            raise StripeFault(400, "Invalid recurring[interval].", param="recurring[interval]")
+        recurring = self._recurring(params.get("recurring"))
+        tiered = params.get("billing_scheme") == "tiered"
+        amount = None if tiered else _amount(params)
         return self._new(
             "prices",
             product=product["id"],
-            unit_amount=int(amount),
+            unit_amount=int(amount) if amount and amount.isdigit() else None,
             unit_amount_decimal=amount,
+            billing_scheme="tiered" if tiered else "per_unit",
+            tiers_mode=params.get("tiers_mode") if tiered else None,
+            tiers=_tiers(params) if tiered else None,
             currency=params.get("currency", "usd"),
             active=True,
             type="recurring" if recurring else "one_time",
-            recurring=(
-                {"interval": recurring["interval"], "interval_count": 1, "usage_type": "licensed"}
-                if recurring
-                else None
-            ),
+            recurring=recurring,
             nickname=params.get("nickname"),
             metadata=params.get("metadata", {}),
         )
+
+    def _recurring(self, recurring: dict | None) -> dict | None:
+        """A price's recurring terms; a metered price must name an existing meter."""
+        if recurring is None:
+            return None
+        if recurring.get("interval") not in INTERVALS:
+            raise StripeFault(400, "Invalid recurring[interval].", param="recurring[interval]")
+        usage = recurring.get("usage_type", "licensed")
+        if usage not in ("licensed", "metered"):
+            raise StripeFault(400, "Invalid recurring[usage_type].", param="recurring[usage_type]")
+        meter = recurring.get("meter")
+        if usage == "metered":
+            if not meter:
+                raise StripeFault(
+                    400, "A metered price must be backed by a meter.", param="recurring[meter]"
+                )
+            self.get("meters", meter)
+        return {
+            "interval": recurring["interval"],
+            "interval_count": 1,
+            "usage_type": usage,
+            "meter": meter if usage == "metered" else None,
+            "trial_period_days": None,
+        }
+
+    def _item_prices(self, items: list) -> list[dict]:
+        """Each item's price: active, one item per price, one currency and interval, and no
+        quantity on a metered price (as Stripe checks them)."""
+        if not items or not all(isinstance(item, dict) and "price" in item for item in items):
+            raise StripeFault(400, "Each item needs a price.", param="items")
+        prices = [self.get("prices", item["price"]) for item in items]
+        for item, price in zip(items, prices, strict=True):
+            if not price["active"]:
+                raise StripeFault(
+                    400, f"The price specified is inactive: {price['id']}", param="items"
+                )
+            if _metered(price) and "quantity" in item:
+                raise StripeFault(
+                    400,
+                    "Quantity should not be specified where usage_type is `metered`.",
+                    param="items",
+                )
+        if len({price["id"] for price in prices}) != len(prices):
+            raise StripeFault(
+                400, "A subscription cannot have the same price twice.", param="items"
+            )
+        terms = {(p["currency"], (p["recurring"] or {}).get("interval")) for p in prices}
+        if len(terms) != 1:
+            raise StripeFault(
+                400, "Prices on a subscription must share a currency and interval.", param="items"
+            )
+        return prices
 
     def _update_prices(self, params: dict, id: str) -> dict:
         price = self.get("prices", id)
@@ -144,11 +236,7 @@ class Resources:
     def _create_subscriptions(self, params: dict) -> dict:
         customer = self.get("customers", params.get("customer", ""))
         items = params.get("items") or []
-        if len(items) != 1 or not isinstance(items[0], dict) or "price" not in items[0]:
-            raise StripeFault(400, "The fake takes exactly one item with a price.", param="items")
-        price = self.get("prices", items[0]["price"])
-        if not price["active"]:
-            raise StripeFault(400, f"The price specified is inactive: {price['id']}", param="items")
+        prices = self._item_prices(items)
         now = utcnow()
         days = int(params.get("trial_period_days") or 0)
         trial_end = now + timedelta(days=days) if days else None
@@ -163,7 +251,7 @@ class Resources:
             "subscriptions",
             customer=customer["id"],
             status="trialing" if trial_end else "incomplete",
-            currency=price["currency"],
+            currency=prices[0]["currency"],
             start_date=stamp(now),
             billing_cycle_anchor=stamp(period_end),
             trial_start=stamp(now) if trial_end else None,
@@ -185,10 +273,12 @@ class Resources:
                     "object": "subscription_item",
                     "subscription": sub["id"],
                     "price": price,
-                    "quantity": int(items[0].get("quantity", 1)),
+                    # A metered item has no quantity: its usage comes from the meter.
+                    "quantity": None if _metered(price) else int(item.get("quantity", 1)),
                     "current_period_start": stamp(now),
                     "current_period_end": stamp(period_end),
                 }
+                for item, price in zip(items, prices, strict=True)
             ],
         }
         self._save(sub)

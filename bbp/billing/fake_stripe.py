@@ -22,6 +22,7 @@ from stripe import HTTPClient
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
+from bbp.billing.fake_meters import Meters
 from bbp.billing.fake_portal import PortalSessions
 from bbp.billing.fake_previews import Previews
 from bbp.billing.fake_resources import Resources, StripeFault, stamp
@@ -53,7 +54,7 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Events, Comps, Invoices, Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`

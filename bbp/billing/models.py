@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Numeric, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bbp.extensions import db
@@ -38,6 +47,8 @@ class Plan(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     stripe_product_id: Mapped[str | None] = mapped_column(String(64))
     stripe_price_id: Mapped[str | None] = mapped_column(String(64))
+    # The metered Price for texts beyond the included ones (replaced, like the monthly one).
+    stripe_overage_price_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -58,6 +69,10 @@ class BillingAccount(db.Model):
     # That price's monthly amount, written with its id: the console's MRR reads it from here,
     # not from Stripe (NULL only for rows older than this column on a replaced price).
     price_cents: Mapped[int | None]
+    # The metered texts Price on its subscription; None: texts are not metered for it.
+    stripe_overage_price_id: Mapped[str | None] = mapped_column(String(64))
+    # Texts sent before this moment are in the ledger (or were none): the reporting cursor.
+    texts_metered_through: Mapped[datetime | None]
     subscription_status: Mapped[str | None] = mapped_column(String(24))
     trial_ends_at: Mapped[datetime | None]
     current_period_end: Mapped[datetime | None]
@@ -80,3 +95,42 @@ class StripeEvent(db.Model):
     created: Mapped[datetime]  # when Stripe made the event
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime]
+
+
+class BillingMeter(db.Model):
+    """A Stripe Billing Meter the platform reports to, by its event name."""
+
+    __tablename__ = "billing_meters"
+    __table_args__ = {"schema": "public"}
+
+    event_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    stripe_meter_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class TextUsageReport(db.Model):
+    """One agency's sent text segments in one closed interval, and whether Stripe has them.
+
+    The row is written before the meter event is sent (state `pending`) and marked `reported`
+    once Stripe took it or refused it as a duplicate; `expired` intervals were too old for
+    Stripe's window and are never sent (docs/billing.md, "Metered texts")."""
+
+    __tablename__ = "text_usage_reports"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "interval_start"),
+        CheckConstraint("segments > 0", name="segments"),
+        CheckConstraint("state IN ('pending', 'reported', 'expired')", name="state"),
+        Index("ix_text_usage_reports_pending", "tenant_id", postgresql_where="state = 'pending'"),
+        {"schema": "public"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("public.tenants.id", ondelete="CASCADE"))
+    interval_start: Mapped[datetime]
+    segments: Mapped[int]
+    identifier: Mapped[str] = mapped_column(String(100), unique=True)
+    stripe_customer_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    first_sent_at: Mapped[datetime | None]  # the first attempt: Stripe may hold it from then
+    reported_at: Mapped[datetime | None]

@@ -62,6 +62,16 @@ def automatic_tax() -> dict:
     return {"enabled": current_app.config["STRIPE_AUTOMATIC_TAX"]}
 
 
+def licensed_item(sub):
+    """The subscription's monthly plan item (the other, if any, meters texts)."""
+    return next(i for i in sub["items"].data if i.price.recurring.usage_type != "metered")
+
+
+def metered_item(sub):
+    """The subscription's metered texts item, or None when texts are not metered for it."""
+    return next((i for i in sub["items"].data if i.price.recurring.usage_type == "metered"), None)
+
+
 def moment(stamp: int | None) -> datetime | None:
     """A Stripe timestamp (seconds since the epoch) as an aware datetime."""
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None

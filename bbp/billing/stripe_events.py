@@ -60,7 +60,7 @@ def _subscription_changed(subscription_id: str, account: BillingAccount, event) 
     )
     if account.stripe_subscription_id not in (None, sub.id):
         return None  # another subscription of this customer (a stray): not what the agency pays
-    item = sub["items"].data[0]
+    item, metered = stripe_api.licensed_item(sub), stripe_api.metered_item(sub)
     if account.subscription_status != sub.status:
         record(
             "billing.subscription_status",
@@ -74,6 +74,7 @@ def _subscription_changed(subscription_id: str, account: BillingAccount, event) 
     account.subscription_status = sub.status
     account.stripe_price_id = item.price.id
     account.price_cents = item.price.unit_amount  # what MRR counts (revenue.py)
+    account.stripe_overage_price_id = metered.price.id if metered else None
     account.comped_until = comp_end(sub)
     account.trial_ends_at = moment(sub.trial_end)
     account.current_period_end = moment(item.current_period_end)
@@ -110,7 +111,7 @@ def _trial_ending(subscription_id: str, account: BillingAccount, event) -> After
     sub = stripe_api.client().v1.subscriptions.retrieve(subscription_id)
     if sub.status != "trialing" or sub.trial_end is None:
         return None  # the trial ended or was canceled since: nothing to warn of
-    price = sub["items"].data[0].price
+    price = stripe_api.licensed_item(sub).price
     ends, cents, tenant_id = moment(sub.trial_end), price.unit_amount, account.tenant_id
     return lambda: notices.trial_ending(tenant_id, ends, cents)
 

@@ -36,11 +36,17 @@ DEMO_SUBSCRIPTIONS = {"demo": "Pro", "acme": "Starter"}
 
 
 def seed_plans() -> list[str]:
-    """Create the demo plans that are missing; returns their names."""
+    """Create the demo plans that are missing, and the metered texts Price of a plan seeded
+    before texts were metered (the texts meter comes with the first); returns their names."""
     made = []
     for plan in DEMO_PLANS:
-        if services.plan_by_name(plan.name) is None:
+        found = services.plan_by_name(plan.name)
+        if found is None:
             services.create_plan(plan.fields(), "seed")
+            made.append(plan.name)
+        elif found.stripe_overage_price_id is None:
+            current = {field: getattr(found, field) for field in services.FIELDS}
+            services.update_plan(found.id, current, "seed")
             made.append(plan.name)
     db.session.rollback()  # end the lookups' transaction: the agencies' seeding binds schemas
     return made

@@ -45,6 +45,7 @@ SCHEDULE: tuple[Task, ...] = (
 )
 
 
-def init_app(app: Flask) -> None:
-    """Install the schedule on the app, for the scheduler's tick."""
-    periodic.install(app, SCHEDULE)
+def init_app(app: Flask, billing: tuple[Task, ...] = ()) -> None:
+    """Install the schedule on the app, for the scheduler's tick, with billing's tenant tasks
+    (billing is a sibling of bbp.jobs in the import contract: the factory passes them in)."""
+    periodic.install(app, SCHEDULE + billing)

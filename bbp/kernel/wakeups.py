@@ -34,7 +34,8 @@ POWERS = "powers"
 SIGNATURES = "signatures"
 TEXTS = "texts"
 USAGE = "usage"
-TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE)
+METER = "meter"  # report the agency's sent texts to Stripe's meter (bbp/billing/metering.py)
+TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE, METER)
 
 
 def wake(task: str, at: datetime | None = None) -> None:

@@ -6,7 +6,8 @@ import pytest
 import stripe
 
 from bbp.billing import stripe_api
-from tests.billing.support import monthly_price
+from bbp.billing.meters import TEXTS_EVENT
+from tests.billing.support import account, monthly_price, subscribed
 
 
 @pytest.fixture
@@ -103,3 +104,28 @@ def test_a_canceled_subscription_is_not_billed(client, fake):
     client.v1.subscriptions.cancel(sub.id)
     with pytest.raises(ValueError, match="canceled"):
         fake.issue_invoice(sub.id)
+
+
+def test_a_cycle_bills_texts_beyond_the_included_ones_at_the_overage_price(app, tenant, clock):
+    subscribed(app, tenant, monthly_price_cents=4900, included_texts=100)
+    row = account(app, tenant.info.id)
+    with app.app_context():
+        client, fake = stripe_api.client(), stripe_api.fake()
+        clock.advance(days=1)
+        for value in (90, 35):  # 125 segments: 25 beyond the plan's 100
+            client.v1.billing.meter_events.create(
+                params={
+                    "event_name": TEXTS_EVENT,
+                    "timestamp": int(clock.now.timestamp()),
+                    "payload": {"stripe_customer_id": row.stripe_customer_id, "value": value},
+                }
+            )
+        sub = fake.get("subscriptions", row.stripe_subscription_id)
+        sub["status"] = "active"  # a month already past its trial
+        fake._save(sub)
+        invoice = fake.issue_invoice(row.stripe_subscription_id)
+    plan_line, texts_line = invoice["lines"]["data"]
+    assert plan_line["amount"] == 4900
+    assert texts_line["quantity"] == 125
+    assert texts_line["amount"] == 38  # 25 x 1.5¢ = 37.5¢, rounded half up as Stripe rounds
+    assert invoice["amount_due"] == 4938

@@ -21,7 +21,8 @@ def test_a_plan_gets_a_product_and_a_monthly_price_through_the_sdk(app):
     made = plan(app, make_plan(app, monthly_price_cents=4900, text_overage_cents=Decimal("0.75")))
     assert made.stripe_product_id.startswith("prod_")
     assert made.stripe_price_id.startswith("price_")
-    assert len(calls(app, "POST", "/v1/prices")) == before + 1
+    # The monthly Price and the metered texts Price (tests/billing/test_meter_plans.py).
+    assert len(calls(app, "POST", "/v1/prices")) == before + 2
     with app.app_context():
         price = stripe_api.client().v1.prices.retrieve(made.stripe_price_id)
         assert (price.unit_amount, price.currency, price.recurring.interval) == (

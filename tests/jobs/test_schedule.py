@@ -17,6 +17,7 @@ EXPECTED = {
     "powers": ("bbp.powers.services:expire_overdue", "bbp.powers.services:next_expiry", 86400),
     "signatures": ("bbp.signatures.upkeep:every_hour", "bbp.signatures.upkeep:next_due", 86400),
     "usage": ("bbp.usage.services:measure", "bbp.usage.services:next_due", 3600),
+    "meter": ("bbp.billing.metering:report_texts", "bbp.billing.metering:next_due", 86400),
 }
 LIST_TASKS = """
 from bbp import create_app

@@ -199,6 +199,8 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "plans",  # the platform's price list
             "billing_accounts",  # each agency's plan, Stripe ids and dates: no person
             "stripe_events",  # ids, types and dates of Stripe events processed: no person
+            "billing_meters",  # the platform's Stripe meter id, by event name
+            "text_usage_reports",  # segments per agency and hour, Stripe ids, dates: no text
         }
         cross = conn.execute(
             text("""
