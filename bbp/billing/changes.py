@@ -104,13 +104,12 @@ def preview_change(tenant_id: int, plan_id) -> Change:
     at = int(utcnow().timestamp())
     client = stripe_api.client()
     try:
-        item = _item(account)
         invoice = client.v1.invoices.create_preview(
             params={
                 "customer": account.stripe_customer_id,
                 "subscription": account.stripe_subscription_id,
                 "subscription_details": {
-                    "items": [{"id": item.id, "price": plan.stripe_price_id}],
+                    "items": _moved_items(account, plan),
                     "proration_date": at,
                     "proration_behavior": "create_prorations",
                 },
@@ -134,11 +133,10 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
         before = _snapshot(account)
         sub_id, price = account.stripe_subscription_id, plan.stripe_price_id
         try:
-            item = _item(account)
             sub = stripe_api.client().v1.subscriptions.update(
                 sub_id,
                 params={
-                    "items": [{"id": item.id, "price": price}],
+                    "items": _moved_items(account, plan),
                     "proration_behavior": "create_prorations",
                     "proration_date": at,
                 },
@@ -149,7 +147,9 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
         account.plan_id, account.stripe_price_id = plan.id, price
-        account.price_cents = sub["items"].data[0].price.unit_amount  # what MRR counts
+        licensed, metered = stripe_api.licensed_item(sub), stripe_api.metered_item(sub)
+        account.price_cents = licensed.price.unit_amount  # what MRR counts
+        account.stripe_overage_price_id = metered.price.id if metered else None
         _copy(account, sub)
         after = _snapshot(account) | {"source": source}
         _audit("billing.plan_changed", info, before, after, actor)
@@ -205,14 +205,22 @@ def _change_key(tenant_id: int, sub_id: str, account: BillingAccount, price: str
 def period_end(account: BillingAccount) -> datetime | None:
     """When the current period ends, as Stripe says (our row's date while Stripe is down)."""
     try:
-        return moment(_item(account).current_period_end)
+        sub = stripe_api.client().v1.subscriptions.retrieve(account.stripe_subscription_id)
     except stripe.StripeError:
         return account.current_period_end
+    return moment(stripe_api.licensed_item(sub).current_period_end)
 
 
-def _item(account: BillingAccount):
+def _moved_items(account: BillingAccount, plan: Plan) -> list[dict]:
+    """The subscription's items on the plan's current prices: the plan item always, the texts
+    item when the agency has one and the plan meters texts at another price."""
     sub = stripe_api.client().v1.subscriptions.retrieve(account.stripe_subscription_id)
-    return sub["items"].data[0]
+    licensed, metered = stripe_api.licensed_item(sub), stripe_api.metered_item(sub)
+    items = [{"id": licensed.id, "price": plan.stripe_price_id}]
+    texts = plan.stripe_overage_price_id
+    if metered is not None and texts and metered.price.id != texts:
+        items.append({"id": metered.id, "price": texts})
+    return items
 
 
 def _is_proration(line) -> bool:
@@ -233,7 +241,7 @@ def _proration_moment(given) -> int:
 
 
 def _copy(account: BillingAccount, sub) -> None:
-    item = sub["items"].data[0]
+    item = stripe_api.licensed_item(sub)
     account.subscription_status = sub.status
     account.current_period_end = moment(item.current_period_end)
     account.cancel_at_period_end = bool(sub.cancel_at_period_end)

@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 from datetime import UTC, datetime
 
 from bbp.billing.fake_proration import proration_lines
-from bbp.billing.fake_resources import StripeFault, add_month, stamp
+from bbp.billing.fake_resources import StripeFault, add_month, plan_item, stamp
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
+
+
+def metered(price: dict) -> bool:
+    return (price.get("recurring") or {}).get("usage_type") == "metered"
 
 
 class Previews:
@@ -30,13 +35,31 @@ class Previews:
             )
         return at
 
-    def prorations(self, sub: dict, new_price: dict, at: int) -> list[dict]:
-        """The credit and charge lines of moving the subscription to `new_price` at `at`."""
-        item = sub["items"]["data"][0]
+    def prorations(self, sub: dict, old: dict, new: dict, at: int) -> list[dict]:
+        """The credit and charge lines of moving the plan item from price `old` to `new` at `at`."""
         if sub["status"] == "trialing":
             return []  # a trial costs nothing, so there is no unused time to credit
-        names = (self._product_name(item["price"]), self._product_name(new_price))
-        return proration_lines(item, item["price"], new_price, at, names)
+        names = (self._product_name(old), self._product_name(new))
+        return proration_lines(plan_item(sub), old, new, at, names)
+
+    def swap_prices(self, sub: dict, changes: list) -> None:
+        """Put each named item (the plan item when none is named) on its new price; a metered
+        item takes metered prices only, and the plan item licensed ones."""
+        for change in changes:
+            if not isinstance(change, dict) or not change.get("price"):
+                continue
+            item = next(
+                (i for i in sub["items"]["data"] if i["id"] == change.get("id")),
+                plan_item(sub) if change.get("id") is None else None,
+            )
+            if item is None:
+                raise StripeFault(400, "No such subscription item.", param="items")
+            price = self.get("prices", change["price"])
+            if metered(price) != metered(item["price"]):
+                raise StripeFault(
+                    400, "An item keeps its usage type: metered or licensed.", param="items"
+                )
+            item["price"] = price
 
     def add_pending(self, sub: dict, lines: list[dict]) -> None:
         """Keep the prorations as invoice items for the subscription's next invoice."""
@@ -82,34 +105,47 @@ class Previews:
                 400, "The subscription does not belong to this customer.", param="subscription"
             )
         details = params.get("subscription_details") or {}
-        item = sub["items"]["data"][0]
-        price = self._previewed_price(item, details.get("items") or [])
-        if sub["status"] == "canceled" or (sub["cancel_at_period_end"] and price is item["price"]):
+        after = copy.deepcopy(sub)
+        self.swap_prices(after, details.get("items") or [])
+        old, new = plan_item(sub)["price"], plan_item(after)["price"]
+        if sub["status"] == "canceled" or (sub["cancel_at_period_end"] and old["id"] == new["id"]):
             raise StripeFault(
                 404,
                 f"No upcoming invoices for customer: {customer['id']}",
                 code="invoice_upcoming_none",
             )
         lines = [self._line(sub, p, proration=True) for p in self._pending_lines(sub["id"])]
-        if price is not item["price"]:
-            at = self.proration_moment(item, details.get("proration_date"))
+        if new["id"] != old["id"]:
+            at = self.proration_moment(plan_item(sub), details.get("proration_date"))
             if details.get("proration_behavior", "create_prorations") != "none":
                 lines += [
                     self._line(sub, line, proration=True)
-                    for line in self.prorations(sub, price, at)
+                    for line in self.prorations(sub, old, new, at)
                 ]
-        lines.append(self._line(sub, self._next_period(item, price), proration=False))
+        lines.append(self._line(after, self._next_period(plan_item(after), new), proration=False))
+        lines += self._usage_so_far(after)
         return self._preview(customer, sub, lines)
 
-    def _previewed_price(self, item: dict, items: list) -> dict:
-        """The item's price after the previewed change (the same dict when nothing changes)."""
-        for change in items:
-            if isinstance(change, dict) and change.get("price"):
-                if change.get("id") not in (None, item["id"]):
-                    raise StripeFault(400, "No such subscription item.", param="items")
-                if change["price"] != item["price"]["id"]:
-                    return self.get("prices", change["price"])
-        return item["price"]
+    def _usage_so_far(self, sub: dict) -> list[dict]:
+        """This period's metered texts, at the (previewed) metered price, as the invoice will
+        bill them at the period's end."""
+        item = plan_item(sub)
+        start, end = item["current_period_start"], item["current_period_end"]
+        usage_prices = {i["price"]["id"] for i in sub["items"]["data"] if metered(i["price"])}
+        return [
+            self._line(
+                sub,
+                {
+                    "amount": line["amount"],
+                    "description": line["description"],
+                    "price": line["pricing"]["price_details"]["price"],
+                    "period": line["period"],
+                },
+                proration=False,
+            )
+            for line in self._invoice_lines(sub, start, end)
+            if line["pricing"]["price_details"]["price"] in usage_prices
+        ]
 
     def _pending_lines(self, subscription_id: str) -> list[dict]:
         return [
@@ -124,7 +160,7 @@ class Previews:
 
     def _next_period(self, item: dict, price: dict) -> dict:
         start = item["current_period_end"]
-        quantity = int(item.get("quantity", 1))
+        quantity = int(item.get("quantity") or 1)
         dollars = f"${price['unit_amount'] / 100:,.2f}"
         times = "\u00d7"  # the multiplication sign, as Stripe writes "1 x Pro ..."
         return {
@@ -135,7 +171,9 @@ class Previews:
         }
 
     def _line(self, sub: dict, line: dict, *, proration: bool) -> dict:
-        item = sub["items"]["data"][0]
+        item = next(
+            (i for i in sub["items"]["data"] if i["price"]["id"] == line["price"]), plan_item(sub)
+        )
         return {
             "id": "il_tmp_" + secrets.token_hex(8),
             "object": "line_item",
@@ -143,7 +181,7 @@ class Previews:
             "currency": sub["currency"],
             "description": line["description"],
             "period": line["period"],
-            "quantity": int(item.get("quantity", 1)),
+            "quantity": item.get("quantity"),
             "livemode": False,
             "parent": {
                 "type": "subscription_item_details",
@@ -158,7 +196,7 @@ class Previews:
 
     def _preview(self, customer: dict, sub: dict, lines: list[dict]) -> dict:
         total = sum(line["amount"] for line in lines)
-        start = sub["items"]["data"][0]["current_period_end"]
+        start = plan_item(sub)["current_period_end"]
         return {
             "id": "upcoming_in_" + secrets.token_hex(12),
             "object": "invoice",

@@ -67,6 +67,11 @@ def _metered(price: dict) -> bool:
     return (price.get("recurring") or {}).get("usage_type") == "metered"
 
 
+def plan_item(sub: dict) -> dict:
+    """The subscription's licensed (monthly plan) item; the other, if any, meters texts."""
+    return next(i for i in sub["items"]["data"] if not _metered(i["price"]))
+
+
 def _tiers(params: dict) -> list[dict]:
     """Graduated or volume tiers: ascending whole `up_to`, the last one `inf`."""
     if params.get("tiers_mode") not in ("graduated", "volume"):
@@ -304,26 +309,23 @@ class Resources:
         return sub
 
     def _change_price(self, sub: dict, params: dict) -> None:
-        """Move the item to another price; prorations wait for the next invoice, as Stripe's
-        default `create_prorations` leaves them (`none` skips them)."""
-        item = sub["items"]["data"][0]
-        for change in params.get("items") or []:
-            if not isinstance(change, dict) or "price" not in change:
-                continue
-            if change.get("id") not in (None, item["id"]):
-                raise StripeFault(400, "No such subscription item.", param="items")
-            price = self.get("prices", change["price"])
-            if price["id"] == item["price"]["id"]:
-                continue
-            at = self.proration_moment(item, params.get("proration_date"))
-            behavior = params.get("proration_behavior", "create_prorations")
-            if behavior not in ("create_prorations", "none"):  # always_invoice: not faked
-                raise StripeFault(
-                    400, "The fake takes create_prorations or none.", param="proration_behavior"
-                )
-            if behavior != "none":
-                self.add_pending(sub, self.prorations(sub, price, at))
-            item["price"] = price
+        """Move items to other prices; the plan item's change is prorated, and the prorations
+        wait for the next invoice as Stripe's default `create_prorations` leaves them (`none`
+        skips them). A metered item bills its usage at the period's end: nothing to prorate."""
+        changes = [c for c in params.get("items") or [] if isinstance(c, dict) and "price" in c]
+        if not changes:
+            return
+        old = plan_item(sub)["price"]
+        at = self.proration_moment(plan_item(sub), params.get("proration_date"))
+        behavior = params.get("proration_behavior", "create_prorations")
+        if behavior not in ("create_prorations", "none"):  # always_invoice: not faked
+            raise StripeFault(
+                400, "The fake takes create_prorations or none.", param="proration_behavior"
+            )
+        self.swap_prices(sub, changes)
+        new = plan_item(sub)["price"]
+        if new["id"] != old["id"] and behavior != "none":
+            self.add_pending(sub, self.prorations(sub, old, new, at))
 
     def _cancel(self, params: dict, id: str) -> dict:
         sub = self.get("subscriptions", id)

@@ -64,7 +64,7 @@ def statement(tenant_id: int) -> Statement:
     client = stripe_api.client()
     try:
         sub = client.v1.subscriptions.retrieve(account.stripe_subscription_id)
-        item = sub["items"].data[0]
+        item = stripe_api.licensed_item(sub)
         found.status, found.period_start = sub.status, moment(item.current_period_start)
         found.period_end = moment(item.current_period_end)
         found.texts_used = texts_sent_between(found.period_start, utcnow())

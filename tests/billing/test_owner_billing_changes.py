@@ -81,6 +81,11 @@ def test_a_confirmed_change_moves_the_subscription_as_previewed(
     assert response.status_code == 303
     after = account(app, tenant)
     assert (after.plan_id, after.stripe_price_id) == (target.id, target.stripe_price_id)
+    with app.app_context():  # the texts item moves to the new plan's metered price too
+        moved = stripe_api.client().v1.subscriptions.retrieve(after.stripe_subscription_id)
+    assert target.stripe_overage_price_id and before.stripe_overage_price_id
+    assert stripe_api.metered_item(moved).price.id == target.stripe_overage_price_id
+    assert after.stripe_overage_price_id == target.stripe_overage_price_id
     sub_path = f"/v1/subscriptions/{after.stripe_subscription_id}"
     keys = [key for _, _, key in calls(app, "POST", sub_path)]
     assert (
