@@ -237,23 +237,3 @@ def _mark(report_id: int, state: str, now: datetime) -> None:
         .values(state=state, reported_at=now if state == "reported" else None)
     )
     db.session.commit()
-
-
-def texts_used(tenant_id: int, start: datetime, end: datetime) -> int:
-    """Text segments the agency sent whose meter events fall in [start, end), as billed.
-
-    Read from the ledger (reported or about to be), so it trails the texts themselves by up to
-    an interval plus the settle delay (about 65 minutes); expired intervals are not counted,
-    since Stripe never billed them. For the owner's billing page: pass the billing period.
-    """
-    # An interval's event is stamped at its last second: it belongs where that second does.
-    first, last = start - INTERVAL + timedelta(seconds=1), end - INTERVAL + timedelta(seconds=1)
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(TextUsageReport.segments), 0)).where(
-            TextUsageReport.tenant_id == tenant_id,
-            TextUsageReport.state != "expired",
-            TextUsageReport.interval_start >= first,
-            TextUsageReport.interval_start < last,
-        )
-    )
-    return int(total)

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import stripe
-from sqlalchemy import func, select
 
 from bbp.billing import stripe_api
 from bbp.billing.models import BillingAccount
 from bbp.extensions import db
-from bbp.messaging.models import Message
+from bbp.messaging.queries import sent_between
 from bbp.tenancy.context import bound
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
@@ -65,12 +64,8 @@ def texts_this_period(tenant: Tenant, account: BillingAccount | None) -> Texts |
         return None
     session = db.session.session_factory()  # the page's own session stays unbound
     with bound(info, session):  # closes it
-        texts, segments = session.execute(
-            select(func.count(), func.coalesce(func.sum(Message.segments), 0)).where(
-                Message.direction == "out", Message.sent_at >= since
-            )
-        ).one()
-    return Texts(since, int(texts), int(segments), account.plan.included_texts)
+        texts, segments = sent_between(since, session=session)
+    return Texts(since, texts, segments, account.plan.included_texts)
 
 
 def balance(account: BillingAccount | None) -> Balance | None:

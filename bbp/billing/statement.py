@@ -8,29 +8,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import stripe
-from sqlalchemy import func, select
 
 from bbp.billing import seats, stripe_api
 from bbp.billing.models import BillingAccount
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
-from bbp.messaging.models import Message
+from bbp.messaging.queries import sent_between
 
 log = logging.getLogger(__name__)
 INVOICES_SHOWN = 12
-
-
-def texts_sent_between(start: datetime, end: datetime) -> int:
-    """Segments of the bound agency's texts handed to the provider in [start, end)."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Message.segments), 0)).where(
-                Message.direction == "out", Message.sent_at >= start, Message.sent_at < end
-            )
-        )
-        or 0
-    )
 
 
 @dataclass
@@ -67,7 +54,7 @@ def statement(tenant_id: int) -> Statement:
         item = stripe_api.licensed_item(sub)
         found.status, found.period_start = sub.status, moment(item.current_period_start)
         found.period_end = moment(item.current_period_end)
-        found.texts_used = texts_sent_between(found.period_start, utcnow())
+        found.texts_used = sent_between(found.period_start, utcnow())[1]
         found.upcoming = _upcoming(client, account)
         found.invoices = list(
             client.v1.invoices.list(

@@ -1,10 +1,12 @@
-"""Reading texts back: a bond's, a person's, the agency's latest (newest first, at most 100)."""
+"""Reading texts back: a bond's, a person's, the agency's latest (newest first, at most 100),
+and how many were sent in a window."""
 
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from bbp.extensions import db
 from bbp.messaging.models import Message
@@ -47,3 +49,17 @@ def of_defendant(defendant_id: int) -> list[Message]:
 def of_indemnitor(indemnitor_id: int) -> list[Message]:
     """Texts to a cosigner, newest first."""
     return _latest(Message.indemnitor_id == indemnitor_id)
+
+
+def sent_between(start: datetime, end: datetime | None = None, session=None) -> tuple[int, int]:
+    """Outgoing texts of the bound agency handed to the provider in [start, end), and their
+    segments (what the usage snapshot shows and what billing counts)."""
+    window = [Message.direction == "out", Message.sent_at >= start]
+    if end is not None:
+        window.append(Message.sent_at < end)
+    texts, segments = (
+        (session or db.session)
+        .execute(select(func.count(), func.coalesce(func.sum(Message.segments), 0)).where(*window))
+        .one()
+    )
+    return int(texts), int(segments)

@@ -20,7 +20,7 @@ from bbp.bonds.models import LIABLE, Bond
 from bbp.extensions import db
 from bbp.kernel import storage
 from bbp.kernel.clock import agency_zone, utcnow
-from bbp.messaging.models import Message
+from bbp.messaging.queries import sent_between
 from bbp.tenancy import require_tenant
 from bbp.tenancy.models import TenantUsage
 
@@ -39,16 +39,6 @@ def month_starts(now: datetime, zone: tzinfo) -> tuple[datetime, datetime, datet
     last = datetime(local.year - (local.month == 1), (local.month - 2) % 12 + 1, 1, tzinfo=zone)
     following = datetime(local.year + (local.month == 12), local.month % 12 + 1, 1, tzinfo=zone)
     return last, this, following
-
-
-def _texts(start: datetime, end: datetime) -> tuple[int, int]:
-    """Outgoing texts handed to the provider in [start, end), and their segments."""
-    row = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Message.segments), 0)).where(
-            Message.direction == "out", Message.sent_at >= start, Message.sent_at < end
-        )
-    ).one()
-    return int(row[0]), int(row[1])
 
 
 def _counts() -> dict:
@@ -81,8 +71,8 @@ def measure() -> dict:
     now = utcnow()
     last, this, following = month_starts(now, agency_zone())
     figures = _counts()
-    figures["texts_this_month"], figures["segments_this_month"] = _texts(this, following)
-    figures["texts_last_month"], figures["segments_last_month"] = _texts(last, this)
+    figures["texts_this_month"], figures["segments_this_month"] = sent_between(this, following)
+    figures["texts_last_month"], figures["segments_last_month"] = sent_between(last, this)
     backend = storage.storage_from_config(current_app.config)
     figures["storage_bytes"] = backend.usage(tenant.slug)
     figures["database_bytes"] = int(

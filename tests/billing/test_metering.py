@@ -227,14 +227,3 @@ def test_a_refusal_other_than_a_duplicate_leaves_the_hour_pending(
         assert report(app, agency)["failed"] == 1
     assert ledger(app, agency) == [(at(9), 5, "pending")]
     assert "Stripe refused meter event" in caplog.text
-
-
-def test_texts_used_counts_the_ledger_by_the_events_time(app, make_agency, clock):
-    agency = metered_agency(app, make_agency, clock)
-    send_texts(app, agency, (at(9, 20), 5), (at(10, 20), 1), (at(11, 20), 2))
-    clock.set(at(12, 30))
-    report(app, agency)
-    with app.app_context():
-        assert metering.texts_used(agency.info.id, at(0), at(0, day=19)) == 8
-        assert metering.texts_used(agency.info.id, at(10), at(11)) == 1
-        assert metering.texts_used(agency.info.id, at(11), at(0, day=19)) == 2
