@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bbp.audit.services import record
 from bbp.billing import dunning, notices, stripe_api
 from bbp.billing.comps import comp_end
-from bbp.billing.models import BillingAccount
+from bbp.billing.models import BillingAccount, Plan
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
@@ -72,6 +72,12 @@ def _subscription_changed(subscription_id: str, account: BillingAccount, event) 
         )
     account.stripe_subscription_id = sub.id
     account.subscription_status = sub.status
+    # A plan changed outside the app (the Dashboard, the customer portal): each plan has its
+    # own Product, so the price's product names the plan.
+    moved_to = db.session.scalar(
+        select(Plan.id).where(Plan.stripe_product_id == item.price.product)
+    )
+    account.plan_id = moved_to or account.plan_id
     account.stripe_price_id = item.price.id
     account.price_cents = item.price.unit_amount  # what MRR counts (revenue.py)
     account.stripe_overage_price_id = metered.price.id if metered else None

@@ -32,6 +32,7 @@ from tests.billing.stripe_events import (
     subscribe,
     take,
 )
+from tests.billing.support import make_plan, plan
 
 
 def _recorded(app, event_id: str) -> bool:
@@ -410,3 +411,21 @@ def test_subscription_events_keep_the_price_paid_and_the_comp_current(app, clock
     with app.app_context():
         paid = stripe_api.client().v1.prices.retrieve(row.stripe_price_id).unit_amount
     assert row.price_cents == paid
+
+
+def test_a_plan_changed_in_stripe_moves_the_agency_to_that_plan(app, clock, subscribed):
+    other = plan(app, make_plan(app, monthly_price_cents=19900))
+    sub_id = account(app, subscribed).stripe_subscription_id
+    with app.app_context():  # as Stripe's customer portal or Dashboard would
+        sub = stripe_api.client().v1.subscriptions.retrieve(sub_id)
+        item = stripe_api.licensed_item(sub)
+        stripe_api.client().v1.subscriptions.update(
+            sub_id, params={"items": [{"id": item.id, "price": other.stripe_price_id}]}
+        )
+    deliver_pending(app)
+    row = account(app, subscribed)
+    assert (row.plan_id, row.stripe_price_id, row.price_cents) == (
+        other.id,
+        other.stripe_price_id,
+        19900,
+    )
