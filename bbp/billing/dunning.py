@@ -20,9 +20,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.audit.services import record
-from bbp.auth.models import User
+from bbp.billing import notices
 from bbp.extensions import db, redis_client
-from bbp.kernel import changes, mail
+from bbp.kernel import changes
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import platform_key
@@ -159,8 +159,8 @@ def payment_failed(tenant_id: int, at: datetime | None = None, actor: Any = None
         _advance(row, utcnow(), actor)
         state = row.state
     _settled(tenant_id, state, changed=started or state != before)
-    if started:
-        _email_owners(tenant_id, at)
+    if started or state != before:
+        _tell_owners(tenant_id, state)
     return state
 
 
@@ -178,7 +178,20 @@ def payment_succeeded(tenant_id: int, at: datetime | None = None, actor: Any = N
             row.past_due_since = row.read_only_at = row.suspended_at = None
         state = row.state
     _settled(tenant_id, state, changed)
+    if changed:
+        notices.recovered(tenant_id)
     return state
+
+
+def _tell_owners(tenant_id: int, state: str) -> None:
+    """After the commit: email the owners the state the agency is now in, with its next date."""
+    row = find(tenant_id)
+    if state == "past_due":
+        notices.past_due(tenant_id, row.past_due_since, row.past_due_since + grace())
+    elif state == "read_only":
+        notices.read_only(tenant_id, row.read_only_at, row.read_only_at + suspend_after())
+    elif state == "billing_suspended":
+        notices.suspended(tenant_id, row.suspended_at)
 
 
 def _advance(row: Dunning, now: datetime, actor: Any = None) -> None:
@@ -204,31 +217,8 @@ def advance_due(now: datetime | None = None) -> dict[str, int]:
         _settled(tenant_id, state, changed=state != before)
         if state != before:
             moved[state] += 1
+            _tell_owners(tenant_id, state)
     return moved
-
-
-def _email_owners(tenant_id: int, at: datetime) -> None:
-    """Tell the agency's owners that a payment failed and how long until read-only."""
-    tenant = db.session.get(Tenant, tenant_id)
-    info = tenant_by_slug(tenant.slug) if tenant else None
-    if info is None:
-        return
-    deadline = (at + grace()).strftime("%B %-d, %Y")
-    body = (
-        f"The latest payment for {info.name} on BailBondPro failed, so the account is past "
-        f"due.\n\nUpdate the card on your Billing page. If it is still unpaid on {deadline}, "
-        "the account becomes read-only: no new bonds, imports, invitations or settings changes. "
-        "Court reminders, check-ins, the client portal and signing keep working for your "
-        "clients whatever happens."
-    )
-    # A session of its own: the caller's (a console request's signed-in admin) stays as it is.
-    session = db.session.session_factory()
-    with bound(info, session):  # closes the session when done
-        owners = session.scalars(
-            select(User.email).where(User.role == "owner", User.active.is_(True))
-        ).all()
-        for email in owners:
-            mail.send(email, f"{info.name}: payment failed, account past due", body)
 
 
 def stripe_configured() -> bool:

@@ -212,3 +212,45 @@ def test_a_payment_for_no_agency_is_refused_not_a_crash(app):
     with app.app_context(), pytest.raises(DomainError) as refusal:
         dunning.payment_failed(987654)
     assert refusal.value.status == 404
+
+
+def _new_mail(app, agency, before: int) -> list[dict]:
+    with app.app_context():
+        box = mail.outbox(agency.slug)
+    return list(reversed(box[: len(box) - before]))  # oldest first
+
+
+def test_each_step_of_dunning_emails_the_owners_with_its_next_date(app, clock, tenant):
+    clock.set(FAILED)
+    with app.app_context():
+        before = len(mail.outbox(tenant.slug))
+    _fail(app, tenant)
+    _advance(app, clock, 14)
+    _advance(app, clock, 44)
+    _pay(app, tenant)
+    sent = _new_mail(app, tenant, before)
+    assert [m["subject"].split(": ", 1)[1] for m in sent] == [
+        "payment failed, account past due",
+        "account read-only until the bill is paid",
+        "account suspended for non-payment",
+        "payment received, account back to normal",
+    ]
+    assert {m["to"] for m in sent} == {tenant.owner_email}
+    read_only, suspended = sent[1]["body"], sent[2]["body"]
+    # Dates in the agency's day: read-only from March 16, suspended from April 15.
+    assert "since March 16, 2026" in read_only and "April 15, 2026" in read_only
+    assert "since April 15, 2026 staff cannot sign in" in suspended
+    assert all("Court reminders" in m["body"] for m in sent[:3])
+    # No subscription, so no invoice to link: the way to pay is named instead.
+    assert "Billing page" in read_only and "write to BailBondPro billing" in suspended
+
+
+def test_a_repeated_failure_or_run_sends_no_second_email(app, clock, tenant):
+    clock.set(FAILED)
+    with app.app_context():
+        before = len(mail.outbox(tenant.slug))
+    _fail(app, tenant)
+    _fail(app, tenant)
+    _advance(app, clock, 15)
+    _advance(app, clock, 16)
+    assert len(_new_mail(app, tenant, before)) == 2  # past due, then read-only: once each

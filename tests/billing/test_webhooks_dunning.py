@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bbp.billing import dunning, stripe_api
 from bbp.extensions import db
+from bbp.kernel import mail
 from bbp.platform import lifecycle
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.models import Tenant
@@ -190,3 +191,15 @@ def test_with_a_stripe_key_simulating_is_a_404_and_bills_nothing(
         customer = account(app, paying).stripe_customer_id
         invoices = stripe_api.client().v1.invoices.list(params={"customer": customer})
     assert len(invoices.data) == 1
+
+
+def test_the_owners_emails_link_the_open_invoice_to_pay_without_signing_in(app, clock, paying):
+    failed = fake(app).issue_invoice(paying.subscription, outcome="failed")
+    deliver_pending(app)
+    _advance_to(app, clock, FAILED + timedelta(days=14))
+    _advance_to(app, clock, FAILED + timedelta(days=44))
+    with app.app_context():
+        sent = [m for m in mail.outbox(paying.slug) if "BailBondPro bill" in m["body"]]
+        sent += [m for m in mail.outbox(paying.slug) if "payment failed" in m["subject"]]
+    assert len(sent) == 3  # suspended, read-only (newest first), then past due
+    assert all(failed["hosted_invoice_url"] in m["body"] for m in sent)
