@@ -86,6 +86,9 @@ def register_observability(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from bbp.web import inputs
+
+    inputs.install_converters(app)
     # Importing a feature's views attaches its routes to the feature's bp.
     from bbp.audit import views as audit
     from bbp.auth import views as auth

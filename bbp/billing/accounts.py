@@ -24,6 +24,7 @@ from bbp.extensions import db, redis_client
 from bbp.kernel import wakeups
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.ids import row_id
 from bbp.kernel.transactions import atomic
 from bbp.platform.models import PlatformAuditEntry
 from bbp.settings.models import AgencySettings
@@ -43,7 +44,8 @@ def account_of(tenant_id: int) -> BillingAccount | None:
 
 def offered_plan(plan_id: int | str) -> Plan:
     """The plan a new agency may start on, or a refusal beside the plan field."""
-    plan = db.session.get(Plan, int(plan_id)) if str(plan_id).isdigit() else None
+    found = row_id(plan_id)
+    plan = db.session.get(Plan, found) if found else None
     if plan is None or not plan.active or plan.stripe_price_id is None:
         raise DomainError("Choose one of the plans offered.", "plan_id")
     return plan
@@ -100,6 +102,13 @@ class Agency:
         """One key per agency and step; the creation time keeps a reused id (a database reset
         against the same Stripe account) from being answered with another agency's object."""
         return f"bbp-agency-{self.id}-{self.created}-{purpose}"
+
+
+def row_version(account: BillingAccount) -> str:
+    """The billing row's last change, for idempotency keys: a retry of a change (nothing saved
+    since) gets Stripe's first answer back, while the same change asked again after others
+    (A, then B, then A) is a new request, never a stale answer replayed."""
+    return f"v{int(account.updated_at.timestamp() * 1_000_000)}"
 
 
 def agency_of(tenant_id: int) -> Agency:

@@ -11,16 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import stripe
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from bbp.audit.services import record
 from bbp.billing import seats, stripe_api
+from bbp.billing.accounts import offered_plan, row_version, subscribe_later
 from bbp.billing.journal import agency_label
 from bbp.billing.models import BillingAccount, Plan
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
+from bbp.kernel.ids import row_id
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.context import bound, current_tenant
 from bbp.tenancy.models import Tenant
@@ -57,6 +62,7 @@ class Change:
     prorations: list
     amount_due: int
     next_invoice_at: datetime | None
+    token: str  # the signed agency, plan and second the confirm must send back
 
 
 def subscribed(tenant_id: int, lock: bool = False) -> BillingAccount:
@@ -85,7 +91,8 @@ def plan_choices(account: BillingAccount) -> list[Plan]:
 
 def target_plan(account: BillingAccount, plan_id, seats_used: int) -> Plan:
     """The plan asked for, if the agency may move to it; refusals name the plan field."""
-    plan = db.session.get(Plan, int(plan_id)) if str(plan_id or "").isdigit() else None
+    found = row_id(plan_id)
+    plan = db.session.get(Plan, found) if found else None
     if plan is None or plan not in plan_choices(account):
         raise DomainError("Choose one of the plans offered.", "plan_id")
     if seats_used > plan.included_seats:
@@ -119,7 +126,8 @@ def preview_change(tenant_id: int, plan_id) -> Change:
         raise _unavailable(exc) from None
     lines = [line for line in invoice.lines.data if _is_proration(line)]
     when = moment(invoice.next_payment_attempt) or moment(invoice.period_end)
-    return Change(account.plan, plan, at, lines, invoice.amount_due, when)
+    token = _previews().dumps({"agency": tenant_id, "plan": plan.id, "at": at})
+    return Change(account.plan, plan, at, lines, invoice.amount_due, when, token)
 
 
 def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration_date=None):
@@ -129,7 +137,7 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
     with in_agency(info):
         account = subscribed(tenant_id, lock=True)
         plan = target_plan(account, plan_id, seats.seats_in_use())
-        at = _proration_moment(proration_date)
+        at = _proration_moment(proration_date, tenant_id, plan.id)
         before = _snapshot(account)
         sub_id, price = account.stripe_subscription_id, plan.stripe_price_id
         try:
@@ -146,6 +154,10 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
+        if stripe_api.licensed_item(sub).price.id != price:  # never record what Stripe did not do
+            raise DomainError(
+                "Stripe did not make the change: review it and try again.", status=409
+            )
         account.plan_id, account.stripe_price_id = plan.id, price
         licensed, metered = stripe_api.licensed_item(sub), stripe_api.metered_item(sub)
         account.price_cents = licensed.price.unit_amount  # what MRR counts
@@ -154,6 +166,43 @@ def change_plan(tenant_id: int, plan_id, actor: Actor, *, source: str, proration
         after = _snapshot(account) | {"source": source}
         _audit("billing.plan_changed", info, before, after, actor)
         db.session.commit()
+
+
+@dataclass(frozen=True)
+class Started:
+    """The plan an agency started on, read before the agency's binding closed the session."""
+
+    name: str
+    trial_days: int
+
+
+def start_plan(tenant_id: int, plan_id, actor: Actor) -> Started:
+    """Put an agency that has no plan on one; its trial starts when the job opens the
+    subscription, after the commit."""
+    info = _agency(tenant_id)
+    with in_agency(info):
+        plan = offered_plan(plan_id)
+        in_use = seats.seats_in_use()
+        if in_use > plan.included_seats:
+            raise DomainError(
+                f"{plan.name} includes {plan.included_seats} staff seats and your agency uses "
+                f"{in_use}: choose a larger plan.",
+                "plan_id",
+            )
+        opened = db.session.scalar(
+            insert(BillingAccount)
+            .values(tenant_id=tenant_id, plan_id=plan.id, cancel_at_period_end=False)
+            .on_conflict_do_nothing(index_elements=["tenant_id"])
+            .returning(BillingAccount.tenant_id)
+        )
+        if opened is None:  # already on a plan (perhaps a moment ago, in another tab)
+            raise DomainError("The agency is already on a plan.", "plan_id", status=409)
+        started = Started(plan.name, plan.trial_days)
+        after = {"plan": plan.name, "trial_days": plan.trial_days}
+        _audit("billing.plan_chosen", info, {}, after, actor)
+        db.session.commit()
+    subscribe_later(tenant_id)
+    return started
 
 
 def set_cancel_at_period_end(tenant_id: int, cancel: bool, actor: Actor) -> BillingAccount:
@@ -199,7 +248,8 @@ def portal_url(tenant_id: int, return_url: str) -> str:
 
 
 def _change_key(tenant_id: int, sub_id: str, account: BillingAccount, price: str, at: int) -> str:
-    return f"bbp-agency-{tenant_id}-{sub_id}-{account.stripe_price_id}-to-{price}-at-{at}"
+    move = f"{account.stripe_price_id}-to-{price}-at-{at}"
+    return f"bbp-agency-{tenant_id}-{sub_id}-{row_version(account)}-{move}"
 
 
 def period_end(account: BillingAccount) -> datetime | None:
@@ -229,13 +279,28 @@ def _is_proration(line) -> bool:
     return bool(details.get("proration"))
 
 
-def _proration_moment(given) -> int:
-    """The previewed moment, if recent; a stale or odd one asks for a fresh preview."""
-    now = utcnow()
+def _previews() -> URLSafeSerializer:
+    """Signs a preview's agency, plan and second, so a confirm prorates from that preview only
+    (its age is checked on the app's clock, below)."""
+    return URLSafeSerializer(current_app.secret_key, salt="bbp-plan-preview")
+
+
+def _proration_moment(given, tenant_id: int, plan_id: int) -> int:
+    """The previewed second, from the preview's signed token (now when none is given, as from
+    the console); a stale, altered or other plan's token asks for a fresh preview."""
     if given in (None, ""):
-        return int(now.timestamp())
-    at = int(given) if str(given).isdigit() else 0
-    if not now - PREVIEW_FRESH <= moment(at) <= now:
+        return int(utcnow().timestamp())
+    try:
+        signed = _previews().loads(str(given))
+    except BadSignature:
+        signed = None
+    at = signed.get("at") if isinstance(signed, dict) else None
+    now = utcnow()
+    ours = isinstance(at, int) and (signed.get("agency"), signed.get("plan")) == (
+        tenant_id,
+        plan_id,
+    )
+    if not ours or not now - PREVIEW_FRESH <= moment(at) <= now:
         raise DomainError("The preview is out of date: review the change again.", "plan_id")
     return at
 
@@ -293,5 +358,9 @@ def _audit(action: str, info, before: dict, after: dict, actor: Actor) -> None:
         action, before=before, after=after, actor=actor.platform_label, model=PlatformAuditEntry
     )
     entry.target_type, entry.target_id = "tenant", str(info.id)
+    if actor.agency_user_id is not None:
+        # An agency's person: the platform log keeps no address or browser of theirs (the
+        # agency's own log, below, does).
+        entry.ip = entry.user_agent = None
     agency = record(action, before=before, after=after, actor=actor.agency_label)
     agency.actor_id = actor.agency_user_id

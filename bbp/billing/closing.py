@@ -96,6 +96,9 @@ def _ended(account: BillingAccount, subscription_id: str) -> str:
     return "already ended"
 
 
+DELETED = "agency deleted"  # the metadata a deletion's cancellation carries in Stripe
+
+
 def close(tenant_id: int, requested: int) -> str:
     """Cancel the subscription of a deleting agency at period end, of a purged one at once."""
     tenant, account = _locked(tenant_id)
@@ -118,7 +121,7 @@ def close(tenant_id: int, requested: int) -> str:
         else:
             sub = subscriptions.update(
                 account.stripe_subscription_id,
-                params={"cancel_at_period_end": True, "metadata": {"closed": "agency deleted"}},
+                params={"cancel_at_period_end": True, "metadata": {"closed": DELETED}},
                 options={"idempotency_key": key},
             )
     except stripe.InvalidRequestError:
@@ -155,6 +158,9 @@ def reopen(tenant_id: int, requested: int) -> str:
     if skip:
         db.session.rollback()
         return skip
+    if account.subscription_status not in ENDED and not _closed_by_deletion(account):
+        db.session.rollback()
+        return "the agency's own cancellation kept"  # the owner canceled before the deletion
     if account.subscription_status not in ENDED:
         key = agency_of(tenant_id).idempotency_key(f"reopen-{requested}")
         try:
@@ -173,6 +179,16 @@ def reopen(tenant_id: int, requested: int) -> str:
     ended = account.current_period_end.date().isoformat() if account.current_period_end else None
     _audit(tenant_id, "billing.ended_while_closed", ACTOR, {"ended": ended})
     return "ended while closed"
+
+
+def _closed_by_deletion(account) -> bool:
+    """Whether the cancellation Stripe holds is the one the deletion set (its metadata says so),
+    not one the owner had scheduled: undoing a deletion keeps the owner's."""
+    try:
+        sub = stripe_api.client().v1.subscriptions.retrieve(account.stripe_subscription_id)
+    except stripe.InvalidRequestError:
+        return True  # gone from Stripe: the update below finds it ended
+    return (sub.metadata.to_dict() if sub.metadata else {}).get("closed") == DELETED
 
 
 def _nothing_to_reopen(tenant, account) -> str | None:

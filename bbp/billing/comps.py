@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.billing import stripe_api
-from bbp.billing.accounts import agency_of
+from bbp.billing.accounts import agency_of, row_version
 from bbp.billing.journal import agency_log
 from bbp.billing.models import BillingAccount
 from bbp.billing.stripe_api import moment
@@ -106,7 +106,11 @@ def extend_trial(tenant_id: int, day: date | None, reason: str | None, actor: An
         sub = stripe_api.client().v1.subscriptions.update(
             account.stripe_subscription_id,
             params={"trial_end": ts, "proration_behavior": "none"},
-            options={"idempotency_key": agency_of(tenant_id).idempotency_key(f"trial-until-{ts}")},
+            options={
+                "idempotency_key": agency_of(tenant_id).idempotency_key(
+                    f"trial-until-{ts}-{row_version(account)}"
+                )
+            },
         )
     except stripe.StripeError as exc:
         raise _stripe_failed(exc) from None
@@ -166,7 +170,9 @@ def comp(tenant_id: int, months: int | None, reason: str | None, actor: Any) -> 
         )
     reason = reason_given(reason)
     today = utcnow().astimezone(ZoneInfo(tenant.timezone)).date()
-    key = agency_of(tenant_id).idempotency_key(f"comp-{months}-{today.isoformat()}")
+    key = agency_of(tenant_id).idempotency_key(
+        f"comp-{months}-{today.isoformat()}-{row_version(account)}"
+    )
     try:
         sub = stripe_api.client().v1.subscriptions.update(
             account.stripe_subscription_id,

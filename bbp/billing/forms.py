@@ -162,3 +162,19 @@ class PlanChangeForm(FlaskForm):
     def offer(self, plans) -> PlanChangeForm:
         self.plan_id.choices = [("", "Choose a plan")] + [(str(p.id), plan_label(p)) for p in plans]
         return self
+
+
+class PlanStartForm(FlaskForm):
+    """The first plan of an agency that has none: its trial starts at once."""
+
+    plan_id = SelectField("Plan", choices=[], validate_choice=False)
+
+    def offer(self, plans) -> PlanStartForm:
+        self.plan_id.choices = [("", "Choose a plan")] + [
+            (
+                str(p.id),
+                plan_label(p) + (f" · {p.trial_days}-day free trial" if p.trial_days else ""),
+            )
+            for p in plans
+        ]
+        return self

@@ -94,12 +94,20 @@ def _invoice_paid(invoice_id: str, account: BillingAccount, event) -> After:
     failure that started its episode, and never touches a platform admin's suspension)."""
     if dunning.find(account.tenant_id) is None:
         return None  # it never missed a payment: nothing to clear (and no row to make)
-    invoice = stripe_api.client().v1.invoices.retrieve(invoice_id)
-    if invoice.status != "paid":
-        return None
+    client = stripe_api.client()
+    invoice = client.v1.invoices.retrieve(invoice_id)
+    if invoice.status != "paid" or _still_owed(client, account):
+        return None  # an older invoice is still open: the agency is not paid up
     paid_at = moment(invoice.status_transitions.paid_at) or moment(event.created)
     dunning.payment_succeeded(account.tenant_id, paid_at, actor=ACTOR)
     return None
+
+
+def _still_owed(client, account: BillingAccount) -> bool:
+    """Whether any of the agency's invoices is still open with money remaining."""
+    params = {"customer": account.stripe_customer_id, "status": "open", "limit": 100}
+    owed = client.v1.invoices.list(params=params).auto_paging_iter()
+    return any(invoice.amount_remaining > 0 for invoice in owed)
 
 
 def _payment_failed(invoice_id: str, account: BillingAccount, event) -> After:

@@ -59,12 +59,11 @@ def verified(payload: bytes, header: str | None) -> stripe.Event:
 
 
 def _signed_at(header: str | None) -> int:
-    """The `t=` of a header the SDK already accepted."""
-    for part in (header or "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
-            return int(value)
-    return 0
+    """The `t=` the SDK checked the signature with: the first item named exactly `t`, read as
+    the SDK reads it (another reading would let a fresh `t` front an old signature)."""
+    stamps = [item.split("=", 2) for item in (header or "").split(",")]
+    first = next((item[1] for item in stamps if item[0] == "t" and len(item) > 1), "")
+    return int(first) if first.isascii() and first.isdigit() else 0
 
 
 def process_once(event: stripe.Event) -> str:

@@ -19,6 +19,7 @@ from bbp.billing.models import BillingAccount
 from bbp.extensions import db
 from bbp.kernel import links, mail, search
 from bbp.kernel.errors import DomainError
+from bbp.kernel.ids import row_id
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import (
     Provisioned,
@@ -124,8 +125,8 @@ def listing(
         query = query.where(dunning.in_state(billing))
     if plan == "none":
         query = query.where(BillingAccount.tenant_id.is_(None))
-    elif plan.isdigit():
-        query = query.where(BillingAccount.plan_id == int(plan))
+    elif row_id(plan):
+        query = query.where(BillingAccount.plan_id == row_id(plan))
     if q:
         query = query.where(search.contains(q, Tenant.slug, Tenant.name))
     if status in TENANT_STATUSES:

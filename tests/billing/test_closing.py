@@ -13,6 +13,9 @@ from bbp.extensions import db
 from bbp.platform import lifecycle
 from bbp.platform.purge import purge_due
 from bbp.tenancy.models import Tenant
+from tests.billing.owner_support import account as billing_row
+from tests.billing.owner_support import paid_up
+from tests.billing.owner_support import subscribe as owner_subscribe
 from tests.billing.support import (
     account,
     agency_entries,
@@ -183,3 +186,20 @@ def test_a_deleting_agency_is_never_subscribed(app, tenant):
         assert accounts.subscribe(tenant.info.id) is None
     assert len(calls(app, "POST", "/v1/subscriptions")) == before
     assert account(app, tenant.info.id).stripe_subscription_id is None
+
+
+def test_undoing_a_deletion_keeps_the_owners_own_cancellation(app, clock, visit, tenant):
+    owner_subscribe(app, tenant, monthly_price_cents=10000, trial_days=0)
+    paid_up(app, tenant)
+    owner = visit(tenant)
+    owner.login(tenant.owner_email)
+    assert owner.post("/billing/cancel").status_code == 303  # the owner's own decision
+    sub_id = billing_row(app, tenant).stripe_subscription_id
+    with app.app_context():
+        lifecycle.schedule_deletion(tenant.info.id, "Agency closed", tenant.slug, "test")
+    work(app)
+    with app.app_context():
+        lifecycle.undo_deletion(tenant.info.id, "Mistake", "test")
+    work(app)
+    with app.app_context():
+        assert stripe_api.fake().get("subscriptions", sub_id)["cancel_at_period_end"] is True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from bbp.audit.log import lines
@@ -23,7 +24,13 @@ from tests.billing.support import calls, make_plan, plan
 from tests.billing.sweep import put_in
 from tests.support import add_user
 
-PRORATION_DATE = re.compile(r'name="proration_date" value="(\d+)"')
+PREVIEW_TOKEN = re.compile(r'name="proration_date" value="([^"]+)"')
+
+
+def previewed_at(app, page: str) -> tuple[str, int]:
+    """The preview's signed token in the page, and the second it prorates from."""
+    token = PREVIEW_TOKEN.search(page).group(1)
+    return token, URLSafeSerializer(app.secret_key, salt="bbp-plan-preview").loads(token)["at"]
 
 
 def audit_of(app, agency, action: str) -> tuple[list, list]:
@@ -67,7 +74,7 @@ def test_the_preview_shows_what_changes_and_stripes_proration(
     assert "Staff seats" in body and "$200.00" in body
     assert f"-${credit / 100:,.2f}" in body and f"${charge / 100:,.2f}" in body
     assert f"${(charge - credit + 20000) / 100:,.2f}" in body  # the next invoice, all told
-    assert PRORATION_DATE.search(body).group(1) == str(at)
+    assert previewed_at(app, body)[1] == at
 
 
 def test_a_confirmed_change_moves_the_subscription_as_previewed(
@@ -75,9 +82,9 @@ def test_a_confirmed_change_moves_the_subscription_as_previewed(
 ):
     target, before = plan(app, on_small_plan), account(app, tenant)
     page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
-    at = PRORATION_DATE.search(page).group(1)
+    token, at = previewed_at(app, page)
     clock.advance(minutes=5)  # the owner reads the preview before confirming
-    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": at})
+    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": token})
     assert response.status_code == 303
     after = account(app, tenant)
     assert (after.plan_id, after.stripe_price_id) == (target.id, target.stripe_price_id)
@@ -88,9 +95,10 @@ def test_a_confirmed_change_moves_the_subscription_as_previewed(
     assert after.stripe_overage_price_id == target.stripe_overage_price_id
     sub_path = f"/v1/subscriptions/{after.stripe_subscription_id}"
     keys = [key for _, _, key in calls(app, "POST", sub_path)]
+    version = int(before.updated_at.timestamp() * 1_000_000)
     assert (
-        f"bbp-agency-{tenant.info.id}-{after.stripe_subscription_id}-{before.stripe_price_id}"
-        f"-to-{target.stripe_price_id}-at-{at}" in keys
+        f"bbp-agency-{tenant.info.id}-{after.stripe_subscription_id}-v{version}-"
+        f"{before.stripe_price_id}-to-{target.stripe_price_id}-at-{at}" in keys
     )
     with app.app_context():
         preview = stripe_api.client().v1.invoices.create_preview(
@@ -129,9 +137,9 @@ def test_a_plan_with_fewer_seats_than_in_use_is_refused_beside_the_field(
 
 def test_a_stale_preview_is_previewed_again(app, clock, owner, tenant, on_small_plan):
     page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
-    at = PRORATION_DATE.search(page).group(1)
+    token, _ = previewed_at(app, page)
     clock.advance(hours=2)
-    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": at})
+    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": token})
     assert response.status_code == 422 and "review the change again" in response.get_data(
         as_text=True
     )
@@ -208,3 +216,73 @@ def test_stripe_down_changes_nothing_and_says_so(app, owner, tenant, on_small_pl
     after = account(app, tenant)
     assert (after.plan_id, after.cancel_at_period_end) == (before.plan_id, False)
     assert audit_of(app, tenant, "billing.plan_changed") == ([], [])
+
+
+def _stripe_price(app, sub_id: str) -> str:
+    with app.app_context():
+        sub = stripe_api.client().v1.subscriptions.retrieve(sub_id)
+        return stripe_api.licensed_item(sub).price.id
+
+
+def test_an_old_preview_confirmed_again_after_other_changes_moves_stripe_too(
+    app, clock, owner, tenant, on_small_plan
+):
+    small = account(app, tenant).plan_id
+    big_page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
+    big_token, _ = previewed_at(app, big_page)
+    owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": big_token})
+    clock.advance(minutes=2)
+    small_page = owner.get(f"/billing/plan?plan_id={small}").get_data(as_text=True)
+    small_token, _ = previewed_at(app, small_page)
+    owner.post("/billing/plan", {"plan_id": small, "proration_date": small_token})
+    clock.advance(minutes=2)
+    # Back to the first preview, confirmed again: a new change, never Stripe's stale answer.
+    again = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": big_token})
+    assert again.status_code == 303
+    row = account(app, tenant)
+    assert row.stripe_price_id == _stripe_price(app, row.stripe_subscription_id)
+    assert row.plan_id == on_small_plan
+
+
+def test_a_preview_token_for_another_plan_or_altered_is_refused(
+    app, clock, owner, tenant, on_small_plan, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production
+    other = make_plan(app, monthly_price_cents=30000, included_seats=5, trial_days=0)
+    page = owner.get(f"/billing/plan?plan_id={other}").get_data(as_text=True)
+    token, at = previewed_at(app, page)
+    forged = URLSafeSerializer("not the key", salt="bbp-plan-preview").dumps(
+        {"agency": tenant.info.id, "plan": on_small_plan, "at": at - 1800}
+    )
+    before = account(app, tenant)
+    for sent in (token, forged, "99999999999999999999", "\u00b2", "1" * 400):
+        response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": sent})
+        assert response.status_code == 422, sent
+        assert "review the change again" in response.get_data(as_text=True)
+    assert account(app, tenant).stripe_price_id == before.stripe_price_id
+
+
+def test_odd_plan_ids_are_refused_beside_the_field_never_a_500(
+    app, clock, owner, console_as, tenant, on_small_plan, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    console = console_as("superadmin")
+    for odd in ("\u00b2", "99999999999999999999", "-1", "0"):
+        assert owner.get("/billing/plan", query_string={"plan_id": odd}).status_code == 422
+        moved = console.post(f"/platform/agencies/{tenant.info.id}/billing/plan", {"plan_id": odd})
+        assert moved.status_code == 422
+        assert console.get("/platform/", query_string={"plan": odd}).status_code == 200
+    assert console.post("/platform/agencies/99999999999/billing/plan").status_code == 404
+
+
+def test_the_platform_log_keeps_no_address_or_browser_of_the_agencys_owner(
+    app, owner, tenant, on_small_plan
+):
+    owner.post(
+        "/billing/cancel",
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        headers={"User-Agent": "OwnersPhone/1.0"},
+    )
+    platform, own = audit_of(app, tenant, "billing.cancel_scheduled")
+    assert (platform[0].ip, platform[0].user_agent) == (None, None)
+    assert own[0].user_agent == "OwnersPhone/1.0"  # the agency's own log keeps its own

@@ -429,3 +429,16 @@ def test_a_plan_changed_in_stripe_moves_the_agency_to_that_plan(app, clock, subs
         other.stripe_price_id,
         19900,
     )
+
+
+def test_an_old_signature_cannot_be_fronted_by_a_fresh_timestamp(app, clock, subscribed):
+    [created] = take(app)
+    body = body_of(app, created)
+    old = int(clock.now.timestamp()) - 3 * 24 * 3600  # a delivery captured three days ago
+    captured = signature(body, stripe_api.FAKE_WEBHOOK_SECRET, old)
+    assert post(app, body, captured).status_code == 400
+    fresh = int(clock.now.timestamp())
+    # The SDK verifies `t=<old>` (it skips " t"); the age must be read the same way.
+    for header in (f" t={fresh},{captured}", f"{captured},t={fresh}"):
+        assert post(app, body, header).status_code == 400
+    assert not _recorded(app, created)

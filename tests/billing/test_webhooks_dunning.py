@@ -203,3 +203,16 @@ def test_the_owners_emails_link_the_open_invoice_to_pay_without_signing_in(app, 
         sent += [m for m in mail.outbox(paying.slug) if "payment failed" in m["subject"]]
     assert len(sent) == 3  # suspended, read-only (newest first), then past due
     assert all(failed["hosted_invoice_url"] in m["body"] for m in sent)
+
+
+def test_a_later_paid_invoice_leaves_the_agency_owing_an_older_one_past_due(app, clock, paying):
+    first = fake(app).issue_invoice(paying.subscription, outcome="failed")  # month 1: unpaid
+    deliver_pending(app)
+    clock.set(FAILED + timedelta(days=31))
+    fake(app).issue_invoice(paying.subscription)  # month 2 paid, month 1 still open
+    deliver_pending(app)
+    assert _state(app, paying) == "past_due"
+    with app.app_context():
+        stripe_api.fake().settle(first["id"])  # month 1 paid at last
+    deliver_pending(app)
+    assert _state(app, paying) == "active"

@@ -9,7 +9,7 @@ from flask_login import current_user
 from bbp.auth.roles import role_required
 from bbp.billing import changes
 from bbp.billing.forms import PlanChangeForm
-from bbp.billing.views.dunning import bp
+from bbp.billing.views.dunning import bp, render_due, start_form
 from bbp.tenancy import require_tenant
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
@@ -32,7 +32,7 @@ def change_plan():
     if form.plan_id.data:
         with refused(form) as refusal:
             preview = changes.preview_change(account.tenant_id, form.plan_id.data)
-            form.proration_date.data = preview.proration_date
+            form.proration_date.data = preview.token
         status = refusal.status if refusal else 200
     return render(
         "billing/change.html",
@@ -65,6 +65,23 @@ def change_plan_post():
         status = refusal.status
     account = _account()
     return render("billing/change.html", form=form, account=account, preview=None, status=status)
+
+
+@bp.post("/start")
+@role_required("owner")
+def start_plan():
+    """Put the agency on its first plan; the trial starts when its subscription opens."""
+    form = start_form()
+    if form.validate_on_submit():
+        with refused(form) as refusal:
+            plan = changes.start_plan(
+                require_tenant().id, form.plan_id.data, changes.owner_actor(current_user)
+            )
+            trial = f"your {plan.trial_days}-day free trial starts now" if plan.trial_days else ""
+            flash(f"Your agency is on {plan.name}{': ' + trial if trial else ''}.", "success")
+            return redirect(url_for("dunning.due"), 303)
+        return render_due(start=form, status=refusal.status)
+    return render_due(start=form, status=422)
 
 
 @bp.post("/card")

@@ -1,12 +1,13 @@
-"""The console's subscription control: move an agency to another plan, or to its plan's
-current price (existing subscribers keep theirs until moved explicitly)."""
+"""The console's subscription control: put an agency without a plan on one, move an agency to
+another plan, or to its plan's current price (existing subscribers keep theirs until moved
+explicitly)."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from bbp.billing import changes
+from bbp.billing import changes, services
 from bbp.extensions import db
 from bbp.platform import bp, lifecycle
 from bbp.platform.roles import admin_required
@@ -20,6 +21,32 @@ def plans_to_move_to(account) -> list:
     if account is None or not account.stripe_subscription_id:
         return []
     return [] if account.subscription_status in changes.ENDED else changes.plan_choices(account)
+
+
+@bp.app_template_global()
+def plans_to_start() -> list:
+    """The plans the console may put an agency without one on."""
+    return services.active_plans()
+
+
+@bp.post("/agencies/<int:tenant_id>/billing/start")
+@admin_required("superadmin")
+def start_plan(tenant_id: int):
+    """Put an agency that has no plan on one; its trial starts when the job opens it."""
+    with refused() as refusal:
+        slug = lifecycle.find(tenant_id).slug
+    if refusal:
+        abort(404, description=refusal.message)
+    admin = current_user._get_current_object()
+    with refused(flashed=False) as refusal:
+        plan = changes.start_plan(
+            tenant_id, request.form.get("plan_id"), changes.admin_actor(admin)
+        )
+    db.session.add(admin)  # the agency's binding closed the session: the page reads it again
+    if refusal:
+        return show_agency(slug, status=refusal.status, plan_error=refusal.message)
+    flash(f"The agency is on {plan.name}; its subscription opens in a moment.", "success")
+    return redirect(url_for("platform.agency", slug=slug) + "#billing", 303)
 
 
 @bp.post("/agencies/<int:tenant_id>/billing/plan")
