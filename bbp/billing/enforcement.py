@@ -73,6 +73,7 @@ READ_ONLY_ALLOWED = frozenset(
         # cancelling or keeping the subscription. A plan change waits: it adds charges.
         "dunning.update_card",
         "billing_dev.save_card",
+        "billing_dev.pay_invoice",  # development's stand-in for Stripe's hosted invoice page
         "dunning.cancel_post",
         "dunning.keep",
         # Answering the platform's support requests.

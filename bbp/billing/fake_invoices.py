@@ -68,19 +68,23 @@ class Invoices:
 
     # The billing cycle ----------------------------------------------------------------------
     def issue_invoice(self, subscription_id: str, outcome: str = "paid") -> dict:
-        """Bill the subscription's current period and move it on (what Stripe does at its end)."""
+        """Bill the subscription's current period and move it on (what Stripe does at its end).
+
+        Run before the period's end (development's simulated payments), the period ends now,
+        as a trial ended early does: the next one starts now, never in the future."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome is one of {OUTCOMES}")
         sub = self.get("subscriptions", subscription_id)
         if sub["status"] == "canceled":
             raise ValueError("a canceled subscription is not billed")
         item = sub["items"]["data"][0]
-        start, end = item["current_period_start"], item["current_period_end"]
+        start = item["current_period_start"]
+        end = min(item["current_period_end"], max(start, stamp(utcnow())))
         trialing = sub["status"] == "trialing"
         lines = [] if trialing else self._invoice_lines(sub, start, end)
         lines += self.take_pending_items(sub)  # a plan change's prorations (fake_previews.py)
         invoice = self._new_invoice(sub, lines, start, end, "subscription_cycle")
-        self._advance_period(sub)
+        self._advance_period(sub, end)
         if outcome == "paid" or invoice["amount_due"] == 0:
             return self._settle(invoice)
         if outcome == "failed":
@@ -174,14 +178,13 @@ class Invoices:
         self._emit("invoice.payment_failed", invoice)
         return invoice
 
-    def _advance_period(self, sub: dict) -> None:
-        """Start the subscription's next period; a trial ends into an active subscription."""
+    def _advance_period(self, sub: dict, end: int) -> None:
+        """Start the subscription's next period at `end`; a trial ends into an active one."""
         for item in sub["items"]["data"]:
-            end = item["current_period_end"]
             item["current_period_start"] = end
             item["current_period_end"] = stamp(add_month(_moment(end)))
         if sub["status"] == "trialing":
-            sub["status"] = "active"
+            sub["status"], sub["trial_end"] = "active", min(sub["trial_end"] or end, end)
         self._save(sub)
         self._emit("customer.subscription.updated", sub)
 

@@ -32,14 +32,27 @@ def _subscription(client, trial_days=0, amount=9900):
     return client.v1.subscriptions.create(params=params)
 
 
-def test_a_trial_period_is_billed_nothing_and_the_subscription_turns_active(client, fake):
+def test_a_trial_period_is_billed_nothing_and_the_subscription_turns_active(client, fake, clock):
     sub = _subscription(client, trial_days=14)
+    clock.advance(days=14)
     invoice = fake.issue_invoice(sub.id)
     assert (invoice["status"], invoice["amount_due"]) == ("paid", 0)
     assert invoice["period_end"] == sub.trial_end
     after = client.v1.subscriptions.retrieve(sub.id)
     assert after.status == "active"
     assert after["items"].data[0].current_period_start == sub.trial_end
+
+
+def test_a_cycle_run_early_ends_the_period_now_never_in_the_future(client, fake, clock):
+    sub = _subscription(client, trial_days=14)
+    clock.advance(days=2)
+    now = int(clock.now.timestamp())
+    fake.issue_invoice(sub.id)  # the trial ends today, as a simulated payment needs
+    failed = fake.issue_invoice(sub.id, outcome="failed")
+    after = client.v1.subscriptions.retrieve(sub.id)
+    assert (after.status, after.trial_end) == ("past_due", now)
+    assert failed["period_end"] == now  # billed up to now, not a month ahead
+    assert after["items"].data[0].current_period_start == now
 
 
 def test_a_paid_cycle_bills_the_price_and_lists_newest_first(client, fake, clock):
@@ -120,6 +133,7 @@ def test_a_cycle_bills_texts_beyond_the_included_ones_at_the_overage_price(app, 
                     "payload": {"stripe_customer_id": row.stripe_customer_id, "value": value},
                 }
             )
+        clock.advance(minutes=1)
         sub = fake.get("subscriptions", row.stripe_subscription_id)
         sub["status"] = "active"  # a month already past its trial
         fake._save(sub)

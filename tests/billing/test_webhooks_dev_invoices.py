@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bbp.billing import dunning
 from bbp.platform.roles import ADMIN_ROLES
-from tests.billing.stripe_events import fake, subscribe
+from tests.billing.stripe_events import deliver_pending, fake, subscribe
 from tests.platform.conftest import page_text
 from tests.support import add_user
 
@@ -70,3 +71,39 @@ def test_no_page_on_the_apex_or_with_a_stripe_key(app, visit, owner, tenant, inv
     assert visit("www").get(_path(invoices[tenant.slug])).status_code == 404
     monkeypatch.setitem(app.extensions, "stripe_fake", None)  # a real key: no fake behind it
     assert owner.get(_path(invoices[tenant.slug])).status_code == 404
+
+
+def test_an_owner_pays_an_open_invoice_with_the_test_card_and_is_paid_up(
+    app, owner, tenant, other_tenant, invoices
+):
+    deliver_pending(app)  # the failed payments: both agencies past due
+    mine, theirs = invoices[tenant.slug], invoices[other_tenant.slug]
+    billing = page_text(owner.get("/billing/"))
+    assert "Amount owed $99.00 on 1 open invoice" in billing
+    assert f'href="{_path(mine)}"' in owner.get("/billing/").get_data(as_text=True)
+    assert "Pay $99.00 with the test card" in page_text(owner.get(_path(mine)))
+    assert (
+        owner.post(f"/dev/billing-portal/invoices/{theirs['id']}/pay").status_code == 404
+    )  # another agency's: untouched
+    assert owner.post(f"/dev/billing-portal/invoices/{mine['id']}/pay").status_code == 303
+    deliver_pending(app)
+    with app.app_context():
+        assert fake(app).get("invoices", mine["id"])["status"] == "paid"
+        assert fake(app).get("invoices", theirs["id"])["status"] == "open"
+        assert dunning.state_of(tenant.info.id) == "active"
+        assert dunning.state_of(other_tenant.info.id) == "past_due"
+    assert "Pay $99.00 with the test card" not in page_text(owner.get(_path(mine)))
+
+
+def test_the_test_card_pays_nothing_with_a_stripe_key_or_for_lesser_staff(
+    app, visit, tenant, invoices, monkeypatch
+):
+    mine = invoices[tenant.slug]
+    agent = add_user(app, tenant.info, role="agent")
+    staff = visit(tenant)
+    staff.login(agent.email)
+    assert staff.post(f"/dev/billing-portal/invoices/{mine['id']}/pay").status_code == 403
+    monkeypatch.setitem(app.extensions, "stripe_fake", None)
+    owner = visit(tenant)
+    owner.login(tenant.owner_email)
+    assert owner.post(f"/dev/billing-portal/invoices/{mine['id']}/pay").status_code == 404

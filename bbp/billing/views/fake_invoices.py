@@ -8,7 +8,7 @@ an agency host an admin sees only invoices of the agency's own Stripe customer (
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g
+from flask import Blueprint, abort, current_app, g
 
 from bbp.auth.roles import role_required
 from bbp.billing import accounts, invoice_pages, stripe_api
@@ -33,7 +33,7 @@ def invoice_pdf(invoice_id: str):
 
 
 def _by_site(invoice_id: str, pdf: bool):
-    if stripe_api.fake() is None:
+    if stripe_api.fake() is None or current_app.config["BBP_ENV"] == "production":
         abort(404)  # with a key, invoices live on Stripe's own pages
     if g.site == "tenant":
         return _agency_invoice(invoice_id, pdf)
@@ -44,11 +44,16 @@ def _by_site(invoice_id: str, pdf: bool):
 
 @role_required("admin")
 def _agency_invoice(invoice_id: str, pdf: bool):
+    return _shown(own_invoice(invoice_id), pdf, payable=True)
+
+
+def own_invoice(invoice_id: str) -> dict:
+    """The invoice, if it is the bound agency's own (another agency's is a 404)."""
     account = accounts.account_of(require_tenant().id)
     found = _found(invoice_id)
     if found is None or account is None or found["customer"] != account.stripe_customer_id:
         abort(404)
-    return _shown(found, pdf)
+    return found
 
 
 @admin_required()
@@ -66,8 +71,9 @@ def _found(invoice_id: str) -> dict | None:
         return None
 
 
-def _shown(found: dict, pdf: bool):
+def _shown(found: dict, pdf: bool, payable: bool = False):
     page = invoice_pages.page(found)
     if pdf:
         return pdf_response(invoice_pages.pdf(page), f"invoice {page.number}")
-    return render("billing/fake_invoice.html", invoice=page)
+    payable = payable and found["status"] == "open" and found["amount_remaining"] > 0
+    return render("billing/fake_invoice.html", invoice=page, payable=payable)

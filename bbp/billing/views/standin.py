@@ -1,16 +1,19 @@
 """Development's stand-in for Stripe's customer portal, on the agency's host.
 
 Only while the fake Stripe answers (no STRIPE_SECRET_KEY): a portal session's url leads here,
-where the owner saves Stripe's test card and goes back, as the real portal lets them.
+where the owner saves Stripe's test card and goes back, as the real portal lets them; and the
+fake's invoice page pays an open invoice here, as Stripe's hosted invoice page would.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 
 from bbp.auth.roles import role_required
-from bbp.billing import accounts, stripe_api
+from bbp.billing import accounts, fake_delivery, stripe_api
 from bbp.billing.fake_resources import StripeFault
+from bbp.billing.views import fake_invoices
+from bbp.extensions import db
 from bbp.tenancy import require_tenant
 from bbp.web.rendering import render
 
@@ -52,3 +55,18 @@ def save_card(session_id: str):
     stripe_api.fake().save_test_card(session["customer"])
     flash("Test card (Visa ending 4242) saved as the default card.", "success")
     return redirect(session["return_url"], 303)
+
+
+@bp.post("/invoices/<invoice_id>/pay")
+@role_required("admin")
+def pay_invoice(invoice_id: str):
+    """Pay an open invoice with the test card, as Stripe's hosted invoice page would."""
+    if stripe_api.fake() is None or current_app.config["BBP_ENV"] == "production":
+        abort(404)
+    found = fake_invoices.own_invoice(invoice_id)  # another agency's invoice is a 404
+    if found["status"] == "open":
+        stripe_api.fake().settle(invoice_id)
+        db.session.rollback()  # the webhook's commits are read fresh
+        fake_delivery.deliver_pending()
+        flash("Paid with the test card. The account is paid up once Stripe's event arrives.")
+    return redirect(url_for("stripe_dev.invoice", invoice_id=invoice_id), 303)
