@@ -219,9 +219,12 @@ def _create_subscription(tenant: Agency, account: BillingAccount) -> dict:
         "automatic_tax": _tax_for(account.stripe_customer_id),
         "metadata": {"tenant_id": str(tenant.id), "slug": tenant.slug, "plan_id": str(plan.id)},
     }
-    if plan.trial_days:
-        params["trial_period_days"] = plan.trial_days
-    key = tenant.idempotency_key(f"subscription-{price}" + (f"-{metered}" if metered else ""))
+    if plan.trial_days and account.subscription_number == 1:
+        params["trial_period_days"] = plan.trial_days  # one trial per agency: none on a return
+    number = f"-n{account.subscription_number}" if account.subscription_number > 1 else ""
+    key = tenant.idempotency_key(
+        f"subscription-{price}" + (f"-{metered}" if metered else "") + number
+    )
     sub = stripe_api.client().v1.subscriptions.create(
         params=params, options={"idempotency_key": key}
     )

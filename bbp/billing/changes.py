@@ -195,14 +195,39 @@ def start_plan(tenant_id: int, plan_id, actor: Actor) -> Started:
             .on_conflict_do_nothing(index_elements=["tenant_id"])
             .returning(BillingAccount.tenant_id)
         )
-        if opened is None:  # already on a plan (perhaps a moment ago, in another tab)
+        returning = opened is None and _restart(tenant_id, plan)
+        if opened is None and not returning:  # on a plan already (perhaps from another tab)
             raise DomainError("The agency is already on a plan.", "plan_id", status=409)
-        started = Started(plan.name, plan.trial_days)
-        after = {"plan": plan.name, "trial_days": plan.trial_days}
+        trial_days = 0 if returning else plan.trial_days  # one trial per agency
+        started = Started(plan.name, trial_days)
+        after = {"plan": plan.name, "trial_days": trial_days}
         _audit("billing.plan_chosen", info, {}, after, actor)
         db.session.commit()
     subscribe_later(tenant_id)
     return started
+
+
+def _restart(tenant_id: int, plan: Plan) -> bool:
+    """Ready an agency whose subscription ended for a new one on `plan` (the job opens it, with
+    no trial: one per agency); False when its subscription still runs. The customer stays."""
+    account = db.session.scalar(
+        select(BillingAccount)
+        .where(BillingAccount.tenant_id == tenant_id)
+        .with_for_update(of=BillingAccount)
+    )
+    if account.stripe_subscription_id is None or account.subscription_status not in ENDED:
+        return False
+    account.plan_id, account.stripe_subscription_id, account.subscription_status = (
+        plan.id,
+        None,
+        None,
+    )
+    account.stripe_price_id = account.stripe_overage_price_id = account.price_cents = None
+    account.current_period_end = account.comped_until = account.texts_metered_through = None
+    account.trial_ends_at = None
+    account.cancel_at_period_end, account.updated_at = False, utcnow()
+    account.subscription_number += 1
+    return True
 
 
 def set_cancel_at_period_end(tenant_id: int, cancel: bool, actor: Actor) -> BillingAccount:

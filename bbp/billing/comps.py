@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import stripe
 from sqlalchemy import select
@@ -24,7 +23,7 @@ from bbp.billing.journal import agency_log
 from bbp.billing.models import BillingAccount
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
+from bbp.kernel.clock import local, utcnow, zone_of
 from bbp.kernel.errors import DomainError
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.models import Tenant
@@ -75,7 +74,7 @@ def _stripe_failed(exc: stripe.StripeError) -> DomainError:
 def trial_end_for(tenant: Tenant, day: date) -> datetime:
     """When a trial ending on `day` ends: the start of that day on the agency's clock (the
     first charge falls on it), refused unless it is ahead and within Stripe's limit."""
-    zone = ZoneInfo(tenant.timezone)
+    zone = zone_of(tenant)
     now = utcnow()
     if day <= now.astimezone(zone).date():
         raise DomainError("Choose a day after today.", "until")
@@ -169,7 +168,7 @@ def comp(tenant_id: int, months: int | None, reason: str | None, actor: Any) -> 
             "months",
         )
     reason = reason_given(reason)
-    today = utcnow().astimezone(ZoneInfo(tenant.timezone)).date()
+    today = local(utcnow(), zone_of(tenant)).date()
     key = agency_of(tenant_id).idempotency_key(
         f"comp-{months}-{today.isoformat()}-{row_version(account)}"
     )

@@ -91,6 +91,13 @@ class Invoices:
             return self._fail(invoice)
         return invoice
 
+    def first_invoice(self, sub: dict) -> dict:
+        """The invoice a subscription without a trial opens with: its first period, unpaid."""
+        item = sub["items"]["data"][0]
+        start, end = item["current_period_start"], item["current_period_end"]
+        lines = self._invoice_lines(sub, start, end)
+        return self._new_invoice(sub, lines, start, end, "subscription_create")
+
     def settle(self, invoice_id: str) -> dict:
         """Pay an open invoice (the card was fixed, or a retry went through)."""
         return self._pay_invoice({}, invoice_id)

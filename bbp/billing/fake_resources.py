@@ -288,6 +288,11 @@ class Resources:
         }
         self._save(sub)
         self._emit("customer.subscription.created", sub)
+        if sub["status"] == "incomplete":
+            # No trial: Stripe bills the first period at once and the subscription waits, as
+            # `incomplete`, until that invoice is paid (fake_invoices.py).
+            sub["latest_invoice"] = self.first_invoice(sub)["id"]
+            self._save(sub)
         return sub
 
     def _update_subscriptions(self, params: dict, id: str) -> dict:

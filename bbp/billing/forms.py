@@ -8,7 +8,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -18,7 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
-from bbp.web.forms import MoneyField
+from bbp.kernel.dates import TRIAL_END
+from bbp.web.forms import MoneyField, RangedDateField
 
 MAX_MONTHLY = Decimal("100000")  # a plan over $100,000 a month is a typo
 OVERAGE_PLACES = Decimal("0.0001")  # the column's four decimals of a cent
@@ -109,7 +109,7 @@ class PlanForm(FlaskForm):
 REASON_MAX = 500
 
 
-class DayField(DateField):
+class DayField(RangedDateField):
     """A day typed or picked (YYYY-MM-DD), with a message people understand when it is not one."""
 
     def process_formdata(self, valuelist):
@@ -122,7 +122,7 @@ class DayField(DateField):
 class TrialForm(FlaskForm):
     """Extend the agency's trial to a day, and why."""
 
-    until = DayField("Trial ends on")
+    until = DayField("Trial ends on", within=TRIAL_END)
     reason = TextAreaField("Reason", validators=[Length(max=REASON_MAX)])
 
     def __init__(self, *args, **kwargs):
@@ -157,7 +157,7 @@ class PlanChangeForm(FlaskForm):
     """Another plan for the agency; the moment its proration was previewed rides along."""
 
     plan_id = SelectField("New plan", choices=[], validate_choice=False)
-    proration_date = HiddenField()
+    preview_token = HiddenField()  # the signed preview (agency, plan, second) the confirm repeats
 
     def offer(self, plans) -> PlanChangeForm:
         self.plan_id.choices = [("", "Choose a plan")] + [(str(p.id), plan_label(p)) for p in plans]

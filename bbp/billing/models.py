@@ -73,6 +73,9 @@ class BillingAccount(db.Model):
     stripe_overage_price_id: Mapped[str | None] = mapped_column(String(64))
     # Texts sent before this moment are in the ledger (or were none): the reporting cursor.
     texts_metered_through: Mapped[datetime | None]
+    # Which subscription of the agency this is: a returning agency's next one is opened under
+    # its own idempotency keys, never answered with the one that ended.
+    subscription_number: Mapped[int] = mapped_column(default=1, server_default="1")
     subscription_status: Mapped[str | None] = mapped_column(String(24))
     trial_ends_at: Mapped[datetime | None]
     current_period_end: Mapped[datetime | None]

@@ -69,6 +69,11 @@ def agency_zone() -> ZoneInfo:
     return ZoneInfo(tenant.timezone if tenant else "UTC")
 
 
+def zone_of(tenant) -> ZoneInfo:
+    """An agency's time zone read off its row, for work outside its binding (the console)."""
+    return ZoneInfo(tenant.timezone)
+
+
 def local(moment: datetime, zone: tzinfo | None = None) -> datetime:
     """moment in zone (the agency's by default); a moment so near the ends of the calendar that
     the zone's offset would carry it past them shows as the first or last local time instead."""

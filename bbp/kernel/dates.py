@@ -47,6 +47,7 @@ NOTICE_DATE = DateRange("the date the notice was mailed", years_back=5)
 BIRTH_DATE = DateRange("a date of birth in the past", since=date(1900, 1, 1))
 PLAN_DATE = DateRange("a first due date", years_back=1, years_ahead=2)
 POWER_EXPIRY = DateRange("an expiration date", years_back=10, years_ahead=10)
+TRIAL_END = DateRange("a trial's end", years_back=1, years_ahead=3)  # Stripe's limit is checked too
 PAST_RECORD = DateRange("a date in the past", since=date(1900, 1, 1))
 
 

@@ -3,11 +3,13 @@ console; the trial opens by the job, audited in both logs, refused when seats do
 
 from __future__ import annotations
 
-from bbp.billing import dunning
+from bbp.billing import dunning, stripe_api
 from bbp.billing.models import BillingAccount
 from bbp.extensions import db
+from tests.billing.stripe_events import deliver_pending
 from tests.billing.support import agency_entries, make_plan, platform_actions
 from tests.platform.archive_support import work
+from tests.platform.conftest import page_text
 from tests.support import add_user
 
 
@@ -113,3 +115,30 @@ def test_a_superadmin_puts_an_agency_on_a_plan_from_the_console(app, console_as,
     assert actor.startswith("BailBondPro: ")
     missing = console.post("/platform/agencies/99999999/billing/start", {"plan_id": plan_id})
     assert missing.status_code == 404
+
+
+def test_an_agency_whose_subscription_ended_subscribes_again_without_a_second_trial(
+    app, clock, owner, tenant
+):
+    plan_id = make_plan(app, trial_days=14, monthly_price_cents=4900)
+    assert owner.post("/billing/start", {"plan_id": plan_id}).status_code == 303
+    work(app)
+    first = _row(app, tenant)
+    with app.app_context():
+        stripe_api.client().v1.subscriptions.cancel(first.stripe_subscription_id)
+    deliver_pending(app)
+    assert _row(app, tenant).subscription_status == "canceled"
+    page = owner.get("/billing/").get_data(as_text=True)
+    assert "The subscription has ended" in page and "Start this plan" in page
+
+    assert owner.post("/billing/start", {"plan_id": plan_id}).status_code == 303
+    work(app)
+    again = _row(app, tenant)
+    assert again.stripe_subscription_id not in (None, first.stripe_subscription_id)
+    assert again.stripe_customer_id == first.stripe_customer_id  # the same Stripe customer
+    assert again.subscription_status == "incomplete"  # no second trial: billed from today
+    assert "Amount owed $49.00" in page_text(owner.get("/billing/"))
+    [_, (_, _, after)] = agency_entries(app, tenant, "billing.plan_chosen")
+    assert after["trial_days"] == 0
+    # A running subscription is not started again.
+    assert owner.post("/billing/start", {"plan_id": plan_id}).status_code == 409

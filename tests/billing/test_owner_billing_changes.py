@@ -24,7 +24,7 @@ from tests.billing.support import calls, make_plan, plan
 from tests.billing.sweep import put_in
 from tests.support import add_user
 
-PREVIEW_TOKEN = re.compile(r'name="proration_date" value="([^"]+)"')
+PREVIEW_TOKEN = re.compile(r'name="preview_token" value="([^"]+)"')
 
 
 def previewed_at(app, page: str) -> tuple[str, int]:
@@ -84,7 +84,7 @@ def test_a_confirmed_change_moves_the_subscription_as_previewed(
     page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
     token, at = previewed_at(app, page)
     clock.advance(minutes=5)  # the owner reads the preview before confirming
-    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": token})
+    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "preview_token": token})
     assert response.status_code == 303
     after = account(app, tenant)
     assert (after.plan_id, after.stripe_price_id) == (target.id, target.stripe_price_id)
@@ -131,7 +131,7 @@ def test_a_plan_with_fewer_seats_than_in_use_is_refused_beside_the_field(
     assert response.status_code == 422
     assert 'id="plan_id-error"' in body and "includes 1 staff seats and 2 are in use" in body
     before = account(app, tenant)
-    refused = owner.post("/billing/plan", {"plan_id": tiny, "proration_date": ""})
+    refused = owner.post("/billing/plan", {"plan_id": tiny, "preview_token": ""})
     assert refused.status_code == 422 and account(app, tenant).plan_id == before.plan_id
 
 
@@ -139,7 +139,7 @@ def test_a_stale_preview_is_previewed_again(app, clock, owner, tenant, on_small_
     page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
     token, _ = previewed_at(app, page)
     clock.advance(hours=2)
-    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": token})
+    response = owner.post("/billing/plan", {"plan_id": on_small_plan, "preview_token": token})
     assert response.status_code == 422 and "review the change again" in response.get_data(
         as_text=True
     )
@@ -209,7 +209,7 @@ def test_stripe_down_changes_nothing_and_says_so(app, owner, tenant, on_small_pl
     preview = owner.get(f"/billing/plan?plan_id={on_small_plan}", htmx=True)
     assert preview.status_code == 503
     assert "Billing is unavailable right now" in preview.get_data(as_text=True)
-    moved = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": ""})
+    moved = owner.post("/billing/plan", {"plan_id": on_small_plan, "preview_token": ""})
     assert moved.status_code == 503 and "nothing was changed" in moved.get_data(as_text=True)
     cancel = owner.post("/billing/cancel", follow_redirects=True)
     assert "Billing is unavailable right now" in cancel.get_data(as_text=True)
@@ -230,14 +230,14 @@ def test_an_old_preview_confirmed_again_after_other_changes_moves_stripe_too(
     small = account(app, tenant).plan_id
     big_page = owner.get(f"/billing/plan?plan_id={on_small_plan}").get_data(as_text=True)
     big_token, _ = previewed_at(app, big_page)
-    owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": big_token})
+    owner.post("/billing/plan", {"plan_id": on_small_plan, "preview_token": big_token})
     clock.advance(minutes=2)
     small_page = owner.get(f"/billing/plan?plan_id={small}").get_data(as_text=True)
     small_token, _ = previewed_at(app, small_page)
-    owner.post("/billing/plan", {"plan_id": small, "proration_date": small_token})
+    owner.post("/billing/plan", {"plan_id": small, "preview_token": small_token})
     clock.advance(minutes=2)
     # Back to the first preview, confirmed again: a new change, never Stripe's stale answer.
-    again = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": big_token})
+    again = owner.post("/billing/plan", {"plan_id": on_small_plan, "preview_token": big_token})
     assert again.status_code == 303
     row = account(app, tenant)
     assert row.stripe_price_id == _stripe_price(app, row.stripe_subscription_id)
@@ -256,7 +256,7 @@ def test_a_preview_token_for_another_plan_or_altered_is_refused(
     )
     before = account(app, tenant)
     for sent in (token, forged, "99999999999999999999", "\u00b2", "1" * 400):
-        response = owner.post("/billing/plan", {"plan_id": on_small_plan, "proration_date": sent})
+        response = owner.post("/billing/plan", {"plan_id": on_small_plan, "preview_token": sent})
         assert response.status_code == 422, sent
         assert "review the change again" in response.get_data(as_text=True)
     assert account(app, tenant).stripe_price_id == before.stripe_price_id

@@ -32,7 +32,7 @@ def change_plan():
     if form.plan_id.data:
         with refused(form) as refusal:
             preview = changes.preview_change(account.tenant_id, form.plan_id.data)
-            form.proration_date.data = preview.token
+            form.preview_token.data = preview.token
         status = refusal.status if refusal else 200
     return render(
         "billing/change.html",
@@ -58,7 +58,7 @@ def change_plan_post():
                 form.plan_id.data,
                 changes.owner_actor(current_user),
                 source="owner",
-                proration_date=form.proration_date.data,
+                proration_date=form.preview_token.data,
             )
             flash("Your plan is changed. The difference is on your next invoice.", "success")
             return redirect(url_for("dunning.due"), 303)
