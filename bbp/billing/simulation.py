@@ -30,6 +30,14 @@ def simulate(tenant_id: int, outcome: str, actor: Any) -> str:
     return dunning.state_of(tenant_id)
 
 
+def pay_invoice(invoice_id: str) -> None:
+    """Pay an open invoice with the test card, as Stripe's hosted page would, and deliver the
+    events it makes to the webhook."""
+    stripe_api.fake().settle(invoice_id)
+    db.session.rollback()  # end this request's reads: the webhook's commits are read fresh
+    fake_delivery.deliver_pending()
+
+
 def _canceled(subscription: str) -> bool:
     return stripe_api.fake().get("subscriptions", subscription)["status"] == "canceled"
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 
 from bbp.auth.roles import role_required
-from bbp.billing import accounts, fake_delivery, stripe_api
+from bbp.billing import accounts, simulation, stripe_api
 from bbp.billing.fake_resources import StripeFault
 from bbp.billing.views import fake_invoices
-from bbp.extensions import db
 from bbp.tenancy import require_tenant
 from bbp.web.rendering import render
 
@@ -65,8 +64,6 @@ def pay_invoice(invoice_id: str):
         abort(404)
     found = fake_invoices.own_invoice(invoice_id)  # another agency's invoice is a 404
     if found["status"] == "open":
-        stripe_api.fake().settle(invoice_id)
-        db.session.rollback()  # the webhook's commits are read fresh
-        fake_delivery.deliver_pending()
+        simulation.pay_invoice(invoice_id)
         flash("Paid with the test card. The account is paid up once Stripe's event arrives.")
     return redirect(url_for("stripe_dev.invoice", invoice_id=invoice_id), 303)
