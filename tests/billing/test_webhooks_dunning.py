@@ -3,7 +3,7 @@ console's simulated payments run through the fake Stripe when the agency subscri
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,17 +15,8 @@ from bbp.platform import lifecycle
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.models import Tenant
 from tests.billing.stripe_events import account, deliver, deliver_pending, fake, subscribe, take
+from tests.billing.test_dunning import FAILED, _state
 from tests.platform.conftest import page_text
-
-FAILED = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-
-
-def _state(app, agency) -> str:
-    with app.app_context():
-        row = dunning.find(agency.info.id)
-        state = row.state if row else "active"
-        db.session.rollback()
-        return state
 
 
 def _advance_to(app, clock, moment) -> None:
