@@ -15,7 +15,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(Path(app.instance_path), overrides))
     register_extensions(app)
-    register_billing(app)
     register_tenancy(app)
     register_observability(app)
     register_blueprints(app)
@@ -65,12 +64,6 @@ def register_extensions(app: Flask) -> None:
         load_extreme_dates(db.engine)
 
 
-def register_billing(app: Flask) -> None:
-    from bbp.billing import stripe_api
-
-    stripe_api.init_app(app)  # the one StripeClient: the platform's key, or the fake without
-
-
 def register_tenancy(app: Flask) -> None:
     from bbp.tenancy import resolver
     from bbp.tenancy.sessions import HostBoundSessionInterface
@@ -109,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from bbp.documents import views as documents
     from bbp.health import views as health
     from bbp.indemnitors import views as indemnitors
+    from bbp.merchant import views as merchant
+    from bbp.merchant.views import connect_webhooks
     from bbp.messaging import views as messaging
     from bbp.payments import views as payments
     from bbp.platform import views as platform
@@ -152,6 +147,8 @@ def register_blueprints(app: Flask) -> None:
     register_site_blueprint(app, webhook_views.bp, "platform")  # Stripe's events, signed
     register_site_blueprint(app, fake_invoice_views.bp, "any")  # the fake's invoice pages
     enforcement.init_app(app)  # dunning: the banner, read-only and billing-suspended
+    register_site_blueprint(app, merchant.bp, "tenant")  # online payments, the agency's side
+    register_site_blueprint(app, connect_webhooks.endpoint_bp, "platform")  # Connect events
     # Browsers ask every host for /favicon.ico: serve the static file there, like any static file.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
 

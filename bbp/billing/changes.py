@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import stripe
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from bbp.billing import seats, stripe_api
 from bbp.billing.accounts import offered_plan, row_version, subscribe_later
 from bbp.billing.journal import agency_label
 from bbp.billing.models import BillingAccount, Plan
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import stripe
 from rq import Queue, Retry
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from bbp.billing import stripe_api
 from bbp.billing.accounts import agency_of
 from bbp.billing.journal import agency_log
 from bbp.billing.models import BillingAccount
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow

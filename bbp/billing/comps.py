@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import stripe
 from sqlalchemy import select
 
 from bbp.audit.services import record
@@ -21,6 +20,7 @@ from bbp.billing import stripe_api
 from bbp.billing.accounts import agency_of, row_version
 from bbp.billing.journal import agency_log
 from bbp.billing.models import BillingAccount
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import local, utcnow, zone_of

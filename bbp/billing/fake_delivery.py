@@ -76,7 +76,7 @@ def _post_each(app: Flask, bodies: list[str], statuses: list[int]) -> None:
 def deliver_pending(app: Flask | None = None) -> list[int]:
     """Deliver every event waiting, oldest first."""
     app = app or current_app._get_current_object()
-    fake = app.extensions.get("stripe_fake")
+    fake = stripe_api.fake(app)
     return deliver(fake.take_pending(), app) if fake is not None else []
 
 

@@ -13,10 +13,10 @@ import copy
 import json
 from datetime import timedelta
 
-import stripe
 from rq import Queue
 
 from bbp.billing.fake_resources import ID, StripeFault
+from bbp.billing.sdk import stripe
 from bbp.kernel.keys import platform_key
 
 DELIVERY_JOB = "bbp.billing.fake_delivery.deliver_job"

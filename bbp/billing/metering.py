@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-import stripe
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -38,6 +37,7 @@ from bbp.billing.intervals import (
 )
 from bbp.billing.meters import CUSTOMER_KEY, TEXTS_EVENT, VALUE_KEY, texts_meter_id
 from bbp.billing.models import BillingAccount, TextUsageReport
+from bbp.billing.sdk import stripe
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.messaging.models import Message

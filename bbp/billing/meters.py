@@ -8,12 +8,12 @@ reset against the same account) is adopted; only then is one created.
 
 from __future__ import annotations
 
-import stripe
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.billing import stripe_api
 from bbp.billing.models import BillingMeter
+from bbp.billing.sdk import stripe
 from bbp.extensions import db
 
 TEXTS_EVENT = "bbp_texts"  # the meter events' name; each one's value is sent text segments

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import stripe
 from flask import current_app
 from sqlalchemy import select
 
 from bbp.auth.models import User
 from bbp.billing import stripe_api
 from bbp.billing.models import BillingAccount
+from bbp.billing.sdk import stripe
 from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.clock import local

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import stripe
 from sqlalchemy import func, select
 
 from bbp.audit.services import record
 from bbp.billing import stripe_api
 from bbp.billing.meters import texts_meter_id
 from bbp.billing.models import Plan
+from bbp.billing.sdk import stripe
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic

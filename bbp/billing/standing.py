@@ -8,10 +8,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import datetime
 
-import stripe
-
 from bbp.billing import stripe_api
 from bbp.billing.models import BillingAccount
+from bbp.billing.sdk import stripe
 from bbp.extensions import db
 from bbp.messaging.queries import sent_between
 from bbp.tenancy.context import bound

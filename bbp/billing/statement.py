@@ -7,10 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import stripe
-
 from bbp.billing import seats, stripe_api
 from bbp.billing.models import BillingAccount
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow

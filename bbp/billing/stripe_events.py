@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import stripe
 from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.billing import dunning, notices, stripe_api
 from bbp.billing.comps import comp_end
 from bbp.billing.models import BillingAccount, Plan
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow

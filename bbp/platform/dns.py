@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import dns.exception
-import dns.resolver
 from flask import current_app
+
+from bbp.kernel.lazy import lazy_module
+
+# dnspython is loaded when a domain is first checked, not in every web worker.
+dns_resolver = lazy_module("dns.resolver")
+dns_exception = lazy_module("dns.exception")
 
 EXTENSION = "bbp.txt_resolver"
 TIMEOUT_SECONDS = 5.0
@@ -33,10 +37,10 @@ class DnsPythonResolver:
     def txt(self, name: str) -> list[str]:
         """Every TXT string at `name`, each record's character strings joined."""
         try:
-            answer = dns.resolver.resolve(name, "TXT", lifetime=TIMEOUT_SECONDS)
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            answer = dns_resolver.resolve(name, "TXT", lifetime=TIMEOUT_SECONDS)
+        except (dns_resolver.NXDOMAIN, dns_resolver.NoAnswer):
             return []
-        except dns.exception.DNSException as exc:
+        except dns_exception.DNSException as exc:
             raise LookupFailed(str(exc) or type(exc).__name__) from None
         return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
 

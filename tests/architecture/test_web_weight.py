@@ -1,5 +1,6 @@
-"""A web process stays light: what only workers use (PDF drawing, Twilio's REST client) is never
-imported by the app a web worker serves (docs/decisions.md, "Heavy libraries stay in the workers")."""
+"""A web process stays light: what only workers use (PDF drawing, Twilio's REST client) and what
+only some requests use (the Stripe SDK, dnspython) is never imported by the app a web worker
+serves (docs/decisions.md, "Heavy libraries stay in the workers")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 
 from werkzeug.utils import import_string
 
+from bbp.billing import stripe_api
 from bbp.messaging import providers
 from bbp.pdf import render
 from tests.services import ROOT
@@ -24,11 +26,19 @@ WORKER_ONLY = (
     "bbp.billing.invoice_pdf",
     "bbp.pdf.page",
     "bbp.messaging.twilio_sms",
+    "stripe",  # loaded by the first billing or payment request (bbp/billing/sdk.py)
+    "aiohttp",
+    "requests",
+    "bbp.billing.fake_stripe",
+    "dns.resolver",  # loaded by the first custom-domain check
 )
-LIST_MODULES = "import sys, json, wsgi; print(json.dumps(sorted(sys.modules)))"
+LIST_MODULES = (  # a module bbp.kernel.lazy set aside, not yet executed, is not held
+    "import json, sys, wsgi; print(json.dumps(sorted(n for n, m in sys.modules.items()"
+    " if type(m).__name__ != '_LazyModule')))"
+)
 
 
-def test_serving_the_app_imports_no_pdf_drawing_and_no_twilio_client(app):
+def test_serving_the_app_imports_no_pdf_drawing_no_twilio_client_and_no_stripe_sdk(app):
     run = subprocess.run(
         [sys.executable, "-c", LIST_MODULES],
         cwd=ROOT,
@@ -45,5 +55,11 @@ def test_serving_the_app_imports_no_pdf_drawing_and_no_twilio_client(app):
 
 
 def test_what_a_web_process_names_for_the_workers_exists():
-    for path in (render.DOCUMENT, render.SIGNATURE_PNG, render.RECEIPT, providers.TWILIO_CARRIER):
+    for path in (
+        render.DOCUMENT,
+        render.SIGNATURE_PNG,
+        render.RECEIPT,
+        providers.TWILIO_CARRIER,
+        stripe_api.FAKE_STRIPE,
+    ):
         assert callable(import_string(path))
