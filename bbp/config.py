@@ -126,6 +126,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # The webhook endpoint's signing secret (whsec_…, from Stripe's Dashboard); without a
         # Stripe key the fake signs its events with a fixed development secret instead.
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # The Connect endpoint's own signing secret (events from agencies' connected accounts).
+        "STRIPE_CONNECT_WEBHOOK_SECRET": env.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
         # How the fake's events reach the endpoint: "worker" (a job per event, make run) or
         # "manual" (tests deliver them, in whatever order they test).
         "STRIPE_FAKE_DELIVERY": _choice(

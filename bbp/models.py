@@ -14,6 +14,18 @@ from bbp.documents.models import DocumentRequest, DocumentTemplate
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.numbering import Counter
+from bbp.merchant.models import (
+    AutopayEnrollment,
+    ConnectedAccount,
+    ConnectEvent,
+    Dispute,
+    MerchantAccount,
+    OnlinePayment,
+    PayLink,
+    Payout,
+    PayoutLine,
+    Refund,
+)
 from bbp.messaging.models import Message, OptOut
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
@@ -33,6 +45,7 @@ __all__ = [
     "AgencyArchive",
     "AgencySettings",
     "AuditEntry",
+    "AutopayEnrollment",
     "BillingAccount",
     "BillingMeter",
     "Bond",
@@ -42,20 +55,28 @@ __all__ = [
     "CheckIn",
     "CheckInSchedule",
     "Collateral",
+    "ConnectEvent",
+    "ConnectedAccount",
     "Counter",
     "CourtDate",
     "DataKey",
     "Defendant",
+    "Dispute",
     "DocumentRequest",
     "DocumentTemplate",
     "Dunning",
     "Forfeiture",
     "Indemnitor",
     "Instalment",
+    "MerchantAccount",
     "Message",
+    "OnlinePayment",
     "OptOut",
+    "PayLink",
     "Payment",
     "PaymentPlan",
+    "Payout",
+    "PayoutLine",
     "Plan",
     "PlatformAdmin",
     "PlatformAuditEntry",
@@ -63,6 +84,7 @@ __all__ = [
     "PortalSession",
     "Power",
     "PowerBatch",
+    "Refund",
     "Reminder",
     "SignatureEvent",
     "SignatureRequest",

@@ -28,6 +28,12 @@ def problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> lis
     found += webhook_secret_problems(
         env.get("STRIPE_SECRET_KEY", ""), env.get("STRIPE_WEBHOOK_SECRET", "")
     )
+    found += webhook_secret_problems(
+        env.get("STRIPE_SECRET_KEY", ""),
+        env.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
+        "STRIPE_CONNECT_WEBHOOK_SECRET",
+        "Connect event (online payments, refunds, disputes, payouts)",
+    )
     return found
 
 
@@ -96,12 +102,14 @@ def stripe_problems(key: str) -> list[str]:
     return []
 
 
-def webhook_secret_problems(key: str, secret: str) -> list[str]:
+def webhook_secret_problems(
+    key: str, secret: str, name: str = "STRIPE_WEBHOOK_SECRET", events: str = "Stripe event"
+) -> list[str]:
     """With a real Stripe key, webhooks are checked against the endpoint's own signing secret."""
     if key and (is_placeholder(secret) or not secret.startswith("whsec_")):
         return [
-            "STRIPE_WEBHOOK_SECRET is not a webhook signing secret (whsec_…, on the endpoint's "
-            "page in Stripe's Dashboard): without it every Stripe event would be refused"
+            f"{name} is not a webhook signing secret (whsec_…, on the endpoint's "
+            f"page in Stripe's Dashboard): without it every {events} would be refused"
         ]
     return []
 

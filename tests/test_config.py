@@ -28,6 +28,7 @@ PRODUCTION_NAMES = (
     "SMTP_URL",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_CONNECT_WEBHOOK_SECRET",
     "BBP_ALLOW_FAKE_PROVIDERS",
     "TRUSTED_PROXY_HOPS",
     "METRICS_TOKEN",
@@ -52,6 +53,7 @@ def good_production() -> dict[str, str]:
         "SMTP_URL": "smtp://mailer:pw@smtp.bbp.example:587",
         "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(24),
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+        "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
     }
 
 
@@ -190,6 +192,8 @@ def test_production_refuses_a_stripe_key_without_a_webhook_secret(environ, tmp_p
     assert "not a webhook signing secret" in message
     staging = refusal(environ, tmp_path, STRIPE_WEBHOOK_SECRET="", BBP_ALLOW_FAKE_PROVIDERS="1")
     assert "STRIPE_WEBHOOK_SECRET" in staging  # a staging stack with a test key checks it too
+    connect = refusal(environ, tmp_path, STRIPE_CONNECT_WEBHOOK_SECRET="")
+    assert "STRIPE_CONNECT_WEBHOOK_SECRET" in connect and "STRIPE_WEBHOOK_SECRET is" not in connect
 
 
 def test_a_staging_flag_allows_the_fake_carriers(environ, tmp_path):

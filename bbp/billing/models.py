@@ -34,6 +34,8 @@ class Plan(db.Model):
         CheckConstraint("included_texts >= 0", name="included_texts"),
         CheckConstraint("text_overage_cents >= 0", name="text_overage"),
         CheckConstraint("trial_days BETWEEN 0 AND 730", name="trial_days"),
+        CheckConstraint("application_fee_bps BETWEEN 0 AND 2000", name="application_fee_bps"),
+        CheckConstraint("application_fee_cents BETWEEN 0 AND 1000", name="application_fee_cents"),
         {"schema": "public"},
     )
 
@@ -49,6 +51,10 @@ class Plan(db.Model):
     stripe_price_id: Mapped[str | None] = mapped_column(String(64))
     # The metered Price for texts beyond the included ones (replaced, like the monthly one).
     stripe_overage_price_id: Mapped[str | None] = mapped_column(String(64))
+    # The platform's fee on each online payment an agency on this plan takes: basis points of
+    # the amount plus a fixed number of cents (docs/payments.md, "The platform's fee").
+    application_fee_bps: Mapped[int] = mapped_column(default=0, server_default="0")
+    application_fee_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -10,12 +10,12 @@ retry processes it again (docs/billing.md, "Webhooks").
 
 from __future__ import annotations
 
-import stripe
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 
 from bbp.billing import stripe_api, stripe_events
 from bbp.billing.models import StripeEvent
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
@@ -34,12 +34,13 @@ def receive(payload: bytes, header: str | None) -> str:
     return process_once(verified(payload, header))
 
 
-def verified(payload: bytes, header: str | None) -> stripe.Event:
-    """The event, if Stripe signed this payload recently, for the key's mode."""
+def verified(payload: bytes, header: str | None, secret: str | None = None) -> stripe.Event:
+    """The event, if Stripe signed this payload recently with the endpoint's secret (the
+    platform's by default), for the key's mode."""
     try:
         # The SDK checks the signature; its age is checked below against the app clock.
         event = stripe_api.client().construct_event(
-            payload, header, stripe_api.webhook_secret(), tolerance=0
+            payload, header, stripe_api.webhook_secret() if secret is None else secret, tolerance=0
         )
     except stripe.SignatureVerificationError:
         raise Refused("The Stripe-Signature header does not match this payload.") from None

@@ -12,7 +12,8 @@ from bbp.bonds.models import Bond
 from bbp.extensions import db
 
 KINDS = ("premium", "fee", "collateral_cash", "refund")
-METHODS = ("cash", "check", "card_terminal", "money_order")
+METHODS = ("cash", "check", "card_terminal", "money_order")  # what the office takes
+ONLINE = "card_online"  # paid through the agency's Stripe account, entered by its webhook
 
 
 class Payment(db.Model):
@@ -22,7 +23,8 @@ class Payment(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('premium', 'fee', 'collateral_cash', 'refund')", name="kind"),
         CheckConstraint(
-            "method IN ('cash', 'check', 'card_terminal', 'money_order')", name="method"
+            "method IN ('cash', 'check', 'card_terminal', 'money_order', 'card_online')",
+            name="method",
         ),
         CheckConstraint("amount > 0", name="amount"),
     )
@@ -40,6 +42,8 @@ class Payment(db.Model):
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str] = mapped_column(Text, default="")
+    # The Stripe PaymentIntent or Refund an online entry stands for: each enters once.
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     bond: Mapped[Bond] = relationship(lazy="joined")
 

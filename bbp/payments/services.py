@@ -18,7 +18,7 @@ from bbp.kernel.errors import DomainError
 from bbp.kernel.numbering import next_number
 from bbp.kernel.transactions import atomic
 from bbp.payments import plans
-from bbp.payments.models import Instalment, Payment, PaymentPlan
+from bbp.payments.models import ONLINE, Instalment, Payment, PaymentPlan
 
 ZERO = Decimal("0.00")
 PREMIUM_KINDS = ("premium", "fee", "refund")  # what counts toward the premium balance
@@ -31,6 +31,7 @@ LABELS = {
     "check": "Check",
     "card_terminal": "Card (terminal)",
     "money_order": "Money order",
+    "card_online": "Card (online)",
 }
 
 
@@ -88,6 +89,47 @@ def record_payment(
 
 
 @atomic
+def record_confirmed(
+    bond: Bond, kind: str, amount: Decimal, external_id: str, payer_name: str
+) -> Payment:
+    """Enter money Stripe confirmed (a payment or a refund) once: a second call for the same
+    Stripe object returns the first entry, so a redelivered webhook adds nothing."""
+    lock(bond)
+    entered = db.session.scalar(select(Payment).where(Payment.external_id == external_id))
+    if entered is not None:
+        return entered
+    # No status or balance check: the money has moved already, and the ledger must say so.
+    payment = Payment(
+        bond_id=bond.id,
+        receipt_number=f"R-{next_number('receipt'):06d}",
+        kind=kind,
+        method=ONLINE,
+        amount=amount,
+        reference=external_id,
+        payer_name=payer_name.strip()[:120],
+        received_at=utcnow(),
+        received_by_id=None,
+        external_id=external_id,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    record(
+        "payment.recorded",
+        payment,
+        after={
+            "receipt": payment.receipt_number,
+            "kind": kind,
+            "method": ONLINE,
+            "amount": str(amount),
+            "bond": bond.number,
+            "stripe": external_id,
+        },
+        actor="Stripe",
+    )
+    return payment
+
+
+@atomic
 def void(payment: Payment, reason: str, by) -> Payment:
     """Void a payment: it keeps its receipt number and shows as void everywhere."""
     if not reason.strip():
@@ -96,6 +138,12 @@ def void(payment: Payment, reason: str, by) -> Payment:
     db.session.refresh(payment)  # under the bond's lock, so a void made meanwhile is seen
     if payment.voided_at:
         raise DomainError(f"Receipt {payment.receipt_number} is already void.")
+    if payment.method == ONLINE:  # the ledger must keep agreeing with Stripe
+        raise DomainError(
+            f"Receipt {payment.receipt_number} was paid online: refund it through Stripe "
+            "instead of voiding it.",
+            "reason",
+        )
     if payment.kind != "refund" and paid_toward_premium(payment.bond) - payment.amount < 0:
         raise DomainError(
             f"Void the refund first: voiding receipt {payment.receipt_number} "

@@ -1,0 +1,1 @@
+"""Online payments: each agency takes money through its own Stripe Connect account."""

@@ -1,0 +1,5 @@
+"""accounts."""
+
+from __future__ import annotations
+
+HANDLES: dict = {}

@@ -1,0 +1,5 @@
+"""autopay."""
+
+from __future__ import annotations
+
+HANDLES: dict = {}

@@ -1,0 +1,5 @@
+"""checkout."""
+
+from __future__ import annotations
+
+HANDLES: dict = {}

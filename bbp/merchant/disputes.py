@@ -1,0 +1,5 @@
+"""disputes."""
+
+from __future__ import annotations
+
+HANDLES: dict = {}

@@ -1,0 +1,5 @@
+"""payouts."""
+
+from __future__ import annotations
+
+HANDLES: dict = {}

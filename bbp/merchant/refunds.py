@@ -1,0 +1,5 @@
+"""refunds."""
+
+from __future__ import annotations
+
+HANDLES: dict = {}

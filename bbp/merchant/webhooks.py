@@ -1,0 +1,82 @@
+"""The Connect webhook endpoint's work: events from agencies' connected accounts.
+
+Each event is checked like the platform's (signature with the Connect endpoint's own secret, age,
+mode), routed to its agency by the event's `account` through `connected_accounts`, and
+processed exactly once inside that agency's schema: the event's id and the agency's change commit
+together. Handlers fetch the object as it is now rather than trusting the event's snapshot, so
+events may arrive in any order (docs/payments.md, "Connect webhooks").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from bbp.billing import stripe_api
+from bbp.billing.sdk import stripe
+from bbp.billing.stripe_api import moment
+from bbp.billing.webhooks import Refused, verified
+from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.transactions import atomic
+from bbp.merchant import events
+from bbp.merchant.models import ConnectedAccount, ConnectEvent
+from bbp.tenancy.context import bound
+from bbp.tenancy.models import Tenant
+from bbp.tenancy.resolver import tenant_by_slug
+
+__all__ = ["Refused", "receive"]
+
+
+def receive(payload: bytes, header: str | None) -> str:
+    """Check, route and process one delivery: "processed", "duplicate", or raises Refused."""
+    event = verified(payload, header, stripe_api.connect_webhook_secret())
+    account = getattr(event, "account", None)
+    if not isinstance(account, str) or not account.startswith("acct_"):
+        raise Refused("A Connect event names the connected account it is about.")
+    slug = _agency_of(account)
+    if slug is None:  # unknown (or not committed yet): Stripe retries, nothing changed
+        raise Refused(f"No agency takes payments through {account}.")
+    info = tenant_by_slug(slug)
+    db.session.close()  # the lookup's transaction ends before the agency's begins
+    with bound(info):
+        return _process_once(event, account)
+
+
+def _agency_of(account: str) -> str | None:
+    """The slug of the agency an account is mapped to (released accounts too: late refunds and
+    disputes still reach the ledger)."""
+    with db.engine.connect() as connection:
+        return connection.execute(
+            select(Tenant.slug)
+            .join(ConnectedAccount, ConnectedAccount.tenant_id == Tenant.id)
+            .where(ConnectedAccount.stripe_account_id == account)
+        ).scalar()
+
+
+def _process_once(event: stripe.Event, account: str) -> str:
+    """Record the event's id and run its handler in one transaction; a repeat does nothing."""
+    after = None
+    with atomic:
+        inserted = db.session.execute(
+            insert(ConnectEvent)
+            .values(
+                id=event.id,
+                account=account,
+                type=event.type,
+                created=moment(event.created),
+                received_at=utcnow(),
+                processed_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ConnectEvent.id)
+        ).scalar()
+        if inserted is None:  # done already (a concurrent delivery waited on the key above)
+            return "duplicate"
+        after = events.dispatch(event, account)
+        db.session.execute(
+            update(ConnectEvent).where(ConnectEvent.id == event.id).values(processed_at=utcnow())
+        )
+    if after is not None:  # what may happen only once the event is committed (a receipt text)
+        after()
+    return "processed"
