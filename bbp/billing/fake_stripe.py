@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
@@ -57,7 +58,17 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(
+    Events,
+    Comps,
+    Meters,
+    Invoices,
+    Resources,
+    Previews,
+    PortalSessions,
+    CheckoutSessions,
+    HTTPClient,
+):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`

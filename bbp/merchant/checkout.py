@@ -11,14 +11,16 @@ webhooks do (`HANDLES`, and `bbp.merchant.confirm`), whatever order their events
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
-from bbp.billing import stripe_api
+from bbp.billing import accounts, stripe_api
 from bbp.billing.models import Plan
 from bbp.billing.sdk import stripe
 from bbp.bonds.models import Bond
@@ -28,7 +30,7 @@ from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.merchant import confirm
 from bbp.merchant.models import IN_FLIGHT, MerchantAccount, OnlinePayment
-from bbp.merchant.money import application_fee, from_cents, to_cents
+from bbp.merchant.money import application_fee, dollars, to_cents
 from bbp.payments import services as payments
 from bbp.payments.models import PaymentPlan
 from bbp.tenancy import require_tenant
@@ -50,7 +52,7 @@ class Processing(DomainError):
     status = 409
 
     def __init__(self, payment: OnlinePayment):
-        super().__init__("A payment on this bond is being processed.")
+        super().__init__(gettext("A payment on this bond is being processed."))
         self.payment = payment
 
 
@@ -106,8 +108,6 @@ def processing(bond: Bond) -> OnlinePayment | None:
 
 def fee_for(amount_cents: int) -> int:
     """The platform's application fee on a payment, from the agency's plan (none without one)."""
-    from bbp.billing import accounts  # the agency's billing row
-
     billing = accounts.account_of(require_tenant().id)
     plan = db.session.get(Plan, billing.plan_id) if billing is not None else None
     if plan is None:
@@ -141,16 +141,19 @@ def start(
     """
     account = merchant_account()
     if account is None:
-        raise NotPayable("Online payments are not available for this bond right now.")
+        raise NotPayable(gettext("Online payments are not available for this bond right now."))
     lock(bond)  # one start per bond at a time; the webhooks take the same lock
     owed = payable(bond)
     if owed is None:
-        raise NotPayable("Nothing is left to pay on this bond.")
+        raise NotPayable(gettext("Nothing is left to pay on this bond."))
     if amount_cents <= 0:
-        raise NotPayable("The amount must be more than $0.00.", "amount")
+        raise NotPayable(gettext("The amount must be more than $0.00."), "amount")
     if amount_cents > owed.balance:
         raise NotPayable(
-            f"The most you can pay is the balance, {_dollars(owed.balance)}.", "amount"
+            gettext(
+                "The most you can pay is the balance, %(balance)s.", balance=dollars(owed.balance)
+            ),
+            "amount",
         )
     _clear_in_flight(bond)
     fee = fee_for(amount_cents)
@@ -181,15 +184,11 @@ def start(
         db.session.rollback()
         log.warning("checkout session refused for bond %s: %s", bond.id, exc)
         raise NotPayable(
-            "The card company could not open the payment page. Try again in a minute."
+            gettext("The payment page could not be opened. Try again in a minute.")
         ) from exc
     row.checkout_session_id = session.id
     db.session.commit()
     return session.url
-
-
-def _dollars(cents: int) -> str:
-    return f"${from_cents(cents):,}"
 
 
 def _session_params(bond: Bond, row: OnlinePayment, success_url: str, cancel_url: str) -> dict:
@@ -238,13 +237,11 @@ def _clear_in_flight(bond: Bond) -> None:
         raise Processing(row)
     options = {"stripe_account": row.stripe_account_id}
     sessions = stripe_api.client().v1.checkout.sessions
-    try:
+    with suppress(stripe.InvalidRequestError):  # no longer open: read what it became below
         sessions.expire(
             row.checkout_session_id,
             options={**options, "idempotency_key": f"bbp-expire-{row.checkout_session_id}"},
         )
-    except stripe.InvalidRequestError:
-        pass  # no longer open: read what it became below
     session = sessions.retrieve(row.checkout_session_id, options=options)
     if session.status == "complete":
         row.status = "processing"  # the webhook enters it; the payer must not pay again

@@ -157,8 +157,11 @@ def _enter(bond: Bond, row: OnlinePayment | None, intent) -> After | None:
     known = db.session.scalar(select(Payment.id).where(Payment.external_id == intent.id))
     amount = from_cents(intent.amount_received)
     if row is not None and row.amount_cents not in (None, intent.amount_received):
-        log.warning("payment %s: Stripe received %s cents, asked %s", row.id, *(
-            intent.amount_received, row.amount_cents))
+        log.warning(
+            "payment %s: Stripe received %s cents, asked %s",
+            row.id,
+            *(intent.amount_received, row.amount_cents),
+        )
     name = row.payer_name if row is not None else (_plain(intent.metadata).get("payer") or "")
     payment = payments.record_confirmed(bond, "premium", amount, intent.id, name or "Online")
     if row is not None:
@@ -213,7 +216,7 @@ def send_receipt(online_payment_id: int) -> None:
     row = db.session.get(OnlinePayment, online_payment_id)
     if row is None or row.payment_id is None:
         return
-    to, person = receipt_contact(row)
+    to, _ = receipt_contact(row)
     if not to:
         return
     later = _quiet_until(utcnow()) if "@" not in to else None
