@@ -38,6 +38,7 @@ from bbp.tenancy import require_tenant
 log = logging.getLogger(__name__)
 SESSION_LIFETIME = timedelta(hours=1)  # Stripe allows 30 minutes to 24 hours
 LINE_ITEM = "Premium payment — bond {number}"
+MIN_CENTS = 50  # Stripe's least charge in US dollars (a smaller balance left is paid in person)
 
 
 class NotPayable(DomainError):
@@ -146,8 +147,13 @@ def start(
     owed = payable(bond)
     if owed is None:
         raise NotPayable(gettext("Nothing is left to pay on this bond."))
-    if amount_cents <= 0:
-        raise NotPayable(gettext("The amount must be more than $0.00."), "amount")
+    if amount_cents < min(MIN_CENTS, owed.balance):
+        raise NotPayable(
+            gettext(
+                "The smallest amount you can pay online is %(least)s.", least=dollars(MIN_CENTS)
+            ),
+            "amount",
+        )
     if amount_cents > owed.balance:
         raise NotPayable(
             gettext(

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy import or_, select
 
@@ -50,6 +49,7 @@ After = Callable[[], None]
 FAILED_HOOKS: dict[str, Callable[[OnlinePayment, Any], After | None]] = {}
 SESSION_HOOKS: list[Callable[[OnlinePayment | None, Any, str], After | None]] = []
 FAILED = ("requires_payment_method", "canceled")
+RECEIPT_PATH = "/portal/payments/{}/receipt.pdf"  # portal.receipt (built in jobs too: no url_for)
 
 
 def intent_of(intent_id: str, account: str):
@@ -242,7 +242,7 @@ def queue_receipt(online_payment_id: int) -> None:
         return
     bond = db.session.get(Bond, row.bond_id)
     agency = require_tenant()
-    link = tenant_url(agency, url_for("portal.receipt", payment_id=payment.id))
+    link = tenant_url(agency, RECEIPT_PATH.format(payment.id))
     with force_locale(getattr(person, "language", None) or "en"):
         text = gettext(
             "%(agency)s: we received your payment of %(amount)s on bond %(number)s. "

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from bbp.merchant.checkout import MIN_CENTS
 from bbp.merchant.money import dollars
 from bbp.web.forms import MoneyField
 
@@ -57,6 +58,10 @@ def amount_error(raw: str, balance: int) -> str | int:
     if amount != amount.quantize(Decimal("0.01")):
         return gettext("Amounts cannot include fractions of a cent.")
     cents = int(amount * 100)
+    if cents < MIN_CENTS and cents < balance:
+        return gettext(
+            "The smallest amount you can pay online is %(least)s.", least=dollars(MIN_CENTS)
+        )
     if cents > balance:
         return gettext(
             "The most you can pay is the balance, %(balance)s.", balance=dollars(balance)
