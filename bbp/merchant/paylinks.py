@@ -39,7 +39,7 @@ REFUSALS = Refusals(
     broken=_l("This payment link is not valid. Check that you opened all of it."),
     elsewhere=_l("This payment link is not valid. Check that you opened all of it."),
     expired=_l("This payment link has expired. Ask your agent to send a new one."),
-    used=_l("This payment link was cancelled. Ask your agent to send a new one."),
+    used=_l("This payment link was canceled. Ask your agent to send a new one."),
 )
 PAID = _l("This payment link was paid. Thank you.")
 NOTHING_LEFT = _l("Nothing is left to pay on this bond. Thank you.")

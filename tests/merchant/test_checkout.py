@@ -93,6 +93,8 @@ def test_a_payment_is_entered_once_only_when_the_webhook_confirms_it(app, tenant
     assert session["line_items_summary"][0]["name"] == f"Premium payment — bond {book.bond_number}"
     [row] = online(app, tenant, book.bond_id)
     assert (row.status, row.source, row.amount_cents) == ("open", "portal", 50000)
+    assert row.payer == {"kind": "cosigner", "id": book.cosigner_id}
+    assert (row.payer_name, row.receipt_to) == ("Rosa Reyes", f"+1{COSIGNER_PHONE}")
     assert session["metadata"] == {
         "online_payment_id": str(row.id),
         "bond_id": str(book.bond_id),

@@ -153,7 +153,7 @@ def test_expired_revoked_and_tampered_links_say_so(app, tenant, book, agent, vis
     assert agent.post(f"/bonds/{book.bond_id}/pay-links/{link_id}/revoke").status_code == 303
     revoked = payer.get(path)
     assert revoked.status_code == 410
-    assert "This payment link was cancelled." in revoked.get_data(as_text=True)
+    assert "This payment link was canceled." in revoked.get_data(as_text=True)
 
 
 def test_a_link_on_a_bond_paid_in_full_says_nothing_is_left(app, tenant, book, agent, visit):

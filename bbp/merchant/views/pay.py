@@ -56,12 +56,21 @@ def _portal_bond(bond_id: int):
     return people.bond_for(visitor.current().people, bond_id)
 
 
-def _payer():
-    """The signed-in visitor as the payer: the first person they act for, and their contact."""
+def _payer(bond):
+    """The signed-in visitor as the payer: the person they are on this bond, and their contact
+    (the phone or email they signed in with, where the receipt goes)."""
     row = visitor.current()
-    found = people.load(row.people[:1])
-    name = found[0].full_name if found else ""
-    return checkout.Payer(row.people[0] if row.people else None, name, row.contact)
+    on_bond = (
+        [bond.defendant_id]
+        if people.role_on(row.people, bond) == "defendant"
+        else [c.indemnitor_id for c in bond.cosigners]
+    )
+    kind = people.role_on(row.people, bond)
+    mine = [r for r in row.people if r.get("kind") == kind and r.get("id") in on_bond][:1]
+    found = people.load(mine)
+    return checkout.Payer(
+        mine[0] if mine else None, found[0].full_name if found else "", row.contact
+    )
 
 
 @bp.get(f"/portal/bonds/{BOND}/pay")
@@ -106,7 +115,7 @@ def portal_pay_post(bond_id: int):
         url = checkout.start(
             bond,
             cents,
-            _payer(),
+            _payer(bond),
             source="portal",
             success_url=f"{back}?session_id={SESSION_ID}",
             cancel_url=tenant_url(
