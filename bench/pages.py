@@ -55,7 +55,7 @@ WATCHED = (
     "stripe",
     "requests",
     "aiohttp",
-    "dns",
+    "dns.resolver",
     "alembic",
     "rq",
     "prometheus_client",
