@@ -234,7 +234,6 @@ def payer_of(link: PayLink) -> checkout.Payer:
 
 
 def done_url(link: PayLink) -> str:
-    return (
-        tenant_url(require_tenant(), url_for("merchant.pay_link_done", token=token_for(link)))
-        + "?session_id={CHECKOUT_SESSION_ID}"
-    )
+    """Where Checkout sends the payer back: this host (the agency's), the link's done page."""
+    done = url_for("merchant.pay_link_done", token=token_for(link), _external=True)
+    return done + "?session_id={CHECKOUT_SESSION_ID}"

@@ -57,20 +57,21 @@ def test_a_cosigner_pays_the_next_installment_through_checkout(
     expect(page.locator(".portal-balance")).to_contain_text("$400.00")
     problems += _problems(page, f"checkout-{size}-bond-before")
 
-    page.get_by_role("link", name="Pay now").click()
+    page.get_by_role("button", name="Pay now").click()
     expect(page.get_by_role("heading", name="Make a payment")).to_be_visible()
     expect(page.get_by_label(re.compile(r"Next payment: \$200\.00"))).to_be_checked()
     problems += _problems(page, f"checkout-{size}-pay")
     # A wrong amount first: the message sits beside the field, what was typed is kept.
     page.get_by_label(re.compile("Another amount")).check()
-    page.get_by_label("Other amount").fill("450")
+    page.get_by_label("Other amount", exact=True).fill("450")
     page.get_by_role("button", name="Continue to secure payment").click()
     expect(page.locator("#pay-amount-error")).to_have_text(
         "The most you can pay is the balance, $400.00."
     )
-    expect(page.get_by_label("Other amount")).to_have_value("450")
+    expect(page.locator("#pay-amount")).to_have_value("450")
     problems += _problems(page, f"checkout-{size}-pay-error")
     page.get_by_label(re.compile(r"Next payment: \$200\.00")).check()
+    page.locator("#pay-amount").fill("")
     page.get_by_role("button", name="Continue to secure payment").click()
 
     expect(page).to_have_url(re.compile(r"/dev/stripe/checkout/acct_\w+/cs_test_\w+$"))

@@ -284,6 +284,12 @@ def test_a_wrong_amount_is_refused_beside_the_field_and_kept(
     assert online(app, tenant, book.bond_id) == []
 
 
+def test_an_amount_typed_in_the_box_is_the_one_paid(app, tenant, book, cosigner):
+    account = connected(app, tenant)
+    _, session_id = session_of(pay(cosigner, book.bond_id, choice="due", amount="75.25"))
+    assert _session(app, account, session_id)["amount_total"] == 7525
+
+
 def test_a_second_pay_expires_the_open_session_and_never_pays_twice(app, tenant, book, cosigner):
     account = connected(app, tenant)
     _, first = session_of(pay(cosigner, book.bond_id))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
-from bbp.kernel.links import InvalidLink, tenant_url
+from bbp.kernel.links import InvalidLink
 from bbp.merchant import checkout, paylinks
 from bbp.merchant.forms import EmptyForm, PayForm
 from bbp.merchant.models import OnlinePayment, PayLink
@@ -21,7 +21,6 @@ from bbp.payments.models import Payment
 from bbp.portal import people
 from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
-from bbp.tenancy import require_tenant
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
 from bbp.web.templating import money_figure
@@ -110,7 +109,7 @@ def portal_pay_post(bond_id: int):
     cents = form.cents(owed.next_due, owed.balance)
     if cents is None:
         return _pay_page(bond, form, 422)
-    back = tenant_url(require_tenant(), url_for("merchant.portal_paid", bond_id=bond.id))
+    back = url_for("merchant.portal_paid", bond_id=bond.id, _external=True)
     with refused(form, "amount") as refusal:
         url = checkout.start(
             bond,
@@ -118,9 +117,7 @@ def portal_pay_post(bond_id: int):
             _payer(bond),
             source="portal",
             success_url=f"{back}?session_id={SESSION_ID}",
-            cancel_url=tenant_url(
-                require_tenant(), url_for("merchant.portal_pay", bond_id=bond.id)
-            ),
+            cancel_url=url_for("merchant.portal_pay", bond_id=bond.id, _external=True),
         )
         return redirect(url, 303)
     return _pay_page(bond, form, refusal.status)
@@ -209,7 +206,7 @@ def pay_link_post(token: str):
             paylinks.payer_of(link),
             source="pay_link",
             success_url=paylinks.done_url(link),
-            cancel_url=tenant_url(require_tenant(), url_for("merchant.pay_link", token=token)),
+            cancel_url=url_for("merchant.pay_link", token=token, _external=True),
             pay_link_id=link.id,
         )
         return redirect(url, 303)
