@@ -137,8 +137,9 @@ def start(
 ) -> str:
     """Open a Checkout session for `amount_cents` on the bond and return its URL (commits).
 
-    Refuses (NotPayable) when the agency cannot take charges or the amount is not between one
-    cent and the balance; raises Processing when a payment of the bond's is with Stripe.
+    Refuses (NotPayable) when the agency cannot take charges, the amount is not between Stripe's
+    least charge ($0.50, or the balance if smaller) and the balance, or Stripe cannot be reached;
+    raises Processing when a payment of the bond's is with Stripe.
     """
     account = merchant_account()
     if account is None:
@@ -161,7 +162,10 @@ def start(
             ),
             "amount",
         )
-    _clear_in_flight(bond)
+    try:
+        _clear_in_flight(bond)
+    except stripe.StripeError as exc:  # the API is down: nothing changed, try again later
+        raise _unreachable(bond, exc) from exc
     fee = fee_for(amount_cents)
     row = OnlinePayment(
         bond_id=bond.id,
@@ -187,14 +191,16 @@ def start(
             },
         )
     except stripe.StripeError as exc:
-        db.session.rollback()
-        log.warning("checkout session refused for bond %s: %s", bond.id, exc)
-        raise NotPayable(
-            gettext("The payment page could not be opened. Try again in a minute.")
-        ) from exc
+        raise _unreachable(bond, exc) from exc
     row.checkout_session_id = session.id
     db.session.commit()
     return session.url
+
+
+def _unreachable(bond: Bond, exc: Exception) -> NotPayable:
+    db.session.rollback()
+    log.warning("checkout for bond %s refused by Stripe: %s", bond.id, exc)
+    return NotPayable(gettext("The payment page could not be opened. Try again in a minute."))
 
 
 def _session_params(bond: Bond, row: OnlinePayment, success_url: str, cancel_url: str) -> dict:
