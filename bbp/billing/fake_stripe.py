@@ -20,6 +20,7 @@ from redis import Redis
 from stripe import HTTPClient
 
 from bbp.billing.fake_comps import Comps
+from bbp.billing.fake_connect_accounts import ConnectAccounts
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
 from bbp.billing.fake_meters import Meters
@@ -54,7 +55,17 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(
+    Events,
+    Comps,
+    Meters,
+    Invoices,
+    Resources,
+    Previews,
+    PortalSessions,
+    ConnectAccounts,
+    HTTPClient,
+):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
