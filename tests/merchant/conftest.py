@@ -1,5 +1,4 @@
-"""Online payments tests read only the Stripe calls they made themselves, and sign platform
-admins in with the console's own helpers."""
+"""Online payment tests read only the Stripe calls and events they made themselves."""
 
 import pytest
 
@@ -8,7 +7,9 @@ from tests.platform.conftest import console_as  # noqa: F401  (a fixture, shared
 
 
 @pytest.fixture(autouse=True)
-def fresh_stripe_log(app):
-    """Empty the fake's request log, so a test counts its own calls only."""
+def fresh_stripe(app):
+    """Empty the fake's request log and its queue of undelivered events."""
     with app.app_context():
-        stripe_api.fake().requests.clear()
+        fake = stripe_api.fake()
+        fake.requests.clear()
+        fake.take_pending()
