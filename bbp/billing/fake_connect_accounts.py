@@ -102,7 +102,14 @@ class ConnectAccounts:
         ("post", r"/v1/account_links", "_create_account_link"),
     ]
 
+    def _platform_only(self) -> None:
+        if self.account is not None:
+            raise StripeFault(
+                400, "Only the platform can do this; send it without a Stripe-Account header."
+            )
+
     def _create_accounts(self, params: dict) -> dict:
+        self._platform_only()
         country = (params.get("country") or "").upper()
         if len(country) != 2 or not country.isalpha():
             raise StripeFault(400, "Invalid country.", param="country")
@@ -124,8 +131,16 @@ class ConnectAccounts:
             metadata=params.get("metadata") or {},
         )
 
+    def _platform_account(self, id: str) -> dict:
+        """The account the platform holds; a connected account sees only itself (its own
+        Stripe-Account header), never another."""
+        if self.account is not None and self.account != id:
+            raise StripeFault(404, f"No such account: '{id}'", code="resource_missing", param="id")
+        with self.acting_as(None):
+            return self.get("accounts", id)
+
     def _retrieve_account(self, params: dict, id: str) -> dict:
-        account = self.get("accounts", id)
+        account = self._platform_account(id)
         if account.get("deauthorized"):  # the agency disconnected the platform itself
             raise StripeFault(
                 403,
@@ -145,11 +160,10 @@ class ConnectAccounts:
         for field in ("email", "business_profile"):
             if field in params:
                 account[field] = params[field]
-        self._save(account)
-        self._emit_account(account)
-        return account
+        return self._changed_account(account)
 
     def _create_account_link(self, params: dict) -> dict:
+        self._platform_only()
         account = self._retrieve_account({}, params.get("account", ""))
         kind = params.get("type")
         if kind not in LINK_TYPES:
@@ -181,7 +195,7 @@ class ConnectAccounts:
 
     def submit_details(self, account_id: str) -> dict:
         """What onboarding does when everything is given: nothing due, charges and payouts on."""
-        account = self.get("accounts", account_id)
+        account = self._platform_account(account_id)
         account.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
         account["requirements"] = _requirements([], [], None, None)
         account["capabilities"] = {"card_payments": "active", "transfers": "active"}
@@ -190,7 +204,7 @@ class ConnectAccounts:
     def leave_due(self, account_id: str) -> dict:
         """Details given but the bank account and an ID still due within a week: charges work,
         payouts wait."""
-        account = self.get("accounts", account_id)
+        account = self._platform_account(account_id)
         deadline = stamp(utcnow() + timedelta(days=7))
         account.update(charges_enabled=True, payouts_enabled=False, details_submitted=True)
         account["requirements"] = _requirements(LEFT_DUE, [], deadline, None)
@@ -200,24 +214,27 @@ class ConnectAccounts:
     def deauthorize(self, account_id: str) -> dict:
         """The agency disconnects the platform from its own Dashboard: the platform's key loses
         the account and Stripe says so with `account.application.deauthorized`."""
-        account = self.get("accounts", account_id)
+        account = self._platform_account(account_id)
         account["deauthorized"] = True
-        self._save(account)
+        with self.acting_as(None):
+            self._save(account)
         application = {"id": "ca_bbp_fake_platform", "object": "application", "name": "BBP"}
         self._emit_connect("account.application.deauthorized", application, account_id)
         return account
 
     def _changed_account(self, account: dict) -> dict:
-        self._save(account)
-        self._emit_account(account)
-        return {k: v for k, v in account.items() if k != "deauthorized"}
-
-    def _emit_account(self, account: dict) -> None:
+        """Keep the account (the platform's copy) and tell the Connect endpoint."""
+        with self.acting_as(None):
+            self._save(account)
         shown = {k: v for k, v in account.items() if k != "deauthorized"}
         self._emit_connect("account.updated", shown, account["id"])
+        return shown
 
     def _emit_connect(self, event_type: str, obj: dict, account_id: str) -> None:
-        """An event from a connected account, for the Connect endpoint (fake core delivers)."""
+        """An event from the connected account: it names the account and goes to the Connect
+        endpoint, signed with that endpoint's secret (bbp/billing/fake_delivery.py)."""
+        with self.acting_as(account_id):
+            self._emit(event_type, obj)
 
     def _link_key(self, token: str) -> str:
         return platform_key("stripe-fake", "account-link", token)

@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bbp.audit.models import AuditEntry
+from bbp.billing import stripe_api
+from bbp.billing.fake_delivery import deliver
+from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import FAKE_WEBHOOK_SECRET
 from bbp.extensions import db
 from bbp.tenancy.context import bound
@@ -18,6 +21,7 @@ from tests.merchant.support import (
     fake,
     map_rows,
     merchant_row,
+    onboarding_path,
     post_event,
     recorded,
 )
@@ -146,3 +150,31 @@ def test_a_released_accounts_events_still_reach_its_agency(app, owner, tenant, c
     response = post_event(app, event_body(app, connected))
     assert response.status_code == 200  # routed (late refunds and disputes must arrive)
     assert merchant_row(app, tenant).disconnected_at is not None
+
+
+def test_the_fake_onboarding_tells_the_connect_endpoint(app, owner, tenant, connected):
+    fake(app).take_pending()
+    path, token = onboarding_path(owner.post("/settings/payments/continue").location)
+    owner.get(f"{path}?link={token}")
+    owner.post(path, {"outcome": "submit", "link": token})  # not following the return url
+    ids = fake(app).take_pending()
+    held = [fake(app).get("events", i) for i in ids]
+    assert [(e["type"], e["account"]) for e in held] == [("account.updated", connected)]
+    assert deliver(ids, app) == [200]
+    assert merchant_row(app, tenant).charges_enabled
+
+
+def test_a_deauthorization_from_the_fake_is_delivered_and_stops_payments(app, tenant, connected):
+    fake(app).take_pending()
+    fake(app).deauthorize(connected)
+    assert deliver(fake(app).take_pending(), app) == [200]
+    assert merchant_row(app, tenant).disconnected_at is not None
+
+
+def test_another_account_cannot_read_an_account(app, connected, other_connected):
+    with app.app_context():
+        accounts = stripe_api.client().v1.accounts
+        mine = accounts.retrieve(connected, options={"stripe_account": connected})
+        assert mine.id == connected
+        with pytest.raises(stripe.InvalidRequestError):
+            accounts.retrieve(connected, options={"stripe_account": other_connected})
