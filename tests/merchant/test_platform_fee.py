@@ -21,6 +21,19 @@ def text_of(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def _fee_entries(app, plan_id: int) -> list[PlatformAuditEntry]:
+    """The plan's fee changes in the platform audit log, detached."""
+    with app.app_context():
+        entries = db.session.scalars(
+            select(PlatformAuditEntry).where(
+                PlatformAuditEntry.action == "plan.fee_changed",
+                PlatformAuditEntry.target_id == str(plan_id),
+            )
+        ).all()
+        db.session.expunge_all()
+        return list(entries)
+
+
 def test_a_superadmin_sets_a_plans_fee_and_it_is_audited(app, console_as):
     plan_id = make_plan(app)
     console = console_as("superadmin")
@@ -30,16 +43,10 @@ def test_a_superadmin_sets_a_plans_fee_and_it_is_audited(app, console_as):
     assert response.status_code == 302
     saved = plan(app, plan_id)
     assert (saved.application_fee_bps, saved.application_fee_cents) == (290, 30)
-    with app.app_context():
-        entry = db.session.scalar(
-            select(PlatformAuditEntry).where(
-                PlatformAuditEntry.action == "plan.fee_changed",
-                PlatformAuditEntry.target_id == str(plan_id),
-            )
-        )
-        assert entry.before == {"bps": 0, "fixed_cents": 0}
-        assert entry.after == {"bps": 290, "fixed_cents": 30}
-        assert entry.actor_label == console.email
+    [entry] = _fee_entries(app, plan_id)
+    assert entry.before == {"bps": 0, "fixed_cents": 0}
+    assert entry.after == {"bps": 290, "fixed_cents": 30}
+    assert entry.actor_label == console.email
     assert "2.9% + $0.30" in text_of(console.get("/platform/plans"))
 
 
@@ -51,14 +58,7 @@ def test_an_unchanged_fee_writes_no_audit_entry(app, console_as):
         console.post(f"/platform/plans/{plan_id}/fee", {"percent": "0", "fixed": "0"}).status_code
         == 302
     )
-    with app.app_context():
-        found = db.session.scalar(
-            select(PlatformAuditEntry).where(
-                PlatformAuditEntry.action == "plan.fee_changed",
-                PlatformAuditEntry.target_id == str(plan_id),
-            )
-        )
-    assert found is None
+    assert _fee_entries(app, plan_id) == []
 
 
 @pytest.mark.parametrize(
