@@ -24,6 +24,7 @@ from stripe import HTTPClient
 
 from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
+from bbp.billing.fake_connect_accounts import ConnectAccounts
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
 from bbp.billing.fake_meters import Meters
@@ -67,6 +68,7 @@ class FakeStripe(
     Previews,
     PortalSessions,
     CheckoutSessions,
+    ConnectAccounts,
     HTTPClient,
 ):
     """Stripe's API for the resources the mixins declare, kept in Redis.

@@ -20,17 +20,16 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import select
 
-from bbp.billing import accounts, stripe_api
-from bbp.billing.models import Plan
+from bbp.billing import stripe_api
 from bbp.billing.sdk import stripe
 from bbp.bonds.models import Bond
 from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
-from bbp.merchant import confirm
+from bbp.merchant import confirm, fees
 from bbp.merchant.models import IN_FLIGHT, MerchantAccount, OnlinePayment
-from bbp.merchant.money import application_fee, dollars, to_cents
+from bbp.merchant.money import dollars, to_cents
 from bbp.payments import services as payments
 from bbp.payments.models import PaymentPlan
 from bbp.tenancy import require_tenant
@@ -107,15 +106,6 @@ def processing(bond: Bond) -> OnlinePayment | None:
     return row if row is not None and row.status == "processing" else None
 
 
-def fee_for(amount_cents: int) -> int:
-    """The platform's application fee on a payment, from the agency's plan (none without one)."""
-    billing = accounts.account_of(require_tenant().id)
-    plan = db.session.get(Plan, billing.plan_id) if billing is not None else None
-    if plan is None:
-        return 0
-    return application_fee(amount_cents, plan.application_fee_bps, plan.application_fee_cents)
-
-
 @dataclass(frozen=True)
 class Payer:
     """Who pays and where their receipt goes."""
@@ -166,7 +156,7 @@ def start(
         _clear_in_flight(bond)
     except stripe.StripeError as exc:  # the API is down: nothing changed, try again later
         raise _unreachable(bond, exc) from exc
-    fee = fee_for(amount_cents)
+    fee = fees.fee_for(amount_cents)
     row = OnlinePayment(
         bond_id=bond.id,
         source=source,

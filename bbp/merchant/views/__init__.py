@@ -8,6 +8,8 @@ bp = Blueprint("merchant", __name__)
 from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp)
     connect_webhooks,
     fake_checkout,
+    fake_onboarding,
     pay,
     pay_links,
+    settings,
 )

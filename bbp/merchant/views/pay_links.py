@@ -12,8 +12,8 @@ from bbp.bonds import queries
 from bbp.extensions import db
 from bbp.kernel.phones import format_phone, from_e164
 from bbp.merchant import checkout, paylinks
-from bbp.merchant.forms import EmptyForm, PayLinkForm
 from bbp.merchant.models import PayLink
+from bbp.merchant.pay_forms import EmptyForm, PayLinkForm
 from bbp.merchant.views import bp
 from bbp.messaging import services as messaging
 from bbp.web.refusals import refused
