@@ -65,14 +65,35 @@ def on_payment_intent(event: stripe.Event, account: str) -> After | None:
 
 
 def row_for(account: str, *, session_id=None, intent_id=None, metadata=None):
-    """The online payment a Checkout session or PaymentIntent belongs to, on this account."""
+    """The online payment a Checkout session or PaymentIntent belongs to, on this account.
+
+    Rows are found by the Stripe ids we stored. Metadata (which anyone with access to the
+    agency's account can write) only points at a candidate, accepted when the row's own ids
+    agree: its session is this one, or its PaymentIntent is this one, or (a PaymentIntent
+    arriving before its session's event) Stripe says the row's session made this PaymentIntent.
+    """
     found = [OnlinePayment.checkout_session_id == session_id] if session_id else []
     found += [OnlinePayment.payment_intent_id == intent_id] if intent_id else []
+    row = _first(account, found) if found else None
+    if row is not None:
+        return row
     row_id = str((metadata or {}).get("online_payment_id") or "")
-    if row_id.isdigit() and int(row_id) < 2**31:
-        found.append(OnlinePayment.id == int(row_id))
-    if not found:
+    if not (row_id.isdigit() and int(row_id) < 2**31):
         return None
+    row = _first(account, [OnlinePayment.id == int(row_id)])
+    if row is None or row.payment_id is not None:
+        return None
+    if session_id is not None:
+        return row if row.checkout_session_id in (None, session_id) else None
+    if row.payment_intent_id is not None or row.checkout_session_id is None:
+        return None  # another PaymentIntent is this row's, or it never opened a session
+    session = stripe_api.client().v1.checkout.sessions.retrieve(
+        row.checkout_session_id, options={"stripe_account": account}
+    )
+    return row if _id(session.payment_intent) == intent_id else None
+
+
+def _first(account: str, found: list) -> OnlinePayment | None:
     return db.session.scalar(
         select(OnlinePayment)
         .where(or_(*found), OnlinePayment.stripe_account_id == account)
@@ -81,35 +102,34 @@ def row_for(account: str, *, session_id=None, intent_id=None, metadata=None):
     )
 
 
-def _bond_of(row: OnlinePayment | None, metadata) -> Bond | None:
-    if row is not None:
-        return db.session.get(Bond, row.bond_id)
-    bond_id = str((metadata or {}).get("bond_id") or "")
-    return db.session.get(Bond, int(bond_id)) if bond_id.isdigit() and len(bond_id) < 10 else None
+def _bond_of(row: OnlinePayment) -> Bond:
+    """The bond a row is for (metadata never names one: only rows of ours do)."""
+    return db.session.get(Bond, row.bond_id)
 
 
 def settle_session(session, account: str) -> After | None:
     """A Checkout session as it is now: expired, still open, or complete (paid, paying later,
     failed to pay, or a card saved)."""
-    metadata = _plain(session.metadata)
-    row = row_for(account, session_id=session.id, metadata=metadata)
-    bond = _bond_of(row, metadata)
-    if bond is None:
-        return None  # not one of ours (the agency's own Checkout use)
+    row = row_for(account, session_id=session.id, metadata=_plain(session.metadata))
+    complete = session.status == "complete"
+    if row is None:  # no payment of ours: a card-saving session is its hooks' to judge
+        if not complete:
+            return None
+        return _chain([hook(None, session, account) for hook in SESSION_HOOKS])
+    bond = _bond_of(row)
     lock(bond)
-    if row is not None:
-        db.session.refresh(row)
+    db.session.refresh(row)
     afters: list[After | None] = []
     if session.status == "expired":
-        if row is not None and row.status == "open":
+        if row.status == "open":
             row.status = "expired"
-    elif session.status == "complete":
-        if row is not None and row.checkout_session_id is None:
+    elif complete:
+        if row.checkout_session_id is None:
             row.checkout_session_id = session.id
         intent_id = _id(session.payment_intent)
         if intent_id is not None:
             afters.append(settle_intent(intent_of(intent_id, account), account, row, closed=True))
-        elif row is not None and row.mode == "setup" and row.status in ("open", "processing"):
+        elif row.mode == "setup" and row.status in ("open", "processing"):
             row.status = "succeeded"  # the card is saved (the hook below keeps it)
         afters += [hook(row, session, account) for hook in SESSION_HOOKS]
     return _chain(afters)
@@ -118,18 +138,16 @@ def settle_session(session, account: str) -> After | None:
 def settle_intent(intent, account: str, row=None, closed: bool = False) -> After | None:
     """Enter a succeeded PaymentIntent once; note one still processing or failed. `closed`: its
     Checkout session is complete, so a failure cannot be retried in it."""
-    metadata = _plain(intent.metadata)
-    row = row or row_for(account, intent_id=intent.id, metadata=metadata)
-    bond = _bond_of(row, metadata)
-    if bond is None:
-        return None
+    row = row or row_for(account, intent_id=intent.id, metadata=_plain(intent.metadata))
+    if row is None:
+        return None  # not a payment of ours (the agency's own use of its account)
+    bond = _bond_of(row)
     lock(bond)
-    if row is not None:
-        db.session.refresh(row)
-        row.payment_intent_id = row.payment_intent_id or intent.id
+    db.session.refresh(row)
+    row.payment_intent_id = row.payment_intent_id or intent.id
     if intent.status == "succeeded":
         return _enter(bond, row, intent)
-    if row is None or row.status == "succeeded":
+    if row.status == "succeeded":
         return None
     if intent.status == "processing" and row.status == "open":
         row.status = "processing"
@@ -150,23 +168,25 @@ def _failure(intent) -> str | None:
     return (getattr(error, "message", None) or getattr(error, "code", None) or "declined")[:500]
 
 
-def _enter(bond: Bond, row: OnlinePayment | None, intent) -> After | None:
+def _enter(bond: Bond, row: OnlinePayment, intent) -> After | None:
     """The ledger entry of a succeeded PaymentIntent, once; the receipt goes after the commit."""
-    if row is not None and row.payment_id is not None:
+    if row.payment_id is not None:
         return None
     known = db.session.scalar(select(Payment.id).where(Payment.external_id == intent.id))
     amount = from_cents(intent.amount_received)
-    if row is not None and row.amount_cents not in (None, intent.amount_received):
+    if row.amount_cents not in (None, intent.amount_received):
         log.warning(
             "payment %s: Stripe received %s cents, asked %s",
             row.id,
             *(intent.amount_received, row.amount_cents),
         )
-    name = row.payer_name if row is not None else (_plain(intent.metadata).get("payer") or "")
-    payment = payments.record_confirmed(bond, "premium", amount, intent.id, name or "Online")
-    if row is not None:
-        row.payment_id, row.status, row.last_error = payment.id, "succeeded", ""
-    if known is not None or row is None:
+    payment = payments.record_confirmed(
+        bond, "premium", amount, intent.id, row.payer_name or "Online"
+    )
+    # What Stripe took is what the row says from now on (refunds count what is left from it).
+    row.amount_cents = intent.amount_received
+    row.payment_id, row.status, row.last_error = payment.id, "succeeded", ""
+    if known is not None:
         return None
     row_id = row.id
     return lambda: send_receipt(row_id)

@@ -234,7 +234,7 @@ def test_three_installments_of_an_odd_amount_add_up_to_the_cent(app, tenant, boo
 
 def test_a_single_cent_is_entered_as_exactly_one_cent(app, tenant, book, cosigner):
     """Stripe's own minimum ($0.50) refuses a $0.01 Checkout, so the page says so; a one-cent
-    PaymentIntent Stripe confirms anyway (an adjustment) still enters as $0.01, not rounded."""
+    PaymentIntent of ours Stripe confirms anyway still enters as $0.01, not rounded."""
     account = connected(app, tenant)
     response = pay(cosigner, book.bond_id, choice="other", amount="0.01")
     assert response.status_code == 422
@@ -244,21 +244,60 @@ def test_a_single_cent_is_entered_as_exactly_one_cent(app, tenant, book, cosigne
     with app.app_context():
         fake = stripe_api.fake()
         with fake.acting_as(account):
-            intent = fake._new(
-                "payment_intents",
-                amount=1,
-                amount_received=1,
-                currency="usd",
-                status="succeeded",
-                metadata={"bond_id": str(book.bond_id)},
-                last_payment_error=None,
-                latest_charge=None,
-                application_fee_amount=None,
-            )
+            intent = _succeeded_intent(fake, 1, {})
             fake._emit("payment_intent.succeeded", intent)
         events = fake.take_pending()
+    with inside(app, tenant):
+        db.session.add(
+            OnlinePayment(
+                bond_id=book.bond_id,
+                source="portal",
+                status="processing",
+                amount_cents=1,
+                stripe_account_id=account,
+                payment_intent_id=intent["id"],
+                payer_name="Test Payer",
+            )
+        )
+        db.session.commit()
     assert deliver(app, events) == [200]
     assert [amount for _, amount, _ in ledger(app, tenant, book.bond_id)] == [Decimal("0.01")]
+
+
+def _succeeded_intent(fake, cents: int, metadata: dict) -> dict:
+    """A PaymentIntent made on the account outside our Checkout (the agency's Dashboard, say)."""
+    return fake._new(
+        "payment_intents",
+        amount=cents,
+        amount_received=cents,
+        currency="usd",
+        status="succeeded",
+        metadata=metadata,
+        last_payment_error=None,
+        latest_charge=None,
+        application_fee_amount=None,
+    )
+
+
+def test_metadata_alone_never_ties_a_payment_to_a_bond(app, tenant, book, cosigner):
+    """Anyone with access to the agency's account can write metadata: a PaymentIntent that names
+    our pending row or a bond, but is not the row's own, enters nothing and takes nothing's place."""
+    account = connected(app, tenant)
+    _, session_id = session_of(pay(cosigner, book.bond_id, choice="other", amount="500.00"))
+    [row] = online(app, tenant, book.bond_id)
+    with app.app_context():
+        fake = stripe_api.fake()
+        with fake.acting_as(account):
+            foreign = _succeeded_intent(
+                fake, 100, {"online_payment_id": str(row.id), "bond_id": str(book.bond_id)}
+            )
+            fake._emit("payment_intent.succeeded", foreign)
+        events = fake.take_pending()
+    assert deliver(app, events) == [200]
+    assert ledger(app, tenant, book.bond_id) == []
+    assert set(deliver(app, complete(app, account, session_id))) == {200}
+    [(_, amount, _)] = ledger(app, tenant, book.bond_id)
+    assert amount == Decimal("500.00")
 
 
 @pytest.mark.parametrize(
