@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 SESSION_LIFETIME = timedelta(hours=1)  # Stripe allows 30 minutes to 24 hours
 LINE_ITEM = "Premium payment — bond {number}"
 MIN_CENTS = 50  # Stripe's least charge in US dollars (a smaller balance left is paid in person)
+# Another payer's open Checkout is theirs for this long; after it, it counts as abandoned and
+# a new payment may expire it (so a second payer cannot knock the first out mid-payment).
+OTHERS_SESSION_HELD = timedelta(minutes=15)
 
 
 class NotPayable(DomainError):
@@ -153,7 +156,7 @@ def start(
             "amount",
         )
     try:
-        _clear_in_flight(bond)
+        _clear_in_flight(bond, (payer.ref, pay_link_id))
     except stripe.StripeError as exc:  # the API is down: nothing changed, try again later
         raise _unreachable(bond, exc) from exc
     fee = fees.fee_for(amount_cents)
@@ -169,6 +172,7 @@ def start(
         payer_name=payer.name[:120],
         receipt_to=payer.receipt_to,
         pay_link_id=pay_link_id,
+        created_at=utcnow(),  # the app's clock: OTHERS_SESSION_HELD is counted by it
     )
     db.session.add(row)
     db.session.flush()
@@ -227,15 +231,19 @@ def _session_params(bond: Bond, row: OnlinePayment, success_url: str, cancel_url
     return params
 
 
-def _clear_in_flight(bond: Bond) -> None:
+def _clear_in_flight(bond: Bond, who: tuple) -> None:
     """Make room for a new payment: expire the bond's open session through the API; if it
-    completed meanwhile (or is processing), the payer waits for it instead (Processing)."""
+    completed meanwhile (or is processing), the payer waits for it instead (Processing). `who`
+    (payer, pay link) may expire only its own session, or another's it abandoned."""
     row = in_flight(bond)
     if row is None:
         return
     if row.status == "processing":
         raise Processing(row)
     if row.checkout_session_id is None:  # autopay's or a setup row: not ours to expire
+        raise Processing(row)
+    mine = (row.payer, row.pay_link_id) == who
+    if not mine and row.created_at > utcnow() - OTHERS_SESSION_HELD:
         raise Processing(row)
     options = {"stripe_account": row.stripe_account_id}
     sessions = stripe_api.client().v1.checkout.sessions

@@ -18,7 +18,7 @@ from bbp.billing.models import Plan
 from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel.mail import outbox_key
-from bbp.merchant import confirm
+from bbp.merchant import checkout, confirm
 from bbp.merchant.models import MerchantAccount, OnlinePayment
 from bbp.messaging.models import Message, OptOut
 from bbp.payments.models import Instalment, PaymentPlan
@@ -353,6 +353,36 @@ def test_a_second_pay_expires_the_open_session_and_never_pays_twice(app, tenant,
     assert len(ledger(app, tenant, book.bond_id)) == 1
     # The expired session's event changes nothing.
     assert [r.status for r in online(app, tenant, book.bond_id)] == ["expired", "succeeded"]
+
+
+def test_another_payer_cannot_knock_an_open_checkout_out_until_it_is_abandoned(
+    app, tenant, book, cosigner, clock
+):
+    """The defendant pressing Pay while the cosigner is on the Checkout page waits; a session left
+    open past OTHERS_SESSION_HELD counts as abandoned and may be replaced."""
+    account = connected(app, tenant)
+    _, cosigners = session_of(pay(cosigner, book.bond_id))
+    defendant = checkout.Payer({"kind": "defendant", "id": book.defendant_id}, "Dee Fendant", "")
+
+    def defendant_pays():
+        with inside(app, tenant):
+            bond = db.session.get(Bond, book.bond_id)
+            return checkout.start(
+                bond,
+                5000,
+                defendant,
+                source="portal",
+                success_url="https://pay.example/s",
+                cancel_url="https://pay.example/c",
+            )
+
+    with pytest.raises(checkout.Processing):
+        defendant_pays()
+    assert _session(app, account, cosigners)["status"] == "open"
+    clock.advance(minutes=checkout.OTHERS_SESSION_HELD.total_seconds() / 60 + 1)
+    assert defendant_pays()
+    assert _session(app, account, cosigners)["status"] == "expired"
+    assert [r.status for r in online(app, tenant, book.bond_id)] == ["expired", "open"]
 
 
 def test_a_declined_card_leaves_the_payment_open_to_try_again(app, tenant, book, cosigner):
