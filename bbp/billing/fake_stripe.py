@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_autopay import Autopay
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
@@ -54,7 +55,9 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(
+    Autopay, Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient
+):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
