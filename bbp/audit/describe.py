@@ -76,6 +76,8 @@ ACTIONS = {
     "indemnitor.created": "{actor} added {subject}",
     "indemnitor.updated": "{actor} updated {subject}",
     "payment.recorded": "{actor} took {after.amount} ({after.kind}) on bond {after.bond}",
+    "pay_link.sent": "{actor} texted a pay link for bond {after.bond} to {after.to}",
+    "pay_link.revoked": "{actor} revoked a pay link for bond {after.bond}",
     "payment.voided": "{actor} voided {subject}",
     "portal.link_sent": "{actor} sent a portal sign-in link to {subject}",
     "portal.contact_updated": "{actor} updated the contact details of {subject}",

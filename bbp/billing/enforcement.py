@@ -53,6 +53,8 @@ READ_ONLY_ALLOWED = frozenset(
         "collateral.mark_returned",
         "payments.create",
         "payments.void",
+        "merchant.send_pay_link",  # text-to-pay: taking payments on existing bonds
+        "merchant.revoke_pay_link",
         # Documents and signatures for existing bonds; the client portal's invitations.
         "documents.ask_defendant",
         "documents.ask_cosigner",

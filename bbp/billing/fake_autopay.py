@@ -14,7 +14,8 @@ from __future__ import annotations
 import copy
 import secrets
 
-from bbp.billing.fake_resources import ID, StripeFault
+from bbp.billing.fake_resources import ID, StripeFault, stamp
+from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
 
 # Stripe's test payment methods: the card each stands for and what charging it does.
@@ -34,26 +35,15 @@ EXP_MONTH, EXP_YEAR = 12, 2034
 class Autopay:
     """Payment methods, setup intents and payment intents, with test-card outcomes."""
 
-    KINDS = {
-        "payment_methods": ("pm", "payment_method"),
-        "setup_intents": ("seti", "setup_intent"),
-        "payment_intents": ("pi", "payment_intent"),
-        "charges": ("ch", "charge"),
-    }
+    # The kinds, and retrieving them, are Checkout's (fake_checkout.py): one place per path.
     ROUTES = [
-        ("get", f"/v1/payment_methods/{ID}", "_retrieve_payment_method"),
-        ("get", f"/v1/setup_intents/{ID}", "_retrieve_setup_intent"),
         ("post", "/v1/payment_intents", "_create_payment_intent"),
-        ("get", f"/v1/payment_intents/{ID}", "_retrieve_payment_intent"),
         ("post", f"/v1/payment_intents/{ID}", "_update_payment_intent"),
         ("post", f"/v1/payment_intents/{ID}/confirm", "_confirm_payment_intent"),
         ("post", f"/v1/payment_intents/{ID}/cancel", "_cancel_payment_intent"),
     ]
 
-    # Cards --------------------------------------------------------------------------------
-    def _retrieve_payment_method(self, params: dict, id: str) -> dict:
-        return self.get("payment_methods", id)
-
+    # Cards ----------------------------------------------------------------------------------
     def card_payment_method(self, test_card: str, customer: str | None = None) -> dict:
         """A card payment method made from one of Stripe's test payment methods."""
         if test_card not in TEST_CARDS:
@@ -61,7 +51,11 @@ class Autopay:
         brand, last4, outcome = TEST_CARDS[test_card]
         card = {"brand": brand, "last4": last4, "exp_month": EXP_MONTH, "exp_year": EXP_YEAR}
         method = self._new(
-            "payment_methods", type="card", card=card, customer=customer, metadata={}
+            "payment_methods",
+            type="card",
+            card={**card, "funding": "credit", "country": "US"},
+            customer=customer,
+            billing_details={"email": None, "name": None},
         )
         self.redis.set(self._outcome_key(method["id"]), outcome)
         return method
@@ -87,30 +81,7 @@ class Autopay:
             return self.card_payment_method(named, customer)["id"]
         return self.get("payment_methods", named)["id"]
 
-    # Setup intents ------------------------------------------------------------------------
-    def _retrieve_setup_intent(self, params: dict, id: str) -> dict:
-        return self.get("setup_intents", id)
-
-    def complete_setup(self, customer: str, test_card: str, metadata: dict | None = None) -> dict:
-        """What a setup-mode Checkout does when the payer saves a card: a succeeded
-        SetupIntent for off-session use, its card attached to the customer."""
-        self.get("customers", customer)
-        method = self.card_payment_method(test_card, customer)
-        intent = self._new(
-            "setup_intents",
-            status="succeeded",
-            customer=customer,
-            payment_method=method["id"],
-            usage="off_session",
-            metadata=dict(metadata or {}),
-        )
-        self._emit("setup_intent.succeeded", intent)
-        return intent
-
     # Payment intents ----------------------------------------------------------------------
-    def _retrieve_payment_intent(self, params: dict, id: str) -> dict:
-        return self.get("payment_intents", id)
-
     def _create_payment_intent(self, params: dict) -> dict:
         amount = _whole(params.get("amount"), "amount")
         if amount < 50:
@@ -133,6 +104,9 @@ class Autopay:
             last_payment_error=None,
             setup_future_usage=params.get("setup_future_usage"),
             cancellation_reason=None,
+            canceled_at=None,
+            capture_method="automatic",
+            payment_method_types=["card"],
         )
         method = self._method_for(params, customer)
         if method:
@@ -177,7 +151,11 @@ class Autopay:
                 f"{intent['status']}.",
                 code="payment_intent_unexpected_state",
             )
-        intent.update(status="canceled", cancellation_reason=params.get("cancellation_reason"))
+        intent.update(
+            status="canceled",
+            cancellation_reason=params.get("cancellation_reason"),
+            canceled_at=stamp(utcnow()),
+        )
         self._save(intent)
         self._emit("payment_intent.canceled", intent)
         return intent
@@ -199,16 +177,7 @@ class Autopay:
             return self._save(intent)
         if outcome != "succeeded":
             return self._decline(intent, outcome)
-        charge = self._new(
-            "charges", amount=intent["amount"], payment_intent=intent["id"], paid=True
-        )
-        intent.update(
-            status="succeeded",
-            amount_received=intent["amount"],
-            latest_charge=charge["id"],
-            last_payment_error=None,
-        )
-        self._save(intent)
+        self._succeed(intent)  # the charge and its balance transaction, as Checkout's
         self._emit("payment_intent.succeeded", intent)
         return intent
 

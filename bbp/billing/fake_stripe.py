@@ -23,6 +23,7 @@ from redis import Redis
 from stripe import HTTPClient
 
 from bbp.billing.fake_autopay import Autopay
+from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
@@ -59,7 +60,16 @@ def _lists(node):
 
 
 class FakeStripe(
-    Autopay, Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient
+    Autopay,
+    Events,
+    Comps,
+    Meters,
+    Invoices,
+    Resources,
+    Previews,
+    PortalSessions,
+    CheckoutSessions,
+    HTTPClient,
 ):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 

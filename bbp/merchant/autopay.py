@@ -1,21 +1,22 @@
-"""Autopay's Connect events: a saved card turns an enrollment on; an autopay PaymentIntent that
-succeeded enters the ledger, one that failed moves to its retry.
+"""Autopay's part of the Connect events: a saved card turns an enrollment on.
 
-Every handler reads the object as Stripe has it now (never the event's snapshot), looks its row
-up by the ids stored before Stripe was called, locks it, and changes it only by the transition
-its state allows: any order of events, and any number of deliveries, give the same result.
-Objects that are not autopay's (a portal payment's PaymentIntent) are left to their module.
+Every handler reads the object as Stripe has it now (never the event's snapshot), finds its
+enrollment by the id we put in the metadata, checks that the card belongs to the customer that
+enrollment made, and changes it only if it is still waiting or its card changed: any order of
+events and any number of deliveries give the same result.
+
+Payments are Checkout's to settle (`bbp.merchant.confirm`, one handler per event type): an
+autopay PaymentIntent that succeeded enters the ledger there, once. A decline is settled by the
+charging job's attempt that confirmed it (it gets Stripe's answer, or the same answer again under
+the same key if it was interrupted), so autopay's failure hook changes nothing: a late
+payment_failed event of an earlier attempt must not fail the attempt running now.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bbp.audit.services import record
 from bbp.billing import stripe_api
 from bbp.billing.sdk import stripe
-from bbp.bonds.models import Bond
-from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.merchant import confirm
@@ -26,24 +27,18 @@ def _options(account: str) -> dict:
     return {"stripe_account": account}
 
 
-def on_checkout_completed(event: stripe.Event, account: str) -> None:
-    """A Checkout that saved a card for autopay (setup mode, or a payment that kept its card)."""
-    session = stripe_api.client().v1.checkout.sessions.retrieve(
-        event.data.object.id, options=_options(account)
-    )
+def on_session(row: OnlinePayment | None, session, account: str) -> None:
+    """A completed Checkout that saved a card for autopay (setup mode, or a payment that kept
+    its card with `setup_future_usage`)."""
     enrollment_id = _tag(session, "bbp_autopay")
-    if not enrollment_id or session.status != "complete":
+    if not enrollment_id or not enrollment_id.isdigit() or session.status != "complete":
         return None
-    intents = stripe_api.client().v1
+    v1 = stripe_api.client().v1
     if session.mode == "setup" and session.setup_intent:
-        intent = intents.setup_intents.retrieve(
-            _id(session.setup_intent), options=_options(account)
-        )
+        intent = v1.setup_intents.retrieve(_id(session.setup_intent), options=_options(account))
         ready = intent.status == "succeeded"
     elif session.payment_intent:
-        intent = intents.payment_intents.retrieve(
-            _id(session.payment_intent), options=_options(account)
-        )
+        intent = v1.payment_intents.retrieve(_id(session.payment_intent), options=_options(account))
         ready = intent.status in ("succeeded", "processing")
     else:
         return None
@@ -58,13 +53,15 @@ def on_setup_succeeded(event: stripe.Event, account: str) -> None:
         event.data.object.id, options=_options(account)
     )
     enrollment_id = _tag(intent, "bbp_autopay")
-    if enrollment_id and intent.status == "succeeded":
+    if enrollment_id and enrollment_id.isdigit() and intent.status == "succeeded":
         activate(int(enrollment_id), _id(intent.customer), _id(intent.payment_method), account)
     return None
 
 
 def activate(enrollment_id: int, customer: str | None, method: str | None, account: str) -> None:
     """Turn the enrollment on with the card Stripe saved, if the card is its payer's."""
+    if enrollment_id >= 2**31:
+        return
     row = db.session.get(AutopayEnrollment, enrollment_id, with_for_update=True)
     if row is None or row.turned_off_at is not None or not method:
         return
@@ -86,45 +83,9 @@ def activate(enrollment_id: int, customer: str | None, method: str | None, accou
     )
 
 
-def on_payment_intent(event: stripe.Event, account: str) -> None:
-    """An autopay PaymentIntent moved: enter it once it succeeded; close it once cancelled."""
-    intent = stripe_api.client().v1.payment_intents.retrieve(
-        event.data.object.id, options=_options(account)
-    )
-    row = _row_of(intent)
-    if row is None:
-        return None
-    lock(db.session.get(Bond, row.bond_id))  # the ledger's order: bond, then the row
-    db.session.refresh(row, with_for_update=True)
-    if intent.status == "succeeded":
-        if row.payment_id is None:
-            confirm.record_succeeded(row, intent)
-    elif intent.status == "canceled" and row.status in (
-        "processing",
-        "retrying",
-        "requires_action",
-    ):
-        row.status, row.next_attempt_on, row.updated_at = "cancelled", None, utcnow()
-    # A decline is settled by the attempt that confirmed (it gets Stripe's answer, or the same
-    # answer again under the same key if it was interrupted): a late payment_failed event of an
-    # earlier attempt must not fail the attempt running now.
+def on_failed(row: OnlinePayment, intent) -> None:
+    """An autopay PaymentIntent failed: its attempt settles it (see the module's docstring)."""
     return None
-
-
-def _row_of(intent: stripe.PaymentIntent) -> OnlinePayment | None:
-    """The autopay row of a PaymentIntent: by its stored id, else by the row id the job put in
-    its metadata (a PaymentIntent made before its id was stored)."""
-    row = db.session.scalar(
-        select(OnlinePayment).where(OnlinePayment.payment_intent_id == intent.id)
-    )
-    if row is None:
-        tagged = _tag(intent, "bbp_online_payment") or ""
-        row = db.session.get(OnlinePayment, int(tagged)) if tagged.isdigit() else None
-        if row is not None and row.payment_intent_id not in (None, intent.id):
-            return None
-        if row is not None:
-            row.payment_intent_id, row.updated_at = intent.id, utcnow()
-    return row if row is not None and row.source == "autopay" else None
 
 
 def _tag(obj, key: str) -> str | None:
@@ -138,9 +99,6 @@ def _id(value) -> str | None:
     return getattr(value, "id", value) if value is not None else None
 
 
-HANDLES = {
-    "checkout.session.completed": on_checkout_completed,
-    "setup_intent.succeeded": on_setup_succeeded,
-    "payment_intent.succeeded": on_payment_intent,
-    "payment_intent.canceled": on_payment_intent,
-}
+confirm.SESSION_HOOKS.append(on_session)
+confirm.FAILED_HOOKS["autopay"] = on_failed
+HANDLES = {"setup_intent.succeeded": on_setup_succeeded}

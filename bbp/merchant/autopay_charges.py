@@ -42,7 +42,7 @@ from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, agency_zone, local, utcnow
 from bbp.kernel.transactions import atomic
-from bbp.merchant import autopay_notice, enrollment
+from bbp.merchant import autopay_notice, checkout, enrollment
 from bbp.merchant.models import IN_FLIGHT, AutopayEnrollment, OnlinePayment
 from bbp.merchant.money import to_cents
 from bbp.payments.models import Instalment, PaymentPlan
@@ -65,6 +65,7 @@ class Claim(NamedTuple):
     """One attempt a worker owns: the row, its attempt number and what to charge."""
 
     row_id: int
+    bond_id: int
     number: int
     instalment_id: int
     amount_cents: int
@@ -182,7 +183,7 @@ def attempt(instalment_id: int, account: str) -> str:
     if left == 0:
         enrollment.cancel_charge(claim.row_id)
         return "paid"
-    fee = enrollment.fee_cents(left)
+    fee = checkout.fee_for(left)
     if intent.amount != left or (intent.application_fee_amount or 0) != fee:
         intents.update(
             intent_id,
@@ -232,7 +233,7 @@ def _claim(instalment_id: int, account: str) -> Claim | str:
     if 0 < left < MINIMUM_CENTS and row is None:  # Stripe charges no less than $0.50
         return "too_small"
     amount = left or row.amount_cents  # nothing left: the attempt cancels the PaymentIntent
-    fee = enrollment.fee_cents(amount)
+    fee = checkout.fee_for(amount)
     try:
         with db.session.begin_nested(), db.session.no_autoflush:
             row = _take(row, payer, bond.id, instalment_id, account)
@@ -242,6 +243,7 @@ def _claim(instalment_id: int, account: str) -> Claim | str:
         return "busy"
     return Claim(
         row.id,
+        bond.id,
         row.attempts,
         instalment_id,
         row.amount_cents,
@@ -313,9 +315,11 @@ def _create(claim: Claim) -> str:
             "confirm": False,
             "description": "Autopay installment",
             "metadata": {
-                "bbp_online_payment": str(claim.row_id),
-                "bbp_instalment": str(claim.instalment_id),
-                "bbp_tenant": str(require_tenant().id),
+                "online_payment_id": str(claim.row_id),
+                "bond_id": str(claim.bond_id),
+                "source": "autopay",
+                "instalment_id": str(claim.instalment_id),
+                "tenant_id": str(require_tenant().id),
             },
         },
         options={"stripe_account": claim.account, "idempotency_key": _key(claim)},

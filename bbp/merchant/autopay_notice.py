@@ -1,9 +1,9 @@
-"""The text a payer gets when an autopay charge fails: what happened and where to pay.
+"""The text a payer gets when an autopay charge fails: what happened, and a pay link.
 
-Until the pay links of text-to-pay are merged, `text_pay_link` records the PayLink (reason
-`autopay_failed`, the amount that failed) and texts the payer the portal's page of the bond,
-where they sign in and pay. Texts go through `bbp.messaging`, so opt-outs apply; the charging
-job runs only outside the agency's quiet hours, so these texts are never sent inside them.
+The link is text-to-pay's (`bbp.merchant.paylinks`: a PayLink row, reason `autopay_failed`, for
+the amount that failed, signed and expiring); the wording is autopay's. Texts go through
+`bbp.messaging`, so opt-outs apply; the charging job runs only outside the agency's quiet hours,
+so these texts are never queued inside them.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from flask_babel import gettext as _
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
+from bbp.kernel import phones
 from bbp.kernel.clock import utcnow
-from bbp.kernel.links import tenant_url
+from bbp.merchant import paylinks
 from bbp.merchant.models import OnlinePayment, PayLink
 from bbp.merchant.money import dollars
 from bbp.messaging import services as messaging
 from bbp.portal import people
 from bbp.tenancy import require_tenant
 
-PURPOSE = "autopay_failed"
+PURPOSE = "pay_link"  # its token is masked on staff pages like any pay link's
 LINK_DAYS = 7
 
 
@@ -31,8 +32,8 @@ def text_pay_link(row: OnlinePayment, needs_payer: bool, retry_on: date | None) 
     """Record the pay link and queue its text in the caller's transaction (dispatched once the
     caller commits, by the messaging upkeep or `messaging.dispatch`)."""
     person = next(iter(people.load([row.payer] if row.payer else [])), None)
-    phone = getattr(person, "phone", None) or ""
-    if not phone:
+    phone = phones.e164(getattr(person, "phone", None) or "")
+    if phone is None:
         return
     bond = db.session.get(Bond, row.bond_id)
     link = PayLink(
@@ -44,7 +45,8 @@ def text_pay_link(row: OnlinePayment, needs_payer: bool, retry_on: date | None) 
         expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
     db.session.add(link)
-    url = tenant_url(require_tenant(), f"/portal/bonds/{row.bond_id}")
+    db.session.flush()
+    url = paylinks.url_for_link(link)
     with force_locale(getattr(person, "language", "en") or "en"):
         body = message(bond.number, row.amount_cents or 0, needs_payer, retry_on, url)
     messaging.queue(

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from bbp.audit.services import record, request_origin
 from bbp.billing import stripe_api
-from bbp.billing.accounts import account_of
 from bbp.billing.sdk import stripe
 from bbp.bonds.models import COLLECTABLE, Bond
 from bbp.bonds.queries import lock
@@ -25,8 +24,8 @@ from bbp.extensions import db
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
-from bbp.merchant import autopay_terms, money
-from bbp.merchant.models import AutopayEnrollment, MerchantAccount, OnlinePayment
+from bbp.merchant import autopay_terms, checkout
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments import services as payments
 from bbp.payments.models import PaymentPlan
 from bbp.tenancy import require_tenant
@@ -48,21 +47,8 @@ class Offer:
 
 def charging_account() -> str | None:
     """The agency's connected account when it can take charges, else None."""
-    row = db.session.scalar(
-        select(MerchantAccount).where(
-            MerchantAccount.disconnected_at.is_(None), MerchantAccount.charges_enabled.is_(True)
-        )
-    )
-    return row.stripe_account_id if row is not None else None
-
-
-def fee_cents(amount_cents: int) -> int:
-    """The platform's application fee on a charge, by the agency's plan."""
-    billing = account_of(require_tenant().id)
-    if billing is None or billing.plan is None:
-        return 0
-    plan = billing.plan
-    return money.application_fee(amount_cents, plan.application_fee_bps, plan.application_fee_cents)
+    account = checkout.merchant_account()
+    return account.stripe_account_id if account is not None else None
 
 
 def offer(bond: Bond) -> Offer | None:
@@ -130,7 +116,7 @@ def customer_for(row: AutopayEnrollment, account: str) -> str:
     customer = stripe_api.client().v1.customers.create(
         params={
             "name": row.payer_name,
-            "metadata": {"bbp_autopay": str(row.id), "bbp_bond": str(row.bond_id)},
+            "metadata": {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id)},
         },
         options={
             "stripe_account": account,
@@ -146,7 +132,7 @@ def customer_for(row: AutopayEnrollment, account: str) -> str:
 def setup_checkout(row: AutopayEnrollment, account: str, success_url: str, cancel_url: str) -> str:
     """A Stripe-hosted Checkout in setup mode that saves the payer's card; returns its URL."""
     customer = customer_for(row, account)
-    tags = {"bbp_autopay": str(row.id), "bbp_bond": str(row.bond_id)}
+    tags = {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id), "source": "autopay"}
     session = stripe_api.client().v1.checkout.sessions.create(
         params={
             "mode": "setup",

@@ -3,54 +3,29 @@ fake Stripe, and Connect events delivered, signed, to the real endpoint."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from bbp.billing import stripe_api
-from bbp.billing.fake_resources import stamp
+from bbp.billing import fake_delivery, stripe_api
+from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
 from bbp.merchant import autopay_terms, enrollment
-from bbp.merchant.models import (
-    AutopayEnrollment,
-    ConnectedAccount,
-    MerchantAccount,
-    OnlinePayment,
-)
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments.models import Instalment, Payment, PaymentPlan
-from bbp.tenancy import bound
+from tests.merchant.support import connected
 from tests.portal.conftest import inside
 
-ENDPOINT = "/stripe/connect/webhooks"
+SUCCESS = "http://alpha.localhost/portal/"
 
 
 def connect(app, agency) -> str:
     """Map a connected account that can take charges to the agency; returns its id."""
-    account = f"acct_{secrets.token_hex(8)}"
-    with app.app_context():
-        db.session.add(ConnectedAccount(stripe_account_id=account, tenant_id=agency.info.id))
-        db.session.commit()
-        with bound(agency.info, db.session):
-            db.session.add(
-                MerchantAccount(
-                    stripe_account_id=account,
-                    charges_enabled=True,
-                    payouts_enabled=True,
-                    details_submitted=True,
-                    currently_due=[],
-                    past_due=[],
-                    eventually_due=[],
-                )
-            )
-            db.session.commit()
-    return account
+    return connected(app, agency)
 
 
 def add_plan(app, agency, bond_id: int, down: str, instalments: list[tuple[date, str]]) -> list:
@@ -82,21 +57,30 @@ def pay_cash(app, agency, bond_id: int, amount: str) -> None:
 
 
 def enroll(app, agency, bond_id: int, payer: dict, account: str, card: str = "pm_card_visa"):
-    """The payer agrees and saves `card` (what the setup Checkout does); returns the
-    enrollment id. The enrollment is active once the events are delivered."""
+    """The payer agrees, then saves a card in the setup Checkout (the fake's hosted page) and
+    the events are delivered; charging the card then does what Stripe's test `card` does.
+    Returns the enrollment id."""
     with inside(app, agency):
-        from bbp.bonds.models import Bond
-
         bond = db.session.get(Bond, bond_id)
         shown = autopay_terms.text("Rosa Reyes", agency.name, bond.number, [], "en")
         row = enrollment.authorize(bond, payer, "Rosa Reyes", "+13055550177", shown)
-        customer = enrollment.customer_for(row, account)
+        url = enrollment.setup_checkout(row, account, SUCCESS, SUCCESS)
         enrollment_id = row.id
-    with app.app_context():
-        stripe_api.fake().complete_setup(
-            customer, card, {"bbp_autopay": str(enrollment_id), "bbp_bond": str(bond_id)}
-        )
+    stub = fake(app)
+    with app.app_context(), stub.acting_as(account):
+        stub.complete(url.rsplit("/", 1)[1])
+    assert set(deliver_pending(app)) == {200}
+    if card != "pm_card_visa":
+        set_card(app, agency, enrollment_id, account, card)
     return enrollment_id
+
+
+def set_card(app, agency, enrollment_id: int, account: str, card: str) -> None:
+    """The saved card now does what Stripe's test `card` does (a bank changed its answer)."""
+    method = enrollment_row(app, agency, enrollment_id).stripe_payment_method_id
+    stub = fake(app)
+    with app.app_context(), stub.acting_as(account):
+        stub.set_card_outcome(method, card)
 
 
 def fake(app):
@@ -104,42 +88,16 @@ def fake(app):
         return stripe_api.fake()
 
 
-def signature(body: str, at: int) -> str:
-    secret = stripe_api.FAKE_CONNECT_WEBHOOK_SECRET
-    digest = hmac.new(secret.encode(), f"{at}.{body}".encode(), hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
-
-
-def event_bodies(app, account: str, ids: list[str]) -> list[str]:
-    """Each event as Stripe sends it to a Connect endpoint (with its account)."""
-    with app.app_context():
-        return [json.dumps({**fake(app).get("events", i), "account": account}) for i in ids]
-
-
-def deliver(app, account: str, ids: list[str]) -> list[int]:
-    """POST events, signed with the Connect endpoint's secret, to the real endpoint."""
-    client = app.test_client()
-    base = f"http://admin.{app.config['BBP_DOMAIN']}"
-    statuses = []
-    for body in event_bodies(app, account, ids):
-        with app.app_context():
-            header = signature(body, stamp(utcnow()))
-        response = client.post(
-            ENDPOINT,
-            data=body,
-            base_url=base,
-            headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-        )
-        statuses.append(response.status_code)
-    return statuses
-
-
 def take(app) -> list[str]:
     return fake(app).take_pending()
 
 
-def deliver_pending(app, account: str) -> list[int]:
-    return deliver(app, account, take(app))
+def deliver(app, ids: list[str]) -> list[int]:
+    return fake_delivery.deliver(ids, app)
+
+
+def deliver_pending(app) -> list[int]:
+    return fake_delivery.deliver_pending(app)
 
 
 def forget_idempotency_keys(app) -> int:
@@ -182,16 +140,15 @@ def online_entries(app, agency, bond_id: int) -> list[Payment]:
         return found
 
 
-def intents_for(app, agency, instalment_id: int) -> list[dict]:
-    """Every PaymentIntent the fake holds for one of the agency's installments."""
+def intents_for(app, account: str, instalment_id: int) -> list[dict]:
+    """Every PaymentIntent the fake holds on an account for one installment."""
     redis = app.extensions["redis"]
     found = []
-    for key in redis.scan_iter(platform_key("stripe-fake", "object", "pi_*")):
+    pattern = platform_key("stripe-fake", "account", account, "object", "pi_*")
+    for key in redis.scan_iter(pattern):
         intent = json.loads(redis.get(key))
         tags = intent.get("metadata") or {}
-        if tags.get("bbp_instalment") == str(instalment_id) and tags.get("bbp_tenant") == str(
-            agency.info.id
-        ):
+        if tags.get("instalment_id") == str(instalment_id):
             found.append(intent)
     return found
 
