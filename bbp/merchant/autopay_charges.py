@@ -289,9 +289,7 @@ def _attemptable(row: OnlinePayment | None) -> bool:
 
 def _left(bond: Bond, plan: PaymentPlan, instalment: Instalment) -> int:
     """Cents of this installment the ledger has not covered yet."""
-    lines = enrollment.instalment_lines(bond, plan, agency_today())
-    position = [i.id for i in plan.instalments].index(instalment.id)
-    return to_cents(lines[position].left)
+    return to_cents(enrollment.unpaid_of(bond, plan, instalment))
 
 
 def _still_unpaid(instalment_id: int) -> int:

@@ -68,6 +68,13 @@ def instalment_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[payment
     return lines[1:] if plan.down_payment > 0 else lines
 
 
+def unpaid_of(bond: Bond, plan: PaymentPlan, instalment) -> Decimal:
+    """What the ledger has not covered yet of one installment (payments settle the earliest
+    dues first)."""
+    lines = instalment_lines(bond, plan, agency_today())
+    return lines[[i.id for i in plan.instalments].index(instalment.id)].left
+
+
 def live(bond_id: int) -> AutopayEnrollment | None:
     """The bond's enrollment not turned off (active, or waiting for Stripe's confirmation)."""
     return db.session.scalar(
