@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
+from bbp.merchant.money import dollars, to_cents
 from bbp.signatures.consent import fingerprint
 
 VERSION = "2026-11"
@@ -29,7 +30,7 @@ def text(
         schedule = "\n".join(
             _(
                 "%(amount)s on %(day)s",
-                amount=f"${amount:,.2f}",
+                amount=dollars(to_cents(amount)),
                 day=format_date(due_on, "long"),
             )
             for due_on, amount in instalments
@@ -56,7 +57,7 @@ def text(
                 ),
                 _(
                     "I can turn autopay off at any time in the client portal, or by asking "
-                    "%(agency)s; it stops at once, and a charge not yet made is cancelled. "
+                    "%(agency)s; it stops at once, and a charge not yet made is canceled. "
                     "Payments already made are not affected.",
                     agency=agency,
                 ),

@@ -184,7 +184,7 @@ def test_staff_see_the_card_and_failures_and_agents_turn_it_off(
     dashboard = viewer.get("/dashboard/autopay", htmx=True).get_data(as_text=True)
     assert f'href="/bonds/{book.bond_id}#autopay"' in dashboard and "retry" in dashboard
     assert 'hx-get="/dashboard/autopay"' in viewer.get("/dashboard/").get_data(as_text=True)
-    assert 'hx-get="/bonds/{}/autopay"'.format(book.bond_id) in viewer.get(
+    assert f'hx-get="/bonds/{book.bond_id}/autopay"' in viewer.get(
         f"/bonds/{book.bond_id}"
     ).get_data(as_text=True)
 
