@@ -9,15 +9,16 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bbp.billing import fake_delivery, stripe_api
+from bbp.billing import fake_delivery
 from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
 from bbp.merchant import autopay_terms, enrollment
-from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from bbp.merchant.models import AutopayEnrollment
 from bbp.payments.models import Instalment, Payment, PaymentPlan
-from tests.merchant.support import connected
+from tests.merchant.checkout_support import online as rows  # noqa: F401  (the bond's rows)
+from tests.merchant.support import connected, fake
 from tests.portal.conftest import inside
 
 SUCCESS = "http://alpha.localhost/portal/"
@@ -83,11 +84,6 @@ def set_card(app, agency, enrollment_id: int, account: str, card: str) -> None:
         stub.set_card_outcome(method, card)
 
 
-def fake(app):
-    with app.app_context():
-        return stripe_api.fake()
-
-
 def take(app) -> list[str]:
     return fake(app).take_pending()
 
@@ -105,19 +101,6 @@ def forget_idempotency_keys(app) -> int:
     redis = app.extensions["redis"]
     keys = list(redis.scan_iter(platform_key("stripe-fake", "idempotency", "*")))
     return redis.delete(*keys) if keys else 0
-
-
-def rows(app, agency, bond_id: int) -> list[OnlinePayment]:
-    with inside(app, agency):
-        found = list(
-            db.session.scalars(
-                select(OnlinePayment)
-                .where(OnlinePayment.bond_id == bond_id)
-                .order_by(OnlinePayment.id)
-            )
-        )
-        db.session.expunge_all()
-        return found
 
 
 def enrollment_row(app, agency, enrollment_id: int) -> AutopayEnrollment:
