@@ -150,9 +150,14 @@ def due(today: date, now: datetime) -> list[int]:
             ~attempted,
         )
     )
+    enrolled = exists().where(  # retries stop with autopay (however it was turned off)
+        AutopayEnrollment.id == OnlinePayment.autopay_id,
+        AutopayEnrollment.turned_off_at.is_(None),
+    )
     again = select(OnlinePayment.instalment_id).where(
         OnlinePayment.source == "autopay",
         OnlinePayment.instalment_id.is_not(None),
+        enrolled,
         or_(
             and_(OnlinePayment.status.in_(RETRYABLE), OnlinePayment.next_attempt_on <= today),
             and_(OnlinePayment.status == "processing", OnlinePayment.updated_at < now - STALE),

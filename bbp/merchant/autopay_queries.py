@@ -9,7 +9,7 @@ from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel import phones
 from bbp.merchant.enrollment import unpaid_of
-from bbp.merchant.models import OnlinePayment
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.portal import people
 
@@ -66,7 +66,16 @@ def _troubled(*where) -> list[OnlinePayment]:
         .order_by(OnlinePayment.updated_at.desc(), OnlinePayment.id.desc())
         .limit(LIST_LIMIT * 5)
     )
-    return [row for row in rows if row.status != "failed" or _unpaid(row)]
+    return [row for row in rows if _needs_someone(row)]
+
+
+def _needs_someone(row: OnlinePayment) -> bool:
+    """A failed charge whose installment is still unpaid; a retry only while autopay is on (a
+    disconnected account turns autopay off without touching its charges)."""
+    if row.status == "failed":
+        return _unpaid(row)
+    enrolled = db.session.get(AutopayEnrollment, row.autopay_id) if row.autopay_id else None
+    return enrolled is not None and enrolled.turned_off_at is None
 
 
 def _unpaid(row: OnlinePayment) -> bool:

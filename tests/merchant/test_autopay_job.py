@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bbp.extensions import db
-from bbp.merchant import autopay_charges, enrollment
+from bbp.merchant import autopay_charges, autopay_queries, enrollment
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments import plans
 from bbp.tenancy import bound
@@ -302,3 +302,20 @@ def test_one_agencys_job_never_reads_anothers_enrollments(app, tenant, other_ten
     assert support.rows(app, other_tenant, other.bond_id) == []
     assert run(app, other_tenant) == {"submitted": 1}
     assert len(support.rows(app, tenant, plan["bond"])) == 1
+
+
+def test_autopay_turned_off_without_its_charges_retries_nothing_and_lists_nothing(
+    app, tenant, clock, plan
+):
+    """A disconnected account turns every enrollment off in one statement (merchant.stopping),
+    leaving the charges as they were: the retry must not run, nor show as waiting."""
+    clock.set(at(11, 1))
+    run(app, tenant)
+    with inside(app, tenant):
+        assert [b.id for b, _ in autopay_queries.troubled_bonds()] == [plan["bond"]]
+        db.session.get(AutopayEnrollment, plan["enrollment"]).turned_off_at = clock.now
+        db.session.commit()
+        assert autopay_queries.troubled_bonds() == []
+        assert autopay_charges.due(date(2026, 12, 11), at(11, 15)) == []
+    clock.set(at(11, 15))
+    assert run(app, tenant) == {}
