@@ -44,6 +44,11 @@ PUBLIC_TENANT_ENDPOINTS = {
     "support.enter",  # support access: a signed two-minute link from the console, used once
     "support.enter_post",
     "support.left",  # where an ended support session lands
+    "merchant.pay_link",  # text-to-pay: the signed link is the credential, as for check-ins
+    "merchant.pay_link_post",
+    "merchant.pay_link_done",
+    "merchant.fake_checkout",  # development's stand-in for Stripe's hosted Checkout page
+    "merchant.fake_checkout_post",
 }
 
 
@@ -81,6 +86,7 @@ PUBLIC_PLATFORM_ENDPOINTS = {
     "platform.forgot_password",
     "platform.forgot_password_post",
     "stripe_webhooks.receive",  # Stripe's events: signed by Stripe (the signature is checked)
+    "connect_webhooks.receive",  # connected accounts' events: signed with their own secret
 }
 
 

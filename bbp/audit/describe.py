@@ -191,6 +191,7 @@ AREAS = {
     "admin.": "Platform admins",
     "bond.": "Bonds",
     "payment.": "Payments",
+    "pay_link.": "Pay links",
     "court_date.": "Court dates",
     "forfeiture.": "Forfeitures",
     "collateral.": "Collateral",
@@ -335,6 +336,7 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
+    "stripe": Field("Stripe payment"),  # the PaymentIntent (or Refund) an online entry records
     "trial_ends": Field("Trial ends", "date"),
     "comped_until": Field("Free until", "date"),
     "months": Field("Free months", "count"),

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from bbp.billing.sdk import stripe
 from bbp.merchant import accounts, autopay, checkout, disputes, payouts, refunds
 
-# A string: evaluating stripe.Event here would load the SDK in every web process.
 Handler = Callable[["stripe.Event", str], Callable[[], None] | None]
 HANDLERS: dict[str, Handler] = {
     **accounts.HANDLES,

@@ -28,8 +28,9 @@ class PayForm(FlaskForm):
     )
 
     def cents(self, due: int, balance: int) -> int | None:
-        """The amount chosen in cents, or None with the reason beside the amount field."""
-        if self.choice.data != "other":
+        """The amount chosen in cents, or None with the reason beside the amount field. An amount
+        typed in the box is what the payer meant, even if the radio still says the amount due."""
+        if self.choice.data != "other" and not (self.amount.data or "").strip():
             return due
         message = amount_error(self.amount.data or "", balance)
         if isinstance(message, str):

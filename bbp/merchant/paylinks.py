@@ -39,7 +39,7 @@ REFUSALS = Refusals(
     broken=_l("This payment link is not valid. Check that you opened all of it."),
     elsewhere=_l("This payment link is not valid. Check that you opened all of it."),
     expired=_l("This payment link has expired. Ask your agent to send a new one."),
-    used=_l("This payment link was cancelled. Ask your agent to send a new one."),
+    used=_l("This payment link was canceled. Ask your agent to send a new one."),
 )
 PAID = _l("This payment link was paid. Thank you.")
 NOTHING_LEFT = _l("Nothing is left to pay on this bond. Thank you.")
@@ -234,7 +234,6 @@ def payer_of(link: PayLink) -> checkout.Payer:
 
 
 def done_url(link: PayLink) -> str:
-    return (
-        tenant_url(require_tenant(), url_for("merchant.pay_link_done", token=token_for(link)))
-        + "?session_id={CHECKOUT_SESSION_ID}"
-    )
+    """Where Checkout sends the payer back: this host (the agency's), the link's done page."""
+    done = url_for("merchant.pay_link_done", token=token_for(link), _external=True)
+    return done + "?session_id={CHECKOUT_SESSION_ID}"

@@ -93,6 +93,8 @@ def test_a_payment_is_entered_once_only_when_the_webhook_confirms_it(app, tenant
     assert session["line_items_summary"][0]["name"] == f"Premium payment — bond {book.bond_number}"
     [row] = online(app, tenant, book.bond_id)
     assert (row.status, row.source, row.amount_cents) == ("open", "portal", 50000)
+    assert row.payer == {"kind": "cosigner", "id": book.cosigner_id}
+    assert (row.payer_name, row.receipt_to) == ("Rosa Reyes", f"+1{COSIGNER_PHONE}")
     assert session["metadata"] == {
         "online_payment_id": str(row.id),
         "bond_id": str(book.bond_id),
@@ -280,6 +282,12 @@ def test_a_wrong_amount_is_refused_beside_the_field_and_kept(
     assert f'<small id="pay-amount-error" class="field-error">{message}</small>' in page
     assert f'value="{typed}"' in page
     assert online(app, tenant, book.bond_id) == []
+
+
+def test_an_amount_typed_in_the_box_is_the_one_paid(app, tenant, book, cosigner):
+    account = connected(app, tenant)
+    _, session_id = session_of(pay(cosigner, book.bond_id, choice="due", amount="75.25"))
+    assert _session(app, account, session_id)["amount_total"] == 7525
 
 
 def test_a_second_pay_expires_the_open_session_and_never_pays_twice(app, tenant, book, cosigner):

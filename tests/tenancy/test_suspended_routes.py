@@ -30,7 +30,8 @@ def test_every_open_entry_names_a_route_and_none_is_a_staff_page():
     assert endpoints | blueprints >= OPEN_WHILE_SUSPENDED  # a renamed route fails here
     staff = [str(r) for r in OPEN if r.required_role not in (None, "portal")]
     assert staff == []  # only pages for defendants, cosigners and Twilio
-    # Portal pages served by another blueprint (paying online) need the portal sign-in too.
+    # Outside the portal's blueprint, an open route is public (a texted link) or needs the
+    # portal's own sign-in (paying online, bbp.merchant), never a staff one (checked above).
     outside_portal = {
         r.endpoint
         for r in OPEN

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
-from bbp.kernel.links import InvalidLink, tenant_url
+from bbp.kernel.links import InvalidLink
 from bbp.merchant import checkout, paylinks
 from bbp.merchant.forms import EmptyForm, PayForm
 from bbp.merchant.models import OnlinePayment, PayLink
@@ -21,7 +21,6 @@ from bbp.payments.models import Payment
 from bbp.portal import people
 from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
-from bbp.tenancy import require_tenant
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
 from bbp.web.templating import money_figure
@@ -56,12 +55,21 @@ def _portal_bond(bond_id: int):
     return people.bond_for(visitor.current().people, bond_id)
 
 
-def _payer():
-    """The signed-in visitor as the payer: the first person they act for, and their contact."""
+def _payer(bond):
+    """The signed-in visitor as the payer: the person they are on this bond, and their contact
+    (the phone or email they signed in with, where the receipt goes)."""
     row = visitor.current()
-    found = people.load(row.people[:1])
-    name = found[0].full_name if found else ""
-    return checkout.Payer(row.people[0] if row.people else None, name, row.contact)
+    on_bond = (
+        [bond.defendant_id]
+        if people.role_on(row.people, bond) == "defendant"
+        else [c.indemnitor_id for c in bond.cosigners]
+    )
+    kind = people.role_on(row.people, bond)
+    mine = [r for r in row.people if r.get("kind") == kind and r.get("id") in on_bond][:1]
+    found = people.load(mine)
+    return checkout.Payer(
+        mine[0] if mine else None, found[0].full_name if found else "", row.contact
+    )
 
 
 @bp.get(f"/portal/bonds/{BOND}/pay")
@@ -101,17 +109,15 @@ def portal_pay_post(bond_id: int):
     cents = form.cents(owed.next_due, owed.balance)
     if cents is None:
         return _pay_page(bond, form, 422)
-    back = tenant_url(require_tenant(), url_for("merchant.portal_paid", bond_id=bond.id))
+    back = url_for("merchant.portal_paid", bond_id=bond.id, _external=True)
     with refused(form, "amount") as refusal:
         url = checkout.start(
             bond,
             cents,
-            _payer(),
+            _payer(bond),
             source="portal",
             success_url=f"{back}?session_id={SESSION_ID}",
-            cancel_url=tenant_url(
-                require_tenant(), url_for("merchant.portal_pay", bond_id=bond.id)
-            ),
+            cancel_url=url_for("merchant.portal_pay", bond_id=bond.id, _external=True),
         )
         return redirect(url, 303)
     return _pay_page(bond, form, refusal.status)
@@ -200,7 +206,7 @@ def pay_link_post(token: str):
             paylinks.payer_of(link),
             source="pay_link",
             success_url=paylinks.done_url(link),
-            cancel_url=tenant_url(require_tenant(), url_for("merchant.pay_link", token=token)),
+            cancel_url=url_for("merchant.pay_link", token=token, _external=True),
             pay_link_id=link.id,
         )
         return redirect(url, 303)
