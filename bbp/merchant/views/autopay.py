@@ -3,14 +3,13 @@ panel (turning it off: agents and up); the dashboard's list of bonds whose autop
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries
-from bbp.kernel.links import tenant_url
 from bbp.merchant import autopay_queries, autopay_terms, enrollment
 from bbp.merchant.autopay_forms import AuthorizeForm
 from bbp.merchant.forms import EmptyForm
@@ -65,6 +64,7 @@ def _page(bond, form: AuthorizeForm | None = None, status: int = 200):
         text=text,
         form=form,
         off_form=EmptyForm(),
+        saved=request.args.get("saved") == "1",
         status=status,
     )
 
@@ -94,9 +94,8 @@ def portal_autopay_post(bond_id: int):
     ref, name, contact = autopay_queries.payer_of(visitor.current().people, bond)
     with refused(form, "agree") as refusal:
         row = enrollment.authorize(bond, ref, name, contact, text)
-        back = tenant_url(
-            require_tenant(), url_for("merchant.portal_autopay_page", bond_id=bond.id)
-        )
+        # Back on the host the payer is on (as Checkout's payments come back).
+        back = url_for("merchant.portal_autopay_page", bond_id=bond.id, _external=True)
         return redirect(enrollment.setup_checkout(row, account, f"{back}?saved=1", back), 303)
     return _page(bond, form, refusal.status)
 
