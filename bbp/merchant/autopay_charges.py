@@ -87,7 +87,12 @@ def run() -> dict[str, int]:
         return {}
     counts: Counter[str] = Counter()
     for instalment_id in due(agency_today(), now):
-        counts[attempt(instalment_id, account)] += 1
+        try:
+            counts[attempt(instalment_id, account)] += 1
+        except stripe.StripeError:  # Stripe unreachable or refusing: resumed after STALE
+            db.session.rollback()
+            log.exception("autopay attempt for installment %s stopped", instalment_id)
+            counts["error"] += 1
     return dict(counts)
 
 

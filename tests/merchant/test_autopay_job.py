@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from bbp.billing.fake_resources import StripeFault
 from bbp.extensions import db
 from bbp.merchant import autopay_charges, autopay_queries, enrollment
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
@@ -319,3 +320,26 @@ def test_autopay_turned_off_without_its_charges_retries_nothing_and_lists_nothin
         assert autopay_charges.due(date(2026, 12, 11), at(11, 15)) == []
     clock.set(at(11, 15))
     assert run(app, tenant) == {}
+
+
+def test_stripe_down_mid_attempt_is_resumed_later_without_a_second_charge(
+    app, tenant, clock, plan, monkeypatch
+):
+    support.set_card(app, tenant, plan["enrollment"], plan["account"], "pm_card_visa")
+    fake_class = type(support.fake(app))
+
+    def down(self, params, id):
+        raise StripeFault(500, "Stripe is having a bad day.", "api_error")
+
+    monkeypatch.setattr(fake_class, "_confirm_payment_intent", down)
+    clock.set(at(11, 1))
+    assert run(app, tenant) == {"error": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert (row.status, row.attempts) == ("processing", 1)
+    monkeypatch.undo()
+    clock.advance(minutes=16)
+    assert run(app, tenant) == {"submitted": 1}
+    [intent] = support.intents_for(app, plan["account"], plan["instalments"][0])
+    assert intent["status"] == "succeeded"
+    support.deliver_pending(app)
+    assert len(support.online_entries(app, tenant, plan["bond"])) == 1
