@@ -18,6 +18,7 @@ from bbp.audit.services import record
 from bbp.billing import stripe_api
 from bbp.billing.sdk import stripe
 from bbp.extensions import db
+from bbp.kernel import wakeups
 from bbp.kernel.clock import utcnow
 from bbp.merchant import confirm
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
@@ -75,6 +76,7 @@ def activate(enrollment_id: int, customer: str | None, method: str | None, accou
     row.card_exp_month, row.card_exp_year = card.exp_month, card.exp_year
     turning_on = row.active_since is None
     row.active_since = row.active_since or utcnow()
+    wakeups.wake(wakeups.AUTOPAY)  # an installment due today is charged today
     record(
         "autopay.turned_on" if turning_on else "autopay.card_changed",
         row,

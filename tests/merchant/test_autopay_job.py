@@ -15,6 +15,7 @@ from bbp.merchant import autopay_charges, autopay_queries, enrollment
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments import plans
 from bbp.tenancy import bound
+from bbp.tenancy.models import TenantWakeup
 from tests.merchant import autopay_support as support
 from tests.portal.conftest import COSIGNER_PHONE, inside, make_book, texts_to
 
@@ -343,3 +344,24 @@ def test_stripe_down_mid_attempt_is_resumed_later_without_a_second_charge(
     assert intent["status"] == "succeeded"
     support.deliver_pending(app)
     assert len(support.online_entries(app, tenant, plan["bond"])) == 1
+
+
+def test_a_card_saved_wakes_the_job_for_the_agency(app, tenant, clock):
+    clock.set(WRITTEN)
+    book = make_book(app, tenant)
+    account = support.connect(app, tenant)
+    support.add_plan(app, tenant, book.bond_id, "0.00", [(DUE, "400.00")])
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+
+    def due_at():
+        with app.app_context():
+            wakeup = db.session.get(TenantWakeup, (tenant.info.id, "autopay"))
+            found = wakeup.due_at
+            db.session.rollback()
+            return found
+
+    with app.app_context():
+        db.session.get(TenantWakeup, (tenant.info.id, "autopay")).due_at = later
+        db.session.commit()
+    support.enroll(app, tenant, book.bond_id, {"kind": "cosigner", "id": book.cosigner_id}, account)
+    assert due_at() == WRITTEN
