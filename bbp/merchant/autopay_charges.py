@@ -28,22 +28,23 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from typing import NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bbp.billing import stripe_api
 from bbp.billing.sdk import stripe
-from bbp.bonds.models import COLLECTABLE, Bond
+from bbp.bonds.models import Bond
 from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, agency_zone, local, utcnow
 from bbp.kernel.transactions import atomic
+from bbp.merchant import autopay_days as days
 from bbp.merchant import autopay_notice, checkout, enrollment
-from bbp.merchant.models import IN_FLIGHT, AutopayEnrollment, OnlinePayment
+from bbp.merchant.models import OnlinePayment
 from bbp.merchant.money import to_cents
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.reminders.services import in_quiet_hours
@@ -51,13 +52,10 @@ from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
 log = logging.getLogger(__name__)
-RETRY_DAYS = (1, 3, 7)  # days after the due date a failed charge is tried again
-STALE = timedelta(minutes=15)  # a `processing` attempt older than this was interrupted
 SOON = timedelta(minutes=30)
 SWEEP = timedelta(
     hours=6
 )  # the scheduler's backstop  # when the job looks again at work it could not do yet
-RETRYABLE = ("retrying", "requires_action")
 MINIMUM_CENTS = 50  # Stripe's smallest charge in US dollars
 
 
@@ -86,7 +84,7 @@ def run() -> dict[str, int]:
     if quiet is not None or account is None:
         return {}
     counts: Counter[str] = Counter()
-    for instalment_id in due(agency_today(), now):
+    for instalment_id in days.due(agency_today(), now):
         try:
             counts[attempt(instalment_id, account)] += 1
         except stripe.StripeError:  # Stripe unreachable or refusing: resumed after STALE
@@ -109,71 +107,7 @@ def next_due(now: datetime) -> datetime | None:
         morning = datetime.combine(
             today + timedelta(days=1), clock_time(policy.quiet_end_hour), agency_zone()
         )
-    return min(now + SOON, morning) if _waiting() else morning
-
-
-def _waiting() -> bool:
-    """An autopay charge not settled yet, or a payment in flight on a bond with autopay on."""
-    in_flight = select(OnlinePayment.id).where(
-        or_(
-            and_(OnlinePayment.source == "autopay", OnlinePayment.status == "processing"),
-            and_(
-                OnlinePayment.status.in_(IN_FLIGHT),
-                exists().where(
-                    AutopayEnrollment.bond_id == OnlinePayment.bond_id,
-                    AutopayEnrollment.turned_off_at.is_(None),
-                    AutopayEnrollment.active_since.is_not(None),
-                ),
-            ),
-        )
-    )
-    return db.session.scalar(in_flight.limit(1)) is not None
-
-
-def due(today: date, now: datetime) -> list[int]:
-    """Installments with an attempt due: first attempts (due today or within the retry window,
-    not before autopay began), retries whose day came, and interrupted attempts."""
-    live = and_(
-        AutopayEnrollment.bond_id == PaymentPlan.bond_id,
-        AutopayEnrollment.turned_off_at.is_(None),
-        AutopayEnrollment.active_since.is_not(None),
-    )
-    began = func.date(func.timezone(_zone(), AutopayEnrollment.active_since))
-    attempted = exists().where(
-        OnlinePayment.source == "autopay", OnlinePayment.instalment_id == Instalment.id
-    )
-    first = (
-        select(Instalment.id)
-        .join(PaymentPlan, PaymentPlan.id == Instalment.plan_id)
-        .join(AutopayEnrollment, live)
-        .join(Bond, Bond.id == PaymentPlan.bond_id)
-        .where(
-            Instalment.due_on <= today,
-            Instalment.due_on >= today - timedelta(days=RETRY_DAYS[-1]),
-            Instalment.due_on >= began,
-            Bond.status.in_(COLLECTABLE),
-            ~attempted,
-        )
-    )
-    enrolled = exists().where(  # retries stop with autopay (however it was turned off)
-        AutopayEnrollment.id == OnlinePayment.autopay_id,
-        AutopayEnrollment.turned_off_at.is_(None),
-    )
-    again = select(OnlinePayment.instalment_id).where(
-        OnlinePayment.source == "autopay",
-        OnlinePayment.instalment_id.is_not(None),
-        enrolled,
-        or_(
-            and_(OnlinePayment.status.in_(RETRYABLE), OnlinePayment.next_attempt_on <= today),
-            and_(OnlinePayment.status == "processing", OnlinePayment.updated_at < now - STALE),
-        ),
-    )
-    ids = db.session.scalars(first.union(again).order_by("id")).all()
-    return list(ids)
-
-
-def _zone() -> str:
-    return require_tenant().timezone
+    return min(now + SOON, morning) if days.waiting() else morning
 
 
 def attempt(instalment_id: int, account: str) -> str:
@@ -233,7 +167,7 @@ def _claim(instalment_id: int, account: str) -> Claim | str:
         .where(OnlinePayment.source == "autopay", OnlinePayment.instalment_id == instalment_id)
         .with_for_update()
     )
-    if payer is None or not _attemptable(row):
+    if payer is None or not days.attemptable(row):
         return "off" if payer is None else "not_due"
     left = _left(bond, plan, instalment)
     if left == 0 and (row is None or row.payment_intent_id is None):
@@ -289,14 +223,6 @@ def _take(row, payer, bond_id: int, instalment_id: int, account: str) -> OnlineP
     return row
 
 
-def _attemptable(row: OnlinePayment | None) -> bool:
-    if row is None:
-        return True
-    if row.status in RETRYABLE:
-        return row.next_attempt_on is not None and row.next_attempt_on <= agency_today()
-    return row.status == "processing" and row.updated_at < utcnow() - STALE
-
-
 def _left(bond: Bond, plan: PaymentPlan, instalment: Instalment) -> int:
     """Cents of this installment the ledger has not covered yet."""
     return to_cents(enrollment.unpaid_of(bond, plan, instalment))
@@ -347,7 +273,7 @@ def failed(row_id: int, number: int, code: str, message: str | None) -> str:
         if row.status != "processing" or row.attempts != number:
             return "settled"
         instalment = db.session.get(Instalment, row.instalment_id)
-        retry_on = next_retry(instalment.due_on, number, agency_today())
+        retry_on = days.next_retry(instalment.due_on, number, agency_today())
         needs_payer = code == "authentication_required"
         row.status = (
             "failed" if retry_on is None else ("requires_action" if needs_payer else "retrying")
@@ -356,13 +282,6 @@ def failed(row_id: int, number: int, code: str, message: str | None) -> str:
         row.last_error = (message or code)[:500]
         autopay_notice.text_pay_link(row, needs_payer, retry_on)
     return row.status
-
-
-def next_retry(due_on: date, attempts: int, today: date) -> date | None:
-    """The day of the next try after `attempts` tries, None after the last."""
-    if attempts > len(RETRY_DAYS):
-        return None
-    return max(due_on + timedelta(days=RETRY_DAYS[attempts - 1]), today + timedelta(days=1))
 
 
 def _close(claim: Claim, status: str) -> str:

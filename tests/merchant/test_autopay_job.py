@@ -11,7 +11,7 @@ import pytest
 
 from bbp.billing.fake_resources import StripeFault
 from bbp.extensions import db
-from bbp.merchant import autopay_charges, autopay_queries, enrollment
+from bbp.merchant import autopay_charges, autopay_days, autopay_queries, enrollment
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments import plans
 from bbp.tenancy import bound
@@ -318,7 +318,7 @@ def test_autopay_turned_off_without_its_charges_retries_nothing_and_lists_nothin
         db.session.get(AutopayEnrollment, plan["enrollment"]).turned_off_at = clock.now
         db.session.commit()
         assert autopay_queries.troubled_bonds() == []
-        assert autopay_charges.due(date(2026, 12, 11), at(11, 15)) == []
+        assert autopay_days.due(date(2026, 12, 11), at(11, 15)) == []
     clock.set(at(11, 15))
     assert run(app, tenant) == {}
 
