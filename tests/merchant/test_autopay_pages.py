@@ -180,6 +180,8 @@ def test_staff_see_the_card_and_failures_and_agents_turn_it_off(
     assert "<html" not in panel and "Visa ending in 4242" in panel
     assert "Autopay declined: $133.33 ; next try December 11, 2026" in text_of(panel)
     assert "Turn off autopay" not in panel
+    full = viewer.get(f"/bonds/{book.bond_id}/autopay").get_data(as_text=True)  # the fallback
+    assert "<html" in full and f"Back to bond {book.bond_number}" in full
     assert viewer.post(f"/bonds/{book.bond_id}/autopay/off").status_code == 403
     dashboard = viewer.get("/dashboard/autopay", htmx=True).get_data(as_text=True)
     assert f'href="/bonds/{book.bond_id}#autopay"' in dashboard and "retry" in dashboard
