@@ -21,17 +21,20 @@ from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from bbp.kernel.clock import utcnow
 from bbp.kernel.links import nonce
+from bbp.merchant import paylinks
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.support import services as support
 from bbp.platform.support.models import SupportGrant
 from bbp.platform.tokens import set_password_url as platform_set_password_url
 from bbp.portal import access
 from bbp.signatures import services as signatures
+from tests.merchant.support import connected
 from tests.platform.conftest import add_admin, fresh_admins  # noqa: F401  (a fixture)
 from tests.portal.conftest import COSIGNER_PHONE, inside, make_book, texts_to
 from tests.support import add_user
 
 PORTAL_LINK = re.compile(r"/portal/in/\S+")
+PAY_LINK = re.compile(r"/pay/[^\s)]+")
 
 
 def _set_password(app, tenant) -> str:
@@ -137,6 +140,22 @@ def _use_console_set_password(visitor, path: str) -> bool:
     return response.status_code == 302 and response.headers["Location"].endswith("/platform/login")
 
 
+def _pay_link(app, tenant) -> str:
+    book = make_book(app, tenant)
+    connected(app, tenant)
+    by = add_user(app, tenant.info, "agent")
+    with inside(app, tenant):
+        paylinks.send(
+            db.session.get(Bond, book.bond_id), f"cosigner-{book.cosigner_id}", None, 7, by
+        )
+    return PAY_LINK.search(texts_to(app, tenant, COSIGNER_PHONE)[-1].body).group(0)
+
+
+def _use_pay_link(visitor, path: str) -> bool:
+    response = visitor.post(path)  # a pay link is spent by paying: it opens Checkout
+    return response.status_code == 303 and "/dev/stripe/checkout/" in response.headers["Location"]
+
+
 LINKS = {
     "/set-password/": (_set_password, _use_set_password),
     "/platform/set-password/": (_console_set_password, _use_console_set_password),
@@ -144,6 +163,7 @@ LINKS = {
     "/portal/in/": (_portal_link, _use_portal_link),
     "/portal/sign/": (_signing_link, _use_signing_link),
     "/support-access/enter/": (_support_link, _use_support_link),
+    "/pay/": (_pay_link, _use_pay_link),
 }
 
 

@@ -79,6 +79,11 @@ READ_ONLY_ALLOWED = frozenset(
         "billing_dev.pay_invoice",  # development's stand-in for Stripe's hosted invoice page
         "dunning.cancel_post",
         "dunning.keep",
+        # Online payments: finishing Stripe's onboarding of the account the agency has, and
+        # disconnecting it (stopping payments is never new business).
+        "merchant.continue_setup",
+        "merchant.disconnect_post",
+        "merchant.fake_onboarding_post",  # development's stand-in for Stripe's onboarding
         # Answering the platform's support requests.
         "support.approve",
         "support.deny",

@@ -25,6 +25,7 @@ from stripe import HTTPClient
 from bbp.billing.fake_autopay import Autopay
 from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
+from bbp.billing.fake_connect_accounts import ConnectAccounts
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
 from bbp.billing.fake_meters import Meters
@@ -69,6 +70,7 @@ class FakeStripe(
     Previews,
     PortalSessions,
     CheckoutSessions,
+    ConnectAccounts,
     HTTPClient,
 ):
     """Stripe's API for the resources the mixins declare, kept in Redis.

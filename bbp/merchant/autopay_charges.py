@@ -43,7 +43,7 @@ from bbp.extensions import db
 from bbp.kernel.clock import agency_today, agency_zone, local, utcnow
 from bbp.kernel.transactions import atomic
 from bbp.merchant import autopay_days as days
-from bbp.merchant import autopay_notice, checkout, enrollment
+from bbp.merchant import autopay_notice, enrollment, fees
 from bbp.merchant.models import OnlinePayment
 from bbp.merchant.money import to_cents
 from bbp.payments.models import Instalment, PaymentPlan
@@ -127,7 +127,7 @@ def attempt(instalment_id: int, account: str) -> str:
     if left == 0:
         enrollment.cancel_charge(claim.row_id)
         return "paid"
-    fee = checkout.fee_for(left)
+    fee = fees.fee_for(left)
     if intent.amount != left or (intent.application_fee_amount or 0) != fee:
         intents.update(
             intent_id,
@@ -177,7 +177,7 @@ def _claim(instalment_id: int, account: str) -> Claim | str:
     if 0 < left < MINIMUM_CENTS and row is None:  # Stripe charges no less than $0.50
         return "too_small"
     amount = left or row.amount_cents  # nothing left: the attempt cancels the PaymentIntent
-    fee = checkout.fee_for(amount)
+    fee = fees.fee_for(amount)
     try:
         with db.session.begin_nested(), db.session.no_autoflush:
             row = _take(row, payer, bond.id, instalment_id, account)

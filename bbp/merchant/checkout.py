@@ -20,17 +20,16 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import select
 
-from bbp.billing import accounts, stripe_api
-from bbp.billing.models import Plan
+from bbp.billing import stripe_api
 from bbp.billing.sdk import stripe
 from bbp.bonds.models import Bond
 from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
-from bbp.merchant import confirm
+from bbp.merchant import confirm, fees
 from bbp.merchant.models import IN_FLIGHT, MerchantAccount, OnlinePayment
-from bbp.merchant.money import application_fee, dollars, to_cents
+from bbp.merchant.money import dollars, to_cents
 from bbp.payments import services as payments
 from bbp.payments.models import PaymentPlan
 from bbp.tenancy import require_tenant
@@ -107,15 +106,6 @@ def processing(bond: Bond) -> OnlinePayment | None:
     return row if row is not None and row.status == "processing" else None
 
 
-def fee_for(amount_cents: int) -> int:
-    """The platform's application fee on a payment, from the agency's plan (none without one)."""
-    billing = accounts.account_of(require_tenant().id)
-    plan = db.session.get(Plan, billing.plan_id) if billing is not None else None
-    if plan is None:
-        return 0
-    return application_fee(amount_cents, plan.application_fee_bps, plan.application_fee_cents)
-
-
 @dataclass(frozen=True)
 class Payer:
     """Who pays and where their receipt goes."""
@@ -137,8 +127,9 @@ def start(
 ) -> str:
     """Open a Checkout session for `amount_cents` on the bond and return its URL (commits).
 
-    Refuses (NotPayable) when the agency cannot take charges or the amount is not between one
-    cent and the balance; raises Processing when a payment of the bond's is with Stripe.
+    Refuses (NotPayable) when the agency cannot take charges, the amount is not between Stripe's
+    least charge ($0.50, or the balance if smaller) and the balance, or Stripe cannot be reached;
+    raises Processing when a payment of the bond's is with Stripe.
     """
     account = merchant_account()
     if account is None:
@@ -161,8 +152,11 @@ def start(
             ),
             "amount",
         )
-    _clear_in_flight(bond)
-    fee = fee_for(amount_cents)
+    try:
+        _clear_in_flight(bond)
+    except stripe.StripeError as exc:  # the API is down: nothing changed, try again later
+        raise _unreachable(bond, exc) from exc
+    fee = fees.fee_for(amount_cents)
     row = OnlinePayment(
         bond_id=bond.id,
         source=source,
@@ -187,14 +181,16 @@ def start(
             },
         )
     except stripe.StripeError as exc:
-        db.session.rollback()
-        log.warning("checkout session refused for bond %s: %s", bond.id, exc)
-        raise NotPayable(
-            gettext("The payment page could not be opened. Try again in a minute.")
-        ) from exc
+        raise _unreachable(bond, exc) from exc
     row.checkout_session_id = session.id
     db.session.commit()
     return session.url
+
+
+def _unreachable(bond: Bond, exc: Exception) -> NotPayable:
+    db.session.rollback()
+    log.warning("checkout for bond %s refused by Stripe: %s", bond.id, exc)
+    return NotPayable(gettext("The payment page could not be opened. Try again in a minute."))
 
 
 def _session_params(bond: Bond, row: OnlinePayment, success_url: str, cancel_url: str) -> dict:

@@ -1,89 +1,80 @@
-"""Forms for paying online (translated: payers read them) and for staff's pay links."""
+"""Forms for connecting the agency's Stripe account and for the platform's fee per plan."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import StringField
+from wtforms.validators import InputRequired, ValidationError
 
-from bbp.merchant.checkout import MIN_CENTS
-from bbp.merchant.money import dollars
 from bbp.web.forms import MoneyField
 
-MAX_DOLLARS = Decimal("10000000")
+BASIS_POINT = Decimal("0.01")  # a percent with two decimals is whole basis points
 
 
-class PayForm(FlaskForm):
-    """The next amount due, or another amount up to the balance."""
+class DisconnectForm(FlaskForm):
+    """Typed confirmation before online payments stop."""
 
-    choice = RadioField(
-        choices=[SelectChoice("due", "due"), SelectChoice("other", "other")], default="due"
-    )
-    amount = StringField(
-        _l("Other amount"), render_kw={"inputmode": "decimal", "autocomplete": "off"}
-    )
-
-    def cents(self, due: int, balance: int) -> int | None:
-        """The amount chosen in cents, or None with the reason beside the amount field. An amount
-        typed in the box is what the payer meant, even if the radio still says the amount due."""
-        if self.choice.data != "other" and not (self.amount.data or "").strip():
-            return due
-        message = amount_error(self.amount.data or "", balance)
-        if isinstance(message, str):
-            self.amount.errors = [message]
-            return None
-        return message
-
-
-def amount_error(raw: str, balance: int) -> str | int:
-    """The cents of a typed amount ("$1,234.56"), or what is wrong with it (translated)."""
-    text = raw.strip().replace("$", "").replace(",", "").strip()
-    if not text:
-        return gettext("Enter the amount you want to pay.")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return gettext("Enter an amount such as 25 or 25.50.")
-    if not amount.is_finite():
-        return gettext("Enter an amount such as 25 or 25.50.")
-    if amount <= 0:
-        return gettext("The amount must be more than $0.00.")
-    if amount >= MAX_DOLLARS:
-        return gettext(
-            "The most you can pay is the balance, %(balance)s.", balance=dollars(balance)
-        )
-    if amount != amount.quantize(Decimal("0.01")):
-        return gettext("Amounts cannot include fractions of a cent.")
-    cents = int(amount * 100)
-    if cents < MIN_CENTS and cents < balance:
-        return gettext(
-            "The smallest amount you can pay online is %(least)s.", least=dollars(MIN_CENTS)
-        )
-    if cents > balance:
-        return gettext(
-            "The most you can pay is the balance, %(balance)s.", balance=dollars(balance)
-        )
-    return cents
-
-
-class PayLinkForm(FlaskForm):
-    """A pay link to text: to whom, how much (blank: the amount due), for how many days."""
-
-    recipient = SelectField("Send to", validators=[InputRequired("Choose who gets the link.")])
-    amount = MoneyField("Amount", validators=[Optional()])
-    days = IntegerField(
-        "Link works for (days)",
-        default=7,
-        validators=[
-            InputRequired("Enter how many days the link works."),
-            NumberRange(1, 30, "A link lasts 1 to 30 days."),
-        ],
+    confirm = StringField(
+        "Type DISCONNECT to confirm",
+        validators=[InputRequired("Type DISCONNECT to confirm.")],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )
 
 
-class EmptyForm(FlaskForm):
-    """A button's POST: its CSRF token only."""
+class PercentField(StringField):
+    """A percent such as 2.9 or 2.90 (whole basis points), read as a Decimal."""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip().removesuffix("%").strip()
+        self.raw = raw
+        try:
+            self.data = Decimal(raw) if raw else None
+        except InvalidOperation:
+            self.data = None
+            raise ValueError("Enter a percent such as 2.9, or 0 for none.") from None
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter a percent such as 2.9, or 0 for none.")
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else f"{self.data:f}")
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        if not Decimal(0) <= self.data <= Decimal(20):
+            raise ValidationError("Enter a percent from 0 to 20.")
+        if self.data != self.data.quantize(BASIS_POINT):
+            raise ValidationError("Use at most two decimals, such as 2.9 or 2.95.")
+
+
+class FeeForm(FlaskForm):
+    """A plan's platform fee: a percent of each payment plus a fixed amount."""
+
+    percent = PercentField(
+        "Percent of each payment",
+        validators=[InputRequired("Enter a percent such as 2.9, or 0 for none.")],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    fixed = MoneyField(
+        "Fixed amount per payment ($)",
+        allow_zero=True,
+        validators=[InputRequired("Enter a fixed amount such as 0.30, or 0 for none.")],
+    )
+
+    def validate_fixed(self, field) -> None:
+        if field.data is not None and field.data > Decimal("10"):
+            raise ValidationError("Enter a fixed fee from $0.00 to $10.00.")
+
+    def basis_points(self) -> int:
+        return int(self.percent.data * 100)
+
+    def fixed_cents(self) -> int:
+        return int(self.fixed.data * 100)
+
+    def show(self, plan) -> None:
+        """Fill the form from the plan's fee (the page's first view)."""
+        self.percent.data = (Decimal(plan.application_fee_bps) / 100).normalize()
+        self.fixed.data = Decimal(plan.application_fee_cents) / 100

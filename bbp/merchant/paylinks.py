@@ -113,6 +113,11 @@ def send(bond: Bond, recipient_key: str, amount: Decimal | None, days: int, by) 
         raise DomainError(
             f"The balance is {dollars(owed.balance)}: ask for that or less.", "amount"
         )
+    if cents is not None and cents < min(checkout.MIN_CENTS, owed.balance):
+        least = dollars(checkout.MIN_CENTS)
+        raise DomainError(
+            f"Stripe's least card payment is {least}: ask for that or more.", "amount"
+        )
     link = PayLink(
         bond_id=bond.id,
         amount_cents=cents,

@@ -18,6 +18,7 @@ from bbp.kernel import wakeups
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
+from bbp.merchant import disconnecting
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import ProvisioningError, set_status
 from bbp.tenancy.models import WORKING_STATUSES, Tenant
@@ -125,6 +126,8 @@ def schedule_deletion(tenant_id: int, reason: str | None, confirm: str | None, a
     forget_tenants()
     if accounts.account_of(tenant_id) is not None:
         closing.close_later(tenant_id)  # cancels at period end (docs/billing.md, "The console")
+    if disconnecting.connected(tenant_id):
+        disconnecting.disconnect_later(tenant_id)  # online payments stop with the agency
     db.session.rollback()
 
 

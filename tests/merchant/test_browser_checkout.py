@@ -17,8 +17,17 @@ from bbp.kernel.clock import agency_today
 from bbp.payments.models import Instalment, PaymentPlan
 from tests.browser.test_every_page import AXE, SIZES, _problems
 from tests.merchant.checkout_support import connected
-from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, run_jobs
+from tests.portal.conftest import (
+    COSIGNER_PHONE,
+    DEFENDANT_PHONE,
+    inside,
+    last_code,
+    make_book,
+    run_jobs,
+    texts_to,
+)
 from tests.portal.test_money import pay as cash
+from tests.support import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 
@@ -98,4 +107,57 @@ def test_a_cosigner_pays_the_next_installment_through_checkout(
     expect(plan_rows).to_have_count(2)  # the down payment and the first installment
     problems += _problems(page, f"checkout-{size}-bond-after")
     context.close()
+    assert problems == []
+
+
+def test_an_agent_texts_a_pay_link_and_the_defendant_pays_on_a_phone(
+    app, browser, live_server, tenant
+):
+    book = make_book(app, tenant)
+    connected(app, tenant)
+    agent = add_user(app, tenant.info, "agent")
+    agency = f"http://{tenant.slug}.localhost:{live_server}"
+    problems: list[str] = []
+
+    desk = browser.new_context(**SIZES["desktop"])
+    desk.add_init_script(path=AXE)
+    page = desk.new_page()
+    page.goto(f"{agency}/login")
+    page.get_by_label("Email").fill(agent.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    page.goto(f"{agency}/bonds/{book.bond_id}")
+    panel = page.locator("#pay-links")
+    expect(panel.get_by_role("button", name="Text pay link")).to_be_visible()  # htmx loaded it
+    panel.get_by_label("Send to").select_option("defendant")
+    panel.get_by_label("Amount").fill("75.50")
+    panel.get_by_role("button", name="Text pay link").click()
+    expect(panel).to_contain_text("Pay link texted to")
+    expect(panel.locator(".court-row").first).to_contain_text("Active")
+    problems += _problems(page, "paylink-desktop-staff-panel")
+    desk.close()
+
+    [text] = [m for m in texts_to(app, tenant, DEFENDANT_PHONE) if m.purpose == "pay_link"]
+    path = re.search(r"/pay/\S+", text.body).group(0)
+    phone = browser.new_context(**SIZES["phone"])
+    phone.add_init_script(path=AXE)
+    payer = phone.new_page()
+    payer.goto(f"{agency}{path}")
+    expect(payer.get_by_role("heading", name=f"Pay {tenant.name}")).to_be_visible()
+    expect(payer.get_by_text(f"Bond {book.bond_number} for Marcus")).to_be_visible()
+    problems += _problems(payer, "paylink-phone-link")
+    payer.get_by_role("button", name="Pay $75.50").click()
+    expect(payer.locator("#checkout-amount")).to_have_text("$75.50")
+    payer.get_by_role("button", name="Pay with test card 4242").click()
+    expect(payer.locator("#payment-status")).to_contain_text("processing")
+    assert set(fake_delivery.deliver_pending(app)) == {200}
+    expect(payer.locator("#payment-status")).to_contain_text(
+        "Payment of $75.50 received", timeout=10_000
+    )
+    problems += _problems(payer, "paylink-phone-received")
+    payer.goto(f"{agency}{path}")
+    expect(payer.locator("#link-problem")).to_have_text("This payment link was paid. Thank you.")
+    problems += _problems(payer, "paylink-phone-paid")
+    phone.close()
     assert problems == []

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bbp.billing import accounts, stripe_api
+from bbp.billing.fake_resources import StripeFault
+from bbp.billing.fake_stripe import FakeStripe
 from bbp.billing.models import Plan
 from bbp.bonds.models import Bond
 from bbp.extensions import db
@@ -433,3 +435,18 @@ def test_opted_out_payers_get_no_receipt_text(app, tenant, book, cosigner):
     with inside(app, tenant):
         [text] = db.session.scalars(select(Message).where(Message.purpose == "receipt")).all()
         assert text.status == "opted_out"
+
+
+def test_stripe_out_of_reach_keeps_nothing_and_says_try_again(
+    app, tenant, book, cosigner, monkeypatch
+):
+    connected(app, tenant)
+
+    def down(self, params):
+        raise StripeFault(500, "An error occurred with our connection to Stripe.", "api_error")
+
+    monkeypatch.setattr(FakeStripe, "_create_checkout_session", down)
+    response = pay(cosigner, book.bond_id)
+    assert response.status_code == 409
+    assert "The payment page could not be opened." in response.get_data(as_text=True)
+    assert online(app, tenant, book.bond_id) == []

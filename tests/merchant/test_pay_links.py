@@ -102,6 +102,11 @@ def test_a_link_for_the_amount_due_asks_what_is_due_when_opened(app, tenant, boo
     [
         ({"amount": "500.01"}, "amount", "The balance is $500.00: ask for that or less."),
         ({"amount": "0"}, "amount", "The amount must be more than $0.00."),
+        (
+            {"amount": "0.49"},
+            "amount",
+            "Stripe&#39;s least card payment is $0.50: ask for that or more.",
+        ),
         ({"amount": "1.234"}, "amount", "Amounts cannot include fractions of a cent."),
         ({"amount": "ten"}, "amount", "Enter an amount such as 1500 or 1,500.00."),
         ({"days": "0"}, "days", "A link lasts 1 to 30 days."),

@@ -9,6 +9,8 @@ from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp
     autopay,
     connect_webhooks,
     fake_checkout,
+    fake_onboarding,
     pay,
     pay_links,
+    settings,
 )

@@ -13,9 +13,9 @@ from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel.links import InvalidLink
 from bbp.merchant import checkout, paylinks
-from bbp.merchant.forms import EmptyForm, PayForm
 from bbp.merchant.models import OnlinePayment, PayLink
 from bbp.merchant.money import from_cents
+from bbp.merchant.pay_forms import EmptyForm, PayForm
 from bbp.merchant.views import bp
 from bbp.payments.models import Payment
 from bbp.portal import people

@@ -3,16 +3,17 @@ bond's pay links, with a form to text a new one (agents and up) and a button to 
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries
 from bbp.extensions import db
+from bbp.kernel.phones import format_phone, from_e164
 from bbp.merchant import checkout, paylinks
-from bbp.merchant.forms import EmptyForm, PayLinkForm
 from bbp.merchant.models import PayLink
+from bbp.merchant.pay_forms import EmptyForm, PayLinkForm
 from bbp.merchant.views import bp
 from bbp.messaging import services as messaging
 from bbp.web.refusals import refused
@@ -22,10 +23,12 @@ BOND = "<int(max=2147483647):bond_id>"
 LINK = "<int(max=2147483647):link_id>"
 
 
-def _form(bond) -> PayLinkForm:
-    form = PayLinkForm()
+def _form(bond, fresh: bool = False) -> PayLinkForm:
+    """The form, with what was posted (or blank after a link went out)."""
+    form = PayLinkForm(formdata=None) if fresh else PayLinkForm()
     form.recipient.choices = [
-        SelectChoice(r.key, f"{r.label} · {r.phone}") for r in paylinks.recipients(bond)
+        SelectChoice(r.key, f"{r.label} · {format_phone(from_e164(r.phone))}")
+        for r in paylinks.recipients(bond)
     ]
     return form
 
@@ -36,7 +39,7 @@ def _panel(bond, form: PayLinkForm | None = None, status: int = 200):
         "merchant/pay_links_page.html",
         "merchant/_pay_links.html",
         bond=bond,
-        form=form or _form(bond),
+        form=form or _form(bond, fresh=request.method == "POST"),
         links=[(link, paylinks.status(link)) for link in links],
         chargeable=checkout.merchant_account() is not None,
         owed=checkout.payable(bond),
@@ -64,7 +67,7 @@ def send_pay_link(bond_id: int):
             bond, form.recipient.data, form.amount.data, form.days.data, current_user
         )
         messaging.dispatch()
-        flash(f"Pay link texted to {link.sent_to}.", "success")
+        flash(f"Pay link texted to {format_phone(from_e164(link.sent_to))}.", "success")
         return _after(bond)
     return _panel(bond, form, refusal.status)
 

@@ -9,6 +9,8 @@ from bbp.billing import services
 from bbp.billing.forms import PlanForm
 from bbp.billing.models import Plan
 from bbp.extensions import db
+from bbp.merchant import fees
+from bbp.merchant.forms import FeeForm
 from bbp.platform import bp
 from bbp.platform.roles import admin_required
 from bbp.web.refusals import refused
@@ -20,7 +22,10 @@ from bbp.web.rendering import render
 def plans():
     """Every plan with its price, what it includes and its current Stripe price."""
     return render(
-        "platform/plans.html", plans=services.plans(), overage_label=services.overage_label
+        "platform/plans.html",
+        plans=services.plans(),
+        overage_label=services.overage_label,
+        fee_label=fees.label,
     )
 
 
@@ -73,3 +78,27 @@ def edit_plan_post(plan_id: int):
             flash("The plan is saved. Agencies already on it keep their price.", "success")
             return redirect(url_for("platform.plans"))
     return render("platform/plan_form.html", form=form, plan=plan, status=422)
+
+
+@bp.get("/plans/<int:plan_id>/fee")
+@admin_required("superadmin")
+def plan_fee(plan_id: int):
+    """The platform's fee on online payments of agencies on the plan, filled in."""
+    plan = _plan(plan_id)
+    form = FeeForm()
+    form.show(plan)
+    return render("platform/plan_fee.html", form=form, plan=plan)
+
+
+@bp.post("/plans/<int:plan_id>/fee")
+@admin_required("superadmin")
+def plan_fee_post(plan_id: int):
+    """Save the plan's fee for payments from now on (in the platform audit log)."""
+    plan = _plan(plan_id)
+    form = FeeForm()
+    if form.validate_on_submit():
+        with refused(form):
+            fees.set_fee(plan.id, form.basis_points(), form.fixed_cents(), current_user)
+            flash(f"The {plan.name} plan's platform fee is saved.", "success")
+            return redirect(url_for("platform.plans"))
+    return render("platform/plan_fee.html", form=form, plan=plan, status=422)

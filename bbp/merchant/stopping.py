@@ -1,0 +1,117 @@
+"""Stopping an agency's online payments: small steps the disconnect, the agency's deletion and
+other parts share (docs/payments-connect.md, "Disconnecting").
+
+`release` marks the account disconnected in both tables and turns autopay off, in the caller's
+transaction; `expire_open_checkouts` then ends the Checkout sessions still waiting for a payer,
+after that commit (a payment Stripe already took still reaches the ledger: the account stays
+mapped to the agency, so its events are routed and processed).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bbp.audit.services import record
+from bbp.billing import stripe_api
+from bbp.billing.sdk import stripe
+from bbp.extensions import db
+from bbp.kernel.clock import utcnow
+from bbp.kernel.transactions import active
+from bbp.merchant.models import AutopayEnrollment, ConnectedAccount, MerchantAccount, OnlinePayment
+
+log = logging.getLogger(__name__)
+
+
+def label(actor: Any) -> str:
+    """How a row names who stopped something: a staff member's name, else the actor's words."""
+    return getattr(actor, "name", None) or getattr(actor, "email", None) or str(actor)
+
+
+def release(account: MerchantAccount, actor: Any, why: str) -> None:
+    """Stop taking payments through `account`: the map row is released (its events still
+    reach the agency), the agency's row disconnected, every autopay turned off; audited."""
+    now = utcnow()
+    account.disconnected_at = now
+    db.session.execute(
+        update(ConnectedAccount)
+        .where(
+            ConnectedAccount.stripe_account_id == account.stripe_account_id,
+            ConnectedAccount.released_at.is_(None),
+        )
+        .values(released_at=now)
+    )
+    stopped = turn_off_autopay(actor, why)
+    record(
+        "merchant.disconnected",
+        account,
+        before={"account": account.stripe_account_id, "charges_enabled": account.charges_enabled},
+        after={"reason": why, "autopay_turned_off": stopped},
+        actor=actor,
+    )
+
+
+def turn_off_autopay(actor: Any, why: str) -> int:
+    """Turn off every autopay enrollment of the bound agency that is on; each one audited.
+    Returns how many were on."""
+    enrollments = db.session.scalars(
+        select(AutopayEnrollment).where(AutopayEnrollment.turned_off_at.is_(None)).with_for_update()
+    ).all()
+    now, who = utcnow(), label(actor)
+    for enrollment in enrollments:
+        enrollment.turned_off_at, enrollment.turned_off_by = now, who
+        record(
+            "autopay.turned_off",
+            enrollment,
+            before={"bond_id": enrollment.bond_id, "on": True},
+            after={"on": False, "reason": why},
+            actor=actor,
+        )
+    return len(enrollments)
+
+
+def expire_open_checkouts(stripe_account_id: str) -> int:
+    """Expire the bound agency's Checkout sessions still open on this account, so nobody pays
+    through a disconnected account; a session Stripe already completed is left to its event.
+    Call it after the commit that stopped new ones. Returns how many Stripe expired."""
+    if active():
+        raise RuntimeError("expire_open_checkouts runs outside a unit of work (it commits)")
+    open_ones = db.session.execute(
+        select(OnlinePayment.id, OnlinePayment.checkout_session_id).where(
+            OnlinePayment.stripe_account_id == stripe_account_id,
+            OnlinePayment.status == "open",
+            OnlinePayment.checkout_session_id.is_not(None),
+        )
+    ).all()
+    db.session.rollback()  # no transaction stays open across Stripe's answers
+    sessions = stripe_api.client().v1.checkout.sessions
+    expired = 0
+    for payment_id, session_id in open_ones:
+        try:
+            session = sessions.expire(
+                session_id,
+                options={
+                    "stripe_account": stripe_account_id,
+                    "idempotency_key": f"bbp-expire-checkout-{session_id}",
+                },
+            )
+        except stripe.StripeError as exc:  # completed meanwhile, or Stripe unreachable
+            log.warning("checkout session %s not expired: %s", session_id, exc)
+            continue
+        expired += _mark_expired(payment_id, session.to_dict().get("status"))
+    return expired
+
+
+def _mark_expired(payment_id: int, status: str | None) -> int:
+    """The row says expired, unless a webhook moved it on meanwhile."""
+    if status != "expired":
+        return 0
+    db.session.execute(
+        update(OnlinePayment)
+        .where(OnlinePayment.id == payment_id, OnlinePayment.status == "open")
+        .values(status="expired")
+    )
+    db.session.commit()
+    return 1
