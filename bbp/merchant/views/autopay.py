@@ -12,7 +12,7 @@ from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries
 from bbp.merchant import autopay_queries, autopay_terms, enrollment
 from bbp.merchant.autopay_forms import AuthorizeForm
-from bbp.merchant.forms import EmptyForm
+from bbp.merchant.pay_forms import EmptyForm
 from bbp.merchant.views import bp
 from bbp.portal import people
 from bbp.portal.views import visitor
