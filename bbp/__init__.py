@@ -182,12 +182,18 @@ def register_jobs(app: Flask) -> None:
     from bbp.jobs import platform_tasks, schedule
     from bbp.jobs.periodic import Task
     from bbp.kernel import wakeups
+    from bbp.merchant import autopay_charges
     from bbp.platform import purge
 
     # Billing sits beside bbp.jobs in the import contract, so its tenant task joins here:
     # each metered agency's sent texts, reported hourly to Stripe's meter.
     meter = Task(wakeups.METER, metering.report_texts, metering.next_due, metering.SWEEP)
-    schedule.init_app(app, billing=(meter,))
+    # Online payments (beside billing): each agency's autopay charges, daily when its quiet
+    # hours end, and again soon while an attempt waits.
+    autopay = Task(
+        wakeups.AUTOPAY, autopay_charges.run, autopay_charges.next_due, autopay_charges.SWEEP
+    )
+    schedule.init_app(app, billing=(meter, autopay))
     # Daily work for the whole platform: purge agencies past their deletion grace, and move
     # unpaid agencies on through dunning by their dates.
     platform_tasks.install(

@@ -55,6 +55,7 @@ READ_ONLY_ALLOWED = frozenset(
         "payments.void",
         "merchant.send_pay_link",  # text-to-pay: taking payments on existing bonds
         "merchant.revoke_pay_link",
+        "merchant.autopay_off",  # autopay: stopping charges is never new business
         # Documents and signatures for existing bonds; the client portal's invitations.
         "documents.ask_defendant",
         "documents.ask_cosigner",

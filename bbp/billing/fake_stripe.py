@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_autopay import Autopay
 from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_connect_accounts import ConnectAccounts
@@ -60,6 +61,7 @@ def _lists(node):
 
 
 class FakeStripe(
+    Autopay,
     Events,
     Comps,
     Meters,

@@ -35,7 +35,8 @@ SIGNATURES = "signatures"
 TEXTS = "texts"
 USAGE = "usage"
 METER = "meter"  # report the agency's sent texts to Stripe's meter (bbp/billing/metering.py)
-TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE, METER)
+AUTOPAY = "autopay"  # charge saved cards for installments due (bbp/merchant/autopay_charges.py)
+TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE, METER, AUTOPAY)
 
 
 def wake(task: str, at: datetime | None = None) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bbp.extensions import db
+from bbp.kernel.clock import utcnow
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -170,7 +171,10 @@ class OnlinePayment(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # The app's clock (frozen in tests): autopay takes over a `processing` row by its age.
+    updated_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), default=utcnow, onupdate=utcnow
+    )
 
 
 class PayLink(db.Model):

@@ -39,6 +39,10 @@ OPEN_WHILE_SUSPENDED = frozenset(
         "merchant.pay_link_done",
         "merchant.fake_checkout",
         "merchant.fake_checkout_post",
+        # Autopay in the portal: the authorization, saving the card, turning it off.
+        "merchant.portal_autopay_page",
+        "merchant.portal_autopay_post",
+        "merchant.portal_autopay_off",
     }
 )
 # Staff actions inside an open blueprint stay shut (tests/tenancy/test_suspended_routes.py fails

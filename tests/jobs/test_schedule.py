@@ -18,6 +18,11 @@ EXPECTED = {
     "signatures": ("bbp.signatures.upkeep:every_hour", "bbp.signatures.upkeep:next_due", 86400),
     "usage": ("bbp.usage.services:measure", "bbp.usage.services:next_due", 3600),
     "meter": ("bbp.billing.metering:report_texts", "bbp.billing.metering:next_due", 86400),
+    "autopay": (
+        "bbp.merchant.autopay_charges:run",
+        "bbp.merchant.autopay_charges:next_due",
+        21600,
+    ),
 }
 LIST_TASKS = """
 from bbp import create_app

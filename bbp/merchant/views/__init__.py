@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("merchant", __name__)
 
 from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp)
+    autopay,
     connect_webhooks,
     fake_checkout,
     fake_onboarding,

@@ -1,0 +1,86 @@
+"""What the autopay pages read: who pays on a bond, its charges, and the bonds whose autopay
+needs someone (a charge retrying, waiting for the cardholder, or failed and still unpaid)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bbp.bonds.models import Bond
+from bbp.extensions import db
+from bbp.kernel import phones
+from bbp.merchant.enrollment import unpaid_of
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from bbp.payments.models import Instalment, PaymentPlan
+from bbp.portal import people
+
+TROUBLE = ("retrying", "requires_action", "failed")
+LIST_LIMIT = 20
+
+
+def payer_of(refs: list[people.Ref], bond: Bond) -> tuple[dict, str, str]:
+    """The portal visitor as this bond's payer: their reference, name and phone (or email)."""
+    if people.role_on(refs, bond) == "defendant":
+        ref = {"kind": "defendant", "id": bond.defendant_id}
+    else:
+        on_bond = {c.indemnitor_id for c in bond.cosigners}
+        ref = next(r for r in refs if r.get("kind") == "cosigner" and r["id"] in on_bond)
+    person = people.load([ref])[0]
+    contact = phones.e164(person.phone or "") or (person.email or "")
+    return ref, person.full_name, contact
+
+
+def charges(bond_id: int, limit: int = 10) -> list[OnlinePayment]:
+    """The bond's autopay charges, newest first."""
+    return list(
+        db.session.scalars(
+            select(OnlinePayment)
+            .where(OnlinePayment.bond_id == bond_id, OnlinePayment.source == "autopay")
+            .order_by(OnlinePayment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def trouble(bond_id: int) -> OnlinePayment | None:
+    """The bond's latest autopay charge that needs someone, if any."""
+    return next(iter(_troubled(OnlinePayment.bond_id == bond_id)), None)
+
+
+def troubled_bonds() -> list[tuple[Bond, OnlinePayment]]:
+    """Bonds whose autopay needs someone, newest trouble first (at most LIST_LIMIT)."""
+    found, seen = [], set()
+    for row in _troubled():
+        if row.bond_id not in seen:
+            seen.add(row.bond_id)
+            found.append((db.session.get(Bond, row.bond_id), row))
+        if len(found) == LIST_LIMIT:
+            break
+    return found
+
+
+def _troubled(*where) -> list[OnlinePayment]:
+    """Charges retrying or waiting for the payer, and failed ones whose installment is unpaid."""
+    rows = db.session.scalars(
+        select(OnlinePayment)
+        .where(OnlinePayment.source == "autopay", OnlinePayment.status.in_(TROUBLE), *where)
+        .order_by(OnlinePayment.updated_at.desc(), OnlinePayment.id.desc())
+        .limit(LIST_LIMIT * 5)
+    )
+    return [row for row in rows if _needs_someone(row)]
+
+
+def _needs_someone(row: OnlinePayment) -> bool:
+    """A failed charge whose installment is still unpaid; a retry only while autopay is on (a
+    disconnected account turns autopay off without touching its charges)."""
+    if row.status == "failed":
+        return _unpaid(row)
+    enrolled = db.session.get(AutopayEnrollment, row.autopay_id) if row.autopay_id else None
+    return enrolled is not None and enrolled.turned_off_at is None
+
+
+def _unpaid(row: OnlinePayment) -> bool:
+    instalment = db.session.get(Instalment, row.instalment_id) if row.instalment_id else None
+    if instalment is None:
+        return False
+    plan = db.session.get(PaymentPlan, instalment.plan_id)
+    return unpaid_of(db.session.get(Bond, plan.bond_id), plan, instalment) > 0

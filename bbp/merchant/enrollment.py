@@ -1,0 +1,208 @@
+"""Autopay enrollments: a payer's authorization, the card Stripe saved for it, and turning it off.
+
+An enrollment is written when the payer agrees to the authorization (its SHA-256, time, IP and
+browser kept) and becomes active only when a Connect webhook confirms that Stripe saved the
+card (`autopay.activate`), read back from Stripe. One enrollment per bond is live at a time (a
+partial unique index); turning it off is immediate and cancels any charge not yet made.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bbp.audit.services import record, request_origin
+from bbp.billing import stripe_api
+from bbp.billing.sdk import stripe
+from bbp.bonds.models import COLLECTABLE, Bond
+from bbp.bonds.queries import lock
+from bbp.extensions import db
+from bbp.kernel.clock import agency_today, utcnow
+from bbp.kernel.errors import DomainError
+from bbp.kernel.transactions import atomic
+from bbp.merchant import autopay_terms, checkout
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from bbp.payments import services as payments
+from bbp.payments.models import PaymentPlan
+from bbp.tenancy import require_tenant
+
+log = logging.getLogger(__name__)
+# An autopay charge Stripe has not been asked to make yet can still be called off.
+NOT_CHARGED = ("requires_payment_method", "requires_confirmation", "requires_action")
+PENDING_ROWS = ("processing", "retrying", "requires_action")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the payer would authorize: the bond's installments still to pay."""
+
+    bond: Bond
+    plan: PaymentPlan
+    instalments: list[tuple[date, Decimal]]  # due date and amount still unpaid, from today on
+
+
+def charging_account() -> str | None:
+    """The agency's connected account when it can take charges, else None."""
+    account = checkout.merchant_account()
+    return account.stripe_account_id if account is not None else None
+
+
+def offer(bond: Bond) -> Offer | None:
+    """The installments autopay would cover, or None when the bond has none left to pay."""
+    plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+    if plan is None or bond.status not in COLLECTABLE:
+        return None
+    today = agency_today()
+    lines = instalment_lines(bond, plan, today)
+    left = [(line.due_on, line.left) for line in lines if line.left > 0 and line.due_on >= today]
+    return Offer(bond, plan, left) if left else None
+
+
+def instalment_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[payments.PlanLine]:
+    """The plan's lines for its installments only (without the down payment), in plan order."""
+    lines = payments.plan_lines(bond, plan, today)
+    return lines[1:] if plan.down_payment > 0 else lines
+
+
+def unpaid_of(bond: Bond, plan: PaymentPlan, instalment) -> Decimal:
+    """What the ledger has not covered yet of one installment (payments settle the earliest
+    dues first)."""
+    lines = instalment_lines(bond, plan, agency_today())
+    return lines[[i.id for i in plan.instalments].index(instalment.id)].left
+
+
+def live(bond_id: int) -> AutopayEnrollment | None:
+    """The bond's enrollment not turned off (active, or waiting for Stripe's confirmation)."""
+    return db.session.scalar(
+        select(AutopayEnrollment).where(
+            AutopayEnrollment.bond_id == bond_id, AutopayEnrollment.turned_off_at.is_(None)
+        )
+    )
+
+
+def active(bond_id: int) -> AutopayEnrollment | None:
+    """The bond's enrollment that charges installments (Stripe confirmed its card)."""
+    found = live(bond_id)
+    return found if found is not None and found.active_since is not None else None
+
+
+@atomic
+def authorize(bond: Bond, payer: dict, payer_name: str, contact: str, shown: str):
+    """Record the payer's agreement to the text shown; returns the enrollment waiting for its
+    card (an earlier unfinished one is reused with the new agreement)."""
+    lock(bond)
+    row = live(bond.id)
+    if row is not None and row.active_since is not None:
+        raise DomainError("Autopay is already on for this bond.")
+    ip, agent = request_origin()
+    if row is None:
+        row = AutopayEnrollment(bond_id=bond.id, payer=payer)
+        db.session.add(row)
+    row.payer, row.payer_name, row.contact = payer, payer_name[:120], contact[:254]
+    row.authorization_sha256 = autopay_terms.fingerprint(shown)
+    row.authorized_at, row.authorized_ip = utcnow(), ip
+    row.authorized_user_agent = (agent or "")[:400] or None
+    db.session.flush()
+    record(
+        "autopay.authorized",
+        row,
+        after={"bond": bond.number, "payer": row.payer_name, "sha256": row.authorization_sha256},
+        actor=f"portal: {row.payer_name}",
+    )
+    return row
+
+
+def customer_for(row: AutopayEnrollment, account: str) -> str:
+    """The payer's Stripe customer on the agency's account, made once per enrollment."""
+    if row.stripe_customer_id:
+        return row.stripe_customer_id
+    customer = stripe_api.client().v1.customers.create(
+        params={
+            "name": row.payer_name,
+            "metadata": {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id)},
+        },
+        options={
+            "stripe_account": account,
+            "idempotency_key": f"autopay-customer-{require_tenant().id}-{row.id}",
+        },
+    )
+    with atomic:
+        db.session.refresh(row, with_for_update=True)
+        row.stripe_customer_id = row.stripe_customer_id or customer.id
+    return row.stripe_customer_id
+
+
+def setup_checkout(row: AutopayEnrollment, account: str, success_url: str, cancel_url: str) -> str:
+    """A Stripe-hosted Checkout in setup mode that saves the payer's card; returns its URL."""
+    customer = customer_for(row, account)
+    tags = {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id), "source": "autopay"}
+    session = stripe_api.client().v1.checkout.sessions.create(
+        params={
+            "mode": "setup",
+            "customer": customer,
+            "payment_method_types": ["card"],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "metadata": tags,
+            "setup_intent_data": {"metadata": tags},
+        },
+        options={
+            "stripe_account": account,
+            "idempotency_key": (
+                f"autopay-setup-{require_tenant().id}-{row.id}-{row.authorized_at.timestamp()}"
+            ),
+        },
+    )
+    return session.url
+
+
+def turn_off(row: AutopayEnrollment, by_label: str, actor=None) -> AutopayEnrollment:
+    """Stop autopay now; charges Stripe has not made yet are cancelled there too."""
+    with atomic:
+        lock(db.session.get(Bond, row.bond_id))
+        db.session.refresh(row)
+        if row.turned_off_at is not None:
+            raise DomainError("Autopay is already off for this bond.")
+        row.turned_off_at, row.turned_off_by = utcnow(), by_label[:120]
+        pending = list(
+            db.session.scalars(
+                select(OnlinePayment).where(
+                    OnlinePayment.autopay_id == row.id,
+                    OnlinePayment.status.in_(PENDING_ROWS),
+                    OnlinePayment.payment_intent_id.is_not(None),
+                )
+            )
+        )
+        record(
+            "autopay.turned_off",
+            row,
+            before={"on": True, "card": row.card_last4},
+            after={"on": False, "by": row.turned_off_by},
+            actor=actor or by_label,
+        )
+    for charge in pending:
+        cancel_charge(charge.id)
+    return row
+
+
+def cancel_charge(online_payment_id: int) -> str:
+    """Call off an autopay charge not made yet: the PaymentIntent is cancelled at Stripe and the
+    row closed; a charge already made is left for its webhook. Returns the PI's status."""
+    row = db.session.get(OnlinePayment, online_payment_id)
+    options = {"stripe_account": row.stripe_account_id}
+    intents = stripe_api.client().v1.payment_intents
+    intent = intents.retrieve(row.payment_intent_id, options=options)
+    if intent.status in NOT_CHARGED:
+        try:
+            intent = intents.cancel(row.payment_intent_id, options=options)
+        except stripe.InvalidRequestError:  # confirmed meanwhile: its webhook settles it
+            intent = intents.retrieve(row.payment_intent_id, options=options)
+    with atomic:
+        db.session.refresh(row, with_for_update=True)
+        if intent.status == "canceled" and row.status in PENDING_ROWS:
+            row.status, row.next_attempt_on, row.updated_at = "cancelled", None, utcnow()
+    return intent.status

@@ -1,0 +1,83 @@
+"""A cosigner turns autopay on from their phone (and at a desk): reads the authorization, is
+refused beside the box until they agree, saves a card on the fake hosted Checkout, sees autopay
+on once Stripe's events arrive, and turns it off. Every page fits the window and passes axe."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from bbp.billing import fake_delivery
+from bbp.extensions import db
+from bbp.kernel.clock import agency_today
+from bbp.payments.models import Instalment, PaymentPlan
+from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.merchant.checkout_support import connected
+from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, run_jobs
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, size):
+    book = make_book(app, tenant)
+    connected(app, tenant)
+    with inside(app, tenant):
+        today = agency_today()
+        plan = PaymentPlan(bond_id=book.bond_id, down_payment=Decimal("0.00"))
+        plan.instalments = [
+            Instalment(due_on=today + timedelta(days=10), amount=Decimal("250.00")),
+            Instalment(due_on=today + timedelta(days=40), amount=Decimal("250.00")),
+        ]
+        db.session.add(plan)
+        db.session.commit()
+
+    context = browser.new_context(**SIZES[size])
+    context.add_init_script(path=AXE)
+    page = context.new_page()
+    agency = f"http://{tenant.slug}.localhost:{live_server}"
+    problems: list[str] = []
+
+    page.goto(f"{agency}/portal/login")
+    page.get_by_label("Mobile number").fill("(305) 555-0177")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    run_jobs(app)
+    page.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Court dates and payments").first.click()
+    page.get_by_role("link", name="Set up autopay").click()
+
+    expect(page.get_by_role("heading", name="Autopay", exact=True)).to_be_visible()
+    expect(page.locator("#autopay-terms")).to_contain_text("I, Rosa Reyes, authorize")
+    expect(page.locator("#autopay-terms")).to_contain_text("$250.00 on")
+    problems += _problems(page, f"autopay-{size}-terms")
+    page.get_by_role("button", name="Agree and save a card").click()
+    expect(page.locator("#agree-error")).to_have_text(
+        "Tick the box to agree, or go back to the bond."
+    )
+    problems += _problems(page, f"autopay-{size}-refused")
+    page.get_by_label("I agree to this autopay authorization").check()
+    page.get_by_role("button", name="Agree and save a card").click()
+
+    expect(page).to_have_url(re.compile(r"/dev/stripe/checkout/acct_\w+/cs_test_\w+$"))
+    page.get_by_role("button", name="Save test card 4242").click()
+    expect(page.locator("#autopay-waiting")).to_be_visible()
+    problems += _problems(page, f"autopay-{size}-waiting")
+    # Stripe's events arrive (under make run a worker delivers them); the page asks again.
+    assert set(fake_delivery.deliver_pending(app)) == {200}
+    expect(page.locator("#autopay-on")).to_contain_text("Visa ending in 4242", timeout=10_000)
+    problems += _problems(page, f"autopay-{size}-on")
+
+    page.get_by_role("link", name="Back to the bond").click()
+    expect(page.locator("#autopay-state")).to_contain_text("Autopay is on")
+    page.get_by_role("link", name="Manage autopay").click()
+    page.get_by_role("button", name="Turn off autopay").click()
+    expect(page.get_by_text("Autopay is off. Nothing more will be charged")).to_be_visible()
+    problems += _problems(page, f"autopay-{size}-off")
+    context.close()
+    assert problems == []
