@@ -127,5 +127,5 @@ def disconnect_deleted(tenant_id: int) -> str:
 def _platform_entry(tenant_id: int, account_id: str) -> None:
     """The console's log says the deletion disconnected the agency's Stripe account too."""
     tenant = db.session.get(Tenant, tenant_id)
-    after = {"account": account_id, "reason": "agency deleted"}
+    after = {"stripe_account": account_id, "reason": "agency deleted"}
     record("merchant.disconnected", tenant, after=after, actor=DELETED, model=PlatformAuditEntry)
