@@ -180,6 +180,15 @@ ACTIONS = {
     "billing.plan_changed": "{actor} moved the subscription from {before.plan} to {after.plan}",
     "billing.cancel_scheduled": "{actor} set the subscription to end when its period ends",
     "billing.cancel_undone": "{actor} kept the subscription: it renews as before",
+    # online payments: the agency's Stripe account (docs/payments-connect.md)
+    "merchant.connected": "{actor} connected the agency's Stripe account {after.stripe_account}",
+    "merchant.account_updated": "{actor} reported a change to the agency's Stripe account",
+    "merchant.disconnected": "{actor} disconnected the agency's Stripe account: {after.reason}",
+    "autopay.turned_off": "{actor} turned autopay off: {after.reason}",
+    "plan.fee_changed": (
+        "{actor} set a plan's platform fee to {after.bps} basis points plus {after.fixed_cents} "
+        "cents a payment"
+    ),
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -215,6 +224,8 @@ AREAS = {
     "dunning.": "Billing standing",
     "plan.": "Plans",
     "billing.": "Billing",
+    "merchant.": "Online payments",
+    "autopay.": "Autopay",
 }
 # Areas only the platform audit log holds: an agency's own log offers the others (its
 # subscription's changes, `billing.`, are in both).
@@ -328,6 +339,21 @@ FIELDS = {
     "count": Field("Powers", "count"),
     "name": Field("Name"),
     "active": Field("Active", "bool"),
+    # online payments: the agency's Stripe account and the platform's fee
+    "stripe": Field("Stripe id"),  # of an online payment or refund (payments.record_confirmed)
+    "stripe_account": Field("Stripe account"),
+    "charges_enabled": Field("Card payments on", "bool"),
+    "payouts_enabled": Field("Payouts on", "bool"),
+    "details_submitted": Field("Details given to Stripe", "bool"),
+    "disabled_reason": Field("Why Stripe paused payments", "code"),
+    "currently_due": Field("Stripe needs now"),
+    "past_due": Field("Stripe needed by now"),
+    "eventually_due": Field("Stripe will need"),
+    "current_deadline": Field("Stripe's deadline", "datetime"),
+    "autopay_turned_off": Field("Autopays turned off", "count"),
+    "autopay": Field("Autopay on", "bool"),
+    "bps": Field("Platform fee (basis points)", "count"),
+    "fixed_cents": Field("Platform fee, fixed (cents)", "count"),
     # billing plans (platform audit log)
     "plan": Field("Plan"),
     "monthly_price_cents": Field("Monthly price (cents)", "count"),
