@@ -184,7 +184,10 @@ ACTIONS = {
     "merchant.connected": "{actor} connected the agency's Stripe account {after.stripe_account}",
     "merchant.account_updated": "{actor} reported a change to the agency's Stripe account",
     "merchant.disconnected": "{actor} disconnected the agency's Stripe account: {after.reason}",
-    "autopay.turned_off": "{actor} turned autopay off: {after.reason}",
+    "autopay.turned_off": "{actor} turned autopay off",
+    "autopay.authorized": "{actor} agreed to the autopay authorization",
+    "autopay.turned_on": "Autopay turned on with {after.card}",
+    "autopay.card_changed": "Autopay's card changed to {after.card}",
     "plan.fee_changed": (
         "{actor} set a plan's platform fee to {after.bps} basis points plus {after.fixed_cents} "
         "cents a payment"
@@ -352,6 +355,10 @@ FIELDS = {
     "current_deadline": Field("Stripe's deadline", "datetime"),
     "autopay_turned_off": Field("Autopays turned off", "count"),
     "autopay": Field("Autopay on", "bool"),
+    "card": Field("Card"),
+    "payer": Field("Payer"),
+    "by": Field("By"),
+    "on": Field("On", "bool"),
     "bps": Field("Platform fee (basis points)", "count"),
     "fixed_cents": Field("Platform fee, fixed (cents)", "count"),
     # billing plans (platform audit log)
@@ -362,7 +369,6 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
-    "stripe": Field("Stripe payment"),  # the PaymentIntent (or Refund) an online entry records
     "trial_ends": Field("Trial ends", "date"),
     "comped_until": Field("Free until", "date"),
     "months": Field("Free months", "count"),
