@@ -1,6 +1,8 @@
-"""Delivering the fake Stripe's events to the app's own webhook endpoint, signed as Stripe signs.
+"""Delivering the fake Stripe's events to the app's own webhook endpoints, signed as Stripe signs.
 
-Each event is POSTed to `/stripe/webhooks` on the platform host through the app's WSGI stack
+Each event is POSTed to `/stripe/webhooks` on the platform host (an event from a connected
+account to `/stripe/connect/webhooks`, signed with the Connect endpoint's secret, as Stripe
+sends them to a Connect endpoint of its own) through the app's WSGI stack
 (site routing, CSRF exemption, the signature check: the real endpoint), from a thread of its
 own so a console request that delivers keeps its own session and context.
 """
@@ -21,6 +23,7 @@ from bbp.kernel.clock import utcnow
 from bbp.tenancy.jobs import job_app
 
 ENDPOINT = "/stripe/webhooks"
+CONNECT_ENDPOINT = "/stripe/connect/webhooks"
 log = logging.getLogger(__name__)
 
 
@@ -57,13 +60,21 @@ def deliver(event_ids: list[str], app: Flask | None = None) -> list[int]:
     return statuses
 
 
+def endpoint_of(body: str) -> tuple[str, str]:
+    """Where Stripe sends this event and the secret it signs it with."""
+    if json.loads(body).get("account"):
+        return CONNECT_ENDPOINT, stripe_api.FAKE_CONNECT_WEBHOOK_SECRET
+    return ENDPOINT, stripe_api.FAKE_WEBHOOK_SECRET
+
+
 def _post_each(app: Flask, bodies: list[str], statuses: list[int]) -> None:
     client = app.test_client()
     base = f"{app.config['PREFERRED_URL_SCHEME']}://admin.{app.config['BBP_DOMAIN']}"
     for body in bodies:
-        header = signature(body, stripe_api.FAKE_WEBHOOK_SECRET, stamp(utcnow()))
+        endpoint, secret = endpoint_of(body)
+        header = signature(body, secret, stamp(utcnow()))
         response = client.post(
-            ENDPOINT,
+            endpoint,
             data=body,
             base_url=base,
             headers={"Stripe-Signature": header, "Content-Type": "application/json"},

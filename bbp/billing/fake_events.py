@@ -33,7 +33,10 @@ class Events:
     deliver_by_worker = False  # make run: a worker job delivers each event as it happens
 
     def _retrieve_event(self, params: dict, id: str) -> dict:
-        return self.get("events", id)
+        event = self.get("events", id)
+        if event.get("account") != self.account:  # another account's event is not found
+            raise StripeFault(404, f"No such event: '{id}'", code="resource_missing", param="id")
+        return event
 
     def _emit(self, event_type: str, obj: dict) -> None:
         """An event about `obj` as it is now; an update names the fields it changed."""
@@ -41,6 +44,7 @@ class Events:
         before = self.redis.get(self._snapshot_key(obj["id"]))
         if event_type.endswith(".updated") and before:
             data["previous_attributes"] = _changed(json.loads(before), obj)
+        on_account = {"account": self.account} if self.account else {}  # a Connect event
         event = self._new(
             "events",
             type=event_type,
@@ -48,6 +52,7 @@ class Events:
             data=data,
             pending_webhooks=1,
             request={"id": None, "idempotency_key": None},
+            **on_account,
         )
         self.redis.set(self._snapshot_key(obj["id"]), json.dumps(obj))
         self.redis.rpush(self._pending_key(), event["id"])
@@ -79,7 +84,7 @@ class Events:
         return platform_key("stripe-fake", "pending-events")
 
     def _snapshot_key(self, object_id: str) -> str:
-        return platform_key("stripe-fake", "last-emitted", object_id)
+        return platform_key("stripe-fake", "last-emitted", self.account or "platform", object_id)
 
 
 def _changed(before: dict, after: dict) -> dict:

@@ -13,7 +13,10 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
 
 from redis import Redis
@@ -71,6 +74,22 @@ class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSes
         # Long enough that a whole test session's calls stay: a test counting calls before and
         # after must not see an old one fall off the end (a few hundred kB at most).
         self.requests: deque[tuple[str, str, str | None]] = deque(maxlen=20_000)
+        self._scope = threading.local()  # the connected account a request acts on (Connect)
+
+    # Connect: a request with a Stripe-Account header sees only that account's objects ------
+    @property
+    def account(self) -> str | None:
+        """The connected account this request acts on, or None for the platform's own."""
+        return getattr(self._scope, "account", None)
+
+    @contextmanager
+    def acting_as(self, account: str | None) -> Iterator[None]:
+        """Act on a connected account's objects (the fake's own pages and tests use this)."""
+        before, self._scope.account = self.account, account
+        try:
+            yield
+        finally:
+            self._scope.account = before
 
     # The SDK calls these ----------------------------------------------------------------
     def request(self, method, url, headers, post_data=None, *, _usage=None):
@@ -84,10 +103,11 @@ class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSes
         try:
             if not headers.get("Authorization", "").startswith("Bearer "):
                 raise StripeFault(401, "You did not provide an API key.")
-            if key and method in ("post", "delete"):
-                status, answer = self._once(key, method, parts.path, params)
-            else:
-                status, answer = 200, self._route(method, parts.path, params)
+            with self.acting_as(headers.get("Stripe-Account") or None):
+                if key and method in ("post", "delete"):
+                    status, answer = self._once(key, method, parts.path, params)
+                else:
+                    status, answer = 200, self._route(method, parts.path, params)
         except StripeFault as fault:
             status, answer = fault.status, fault.body
         return json.dumps(answer), status, {"Request-Id": "req_" + secrets.token_hex(7)}
@@ -101,7 +121,11 @@ class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSes
     # Idempotency ------------------------------------------------------------------------
     def _once(self, key: str, method: str, path: str, params: dict) -> tuple[int, dict]:
         """Run a mutating call once per key; a repeat gets the first answer back."""
-        slot = platform_key("stripe-fake", "idempotency", hashlib.sha256(key.encode()).hexdigest())
+        # Stripe keeps keys per account: the same key on two connected accounts is two requests.
+        scoped = f"{self.account}:{key}" if self.account else key
+        slot = platform_key(
+            "stripe-fake", "idempotency", hashlib.sha256(scoped.encode()).hexdigest()
+        )
         fingerprint = hashlib.sha256(json.dumps([method, path, params]).encode()).hexdigest()
         if not self.redis.set(slot, json.dumps({"pending": True}), nx=True, ex=60):
             kept = json.loads(self.redis.get(slot) or "{}")
@@ -144,7 +168,10 @@ class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSes
         }
 
     def _key(self, object_id: str) -> str:
-        return platform_key("stripe-fake", "object", object_id)
+        # Events are kept in one place (each names its account); anything else under its own.
+        if object_id.startswith("evt_") or self.account is None:
+            return platform_key("stripe-fake", "object", object_id)
+        return platform_key("stripe-fake", "account", self.account, "object", object_id)
 
     def _save(self, obj: dict) -> dict:
         self.redis.set(self._key(obj["id"]), json.dumps(obj))
