@@ -23,11 +23,15 @@ from redis import Redis
 from stripe import HTTPClient
 
 from bbp.billing.fake_comps import Comps
+from bbp.billing.fake_disputes import Disputes
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
+from bbp.billing.fake_lists import Indexes
 from bbp.billing.fake_meters import Meters
+from bbp.billing.fake_payouts import Payouts
 from bbp.billing.fake_portal import PortalSessions
 from bbp.billing.fake_previews import Previews
+from bbp.billing.fake_refunds import Refunds
 from bbp.billing.fake_resources import Resources, StripeFault, stamp
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
@@ -57,7 +61,20 @@ def _lists(node):
     return node
 
 
-class FakeStripe(Events, Comps, Meters, Invoices, Resources, Previews, PortalSessions, HTTPClient):
+class FakeStripe(
+    Events,
+    Comps,
+    Meters,
+    Invoices,
+    Resources,
+    Previews,
+    PortalSessions,
+    Refunds,  # refunds on connected accounts (and a test charge until Checkout's fake lands)
+    Disputes,
+    Payouts,
+    Indexes,
+    HTTPClient,
+):
     """Stripe's API for the resources the mixins declare, kept in Redis.
 
     A resource mixin declares `KINDS` ({kind: (id prefix, object name)}) and `ROUTES`
