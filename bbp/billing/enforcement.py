@@ -53,6 +53,9 @@ READ_ONLY_ALLOWED = frozenset(
         "collateral.mark_returned",
         "payments.create",
         "payments.void",
+        "merchant.create_refund",  # money back to a payer's card
+        "merchant.send_refund",
+        "merchant.refresh_payout",  # a read of Stripe behind a POST
         # Documents and signatures for existing bonds; the client portal's invitations.
         "documents.ask_defendant",
         "documents.ask_cosigner",

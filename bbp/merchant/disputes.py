@@ -73,7 +73,8 @@ def keep(dispute: stripe.Dispute, account: str) -> Dispute:
         .execution_options(populate_existing=True)
     )
     before = None if created is not None else row.status
-    due = (getattr(dispute, "evidence_details", None) or {}).get("due_by")
+    details = getattr(dispute, "evidence_details", None)
+    due = getattr(details, "due_by", None) if details else None
     row.online_payment_id = online.id if online else None
     row.bond_id = bond.id if bond else None
     row.amount_cents, row.status = dispute.amount, dispute.status
@@ -126,7 +127,7 @@ def open_disputes(limit: int = 10) -> list[tuple[Dispute, Bond | None]]:
             .where(Dispute.status.in_(OPEN))
             .order_by(Dispute.evidence_due_by.asc().nulls_last(), Dispute.id)
             .limit(limit)
-        ).tuples()
+        ).all()
     )
 
 

@@ -209,7 +209,7 @@ def waiting(bond: Bond) -> list[tuple[Refund, OnlinePayment]]:
             )
             .order_by(Refund.id.desc())
             .limit(20)
-        ).tuples()
+        ).all()
     )
 
 
@@ -253,7 +253,8 @@ def _row_for(refund: stripe.Refund, online: OnlinePayment) -> Refund:
     row = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund.id))
     if row is not None:
         return row
-    ours = str((refund.metadata or {}).get("bbp_refund", ""))
+    metadata = refund.metadata.to_dict() if refund.metadata else {}
+    ours = str(metadata.get("bbp_refund", ""))
     if ours.isdigit() and int(ours) < 2**31:
         row = db.session.scalar(
             select(Refund).where(
@@ -310,7 +311,7 @@ def on_charge_refunded(event: stripe.Event, account: str) -> None:
     refunds = stripe_api.client().v1.refunds.list(
         {"charge": event.data.object.id, "limit": 100}, options={"stripe_account": account}
     )
-    for refund in refunds.auto_paging_iter():
+    for refund in reversed(list(refunds.auto_paging_iter())):  # oldest first, as made
         settle(refund)
 
 

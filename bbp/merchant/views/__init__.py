@@ -7,4 +7,8 @@ bp = Blueprint("merchant", __name__)
 
 from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp)
     connect_webhooks,
+    disputes,
+    payouts,
+    refunds,
+    stripe_dev,
 )
