@@ -133,11 +133,13 @@ def open_disputes(limit: int = 10) -> list[tuple[Dispute, Bond | None]]:
 
 def listing():
     """Every dispute, open ones first, newest first within (for pagination)."""
-    return (
-        select(Dispute, Bond)
-        .outerjoin(Bond, Bond.id == Dispute.bond_id)
-        .order_by(Dispute.status.in_(OPEN).desc(), Dispute.id.desc())
-    )
+    return select(Dispute).order_by(Dispute.status.in_(OPEN).desc(), Dispute.id.desc())
+
+
+def bonds_of(rows: list[Dispute]) -> dict[int, Bond]:
+    """The bonds of a page of disputes, by id."""
+    ids = {row.bond_id for row in rows if row.bond_id}
+    return {bond.id: bond for bond in db.session.scalars(select(Bond).where(Bond.id.in_(ids)))}
 
 
 def dashboard_url(dispute: Dispute) -> str:

@@ -22,6 +22,7 @@ def disputes_index():
         "merchant/disputes.html",
         "merchant/_dispute_rows.html",
         page=page,
+        bonds=disputes.bonds_of(page.items),
         labels=disputes.LABELS,
         answer_at=disputes.dashboard_url,
         open_statuses=disputes.OPEN,
