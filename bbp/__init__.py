@@ -10,11 +10,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bbp import config
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app; it never creates databases or runs migrations (the CLI does)."""
+def create_app(overrides: dict | None = None, *, migrations: bool = True) -> Flask:
+    """Build the app; it never creates databases or runs migrations (the CLI does). Without
+    `migrations` there is no `flask db` (gunicorn's app: Flask-Migrate and Alembic stay out)."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(Path(app.instance_path), overrides))
     register_extensions(app)
+    if migrations:
+        register_migrations(app)
     register_tenancy(app)
     register_observability(app)
     register_blueprints(app)
@@ -38,7 +41,6 @@ def register_extensions(app: Flask) -> None:
         htmx,
         init_redis,
         load_extreme_dates,
-        migrate,
     )
     from bbp.kernel import changes
     from bbp.platform import loader
@@ -46,12 +48,6 @@ def register_extensions(app: Flask) -> None:
     from bbp.web import i18n
 
     db.init_app(app)
-    migrate.init_app(
-        app,
-        db,
-        render_as_batch=False,
-        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
-    )
     csrf.init_app(app)
     htmx.init_app(app)
     init_redis(app)
@@ -62,6 +58,15 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         guard_pool_across_fork(db.engine)
         load_extreme_dates(db.engine)
+
+
+def register_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    from bbp.extensions import db
+    from bbp.tenancy.schema import PUBLIC_MIGRATIONS_DIR
+
+    Migrate(app, db, render_as_batch=False, directory=str(PUBLIC_MIGRATIONS_DIR))
 
 
 def register_tenancy(app: Flask) -> None:

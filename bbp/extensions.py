@@ -9,7 +9,6 @@ from flask import Flask, current_app
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from psycopg import DataError
@@ -55,7 +54,6 @@ def trigram_indexes(table: str, *columns: str) -> list[Index]:
     ]
 
 
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()

@@ -55,7 +55,7 @@ WATCHED = (
     "stripe",
     "requests",
     "aiohttp",
-    "dns",
+    "dns.resolver",
     "alembic",
     "rq",
     "prometheus_client",
@@ -67,7 +67,7 @@ WATCHED = (
     "wtforms",
     "jinja2",
 )
-LIST_MODULES = (  # a module bbp.kernel.lazy set aside, not yet executed, is not held
+LIST_MODULES = (  # a module bbp.lazy set aside, not yet executed, is not held
     "import json, sys, wsgi; print(json.dumps(sorted(n for n, m in sys.modules.items()"
     " if type(m).__name__ != '_LazyModule')))"
 )

@@ -81,6 +81,7 @@ PUBLIC_PLATFORM_ENDPOINTS = {
     "platform.forgot_password",
     "platform.forgot_password_post",
     "stripe_webhooks.receive",  # Stripe's events: signed by Stripe (the signature is checked)
+    "connect_webhooks.receive",  # connected accounts' events: signed with their own secret
 }
 
 

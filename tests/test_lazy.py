@@ -1,4 +1,4 @@
-"""bbp.kernel.lazy: a module set aside runs on first use, once, and `import` finds the same one."""
+"""bbp.lazy: a module set aside runs on first use, once, and `import` finds the same one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 PROBE = """
 import sys
-from bbp.kernel.lazy import lazy_module
+from bbp.lazy import lazy_module
 wave = lazy_module("wave")
 held = type(sys.modules["wave"]).__name__
 import wave as again
@@ -15,6 +15,10 @@ print(held, again is wave, wave.Error.__name__, type(sys.modules["wave"]).__name
 parent = lazy_module("email.quoprimime")
 import email
 print(email.quoprimime is parent, callable(parent.quote))
+inner = lazy_module("xml.dom.minidom")
+print("xml" in sys.modules, "xml.dom" in sys.modules)
+import xml.dom.minidom
+print(xml.dom.minidom is inner, callable(inner.parseString))
 """
 
 
@@ -22,6 +26,8 @@ def test_a_lazy_module_runs_on_first_use_and_is_the_one_imported():
     run = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
     )
-    first, second = run.stdout.splitlines()
+    first, second, packages, bound = run.stdout.splitlines()
     assert first == "_LazyModule True Error module"
     assert second == "True True"
+    assert packages == "False False"  # its packages wait too
+    assert bound == "True True"  # and once run it is named on its package

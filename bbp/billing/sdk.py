@@ -3,6 +3,6 @@ never imports it, nor the HTTP libraries (requests, aiohttp) it pulls in."""
 
 from __future__ import annotations
 
-from bbp.kernel.lazy import lazy_module
+from bbp.lazy import lazy_module
 
 stripe = lazy_module("stripe")

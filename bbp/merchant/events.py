@@ -12,7 +12,7 @@ from collections.abc import Callable
 from bbp.billing.sdk import stripe
 from bbp.merchant import accounts, autopay, checkout, disputes, payouts, refunds
 
-Handler = Callable[[stripe.Event, str], Callable[[], None] | None]
+Handler = Callable[["stripe.Event", str], Callable[[], None] | None]
 HANDLERS: dict[str, Handler] = {
     **accounts.HANDLES,
     **checkout.HANDLES,

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from flask import current_app
 
-from bbp.kernel.lazy import lazy_module
+from bbp.lazy import lazy_module
 
 # dnspython is loaded when a domain is first checked, not in every web worker.
 dns_resolver = lazy_module("dns.resolver")

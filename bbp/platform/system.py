@@ -6,15 +6,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
+from werkzeug.utils import import_string
 
 from bbp.extensions import db, redis_client
 from bbp.health import checks
 from bbp.platform import job_board, upgrades
 from bbp.tenancy import spares
+from bbp.tenancy.schema import (
+    ALEMBIC_CONFIG,
+    MIGRATION_CONTEXT,
+    PUBLIC_MIGRATIONS_DIR,
+    SCRIPT_DIRECTORY,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +40,11 @@ class Health:
 
 def public_pending() -> int:
     """Public-schema migrations not yet applied (`flask db upgrade` applies them)."""
-    config = Config()
-    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
-    script = ScriptDirectory.from_config(config)
+    config = import_string(ALEMBIC_CONFIG)()
+    config.set_main_option("script_location", str(PUBLIC_MIGRATIONS_DIR))
+    script = import_string(SCRIPT_DIRECTORY).from_config(config)
     with db.engine.connect() as conn:
-        applied = MigrationContext.configure(conn).get_current_heads()
+        applied = import_string(MIGRATION_CONTEXT).configure(conn).get_current_heads()
     lower = applied[0] if len(applied) == 1 else "base"
     return sum(1 for _ in script.iterate_revisions("heads", lower))
 

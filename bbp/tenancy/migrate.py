@@ -8,14 +8,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from alembic import command
-from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
+from werkzeug.utils import import_string
 
 from bbp.tenancy.context import set_search_path
 from bbp.tenancy.schema import (
+    ALEMBIC_COMMAND,
+    ENVIRONMENT_CONTEXT,
     alembic_config,
     current_revision,
     head_revision,
@@ -50,7 +51,7 @@ def upgrade_schema(engine: Engine, schema: str, target: str = "head") -> Migrati
         set_search_path(conn, schema)
         cfg = alembic_config()
         cfg.attributes.update(connection=conn, schema=schema)
-        with EnvironmentContext(
+        with import_string(ENVIRONMENT_CONTEXT)(
             cfg,
             script,
             fn=lambda rev, _context: script._upgrade_revs(target, rev),
@@ -153,7 +154,7 @@ def autogenerate_revision(engine: Engine, message: str) -> None:
             set_search_path(conn, SCRATCH_SCHEMA)
             cfg = alembic_config()
             cfg.attributes.update(connection=conn, schema=SCRATCH_SCHEMA)
-            command.revision(cfg, message=message, autogenerate=True)
+            import_string(ALEMBIC_COMMAND).revision(cfg, message=message, autogenerate=True)
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{SCRATCH_SCHEMA}" CASCADE')

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, create_mock_engine, text
 from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.engine import Connection
+from werkzeug.utils import import_string
 
 from bbp.tenancy.context import quote_schema, set_search_path
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic (with Mako) is loaded by its path when a migration or a revision is first needed, not
+# in every web worker (docs/decisions.md, "Heavy libraries stay in the workers").
+ALEMBIC_CONFIG = "alembic.config:Config"
+SCRIPT_DIRECTORY = "alembic.script:ScriptDirectory"
+ENVIRONMENT_CONTEXT = "alembic.runtime.environment:EnvironmentContext"
+MIGRATION_CONTEXT = "alembic.runtime.migration:MigrationContext"
+ALEMBIC_COMMAND = "alembic.command"
+
 TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
+PUBLIC_MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"  # `flask db`'s
 VERSION_TABLE = "alembic_version"
 
 
@@ -24,7 +37,7 @@ def tenant_tables(metadata: MetaData) -> list[Table]:
 
 def alembic_config() -> Config:
     """Alembic configuration for the tenant migration tree in tenants/."""
-    cfg = Config()
+    cfg = import_string(ALEMBIC_CONFIG)()
     cfg.set_main_option("script_location", str(TENANTS_DIR))
     return cfg
 
@@ -32,7 +45,7 @@ def alembic_config() -> Config:
 @cache
 def script_directory() -> ScriptDirectory:
     """The tenant tree, read once per process (revision files never change under a process)."""
-    return ScriptDirectory.from_config(alembic_config())
+    return import_string(SCRIPT_DIRECTORY).from_config(alembic_config())
 
 
 @cache

@@ -31,8 +31,11 @@ WORKER_ONLY = (
     "requests",
     "bbp.billing.fake_stripe",
     "dns.resolver",  # loaded by the first custom-domain check
+    "alembic",  # loaded by the first migration, agency made or health page; `flask db` only
+    "mako",
+    "flask_migrate",
 )
-LIST_MODULES = (  # a module bbp.kernel.lazy set aside, not yet executed, is not held
+LIST_MODULES = (  # a module bbp.lazy set aside, not yet executed, is not held
     "import json, sys, wsgi; print(json.dumps(sorted(n for n, m in sys.modules.items()"
     " if type(m).__name__ != '_LazyModule')))"
 )
@@ -52,6 +55,19 @@ def test_serving_the_app_imports_no_pdf_drawing_no_twilio_client_and_no_stripe_s
     assert "wsgi" in modules and "bbp.payments.receipts" in modules  # the app really loaded
     loaded = [m for m in modules if any(m == w or m.startswith(w + ".") for w in WORKER_ONLY)]
     assert sorted(loaded) == []
+
+
+def test_the_command_line_still_has_flask_db(app):
+    run = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "--help"],
+        cwd=ROOT,
+        env=process_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "upgrade" in run.stdout
 
 
 def test_what_a_web_process_names_for_the_workers_exists():

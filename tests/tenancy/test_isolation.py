@@ -201,6 +201,8 @@ def test_no_tenant_table_in_public_and_no_cross_schema_foreign_keys(app, tenant,
             "stripe_events",  # ids, types and dates of Stripe events processed: no person
             "billing_meters",  # the platform's Stripe meter id, by event name
             "text_usage_reports",  # segments per agency and hour, Stripe ids, dates: no text
+            "connected_accounts",  # which agency a Stripe connected account is: ids only
+            "connect_events",  # ids, types and dates of Connect events processed: no person
         }
         cross = conn.execute(
             text("""

@@ -10,7 +10,9 @@ from types import ModuleType
 
 def lazy_module(name: str) -> ModuleType:
     """The module `name`, executed when one of its attributes is first read (the standard
-    library's LazyLoader recipe); an `import name` anywhere else gets the same object."""
+    library's LazyLoader recipe); an `import name` anywhere else gets the same object. Its
+    packages are imported at once: for a package that imports everything it holds (alembic),
+    name what you need by its path when you need it instead (`werkzeug.utils.import_string`)."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)
