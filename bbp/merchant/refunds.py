@@ -114,20 +114,23 @@ def _reserve(online: OnlinePayment, amount: Decimal | None, reason: str, by) -> 
             else "This payment is refunded in full already.",
             "amount",
         )
-    row = Refund(
+    return _added(
+        "refund.requested",
         online_payment_id=online.id,
         amount_cents=cents,
         status=REQUESTED,
         reason=reason.strip(),
         requested_by_id=by.id,
     )
+
+
+def _added(action: str, actor: str | None = None, **fields) -> Refund:
+    """A new refunds row, audited with its amount, reason and Stripe id."""
+    row = Refund(**fields)
     db.session.add(row)
     db.session.flush()
-    record(
-        "refund.requested",
-        row,
-        after={"amount": str(from_cents(cents)), "reason": row.reason, "payment": online.id},
-    )
+    after = {"amount": str(from_cents(row.amount_cents)), "reason": row.reason}
+    record(action, row, after={**after, "stripe": row.stripe_refund_id}, actor=actor)
     return row
 
 
@@ -265,22 +268,15 @@ def _row_for(refund: stripe.Refund, online: OnlinePayment) -> Refund:
         )
         if row is not None:
             return row
-    row = Refund(
+    return _added(
+        "refund.made_in_stripe",
+        "Stripe",
         online_payment_id=online.id,
         amount_cents=refund.amount,
         status=refund.status,
         reason=DASHBOARD_REASON,
         stripe_refund_id=refund.id,
     )
-    db.session.add(row)
-    db.session.flush()
-    record(
-        "refund.made_in_stripe",
-        row,
-        after={"amount": str(from_cents(refund.amount)), "stripe": refund.id},
-        actor="Stripe",
-    )
-    return row
 
 
 def _returned(row: Refund, online: OnlinePayment) -> None:

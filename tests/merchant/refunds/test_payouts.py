@@ -13,7 +13,7 @@ from bbp.extensions import db
 from bbp.merchant.models import Payout, PayoutLine
 from bbp.tenancy.context import bound
 from tests.factories import make_bond
-from tests.merchant.refund_support import ledger, paid_online, signed_in
+from tests.merchant.refunds.support import ledger, paid_online, signed_in
 from tests.merchant.support import connected, fake
 from tests.support import unmarked
 
@@ -21,11 +21,6 @@ from tests.support import unmarked
 @pytest.fixture
 def account(app, tenant):
     return connected(app, tenant)
-
-
-@pytest.fixture
-def manager(app, visit, tenant):
-    return signed_in(app, visit, tenant, "manager")
 
 
 def _pay_out(app, account: str) -> dict:

@@ -19,23 +19,9 @@ from bbp.merchant import refunds
 from bbp.merchant.models import OnlinePayment, Refund
 from bbp.payments.models import Payment
 from bbp.tenancy.context import bound
-from tests.factories import make_bond
-from tests.merchant.refund_support import ledger, paid_online, refund_rows, signed_in
+from tests.merchant.refunds.support import ledger, refund_rows, signed_in
 from tests.merchant.support import connected, fake
 from tests.support import unmarked
-
-
-@pytest.fixture
-def paid(app, tenant):
-    """A $100.00 card payment (platform fee $3.20) on a $500 premium bond."""
-    account = connected(app, tenant)
-    bond_id = make_bond(app, tenant, premium="500")
-    return paid_online(app, tenant, account, bond_id, 10000, fee=320), bond_id
-
-
-@pytest.fixture
-def manager(app, visit, tenant):
-    return signed_in(app, visit, tenant, "manager")
 
 
 def _refund(visitor, paid, amount: str, reason: str = "Overpaid"):

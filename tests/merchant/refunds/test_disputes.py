@@ -5,31 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from bbp.billing import fake_delivery
 from bbp.extensions import db
 from bbp.merchant.models import Dispute
 from bbp.tenancy.context import bound
-from tests.factories import make_bond
-from tests.merchant.refund_support import ledger, paid_online, signed_in
-from tests.merchant.support import connected, fake
+from tests.merchant.refunds.support import ledger, signed_in
+from tests.merchant.support import fake
 from tests.support import unmarked
 
 OPENED_AT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def paid(app, tenant):
-    account = connected(app, tenant)
-    bond_id = make_bond(app, tenant, premium="500")
-    return paid_online(app, tenant, account, bond_id, 10000, fee=320), bond_id
-
-
-@pytest.fixture
-def manager(app, visit, tenant):
-    return signed_in(app, visit, tenant, "manager")
 
 
 def _open(app, paid) -> tuple[str, list[str]]:
