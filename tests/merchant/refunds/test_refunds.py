@@ -19,9 +19,10 @@ from bbp.merchant import refunds
 from bbp.merchant.models import OnlinePayment, Refund
 from bbp.payments.models import Payment
 from bbp.tenancy.context import bound
+from tests.factories import make_bond
 from tests.merchant.refunds.support import ledger, refund_rows, signed_in
 from tests.merchant.support import connected, fake
-from tests.support import unmarked
+from tests.support import counted, unmarked
 
 
 def _refund(visitor, paid, amount: str, reason: str = "Overpaid"):
@@ -306,3 +307,17 @@ def test_a_refund_stripe_did_not_answer_is_sent_again_with_its_key(
     assert [e[2] for e in ledger(app, tenant, bond_id) if e[1] == "refund"] == ["20.00"]
     keys = [k for m, p, k in stub.requests if p == "/v1/refunds" and m == "POST"]
     assert set(keys) == {f"refund-{tenant.info.id}-{row_id}"}
+
+
+def test_only_a_bond_paid_online_reads_its_refunds_and_disputes(app, tenant, paid, manager):
+    paid, bond_id = paid
+    plain = make_bond(app, tenant, premium="500")
+    manager.post(
+        f"/payments/bonds/{plain}/new",
+        {"amount": "100", "kind": "premium", "method": "cash", "payer_name": "Cash Payer"},
+    )
+    with counted(app) as online:
+        assert manager.get(f"/bonds/{bond_id}").status_code == 200
+    with counted(app) as cash:
+        assert manager.get(f"/bonds/{plain}").status_code == 200
+    assert len(online) == len(cash) + 2  # the open disputes and the refunds not yet entered
