@@ -77,14 +77,13 @@ def read_lines(row: Payout, account: str) -> int:
         {"payout": row.stripe_payout_id, "limit": 100, "expand": ["data.source"]},
         options={"stripe_account": account},
     )
-    count = 0
-    for txn in found.auto_paging_iter():
-        if txn.type == "payout":  # the payout itself: the page's total, not a line
-            continue
+    # Stripe lists newest first; kept oldest first, so lines of one second keep their order.
+    # The payout's own transaction is its total, not a line.
+    lines = [txn for txn in found.auto_paging_iter() if txn.type != "payout"]
+    for txn in reversed(lines):
         _keep_line(row, txn)
-        count += 1
     row.lines_synced_at = utcnow()
-    return count
+    return len(lines)
 
 
 def _keep_line(row: Payout, txn: stripe.BalanceTransaction) -> None:
