@@ -44,6 +44,11 @@ PUBLIC_TENANT_ENDPOINTS = {
     "support.enter",  # support access: a signed two-minute link from the console, used once
     "support.enter_post",
     "support.left",  # where an ended support session lands
+    "merchant.pay_link",  # text-to-pay: the signed link is the credential, as for check-ins
+    "merchant.pay_link_post",
+    "merchant.pay_link_done",
+    "merchant.fake_checkout",  # development's stand-in for Stripe's hosted Checkout page
+    "merchant.fake_checkout_post",
 }
 
 

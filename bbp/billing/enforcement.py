@@ -56,6 +56,8 @@ READ_ONLY_ALLOWED = frozenset(
         "merchant.create_refund",  # money back to a payer's card
         "merchant.send_refund",
         "merchant.refresh_payout",  # a read of Stripe behind a POST
+        "merchant.send_pay_link",  # text-to-pay: taking payments on existing bonds
+        "merchant.revoke_pay_link",
         # Documents and signatures for existing bonds; the client portal's invitations.
         "documents.ask_defendant",
         "documents.ask_cosigner",

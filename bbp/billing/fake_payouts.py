@@ -32,12 +32,13 @@ def stripe_fee(amount: int) -> int:
 class Payouts:
     """Payouts to the account's bank and the balance transactions in each."""
 
-    KINDS = {"payouts": ("po", "payout"), "balance_transactions": ("txn", "balance_transaction")}
+    # Balance transactions are declared (and retrieved) by Checkout's fake, which makes a
+    # charge's; this lists them by payout and writes the rest.
+    KINDS = {"payouts": ("po", "payout")}
     ROUTES = [
         ("get", "/v1/payouts", "_list_payouts"),
         ("get", f"/v1/payouts/{ID}", "_retrieve_payout"),
         ("get", "/v1/balance_transactions", "_list_balance_transactions"),
-        ("get", f"/v1/balance_transactions/{ID}", "_retrieve_balance_transaction"),
     ]
 
     def _retrieve_payout(self, params: dict, id: str) -> dict:
@@ -45,9 +46,6 @@ class Payouts:
 
     def _list_payouts(self, params: dict) -> dict:
         return page(self.indexed("payouts", "payouts"), params, "/v1/payouts")
-
-    def _retrieve_balance_transaction(self, params: dict, id: str) -> dict:
-        return self.get("balance_transactions", id)
 
     def _list_balance_transactions(self, params: dict) -> dict:
         if not params.get("payout"):
@@ -67,7 +65,7 @@ class Payouts:
         if self.account is None:
             raise ValueError("payouts are made on a connected account")
         moves = [*self._charge_moves(), *self._refund_moves(), *self._dispute_moves()]
-        net = sum(amount - fee for _, _, amount, fee, _, _ in moves)
+        net = sum(amount - fee for _, _, amount, fee, *_ in moves)
         if not moves or net <= 0:
             raise StripeFault(400, "Nothing is available to pay out.", code="balance_insufficient")
         today = utcnow().astimezone(UTC).date()
@@ -90,7 +88,9 @@ class Payouts:
         for mark, *fields in moves:
             if mark:
                 self.redis.sadd(self._paid_key(), mark)
-            self.index_add(f"payout:{payout['id']}", self._txn(*fields)["id"])
+            # A move names an existing balance transaction, or the fields of a new one.
+            txn_id = fields[0] if fields[0].startswith("txn_") else self._txn(*fields)["id"]
+            self.index_add(f"payout:{payout['id']}", txn_id)
         self._emit("payout.created", payout)
         payout["status"] = "paid"
         self._save(payout)
@@ -108,23 +108,26 @@ class Payouts:
         return payout
 
     def _charge_moves(self) -> list[tuple]:
+        """Each paid charge not paid out yet: its own balance transaction when it has one
+        (Checkout's charges do), else one written now."""
         pattern = platform_key("stripe-fake", "account", self.account, "object", "ch_*")
         ids = (_text(key).rsplit(":", 1)[1] for key in self.redis.scan_iter(match=pattern))
         charges = sorted(
             (self.get("charges", i) for i in ids), key=lambda c: (c["created"], c["id"])
         )
-        return [
-            (
-                f"charge:{c['id']}",
-                "charge",
-                c["amount"],
-                stripe_fee(c["amount"]) + self._application_fee_of(c),
-                c["id"],
-                c.get("description"),
+        moves = []
+        for c in charges:
+            if not c.get("paid") or self._paid_out(f"charge:{c['id']}"):
+                continue
+            if c.get("balance_transaction"):
+                txn = self.get("balance_transactions", c["balance_transaction"])
+                moves.append((f"charge:{c['id']}", txn["id"], txn["amount"], txn["fee"]))
+                continue
+            fee = stripe_fee(c["amount"]) + self._application_fee_of(c)
+            moves.append(
+                (f"charge:{c['id']}", "charge", c["amount"], fee, c["id"], c.get("description"))
             )
-            for c in charges
-            if c.get("paid") and not self._paid_out(f"charge:{c['id']}")
-        ]
+        return moves
 
     def _refund_moves(self) -> list[tuple]:
         moves = []

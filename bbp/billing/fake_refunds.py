@@ -7,7 +7,8 @@ refunds succeed at once, as Stripe's test cards do, and emit `refund.created` an
 `settle_refund` succeeds or fails them (`refund.updated`, `refund.failed`), as some banks do.
 
 `paid_charge` (fake-only) makes a succeeded PaymentIntent and its Charge on the account acted
-as, for tests and development that need a payment without going through Checkout.
+as, through Checkout's own charging (fake_checkout.py), for tests that need a payment without a
+Checkout session.
 """
 
 from __future__ import annotations
@@ -24,23 +25,15 @@ REFUND_STATUSES = ("succeeded", "failed", "canceled")
 class Refunds:
     """Refunds, and the charges and payment intents they refund."""
 
-    KINDS = {
-        "refunds": ("re", "refund"),
-        "charges": ("ch", "charge"),
-        "payment_intents": ("pi", "payment_intent"),
-    }
+    KINDS = {"refunds": ("re", "refund")}
     ROUTES = [
         ("post", "/v1/refunds", "_create_refund"),
         ("get", "/v1/refunds", "_list_refunds"),
         ("get", f"/v1/refunds/{ID}", "_retrieve_refund"),
-        ("get", f"/v1/charges/{ID}", "_retrieve_charge"),
     ]
 
     def _retrieve_refund(self, params: dict, id: str) -> dict:
         return self.get("refunds", id)
-
-    def _retrieve_charge(self, params: dict, id: str) -> dict:
-        return self.get("charges", id)
 
     def _list_refunds(self, params: dict) -> dict:
         charge = self._refunded_charge(params)
@@ -148,34 +141,25 @@ class Refunds:
     def paid_charge(
         self, amount: int, application_fee_amount: int = 0, metadata: dict | None = None
     ) -> tuple[dict, dict]:
-        """A succeeded PaymentIntent and its Charge (test Visa 4242), no events: the caller
-        enters the payment as it needs to."""
+        """A succeeded PaymentIntent and its Charge (with its balance transaction) on the account
+        acted as, charged as Checkout's fake charges a card, for tests that need a payment
+        without a Checkout session. Returns (intent, charge)."""
         intent = self._new(
             "payment_intents",
             amount=amount,
-            amount_received=amount,
+            amount_received=0,
             currency="usd",
-            status="succeeded",
+            status="requires_payment_method",
             application_fee_amount=application_fee_amount or None,
             metadata=dict(metadata or {}),
+            description=None,
+            customer=None,
+            payment_method=None,
             latest_charge=None,
         )
-        charge = self._new(
-            "charges",
-            amount=amount,
-            amount_refunded=0,
-            refunded=False,
-            disputed=False,
-            paid=True,
-            status="succeeded",
-            currency="usd",
-            payment_intent=intent["id"],
-            application_fee_amount=application_fee_amount or None,
-            payment_method_details={"type": "card", "card": {"brand": "visa", "last4": "4242"}},
-            metadata=dict(metadata or {}),
-        )
-        intent["latest_charge"] = charge["id"]
-        return self._save(intent), charge
+        self._succeed(intent)  # fake_checkout.py: the charge, its balance transaction, events
+        intent = self.get("payment_intents", intent["id"])
+        return intent, self.get("charges", intent["latest_charge"])
 
     def _refunds_wait(self, charge_id: str) -> bool:
         return bool(self.redis.get(self._wait_key(charge_id)))

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from redis import Redis
 from stripe import HTTPClient
 
+from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_disputes import Disputes
 from bbp.billing.fake_events import Events
@@ -69,7 +70,8 @@ class FakeStripe(
     Resources,
     Previews,
     PortalSessions,
-    Refunds,  # refunds on connected accounts (and a test charge until Checkout's fake lands)
+    CheckoutSessions,
+    Refunds,  # refunds on connected accounts
     Disputes,
     Payouts,
     Indexes,

@@ -17,7 +17,12 @@ from bbp.kernel import ratelimit
 from bbp.kernel.ratelimit import RateLimited
 
 WINDOW = 3600
-WHAT = {"one_off": "texts", "portal_link": "portal sign-in links", "signature": "signing links"}
+WHAT = {
+    "one_off": "texts",
+    "portal_link": "portal sign-in links",
+    "signature": "signing links",
+    "pay_link": "pay links",
+}
 # Caused by a staff click but never refused: each goes once per court date and person (its dedupe
 # key), and refusing one would lose the notice a liable cosigner needs.
 NEVER_LIMITED = frozenset({"failure_to_appear"})

@@ -39,6 +39,8 @@ SOON = {
     "check_in": timedelta(minutes=10),
     "one_off": timedelta(minutes=10),
     "signature": timedelta(minutes=15),
+    "pay_link": timedelta(minutes=10),
+    "receipt": timedelta(minutes=30),
     "failure_to_appear": timedelta(minutes=30),
 }
 LATER = timedelta(hours=1)  # any other purpose, and a reminder without its useful_until

@@ -34,6 +34,8 @@ PURPOSES = {
     "portal_link": Purpose("Portal sign-in link", link="/portal/in/"),  # staff send these
     "signature": Purpose("Signature link", link="/portal/sign/"),
     "check_in": Purpose("Check-in link", link="/check-in/"),
+    "pay_link": Purpose("Pay link", link="/pay/"),  # staff send these (bbp.merchant.paylinks)
+    "receipt": Purpose("Payment receipt"),
 }
 CODE = re.compile(r"\b\d{6}\b")
 LINK = re.compile("(" + "|".join(re.escape(p.link) for p in PURPOSES.values() if p.link) + r")\S+")

@@ -30,6 +30,15 @@ OPEN_WHILE_SUSPENDED = frozenset(
         "checkins.public_post",
         "messaging.twilio_status",
         "messaging.twilio_inbound",
+        # Paying online: the portal's Pay pages, texted pay links and the fake Checkout page.
+        "merchant.portal_pay",
+        "merchant.portal_pay_post",
+        "merchant.portal_paid",
+        "merchant.pay_link",
+        "merchant.pay_link_post",
+        "merchant.pay_link_done",
+        "merchant.fake_checkout",
+        "merchant.fake_checkout_post",
     }
 )
 # Staff actions inside an open blueprint stay shut (tests/tenancy/test_suspended_routes.py fails

@@ -23,6 +23,7 @@ TOKEN_PATHS = (
     "/portal/in/",
     "/portal/sign/",
     "/support-access/enter/",  # the support hand-over link
+    "/pay/",  # text-to-pay links
 )
 REDACTED = "[redacted]"
 _IN_PATH = re.compile("(" + "|".join(map(re.escape, TOKEN_PATHS)) + r")[^/?#\s\"]+")

@@ -8,6 +8,9 @@ bp = Blueprint("merchant", __name__)
 from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp)
     connect_webhooks,
     disputes,
+    fake_checkout,
+    pay,
+    pay_links,
     payouts,
     refunds,
     stripe_dev,

@@ -1,0 +1,269 @@
+"""Confirming online payments from Stripe: the one way money paid online enters the ledger.
+
+Every source (the portal, pay links, autopay) ends here. A handler re-reads the Checkout session
+or PaymentIntent from Stripe, locks the bond, and, when the PaymentIntent has succeeded, enters
+its `amount_received` once (`payments.services.record_confirmed`, keyed by the PaymentIntent's
+id) and links the row to the entry; the receipt goes out after the commit. Because each step
+reads Stripe's current state under the bond's lock and the ledger entry is unique per
+PaymentIntent, events may come in any order, twice, or at once on two workers.
+
+Autopay (and saving cards) plug in through two hooks instead of handling the same event types a
+second time (`events.HANDLERS` keeps one handler per type):
+
+* `FAILED_HOOKS[source](row, intent)`: a PaymentIntent of that source failed (autopay retries).
+* `SESSION_HOOKS`: each called with (row, session, account) for a completed Checkout session
+  (setup mode, or `setup_future_usage`: the card to keep).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import or_, select
+
+from bbp.billing import stripe_api
+from bbp.billing.sdk import stripe
+from bbp.bonds.models import Bond
+from bbp.bonds.queries import lock
+from bbp.extensions import db
+from bbp.kernel import mail, phones
+from bbp.kernel.clock import utcnow
+from bbp.kernel.links import tenant_url
+from bbp.merchant.models import OnlinePayment
+from bbp.merchant.money import from_cents
+from bbp.messaging import services as messaging
+from bbp.payments import services as payments
+from bbp.payments.models import Payment
+from bbp.portal import people
+from bbp.reminders.services import in_quiet_hours
+from bbp.settings import services as settings
+from bbp.tenancy import require_tenant
+from bbp.tenancy.jobs import enqueue
+
+log = logging.getLogger(__name__)
+After = Callable[[], None]
+FAILED_HOOKS: dict[str, Callable[[OnlinePayment, Any], After | None]] = {}
+SESSION_HOOKS: list[Callable[[OnlinePayment | None, Any, str], After | None]] = []
+FAILED = ("requires_payment_method", "canceled")
+RECEIPT_PATH = "/portal/payments/{}/receipt.pdf"  # portal.receipt (built in jobs too: no url_for)
+
+
+def intent_of(intent_id: str, account: str):
+    """The PaymentIntent as Stripe has it now, on the agency's account."""
+    return stripe_api.client().v1.payment_intents.retrieve(
+        intent_id, options={"stripe_account": account}
+    )
+
+
+def on_payment_intent(event: stripe.Event, account: str) -> After | None:
+    """payment_intent.succeeded / payment_failed / processing: settle what it is now."""
+    return settle_intent(intent_of(event.data.object.id, account), account)
+
+
+def row_for(account: str, *, session_id=None, intent_id=None, metadata=None):
+    """The online payment a Checkout session or PaymentIntent belongs to, on this account."""
+    found = [OnlinePayment.checkout_session_id == session_id] if session_id else []
+    found += [OnlinePayment.payment_intent_id == intent_id] if intent_id else []
+    row_id = str((metadata or {}).get("online_payment_id") or "")
+    if row_id.isdigit() and int(row_id) < 2**31:
+        found.append(OnlinePayment.id == int(row_id))
+    if not found:
+        return None
+    return db.session.scalar(
+        select(OnlinePayment)
+        .where(or_(*found), OnlinePayment.stripe_account_id == account)
+        .order_by(OnlinePayment.id)
+        .limit(1)
+    )
+
+
+def _bond_of(row: OnlinePayment | None, metadata) -> Bond | None:
+    if row is not None:
+        return db.session.get(Bond, row.bond_id)
+    bond_id = str((metadata or {}).get("bond_id") or "")
+    return db.session.get(Bond, int(bond_id)) if bond_id.isdigit() and len(bond_id) < 10 else None
+
+
+def settle_session(session, account: str) -> After | None:
+    """A Checkout session as it is now: expired, still open, or complete (paid, paying later,
+    failed to pay, or a card saved)."""
+    metadata = _plain(session.metadata)
+    row = row_for(account, session_id=session.id, metadata=metadata)
+    bond = _bond_of(row, metadata)
+    if bond is None:
+        return None  # not one of ours (the agency's own Checkout use)
+    lock(bond)
+    if row is not None:
+        db.session.refresh(row)
+    afters: list[After | None] = []
+    if session.status == "expired":
+        if row is not None and row.status == "open":
+            row.status = "expired"
+    elif session.status == "complete":
+        if row is not None and row.checkout_session_id is None:
+            row.checkout_session_id = session.id
+        intent_id = _id(session.payment_intent)
+        if intent_id is not None:
+            afters.append(settle_intent(intent_of(intent_id, account), account, row, closed=True))
+        elif row is not None and row.mode == "setup" and row.status in ("open", "processing"):
+            row.status = "succeeded"  # the card is saved (the hook below keeps it)
+        afters += [hook(row, session, account) for hook in SESSION_HOOKS]
+    return _chain(afters)
+
+
+def settle_intent(intent, account: str, row=None, closed: bool = False) -> After | None:
+    """Enter a succeeded PaymentIntent once; note one still processing or failed. `closed`: its
+    Checkout session is complete, so a failure cannot be retried in it."""
+    metadata = _plain(intent.metadata)
+    row = row or row_for(account, intent_id=intent.id, metadata=metadata)
+    bond = _bond_of(row, metadata)
+    if bond is None:
+        return None
+    lock(bond)
+    if row is not None:
+        db.session.refresh(row)
+        row.payment_intent_id = row.payment_intent_id or intent.id
+    if intent.status == "succeeded":
+        return _enter(bond, row, intent)
+    if row is None or row.status == "succeeded":
+        return None
+    if intent.status == "processing" and row.status == "open":
+        row.status = "processing"
+    elif intent.status in FAILED and _failure(intent) is not None:
+        row.last_error = _failure(intent)
+        hook = FAILED_HOOKS.get(row.source)
+        if hook is not None:
+            return hook(row, intent)
+        if closed or row.status == "processing":  # paid later, and it failed: pay again
+            row.status = "failed"
+    return None
+
+
+def _failure(intent) -> str | None:
+    error = intent.last_payment_error
+    if error is None:
+        return None
+    return (getattr(error, "message", None) or getattr(error, "code", None) or "declined")[:500]
+
+
+def _enter(bond: Bond, row: OnlinePayment | None, intent) -> After | None:
+    """The ledger entry of a succeeded PaymentIntent, once; the receipt goes after the commit."""
+    if row is not None and row.payment_id is not None:
+        return None
+    known = db.session.scalar(select(Payment.id).where(Payment.external_id == intent.id))
+    amount = from_cents(intent.amount_received)
+    if row is not None and row.amount_cents not in (None, intent.amount_received):
+        log.warning(
+            "payment %s: Stripe received %s cents, asked %s",
+            row.id,
+            *(intent.amount_received, row.amount_cents),
+        )
+    name = row.payer_name if row is not None else (_plain(intent.metadata).get("payer") or "")
+    payment = payments.record_confirmed(bond, "premium", amount, intent.id, name or "Online")
+    if row is not None:
+        row.payment_id, row.status, row.last_error = payment.id, "succeeded", ""
+    if known is not None or row is None:
+        return None
+    row_id = row.id
+    return lambda: send_receipt(row_id)
+
+
+def _chain(afters: list[After | None]) -> After | None:
+    todo = [after for after in afters if after is not None]
+    if not todo:
+        return None
+
+    def run() -> None:
+        for after in todo:
+            after()
+
+    return run
+
+
+def _id(value) -> str | None:
+    """An expandable field's id (a string, or the object when expanded)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.id
+
+
+def _plain(metadata) -> dict:
+    if metadata is None:
+        return {}
+    return metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
+
+
+# ---- The receipt ---------------------------------------------------------------------------
+
+
+def receipt_contact(row: OnlinePayment) -> tuple[str, Any]:
+    """Where the receipt goes (the phone or email the payer paid from) and who they are."""
+    found = people.load([row.payer]) if row.payer else []
+    person = found[0] if found else None
+    to = row.receipt_to
+    if not to and person is not None:
+        to = phones.e164(person.phone or "") or (person.email or "")
+    return to, person
+
+
+def send_receipt(online_payment_id: int) -> None:
+    """Text (or email) the payer their receipt, after the ledger entry committed; a text in the
+    agency's quiet hours waits for them to end."""
+    row = db.session.get(OnlinePayment, online_payment_id)
+    if row is None or row.payment_id is None:
+        return
+    to, _ = receipt_contact(row)
+    if not to:
+        return
+    later = _quiet_until(utcnow()) if "@" not in to else None
+    if later is not None:
+        enqueue(queue_receipt, online_payment_id, delay=later - utcnow())
+        return
+    queue_receipt(online_payment_id)
+
+
+def _quiet_until(now: datetime) -> datetime | None:
+    policy = settings.current()
+    return in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
+
+
+def queue_receipt(online_payment_id: int) -> None:
+    """Send the receipt now (once: its text's dedupe key is the ledger entry)."""
+    row = db.session.get(OnlinePayment, online_payment_id)
+    payment = db.session.get(Payment, row.payment_id) if row is not None else None
+    if payment is None:
+        return
+    to, person = receipt_contact(row)
+    if not to:
+        return
+    bond = db.session.get(Bond, row.bond_id)
+    agency = require_tenant()
+    link = tenant_url(agency, RECEIPT_PATH.format(payment.id))
+    with force_locale(getattr(person, "language", None) or "en"):
+        text = gettext(
+            "%(agency)s: we received your payment of %(amount)s on bond %(number)s. "
+            "Receipt %(receipt)s: %(link)s",
+            agency=agency.name,
+            amount=f"${payment.amount:,}",
+            number=bond.number,
+            receipt=payment.receipt_number,
+            link=link,
+        )
+        subject = gettext("Your receipt %(receipt)s", receipt=payment.receipt_number)
+    if "@" in to:
+        mail.send(to, subject, text)
+        return
+    ref = row.payer or {}
+    messaging.queue(
+        to,
+        text,
+        "receipt",
+        bond_id=bond.id,
+        defendant_id=ref.get("id") if ref.get("kind") == "defendant" else None,
+        indemnitor_id=ref.get("id") if ref.get("kind") == "cosigner" else None,
+        dedupe_key=f"receipt:{payment.id}",
+    )

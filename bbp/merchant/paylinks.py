@@ -1,0 +1,239 @@
+"""Text-to-pay: staff text a defendant or cosigner a signed, expiring link to pay on a bond.
+
+The link's token is signed with the app secret (`bbp.kernel.links.SignedLinks`, its own salt),
+names the agency and the `pay_links` row; the row holds the amount (or none: whatever is due
+when it is opened), the expiry (7 days unless staff choose) and a revocation. Opening it shows
+the bond and the amount; its button goes to Checkout like the portal's (source pay_link). A link
+stops working once it expired, was revoked, was paid, or nothing is left to pay on the bond.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import url_for
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature
+from sqlalchemy import select
+
+from bbp.audit.services import record
+from bbp.bonds.models import Bond
+from bbp.extensions import db
+from bbp.kernel import phones
+from bbp.kernel.clock import local, utcnow
+from bbp.kernel.errors import DomainError
+from bbp.kernel.links import BROKEN, GONE, InvalidLink, Refusals, SignedLinks, expired, tenant_url
+from bbp.kernel.transactions import atomic
+from bbp.merchant import checkout
+from bbp.merchant.models import OnlinePayment, PayLink
+from bbp.merchant.money import dollars, from_cents, to_cents
+from bbp.messaging import services as messaging
+from bbp.portal import people
+from bbp.tenancy import require_tenant
+
+LINKS = SignedLinks("pay-link", timed=False)  # the row's expiry and revocation rule it
+REFUSALS = Refusals(
+    broken=_l("This payment link is not valid. Check that you opened all of it."),
+    elsewhere=_l("This payment link is not valid. Check that you opened all of it."),
+    expired=_l("This payment link has expired. Ask your agent to send a new one."),
+    used=_l("This payment link was canceled. Ask your agent to send a new one."),
+)
+PAID = _l("This payment link was paid. Thank you.")
+NOTHING_LEFT = _l("Nothing is left to pay on this bond. Thank you.")
+DEFAULT_DAYS = 7
+MAX_DAYS = 30
+PATH = "/pay/"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone on the bond with a mobile number to text a link to."""
+
+    key: str  # "defendant" or "cosigner-<id>"
+    person: object
+    ref: dict
+    phone: str  # E.164
+
+    @property
+    def label(self) -> str:
+        role = "Defendant" if self.ref["kind"] == "defendant" else "Cosigner"
+        return f"{role}: {self.person.full_name}"
+
+
+def recipients(bond: Bond) -> list[Recipient]:
+    """The defendant and cosigners with a 10-digit phone on file."""
+    people_on = [("defendant", bond.defendant)] + [
+        (f"cosigner-{c.indemnitor.id}", c.indemnitor) for c in bond.cosigners
+    ]
+    found = []
+    for key, person in people_on:
+        phone = phones.e164(person.phone or "") if person is not None else None
+        if phone is not None:
+            found.append(Recipient(key, person, people.ref(person), phone))
+    return found
+
+
+def links_of(bond: Bond) -> list[PayLink]:
+    """The bond's pay links, newest first."""
+    return list(
+        db.session.scalars(
+            select(PayLink).where(PayLink.bond_id == bond.id).order_by(PayLink.id.desc())
+        )
+    )
+
+
+def token_for(link: PayLink) -> str:
+    return LINKS.make({"l": link.id})
+
+
+def url_for_link(link: PayLink) -> str:
+    return tenant_url(require_tenant(), PATH + token_for(link))
+
+
+@atomic
+def send(bond: Bond, recipient_key: str, amount: Decimal | None, days: int, by) -> PayLink:
+    """Record a pay link and text it (the caller dispatches the text after the commit)."""
+    if checkout.merchant_account() is None:
+        raise DomainError(
+            "Connect the agency's Stripe account in Settings → Payments before sending pay links."
+        )
+    to = {r.key: r for r in recipients(bond)}.get(recipient_key)
+    if to is None:
+        raise DomainError("Choose who gets the link.", "recipient")
+    if not 1 <= days <= MAX_DAYS:
+        raise DomainError(f"A link lasts 1 to {MAX_DAYS} days.", "days")
+    owed = checkout.payable(bond)
+    if owed is None:
+        raise DomainError("Nothing is left to pay on this bond.")
+    cents = to_cents(amount) if amount is not None else None
+    if cents is not None and cents > owed.balance:
+        raise DomainError(
+            f"The balance is {dollars(owed.balance)}: ask for that or less.", "amount"
+        )
+    link = PayLink(
+        bond_id=bond.id,
+        amount_cents=cents,
+        sent_to=to.phone,
+        recipient=to.ref,
+        reason="staff",
+        created_by_id=by.id,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(link)
+    db.session.flush()
+    with force_locale(getattr(to.person, "language", None) or "en"):
+        what = dollars(cents) if cents is not None else gettext("the amount due")
+        text = gettext(
+            "%(agency)s: pay %(what)s on bond %(number)s here: %(link)s (until %(day)s)",
+            agency=require_tenant().name,
+            what=what,
+            number=bond.number,
+            link=url_for_link(link),
+            day=f"{local(link.expires_at):%m/%d}",
+        )
+    messaging.queue(
+        to.phone,
+        text,
+        "pay_link",
+        bond_id=bond.id,
+        defendant_id=to.ref["id"] if to.ref["kind"] == "defendant" else None,
+        indemnitor_id=to.ref["id"] if to.ref["kind"] == "cosigner" else None,
+        by=by,
+        commit=False,
+    )
+    record(
+        "pay_link.sent",
+        link,
+        after={
+            "bond": bond.number,
+            "to": to.person.full_name,
+            "amount": str(from_cents(cents)) if cents is not None else None,
+            "expires_at": link.expires_at.isoformat(),
+        },
+    )
+    return link
+
+
+@atomic
+def revoke(link: PayLink, by) -> PayLink:
+    """Stop a link from working (a payment already with Stripe carries on)."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        record("pay_link.revoked", link, after={"bond": db.session.get(Bond, link.bond_id).number})
+    return link
+
+
+def status(link: PayLink) -> str:
+    """ "paid", "revoked", "expired" or "active" (for the staff panel)."""
+    if paid(link):
+        return "paid"
+    if link.revoked_at is not None:
+        return "revoked"
+    return "expired" if expired(link.expires_at) else "active"
+
+
+def paid(link: PayLink) -> bool:
+    return (
+        db.session.scalar(
+            select(OnlinePayment.id).where(
+                OnlinePayment.pay_link_id == link.id, OnlinePayment.status == "succeeded"
+            )
+        )
+        is not None
+    )
+
+
+def opened(token: str) -> tuple[PayLink, Bond]:
+    """The link of a token and its bond, or InvalidLink: 404 for a token of another agency or
+    none at all, 400 for a broken one, 410 for one expired, revoked or paid."""
+    try:
+        data = LINKS.read(token, REFUSALS)
+    except InvalidLink as refusal:
+        if refusal.status == BROKEN and _elsewhere(token):
+            raise InvalidLink(refusal.message, 404) from None
+        raise
+    link_id = data.get("l")
+    link = db.session.get(PayLink, link_id) if isinstance(link_id, int) else None
+    if link is None:
+        raise InvalidLink(str(REFUSALS.broken), 404)
+    if paid(link):
+        raise InvalidLink(str(PAID), GONE)
+    if link.revoked_at is not None:
+        raise REFUSALS.refuse("used")
+    if expired(link.expires_at):
+        raise REFUSALS.refuse("expired")
+    return link, db.session.get(Bond, link.bond_id)
+
+
+def _elsewhere(token: str) -> bool:
+    """Whether the token is signed here at all (then it names another agency)."""
+    try:
+        LINKS._serializer().loads(token)
+    except BadSignature:
+        return False
+    return True
+
+
+def amount_cents(link: PayLink, bond: Bond) -> int:
+    """What the link asks for now: its amount (no more than the balance), or the amount due."""
+    owed = checkout.payable(bond)
+    if owed is None:
+        raise InvalidLink(str(NOTHING_LEFT), GONE)
+    if link.amount_cents is None:
+        return owed.next_due
+    return min(link.amount_cents, owed.balance)
+
+
+def payer_of(link: PayLink) -> checkout.Payer:
+    found = people.load([link.recipient]) if link.recipient else []
+    name = found[0].full_name if found else ""
+    return checkout.Payer(link.recipient, name, link.sent_to)
+
+
+def done_url(link: PayLink) -> str:
+    """Where Checkout sends the payer back: this host (the agency's), the link's done page."""
+    done = url_for("merchant.pay_link_done", token=token_for(link), _external=True)
+    return done + "?session_id={CHECKOUT_SESSION_ID}"

@@ -1,0 +1,88 @@
+"""Text-to-pay on the staff bond page: a panel (loaded by htmx, or a page of its own) listing the
+bond's pay links, with a form to text a new one (agents and up) and a button to revoke one."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from bbp.auth.roles import role_required, staff_required
+from bbp.bonds import queries
+from bbp.extensions import db
+from bbp.merchant import checkout, paylinks
+from bbp.merchant.forms import EmptyForm, PayLinkForm
+from bbp.merchant.models import PayLink
+from bbp.merchant.views import bp
+from bbp.messaging import services as messaging
+from bbp.web.refusals import refused
+from bbp.web.rendering import render, wants_partial
+
+BOND = "<int(max=2147483647):bond_id>"
+LINK = "<int(max=2147483647):link_id>"
+
+
+def _form(bond) -> PayLinkForm:
+    form = PayLinkForm()
+    form.recipient.choices = [
+        SelectChoice(r.key, f"{r.label} · {r.phone}") for r in paylinks.recipients(bond)
+    ]
+    return form
+
+
+def _panel(bond, form: PayLinkForm | None = None, status: int = 200):
+    links = paylinks.links_of(bond)
+    return render(
+        "merchant/pay_links_page.html",
+        "merchant/_pay_links.html",
+        bond=bond,
+        form=form or _form(bond),
+        links=[(link, paylinks.status(link)) for link in links],
+        chargeable=checkout.merchant_account() is not None,
+        owed=checkout.payable(bond),
+        status=status,
+    )
+
+
+@bp.get(f"/bonds/{BOND}/pay-links")
+@staff_required
+def pay_links(bond_id: int):
+    """The bond's pay links and the form to send one."""
+    return _panel(queries.get(bond_id))
+
+
+@bp.post(f"/bonds/{BOND}/pay-links")
+@role_required("agent")
+def send_pay_link(bond_id: int):
+    """Text a pay link; a refusal shows beside its field, with what was typed kept."""
+    bond = queries.get(bond_id)
+    form = _form(bond)
+    if not form.validate_on_submit():
+        return _panel(bond, form, 422)
+    with refused(form) as refusal:
+        link = paylinks.send(
+            bond, form.recipient.data, form.amount.data, form.days.data, current_user
+        )
+        messaging.dispatch()
+        flash(f"Pay link texted to {link.sent_to}.", "success")
+        return _after(bond)
+    return _panel(bond, form, refusal.status)
+
+
+@bp.post(f"/bonds/{BOND}/pay-links/{LINK}/revoke")
+@role_required("agent")
+def revoke_pay_link(bond_id: int, link_id: int):
+    """Stop a pay link from working."""
+    bond = queries.get(bond_id)
+    link = db.session.get(PayLink, link_id)
+    if link is None or link.bond_id != bond.id or not EmptyForm().validate_on_submit():
+        abort(404)
+    paylinks.revoke(link, current_user)
+    flash("Pay link revoked.", "success")
+    return _after(bond)
+
+
+def _after(bond):
+    if wants_partial():
+        return _panel(bond)
+    return redirect(url_for("bonds.show", bond_id=bond.id) + "#pay-links", 303)

@@ -1,0 +1,101 @@
+"""A cosigner pays the next installment on their phone (and at a desk): signs in to the portal,
+presses Pay now, pays on the fake hosted Checkout page, and sees the receipt and the new
+balance once Stripe's events arrive. Every page fits the window and passes axe."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from bbp.billing import fake_delivery
+from bbp.extensions import db
+from bbp.kernel.clock import agency_today
+from bbp.payments.models import Instalment, PaymentPlan
+from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.merchant.checkout_support import connected
+from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, run_jobs
+from tests.portal.test_money import pay as cash
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_cosigner_pays_the_next_installment_through_checkout(
+    app, browser, live_server, tenant, size
+):
+    book = make_book(app, tenant)
+    connected(app, tenant)
+    with inside(app, tenant):
+        today = agency_today()
+        plan = PaymentPlan(bond_id=book.bond_id, down_payment=Decimal("100.00"))
+        plan.instalments = [
+            Instalment(due_on=today + timedelta(days=10), amount=Decimal("200.00")),
+            Instalment(due_on=today + timedelta(days=40), amount=Decimal("200.00")),
+        ]
+        db.session.add(plan)
+        db.session.commit()
+    cash(app, tenant, book.bond_id, "100.00", "R-000101")  # the down payment, in the office
+
+    context = browser.new_context(**SIZES[size])
+    context.add_init_script(path=AXE)
+    page = context.new_page()
+    agency = f"http://{tenant.slug}.localhost:{live_server}"
+    problems: list[str] = []
+
+    page.goto(f"{agency}/portal/login")
+    page.get_by_label("Mobile number").fill("(305) 555-0177")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    run_jobs(app)
+    page.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Court dates and payments").first.click()
+    expect(page.locator(".portal-balance")).to_contain_text("$400.00")
+    problems += _problems(page, f"checkout-{size}-bond-before")
+
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_role("heading", name="Make a payment")).to_be_visible()
+    expect(page.get_by_label(re.compile(r"Next payment: \$200\.00"))).to_be_checked()
+    problems += _problems(page, f"checkout-{size}-pay")
+    # A wrong amount first: the message sits beside the field, what was typed is kept.
+    page.get_by_label(re.compile("Another amount")).check()
+    page.get_by_label("Other amount", exact=True).fill("450")
+    page.get_by_role("button", name="Continue to secure payment").click()
+    expect(page.locator("#pay-amount-error")).to_have_text(
+        "The most you can pay is the balance, $400.00."
+    )
+    expect(page.locator("#pay-amount")).to_have_value("450")
+    problems += _problems(page, f"checkout-{size}-pay-error")
+    page.get_by_label(re.compile(r"Next payment: \$200\.00")).check()
+    page.locator("#pay-amount").fill("")
+    page.get_by_role("button", name="Continue to secure payment").click()
+
+    expect(page).to_have_url(re.compile(r"/dev/stripe/checkout/acct_\w+/cs_test_\w+$"))
+    expect(page.locator("#checkout-amount")).to_have_text("$200.00")
+    expect(page.get_by_role("heading", name=tenant.name)).to_be_visible()
+    problems += _problems(page, f"checkout-{size}-fake-checkout")
+    page.get_by_role("button", name="Pay with test card 4242").click()
+
+    expect(page).to_have_url(re.compile(r"/portal/bonds/\d+/paid\?session_id=cs_test_\w+$"))
+    expect(page.locator("#payment-status")).to_contain_text("Your payment is processing")
+    problems += _problems(page, f"checkout-{size}-processing")
+    # Stripe's events arrive (under make run a worker delivers them); the page asks again.
+    assert set(fake_delivery.deliver_pending(app)) == {200}
+    expect(page.locator("#payment-status")).to_contain_text(
+        re.compile(r"Payment of \$200\.00 received\. Receipt R-\d{6}\."), timeout=10_000
+    )
+    problems += _problems(page, f"checkout-{size}-received")
+    receipt = re.search(r"R-\d{6}", page.locator("#payment-status").inner_text()).group(0)
+
+    page.get_by_role("link", name="Back to the bond").click()
+    expect(page.locator(".portal-balance")).to_contain_text("$200.00")
+    expect(page.get_by_role("link", name=f"Receipt {receipt} (PDF)")).to_be_visible()
+    plan_rows = page.locator("table.plan-lines tr.plan-paid")
+    expect(plan_rows).to_have_count(2)  # the down payment and the first installment
+    problems += _problems(page, f"checkout-{size}-bond-after")
+    context.close()
+    assert problems == []
