@@ -37,6 +37,7 @@ def paid_online(app, agency, account: str, bond_id: int, cents: int, fee: int = 
     stub = fake(app)
     with stub.acting_as(account):
         intent, charge = stub.paid_charge(cents, fee, {"bond": str(bond_id)})
+    stub.take_pending()  # its charge.succeeded: setup, handled by nobody here
     with app.app_context(), bound(agency.info, db.session):
         online = OnlinePayment(
             bond_id=bond_id,
