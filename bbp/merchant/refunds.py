@@ -221,8 +221,11 @@ def waiting(bond: Bond) -> list[tuple[Refund, OnlinePayment]]:
 
 def settle(refund: stripe.Refund) -> None:
     """Bring our row and the ledger in line with a Refund as Stripe has it now."""
-    online = db.session.scalar(
-        select(OnlinePayment).where(OnlinePayment.payment_intent_id == refund.payment_intent)
+    intent = refund.payment_intent if isinstance(refund.payment_intent, str) else None
+    online = (
+        db.session.scalar(select(OnlinePayment).where(OnlinePayment.payment_intent_id == intent))
+        if intent
+        else None
     )
     if online is None:  # a charge BailBondPro did not take: not ours to enter
         log.info("refund %s is for a payment BailBondPro did not take", refund.id)

@@ -18,9 +18,14 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column('refunds', sa.Column('failure', sa.Text(), nullable=False, server_default=''))
-    op.add_column('payouts',
-                  sa.Column('failure_message', sa.Text(), nullable=False, server_default=''))
+    # Nullable first, backfilled, then NOT NULL (docs/development.md, "Migrations"); new rows
+    # get '' from the models.
+    op.add_column('refunds', sa.Column('failure', sa.Text(), nullable=True))
+    op.add_column('payouts', sa.Column('failure_message', sa.Text(), nullable=True))
+    op.execute("UPDATE refunds SET failure = '' WHERE failure IS NULL")
+    op.execute("UPDATE payouts SET failure_message = '' WHERE failure_message IS NULL")
+    op.alter_column('refunds', 'failure', nullable=False)
+    op.alter_column('payouts', 'failure_message', nullable=False)
     op.add_column('payout_lines', sa.Column('source_id', sa.String(length=255), nullable=True))
     op.add_column('payout_lines',
                   sa.Column('payment_intent_id', sa.String(length=255), nullable=True))

@@ -321,3 +321,18 @@ def test_only_a_bond_paid_online_reads_its_refunds_and_disputes(app, tenant, pai
     with counted(app) as cash:
         assert manager.get(f"/bonds/{plain}").status_code == 200
     assert len(online) == len(cash) + 2  # the open disputes and the refunds not yet entered
+
+
+def test_a_refund_of_a_charge_bailbondpro_did_not_take_is_left_alone(app, tenant, paid):
+    paid, bond_id = paid
+    stub = fake(app)
+    with stub.acting_as(paid.account):  # a sale made in the Dashboard, then refunded there
+        _, theirs = stub.paid_charge(7000)
+        stub.take_pending()
+    with app.app_context():
+        stripe_api.client().v1.refunds.create(
+            {"charge": theirs["id"]}, options={"stripe_account": paid.account}
+        )
+    assert set(fake_delivery.deliver_pending(app)) == {200}
+    assert refund_rows(app, tenant) == []
+    assert [e[1] for e in ledger(app, tenant, bond_id)] == ["premium"]
