@@ -235,7 +235,8 @@ def settle(refund: stripe.Refund) -> None:
     before = row.status
     row.stripe_refund_id, row.amount_cents, row.status = refund.id, refund.amount, refund.status
     row.failure = getattr(refund, "failure_reason", None) or row.failure
-    if refund.status == "succeeded" and row.payment_id is None:
+    entering = refund.status == "succeeded" and row.payment_id is None
+    if entering:
         bond = db.session.get(Bond, online.bond_id)
         entry = record_confirmed(
             bond, "refund", from_cents(refund.amount), refund.id, online.payer_name
@@ -243,7 +244,7 @@ def settle(refund: stripe.Refund) -> None:
         row.payment_id = entry.id
     elif refund.status in RELEASED and row.payment_id is not None:
         _returned(row, online)
-    if row.status != before:
+    if row.status != before or entering:  # a change, or the confirmation that enters it
         record(
             f"refund.{row.status}",
             row,

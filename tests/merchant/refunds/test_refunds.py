@@ -336,3 +336,12 @@ def test_a_refund_of_a_charge_bailbondpro_did_not_take_is_left_alone(app, tenant
     assert set(fake_delivery.deliver_pending(app)) == {200}
     assert refund_rows(app, tenant) == []
     assert [e[1] for e in ledger(app, tenant, bond_id)] == ["premium"]
+
+
+def test_the_audit_log_tells_a_refund_in_words(app, tenant, paid, owner):
+    paid, _ = paid
+    _refund(owner, paid, "40.00", "Bond exonerated early")
+    fake_delivery.deliver_pending(app)
+    log = unmarked(owner.get("/audit/?action=refund.", htmx=True).get_data(as_text=True))
+    assert "asked Stripe to refund $40.00: Bond exonerated early" in log
+    assert "Stripe confirmed a refund" in log
