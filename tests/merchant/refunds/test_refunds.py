@@ -345,3 +345,29 @@ def test_the_audit_log_tells_a_refund_in_words(app, tenant, paid, owner):
     log = unmarked(owner.get("/audit/?action=refund.", htmx=True).get_data(as_text=True))
     assert "asked Stripe to refund $40.00: Bond exonerated early" in log
     assert "Stripe confirmed a refund" in log
+
+
+def test_concurrent_deliveries_of_a_refunds_events_enter_it_once(app, tenant, paid, manager):
+    paid, bond_id = paid
+    _refund(manager, paid, "35")
+    events = [i for i, _ in _events(app, paid.account)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda e: fake_delivery.deliver([e], app), events * 2))
+    assert sorted(s for batch in statuses for s in batch) == [200] * 4
+    assert [e[2] for e in ledger(app, tenant, bond_id) if e[1] == "refund"] == ["35.00"]
+    assert [r[3] for r in refund_rows(app, tenant)] == [True]
+
+
+def test_concurrent_deliveries_of_a_disputes_events_keep_one_row(app, tenant, paid):
+    paid, bond_id = paid
+    stub = fake(app)
+    with stub.acting_as(paid.account):
+        dispute = stub.open_dispute(paid.charge)
+        stub.close_dispute(dispute["id"], won=False)
+    events = stub.take_pending()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda e: fake_delivery.deliver([e], app), events * 2))
+    assert sorted(s for batch in statuses for s in batch) == [200] * 2 * len(events)
+    assert [e[1:] for e in ledger(app, tenant, bond_id)][1:] == [
+        ("refund", "100.00", dispute["id"])
+    ]
