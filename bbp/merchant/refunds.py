@@ -201,7 +201,8 @@ def _answered(row_id: int, refund: stripe.Refund) -> None:
 
 
 def waiting(bond: Bond) -> list[tuple[Refund, OnlinePayment]]:
-    """The bond's refunds not yet entered: in progress, or failed without an entry."""
+    """The bond's refunds not entered (in progress, refused, failed) and those that failed
+    after they were entered: what the payments section lists under the ledger."""
     return list(
         db.session.execute(
             select(Refund, OnlinePayment)
