@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bbp.extensions import db
 from bbp.merchant.models import OnlinePayment, PayLink
-from tests.merchant.checkout_support import complete, connected, deliver, ledger, session_of
+from tests.merchant.checkout_support import complete, connected, deliver, ledger, pay, session_of
 from tests.portal import conftest as portal
 from tests.portal.conftest import (
     COSIGNER_PHONE,
@@ -27,7 +27,7 @@ from tests.support import add_user
 
 NOON = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 LINK = re.compile(r"https?://[^/\s]+(/pay/\S+)")
-book = portal.book
+book, cosigner = portal.book, portal.cosigner
 
 
 @pytest.fixture(autouse=True)
@@ -232,3 +232,15 @@ def test_the_payers_pages_speak_spanish_like_the_portal(app, tenant, book, agent
     assert "Hacer un pago" in pay_page and '<html lang="es">' in pay_page
     staff_page = agent.get(f"/bonds/{book.bond_id}/pay-links", headers={"Accept-Language": "es"})
     assert "Pagar" not in staff_page.get_data(as_text=True)  # staff pages stay in English
+
+
+def test_a_pay_link_pressed_while_someone_is_paying_says_so(
+    app, tenant, book, agent, visit, cosigner
+):
+    connected(app, tenant)
+    session_of(pay(cosigner, book.bond_id))  # the cosigner is on the Checkout page
+    _send(agent, book.bond_id, cosigner_id=book.cosigner_id, amount="125.50")
+    path = _link_path(app, tenant)
+    pressed = visit(tenant).post(path)
+    assert pressed.status_code == 409
+    assert "A payment on this bond is being processed." in pressed.get_data(as_text=True)

@@ -176,7 +176,7 @@ def pay_link(token: str):
     return _link_page(token, link, bond, cents)
 
 
-def _link_page(token, link, bond, cents, status: int = 200):
+def _link_page(token, link, bond, cents, status: int = 200, form: EmptyForm | None = None):
     return render(
         "merchant/pay_link.html",
         token=token,
@@ -185,7 +185,7 @@ def _link_page(token, link, bond, cents, status: int = 200):
         cents=cents,
         processing=checkout.processing(bond),
         available=checkout.merchant_account() is not None,
-        form=EmptyForm(),
+        form=form or EmptyForm(),
         status=status,
     )
 
@@ -201,7 +201,7 @@ def pay_link_post(token: str):
         return _invalid(exc)
     form = EmptyForm()
     if not form.validate_on_submit():
-        return _link_page(token, link, bond, cents, 400)
+        return _link_page(token, link, bond, cents, 400, form)
     with refused(form) as refusal:
         url = checkout.start(
             bond,
@@ -213,7 +213,7 @@ def pay_link_post(token: str):
             pay_link_id=link.id,
         )
         return redirect(url, 303)
-    return _link_page(token, link, bond, cents, refusal.status)
+    return _link_page(token, link, bond, cents, refusal.status, form)
 
 
 @bp.get("/pay/<token>/done")
