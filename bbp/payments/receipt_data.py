@@ -29,3 +29,4 @@ class ReceiptData:
     voided: bool = False
     void_reason: str = ""
     agency_license: str = ""
+    signed: bool = True  # a clerk took it and signs; money paid online has no one to sign

@@ -43,7 +43,8 @@ def render_receipt(data: ReceiptData) -> bytes:
     if data.voided:
         _draw_void_notice(pdf, data.void_reason)
     _draw_fields(pdf, data)
-    _draw_signature(pdf)
+    if data.signed:
+        _draw_signature(pdf)
     _draw_footer(pdf)
     return bytes(pdf.output())
 

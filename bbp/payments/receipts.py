@@ -5,7 +5,7 @@ from __future__ import annotations
 from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.payments import services
-from bbp.payments.models import Payment
+from bbp.payments.models import ONLINE, Payment
 from bbp.payments.receipt_data import ReceiptData
 from bbp.pdf import render
 from bbp.settings import services as settings
@@ -34,11 +34,17 @@ def receipt_pdf(payment: Payment) -> bytes:
             reference=payment.reference,
             amount=payment.amount,
             balance_after=services.balance_after(payment),
-            received_by=(clerk.name or clerk.email) if clerk else "",
+            received_by=(clerk.name or clerk.email) if clerk else _unattended(payment),
             voided=payment.voided_at is not None,
             void_reason=payment.void_reason,
+            signed=clerk is not None,
         ),
     )
+
+
+def _unattended(payment: Payment) -> str:
+    """Who received money no clerk took: online payments are confirmed by Stripe."""
+    return "Online, confirmed by Stripe" if payment.method == ONLINE else ""
 
 
 def file_words(payment: Payment) -> tuple[str, str, str]:

@@ -251,3 +251,12 @@ def test_prints_the_agency_license_number_under_its_phone():
     lines = text_of(receipt(agency_license="P123456")).splitlines()
     assert lines.index("License No. P123456") == lines.index("Phone: 555-123-4567") + 1
     assert "License No." not in text_of(receipt())
+
+
+def test_a_payment_no_clerk_took_has_no_signature_line():
+    online = text_of(
+        receipt(signed=False, method="Card (online)", received_by="Online, confirmed by Stripe")
+    )
+    assert "Authorized signature" not in online
+    assert "Online, confirmed by Stripe" in online
+    assert "Authorized signature" in text_of(receipt())
