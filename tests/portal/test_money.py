@@ -77,6 +77,7 @@ def test_each_installment_shows_paid_partly_paid_due_or_overdue(
         "January 20, 2027 $100.00 Due",
     ]
     assert "$70.00 overdue" in page  # the same allocation as the balance line
+    assert "Next payment" not in page  # the oldest unpaid date is past: it is overdue, not next
 
 
 def test_a_partly_paid_installment_not_yet_due_says_so(december_20, cosigner, app, tenant, book):
