@@ -1,8 +1,8 @@
 """Disconnecting the agency's Stripe account: by its owner, or when the agency is deleted.
 
 Both release the account (bbp/merchant/stopping.py) in one transaction, then expire the Checkout
-sessions still open. The deletion's is a job queued after the deletion commits, as billing's
-cancellation is (bbp/billing/closing.py), retried while Stripe is down; it does nothing when
+sessions still open and cancel autopay's charges not made yet. The deletion's is a job queued
+after the deletion commits, as billing's cancellation is (bbp/billing/closing.py), retried while Stripe is down; it does nothing when
 the deletion was undone meanwhile. Reconnecting afterwards creates a new account: the old one
 stays the agency's in Stripe, and stays mapped so its late refunds and disputes still arrive.
 """
@@ -54,6 +54,7 @@ def disconnect(actor: Any, confirm: str | None) -> str:
         raise DomainError("The agency's Stripe account is not connected.", status=409)
     account_id = released.stripe_account_id
     stopping.expire_open_checkouts(account_id)
+    stopping.cancel_autopay_charges(account_id)
     return account_id
 
 
@@ -116,4 +117,5 @@ def disconnect_deleted(tenant_id: int) -> str:
         if released is None:
             return "nothing connected"
         stopping.expire_open_checkouts(released.stripe_account_id)
+        stopping.cancel_autopay_charges(released.stripe_account_id)
     return "disconnected"

@@ -189,9 +189,10 @@ def turn_off(row: AutopayEnrollment, by_label: str, actor=None) -> AutopayEnroll
     return row
 
 
-def cancel_charge(online_payment_id: int) -> str:
+def cancel_charge(online_payment_id: int, why: str = "") -> str:
     """Call off an autopay charge not made yet: the PaymentIntent is cancelled at Stripe and the
-    row closed; a charge already made is left for its webhook. Returns the PI's status."""
+    row closed (saying `why`, if given); a charge already made is left for its webhook. Returns
+    the PI's status."""
     row = db.session.get(OnlinePayment, online_payment_id)
     options = {"stripe_account": row.stripe_account_id}
     intents = stripe_api.client().v1.payment_intents
@@ -205,4 +206,5 @@ def cancel_charge(online_payment_id: int) -> str:
         db.session.refresh(row, with_for_update=True)
         if intent.status == "canceled" and row.status in PENDING_ROWS:
             row.status, row.next_attempt_on, row.updated_at = "cancelled", None, utcnow()
+            row.last_error = why or row.last_error
     return intent.status

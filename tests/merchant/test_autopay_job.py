@@ -365,3 +365,72 @@ def test_a_card_saved_wakes_the_job_for_the_agency(app, tenant, clock):
         db.session.commit()
     support.enroll(app, tenant, book.bond_id, {"kind": "cosigner", "id": book.cosigner_id}, account)
     assert due_at() == WRITTEN
+
+
+def test_disconnecting_stripe_cancels_autopay_charges_not_made_yet(app, tenant, clock, plan):
+    """Security review finding 9: the disconnect turns autopay off AND cancels its PaymentIntents
+    waiting for a retry, as turning autopay off by hand does."""
+    from bbp.merchant import disconnecting
+
+    clock.set(at(11, 1))
+    run(app, tenant)  # declined: the row waits for its retry with an unconfirmed PaymentIntent
+    with inside(app, tenant):
+        disconnecting.disconnect("owner@example.com", "DISCONNECT")
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "cancelled" and row.next_attempt_on is None
+    [intent] = support.intents_for(app, plan["account"], plan["instalments"][0])
+    assert intent["status"] == "canceled"
+
+
+def test_a_rest_under_fifty_cents_cancels_the_charge_and_frees_the_bond(app, tenant, clock, plan):
+    """Security review finding 4: $0.33 left of a declined installment cannot be charged (Stripe's
+    $0.50 minimum); the PaymentIntent is cancelled and the row closed instead of staying
+    `processing` and blocking every online payment on the bond; the bond page says why."""
+    clock.set(at(11, 1))
+    run(app, tenant)  # declined: retrying with its PaymentIntent
+    support.pay_cash(app, tenant, plan["bond"], "133.00")
+    clock.set(at(11, 15))
+    assert run(app, tenant) == {"too_small": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "cancelled" and row.last_error == autopay_charges.TOO_SMALL
+    [intent] = support.intents_for(app, plan["account"], plan["instalments"][0])
+    assert intent["status"] == "canceled"
+    clock.set(at(12, 15))
+    assert run(app, tenant) == {}
+
+
+def test_a_permanent_stripe_refusal_moves_the_row_out_of_processing(
+    app, tenant, clock, plan, monkeypatch
+):
+    """Security review finding 4: a refusal that no retry mends (the card was deleted) is not left
+    `processing` for ever; the row waits for its next retry day with Stripe's words."""
+    fake_class = type(support.fake(app))
+
+    def gone(self, params, id):
+        raise StripeFault(
+            400, "No such PaymentMethod: 'pm_x'", param="payment_method", code="resource_missing"
+        )
+
+    monkeypatch.setattr(fake_class, "_confirm_payment_intent", gone)
+    clock.set(at(10, 15))
+    assert run(app, tenant) == {"retrying": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "retrying" and "No such PaymentMethod" in row.last_error
+    assert row.next_attempt_on == date(2026, 12, 11)
+
+
+def test_an_attempt_interrupted_again_and_again_is_given_up(app, tenant, clock, plan, monkeypatch):
+    """Security review finding 4: a stale row is taken again at most MAX_RESUMES times."""
+    clock.set(at(10, 15))
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(autopay_charges, "_still_unpaid", dies)
+    for _ in range(autopay_charges.MAX_RESUMES + 1):
+        with pytest.raises(RuntimeError):
+            run(app, tenant)
+        clock.advance(minutes=16)
+    assert run(app, tenant) == {"gave_up": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "retrying" and "interrupted" in row.last_error
