@@ -4,8 +4,10 @@ other parts share (docs/payments-connect.md, "Disconnecting").
 `release` marks the account disconnected in both tables and turns autopay off, in the caller's
 transaction; `expire_open_checkouts` then ends the Checkout sessions still waiting for a payer,
 and `cancel_autopay_charges` the autopay PaymentIntents not charged yet (as turning autopay off
-by hand does), after that commit (a payment Stripe already took still reaches the ledger: the account stays
-mapped to the agency, so its events are routed and processed).
+by hand does), after that commit (a payment Stripe already took still reaches the ledger: the
+account stays mapped to the agency, so its events are routed and processed). When the agency
+disconnected the platform in its own Dashboard, Stripe no longer lets us cancel: those charges
+can no longer be confirmed by us either, and the enrollment is off.
 """
 
 from __future__ import annotations

@@ -11,7 +11,13 @@ import pytest
 
 from bbp.billing.fake_resources import StripeFault
 from bbp.extensions import db
-from bbp.merchant import autopay_charges, autopay_days, autopay_queries, enrollment
+from bbp.merchant import (
+    autopay_charges,
+    autopay_days,
+    autopay_queries,
+    disconnecting,
+    enrollment,
+)
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments import plans
 from bbp.tenancy import bound
@@ -370,8 +376,6 @@ def test_a_card_saved_wakes_the_job_for_the_agency(app, tenant, clock):
 def test_disconnecting_stripe_cancels_autopay_charges_not_made_yet(app, tenant, clock, plan):
     """Security review finding 9: the disconnect turns autopay off AND cancels its PaymentIntents
     waiting for a retry, as turning autopay off by hand does."""
-    from bbp.merchant import disconnecting
-
     clock.set(at(11, 1))
     run(app, tenant)  # declined: the row waits for its retry with an unconfirmed PaymentIntent
     with inside(app, tenant):
