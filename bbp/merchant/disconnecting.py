@@ -3,8 +3,9 @@
 Both release the account (bbp/merchant/stopping.py) in one transaction, then expire the Checkout
 sessions still open and cancel autopay's charges not made yet. The deletion's is a job queued
 after the deletion commits, as billing's cancellation is (bbp/billing/closing.py), retried while
-Stripe is down; it does nothing when the deletion was undone meanwhile. Reconnecting afterwards creates a new account: the old one
-stays the agency's in Stripe, and stays mapped so its late refunds and disputes still arrive.
+Stripe is down; it does nothing when the deletion was undone meanwhile. Reconnecting afterwards
+creates a new account: the old one stays the agency's in Stripe, and stays mapped so its late
+refunds and disputes still arrive.
 """
 
 from __future__ import annotations
