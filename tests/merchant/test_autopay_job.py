@@ -3,6 +3,7 @@ for one installment whatever retries, webhooks and workers do."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from bbp.merchant import (
     disconnecting,
     enrollment,
 )
-from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment, PayLink
 from bbp.payments import plans
 from bbp.tenancy import bound
 from bbp.tenancy.models import TenantWakeup
@@ -438,3 +439,52 @@ def test_an_attempt_interrupted_again_and_again_is_given_up(app, tenant, clock, 
     assert run(app, tenant) == {"gave_up": 1}
     [row] = support.rows(app, tenant, plan["bond"])
     assert row.status == "retrying" and "interrupted" in row.last_error
+
+
+def _failed_link(app, agency) -> str:
+    """The path of the pay link texted after the last declined charge."""
+    body = texts_to(app, agency, COSIGNER_PHONE)[-1].body
+    return re.search(r"https?://[^/\s]+(/pay/\S+)", body).group(1)
+
+
+def test_the_pay_link_of_a_declined_charge_stops_once_the_retry_pays_it(
+    app, tenant, clock, plan, visit
+):
+    """Security review finding 1: the link texted after a decline is for its installment; once
+    autopay's retry (or any payment) covers it, the link is revoked and says it is paid."""
+    clock.set(at(10, 15))
+    run(app, tenant)  # declined: the payer is texted a pay link
+    path = _failed_link(app, tenant)
+    with inside(app, tenant):
+        [link] = db.session.scalars(db.select(PayLink)).all()
+        assert (link.reason, link.instalment_id) == ("autopay_failed", plan["instalments"][0])
+        link_id = link.id
+    payer = visit(tenant)
+    assert "$133.33" in payer.get(path).get_data(as_text=True)
+    support.take(app)
+    support.set_card(app, tenant, plan["enrollment"], plan["account"], "pm_card_visa")
+    clock.set(at(11, 15))
+    assert run(app, tenant) == {"submitted": 1}
+    support.deliver_pending(app)
+    assert len(support.online_entries(app, tenant, plan["bond"])) == 1
+    with inside(app, tenant):
+        assert db.session.get(PayLink, link_id).revoked_at is not None
+    for response in (payer.get(path), payer.post(path)):
+        assert response.status_code == 410
+        assert "already paid" in response.get_data(as_text=True)
+
+
+def test_the_pay_link_of_a_declined_charge_asks_only_what_is_left_of_its_installment(
+    app, tenant, clock, plan, visit
+):
+    """Security review finding 1: priced when opened; a cash payment covering it ends it."""
+    clock.set(at(10, 15))
+    run(app, tenant)
+    path = _failed_link(app, tenant)
+    support.pay_cash(app, tenant, plan["bond"], "100.00")
+    payer = visit(tenant)
+    page = payer.get(path).get_data(as_text=True)
+    assert "$33.33" in page and "$133.33" not in page
+    support.pay_cash(app, tenant, plan["bond"], "33.33")
+    response = payer.get(path)
+    assert response.status_code == 410 and "already paid" in response.get_data(as_text=True)

@@ -253,3 +253,22 @@ def test_a_signed_in_payer_of_another_bond_cannot_open_this_ones_autopay(
     assert visitor.get(f"/portal/bonds/{book.bond_id}/autopay").status_code == 404
     assert visitor.post(f"/portal/bonds/{book.bond_id}/autopay", {"agree": "y"}).status_code == 404
     assert visitor.post(f"/portal/bonds/{book.bond_id}/autopay/off").status_code == 404
+
+
+def test_another_visitor_on_the_bond_sees_who_set_autopay_up_but_not_the_card(
+    app, tenant, book, cosigner, account, visit
+):
+    """Security review finding 7: the defendant, signed in on the same bond, sees that autopay is
+    on and who set it up, but not the cosigner's card, and cannot turn it off."""
+    finish_checkout(app, account, opt_in(app, cosigner, book.bond_id))
+    defendant = visit(tenant)
+    portal.sign_in(defendant, app, tenant, portal.DEFENDANT_PHONE)
+    for path in (f"/portal/bonds/{book.bond_id}", f"/portal/bonds/{book.bond_id}/autopay"):
+        page = text_of(defendant.get(path).get_data(as_text=True))
+        assert "Autopay is on (set up by Rosa)." in page
+        assert "4242" not in page and "Turn off autopay" not in page
+    assert defendant.post(f"/portal/bonds/{book.bond_id}/autopay/off").status_code == 403
+    [row] = enrollments(app, tenant)
+    assert row.turned_off_at is None
+    mine = text_of(cosigner.get(f"/portal/bonds/{book.bond_id}/autopay").get_data(as_text=True))
+    assert "Visa ending in 4242" in mine and "Turn off autopay" in mine
