@@ -3,8 +3,8 @@
 The link is text-to-pay's (`bbp.merchant.paylinks`: a PayLink row, reason `autopay_failed`, for
 the installment whose charge failed: priced when opened at what is left of it, refused once it
 is paid, revoked when a payment covers it, `paylinks.revoke_covered`); the wording is autopay's.
-Texts go through `bbp.messaging`, so opt-outs apply; the charging job runs only outside the agency's quiet hours,
-so these texts are never queued inside them.
+Texts go through `bbp.messaging`, so opt-outs apply; the charging job runs only outside the
+agency's quiet hours, so these texts are never queued inside them.
 """
 
 from __future__ import annotations
