@@ -64,6 +64,15 @@ def _shown(bond, offer) -> str:
     )
 
 
+def offered_terms(bond) -> str:
+    """The authorization a payer may agree to while paying (the Pay page's opt-in to save the
+    card); "" when autopay is not offered (on already, nothing left to schedule, no account)."""
+    if enrollment.charging_account() is None or enrollment.active(bond.id) is not None:
+        return ""
+    offer = enrollment.offer(bond)
+    return _shown(bond, offer) if offer is not None else ""
+
+
 def _page(bond, form: AuthorizeForm | None = None, status: int = 200):
     offer = enrollment.offer(bond) if enrollment.charging_account() else None
     live = enrollment.live(bond.id)
