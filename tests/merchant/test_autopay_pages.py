@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
-from bbp.extensions import db
 from bbp.bonds.models import Bond
+from bbp.extensions import db
 from bbp.merchant import autopay_charges, autopay_terms, enrollment
 from bbp.merchant.models import AutopayEnrollment
 from tests.merchant import autopay_support as support
