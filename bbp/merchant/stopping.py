@@ -133,7 +133,7 @@ def cancel_autopay_charges(stripe_account_id: str) -> int:
             cancelled += enrollments.cancel_charge(payment_id) == "canceled"
         except stripe.StripeError as exc:  # Stripe unreachable, or the account's access gone
             db.session.rollback()
-            log.warning("autopay charge %s not cancelled: %s", payment_id, exc)
+            log.warning("autopay charge %s not canceled: %s", payment_id, exc)
     return cancelled
 
 
