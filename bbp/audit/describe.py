@@ -79,6 +79,22 @@ ACTIONS = {
     "pay_link.sent": "{actor} texted a pay link for bond {after.bond} to {after.to}",
     "pay_link.revoked": "{actor} revoked a pay link for bond {after.bond}",
     "payment.voided": "{actor} voided {subject}",
+    "refund.requested": "{actor} asked Stripe to refund {after.amount}: {after.reason}",
+    "refund.made_in_stripe": "{actor} reported a refund of {after.amount} made in its Dashboard",
+    "refund.refused": "{actor} refused a refund: {after.error}",
+    "refund.pending": "{actor} took a refund and has it pending",
+    "refund.requires_action": "{actor} needs the payer to act on a refund",
+    "refund.succeeded": "{actor} confirmed a refund",
+    "refund.failed": "{actor} reported that a refund failed",
+    "refund.canceled": "{actor} canceled a refund",
+    "dispute.opened": "{actor} reported a dispute of {after.amount}",
+    "dispute.warning_needs_response": "{actor} reported an inquiry that needs a response",
+    "dispute.warning_under_review": "{actor} has an inquiry under review",
+    "dispute.warning_closed": "{actor} closed an inquiry",
+    "dispute.needs_response": "{actor} reported a dispute that needs a response",
+    "dispute.under_review": "{actor} has a dispute under review",
+    "dispute.won": "{actor} decided a dispute of {after.amount} for the agency",
+    "dispute.lost": "{actor} decided a dispute of {after.amount} for the payer",
     "portal.link_sent": "{actor} sent a portal sign-in link to {subject}",
     "portal.contact_updated": "{actor} updated the contact details of {subject}",
     "portal.language_changed": "{actor} chose {after.language} as the language of {subject}",
@@ -180,6 +196,18 @@ ACTIONS = {
     "billing.plan_changed": "{actor} moved the subscription from {before.plan} to {after.plan}",
     "billing.cancel_scheduled": "{actor} set the subscription to end when its period ends",
     "billing.cancel_undone": "{actor} kept the subscription: it renews as before",
+    # online payments: the agency's Stripe account (docs/payments-connect.md)
+    "merchant.connected": "{actor} connected the agency's Stripe account {after.stripe_account}",
+    "merchant.account_updated": "{actor} reported a change to the agency's Stripe account",
+    "merchant.disconnected": "{actor} disconnected the agency's Stripe account: {after.reason}",
+    "autopay.turned_off": "{actor} turned autopay off",
+    "autopay.authorized": "{actor} agreed to the autopay authorization",
+    "autopay.turned_on": "Autopay turned on with {after.card}",
+    "autopay.card_changed": "Autopay's card changed to {after.card}",
+    "plan.fee_changed": (
+        "{actor} set a plan's platform fee to {after.bps} basis points plus {after.fixed_cents} "
+        "cents a payment"
+    ),
 }
 
 # Values an action records that its changes leave out: row ids its sentence already stands for.
@@ -192,6 +220,8 @@ AREAS = {
     "bond.": "Bonds",
     "payment.": "Payments",
     "pay_link.": "Pay links",
+    "refund.": "Refunds",
+    "dispute.": "Disputes",
     "court_date.": "Court dates",
     "forfeiture.": "Forfeitures",
     "collateral.": "Collateral",
@@ -215,6 +245,8 @@ AREAS = {
     "dunning.": "Billing standing",
     "plan.": "Plans",
     "billing.": "Billing",
+    "merchant.": "Online payments",
+    "autopay.": "Autopay",
 }
 # Areas only the platform audit log holds: an agency's own log offers the others (its
 # subscription's changes, `billing.`, are in both).
@@ -328,6 +360,25 @@ FIELDS = {
     "count": Field("Powers", "count"),
     "name": Field("Name"),
     "active": Field("Active", "bool"),
+    # online payments: the agency's Stripe account and the platform's fee
+    "stripe": Field("Stripe id"),  # of an online payment or refund (payments.record_confirmed)
+    "stripe_account": Field("Stripe account"),
+    "charges_enabled": Field("Card payments on", "bool"),
+    "payouts_enabled": Field("Payouts on", "bool"),
+    "details_submitted": Field("Details given to Stripe", "bool"),
+    "disabled_reason": Field("Why Stripe paused payments", "code"),
+    "currently_due": Field("Stripe needs now"),
+    "past_due": Field("Stripe needed by now"),
+    "eventually_due": Field("Stripe will need"),
+    "current_deadline": Field("Stripe's deadline", "datetime"),
+    "autopay_turned_off": Field("Autopays turned off", "count"),
+    "autopay": Field("Autopay on", "bool"),
+    "card": Field("Card"),
+    "payer": Field("Payer"),
+    "by": Field("By"),
+    "on": Field("On", "bool"),
+    "bps": Field("Platform fee (basis points)", "count"),
+    "fixed_cents": Field("Platform fee, fixed (cents)", "count"),
     # billing plans (platform audit log)
     "plan": Field("Plan"),
     "monthly_price_cents": Field("Monthly price (cents)", "count"),
@@ -336,7 +387,7 @@ FIELDS = {
     "text_overage_cents": Field("Price per extra text (cents)"),
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
-    "stripe": Field("Stripe payment"),  # the PaymentIntent (or Refund) an online entry records
+    "error": Field("Stripe's answer"),  # why Stripe refused a refund
     "trial_ends": Field("Trial ends", "date"),
     "comped_until": Field("Free until", "date"),
     "months": Field("Free months", "count"),

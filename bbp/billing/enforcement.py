@@ -53,6 +53,9 @@ READ_ONLY_ALLOWED = frozenset(
         "collateral.mark_returned",
         "payments.create",
         "payments.void",
+        "merchant.create_refund",  # money back to a payer's card
+        "merchant.send_refund",
+        "merchant.refresh_payout",  # a read of Stripe behind a POST
         "merchant.send_pay_link",  # text-to-pay: taking payments on existing bonds
         "merchant.revoke_pay_link",
         "merchant.autopay_off",  # autopay: stopping charges is never new business

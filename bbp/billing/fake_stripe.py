@@ -26,11 +26,15 @@ from bbp.billing.fake_autopay import Autopay
 from bbp.billing.fake_checkout import CheckoutSessions
 from bbp.billing.fake_comps import Comps
 from bbp.billing.fake_connect_accounts import ConnectAccounts
+from bbp.billing.fake_disputes import Disputes
 from bbp.billing.fake_events import Events
 from bbp.billing.fake_invoices import Invoices
+from bbp.billing.fake_lists import Indexes
 from bbp.billing.fake_meters import Meters
+from bbp.billing.fake_payouts import Payouts
 from bbp.billing.fake_portal import PortalSessions
 from bbp.billing.fake_previews import Previews
+from bbp.billing.fake_refunds import Refunds
 from bbp.billing.fake_resources import Resources, StripeFault, stamp
 from bbp.kernel.clock import utcnow
 from bbp.kernel.keys import platform_key
@@ -71,6 +75,10 @@ class FakeStripe(
     PortalSessions,
     CheckoutSessions,
     ConnectAccounts,
+    Refunds,  # refunds on connected accounts
+    Disputes,
+    Payouts,
+    Indexes,
     HTTPClient,
 ):
     """Stripe's API for the resources the mixins declare, kept in Redis.

@@ -44,6 +44,13 @@ def seed_command():
         click.echo(f"Added sample bonds, people and court dates to {_hosts(filled, domain)}.")
     if seeded.subscriptions:
         click.echo(f"Started the plan trials of {_names(seeded.subscriptions)}.")
+    if seeded.fees:
+        click.echo(f"Set the platform's fee on online payments for {_names(seeded.fees)}.")
+    if seeded.connected:
+        click.echo(
+            f"Connected the fake Stripe account of {_names(seeded.connected)}: cosigners can pay "
+            "online in the portal."
+        )
     if seeded.admin:
         click.echo(
             f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{domain} "

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bbp.auth.models import User
 from bbp.dev.billing_seed import seed_plans, seed_subscriptions
 from bbp.dev.book import seed_book
+from bbp.dev.merchant_seed import seed_connected, seed_fees
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.provisioning import create_tenant
@@ -71,10 +72,20 @@ class Seeded:
     admin: bool
     plans: list[str] = field(default_factory=list)
     subscriptions: list[str] = field(default_factory=list)
+    fees: list[str] = field(default_factory=list)
+    connected: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return bool(self.agencies or self.books or self.admin or self.plans or self.subscriptions)
+        return bool(
+            self.agencies
+            or self.books
+            or self.admin
+            or self.plans
+            or self.subscriptions
+            or self.fees
+            or self.connected
+        )
 
 
 def seed_books() -> list[DemoAgency]:
@@ -105,4 +116,5 @@ def seed_demo() -> Seeded:
     plans = seed_plans()
     agencies = [a for a in DEMO_AGENCIES if seed_agency(a)]
     books, admin = seed_books(), seed_platform_admin()
-    return Seeded(agencies, books, admin, plans, seed_subscriptions())
+    subscriptions, fees = seed_subscriptions(), seed_fees()
+    return Seeded(agencies, books, admin, plans, subscriptions, fees, seed_connected())

@@ -107,7 +107,7 @@ def connect(actor: Any) -> MerchantAccount:
     _copy(account, created)
     db.session.add(account)
     db.session.flush()
-    record("merchant.connected", account, after={"account": created.id}, actor=actor)
+    record("merchant.connected", account, after={"stripe_account": created.id}, actor=actor)
     return account
 
 

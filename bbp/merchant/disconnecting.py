@@ -15,12 +15,14 @@ from typing import Any
 from rq import Queue, Retry
 from sqlalchemy import select, update
 
+from bbp.audit.services import record
 from bbp.extensions import db, redis_client
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
 from bbp.merchant import accounts, stopping
 from bbp.merchant.models import ConnectedAccount, MerchantAccount
+from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.context import bound
 from bbp.tenancy.jobs import DEFAULT_QUEUE, job_app
 from bbp.tenancy.models import Tenant
@@ -117,6 +119,16 @@ def disconnect_deleted(tenant_id: int) -> str:
         released = _release_current(DELETED, "agency deleted")
         if released is None:
             return "nothing connected"
-        stopping.expire_open_checkouts(released.stripe_account_id)
-        stopping.cancel_autopay_charges(released.stripe_account_id)
+        account_id = released.stripe_account_id
+        stopping.expire_open_checkouts(account_id)
+        stopping.cancel_autopay_charges(account_id)
+    _platform_entry(tenant_id, account_id)
     return "disconnected"
+
+
+@atomic
+def _platform_entry(tenant_id: int, account_id: str) -> None:
+    """The console's log says the deletion disconnected the agency's Stripe account too."""
+    tenant = db.session.get(Tenant, tenant_id)
+    after = {"stripe_account": account_id, "reason": "agency deleted"}
+    record("merchant.disconnected", tenant, after=after, actor=DELETED, model=PlatformAuditEntry)

@@ -253,6 +253,7 @@ class Refund(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    failure: Mapped[str] = mapped_column(Text, default="")  # Stripe's refusal or failure_reason
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -285,8 +286,9 @@ class Payout(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     status: Mapped[str] = mapped_column(String(20))
     arrival_date: Mapped[date | None]
-    created: Mapped[datetime]
+    created: Mapped[datetime] = mapped_column(index=True)
     lines_synced_at: Mapped[datetime | None]
+    failure_message: Mapped[str] = mapped_column(Text, default="")
 
 
 class PayoutLine(db.Model):
@@ -304,3 +306,7 @@ class PayoutLine(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     online_payment_id: Mapped[int | None] = mapped_column(ForeignKey("online_payments.id"))
     created: Mapped[datetime]
+    # The charge, refund or dispute it moved money for, and that object's PaymentIntent: what
+    # matches the line to a receipt on the payouts page.
+    source_id: Mapped[str | None] = mapped_column(String(255))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)

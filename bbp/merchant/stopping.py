@@ -51,7 +51,10 @@ def release(account: MerchantAccount, actor: Any, why: str) -> None:
     record(
         "merchant.disconnected",
         account,
-        before={"account": account.stripe_account_id, "charges_enabled": account.charges_enabled},
+        before={
+            "stripe_account": account.stripe_account_id,
+            "charges_enabled": account.charges_enabled,
+        },
         after={"reason": why, "autopay_turned_off": stopped},
         actor=actor,
     )
@@ -69,8 +72,8 @@ def turn_off_autopay(actor: Any, why: str) -> int:
         record(
             "autopay.turned_off",
             enrollment,
-            before={"bond_id": enrollment.bond_id, "on": True},
-            after={"on": False, "reason": why},
+            before={"bond_id": enrollment.bond_id, "autopay": True},
+            after={"autopay": False, "reason": why},
             actor=actor,
         )
     return len(enrollments)

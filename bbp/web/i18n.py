@@ -22,15 +22,26 @@ def select_locale() -> str:
     """On portal pages: the person's saved language, their last choice, or the browser's."""
     if not has_request_context():
         return "en"
-    if request.blueprint not in PEOPLE_FACING and request.endpoint not in PUBLIC_CHECK_IN:
-        return "en"
     view = current_app.view_functions.get(request.endpoint)
+    if (
+        request.blueprint not in PEOPLE_FACING
+        and request.endpoint not in PUBLIC_CHECK_IN
+        and not getattr(view, "people_page", False)
+    ):
+        return "en"
     if getattr(view, "staff_page", False):  # a staff page in a people-facing feature
         return "en"
     chosen = g.get(SESSION_KEY) or session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def people_page(view):
+    """Mark a page defendants and cosigners read (outside the portal's blueprint: paying
+    online): it speaks their language like the portal does."""
+    view.people_page = True
+    return view
 
 
 def init_app(app: Flask) -> None:

@@ -52,15 +52,15 @@ def upgrade():
     for column in ('application_fee_bps', 'application_fee_cents'):
         op.add_column('plans', sa.Column(column, sa.Integer(), nullable=False,
                                          server_default='0'), schema='public')
-    op.create_check_constraint('ck_plans_application_fee_bps', 'plans',
+    op.create_check_constraint(op.f('ck_plans_application_fee_bps'), 'plans',
                                'application_fee_bps BETWEEN 0 AND 2000', schema='public')
-    op.create_check_constraint('ck_plans_application_fee_cents', 'plans',
+    op.create_check_constraint(op.f('ck_plans_application_fee_cents'), 'plans',
                                'application_fee_cents BETWEEN 0 AND 1000', schema='public')
 
 
 def downgrade():
-    op.drop_constraint('ck_plans_application_fee_cents', 'plans', schema='public')
-    op.drop_constraint('ck_plans_application_fee_bps', 'plans', schema='public')
+    op.drop_constraint(op.f('ck_plans_application_fee_cents'), 'plans', schema='public')
+    op.drop_constraint(op.f('ck_plans_application_fee_bps'), 'plans', schema='public')
     op.drop_column('plans', 'application_fee_cents', schema='public')
     op.drop_column('plans', 'application_fee_bps', schema='public')
     op.drop_index(op.f('ix_public_connect_events_account'), table_name='connect_events',

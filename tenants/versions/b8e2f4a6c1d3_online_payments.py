@@ -25,9 +25,9 @@ def _stamp(name, nullable=True, default=None):
 
 
 def upgrade():
-    op.drop_constraint('ck_payments_method', 'payments')
+    op.drop_constraint(op.f('ck_payments_method'), 'payments')
     op.create_check_constraint(
-        'ck_payments_method', 'payments',
+        op.f('ck_payments_method'), 'payments',
         "method IN ('cash', 'check', 'card_terminal', 'money_order', 'card_online')")
     op.add_column('payments', sa.Column('external_id', sa.String(length=255), nullable=True))
     op.create_unique_constraint(op.f('uq_payments_external_id'), 'payments', ['external_id'])
@@ -244,7 +244,7 @@ def downgrade():
         op.drop_table(table)
     op.drop_constraint(op.f('uq_payments_external_id'), 'payments')
     op.drop_column('payments', 'external_id')
-    op.drop_constraint('ck_payments_method', 'payments')
+    op.drop_constraint(op.f('ck_payments_method'), 'payments')
     op.create_check_constraint(
-        'ck_payments_method', 'payments',
+        op.f('ck_payments_method'), 'payments',
         "method IN ('cash', 'check', 'card_terminal', 'money_order')")

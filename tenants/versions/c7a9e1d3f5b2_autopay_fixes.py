@@ -3,7 +3,7 @@ charge it was texted for; an autopay row counts how often an interrupted attempt
 again; an enrollment knows its current authorization and the setup Checkout opened for it.
 
 Revision ID: c7a9e1d3f5b2
-Revises: b8e2f4a6c1d3
+Revises: d2f4a6b8c0e1
 Create Date: 2026-11-30 07:00:00.000000
 
 Runs inside one tenant schema: the search_path is already set, so use unqualified names.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'c7a9e1d3f5b2'
-down_revision = 'b8e2f4a6c1d3'
+down_revision = 'd2f4a6b8c0e1'
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,10 @@ from bbp.billing.models import BillingAccount, Plan
 from bbp.collateral.models import Collateral
 from bbp.dev.billing_seed import DEMO_PLANS, DEMO_SUBSCRIPTIONS
 from bbp.dev.book import COLLATERAL
+from bbp.dev.merchant_seed import DEMO_FEES
 from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN
 from bbp.extensions import db
+from bbp.merchant import accounts
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.provisioning import drop_tenant
 from bbp.tenancy import bound, tenant_by_slug
@@ -41,6 +43,8 @@ def test_seed_says_what_it_made_and_where_to_find_it(seeded):
         "Seeded two demo agencies with sample bonds, people and court dates: "
         f"demo.{DOMAIN} (Liberty Bail Bonds) and acme.{DOMAIN} (Acme Bail).",
         "Started the plan trials of demo and acme.",
+        "Set the platform's fee on online payments for Starter, Pro and Enterprise.",
+        "Connected the fake Stripe account of demo: cosigners can pay online in the portal.",
         f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{DOMAIN} "
         "(sets up two-step sign-in at the first sign-in).",
         "Demo accounts use the password 'bbp-demo-pass'.",
@@ -84,3 +88,20 @@ def test_the_demo_plans_and_trials_are_made_through_the_stripe_client(app, seede
             assert account.subscription_status == "trialing" and account.trial_ends_at
             sub = client.v1.subscriptions.retrieve(account.stripe_subscription_id)
             assert sub.customer == account.stripe_customer_id
+
+
+def test_the_demo_agency_takes_payments_online_and_the_plans_have_fees(app, seeded):
+    with app.app_context():
+        fees = {
+            p.name: (p.application_fee_bps, p.application_fee_cents)
+            for p in db.session.scalars(select(Plan).where(Plan.name.in_(DEMO_FEES)))
+        }
+        db.session.rollback()
+        assert fees == DEMO_FEES
+        for slug, takes_payments in (("demo", True), ("acme", False)):
+            with bound(tenant_by_slug(slug), db.session):
+                account = accounts.payable()
+                assert (account is not None) is takes_payments
+                if account is not None:
+                    assert account.payouts_enabled and account.currently_due == []
+                db.session.rollback()

@@ -3,9 +3,14 @@ fake, Stripe's onboarding and its return, and what the page shows of the account
 
 from __future__ import annotations
 
+import json
+import threading
+
+import pytest
 from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
+from bbp.billing import sdk
 from bbp.extensions import db
 from bbp.tenancy.context import bound
 from tests.billing.support import calls
@@ -117,3 +122,57 @@ def test_the_settings_page_links_to_payments_for_owners_only(app, owner, visit, 
     admin = visit(tenant)
     admin.login(add_user(app, tenant.info, "admin").email)
     assert "/settings/payments" not in admin.get("/settings/").get_data(as_text=True)
+
+
+def test_two_presses_at_once_make_one_account(app, owner, tenant, visit):
+    second = visit(tenant)
+    second.login(tenant.owner_email)
+    for visitor in (owner, second):
+        visitor.get("/settings/payments")
+    start, statuses = threading.Barrier(2), []
+
+    def press(visitor) -> None:
+        start.wait()
+        statuses.append(visitor.post("/settings/payments/connect").status_code)
+
+    threads = [threading.Thread(target=press, args=(v,)) for v in (owner, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303, 303]
+    assert len(map_rows(app, tenant)) == 1
+    assert len(calls(app, "POST", "/v1/accounts")) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            (400, "invalid_request_error", "Your platform cannot create accounts yet."),
+            "did not accept",
+        ),
+        ((None, None, None), "could not be reached"),
+    ],
+)
+def test_a_refused_or_unreachable_stripe_writes_nothing(
+    app, owner, tenant, monkeypatch, answer, message
+):
+    stripe = fake(app)
+    passed_on = stripe.request
+    status, kind, text = answer
+
+    def request(method, url, headers, post_data=None, **kwargs):
+        if method == "post" and url.endswith("/v1/accounts"):
+            if status is None:
+                raise sdk.stripe.APIConnectionError("no route to Stripe")  # as the SDK's clients do
+            body = {"error": {"type": kind, "message": text}}
+            return json.dumps(body), status, {}
+        return passed_on(method, url, headers, post_data, **kwargs)
+
+    monkeypatch.setattr(stripe, "request", request)
+    owner.get("/settings/payments")
+    response = owner.post("/settings/payments/connect")
+    assert response.status_code == 303 and response.location.endswith("/settings/payments")
+    assert message in page_text(owner.get("/settings/payments"))
+    assert map_rows(app, tenant) == [] and merchant_row(app, tenant) is None

@@ -15,6 +15,7 @@ from bbp.kernel.clock import utcnow
 from bbp.merchant import disconnecting
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.platform import lifecycle
+from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.context import bound
 from tests.billing.support import calls
 from tests.factories import make_bond
@@ -148,6 +149,13 @@ def test_deleting_the_agency_disconnects_its_account(app, owner, tenant):
         assert disconnecting.disconnect_deleted(tenant.info.id) == "nothing connected"
     assert merchant_row(app, tenant).disconnected_at is not None
     assert map_rows(app, tenant)[0].released_at is not None
+    with app.app_context():
+        logged = db.session.scalars(
+            select(PlatformAuditEntry.action).where(
+                PlatformAuditEntry.target_id == str(tenant.info.id)
+            )
+        ).all()
+    assert "merchant.disconnected" in logged
 
 
 def test_an_undone_deletion_keeps_the_account(app, owner, tenant):

@@ -14,7 +14,14 @@ from bbp.extensions import db
 from bbp.merchant.models import OnlinePayment, PayLink
 from tests.merchant.checkout_support import complete, connected, deliver, ledger, session_of
 from tests.portal import conftest as portal
-from tests.portal.conftest import COSIGNER_PHONE, DEFENDANT_PHONE, inside, make_book, texts_to
+from tests.portal.conftest import (
+    COSIGNER_PHONE,
+    DEFENDANT_PHONE,
+    inside,
+    make_book,
+    sign_in,
+    texts_to,
+)
 from tests.portal.test_money import pay as cash
 from tests.support import add_user
 
@@ -227,3 +234,20 @@ def test_a_fixed_amount_link_asks_no_more_than_the_balance_when_opened(
     with inside(app, tenant):
         [row] = db.session.scalars(select(OnlinePayment)).all()
         assert (row.checkout_session_id, row.amount_cents) == (session_id, 10000)
+
+
+def test_the_payers_pages_speak_spanish_like_the_portal(app, tenant, book, agent, visit):
+    """The Pay pages live outside the portal's blueprint; they still follow the payer's
+    language (the portal's choice, or the browser's on a texted link)."""
+    connected(app, tenant)
+    _send(agent, book.bond_id, cosigner_id=book.cosigner_id, amount="125.50")
+    phone = visit(tenant)
+    page = phone.get(_link_path(app, tenant), headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert "Usted paga en una página segura de Stripe" in page.get_data(as_text=True)
+    cosigner = visit(tenant)
+    sign_in(cosigner, app, tenant)
+    cosigner.post("/portal/language", {"language": "es", "next": "/portal/"})
+    pay_page = cosigner.get(f"/portal/bonds/{book.bond_id}/pay").get_data(as_text=True)
+    assert "Hacer un pago" in pay_page and '<html lang="es">' in pay_page
+    staff_page = agent.get(f"/bonds/{book.bond_id}/pay-links", headers={"Accept-Language": "es"})
+    assert "Pagar" not in staff_page.get_data(as_text=True)  # staff pages stay in English

@@ -50,14 +50,16 @@ def test_a_superadmin_sets_a_plans_fee_and_it_is_audited(app, console_as):
     assert "2.9% + $0.30" in text_of(console.get("/platform/plans"))
 
 
-def test_an_unchanged_fee_writes_no_audit_entry(app, console_as):
-    plan_id = make_plan(app)
+def _save_fee(console_as, plan_id: int, percent: str, fixed: str):
+    """A superadmin opens the plan's fee and saves it."""
     console = console_as("superadmin")
     console.get(f"/platform/plans/{plan_id}/fee")
-    assert (
-        console.post(f"/platform/plans/{plan_id}/fee", {"percent": "0", "fixed": "0"}).status_code
-        == 302
-    )
+    return console.post(f"/platform/plans/{plan_id}/fee", {"percent": percent, "fixed": fixed})
+
+
+def test_an_unchanged_fee_writes_no_audit_entry(app, console_as):
+    plan_id = make_plan(app)
+    assert _save_fee(console_as, plan_id, "0", "0").status_code == 302
     assert _fee_entries(app, plan_id) == []
 
 
@@ -92,12 +94,7 @@ def test_bad_fee_input_is_refused_beside_its_field(app, console_as, field, value
 
 def test_the_limits_themselves_are_accepted(app, console_as):
     plan_id = make_plan(app)
-    console = console_as("superadmin")
-    console.get(f"/platform/plans/{plan_id}/fee")
-    assert (
-        console.post(f"/platform/plans/{plan_id}/fee", {"percent": "20", "fixed": "10"}).status_code
-        == 302
-    )
+    assert _save_fee(console_as, plan_id, "20", "10").status_code == 302
     saved = plan(app, plan_id)
     assert (saved.application_fee_bps, saved.application_fee_cents) == (2000, 1000)
 

@@ -8,9 +8,13 @@ bp = Blueprint("merchant", __name__)
 from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp)
     autopay,
     connect_webhooks,
+    disputes,
     fake_checkout,
     fake_onboarding,
     pay,
     pay_links,
+    payouts,
+    refunds,
     settings,
+    stripe_dev,
 )

@@ -24,6 +24,7 @@ from bbp.payments.models import Payment
 from bbp.portal import people
 from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
+from bbp.web.i18n import people_page
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
 from bbp.web.templating import money_figure
@@ -192,6 +193,7 @@ def _invalid(exc: InvalidLink):
 
 
 @bp.get("/pay/<token>")
+@people_page
 def pay_link(token: str):
     """The texted link: the agency, the bond, the defendant's first name, the amount, Pay."""
     try:
@@ -217,6 +219,7 @@ def _link_page(token, link, bond, cents, status: int = 200):
 
 
 @bp.post("/pay/<token>")
+@people_page
 def pay_link_post(token: str):
     """Open Checkout for the link's amount."""
     try:
@@ -242,6 +245,7 @@ def pay_link_post(token: str):
 
 
 @bp.get("/pay/<token>/done")
+@people_page
 def pay_link_done(token: str):
     """Back from Checkout through a pay link (a paid link still shows its own payment)."""
     try:

@@ -68,4 +68,5 @@ def portal_required(view):
         return view(*args, **kwargs)
 
     wrapped.required_role = "portal"
+    wrapped.people_page = True  # web.i18n: in the visitor's language, wherever the page lives
     return wrapped

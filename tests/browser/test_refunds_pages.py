@@ -1,0 +1,76 @@
+"""Refunds, disputes and payouts in a real browser, at desktop and phone size: an owner refunds
+part of a card payment from the bond page, sees the open dispute flagged with its deadline and
+on the dashboard, and reconciles a payout; every page fits the window and passes axe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from bbp.billing import fake_delivery
+from tests.browser.test_every_page import AXE, AXE_RUN, LAYOUT, SIZES, WCAG
+from tests.browser_fixtures import screenshot
+from tests.factories import make_bond
+from tests.merchant.refunds.support import paid_online
+from tests.merchant.support import connected, fake
+from tests.support import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _problems(page, name: str) -> list[str]:
+    screenshot(page, name)
+    found = page.evaluate(LAYOUT, page.viewport_size["width"]) + page.evaluate(AXE_RUN, WCAG)
+    return [f"{name}: {problem}" for problem in found]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size):
+    account = connected(app, tenant)
+    bond_id = make_bond(app, tenant, premium="500")
+    disputed = paid_online(app, tenant, account, bond_id, 10000, fee=320)
+    refunded = paid_online(app, tenant, account, bond_id, 25000, fee=800)
+    with fake(app).acting_as(account):
+        fake(app).open_dispute(disputed.charge)
+    fake_delivery.deliver_pending(app)
+
+    base = f"http://{tenant.slug}.localhost:{live_server}"
+    context = browser.new_context(**SIZES[size])
+    context.add_init_script(path=AXE)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(tenant.owner_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.locator("#open-disputes")).to_contain_text("Needs a response")
+    problems = _problems(page, f"{size}-refunds-dashboard")
+
+    page.goto(f"{base}/bonds/{bond_id}")
+    expect(page.get_by_role("alert")).to_contain_text("Disputed payment: $100.00")
+    problems += _problems(page, f"{size}-refunds-bond-disputed")
+    page.goto(f"{base}/refunds/receipts/{refunded.payment_id}")
+    problems += _problems(page, f"{size}-refunds-form")
+    page.get_by_label("Amount to refund").fill("75.00")
+    page.get_by_label("Reason").fill("Charges reduced at arraignment")
+    page.get_by_role("button", name="Refund through Stripe").click()
+    expect(page).to_have_url(re.compile(rf"/bonds/{bond_id}"))
+    expect(page.locator("#refunds-waiting")).to_contain_text("$75.00 to Pat Payer")
+    fake_delivery.deliver_pending(app)
+    page.reload()
+    expect(page.locator("#payments")).to_contain_text("-$75.00")
+    problems += _problems(page, f"{size}-refunds-bond-refunded")
+
+    page.goto(f"{base}/payouts/")
+    page.get_by_role("button", name="Development: pay out the balance").click()
+    expect(page.locator("#payout-rows")).to_contain_text("Paid")
+    problems += _problems(page, f"{size}-refunds-payouts")
+    page.locator("#payout-rows a").first.click()
+    expect(page.locator("#payout-lines")).to_contain_text("R-000003")  # the refund's receipt
+    problems += _problems(page, f"{size}-refunds-payout")
+    page.goto(f"{base}/disputes/")
+    problems += _problems(page, f"{size}-refunds-disputes")
+    context.close()
+    assert problems == []
