@@ -83,9 +83,7 @@ class Autopay:
 
     # Payment intents ----------------------------------------------------------------------
     def _create_payment_intent(self, params: dict) -> dict:
-        amount = _whole(params.get("amount"), "amount")
-        if amount < 50:
-            raise StripeFault(400, "Amount must be at least $0.50 usd", param="amount")
+        amount = _at_least_minimum(params.get("amount"))
         customer = params.get("customer") or None
         if customer:
             self.get("customers", customer)
@@ -125,7 +123,7 @@ class Autopay:
                 code="payment_intent_unexpected_state",
             )
         if "amount" in params:
-            intent["amount"] = _whole(params["amount"], "amount")
+            intent["amount"] = _at_least_minimum(params["amount"])
         if "application_fee_amount" in params:
             intent["application_fee_amount"] = _fee(params, intent["amount"])
         if "metadata" in params:
@@ -207,6 +205,16 @@ class Autopay:
             payment_intent=copy.deepcopy(intent),
         )
         raise fault
+
+
+def _at_least_minimum(value) -> int:
+    """An amount in cents, refused under Stripe's smallest US charge (on create and update)."""
+    amount = _whole(value, "amount")
+    if amount < 50:
+        raise StripeFault(
+            400, "Amount must be at least $0.50 usd", param="amount", code="amount_too_small"
+        )
+    return amount
 
 
 def _whole(value, param: str) -> int:

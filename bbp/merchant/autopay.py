@@ -1,9 +1,10 @@
 """Autopay's part of the Connect events: a saved card turns an enrollment on.
 
 Every handler reads the object as Stripe has it now (never the event's snapshot), finds its
-enrollment by the id we put in the metadata, checks that the card belongs to the customer that
-enrollment made, and changes it only if it is still waiting or its card changed: any order of
-events and any number of deliveries give the same result.
+enrollment by the id we put in the metadata, checks that the card was saved under the
+enrollment's current authorization (its id is in the metadata too) and belongs to the customer
+that enrollment made for its payer, and changes it only if it is still waiting or its card
+changed: any order of events and any number of deliveries give the same result.
 
 Payments are Checkout's to settle (`bbp.merchant.confirm`, one handler per event type): an
 autopay PaymentIntent that succeeded enters the ledger there, once. A decline is settled by the
@@ -44,7 +45,13 @@ def on_session(row: OnlinePayment | None, session, account: str) -> None:
     else:
         return None
     if ready:
-        activate(int(enrollment_id), _id(intent.customer), _id(intent.payment_method), account)
+        activate(
+            int(enrollment_id),
+            _id(intent.customer),
+            _id(intent.payment_method),
+            account,
+            _tag(session, "bbp_authorization"),
+        )
     return None
 
 
@@ -55,17 +62,32 @@ def on_setup_succeeded(event: stripe.Event, account: str) -> None:
     )
     enrollment_id = _tag(intent, "bbp_autopay")
     if enrollment_id and enrollment_id.isdigit() and intent.status == "succeeded":
-        activate(int(enrollment_id), _id(intent.customer), _id(intent.payment_method), account)
+        activate(
+            int(enrollment_id),
+            _id(intent.customer),
+            _id(intent.payment_method),
+            account,
+            _tag(intent, "bbp_authorization"),
+        )
     return None
 
 
-def activate(enrollment_id: int, customer: str | None, method: str | None, account: str) -> None:
-    """Turn the enrollment on with the card Stripe saved, if the card is its payer's."""
+def activate(
+    enrollment_id: int,
+    customer: str | None,
+    method: str | None,
+    account: str,
+    authorization: str | None = None,
+) -> None:
+    """Turn the enrollment on with the card Stripe saved, if the card was saved under the
+    enrollment's current authorization, by the customer it made for its payer."""
     if enrollment_id >= 2**31:
         return
     row = db.session.get(AutopayEnrollment, enrollment_id, with_for_update=True)
     if row is None or row.turned_off_at is not None or not method:
         return
+    if row.authorization_id is not None and authorization != row.authorization_id:
+        return  # saved under an earlier (or another payer's) authorization: not this one's
     if row.stripe_customer_id is None or row.stripe_customer_id != customer:
         return  # not the customer this enrollment made: not its card
     if row.stripe_payment_method_id == method and row.active_since is not None:

@@ -57,6 +57,8 @@ SWEEP = timedelta(
     hours=6
 )  # the scheduler's backstop  # when the job looks again at work it could not do yet
 MINIMUM_CENTS = 50  # Stripe's smallest charge in US dollars
+MAX_RESUMES = 3  # an interrupted attempt is taken again at most this often
+TOO_SMALL = "The rest is too small to charge online."
 
 
 class Claim(NamedTuple):
@@ -115,8 +117,31 @@ def attempt(instalment_id: int, account: str) -> str:
     claim = _claim(instalment_id, account)
     if isinstance(claim, str):
         return claim
+    try:
+        return _charge(claim)
+    except stripe.StripeError as error:
+        if _transient(error):
+            raise  # Stripe unreachable or busy: the row is taken again after STALE
+        # Refused for good (the customer or card deleted, the account's access gone...): the row
+        # leaves `processing`, as a decline does, so the bond's other payments are not blocked.
+        return failed(claim.row_id, claim.number, error.code or "stripe_error", _said(error))
+
+
+def _transient(error: stripe.StripeError) -> bool:
+    """Whether trying again later may work (a network fault, rate limit or Stripe's 5xx)."""
+    if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError):
+        return True
+    return error.http_status is None or error.http_status >= 500 or error.http_status == 409
+
+
+def _said(error: stripe.StripeError) -> str:
+    return str(error.user_message or getattr(error, "_message", None) or error)
+
+
+def _charge(claim: Claim) -> str:
     intents = stripe_api.client().v1.payment_intents
     options = {"stripe_account": claim.account}
+    instalment_id = claim.instalment_id
     intent_id = claim.intent_id or _create(claim)
     intent = intents.retrieve(intent_id, options=options)
     if intent.status in ("succeeded", "processing"):  # charged already: the webhook settles it
@@ -127,6 +152,9 @@ def attempt(instalment_id: int, account: str) -> str:
     if left == 0:
         enrollment.cancel_charge(claim.row_id)
         return "paid"
+    if left < MINIMUM_CENTS:  # Stripe charges no less: the rest is paid some other way
+        enrollment.cancel_charge(claim.row_id, TOO_SMALL)
+        return "too_small"
     fee = fees.fee_for(left)
     if intent.amount != left or (intent.application_fee_amount or 0) != fee:
         intents.update(
@@ -146,6 +174,8 @@ def attempt(instalment_id: int, account: str) -> str:
         intent = intents.retrieve(intent_id, options=options)
         if intent.status == "canceled":
             return _close(claim, "cancelled")
+        if intent.status not in ("succeeded", "processing"):
+            raise  # neither: refused for good (see `attempt`)
     return "submitted" if intent.status in ("succeeded", "processing") else "waiting"
 
 
@@ -174,9 +204,18 @@ def _claim(instalment_id: int, account: str) -> Claim | str:
         if row is not None:  # paid before its PaymentIntent was made: nothing to call off
             row.status, row.next_attempt_on, row.updated_at = "cancelled", None, utcnow()
         return "paid"
-    if 0 < left < MINIMUM_CENTS and row is None:  # Stripe charges no less than $0.50
-        return "too_small"
-    amount = left or row.amount_cents  # nothing left: the attempt cancels the PaymentIntent
+    if 0 < left < MINIMUM_CENTS:  # Stripe charges no less than $0.50
+        if row is None:
+            return "too_small"
+        if row.payment_intent_id is None:
+            row.status, row.next_attempt_on, row.updated_at = "cancelled", None, utcnow()
+            row.last_error = TOO_SMALL
+            return "too_small"
+        # else the attempt cancels its PaymentIntent and closes the row
+    if row is not None and row.status == "processing" and row.resumes >= MAX_RESUMES:
+        return _give_up(row, instalment)
+    # Nothing left, or too little: the attempt cancels the PaymentIntent (its amount unchanged).
+    amount = left if left >= MINIMUM_CENTS else row.amount_cents
     fee = fees.fee_for(amount)
     try:
         with db.session.begin_nested(), db.session.no_autoflush:
@@ -220,7 +259,18 @@ def _take(row, payer, bond_id: int, instalment_id: int, account: str) -> OnlineP
     resumed = row.status == "processing"  # an interrupted attempt keeps its number (its key)
     row.status, row.updated_at, row.next_attempt_on = "processing", utcnow(), None
     row.attempts = row.attempts if resumed else row.attempts + 1
+    row.resumes = (row.resumes or 0) + 1 if resumed else 0
     return row
+
+
+def _give_up(row: OnlinePayment, instalment: Instalment) -> str:
+    """An attempt interrupted MAX_RESUMES times: the row leaves `processing` (retried on its next
+    retry day, or failed after the last) instead of blocking the bond's payments for good."""
+    retry_on = days.next_retry(instalment.due_on, row.attempts, agency_today())
+    row.status = "retrying" if retry_on is not None else "failed"
+    row.next_attempt_on, row.updated_at = retry_on, utcnow()
+    row.last_error = f"The charge was interrupted {row.resumes + 1} times."
+    return "gave_up"
 
 
 def _left(bond: Bond, plan: PaymentPlan, instalment: Instalment) -> int:

@@ -1,9 +1,10 @@
 """The text a payer gets when an autopay charge fails: what happened, and a pay link.
 
 The link is text-to-pay's (`bbp.merchant.paylinks`: a PayLink row, reason `autopay_failed`, for
-the amount that failed, signed and expiring); the wording is autopay's. Texts go through
-`bbp.messaging`, so opt-outs apply; the charging job runs only outside the agency's quiet hours,
-so these texts are never queued inside them.
+the installment whose charge failed: priced when opened at what is left of it, refused once it
+is paid, revoked when a payment covers it, `paylinks.revoke_covered`); the wording is autopay's.
+Texts go through `bbp.messaging`, so opt-outs apply; the charging job runs only outside the
+agency's quiet hours, so these texts are never queued inside them.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def text_pay_link(row: OnlinePayment, needs_payer: bool, retry_on: date | None) 
         sent_to=phone,
         recipient=row.payer,
         reason="autopay_failed",
+        instalment_id=row.instalment_id,
         expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
     db.session.add(link)

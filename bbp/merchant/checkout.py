@@ -127,8 +127,11 @@ def start(
     success_url: str,
     cancel_url: str,
     pay_link_id: int | None = None,
+    keep_card: KeepCard | None = None,
 ) -> str:
     """Open a Checkout session for `amount_cents` on the bond and return its URL (commits).
+    With `keep_card`, the card is also saved for autopay (`payment_intent_data.
+    setup_future_usage`, on the payer's customer; autopay's session hook turns it on).
 
     Refuses (NotPayable) when the agency cannot take charges, the amount is not between Stripe's
     least charge ($0.50, or the balance if smaller) and the balance, or Stripe cannot be reached;
@@ -172,13 +175,15 @@ def start(
         payer_name=payer.name[:120],
         receipt_to=payer.receipt_to,
         pay_link_id=pay_link_id,
+        save_card=keep_card is not None,
+        autopay_id=keep_card.enrollment_id if keep_card is not None else None,
         created_at=utcnow(),  # the app's clock: OTHERS_SESSION_HELD is counted by it
     )
     db.session.add(row)
     db.session.flush()
     try:
         session = stripe_api.client().v1.checkout.sessions.create(
-            _session_params(bond, row, success_url, cancel_url),
+            _session_params(bond, row, success_url, cancel_url, keep_card),
             options={
                 "stripe_account": account.stripe_account_id,
                 "idempotency_key": f"bbp-checkout-{require_tenant().slug}-{row.id}",
@@ -197,11 +202,28 @@ def _unreachable(bond: Bond, exc: Exception) -> NotPayable:
     return NotPayable(gettext("The payment page could not be opened. Try again in a minute."))
 
 
-def _session_params(bond: Bond, row: OnlinePayment, success_url: str, cancel_url: str) -> dict:
+@dataclass(frozen=True)
+class KeepCard:
+    """Saving the card of a payment for autopay: the enrollment waiting for it, the payer's
+    Stripe customer, and the metadata naming the enrollment and its authorization."""
+
+    enrollment_id: int
+    customer: str
+    metadata: dict[str, str]
+
+
+def _session_params(
+    bond: Bond,
+    row: OnlinePayment,
+    success_url: str,
+    cancel_url: str,
+    keep_card: KeepCard | None = None,
+) -> dict:
     metadata = {
         "online_payment_id": str(row.id),
         "bond_id": str(bond.id),
         "source": row.source,
+        **(keep_card.metadata if keep_card is not None else {}),
     }
     params: dict[str, Any] = {
         "mode": "payment",
@@ -226,7 +248,10 @@ def _session_params(bond: Bond, row: OnlinePayment, success_url: str, cancel_url
         "cancel_url": cancel_url,
         "expires_at": int((utcnow() + SESSION_LIFETIME).timestamp()),
     }
-    if "@" in row.receipt_to:
+    if keep_card is not None:
+        params["customer"] = keep_card.customer
+        params["payment_intent_data"]["setup_future_usage"] = "off_session"
+    elif "@" in row.receipt_to:
         params["customer_email"] = row.receipt_to
     return params
 

@@ -1,10 +1,11 @@
 """Disconnecting the agency's Stripe account: by its owner, or when the agency is deleted.
 
 Both release the account (bbp/merchant/stopping.py) in one transaction, then expire the Checkout
-sessions still open. The deletion's is a job queued after the deletion commits, as billing's
-cancellation is (bbp/billing/closing.py), retried while Stripe is down; it does nothing when
-the deletion was undone meanwhile. Reconnecting afterwards creates a new account: the old one
-stays the agency's in Stripe, and stays mapped so its late refunds and disputes still arrive.
+sessions still open and cancel autopay's charges not made yet. The deletion's is a job queued
+after the deletion commits, as billing's cancellation is (bbp/billing/closing.py), retried while
+Stripe is down; it does nothing when the deletion was undone meanwhile. Reconnecting afterwards
+creates a new account: the old one stays the agency's in Stripe, and stays mapped so its late
+refunds and disputes still arrive.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def disconnect(actor: Any, confirm: str | None) -> str:
         raise DomainError("The agency's Stripe account is not connected.", status=409)
     account_id = released.stripe_account_id
     stopping.expire_open_checkouts(account_id)
+    stopping.cancel_autopay_charges(account_id)
     return account_id
 
 
@@ -119,6 +121,7 @@ def disconnect_deleted(tenant_id: int) -> str:
             return "nothing connected"
         account_id = released.stripe_account_id
         stopping.expire_open_checkouts(account_id)
+        stopping.cancel_autopay_charges(account_id)
     _platform_entry(tenant_id, account_id)
     return "disconnected"
 

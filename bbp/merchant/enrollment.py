@@ -9,6 +9,7 @@ partial unique index); turning it off is immediate and cancels any charge not ye
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -102,6 +103,10 @@ def authorize(bond: Bond, payer: dict, payer_name: str, contact: str, shown: str
     if row is None:
         row = AutopayEnrollment(bond_id=bond.id, payer=payer)
         db.session.add(row)
+    if row.payer != payer:  # another payer: their own Stripe customer, never the last one's
+        row.stripe_customer_id = None
+    # Each agreement its own id: a card saved under an earlier one never turns this one on.
+    row.authorization_id = secrets.token_hex(16)
     row.payer, row.payer_name, row.contact = payer, payer_name[:120], contact[:254]
     row.authorization_sha256 = autopay_terms.fingerprint(shown)
     row.authorized_at, row.authorized_ip = utcnow(), ip
@@ -117,17 +122,19 @@ def authorize(bond: Bond, payer: dict, payer_name: str, contact: str, shown: str
 
 
 def customer_for(row: AutopayEnrollment, account: str) -> str:
-    """The payer's Stripe customer on the agency's account, made once per enrollment."""
+    """The payer's Stripe customer on the agency's account: one per payer and bond (a new
+    payer's authorization starts without one, see `authorize`)."""
     if row.stripe_customer_id:
         return row.stripe_customer_id
+    payer = f"{row.payer['kind']}-{row.payer['id']}"
     customer = stripe_api.client().v1.customers.create(
         params={
             "name": row.payer_name,
-            "metadata": {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id)},
+            "metadata": {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id), "payer": payer},
         },
         options={
             "stripe_account": account,
-            "idempotency_key": f"autopay-customer-{require_tenant().id}-{row.id}",
+            "idempotency_key": f"autopay-customer-{require_tenant().id}-{row.id}-{payer}",
         },
     )
     with atomic:
@@ -136,10 +143,23 @@ def customer_for(row: AutopayEnrollment, account: str) -> str:
     return row.stripe_customer_id
 
 
+def tags(row: AutopayEnrollment) -> dict[str, str]:
+    """The metadata autopay puts on a card-saving Checkout session and its intent: the
+    enrollment and the authorization the card is saved under (`autopay.activate` checks it)."""
+    return {
+        "bbp_autopay": str(row.id),
+        "bbp_authorization": row.authorization_id or "",
+        "bond_id": str(row.bond_id),
+        "source": "autopay",
+    }
+
+
 def setup_checkout(row: AutopayEnrollment, account: str, success_url: str, cancel_url: str) -> str:
-    """A Stripe-hosted Checkout in setup mode that saves the payer's card; returns its URL."""
+    """A Stripe-hosted Checkout in setup mode that saves the payer's card; returns its URL. The
+    session of an earlier authorization still open is expired first (its card could no longer
+    turn autopay on anyway: `autopay.activate` wants the current authorization)."""
+    expire_previous_setup(row, account)
     customer = customer_for(row, account)
-    tags = {"bbp_autopay": str(row.id), "bond_id": str(row.bond_id), "source": "autopay"}
     session = stripe_api.client().v1.checkout.sessions.create(
         params={
             "mode": "setup",
@@ -147,17 +167,58 @@ def setup_checkout(row: AutopayEnrollment, account: str, success_url: str, cance
             "payment_method_types": ["card"],
             "success_url": success_url,
             "cancel_url": cancel_url,
-            "metadata": tags,
-            "setup_intent_data": {"metadata": tags},
+            "metadata": tags(row),
+            "setup_intent_data": {"metadata": tags(row)},
         },
         options={
             "stripe_account": account,
             "idempotency_key": (
-                f"autopay-setup-{require_tenant().id}-{row.id}-{row.authorized_at.timestamp()}"
+                f"autopay-setup-{require_tenant().id}-{row.id}-{row.authorization_id}"
             ),
         },
     )
+    with atomic:
+        db.session.refresh(row, with_for_update=True)
+        row.setup_session_id = session.id
     return session.url
+
+
+def keep_card(row: AutopayEnrollment, account: str) -> checkout.KeepCard:
+    """What a portal payment needs to save its card for this enrollment: the payer's customer
+    and the metadata naming the enrollment and its authorization (no setup session: the
+    payment's Checkout saves the card)."""
+    expire_previous_setup(row, account)
+    with atomic:
+        db.session.refresh(row, with_for_update=True)
+        row.setup_session_id = None
+    found = tags(row)
+    return checkout.KeepCard(
+        row.id,
+        customer_for(row, account),
+        {key: found[key] for key in ("bbp_autopay", "bbp_authorization")},
+    )
+
+
+def expire_previous_setup(row: AutopayEnrollment, account: str) -> None:
+    """Expire the setup Checkout opened for an earlier authorization, if Stripe still has it
+    open (a completed one is left: its card is refused by `autopay.activate`)."""
+    previous = row.setup_session_id
+    if not previous:
+        return
+    sessions = stripe_api.client().v1.checkout.sessions
+    try:
+        found = sessions.retrieve(previous, options={"stripe_account": account})
+        metadata = found.metadata.to_dict() if found.metadata else {}
+        if found.status == "open" and metadata.get("bbp_authorization") != row.authorization_id:
+            sessions.expire(
+                previous,
+                options={
+                    "stripe_account": account,
+                    "idempotency_key": f"bbp-expire-checkout-{previous}",
+                },
+            )
+    except stripe.InvalidRequestError as exc:  # gone, or completed meanwhile
+        log.warning("setup session %s not expired: %s", previous, exc)
 
 
 def turn_off(row: AutopayEnrollment, by_label: str, actor=None) -> AutopayEnrollment:
@@ -189,9 +250,10 @@ def turn_off(row: AutopayEnrollment, by_label: str, actor=None) -> AutopayEnroll
     return row
 
 
-def cancel_charge(online_payment_id: int) -> str:
+def cancel_charge(online_payment_id: int, why: str = "") -> str:
     """Call off an autopay charge not made yet: the PaymentIntent is cancelled at Stripe and the
-    row closed; a charge already made is left for its webhook. Returns the PI's status."""
+    row closed (saying `why`, if given); a charge already made is left for its webhook. Returns
+    the PI's status."""
     row = db.session.get(OnlinePayment, online_payment_id)
     options = {"stripe_account": row.stripe_account_id}
     intents = stripe_api.client().v1.payment_intents
@@ -205,4 +267,5 @@ def cancel_charge(online_payment_id: int) -> str:
         db.session.refresh(row, with_for_update=True)
         if intent.status == "canceled" and row.status in PENDING_ROWS:
             row.status, row.next_attempt_on, row.updated_at = "cancelled", None, utcnow()
+            row.last_error = why or row.last_error
     return intent.status

@@ -167,6 +167,8 @@ class OnlinePayment(db.Model):
     autopay_id: Mapped[int | None] = mapped_column(ForeignKey("autopay_enrollments.id"))
     save_card: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(default=0)
+    # How often the current attempt was taken again after an interruption (capped).
+    resumes: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_on: Mapped[date | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
@@ -189,6 +191,10 @@ class PayLink(db.Model):
     sent_to: Mapped[str] = mapped_column(String(254))
     recipient: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # {"kind", "id"}
     reason: Mapped[str] = mapped_column(String(30), default="staff")  # staff | autopay_failed
+    # autopay_failed: the installment it pays (priced at what is left of it when opened).
+    instalment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instalments.id", ondelete="SET NULL")
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     expires_at: Mapped[datetime]
@@ -224,6 +230,9 @@ class AutopayEnrollment(db.Model):
     authorized_at: Mapped[datetime]
     authorized_ip: Mapped[str | None] = mapped_column(String(64))
     authorized_user_agent: Mapped[str | None] = mapped_column(String(400))
+    # Each agreement's own id: a saved card turns autopay on only under the current one.
+    authorization_id: Mapped[str | None] = mapped_column(String(32))
+    setup_session_id: Mapped[str | None] = mapped_column(String(255))  # the current one's
     active_since: Mapped[datetime | None]  # once Stripe confirmed the card was saved
     turned_off_at: Mapped[datetime | None]
     turned_off_by: Mapped[str] = mapped_column(String(120), default="")

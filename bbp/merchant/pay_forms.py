@@ -7,7 +7,15 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from bbp.merchant.checkout import MIN_CENTS
@@ -26,6 +34,10 @@ class PayForm(FlaskForm):
     amount = StringField(
         _l("Other amount"), render_kw={"inputmode": "decimal", "autocomplete": "off"}
     )
+    # Opt-in: keep the card and charge it for the installments (autopay), agreeing to the
+    # authorization shown (its SHA-256 comes back, as on the autopay page).
+    save_card = BooleanField(_l("Save this card and pay my installments automatically"))
+    shown = HiddenField()
 
     def cents(self, due: int, balance: int) -> int | None:
         """The amount chosen in cents, or None with the reason beside the amount field. An amount

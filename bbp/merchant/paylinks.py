@@ -28,9 +28,12 @@ from bbp.kernel.errors import DomainError
 from bbp.kernel.links import BROKEN, GONE, InvalidLink, Refusals, SignedLinks, expired, tenant_url
 from bbp.kernel.transactions import atomic
 from bbp.merchant import checkout
+from bbp.merchant import enrollment as enrollments
 from bbp.merchant.models import OnlinePayment, PayLink
 from bbp.merchant.money import dollars, from_cents, to_cents
 from bbp.messaging import services as messaging
+from bbp.payments import services as payments
+from bbp.payments.models import Instalment, PaymentPlan
 from bbp.portal import people
 from bbp.tenancy import require_tenant
 
@@ -42,6 +45,7 @@ REFUSALS = Refusals(
     used=_l("This payment link was canceled. Ask your agent to send a new one."),
 )
 PAID = _l("This payment link was paid. Thank you.")
+ALREADY_PAID = _l("This installment is already paid, so this link no longer works. Thank you.")
 NOTHING_LEFT = _l("Nothing is left to pay on this bond. Thank you.")
 DEFAULT_DAYS = 7
 MAX_DAYS = 30
@@ -206,11 +210,14 @@ def opened(token: str) -> tuple[PayLink, Bond]:
         raise InvalidLink(str(REFUSALS.broken), 404)
     if paid(link):
         raise InvalidLink(str(PAID), GONE)
+    bond = db.session.get(Bond, link.bond_id)
+    if instalment_left(link, bond) == 0:  # its installment was paid (revoked then, too)
+        raise InvalidLink(str(ALREADY_PAID), GONE)
     if link.revoked_at is not None:
         raise REFUSALS.refuse("used")
     if expired(link.expires_at):
         raise REFUSALS.refuse("expired")
-    return link, db.session.get(Bond, link.bond_id)
+    return link, bond
 
 
 def _elsewhere(token: str) -> bool:
@@ -223,13 +230,58 @@ def _elsewhere(token: str) -> bool:
 
 
 def amount_cents(link: PayLink, bond: Bond) -> int:
-    """What the link asks for now: its amount (no more than the balance), or the amount due."""
+    """What the link asks for now: for a failed autopay charge, what is left of its installment
+    (410 once it is paid, by whatever means); else its amount (no more than the balance), or the
+    amount due."""
+    left = instalment_left(link, bond)
+    if left == 0:
+        raise InvalidLink(str(ALREADY_PAID), GONE)
     owed = checkout.payable(bond)
     if owed is None:
         raise InvalidLink(str(NOTHING_LEFT), GONE)
+    if left is not None:
+        return min(left, owed.balance)
     if link.amount_cents is None:
         return owed.next_due
     return min(link.amount_cents, owed.balance)
+
+
+def instalment_left(link: PayLink, bond: Bond) -> int | None:
+    """Cents the ledger has not covered of the installment a link was texted for (None: the
+    link is not for one installment)."""
+    instalment = db.session.get(Instalment, link.instalment_id) if link.instalment_id else None
+    if instalment is None:
+        return None
+    plan = db.session.get(PaymentPlan, instalment.plan_id)
+    if plan is None or plan.bond_id != bond.id:
+        return None
+    return to_cents(enrollments.unpaid_of(bond, plan, instalment))
+
+
+def revoke_covered(bond: Bond) -> int:
+    """Revoke the bond's links texted for a failed autopay charge whose installment is now
+    covered (autopay's retry or any other payment): nobody pays one installment twice. Runs in
+    the caller's transaction after each ledger entry; returns how many it revoked."""
+    links = db.session.scalars(
+        select(PayLink).where(
+            PayLink.bond_id == bond.id,
+            PayLink.reason == "autopay_failed",
+            PayLink.instalment_id.is_not(None),
+            PayLink.revoked_at.is_(None),
+        )
+    ).all()
+    revoked = 0
+    for link in links:
+        if instalment_left(link, bond) == 0:
+            link.revoked_at = utcnow()
+            record(
+                "pay_link.revoked",
+                link,
+                after={"bond": bond.number, "why": "installment paid"},
+                actor="BailBondPro",
+            )
+            revoked += 1
+    return revoked
 
 
 def payer_of(link: PayLink) -> checkout.Payer:
@@ -242,3 +294,6 @@ def done_url(link: PayLink) -> str:
     """Where Checkout sends the payer back: this host (the agency's), the link's done page."""
     done = url_for("merchant.pay_link_done", token=token_for(link), _external=True)
     return done + "?session_id={CHECKOUT_SESSION_ID}"
+
+
+payments.RECORDED_HOOKS.append(revoke_covered)

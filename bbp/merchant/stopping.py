@@ -3,8 +3,11 @@ other parts share (docs/payments-connect.md, "Disconnecting").
 
 `release` marks the account disconnected in both tables and turns autopay off, in the caller's
 transaction; `expire_open_checkouts` then ends the Checkout sessions still waiting for a payer,
-after that commit (a payment Stripe already took still reaches the ledger: the account stays
-mapped to the agency, so its events are routed and processed).
+and `cancel_autopay_charges` the autopay PaymentIntents not charged yet (as turning autopay off
+by hand does), after that commit (a payment Stripe already took still reaches the ledger: the
+account stays mapped to the agency, so its events are routed and processed). When the agency
+disconnected the platform in its own Dashboard, Stripe no longer lets us cancel: those charges
+can no longer be confirmed by us either, and the enrollment is off.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from bbp.billing.sdk import stripe
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.transactions import active
+from bbp.merchant import enrollment as enrollments
 from bbp.merchant.models import AutopayEnrollment, ConnectedAccount, MerchantAccount, OnlinePayment
 
 log = logging.getLogger(__name__)
@@ -105,6 +109,35 @@ def expire_open_checkouts(stripe_account_id: str) -> int:
             continue
         expired += _mark_expired(payment_id, session.to_dict().get("status"))
     return expired
+
+
+def cancel_autopay_charges(stripe_account_id: str) -> int:
+    """Cancel at Stripe the autopay charges on this account not made yet whose enrollment is
+    off (a disconnect turned them all off), and close their rows; a charge Stripe already made
+    is left to its webhook. Call it after the commit that turned autopay off. Returns how many
+    rows were cancelled."""
+    if active():
+        raise RuntimeError("cancel_autopay_charges runs outside a unit of work (it commits)")
+    pending = db.session.scalars(
+        select(OnlinePayment.id)
+        .join(AutopayEnrollment, AutopayEnrollment.id == OnlinePayment.autopay_id)
+        .where(
+            OnlinePayment.stripe_account_id == stripe_account_id,
+            OnlinePayment.source == "autopay",
+            OnlinePayment.status.in_(enrollments.PENDING_ROWS),
+            OnlinePayment.payment_intent_id.is_not(None),
+            AutopayEnrollment.turned_off_at.is_not(None),
+        )
+    ).all()
+    db.session.rollback()  # no transaction stays open across Stripe's answers
+    cancelled = 0
+    for payment_id in pending:
+        try:
+            cancelled += enrollments.cancel_charge(payment_id) == "canceled"
+        except stripe.StripeError as exc:  # Stripe unreachable, or the account's access gone
+            db.session.rollback()
+            log.warning("autopay charge %s not canceled: %s", payment_id, exc)
+    return cancelled
 
 
 def _mark_expired(payment_id: int, status: str | None) -> int:

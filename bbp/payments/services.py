@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,9 @@ from bbp.payments import plans
 from bbp.payments.models import ONLINE, Instalment, Payment, PaymentPlan
 
 ZERO = Decimal("0.00")
+# Called with the bond after each entry, in its transaction: a layer above (online payments)
+# learns that what is owed changed without this package importing it.
+RECORDED_HOOKS: list[Callable[[Bond], None]] = []
 PREMIUM_KINDS = ("premium", "fee", "refund")  # what counts toward the premium balance
 LABELS = {
     "premium": "Premium",
@@ -85,7 +89,13 @@ def record_payment(
             "bond": bond.number,
         },
     )
+    _recorded(bond)
     return payment
+
+
+def _recorded(bond: Bond) -> None:
+    for hook in RECORDED_HOOKS:
+        hook(bond)
 
 
 @atomic
@@ -126,6 +136,7 @@ def record_confirmed(
         },
         actor="Stripe",
     )
+    _recorded(bond)
     return payment
 
 

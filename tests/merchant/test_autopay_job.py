@@ -3,6 +3,7 @@ for one installment whatever retries, webhooks and workers do."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,8 +12,14 @@ import pytest
 
 from bbp.billing.fake_resources import StripeFault
 from bbp.extensions import db
-from bbp.merchant import autopay_charges, autopay_days, autopay_queries, enrollment
-from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from bbp.merchant import (
+    autopay_charges,
+    autopay_days,
+    autopay_queries,
+    disconnecting,
+    enrollment,
+)
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment, PayLink
 from bbp.payments import plans
 from bbp.tenancy import bound
 from bbp.tenancy.models import TenantWakeup
@@ -365,3 +372,119 @@ def test_a_card_saved_wakes_the_job_for_the_agency(app, tenant, clock):
         db.session.commit()
     support.enroll(app, tenant, book.bond_id, {"kind": "cosigner", "id": book.cosigner_id}, account)
     assert due_at() == WRITTEN
+
+
+def test_disconnecting_stripe_cancels_autopay_charges_not_made_yet(app, tenant, clock, plan):
+    """Security review finding 9: the disconnect turns autopay off AND cancels its PaymentIntents
+    waiting for a retry, as turning autopay off by hand does."""
+    clock.set(at(11, 1))
+    run(app, tenant)  # declined: the row waits for its retry with an unconfirmed PaymentIntent
+    with inside(app, tenant):
+        disconnecting.disconnect("owner@example.com", "DISCONNECT")
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "cancelled" and row.next_attempt_on is None
+    [intent] = support.intents_for(app, plan["account"], plan["instalments"][0])
+    assert intent["status"] == "canceled"
+
+
+def test_a_rest_under_fifty_cents_cancels_the_charge_and_frees_the_bond(app, tenant, clock, plan):
+    """Security review finding 4: $0.33 left of a declined installment cannot be charged (Stripe's
+    $0.50 minimum); the PaymentIntent is cancelled and the row closed instead of staying
+    `processing` and blocking every online payment on the bond; the bond page says why."""
+    clock.set(at(11, 1))
+    run(app, tenant)  # declined: retrying with its PaymentIntent
+    support.pay_cash(app, tenant, plan["bond"], "133.00")
+    clock.set(at(11, 15))
+    assert run(app, tenant) == {"too_small": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "cancelled" and row.last_error == autopay_charges.TOO_SMALL
+    [intent] = support.intents_for(app, plan["account"], plan["instalments"][0])
+    assert intent["status"] == "canceled"
+    clock.set(at(12, 15))
+    assert run(app, tenant) == {}
+
+
+def test_a_permanent_stripe_refusal_moves_the_row_out_of_processing(
+    app, tenant, clock, plan, monkeypatch
+):
+    """Security review finding 4: a refusal that no retry mends (the card was deleted) is not left
+    `processing` for ever; the row waits for its next retry day with Stripe's words."""
+    fake_class = type(support.fake(app))
+
+    def gone(self, params, id):
+        raise StripeFault(
+            400, "No such PaymentMethod: 'pm_x'", param="payment_method", code="resource_missing"
+        )
+
+    monkeypatch.setattr(fake_class, "_confirm_payment_intent", gone)
+    clock.set(at(10, 15))
+    assert run(app, tenant) == {"retrying": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "retrying" and "No such PaymentMethod" in row.last_error
+    assert row.next_attempt_on == date(2026, 12, 11)
+
+
+def test_an_attempt_interrupted_again_and_again_is_given_up(app, tenant, clock, plan, monkeypatch):
+    """Security review finding 4: a stale row is taken again at most MAX_RESUMES times."""
+    clock.set(at(10, 15))
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(autopay_charges, "_still_unpaid", dies)
+    for _ in range(autopay_charges.MAX_RESUMES + 1):
+        with pytest.raises(RuntimeError):
+            run(app, tenant)
+        clock.advance(minutes=16)
+    assert run(app, tenant) == {"gave_up": 1}
+    [row] = support.rows(app, tenant, plan["bond"])
+    assert row.status == "retrying" and "interrupted" in row.last_error
+
+
+def _failed_link(app, agency) -> str:
+    """The path of the pay link texted after the last declined charge."""
+    body = texts_to(app, agency, COSIGNER_PHONE)[-1].body
+    return re.search(r"https?://[^/\s]+(/pay/\S+)", body).group(1)
+
+
+def test_the_pay_link_of_a_declined_charge_stops_once_the_retry_pays_it(
+    app, tenant, clock, plan, visit
+):
+    """Security review finding 1: the link texted after a decline is for its installment; once
+    autopay's retry (or any payment) covers it, the link is revoked and says it is paid."""
+    clock.set(at(10, 15))
+    run(app, tenant)  # declined: the payer is texted a pay link
+    path = _failed_link(app, tenant)
+    with inside(app, tenant):
+        [link] = db.session.scalars(db.select(PayLink)).all()
+        assert (link.reason, link.instalment_id) == ("autopay_failed", plan["instalments"][0])
+        link_id = link.id
+    payer = visit(tenant)
+    assert "$133.33" in payer.get(path).get_data(as_text=True)
+    support.take(app)
+    support.set_card(app, tenant, plan["enrollment"], plan["account"], "pm_card_visa")
+    clock.set(at(11, 15))
+    assert run(app, tenant) == {"submitted": 1}
+    support.deliver_pending(app)
+    assert len(support.online_entries(app, tenant, plan["bond"])) == 1
+    with inside(app, tenant):
+        assert db.session.get(PayLink, link_id).revoked_at is not None
+    for response in (payer.get(path), payer.post(path)):
+        assert response.status_code == 410
+        assert "already paid" in response.get_data(as_text=True)
+
+
+def test_the_pay_link_of_a_declined_charge_asks_only_what_is_left_of_its_installment(
+    app, tenant, clock, plan, visit
+):
+    """Security review finding 1: priced when opened; a cash payment covering it ends it."""
+    clock.set(at(10, 15))
+    run(app, tenant)
+    path = _failed_link(app, tenant)
+    support.pay_cash(app, tenant, plan["bond"], "100.00")
+    payer = visit(tenant)
+    page = payer.get(path).get_data(as_text=True)
+    assert "$33.33" in page and "$133.33" not in page
+    support.pay_cash(app, tenant, plan["bond"], "33.33")
+    response = payer.get(path)
+    assert response.status_code == 410 and "already paid" in response.get_data(as_text=True)

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
+from bbp.bonds.models import Bond
 from bbp.extensions import db
-from bbp.merchant import autopay_charges, autopay_terms
+from bbp.merchant import autopay_charges, autopay_terms, enrollment
 from bbp.merchant.models import AutopayEnrollment
 from tests.merchant import autopay_support as support
 from tests.portal import conftest as portal
@@ -253,3 +254,117 @@ def test_a_signed_in_payer_of_another_bond_cannot_open_this_ones_autopay(
     assert visitor.get(f"/portal/bonds/{book.bond_id}/autopay").status_code == 404
     assert visitor.post(f"/portal/bonds/{book.bond_id}/autopay", {"agree": "y"}).status_code == 404
     assert visitor.post(f"/portal/bonds/{book.bond_id}/autopay/off").status_code == 404
+
+
+def test_another_visitor_on_the_bond_sees_who_set_autopay_up_but_not_the_card(
+    app, tenant, book, cosigner, account, visit
+):
+    """Security review finding 7: the defendant, signed in on the same bond, sees that autopay is
+    on and who set it up, but not the cosigner's card, and cannot turn it off."""
+    finish_checkout(app, account, opt_in(app, cosigner, book.bond_id))
+    defendant = visit(tenant)
+    portal.sign_in(defendant, app, tenant, portal.DEFENDANT_PHONE)
+    for path in (f"/portal/bonds/{book.bond_id}", f"/portal/bonds/{book.bond_id}/autopay"):
+        page = text_of(defendant.get(path).get_data(as_text=True))
+        assert "Autopay is on (set up by Rosa)." in page
+        assert "4242" not in page and "Turn off autopay" not in page
+    assert defendant.post(f"/portal/bonds/{book.bond_id}/autopay/off").status_code == 403
+    [row] = enrollments(app, tenant)
+    assert row.turned_off_at is None
+    mine = text_of(cosigner.get(f"/portal/bonds/{book.bond_id}/autopay").get_data(as_text=True))
+    assert "Visa ending in 4242" in mine and "Turn off autopay" in mine
+
+
+def _authorize(app, agency, bond_id: int, payer: dict, name: str, account: str) -> str:
+    """A payer agrees and is sent to a setup Checkout; returns its URL."""
+    with inside(app, agency):
+        bond = db.session.get(Bond, bond_id)
+        shown = autopay_terms.text(name, agency.name, bond.number, [], "en")
+        row = enrollment.authorize(bond, payer, name, "+13055550100", shown)
+        return enrollment.setup_checkout(row, account, support.SUCCESS, support.SUCCESS)
+
+
+def test_a_card_saved_under_an_earlier_payers_authorization_never_turns_autopay_on(
+    app, tenant, book, account
+):
+    """Security review finding 3: the cosigner agreed and opened Checkout; the defendant then
+    agreed too. The cosigner's session is expired; a card it saved just before (its events late)
+    does not turn autopay on under the defendant's authorization; the defendant's own card does,
+    on the defendant's own Stripe customer."""
+    stub = support.fake(app)
+    rosa = {"kind": "cosigner", "id": book.cosigner_id}
+    first = _authorize(app, tenant, book.bond_id, rosa, "Rosa Reyes", account)
+    rosas_customer = enrollments(app, tenant)[0].stripe_customer_id
+    with app.app_context(), stub.acting_as(account):
+        stub.complete(first.rsplit("/", 1)[1])  # saved at Stripe; its events not delivered yet
+    held = support.take(app)
+    ray = {"kind": "defendant", "id": book.defendant_id}
+    second = _authorize(app, tenant, book.bond_id, ray, "Ray Reyes", account)
+    [row] = enrollments(app, tenant)
+    assert row.payer == ray and row.stripe_customer_id not in (None, rosas_customer)
+    assert set(support.deliver(app, held)) == {200}
+    [row] = enrollments(app, tenant)
+    assert row.active_since is None and row.stripe_payment_method_id is None
+    # An earlier session still open is expired by the next authorization.
+    third = _authorize(app, tenant, book.bond_id, rosa, "Rosa Reyes", account)
+    with app.app_context(), stub.acting_as(account):
+        assert stub.get("checkout_sessions", second.rsplit("/", 1)[1])["status"] == "expired"
+        stub.complete(third.rsplit("/", 1)[1])
+    assert set(support.deliver_pending(app)) == {200}
+    [row] = enrollments(app, tenant)
+    assert row.active_since is not None and row.payer == rosa
+
+
+def _pay_page_shown(cosigner, bond_id: int) -> str:
+    page = cosigner.get(f"/portal/bonds/{bond_id}/pay").get_data(as_text=True)
+    assert "Save this card and pay my installments automatically" in page
+    assert "authorize" in text_of(page) and "turn autopay off at any time" in text_of(page)
+    return re.search(r'name="shown" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+
+
+def test_paying_can_save_the_card_for_autopay_under_the_same_authorization(
+    app, tenant, book, cosigner, account
+):
+    """Security review finding 10: the Pay page's opt-in records the authorization shown (its
+    SHA-256, as the setup path does), opens Checkout keeping the card for off-session use on the
+    payer's customer, and the completed session turns autopay on with that card."""
+    shown = _pay_page_shown(cosigner, book.bond_id)
+    response = cosigner.post(
+        f"/portal/bonds/{book.bond_id}/pay", {"choice": "due", "save_card": "y", "shown": shown}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    [row] = enrollments(app, tenant)
+    assert row.authorization_sha256 == shown and row.active_since is None
+    assert row.payer == {"kind": "cosigner", "id": book.cosigner_id} and row.authorization_id
+    session_id = response.headers["Location"].rsplit("/", 1)[1]
+    stub = support.fake(app)
+    with app.app_context(), stub.acting_as(account):
+        session = stub.get("checkout_sessions", session_id)
+        assert session["customer"] == row.stripe_customer_id
+        assert session["_intent_data"]["setup_future_usage"] == "off_session"
+        stub.complete(session_id)
+    assert set(support.deliver_pending(app)) == {200}
+    [row] = enrollments(app, tenant)
+    assert row.active_since is not None and row.card_last4 == "4242"
+    [entry] = support.online_entries(app, tenant, book.bond_id)
+    assert entry.amount == Decimal("133.33")
+    page = text_of(cosigner.get(f"/portal/bonds/{book.bond_id}/autopay").get_data(as_text=True))
+    assert "Autopay is on. Visa ending in 4242" in page
+
+
+def test_the_save_card_opt_in_refuses_a_stale_authorization_and_paying_alone_saves_nothing(
+    app, tenant, book, cosigner, account
+):
+    _pay_page_shown(cosigner, book.bond_id)
+    stale = cosigner.post(
+        f"/portal/bonds/{book.bond_id}/pay", {"choice": "due", "save_card": "y", "shown": "0" * 64}
+    )
+    assert stale.status_code == 409
+    assert "The schedule changed since you opened this page" in stale.get_data(as_text=True)
+    assert enrollments(app, tenant) == []
+    plain = cosigner.post(f"/portal/bonds/{book.bond_id}/pay", {"choice": "due"})
+    assert plain.status_code == 303 and enrollments(app, tenant) == []
+    session_id = plain.headers["Location"].rsplit("/", 1)[1]
+    stub = support.fake(app)
+    with app.app_context(), stub.acting_as(account):
+        assert "setup_future_usage" not in stub.get("checkout_sessions", session_id)["_intent_data"]

@@ -22,8 +22,9 @@ from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, 
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, size):
+def _signed_in_on_a_plan(app, browser, live_server, tenant, size):
+    """A bond with two $250 installments and an agency taking charges; its cosigner signed in
+    to the portal, on the bond's page. Returns the browser context and page."""
     book = make_book(app, tenant)
     connected(app, tenant)
     with inside(app, tenant):
@@ -35,13 +36,10 @@ def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, 
         ]
         db.session.add(plan)
         db.session.commit()
-
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()
     agency = f"http://{tenant.slug}.localhost:{live_server}"
-    problems: list[str] = []
-
     page.goto(f"{agency}/portal/login")
     page.get_by_label("Mobile number").fill("(305) 555-0177")
     page.get_by_role("button", name="Send me a code").click()
@@ -50,6 +48,13 @@ def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, 
     page.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Court dates and payments").first.click()
+    return context, page
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, size):
+    context, page = _signed_in_on_a_plan(app, browser, live_server, tenant, size)
+    problems: list[str] = []
     page.get_by_role("link", name="Set up autopay").click()
 
     expect(page.get_by_role("heading", name="Autopay", exact=True)).to_be_visible()
@@ -79,5 +84,29 @@ def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, 
     page.get_by_role("button", name="Turn off autopay").click()
     expect(page.get_by_text("Autopay is off. Nothing more will be charged")).to_be_visible()
     problems += _problems(page, f"autopay-{size}-off")
+    context.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_cosigner_saves_the_card_while_paying(app, browser, live_server, tenant, size):
+    """The Pay page's opt-in (security review finding 10): the authorization shown under the box,
+    Checkout keeps the card, and autopay is on once Stripe's events arrive."""
+    context, page = _signed_in_on_a_plan(app, browser, live_server, tenant, size)
+    problems: list[str] = []
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_role("heading", name="Make a payment")).to_be_visible()
+    expect(page.locator("#save-card-terms")).to_contain_text("I, Rosa Reyes, authorize")
+    problems += _problems(page, f"pay-save-card-{size}")
+    page.get_by_label("Save this card and pay my installments automatically").check()
+    page.get_by_role("button", name="Continue to secure payment").click()
+
+    expect(page).to_have_url(re.compile(r"/dev/stripe/checkout/acct_\w+/cs_test_\w+$"))
+    page.get_by_role("button", name="Pay with test card 4242").click()
+    expect(page.locator("#payment-status")).to_be_visible()
+    assert set(fake_delivery.deliver_pending(app)) == {200}
+    page.get_by_role("link", name="Back to the bond").click()
+    expect(page.locator("#autopay-state")).to_contain_text("Visa ending in 4242")
+    problems += _problems(page, f"pay-save-card-{size}-on")
     context.close()
     assert problems == []

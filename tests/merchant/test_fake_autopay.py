@@ -127,3 +127,18 @@ def test_intents_belong_to_their_account(app, account, other_tenant):
 def test_a_fee_above_the_amount_is_refused(app, account):
     with pytest.raises(stripe.InvalidRequestError):
         intent(app, account, "pm_card_visa", amount=100, application_fee_amount=101)
+
+
+def test_stripes_fifty_cent_minimum_holds_on_create_and_on_update(app, account):
+    """Security review finding 4: the fake refuses what Stripe refuses, so autopay's handling of
+    a remainder under $0.50 is tested against the same refusal."""
+    intents, options = client(app).v1.payment_intents, {"stripe_account": account}
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        intent(app, account, "pm_card_visa", amount=49, application_fee_amount=1)
+    assert refused.value.code == "amount_too_small"
+    made = intent(app, account, "pm_card_visa")
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        intents.update(made.id, params={"amount": 49}, options=options)
+    assert refused.value.code == "amount_too_small"
+    assert intents.retrieve(made.id, options=options).amount == 13333
+    assert intents.update(made.id, params={"amount": 50}, options=options).amount == 50

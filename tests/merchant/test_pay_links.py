@@ -217,6 +217,25 @@ def test_no_pay_links_without_a_stripe_account(app, tenant, book, agent):
     assert response.status_code == 422
 
 
+def test_a_fixed_amount_link_asks_no_more_than_the_balance_when_opened(
+    app, tenant, book, agent, visit
+):
+    """Security review finding 1: paid down after the text went out, a $300 link asks for the
+    $100 left, on the page and at Checkout."""
+    account = connected(app, tenant)
+    _send(agent, book.bond_id, cosigner_id=book.cosigner_id, amount="300.00")
+    path = _link_path(app, tenant)
+    cash(app, tenant, book.bond_id, "400.00", "R-900002")
+    payer = visit(tenant)
+    page = payer.get(path).get_data(as_text=True)
+    assert "$100.00" in page and "$300.00" not in page
+    where, session_id = session_of(payer.post(path))
+    assert where == account
+    with inside(app, tenant):
+        [row] = db.session.scalars(select(OnlinePayment)).all()
+        assert (row.checkout_session_id, row.amount_cents) == (session_id, 10000)
+
+
 def test_the_payers_pages_speak_spanish_like_the_portal(app, tenant, book, agent, visit):
     """The Pay pages live outside the portal's blueprint; they still follow the payer's
     language (the portal's choice, or the browser's on a texted link)."""

@@ -29,13 +29,28 @@ def portal_autopay(bond):
     """What the portal's bond page says about autopay (None: not offered on this bond)."""
     live = enrollment.live(bond.id)
     if live is not None and live.active_since is not None:
-        return {"on": live, "trouble": autopay_queries.trouble(bond.id)}
+        return {
+            "on": live,
+            "mine": _mine(live),
+            "by": _first_name(live),
+            "trouble": autopay_queries.trouble(bond.id),
+        }
     if enrollment.charging_account() is None or enrollment.offer(bond) is None:
         return None
     return {"offered": True}
 
 
 # ---- The portal ------------------------------------------------------------------------------
+
+
+def _mine(live) -> bool:
+    """Whether the portal visitor is the enrollment's payer: only they see its card and turn it
+    off (another payer on the bond sees who set it up)."""
+    return live is not None and people.covers(visitor.current().people, live.payer)
+
+
+def _first_name(live) -> str:
+    return (live.payer_name or "").split(" ", 1)[0] if live is not None else ""
 
 
 def _bond(bond_id: int):
@@ -49,6 +64,15 @@ def _shown(bond, offer) -> str:
     )
 
 
+def offered_terms(bond) -> str:
+    """The authorization a payer may agree to while paying (the Pay page's opt-in to save the
+    card); "" when autopay is not offered (on already, nothing left to schedule, no account)."""
+    if enrollment.charging_account() is None or enrollment.active(bond.id) is not None:
+        return ""
+    offer = enrollment.offer(bond)
+    return _shown(bond, offer) if offer is not None else ""
+
+
 def _page(bond, form: AuthorizeForm | None = None, status: int = 200):
     offer = enrollment.offer(bond) if enrollment.charging_account() else None
     live = enrollment.live(bond.id)
@@ -60,6 +84,8 @@ def _page(bond, form: AuthorizeForm | None = None, status: int = 200):
         bond=bond,
         offer=offer,
         live=live,
+        mine=_mine(live),
+        set_up_by=_first_name(live),
         trouble=autopay_queries.trouble(bond.id),
         text=text,
         form=form,
@@ -108,6 +134,8 @@ def portal_autopay_off(bond_id: int):
     live = enrollment.live(bond.id)
     if live is None or not EmptyForm().validate_on_submit():
         abort(404)
+    if not _mine(live):  # only the payer who set it up turns it off (staff can, too)
+        abort(403)
     name = autopay_queries.payer_of(visitor.current().people, bond)[1]
     with refused():
         enrollment.turn_off(live, f"portal: {name}")

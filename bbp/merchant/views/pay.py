@@ -7,15 +7,18 @@ entered it); it never enters anything in the ledger itself.
 from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
+from bbp.kernel.errors import DomainError
 from bbp.kernel.links import InvalidLink
-from bbp.merchant import checkout, paylinks
+from bbp.merchant import autopay_queries, autopay_terms, checkout, enrollment, paylinks
 from bbp.merchant.models import OnlinePayment, PayLink
 from bbp.merchant.money import from_cents
 from bbp.merchant.pay_forms import EmptyForm, PayForm
+from bbp.merchant.views import autopay as autopay_views
 from bbp.merchant.views import bp
 from bbp.payments.models import Payment
 from bbp.portal import people
@@ -86,14 +89,37 @@ def _pay_page(bond, form: PayForm, status: int = 200):
         abort(404)
     row = checkout.processing(bond)
     owed = checkout.payable(bond) if row is None else None
+    terms = autopay_views.offered_terms(bond) if owed is not None else ""
+    form.shown.data = autopay_terms.fingerprint(terms) if terms else ""
     return render(
         "merchant/portal_pay.html",
         bond=bond,
         form=form,
         owed=owed,
         processing=row,
+        terms=terms,
         status=status,
     )
+
+
+def _keep_card(bond, form: PayForm):
+    """The opt-in to save the card for autopay: recorded like the autopay page's agreement, then
+    the payer's customer and the metadata for Checkout; None when not chosen. Raises
+    DomainError (beside the box) when it cannot be agreed to."""
+    if not form.save_card.data:
+        return None
+    terms = autopay_views.offered_terms(bond)
+    if not terms:
+        raise DomainError(_("Autopay is not available for this bond."), "save_card")
+    if form.shown.data != autopay_terms.fingerprint(terms):  # the plan changed meanwhile
+        raise DomainError(
+            _("The schedule changed since you opened this page: read it again."),
+            "save_card",
+            status=409,
+        )
+    ref, name, contact = autopay_queries.payer_of(visitor.current().people, bond)
+    row = enrollment.authorize(bond, ref, name, contact, terms)
+    return enrollment.keep_card(row, enrollment.charging_account())
 
 
 @bp.post(f"/portal/bonds/{BOND}/pay")
@@ -112,6 +138,7 @@ def portal_pay_post(bond_id: int):
         return _pay_page(bond, form, 422)
     back = url_for("merchant.portal_paid", bond_id=bond.id, _external=True)
     with refused(form, "amount") as refusal:
+        keep = _keep_card(bond, form)
         url = checkout.start(
             bond,
             cents,
@@ -119,6 +146,7 @@ def portal_pay_post(bond_id: int):
             source="portal",
             success_url=f"{back}?session_id={SESSION_ID}",
             cancel_url=url_for("merchant.portal_pay", bond_id=bond.id, _external=True),
+            keep_card=keep,
         )
         return redirect(url, 303)
     return _pay_page(bond, form, refusal.status)
