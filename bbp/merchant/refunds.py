@@ -144,7 +144,9 @@ def send(row: Refund) -> None:
     online = db.session.get(OnlinePayment, row.online_payment_id)
     bond = db.session.get(Bond, online.bond_id)
     try:
-        refund = stripe_api.client().v1.refunds.create(
+        # Stripe forgets an idempotency key after a day: a refund it made for this row before
+        # (its answer lost) is found by the row id we put in its metadata, never made twice.
+        refund = _made_before(row, online) or stripe_api.client().v1.refunds.create(
             {
                 "payment_intent": online.payment_intent_id,
                 "amount": row.amount_cents,
@@ -180,6 +182,22 @@ def send(row: Refund) -> None:
         _refused(row.id, message)
         raise DomainError(f"Stripe refused the refund: {message}", "amount", status=502) from None
     _answered(row.id, refund)
+
+
+def _made_before(row: Refund, online: OnlinePayment):
+    """The Refund Stripe already made for this row, if any (one list call on the payment)."""
+    made = stripe_api.client().v1.refunds.list(
+        {"payment_intent": online.payment_intent_id, "limit": 100},
+        options={"stripe_account": online.stripe_account_id},
+    )
+    return next(
+        (
+            refund
+            for refund in made.auto_paging_iter()
+            if refund.metadata and refund.metadata.to_dict().get("bbp_refund") == str(row.id)
+        ),
+        None,
+    )
 
 
 @atomic

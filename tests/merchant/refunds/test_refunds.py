@@ -309,6 +309,37 @@ def test_a_refund_stripe_did_not_answer_is_sent_again_with_its_key(
     assert set(keys) == {f"refund-{tenant.info.id}-{row_id}"}
 
 
+def test_a_refund_made_but_unanswered_is_found_again_after_stripe_forgets_its_key(
+    app, tenant, paid, manager, monkeypatch
+):
+    """Stripe made the refund but its answer never came back, and a day later (the key
+    forgotten) staff press Send again: the refund is found by the row id in its metadata and
+    kept, never made twice."""
+    paid, bond_id = paid
+    stub = fake(app)
+
+    def down(params):
+        raise StripeFault(500, "Stripe is down.", "api_error")
+
+    monkeypatch.setattr(stub, "_create_refund", down)
+    assert _refund(manager, paid, "20").status_code == 503
+    monkeypatch.undo()
+    row_id = _row_id(app, tenant)
+    with stub.acting_as(paid.account):  # what Stripe did with the lost request
+        stub._create_refund(
+            {
+                "payment_intent": paid.intent,
+                "amount": "2000",
+                "metadata": {"bbp_refund": str(row_id)},
+            }
+        )
+    asked = len([m for m, p, _ in stub.requests if p == "/v1/refunds" and m == "POST"])
+    assert manager.post(f"/refunds/{row_id}/send").status_code == 302
+    fake_delivery.deliver_pending(app)
+    assert [e[2] for e in ledger(app, tenant, bond_id) if e[1] == "refund"] == ["20.00"]
+    assert len([m for m, p, _ in stub.requests if p == "/v1/refunds" and m == "POST"]) == asked
+
+
 def test_only_a_bond_paid_online_reads_its_refunds_and_disputes(app, tenant, paid, manager):
     paid, bond_id = paid
     plain = make_bond(app, tenant, premium="500")
