@@ -519,3 +519,11 @@ def test_stripe_out_of_reach_keeps_nothing_and_says_try_again(
     assert response.status_code == 409
     assert "The payment page could not be opened." in response.get_data(as_text=True)
     assert online(app, tenant, book.bond_id) == []
+
+
+def test_back_from_checkouts_cancel_says_nothing_was_charged(app, tenant, book, cosigner):
+    connected(app, tenant)
+    page = cosigner.get(f"/portal/bonds/{book.bond_id}/pay?canceled=1").get_data(as_text=True)
+    assert "Payment canceled. Nothing was charged." in page
+    plain = cosigner.get(f"/portal/bonds/{book.bond_id}/pay").get_data(as_text=True)
+    assert "Payment canceled" not in plain

@@ -93,6 +93,7 @@ def _pay_page(bond, form: PayForm, status: int = 200):
     form.shown.data = autopay_terms.fingerprint(terms) if terms else ""
     return render(
         "merchant/portal_pay.html",
+        canceled=request.args.get("canceled") == "1",  # back from Checkout's Cancel
         bond=bond,
         form=form,
         owed=owed,
@@ -145,7 +146,7 @@ def portal_pay_post(bond_id: int):
             _payer(bond),
             source="portal",
             success_url=f"{back}?session_id={SESSION_ID}",
-            cancel_url=url_for("merchant.portal_pay", bond_id=bond.id, _external=True),
+            cancel_url=url_for("merchant.portal_pay", bond_id=bond.id, canceled=1, _external=True),
             keep_card=keep,
         )
         return redirect(url, 303)
@@ -237,7 +238,7 @@ def pay_link_post(token: str):
             paylinks.payer_of(link),
             source="pay_link",
             success_url=paylinks.done_url(link),
-            cancel_url=url_for("merchant.pay_link", token=token, _external=True),
+            cancel_url=url_for("merchant.pay_link", token=token, canceled=1, _external=True),
             pay_link_id=link.id,
         )
         return redirect(url, 303)
