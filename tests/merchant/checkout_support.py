@@ -3,6 +3,7 @@ Checkout completed as its page's buttons would, and the events delivered in any 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,8 +11,9 @@ from sqlalchemy import select
 
 from bbp.billing import fake_delivery, stripe_api
 from bbp.extensions import db
+from bbp.kernel.clock import agency_today
 from bbp.merchant.models import OnlinePayment
-from bbp.payments.models import Payment
+from bbp.payments.models import Instalment, Payment, PaymentPlan
 from tests.merchant.support import connected
 from tests.portal.conftest import inside
 
@@ -90,3 +92,17 @@ def success_path(app, account: str, session_id: str) -> str:
 
 
 __all__ = ["connected"]
+
+
+def two_installments(app, agency, bond_id: int, down: str, each: str) -> None:
+    """A payment plan on the bond: `down` now, then two installments of `each`, due 10 and 40
+    days from the agency's today."""
+    with inside(app, agency):
+        today = agency_today()
+        plan = PaymentPlan(bond_id=bond_id, down_payment=Decimal(down))
+        plan.instalments = [
+            Instalment(due_on=today + timedelta(days=days), amount=Decimal(each))
+            for days in (10, 40)
+        ]
+        db.session.add(plan)
+        db.session.commit()

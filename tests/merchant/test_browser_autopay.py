@@ -5,19 +5,14 @@ on once Stripe's events arrive, and turns it off. Every page fits the window and
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from bbp.billing import fake_delivery
-from bbp.extensions import db
-from bbp.kernel.clock import agency_today
-from bbp.payments.models import Instalment, PaymentPlan
 from tests.browser.test_every_page import AXE, SIZES, _problems
-from tests.merchant.checkout_support import connected
-from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, run_jobs
+from tests.merchant.checkout_support import connected, two_installments
+from tests.portal.conftest import COSIGNER_PHONE, last_code, make_book, run_jobs
 
 pytestmark = pytest.mark.browser
 
@@ -27,15 +22,7 @@ def _signed_in_on_a_plan(app, browser, live_server, tenant, size):
     to the portal, on the bond's page. Returns the browser context and page."""
     book = make_book(app, tenant)
     connected(app, tenant)
-    with inside(app, tenant):
-        today = agency_today()
-        plan = PaymentPlan(bond_id=book.bond_id, down_payment=Decimal("0.00"))
-        plan.instalments = [
-            Instalment(due_on=today + timedelta(days=10), amount=Decimal("250.00")),
-            Instalment(due_on=today + timedelta(days=40), amount=Decimal("250.00")),
-        ]
-        db.session.add(plan)
-        db.session.commit()
+    two_installments(app, tenant, book.bond_id, "0.00", "250.00")
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()

@@ -5,22 +5,16 @@ balance once Stripe's events arrive. Every page fits the window and passes axe."
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from bbp.billing import fake_delivery
-from bbp.extensions import db
-from bbp.kernel.clock import agency_today
-from bbp.payments.models import Instalment, PaymentPlan
 from tests.browser.test_every_page import AXE, SIZES, _problems
-from tests.merchant.checkout_support import connected
+from tests.merchant.checkout_support import connected, two_installments
 from tests.portal.conftest import (
     COSIGNER_PHONE,
     DEFENDANT_PHONE,
-    inside,
     last_code,
     make_book,
     run_jobs,
@@ -38,15 +32,7 @@ def test_a_cosigner_pays_the_next_installment_through_checkout(
 ):
     book = make_book(app, tenant)
     connected(app, tenant)
-    with inside(app, tenant):
-        today = agency_today()
-        plan = PaymentPlan(bond_id=book.bond_id, down_payment=Decimal("100.00"))
-        plan.instalments = [
-            Instalment(due_on=today + timedelta(days=10), amount=Decimal("200.00")),
-            Instalment(due_on=today + timedelta(days=40), amount=Decimal("200.00")),
-        ]
-        db.session.add(plan)
-        db.session.commit()
+    two_installments(app, tenant, book.bond_id, "100.00", "200.00")
     cash(app, tenant, book.bond_id, "100.00", "R-000101")  # the down payment, in the office
 
     context = browser.new_context(**SIZES[size])
