@@ -249,6 +249,9 @@ def _crawl(app, page, base: str, start: list[str]) -> list[str]:
 
 def _problems(page, name: str) -> list[str]:
     """Layout and axe findings on the page as it is now; saves a screenshot when asked to."""
+    # After a form posts, the new page's text can be there before its stylesheets are applied:
+    # judge the page the person sees, not one half loaded.
+    page.wait_for_load_state("load")
     screenshot(page, name)
     found = page.evaluate(LAYOUT, page.viewport_size["width"]) + page.evaluate(AXE_RUN, WCAG)
     return [f"{name}: {problem}" for problem in found]

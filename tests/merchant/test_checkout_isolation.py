@@ -97,7 +97,7 @@ def test_the_fake_checkout_page_pays_declines_and_cancels(app, tenant, book, cos
     assert "Your card was declined." in cosigner.get(path + "?declined=1").get_data(as_text=True)
     cancelled = cosigner.post(path, {"outcome": "cancel"})
     assert cancelled.status_code == 303
-    assert cancelled.headers["Location"].endswith(f"/portal/bonds/{book.bond_id}/pay")
+    assert cancelled.headers["Location"].endswith(f"/portal/bonds/{book.bond_id}/pay?canceled=1")
     paid = cosigner.post(path, {"outcome": "succeed"})
     assert paid.status_code == 303
     assert paid.headers["Location"].endswith(
