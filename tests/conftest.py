@@ -6,6 +6,8 @@ import psycopg
 import pytest
 from flask_migrate import upgrade
 from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from bbp import create_app
 from bbp.auth.models import User
@@ -14,7 +16,9 @@ from bbp.extensions import db
 from bbp.kernel import clock as app_clock
 from bbp.platform.provisioning import create_tenant, drop_tenant
 from bbp.tenancy import bound
+from bbp.tenancy.models import Tenant
 from tests import services
+from tests.recycling import POOL
 from tests.support import DOMAIN, PASSWORD, Agency, Visitor, host_of, unique_slug
 
 pytest_plugins = ["tests.browser_fixtures"]
@@ -86,13 +90,26 @@ def provision(app, prefix: str = "agency", name: str | None = None, **kwargs) ->
     """Create a test agency with a unique slug and an owner who can sign in."""
     slug = unique_slug(prefix)
     with app.app_context():
-        made = create_tenant(
-            slug,
-            name or f"Agency {slug}",
-            f"owner@{slug}.example",
-            owner_name=f"Owner {slug}",
-            **kwargs,
-        )
+        # A test that keeps spares of its own counts them: it gets none from the pool.
+        offered = None if app.config["SPARE_SCHEMAS"] else POOL.offer(db.session.connection())
+        db.session.commit()
+        try:
+            made = create_tenant(
+                slug,
+                name or f"Agency {slug}",
+                f"owner@{slug}.example",
+                owner_name=f"Owner {slug}",
+                **kwargs,
+            )
+        except Exception:
+            db.session.rollback()
+            if offered:
+                POOL.take_back(db.session.connection(), offered)
+                db.session.commit()
+            raise
+        if offered is None:
+            POOL.learn(db.session.connection(), made.tenant.schema)
+            db.session.rollback()
         with bound(made.tenant, db.session):
             db.session.get(User, made.owner_id).set_password(PASSWORD)
             db.session.commit()
@@ -100,10 +117,19 @@ def provision(app, prefix: str = "agency", name: str | None = None, **kwargs) ->
 
 
 def unprovision(app, *agencies: Agency) -> None:
-    """Drop test agencies and their schemas."""
+    """Delete test agencies; their schemas are emptied for reuse, or dropped (tests/recycling.py)."""
     with app.app_context():
         for agency in agencies:
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == agency.slug))
+            emptied = None
+            if tenant is not None:
+                try:
+                    emptied = POOL.empty(db.session.connection(), tenant.schema_name)
+                except DBAPIError:
+                    db.session.rollback()
             drop_tenant(agency.slug)
+            if emptied:
+                POOL.waiting.append(emptied)
 
 
 @pytest.fixture
