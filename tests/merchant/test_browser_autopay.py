@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 
 from bbp.billing import fake_delivery
 from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.browser_fixtures import sign_in_staff
 from tests.merchant.checkout_support import connected, two_installments
 from tests.portal.conftest import COSIGNER_PHONE, last_code, make_book, run_jobs
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -103,11 +103,7 @@ def test_a_cosigner_saves_the_card_while_paying(app, browser, live_server, tenan
     staff.add_init_script(path=AXE)
     page = staff.new_page()
     agency = f"http://{tenant.slug}.localhost:{live_server}"
-    page.goto(f"{agency}/login")
-    page.get_by_label("Email").fill(tenant.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, agency, tenant.owner_email)
     page.goto(f"{agency}/bonds/{bond_id}")
     expect(page.locator("#autopay-card-payment")).to_contain_text(
         re.compile(r"saved with the \$250\.00 payment, receipt R-\d+\.")
