@@ -16,6 +16,7 @@ from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.platform.models import PlatformAdmin
 from tests.platform.conftest import add_admin
+from tests.support import PASSWORD
 from tests.tools import require_tool
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -105,6 +106,15 @@ def sign_in_console(page, console: str, email: str, password: str) -> None:
         page.get_by_label("Code").fill(console_code(email))
         page.get_by_role("button", name="Verify").click()
     expect(page).to_have_url(re.compile(r"/platform/$"))
+
+
+def sign_in_staff(page, agency: str, email: str) -> None:
+    """Sign a staff member in on the agency at `agency` (its base URL), onto the dashboard."""
+    page.goto(f"{agency}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def console_code(email: str) -> str:

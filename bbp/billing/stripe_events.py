@@ -1,4 +1,5 @@
-"""What each Stripe event does, read from the object as Stripe holds it now, never the snapshot.
+"""The platform's webhook endpoint: what each Stripe event does, read from the object as Stripe
+holds it now, never the snapshot.
 
 The agency is found by the event's Stripe customer id in `public.billing_accounts` (its row is
 locked for the transaction, so two events for one agency take turns and the later one fetches
@@ -13,9 +14,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bbp.audit.services import record
-from bbp.billing import dunning, notices, stripe_api
+from bbp.billing import dunning, notices, stripe_api, webhooks
 from bbp.billing.comps import comp_end
-from bbp.billing.models import BillingAccount, Plan
+from bbp.billing.models import BillingAccount, Plan, StripeEvent
 from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
@@ -25,7 +26,14 @@ from bbp.tenancy.models import Tenant
 
 ACTOR = "Stripe"  # the audit log's actor for what webhooks change
 
-After = Callable[[], None] | None
+After = webhooks.After
+
+
+def receive(payload: bytes, header: str | None) -> str:
+    """One delivery, signed with the platform's secret: "processed", "duplicate", or raises
+    webhooks.Refused."""
+    secret = stripe_api.webhook_secret()
+    return webhooks.receive(payload, header, secret=secret, model=StripeEvent, dispatch=dispatch)
 
 
 def dispatch(event: stripe.Event) -> After:

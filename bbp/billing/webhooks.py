@@ -1,20 +1,22 @@
-"""Stripe's webhook deliveries: signature checked, each event processed exactly once, in any order.
+"""Stripe webhook deliveries, the platform's and Connect's alike: verify, record the id, dispatch.
 
 A delivery is refused (400, nothing changed) unless `Stripe-Signature` verifies with the
 endpoint's secret (the official SDK checks the HMAC), was signed within five minutes of the app
-clock, and the event's `livemode` matches the key's. The event's id is inserted into
-`public.stripe_events` in the same transaction as its processing: a concurrent delivery of the
-same event waits on that key and then finds it done; a failed processing rolls back, so Stripe's
-retry processes it again (docs/billing.md, "Webhooks").
+clock, and the event's `livemode` matches the key's. The event's id is inserted into the
+endpoint's table (`public.stripe_events`, `public.connect_events`) in the same transaction as its
+processing: a concurrent delivery of the same event waits on that key and then finds it done; a
+failed processing rolls back, so Stripe's retry processes it again (docs/billing.md, "Webhooks").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 
-from bbp.billing import stripe_api, stripe_events
-from bbp.billing.models import StripeEvent
+from bbp.billing import stripe_api
 from bbp.billing.sdk import stripe
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
@@ -24,24 +26,42 @@ from bbp.kernel.transactions import atomic
 TOLERANCE_SECONDS = 300  # Stripe's default: an older signature is a replay
 FIELDS = {"id": str, "type": str, "created": int, "livemode": bool, "data": dict}  # required
 
+After = Callable[[], None] | None  # what may happen only once the event is committed
+Dispatch = Callable[["stripe.Event"], After]
+Route = Callable[["stripe.Event"], AbstractContextManager[dict]]
+
 
 class Refused(Exception):
     """A delivery answered with a 400: nothing was changed."""
 
 
-def receive(payload: bytes, header: str | None) -> str:
-    """Check and process one delivery: "processed", "duplicate", or raises Refused."""
-    return process_once(verified(payload, header))
+def _anywhere(event: stripe.Event) -> AbstractContextManager[dict]:
+    """The platform's events need no routing and record no more than the event's own fields."""
+    return nullcontext({})
 
 
-def verified(payload: bytes, header: str | None, secret: str | None = None) -> stripe.Event:
-    """The event, if Stripe signed this payload recently with the endpoint's secret (the
-    platform's by default), for the key's mode."""
+def receive(
+    payload: bytes,
+    header: str | None,
+    *,
+    secret: str,
+    model: type[db.Model],
+    dispatch: Dispatch,
+    route: Route = _anywhere,
+) -> str:
+    """Verify one delivery with the endpoint's secret, then record its id in `model` and
+    dispatch it, exactly once, inside what `route` opens (which yields the extra columns to
+    record, or raises Refused): "processed", "duplicate", or raises Refused."""
+    event = verified(payload, header, secret)
+    with route(event) as columns:
+        return _process_once(event, model, dispatch, columns)
+
+
+def verified(payload: bytes, header: str | None, secret: str) -> stripe.Event:
+    """The event, if Stripe signed this payload recently with `secret`, for the key's mode."""
     try:
         # The SDK checks the signature; its age is checked below against the app clock.
-        event = stripe_api.client().construct_event(
-            payload, header, stripe_api.webhook_secret() if secret is None else secret, tolerance=0
-        )
+        event = stripe_api.client().construct_event(payload, header, secret, tolerance=0)
     except stripe.SignatureVerificationError:
         raise Refused("The Stripe-Signature header does not match this payload.") from None
     except (ValueError, TypeError, AttributeError):
@@ -67,28 +87,27 @@ def _signed_at(header: str | None) -> int:
     return int(first) if first.isascii() and first.isdigit() else 0
 
 
-def process_once(event: stripe.Event) -> str:
+def _process_once(event: stripe.Event, model, dispatch: Dispatch, columns: dict) -> str:
     """Process the event unless its id is already recorded; both in one transaction."""
     after = None
     with atomic:
         inserted = db.session.execute(
-            insert(StripeEvent)
+            insert(model)
             .values(
                 id=event.id,
                 type=event.type,
                 created=moment(event.created),
                 received_at=utcnow(),
                 processed_at=utcnow(),
+                **columns,
             )
             .on_conflict_do_nothing(index_elements=["id"])
-            .returning(StripeEvent.id)
+            .returning(model.id)
         ).scalar()
         if inserted is None:  # done already (a concurrent delivery waited on the key above)
             return "duplicate"
-        after = stripe_events.dispatch(event)
-        db.session.execute(
-            update(StripeEvent).where(StripeEvent.id == event.id).values(processed_at=utcnow())
-        )
-    if after is not None:  # what may happen only once the event is committed (an email)
+        after = dispatch(event)
+        db.session.execute(update(model).where(model.id == event.id).values(processed_at=utcnow()))
+    if after is not None:  # an email or a receipt text, once the event is committed
         after()
     return "processed"

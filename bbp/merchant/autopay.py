@@ -51,6 +51,7 @@ def on_session(row: OnlinePayment | None, session, account: str) -> None:
             _id(intent.payment_method),
             account,
             _tag(session, "bbp_authorization"),
+            session=session.id,
         )
     return None
 
@@ -78,9 +79,11 @@ def activate(
     method: str | None,
     account: str,
     authorization: str | None = None,
+    session: str | None = None,
 ) -> None:
     """Turn the enrollment on with the card Stripe saved, if the card was saved under the
-    enrollment's current authorization, by the customer it made for its payer."""
+    enrollment's current authorization, by the customer it made for its payer; `session` is
+    the Checkout session that saved it (the SetupIntent's own event does not name one)."""
     if enrollment_id >= 2**31:
         return
     row = db.session.get(AutopayEnrollment, enrollment_id, with_for_update=True)
@@ -91,7 +94,9 @@ def activate(
     if row.stripe_customer_id is None or row.stripe_customer_id != customer:
         return  # not the customer this enrollment made: not its card
     if row.stripe_payment_method_id == method and row.active_since is not None:
+        row.card_session_id = session or row.card_session_id  # its session's event came second
         return  # a repeated event
+    row.card_session_id = session
     card = stripe_api.client().v1.payment_methods.retrieve(method, options=_options(account)).card
     row.stripe_payment_method_id = method
     row.card_brand, row.card_last4 = card.brand or "", card.last4 or ""

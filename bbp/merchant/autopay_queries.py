@@ -10,7 +10,7 @@ from bbp.extensions import db
 from bbp.kernel import phones
 from bbp.merchant.enrollment import unpaid_of
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
-from bbp.payments.models import Instalment, PaymentPlan
+from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.portal import people
 
 TROUBLE = ("retrying", "requires_action", "failed")
@@ -27,6 +27,19 @@ def payer_of(refs: list[people.Ref], bond: Bond) -> tuple[dict, str, str]:
     person = people.load([ref])[0]
     contact = phones.e164(person.phone or "") or (person.email or "")
     return ref, person.full_name, contact
+
+
+def card_payment(row: AutopayEnrollment | None) -> tuple[OnlinePayment, Payment | None] | None:
+    """The payment whose Checkout saved the enrollment's card, with its receipt once entered
+    (None when the card was saved on the autopay page)."""
+    if row is None or not row.card_session_id:
+        return None
+    paid = db.session.scalar(
+        select(OnlinePayment).where(OnlinePayment.checkout_session_id == row.card_session_id)
+    )
+    if paid is None:
+        return None
+    return paid, db.session.get(Payment, paid.payment_id) if paid.payment_id else None
 
 
 def charges(bond_id: int, limit: int = 10) -> list[OnlinePayment]:

@@ -23,7 +23,8 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def dispatch(event: stripe.Event, account: str) -> Callable[[], None] | None:
-    """Run the event's handler; a type nobody handles is recorded and otherwise ignored."""
+def dispatch(event: stripe.Event) -> Callable[[], None] | None:
+    """Run the event's handler on the event's account; a type nobody handles is recorded and
+    otherwise ignored."""
     handler = HANDLERS.get(event.type)
-    return handler(event, account) if handler is not None else None
+    return handler(event, event.account) if handler is not None else None

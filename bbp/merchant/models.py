@@ -233,6 +233,9 @@ class AutopayEnrollment(db.Model):
     # Each agreement's own id: a saved card turns autopay on only under the current one.
     authorization_id: Mapped[str | None] = mapped_column(String(32))
     setup_session_id: Mapped[str | None] = mapped_column(String(255))  # the current one's
+    # The Checkout session whose card autopay charges: a setup session, or the payment that
+    # kept its card (`online_payments.checkout_session_id`); written when Stripe confirms it.
+    card_session_id: Mapped[str | None] = mapped_column(String(255))
     active_since: Mapped[datetime | None]  # once Stripe confirmed the card was saved
     turned_off_at: Mapped[datetime | None]
     turned_off_by: Mapped[str] = mapped_column(String(120), default="")
@@ -282,6 +285,8 @@ class Payout(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stripe_payout_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # The account it paid out of (None: read before this was kept; refresh then finds it).
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     status: Mapped[str] = mapped_column(String(20))

@@ -46,9 +46,10 @@ STATUS_LABELS = {
 }
 
 
-def keep(payout: stripe.Payout) -> Payout:
-    """Our row for the payout, as Stripe has it now."""
+def keep(payout: stripe.Payout, account: str) -> Payout:
+    """Our row for the payout of `account`, as Stripe has it now."""
     fields = {
+        "stripe_account_id": account,
         "amount_cents": payout.amount,
         "currency": payout.currency,
         "status": payout.status,
@@ -120,7 +121,7 @@ def _fetch(payout_id: str, account: str) -> stripe.Payout:
 
 def on_payout(event: stripe.Event, account: str) -> None:
     """payout.*: keep the payout as Stripe has it now, and the transactions it paid out."""
-    row = keep(_fetch(event.data.object.id, account))
+    row = keep(_fetch(event.data.object.id, account), account)
     read_lines(row, account)
 
 
@@ -128,13 +129,33 @@ HANDLES = {f"payout.{what}": on_payout for what in ("created", "updated", "paid"
 
 
 @atomic
-def refresh(row: Payout, account: str) -> int:
-    """Staff's "Refresh from Stripe": the payout and its lines read again."""
+def refresh(row: Payout) -> int:
+    """Staff's "Refresh from Stripe": the payout and its lines read again, from the account it
+    paid out of (an account the agency has since disconnected included)."""
     try:
-        return read_lines(keep(_fetch(row.stripe_payout_id, account)), account)
+        payout, account = _find(row)
+        return read_lines(keep(payout, account), account)
     except stripe.StripeError as exc:
         message = exc.user_message or "Stripe could not be reached"
         raise DomainError(f"Nothing was refreshed: {message}. Try again.", status=502) from None
+
+
+def _find(row: Payout) -> tuple[stripe.Payout, str]:
+    """The payout as Stripe has it and its account: the one kept with it, or for a payout read
+    before accounts were kept, the first of the agency's accounts, newest first, that has it."""
+    if row.stripe_account_id:
+        return _fetch(row.stripe_payout_id, row.stripe_account_id), row.stripe_account_id
+    for account in db.session.scalars(
+        select(MerchantAccount.stripe_account_id).order_by(MerchantAccount.id.desc())
+    ):
+        try:
+            return _fetch(row.stripe_payout_id, account), account
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "resource_missing":
+                raise
+    raise DomainError(
+        "Nothing was refreshed: none of your Stripe accounts has this payout.", status=404
+    )
 
 
 # ---- Reading: the payouts page -------------------------------------------------------------

@@ -9,16 +9,15 @@ events may arrive in any order (docs/payments.md, "Connect webhooks").
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from bbp.billing import stripe_api
+from sqlalchemy import select
+
+from bbp.billing import stripe_api, webhooks
 from bbp.billing.sdk import stripe
-from bbp.billing.stripe_api import moment
-from bbp.billing.webhooks import Refused, verified
+from bbp.billing.webhooks import Refused
 from bbp.extensions import db
-from bbp.kernel.clock import utcnow
-from bbp.kernel.transactions import atomic
 from bbp.merchant import events
 from bbp.merchant.models import ConnectedAccount, ConnectEvent
 from bbp.tenancy.context import bound
@@ -30,7 +29,16 @@ __all__ = ["Refused", "receive"]
 
 def receive(payload: bytes, header: str | None) -> str:
     """Check, route and process one delivery: "processed", "duplicate", or raises Refused."""
-    event = verified(payload, header, stripe_api.connect_webhook_secret())
+    secret = stripe_api.connect_webhook_secret()
+    return webhooks.receive(
+        payload, header, secret=secret, model=ConnectEvent, dispatch=events.dispatch, route=_agency
+    )
+
+
+@contextmanager
+def _agency(event: stripe.Event) -> Iterator[dict[str, str]]:
+    """Bound to the agency whose connected account the event is about; the account is recorded
+    with the event's id."""
     account = getattr(event, "account", None)
     if not isinstance(account, str) or not account.startswith("acct_"):
         raise Refused("A Connect event names the connected account it is about.")
@@ -40,7 +48,7 @@ def receive(payload: bytes, header: str | None) -> str:
     info = tenant_by_slug(slug)
     db.session.close()  # the lookup's transaction ends before the agency's begins
     with bound(info):
-        return _process_once(event, account)
+        yield {"account": account}
 
 
 def _agency_of(account: str) -> str | None:
@@ -52,31 +60,3 @@ def _agency_of(account: str) -> str | None:
             .join(ConnectedAccount, ConnectedAccount.tenant_id == Tenant.id)
             .where(ConnectedAccount.stripe_account_id == account)
         ).scalar()
-
-
-def _process_once(event: stripe.Event, account: str) -> str:
-    """Record the event's id and run its handler in one transaction; a repeat does nothing."""
-    after = None
-    with atomic:
-        inserted = db.session.execute(
-            insert(ConnectEvent)
-            .values(
-                id=event.id,
-                account=account,
-                type=event.type,
-                created=moment(event.created),
-                received_at=utcnow(),
-                processed_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(ConnectEvent.id)
-        ).scalar()
-        if inserted is None:  # done already (a concurrent delivery waited on the key above)
-            return "duplicate"
-        after = events.dispatch(event, account)
-        db.session.execute(
-            update(ConnectEvent).where(ConnectEvent.id == event.id).values(processed_at=utcnow())
-        )
-    if after is not None:  # what may happen only once the event is committed (a receipt text)
-        after()
-    return "processed"

@@ -1,6 +1,7 @@
 """Refunds, disputes and payouts in a real browser, at desktop and phone size: an owner refunds
 part of a card payment from the bond page, sees the open dispute flagged with its deadline and
-on the dashboard, and reconciles a payout; every page fits the window and passes axe."""
+on the dashboard, and reconciles a payout, also after connecting another account; every page
+fits the window and passes axe."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.browser.test_every_page import AXE, AXE_RUN, LAYOUT, SIZES, WCAG
 from tests.browser_fixtures import screenshot
 from tests.factories import make_bond
 from tests.merchant.refunds.support import paid_online
+from tests.merchant.refunds.test_payout_accounts import _reconnected
 from tests.merchant.support import connected, fake
 from tests.support import PASSWORD
 
@@ -70,6 +72,11 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     page.locator("#payout-rows a").first.click()
     expect(page.locator("#payout-lines")).to_contain_text("R-000003")  # the refund's receipt
     problems += _problems(page, f"{size}-refunds-payout")
+    _reconnected(app, tenant, account)  # the payout stays readable from the account it came from
+    page.get_by_role("button", name="Refresh from Stripe").click()
+    expect(page.get_by_text(re.compile(r"Read \d+ lines from Stripe\."))).to_be_visible()
+    expect(page.locator("hgroup")).to_contain_text(f"from your earlier Stripe account {account}")
+    problems += _problems(page, f"{size}-refunds-payout-earlier-account")
     page.goto(f"{base}/disputes/")
     problems += _problems(page, f"{size}-refunds-disputes")
     context.close()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from bbp.billing import fake_delivery
 from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.browser_fixtures import sign_in_staff
 from tests.merchant.checkout_support import connected, two_installments
 from tests.portal.conftest import COSIGNER_PHONE, last_code, make_book, run_jobs
 
@@ -78,7 +79,8 @@ def test_a_cosigner_turns_autopay_on_and_off(app, browser, live_server, tenant, 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_cosigner_saves_the_card_while_paying(app, browser, live_server, tenant, size):
     """The Pay page's opt-in (security review finding 10): the authorization shown under the box,
-    Checkout keeps the card, and autopay is on once Stripe's events arrive."""
+    Checkout keeps the card, and autopay is on once Stripe's events arrive; staff see the
+    payment that saved the card."""
     context, page = _signed_in_on_a_plan(app, browser, live_server, tenant, size)
     problems: list[str] = []
     page.get_by_role("button", name="Pay now").click()
@@ -95,5 +97,17 @@ def test_a_cosigner_saves_the_card_while_paying(app, browser, live_server, tenan
     page.get_by_role("link", name="Back to the bond").click()
     expect(page.locator("#autopay-state")).to_contain_text("Visa ending in 4242")
     problems += _problems(page, f"pay-save-card-{size}-on")
+    bond_id = re.search(r"/portal/bonds/(\d+)", page.url).group(1)
     context.close()
+    staff = browser.new_context(**SIZES[size])
+    staff.add_init_script(path=AXE)
+    page = staff.new_page()
+    agency = f"http://{tenant.slug}.localhost:{live_server}"
+    sign_in_staff(page, agency, tenant.owner_email)
+    page.goto(f"{agency}/bonds/{bond_id}")
+    expect(page.locator("#autopay-card-payment")).to_contain_text(
+        re.compile(r"saved with the \$250\.00 payment, receipt R-\d+\.")
+    )
+    problems += _problems(page, f"pay-save-card-{size}-staff")
+    staff.close()
     assert problems == []

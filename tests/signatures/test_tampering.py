@@ -5,16 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from alembic import command
 from sqlalchemy import select, text
 
 from bbp.extensions import db
 from bbp.signatures import evidence
 from bbp.signatures.models import SignatureEvent, SignatureRequest
-from bbp.tenancy.context import set_search_path
-from bbp.tenancy.migrate import upgrade_schema
-from bbp.tenancy.schema import alembic_config
 from tests.portal.conftest import inside, make_book
+from tests.revisions import upgraded_from
 from tests.signatures.conftest import fetch, verify_and_consent
 
 FORGED = b"%PDF-1.4\n% a different document\n"
@@ -131,16 +128,6 @@ def _as_before_pinning(app, tenant, request_id: int) -> None:
         db.session.commit()
 
 
-def _upgrade_from_before_pins(app, schema: str) -> None:
-    with app.app_context():
-        with db.engine.begin() as conn:
-            set_search_path(conn, schema)
-            cfg = alembic_config()
-            cfg.attributes.update(connection=conn, schema=schema)
-            command.downgrade(cfg, BEFORE_PINS)
-        assert upgrade_schema(db.engine, schema).status == "upgraded"
-
-
 def test_the_upgrade_pins_a_chain_recorded_before_pinning(owner, visit, app, tenant, signed):
     request_id, pdf, ids = signed
     _as_before_pinning(app, tenant, request_id)
@@ -148,7 +135,7 @@ def test_the_upgrade_pins_a_chain_recorded_before_pinning(owner, visit, app, ten
     assert "The bond differs from what the evidence recorded." in evidence.problems(before)
     anchor = next(e.hash for e in before.events if e.kind == "signed")  # printed on the PDF
 
-    _upgrade_from_before_pins(app, tenant.info.schema)
+    upgraded_from(app, tenant.info.schema, BEFORE_PINS)
 
     after = fetch(app, tenant, request_id)
     assert evidence.problems(after) == []
@@ -163,7 +150,7 @@ def test_the_upgrade_pins_a_chain_recorded_before_pinning(owner, visit, app, ten
 def test_an_upgraded_request_that_is_then_signed_stays_intact(visit, app, tenant, sent):
     request_id, path = sent
     _as_before_pinning(app, tenant, request_id)
-    _upgrade_from_before_pins(app, tenant.info.schema)
+    upgraded_from(app, tenant.info.schema, BEFORE_PINS)
     signer = visit(tenant)
     verify_and_consent(signer, app, tenant, path)
     signer.post(path, {"how": "typed", "typed": "Rosa Reyes", "agree": "y"})
@@ -192,7 +179,7 @@ def test_an_edit_made_before_the_upgrade_is_still_detected_after_it(visit, app, 
     request_id, pdf, ids = signed
     _as_before_pinning(app, tenant, request_id)
     _update(app, tenant, request_id, EDITS["signer"], ids)  # a field the old chain recorded
-    _upgrade_from_before_pins(app, tenant.info.schema)
+    upgraded_from(app, tenant.info.schema, BEFORE_PINS)
     after = fetch(app, tenant, request_id)
     assert "The signer's name differs from what the evidence recorded." in evidence.problems(after)
     assert _verdict(visit(tenant), pdf) == "tampered_evidence"

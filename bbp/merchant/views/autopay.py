@@ -147,11 +147,13 @@ def portal_autopay_off(bond_id: int):
 
 
 def _panel(bond):
+    live = enrollment.live(bond.id)
     return render(
         "merchant/autopay_page.html",
         "merchant/_autopay.html",
         bond=bond,
-        live=enrollment.live(bond.id),
+        live=live,
+        card_payment=autopay_queries.card_payment(live),
         trouble=autopay_queries.trouble(bond.id),
         history=autopay_queries.charges(bond.id),
         form=EmptyForm(),

@@ -45,6 +45,7 @@ def payout(payout_id: int):
         lines=payouts.matched(page.items),
         totals=payouts.totals(row),
         labels=payouts.STATUS_LABELS,
+        earlier=row.stripe_account_id not in (None, payouts.account_id()),
     )
 
 
@@ -53,8 +54,7 @@ def payout(payout_id: int):
 def refresh_payout(payout_id: int):
     """Read the payout and its lines from Stripe again."""
     row = db.session.get(Payout, payout_id) or abort(404)
-    account = payouts.account_id() or abort(404)
     with refused():
-        count = payouts.refresh(row, account)
+        count = payouts.refresh(row)
         flash(f"Read {count} lines from Stripe.", "success")
     return redirect(url_for("merchant.payout", payout_id=payout_id), 303)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from bbp.billing import services
 from bbp.billing.forms import PlanForm
@@ -60,45 +63,60 @@ def _plan(plan_id: int) -> Plan:
 @admin_required("superadmin")
 def edit_plan(plan_id: int):
     """The plan's form, filled in."""
-    plan = _plan(plan_id)
-    form = PlanForm()
-    form.show(plan)
-    return render("platform/plan_form.html", form=form, plan=plan)
+    return _filled(PlanForm, "platform/plan_form.html", plan_id)
 
 
 @bp.post("/plans/<int:plan_id>")
 @admin_required("superadmin")
 def edit_plan_post(plan_id: int):
     """Save the plan; a new price becomes a new Stripe Price (subscribers keep theirs)."""
-    plan = _plan(plan_id)
-    form = PlanForm()
-    if form.validate_on_submit():
-        with refused(form):
-            services.update_plan(plan.id, form.plan_fields(), current_user)
-            flash("The plan is saved. Agencies already on it keep their price.", "success")
-            return redirect(url_for("platform.plans"))
-    return render("platform/plan_form.html", form=form, plan=plan, status=422)
+    plan, form = _plan(plan_id), PlanForm()
+    return _submitted(
+        form,
+        "platform/plan_form.html",
+        plan,
+        save=lambda: services.update_plan(plan.id, form.plan_fields(), current_user),
+        done="The plan is saved. Agencies already on it keep their price.",
+    )
 
 
 @bp.get("/plans/<int:plan_id>/fee")
 @admin_required("superadmin")
 def plan_fee(plan_id: int):
     """The platform's fee on online payments of agencies on the plan, filled in."""
-    plan = _plan(plan_id)
-    form = FeeForm()
-    form.show(plan)
-    return render("platform/plan_fee.html", form=form, plan=plan)
+    return _filled(FeeForm, "platform/plan_fee.html", plan_id)
 
 
 @bp.post("/plans/<int:plan_id>/fee")
 @admin_required("superadmin")
 def plan_fee_post(plan_id: int):
     """Save the plan's fee for payments from now on (in the platform audit log)."""
+    plan, form = _plan(plan_id), FeeForm()
+    return _submitted(
+        form,
+        "platform/plan_fee.html",
+        plan,
+        save=lambda: fees.set_fee(plan.id, form.basis_points(), form.fixed_cents(), current_user),
+        done=f"The {plan.name} plan's platform fee is saved.",
+    )
+
+
+def _filled(form_class: type[FlaskForm], template: str, plan_id: int):
+    """A form about one plan (the plan itself, or its fee), showing what the plan holds."""
     plan = _plan(plan_id)
-    form = FeeForm()
+    form = form_class()
+    form.show(plan)
+    return render(template, form=form, plan=plan)
+
+
+def _submitted(
+    form: FlaskForm, template: str, plan: Plan, *, save: Callable[[], object], done: str
+):
+    """Save a valid form (the service audits it) and go back to the plans saying `done`; else,
+    or when the service refuses, the form again as typed, with a 422."""
     if form.validate_on_submit():
         with refused(form):
-            fees.set_fee(plan.id, form.basis_points(), form.fixed_cents(), current_user)
-            flash(f"The {plan.name} plan's platform fee is saved.", "success")
+            save()
+            flash(done, "success")
             return redirect(url_for("platform.plans"))
-    return render("platform/plan_fee.html", form=form, plan=plan, status=422)
+    return render(template, form=form, plan=plan, status=422)
