@@ -188,6 +188,7 @@ class PayLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     bond_id: Mapped[int] = mapped_column(ForeignKey("bonds.id"), index=True)
     amount_cents: Mapped[int | None]  # None: whatever is due when it is opened
+    due_cents_when_sent: Mapped[int | None]  # for an amount-due link: what was due then
     sent_to: Mapped[str] = mapped_column(String(254))
     recipient: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # {"kind", "id"}
     reason: Mapped[str] = mapped_column(String(30), default="staff")  # staff | autopay_failed
@@ -199,6 +200,7 @@ class PayLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]  # the first time the payer opened it, while it worked
 
 
 class AutopayEnrollment(db.Model):

@@ -208,6 +208,7 @@ def pay_link(token: str):
         cents = paylinks.amount_cents(link, bond)
     except InvalidLink as exc:
         return _invalid(exc)
+    paylinks.mark_opened(link)
     return _link_page(token, link, bond, cents)
 
 
