@@ -172,6 +172,9 @@ class OnlinePayment(db.Model):
     next_attempt_on: Mapped[date | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    # The card Stripe charged (its latest charge's payment_method_details), once entered.
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # The app's clock (frozen in tests): autopay takes over a `processing` row by its age.
     updated_at: Mapped[datetime] = mapped_column(
