@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bbp.dev.seed import DEMO_PASSWORD, PLATFORM_ADMIN, DemoAgency, seed_demo
+from bbp.dev.seed import DEMO_PASSWORD, PLATFORM_ADMIN, DemoAgency, Seeded, seed_demo
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.roles import ADMIN_ROLES
@@ -23,6 +23,22 @@ def _hosts(agencies: list[DemoAgency], domain: str) -> str:
 
 def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _say_agency_extras(seeded: Seeded) -> None:
+    """The platform's fees, the connected Stripe account and the agencies' details seeded."""
+    if seeded.fees:
+        click.echo(f"Set the platform's fee on online payments for {_names(seeded.fees)}.")
+    if seeded.connected:
+        click.echo(
+            f"Connected the fake Stripe account of {_names(seeded.connected)}: cosigners can pay "
+            "online in the portal."
+        )
+    if seeded.details:
+        click.echo(
+            f"Gave {_names(seeded.details)} an address, phone and license number (on receipts, "
+            "the portal and pay pages)."
+        )
 
 
 @click.command("seed")
@@ -44,13 +60,7 @@ def seed_command():
         click.echo(f"Added sample bonds, people and court dates to {_hosts(filled, domain)}.")
     if seeded.subscriptions:
         click.echo(f"Started the plan trials of {_names(seeded.subscriptions)}.")
-    if seeded.fees:
-        click.echo(f"Set the platform's fee on online payments for {_names(seeded.fees)}.")
-    if seeded.connected:
-        click.echo(
-            f"Connected the fake Stripe account of {_names(seeded.connected)}: cosigners can pay "
-            "online in the portal."
-        )
+    _say_agency_extras(seeded)
     if seeded.admin:
         click.echo(
             f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{domain} "

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bbp.auth.models import User
 from bbp.dev.billing_seed import seed_plans, seed_subscriptions
 from bbp.dev.book import seed_book
+from bbp.dev.details_seed import seed_details
 from bbp.dev.merchant_seed import seed_connected, seed_fees
 from bbp.extensions import db
 from bbp.platform.models import PlatformAdmin
@@ -74,6 +75,7 @@ class Seeded:
     subscriptions: list[str] = field(default_factory=list)
     fees: list[str] = field(default_factory=list)
     connected: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
@@ -85,6 +87,7 @@ class Seeded:
             or self.subscriptions
             or self.fees
             or self.connected
+            or self.details
         )
 
 
@@ -117,4 +120,5 @@ def seed_demo() -> Seeded:
     agencies = [a for a in DEMO_AGENCIES if seed_agency(a)]
     books, admin = seed_books(), seed_platform_admin()
     subscriptions, fees = seed_subscriptions(), seed_fees()
-    return Seeded(agencies, books, admin, plans, subscriptions, fees, seed_connected())
+    connected, details = seed_connected(), seed_details()
+    return Seeded(agencies, books, admin, plans, subscriptions, fees, connected, details)

@@ -44,6 +44,7 @@ def text_pay_link(row: OnlinePayment, needs_payer: bool, retry_on: date | None) 
         recipient=row.payer,
         reason="autopay_failed",
         instalment_id=row.instalment_id,
+        created_at=utcnow(),  # the app's clock, as the expiry is
         expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
     db.session.add(link)

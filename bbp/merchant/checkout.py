@@ -66,6 +66,7 @@ class Payable:
     balance: int  # everything left to pay
     next_due: int  # the next amount due (overdue and due today first), never above the balance
     next_due_on: Any  # its date, or None when it is due now
+    overdue: int = 0  # the part of what is due now that is past its date
 
 
 def merchant_account() -> MerchantAccount | None:
@@ -87,7 +88,8 @@ def payable(bond: Bond) -> Payable | None:
         due, due_on = standing.due_now, None
     else:
         due, due_on = standing.next_due_amount, standing.next_due_on
-    return Payable(balance, min(_cents(due), balance) or balance, due_on)
+    overdue = min(_cents(standing.overdue), balance)
+    return Payable(balance, min(_cents(due), balance) or balance, due_on, overdue)
 
 
 def _cents(amount: Decimal) -> int:

@@ -53,9 +53,10 @@ RECEIPT_PATH = "/portal/payments/{}/receipt.pdf"  # portal.receipt (built in job
 
 
 def intent_of(intent_id: str, account: str):
-    """The PaymentIntent as Stripe has it now, on the agency's account."""
+    """The PaymentIntent as Stripe has it now, on the agency's account, with its latest charge
+    (the card it was made with)."""
     return stripe_api.client().v1.payment_intents.retrieve(
-        intent_id, options={"stripe_account": account}
+        intent_id, params={"expand": ["latest_charge"]}, options={"stripe_account": account}
     )
 
 
@@ -186,10 +187,23 @@ def _enter(bond: Bond, row: OnlinePayment, intent) -> After | None:
     # What Stripe took is what the row says from now on (refunds count what is left from it).
     row.amount_cents = intent.amount_received
     row.payment_id, row.status, row.last_error = payment.id, "succeeded", ""
+    row.card_brand, row.card_last4 = card_of(intent)
     if known is not None:
         return None
     row_id = row.id
     return lambda: send_receipt(row_id)
+
+
+def card_of(intent) -> tuple[str | None, str | None]:
+    """The brand and last four digits of the card a PaymentIntent charged, when its latest
+    charge came expanded and was a card (None, None otherwise)."""
+    charge = getattr(intent, "latest_charge", None)
+    details = getattr(charge, "payment_method_details", None) if charge else None
+    card = getattr(details, "card", None) if details else None
+    if card is None:
+        return None, None
+    brand, last4 = getattr(card, "brand", None) or "", getattr(card, "last4", None) or ""
+    return brand[:20] or None, last4[:4] or None
 
 
 def _chain(afters: list[After | None]) -> After | None:

@@ -63,6 +63,24 @@ def offer(bond: Bond) -> Offer | None:
     return Offer(bond, plan, left) if left else None
 
 
+def not_offered(bond: Bond) -> str | None:
+    """Why autopay is not offered on the bond, for the payer: "no_account", "not_collecting",
+    "no_plan", "paid" or "overdue" (only past-due installments left: autopay charges on due
+    dates to come, never late); None when it is offered."""
+    if charging_account() is None:
+        return "no_account"
+    if bond.status not in COLLECTABLE:
+        return "not_collecting"
+    plan = db.session.scalar(select(PaymentPlan).where(PaymentPlan.bond_id == bond.id))
+    if plan is None or not plan.instalments:
+        return "no_plan"
+    today = agency_today()
+    left = [line for line in instalment_lines(bond, plan, today) if line.left > 0]
+    if not left:
+        return "paid"
+    return "overdue" if all(line.due_on < today for line in left) else None
+
+
 def instalment_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[payments.PlanLine]:
     """The plan's lines for its installments only (without the down payment), in plan order."""
     lines = payments.plan_lines(bond, plan, today)

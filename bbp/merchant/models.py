@@ -172,6 +172,9 @@ class OnlinePayment(db.Model):
     next_attempt_on: Mapped[date | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    # The card Stripe charged (its latest charge's payment_method_details), once entered.
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # The app's clock (frozen in tests): autopay takes over a `processing` row by its age.
     updated_at: Mapped[datetime] = mapped_column(
@@ -188,6 +191,7 @@ class PayLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     bond_id: Mapped[int] = mapped_column(ForeignKey("bonds.id"), index=True)
     amount_cents: Mapped[int | None]  # None: whatever is due when it is opened
+    due_cents_when_sent: Mapped[int | None]  # for an amount-due link: what was due then
     sent_to: Mapped[str] = mapped_column(String(254))
     recipient: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # {"kind", "id"}
     reason: Mapped[str] = mapped_column(String(30), default="staff")  # staff | autopay_failed
@@ -199,6 +203,7 @@ class PayLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]  # the first time the payer opened it, while it worked
 
 
 class AutopayEnrollment(db.Model):

@@ -13,7 +13,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -85,7 +84,8 @@ def amount_error(raw: str, balance: int) -> str | int:
 class PayLinkForm(FlaskForm):
     """A pay link to text: to whom, how much (blank: the amount due), for how many days."""
 
-    recipient = SelectField("Send to", validators=[InputRequired("Choose who gets the link.")])
+    # Radios, not a select: a long name wraps in its label instead of being cut off.
+    recipient = RadioField("Send to", validators=[InputRequired("Choose who gets the link.")])
     amount = MoneyField("Amount", validators=[Optional()])
     days = IntegerField(
         "Link works for (days)",

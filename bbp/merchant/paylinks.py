@@ -63,8 +63,8 @@ class Recipient:
 
     @property
     def label(self) -> str:
-        role = "Defendant" if self.ref["kind"] == "defendant" else "Cosigner"
-        return f"{role}: {self.person.full_name}"
+        role = "defendant" if self.ref["kind"] == "defendant" else "cosigner"
+        return f"{self.person.full_name} ({role})"
 
 
 def recipients(bond: Bond) -> list[Recipient]:
@@ -78,15 +78,6 @@ def recipients(bond: Bond) -> list[Recipient]:
         if phone is not None:
             found.append(Recipient(key, person, people.ref(person), phone))
     return found
-
-
-def links_of(bond: Bond) -> list[PayLink]:
-    """The bond's pay links, newest first."""
-    return list(
-        db.session.scalars(
-            select(PayLink).where(PayLink.bond_id == bond.id).order_by(PayLink.id.desc())
-        )
-    )
 
 
 def token_for(link: PayLink) -> str:
@@ -125,10 +116,12 @@ def send(bond: Bond, recipient_key: str, amount: Decimal | None, days: int, by) 
     link = PayLink(
         bond_id=bond.id,
         amount_cents=cents,
+        due_cents_when_sent=owed.next_due if cents is None else None,
         sent_to=to.phone,
         recipient=to.ref,
         reason="staff",
         created_by_id=by.id,
+        created_at=utcnow(),  # the app's clock, as the expiry is
         expires_at=utcnow() + timedelta(days=days),
     )
     db.session.add(link)
@@ -175,15 +168,6 @@ def revoke(link: PayLink, by) -> PayLink:
     return link
 
 
-def status(link: PayLink) -> str:
-    """ "paid", "revoked", "expired" or "active" (for the staff panel)."""
-    if paid(link):
-        return "paid"
-    if link.revoked_at is not None:
-        return "revoked"
-    return "expired" if expired(link.expires_at) else "active"
-
-
 def paid(link: PayLink) -> bool:
     return (
         db.session.scalar(
@@ -218,6 +202,13 @@ def opened(token: str) -> tuple[PayLink, Bond]:
     if expired(link.expires_at):
         raise REFUSALS.refuse("expired")
     return link, bond
+
+
+@atomic
+def mark_opened(link: PayLink) -> None:
+    """Note the first time the payer opened a link that still works (the staff list shows it)."""
+    if link.opened_at is None:
+        link.opened_at = utcnow()
 
 
 def _elsewhere(token: str) -> bool:

@@ -10,13 +10,20 @@ from bbp.billing.models import BillingAccount, Plan
 from bbp.collateral.models import Collateral
 from bbp.dev.billing_seed import DEMO_PLANS, DEMO_SUBSCRIPTIONS
 from bbp.dev.book import COLLATERAL
+from bbp.dev.details_seed import DEMO_DETAILS, seed_details
 from bbp.dev.merchant_seed import DEMO_FEES
 from bbp.dev.seed import DEMO_AGENCIES, PLATFORM_ADMIN
 from bbp.extensions import db
 from bbp.merchant import accounts
+from bbp.payments.models import Payment
+from bbp.payments.receipts import receipt_pdf
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.provisioning import drop_tenant
+from bbp.settings import agency as agency_rules
+from bbp.settings import services as settings
+from bbp.settings.services import agency_details
 from bbp.tenancy import bound, tenant_by_slug
+from tests.payments.test_receipt_pdf import shown
 from tests.support import DOMAIN
 
 
@@ -45,6 +52,8 @@ def test_seed_says_what_it_made_and_where_to_find_it(seeded):
         "Started the plan trials of demo and acme.",
         "Set the platform's fee on online payments for Starter, Pro and Enterprise.",
         "Connected the fake Stripe account of demo: cosigners can pay online in the portal.",
+        "Gave demo and acme an address, phone and license number (on receipts, the portal and "
+        "pay pages).",
         f"Seeded the platform admin {PLATFORM_ADMIN} on admin.{DOMAIN} "
         "(sets up two-step sign-in at the first sign-in).",
         "Demo accounts use the password 'bbp-demo-pass'.",
@@ -105,3 +114,36 @@ def test_the_demo_agency_takes_payments_online_and_the_plans_have_fees(app, seed
                 if account is not None:
                     assert account.payouts_enabled and account.currently_due == []
                 db.session.rollback()
+
+
+def test_the_demo_agencies_have_an_address_and_phone_on_receipts_and_the_portal(app, seeded, visit):
+    for slug, details in DEMO_DETAILS.items():
+        with app.app_context():
+            tenant = tenant_by_slug(slug)
+            with bound(tenant, db.session):
+                shown_details = agency_details()
+                payment = db.session.scalar(select(Payment).order_by(Payment.id).limit(1))
+                assert payment is not None, f"{slug} has no payment to print a receipt for"
+                drawn = "\n".join(shown(receipt_pdf(payment)))
+                text = drawn.replace("\\(", "(").replace("\\)", ")")  # PDF string escapes
+                db.session.rollback()
+        assert shown_details == details
+        assert details.address_line1 in text and details.phone_display in text
+        assert f"License No. {details.license_number}" in text
+        login = visit(tenant).get("/portal/login").get_data(as_text=True)
+        assert f'href="tel:{details.tel}"' in login and details.address in login
+
+
+def test_an_address_typed_in_settings_is_kept_by_the_seed(app, seeded):
+    with app.app_context():
+        tenant = tenant_by_slug("acme")
+        with bound(tenant, db.session):
+            row = settings.current()
+            row.address_line1, row.phone = "1 Main Street", "2135550100"
+            db.session.commit()
+        assert seed_details() == []
+        with bound(tenant, db.session):
+            row = settings.current()
+            assert (row.address_line1, row.phone) == ("1 Main Street", "2135550100")
+            agency_rules.apply(row, DEMO_DETAILS["acme"])  # as the seed left it, for the others
+            db.session.commit()

@@ -116,11 +116,11 @@ def test_an_agent_texts_a_pay_link_and_the_defendant_pays_on_a_phone(
     page.goto(f"{agency}/bonds/{book.bond_id}")
     panel = page.locator("#pay-links")
     expect(panel.get_by_role("button", name="Text pay link")).to_be_visible()  # htmx loaded it
-    panel.get_by_label("Send to").select_option("defendant")
+    panel.get_by_label("Marcus Reyes (defendant)").check()
     panel.get_by_label("Amount").fill("75.50")
     panel.get_by_role("button", name="Text pay link").click()
     expect(panel).to_contain_text("Pay link texted to")
-    expect(panel.locator(".court-row").first).to_contain_text("Active")
+    expect(panel.locator(".court-row").first).to_contain_text("Sent")
     problems += _problems(page, "paylink-desktop-staff-panel")
     desk.close()
 

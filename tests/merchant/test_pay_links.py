@@ -67,7 +67,7 @@ def test_an_agent_texts_a_pay_link_that_pays_through_checkout(app, tenant, book,
         assert link.expires_at == NOON + timedelta(days=7)
         link_id = link.id
     panel = agent.get(f"/bonds/{book.bond_id}/pay-links", htmx=True).get_data(as_text=True)
-    assert "Active" in panel and "$125.50" in panel
+    assert ">Sent</span>" in panel and "$125.50" in panel
     # The payer opens it on their phone: no sign-in.
     payer = visit(tenant)
     path = _link_path(app, tenant)
@@ -91,7 +91,7 @@ def test_an_agent_texts_a_pay_link_that_pays_through_checkout(app, tenant, book,
     done = payer.get(f"{path}/done?session_id={session_id}").get_data(as_text=True)
     assert "Receipt R-" in done
     panel = agent.get(f"/bonds/{book.bond_id}/pay-links", htmx=True).get_data(as_text=True)
-    assert "Paid" in panel
+    assert ">Paid</span>" in panel
 
 
 def test_a_link_for_the_amount_due_asks_what_is_due_when_opened(app, tenant, book, agent, visit):
@@ -207,7 +207,7 @@ def test_the_bond_page_loads_the_pay_links_panel(app, tenant, book, agent):
     page = agent.get(f"/bonds/{book.bond_id}").get_data(as_text=True)
     assert f'hx-get="/bonds/{book.bond_id}/pay-links"' in page
     panel = agent.get(f"/bonds/{book.bond_id}/pay-links", htmx=True).get_data(as_text=True)
-    assert "Text pay link" in panel and "Cosigner: Rosa Reyes" in panel
+    assert "Text pay link" in panel and "Rosa Reyes (cosigner)" in panel
 
 
 def test_no_pay_links_without_a_stripe_account(app, tenant, book, agent):

@@ -26,7 +26,8 @@ BOND = "<int(max=2147483647):bond_id>"
 
 @bp.app_template_global()
 def portal_autopay(bond):
-    """What the portal's bond page says about autopay (None: not offered on this bond)."""
+    """What the portal's bond page says about autopay (None: not offered on this bond, and not
+    because only overdue installments are left)."""
     live = enrollment.live(bond.id)
     if live is not None and live.active_since is not None:
         return {
@@ -36,7 +37,7 @@ def portal_autopay(bond):
             "trouble": autopay_queries.trouble(bond.id),
         }
     if enrollment.charging_account() is None or enrollment.offer(bond) is None:
-        return None
+        return {"overdue_only": True} if enrollment.not_offered(bond) == "overdue" else None
     return {"offered": True}
 
 
@@ -83,6 +84,7 @@ def _page(bond, form: AuthorizeForm | None = None, status: int = 200):
         "merchant/portal_autopay.html",
         bond=bond,
         offer=offer,
+        why=enrollment.not_offered(bond) if offer is None else None,
         live=live,
         mine=_mine(live),
         set_up_by=_first_name(live),

@@ -93,6 +93,7 @@ def _pay_page(bond, form: PayForm, status: int = 200):
     form.shown.data = autopay_terms.fingerprint(terms) if terms else ""
     return render(
         "merchant/portal_pay.html",
+        overdue_only=owed is not None and not terms and _overdue_only(bond),
         canceled=request.args.get("canceled") == "1",  # back from Checkout's Cancel
         bond=bond,
         form=form,
@@ -101,6 +102,11 @@ def _pay_page(bond, form: PayForm, status: int = 200):
         terms=terms,
         status=status,
     )
+
+
+def _overdue_only(bond) -> bool:
+    """Whether autopay is off the table because every installment left is past due."""
+    return enrollment.live(bond.id) is None and enrollment.not_offered(bond) == "overdue"
 
 
 def _keep_card(bond, form: PayForm):
@@ -202,6 +208,7 @@ def pay_link(token: str):
         cents = paylinks.amount_cents(link, bond)
     except InvalidLink as exc:
         return _invalid(exc)
+    paylinks.mark_opened(link)
     return _link_page(token, link, bond, cents)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries
 from bbp.extensions import db
 from bbp.kernel.phones import format_phone, from_e164
-from bbp.merchant import checkout, paylinks
+from bbp.merchant import checkout, paylink_list, paylinks
 from bbp.merchant.models import PayLink
 from bbp.merchant.pay_forms import EmptyForm, PayLinkForm
 from bbp.merchant.views import bp
@@ -21,26 +22,30 @@ from bbp.web.rendering import render, wants_partial
 
 BOND = "<int(max=2147483647):bond_id>"
 LINK = "<int(max=2147483647):link_id>"
+PHONE_LABEL = Markup('{} · <span class="nowrap">{}</span>')
 
 
 def _form(bond, fresh: bool = False) -> PayLinkForm:
     """The form, with what was posted (or blank after a link went out)."""
     form = PayLinkForm(formdata=None) if fresh else PayLinkForm()
     form.recipient.choices = [
-        SelectChoice(r.key, f"{r.label} · {format_phone(from_e164(r.phone))}")
+        # The number never breaks across lines; a long name wraps (a radio's label).
+        SelectChoice(r.key, PHONE_LABEL.format(r.label, format_phone(from_e164(r.phone))))
         for r in paylinks.recipients(bond)
     ]
+    if form.recipient.data is None and form.recipient.choices:  # as a select would: the first
+        form.recipient.data = form.recipient.choices[0].value
     return form
 
 
 def _panel(bond, form: PayLinkForm | None = None, status: int = 200):
-    links = paylinks.links_of(bond)
     return render(
         "merchant/pay_links_page.html",
         "merchant/_pay_links.html",
         bond=bond,
         form=form or _form(bond, fresh=request.method == "POST"),
-        links=[(link, paylinks.status(link)) for link in links],
+        links=paylink_list.rows(bond),
+        total=paylink_list.count(bond),
         chargeable=checkout.merchant_account() is not None,
         owed=checkout.payable(bond),
         status=status,
@@ -81,7 +86,7 @@ def revoke_pay_link(bond_id: int, link_id: int):
     if link is None or link.bond_id != bond.id or not EmptyForm().validate_on_submit():
         abort(404)
     paylinks.revoke(link, current_user)
-    flash("Pay link revoked.", "success")
+    flash("Pay link canceled: it no longer opens a payment.", "success")
     return _after(bond)
 
 
