@@ -2,7 +2,7 @@
 the payer first opened it.
 
 Revision ID: e5b7d9f1a3c6
-Revises: c7a9e1d3f5b2
+Revises: e8b1d4f7a2c6
 Create Date: 2026-11-30 09:10:00.000000
 
 Runs inside one tenant schema: the search_path is already set, so use unqualified names.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'e5b7d9f1a3c6'
-down_revision = 'c7a9e1d3f5b2'
+down_revision = 'e8b1d4f7a2c6'
 branch_labels = None
 depends_on = None
 
