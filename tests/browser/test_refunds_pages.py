@@ -12,12 +12,11 @@ from playwright.sync_api import expect
 
 from bbp.billing import fake_delivery
 from tests.browser.test_every_page import AXE, AXE_RUN, LAYOUT, SIZES, WCAG
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import screenshot, sign_in_staff
 from tests.factories import make_bond
 from tests.merchant.refunds.support import paid_online
 from tests.merchant.refunds.test_payout_accounts import _reconnected
 from tests.merchant.support import connected, fake
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -42,11 +41,7 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(tenant.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, base, tenant.owner_email)
     expect(page.locator("#open-disputes")).to_contain_text("Needs a response")
     problems = _problems(page, f"{size}-refunds-dashboard")
 

@@ -13,7 +13,7 @@ from bbp.billing import fake_delivery
 from tests.browser.test_every_page import AXE, SIZES, _problems
 from tests.browser_fixtures import sign_in_staff
 from tests.merchant.checkout_support import connected, two_installments
-from tests.portal.conftest import COSIGNER_PHONE, last_code, make_book, run_jobs
+from tests.portal.conftest import make_book, sign_in_to_portal
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +28,7 @@ def _signed_in_on_a_plan(app, browser, live_server, tenant, size):
     context.add_init_script(path=AXE)
     page = context.new_page()
     agency = f"http://{tenant.slug}.localhost:{live_server}"
-    page.goto(f"{agency}/portal/login")
-    page.get_by_label("Mobile number").fill("(305) 555-0177")
-    page.get_by_role("button", name="Send me a code").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    run_jobs(app)
-    page.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Court dates and payments").first.click()
+    sign_in_to_portal(app, page, tenant, agency)
     return context, page
 
 

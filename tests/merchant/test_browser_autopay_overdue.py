@@ -15,7 +15,11 @@ from bbp.kernel.clock import agency_today
 from bbp.payments.models import Instalment, PaymentPlan
 from tests.browser.test_every_page import AXE, SIZES, _problems
 from tests.merchant.checkout_support import connected
-from tests.portal.conftest import COSIGNER_PHONE, inside, last_code, make_book, run_jobs
+from tests.portal.conftest import (
+    inside,
+    make_book,
+    sign_in_to_portal,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +47,7 @@ def test_only_overdue_installments_left_says_why_and_leads_to_paying(
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()
-    page.goto(f"http://{tenant.slug}.localhost:{live_server}/portal/login")
-    page.get_by_label("Mobile number").fill("(305) 555-0177")
-    page.get_by_role("button", name="Send me a code").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    run_jobs(app)
-    page.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Court dates and payments").first.click()
+    sign_in_to_portal(app, page, tenant, f"http://{tenant.slug}.localhost:{live_server}")
     problems: list[str] = []
 
     expect(page.locator("#autopay-state")).to_contain_text(

@@ -13,11 +13,9 @@ from bbp.billing import fake_delivery
 from tests.browser.test_every_page import AXE, SIZES, _problems
 from tests.merchant.checkout_support import connected, two_installments
 from tests.portal.conftest import (
-    COSIGNER_PHONE,
     DEFENDANT_PHONE,
-    last_code,
     make_book,
-    run_jobs,
+    sign_in_to_portal,
     texts_to,
 )
 from tests.portal.test_money import pay as cash
@@ -41,14 +39,7 @@ def test_a_cosigner_pays_the_next_installment_through_checkout(
     agency = f"http://{tenant.slug}.localhost:{live_server}"
     problems: list[str] = []
 
-    page.goto(f"{agency}/portal/login")
-    page.get_by_label("Mobile number").fill("(305) 555-0177")
-    page.get_by_role("button", name="Send me a code").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    run_jobs(app)
-    page.get_by_label("Code").fill(last_code(app, tenant, COSIGNER_PHONE))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Court dates and payments").first.click()
+    sign_in_to_portal(app, page, tenant, agency)
     expect(page.locator(".portal-balance")).to_contain_text("$400.00")
     problems += _problems(page, f"checkout-{size}-bond-before")
 

@@ -3,8 +3,6 @@ read as words with the card, the Stripe id small beneath. The page fits and pass
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
@@ -12,10 +10,11 @@ from sqlalchemy import update
 from bbp.extensions import db
 from bbp.merchant.models import OnlinePayment
 from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.browser_fixtures import sign_in_staff
 from tests.merchant.refunds.support import paid_online
 from tests.merchant.support import connected
 from tests.portal.conftest import inside, make_book
-from tests.support import PASSWORD, add_user
+from tests.support import add_user
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +38,7 @@ def test_online_entries_read_as_words_with_the_stripe_id_small(
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()
-    page.goto(f"{agency}/login")
-    page.get_by_label("Email").fill(manager.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, agency, manager.email)
 
     page.goto(f"{agency}/bonds/{book.bond_id}#payments")
     cell = page.locator("#payments td[data-label=For]").first

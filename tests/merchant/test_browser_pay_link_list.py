@@ -12,9 +12,10 @@ from playwright.sync_api import expect
 from bbp.extensions import db
 from bbp.indemnitors.models import Indemnitor
 from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.browser_fixtures import sign_in_staff
 from tests.merchant.checkout_support import connected
 from tests.portal.conftest import COSIGNER_PHONE, inside, make_book, texts_to
-from tests.support import PASSWORD, add_user
+from tests.support import add_user
 
 pytestmark = pytest.mark.browser
 LONG = "Maximiliana Esperanza de la Concepción Villanueva-Hernández"
@@ -39,11 +40,7 @@ def test_a_long_name_fits_and_the_list_says_who_what_when_and_where_it_stands(
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)
     page = context.new_page()
-    page.goto(f"{agency}/login")
-    page.get_by_label("Email").fill(agent.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, agency, agent.email)
     problems: list[str] = []
 
     page.goto(f"{agency}/bonds/{book.bond_id}")

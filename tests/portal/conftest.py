@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
@@ -140,3 +141,16 @@ def cosigner(visit, app, tenant, book):
     response = sign_in(visitor, app, tenant)
     assert response.status_code == 302 and response.headers["Location"] == "/portal/"
     return visitor
+
+
+def sign_in_to_portal(app, page, agency, base: str) -> None:
+    """Sign the cosigner in to `agency`'s portal at `base` in the browser, with the texted code,
+    and open their bond's court dates and payments."""
+    page.goto(f"{base}/portal/login")
+    page.get_by_label("Mobile number").fill("(305) 555-0177")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    run_jobs(app)
+    page.get_by_label("Code").fill(last_code(app, agency, COSIGNER_PHONE))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Court dates and payments").first.click()
