@@ -11,8 +11,9 @@ from bbp.extensions import db
 from bbp.kernel.links import expired
 from bbp.merchant.models import OnlinePayment, PayLink
 from bbp.portal import people
+from bbp.web.rendering import Page
 
-LIST_LIMIT = 20
+PER_PAGE = 20
 LABELS = {
     "paid": "Paid",
     "revoked": "Canceled",
@@ -41,14 +42,18 @@ class SentLink:
         return self.state in ("sent", "opened")
 
 
-def rows(bond: Bond, limit: int = LIST_LIMIT) -> list[SentLink]:
-    """The bond's latest pay links, newest first, with their state and recipient."""
+def page_of(bond: Bond, number: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the bond's pay links, newest first, with their state and recipient."""
+    total = db.session.scalar(
+        select(db.func.count()).select_from(PayLink).where(PayLink.bond_id == bond.id)
+    )
     links = list(
         db.session.scalars(
             select(PayLink)
             .where(PayLink.bond_id == bond.id)
             .order_by(PayLink.id.desc())
-            .limit(limit)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
         )
     )
     paid = set(
@@ -59,14 +64,7 @@ def rows(bond: Bond, limit: int = LIST_LIMIT) -> list[SentLink]:
             )
         )
     )
-    return [_row(link, link.id in paid) for link in links]
-
-
-def count(bond: Bond) -> int:
-    """How many pay links the bond has (the list shows the latest LIST_LIMIT)."""
-    return db.session.scalar(
-        select(db.func.count()).select_from(PayLink).where(PayLink.bond_id == bond.id)
-    )
+    return Page([_row(link, link.id in paid) for link in links], number, per_page, total)
 
 
 def _row(link: PayLink, paid: bool) -> SentLink:

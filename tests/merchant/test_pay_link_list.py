@@ -149,3 +149,41 @@ def test_the_other_agency_lists_only_its_own_links(app, tenant, other_tenant, bo
     page = other.get(f"/bonds/{theirs.bond_id}/pay-links", htmx=True).get_data(as_text=True)
     assert "No pay links sent." in page and "pay-link-row" not in page and "$125.50" not in page
     assert other.get(f"/bonds/{book.bond_id + 1}/pay-links").status_code == 404
+
+
+def test_the_panel_shows_the_newest_links_and_the_page_of_its_own_pages_through_all(
+    app, tenant, other_tenant, book, agent, visit, daytime
+):
+    connected(app, tenant)
+    with inside(app, tenant):
+        db.session.add_all(
+            PayLink(
+                bond_id=book.bond_id,
+                amount_cents=1000 + n,
+                sent_to=f"+1{portal.COSIGNER_PHONE}",
+                recipient={"kind": "cosigner", "id": book.cosigner_id},
+                expires_at=NOON,
+            )
+            for n in range(23)
+        )
+        db.session.commit()
+    ids = link_ids(app, tenant)
+
+    page = panel(agent, book.bond_id)
+    assert page.count('class="court-row pay-link-row"') == 20
+    assert f'id="pay-link-{ids[-1]}"' in page and f'id="pay-link-{ids[2]}"' not in page
+    assert "Older pay links (23 in all)" in text_of(page)
+    assert f"/bonds/{book.bond_id}/pay-links?page=2" in page
+
+    older = agent.get(f"/bonds/{book.bond_id}/pay-links?page=2").get_data(as_text=True)
+    assert older.count('class="court-row pay-link-row"') == 3
+    assert all(f'id="pay-link-{i}"' in older for i in ids[:3])
+    assert "Page 2 of 2 · 23 in all" in text_of(older)
+    assert 'rel="prev"' in older and 'rel="next"' not in older
+    assert 'class="court-row pay-link-row"' not in agent.get(
+        f"/bonds/{book.bond_id}/pay-links?page=9999999"
+    ).get_data(as_text=True)
+
+    stranger = visit(other_tenant)
+    stranger.login(other_tenant.owner_email)
+    assert stranger.get(f"/bonds/{book.bond_id}/pay-links?page=2").status_code == 404

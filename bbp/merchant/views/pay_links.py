@@ -18,7 +18,7 @@ from bbp.merchant.pay_forms import EmptyForm, PayLinkForm
 from bbp.merchant.views import bp
 from bbp.messaging import services as messaging
 from bbp.web.refusals import refused
-from bbp.web.rendering import render, wants_partial
+from bbp.web.rendering import render, requested_page, wants_partial
 
 BOND = "<int(max=2147483647):bond_id>"
 LINK = "<int(max=2147483647):link_id>"
@@ -44,8 +44,9 @@ def _panel(bond, form: PayLinkForm | None = None, status: int = 200):
         "merchant/_pay_links.html",
         bond=bond,
         form=form or _form(bond, fresh=request.method == "POST"),
-        links=paylink_list.rows(bond),
-        total=paylink_list.count(bond),
+        # The bond page's panel shows the newest links; the page of its own pages through all.
+        links=paylink_list.page_of(bond, 1 if wants_partial() else requested_page()),
+        in_panel=wants_partial(),
         chargeable=checkout.merchant_account() is not None,
         owed=checkout.payable(bond),
         status=status,
