@@ -8,13 +8,15 @@ from sqlalchemy import select
 from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel import phones
-from bbp.merchant.enrollment import unpaid_of
+from bbp.kernel.clock import agency_today
+from bbp.merchant.enrollment import instalment_lines, unpaid_of
 from bbp.merchant.models import AutopayEnrollment, OnlinePayment
 from bbp.payments.models import Instalment, Payment, PaymentPlan
 from bbp.portal import people
+from bbp.web.rendering import Page
 
 TROUBLE = ("retrying", "requires_action", "failed")
-LIST_LIMIT = 20
+PER_PAGE = 20
 
 
 def payer_of(refs: list[people.Ref], bond: Bond) -> tuple[dict, str, str]:
@@ -56,44 +58,53 @@ def charges(bond_id: int, limit: int = 10) -> list[OnlinePayment]:
 
 def trouble(bond_id: int) -> OnlinePayment | None:
     """The bond's latest autopay charge that needs someone, if any."""
-    return next(iter(_troubled(OnlinePayment.bond_id == bond_id)), None)
+    rows = _troubled(OnlinePayment.bond_id == bond_id)
+    return next((row for row in rows if _needs_someone(row)), None)
 
 
 def troubled_bonds() -> list[tuple[Bond, OnlinePayment]]:
-    """Bonds whose autopay needs someone, newest trouble first (at most LIST_LIMIT)."""
-    found, seen = [], set()
+    """Every bond whose autopay needs someone, with that charge, newest trouble first."""
+    found, seen, lines = [], set(), {}
     for row in _troubled():
-        if row.bond_id not in seen:
+        if row.bond_id not in seen and _needs_someone(row, lines):
             seen.add(row.bond_id)
             found.append((db.session.get(Bond, row.bond_id), row))
-        if len(found) == LIST_LIMIT:
-            break
     return found
 
 
+def troubled_page(number: int) -> Page:
+    """One page of the bonds whose autopay needs someone."""
+    found = troubled_bonds()
+    start = (number - 1) * PER_PAGE
+    return Page(found[start : start + PER_PAGE], number, PER_PAGE, len(found))
+
+
 def _troubled(*where) -> list[OnlinePayment]:
-    """Charges retrying or waiting for the payer, and failed ones whose installment is unpaid."""
-    rows = db.session.scalars(
-        select(OnlinePayment)
-        .where(OnlinePayment.source == "autopay", OnlinePayment.status.in_(TROUBLE), *where)
-        .order_by(OnlinePayment.updated_at.desc(), OnlinePayment.id.desc())
-        .limit(LIST_LIMIT * 5)
+    """Charges retrying, waiting for the payer, or failed, newest first (not all need someone)."""
+    return list(
+        db.session.scalars(
+            select(OnlinePayment)
+            .where(OnlinePayment.source == "autopay", OnlinePayment.status.in_(TROUBLE), *where)
+            .order_by(OnlinePayment.updated_at.desc(), OnlinePayment.id.desc())
+        )
     )
-    return [row for row in rows if _needs_someone(row)]
 
 
-def _needs_someone(row: OnlinePayment) -> bool:
+def _needs_someone(row: OnlinePayment, lines: dict | None = None) -> bool:
     """A failed charge whose installment is still unpaid; a retry only while autopay is on (a
     disconnected account turns autopay off without touching its charges)."""
     if row.status == "failed":
-        return _unpaid(row)
+        return _unpaid(row, {} if lines is None else lines)
     enrolled = db.session.get(AutopayEnrollment, row.autopay_id) if row.autopay_id else None
     return enrolled is not None and enrolled.turned_off_at is None
 
 
-def _unpaid(row: OnlinePayment) -> bool:
+def _unpaid(row: OnlinePayment, lines: dict) -> bool:
     instalment = db.session.get(Instalment, row.instalment_id) if row.instalment_id else None
     if instalment is None:
         return False
     plan = db.session.get(PaymentPlan, instalment.plan_id)
-    return unpaid_of(db.session.get(Bond, plan.bond_id), plan, instalment) > 0
+    bond = db.session.get(Bond, plan.bond_id)
+    if plan.id not in lines:  # a plan's lines serve every failed charge of it
+        lines[plan.id] = instalment_lines(bond, plan, agency_today())
+    return unpaid_of(bond, plan, instalment, lines[plan.id]) > 0

@@ -87,10 +87,10 @@ def instalment_lines(bond: Bond, plan: PaymentPlan, today: date) -> list[payment
     return lines[1:] if plan.down_payment > 0 else lines
 
 
-def unpaid_of(bond: Bond, plan: PaymentPlan, instalment) -> Decimal:
+def unpaid_of(bond: Bond, plan: PaymentPlan, instalment, lines=None) -> Decimal:
     """What the ledger has not covered yet of one installment (payments settle the earliest
-    dues first)."""
-    lines = instalment_lines(bond, plan, agency_today())
+    dues first); `lines` are the plan's installment lines when the caller has them."""
+    lines = lines if lines is not None else instalment_lines(bond, plan, agency_today())
     return lines[[i.id for i in plan.instalments].index(instalment.id)].left
 
 

@@ -4,7 +4,7 @@ panel and the dashboard's list; roles and the other agency's side."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,8 @@ from bbp.audit.models import AuditEntry
 from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.merchant import autopay_charges, autopay_terms, enrollment
-from bbp.merchant.models import AutopayEnrollment
+from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from tests.factories import make_bond
 from tests.merchant import autopay_support as support
 from tests.portal import conftest as portal
 from tests.portal.conftest import inside
@@ -368,3 +369,47 @@ def test_the_save_card_opt_in_refuses_a_stale_authorization_and_paying_alone_sav
     stub = support.fake(app)
     with app.app_context(), stub.acting_as(account):
         assert "setup_future_usage" not in stub.get("checkout_sessions", session_id)["_intent_data"]
+
+
+def test_the_dashboard_shows_the_newest_troubles_and_the_list_pages_through_all(
+    app, tenant, other_tenant, owner, visit, clock
+):
+    bonds = [make_bond(app, tenant, last_name=f"Payer{n:02}") for n in range(22)]
+    with inside(app, tenant):
+        for n, bond_id in enumerate(bonds):
+            on = AutopayEnrollment(
+                bond_id=bond_id,
+                payer={"kind": "defendant", "id": db.session.get(Bond, bond_id).defendant_id},
+                payer_name=f"Payer{n:02}",
+                authorization_sha256="0" * 64,
+                authorized_at=clock.now,
+                active_since=clock.now,
+            )
+            db.session.add(on)
+            db.session.flush()
+            db.session.add(
+                OnlinePayment(
+                    bond_id=bond_id,
+                    source="autopay",
+                    status="requires_action",
+                    amount_cents=10000 + n,
+                    stripe_account_id="acct_1",
+                    autopay_id=on.id,
+                    updated_at=clock.now + timedelta(minutes=n),
+                )
+            )
+        db.session.commit()
+
+    panel = owner.get("/dashboard/autopay", htmx=True).get_data(as_text=True)
+    assert panel.count('class="breakdown"') == 20
+    assert "Payer21" in panel and "Payer01" not in panel  # newest trouble first
+    assert "More (22 bonds in all)" in text_of(panel) and "/dashboard/autopay?page=2" in panel
+
+    older = owner.get("/dashboard/autopay?page=2").get_data(as_text=True)
+    assert older.count('class="breakdown"') == 2 and "Payer00" in older and "Payer01" in older
+    assert "Page 2 of 2 · 22 in all" in text_of(older)
+
+    stranger = visit(other_tenant)
+    stranger.login(other_tenant.owner_email)
+    page = stranger.get("/dashboard/autopay?page=2").get_data(as_text=True)
+    assert "Payer" not in page and 'class="breakdown"' not in page

@@ -19,7 +19,7 @@ from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
 from bbp.tenancy import require_tenant
 from bbp.web.refusals import refused
-from bbp.web.rendering import render, wants_partial
+from bbp.web.rendering import render, requested_page, wants_partial
 
 BOND = "<int(max=2147483647):bond_id>"
 
@@ -192,5 +192,7 @@ def autopay_trouble():
     return render(
         "merchant/autopay_trouble_page.html",
         "merchant/_autopay_trouble.html",
-        rows=autopay_queries.troubled_bonds(),
+        # The dashboard's panel shows the newest page; the page of its own pages through all.
+        rows=autopay_queries.troubled_page(1 if wants_partial() else requested_page()),
+        in_panel=wants_partial(),
     )
