@@ -1,5 +1,5 @@
-"""What the staff ledger says of online entries: "Online card payment, Visa ending in 4242, in
-the portal" rather than a Stripe id (which stays on the row, small, for reconciliation)."""
+"""What the staff ledger and receipts say of online entries: "Online card payment, Visa ending in
+4242, in the portal" rather than a Stripe id (which stays beside it, small, for reconciliation)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bbp.extensions import db
 from bbp.merchant.models import Dispute, OnlinePayment, Refund
+from bbp.payments import receipts
 from bbp.payments.models import ONLINE, Payment
 
 SOURCES = {"portal": "in the portal", "pay_link": "by pay link", "autopay": "by autopay"}
@@ -64,3 +65,6 @@ def _card(row: OnlinePayment) -> str:
         return ""
     brand = (row.card_brand or "card").replace("_", " ").title()
     return f", {brand} ending in {row.card_last4}"
+
+
+receipts.ONLINE_WORDS.append(words)

@@ -30,3 +30,6 @@ class ReceiptData:
     void_reason: str = ""
     agency_license: str = ""
     signed: bool = True  # a clerk took it and signs; money paid online has no one to sign
+    # Money that moved through Stripe: its id, printed small for the agency's reconciliation in
+    # place of the Reference row (the method says how it was paid in words).
+    stripe_reference: str = ""

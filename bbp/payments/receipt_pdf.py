@@ -43,6 +43,8 @@ def render_receipt(data: ReceiptData) -> bytes:
     if data.voided:
         _draw_void_notice(pdf, data.void_reason)
     _draw_fields(pdf, data)
+    if data.stripe_reference:
+        _draw_stripe_reference(pdf, data.stripe_reference)
     if data.signed:
         _draw_signature(pdf)
     _draw_footer(pdf)
@@ -162,11 +164,19 @@ def _field_rows(data: ReceiptData) -> list[tuple[str, str]]:
         ("Defendant", one_line(data.defendant_name)),
         ("For", _describe_kind(data.kind)),
         ("Method", _capitalised(data.method)),
-        ("Reference", one_line(data.reference) or "-"),
+        *([] if data.stripe_reference else [("Reference", one_line(data.reference) or "-")]),
         ("Amount refunded" if _is_refund(data.kind) else "Amount", format_money(data.amount)),
         ("Balance after", balance),
         ("Received by", one_line(data.received_by)),
     ]
+
+
+def _draw_stripe_reference(pdf: FPDF, stripe_id: str) -> None:
+    """The Stripe id under the table, small and muted: the agency reconciles payouts with it."""
+    pdf.set_font(FONT, size=8)
+    pdf.set_text_color(*MUTED)
+    _line(pdf, f"Stripe reference: {one_line(stripe_id)}", height=4)
+    pdf.set_text_color(*INK)
 
 
 def _draw_signature(pdf: FPDF) -> None:

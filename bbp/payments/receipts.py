@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bbp.auth.models import User
 from bbp.extensions import db
 from bbp.payments import services
@@ -10,6 +12,11 @@ from bbp.payments.receipt_data import ReceiptData
 from bbp.pdf import render
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
+
+# Who can put an online entry in words, by payment id ("Online card payment, Visa ending in
+# 4242, in the portal"): online payments add theirs (bbp.merchant.ledger_words), as the staff
+# ledger says it.
+ONLINE_WORDS: list[Callable[[list[Payment]], dict[int, str]]] = []
 
 
 def receipt_pdf(payment: Payment) -> bytes:
@@ -30,8 +37,9 @@ def receipt_pdf(payment: Payment) -> bytes:
             bond_number=bond.number,
             defendant_name=bond.defendant.full_name,
             kind=services.LABELS[payment.kind],
-            method=services.LABELS[payment.method],
-            reference=payment.reference,
+            method=_method(payment),
+            reference="" if payment.method == ONLINE else payment.reference,
+            stripe_reference=(payment.external_id or "") if payment.method == ONLINE else "",
             amount=payment.amount,
             balance_after=services.balance_after(payment),
             received_by=(clerk.name or clerk.email) if clerk else _unattended(payment),
@@ -40,6 +48,16 @@ def receipt_pdf(payment: Payment) -> bytes:
             signed=clerk is not None,
         ),
     )
+
+
+def _method(payment: Payment) -> str:
+    """How it was paid: an online entry in words, with the card when it is known."""
+    if payment.method == ONLINE:
+        for words in ONLINE_WORDS:
+            said = words([payment]).get(payment.id)
+            if said:
+                return said
+    return services.LABELS[payment.method]
 
 
 def _unattended(payment: Payment) -> str:

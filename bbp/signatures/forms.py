@@ -9,12 +9,13 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import InputRequired, Optional
 
 from bbp.documents.standard import KIND_LABELS
 
@@ -25,7 +26,14 @@ class SendForm(FlaskForm):
     kind = SelectField(
         "Document", choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()]
     )
-    signer = SelectField("Signer", choices=[])
+    # Radios, not a select: a long name wraps in its label instead of being cut off. The service
+    # refuses anyone not on the bond, beside the field.
+    signer = RadioField(
+        "Signer",
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired("Choose the defendant or one of this bond's cosigners.")],
+    )
     channel = SelectField(
         "Send by",
         choices=[
@@ -45,6 +53,8 @@ class SendForm(FlaskForm):
             SelectChoice(f"cosigner:{c.indemnitor_id}", f"{c.indemnitor.full_name} (cosigner)")
             for c in bond.cosigners
         ]
+        if self.signer.data is None:  # as a select would: the first, the defendant
+            self.signer.data = self.signer.choices[0].value
         return self
 
 

@@ -260,3 +260,58 @@ def test_a_payment_no_clerk_took_has_no_signature_line():
     assert "Authorized signature" not in online
     assert "Online, confirmed by Stripe" in online
     assert "Authorized signature" in text_of(receipt())
+
+
+def sizes(pdf: bytes) -> dict[str, float]:
+    """Each drawn string and the font size it was drawn in."""
+    found, size = {}, 0.0
+    for token in re.finditer(rb"/F\d+ ([\d.]+) Tf|\(((?:[^()\\]|\\.)*)\) Tj", pdf):
+        if token.group(1):
+            size = float(token.group(1))
+        else:
+            found[token.group(2).decode("latin-1")] = size
+    return found
+
+
+def online(**changes) -> ReceiptData:
+    """A payment made online: the method in words, the Stripe id apart."""
+    return receipt(
+        **{
+            "method": "Online card payment, Visa ending in 4242, in the portal",
+            "reference": "",
+            "stripe_reference": "pi_3QxYzABC",
+            "signed": False,
+            "received_by": "Online, confirmed by Stripe",
+            **changes,
+        }
+    )
+
+
+def test_an_online_payment_says_how_in_words_and_its_stripe_id_small_beneath():
+    pdf = render_receipt(online())
+    lines = shown(pdf)
+    assert "Online card payment, Visa ending in 4242, in the portal" in lines
+    assert "Reference" not in lines and "-" not in lines  # no Reference row left empty
+    assert (
+        lines.index("Stripe reference: pi_3QxYzABC")
+        == lines.index("Online, confirmed by Stripe") + 1
+    )
+    drawn = sizes(pdf)
+    assert (
+        drawn["Stripe reference: pi_3QxYzABC"]
+        < drawn["Online card payment, Visa ending in 4242, in the portal"]
+    )
+
+
+def test_an_office_payment_keeps_its_reference_row_and_no_stripe_line():
+    lines = shown(render_receipt(receipt()))
+    assert lines[lines.index("Reference") + 1] == "1001"
+    assert not any(line.startswith("Stripe reference") for line in lines)
+
+
+def test_a_long_method_wraps_inside_its_cell():
+    method = "Refund to the card that did not go through, taken in again, Mastercard ending in 4444"
+    lines = shown(render_receipt(online(method=method)))
+    first = lines.index("Method") + 1
+    assert " ".join(lines[first : first + 2]) == method  # two lines, nothing cut
+    assert lines[first + 2] == "Amount"

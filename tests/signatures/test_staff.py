@@ -46,6 +46,12 @@ def test_sending_refuses_missing_contact_and_strangers(owner, app, tenant, book)
     assert "Marcus Reyes has no email address on file." in refused.get_data(as_text=True)
     stranger = owner.post(url, {"kind": "indemnity", "signer": "cosigner:999", "channel": "sms"})
     assert stranger.status_code == 422
+    choose = "Choose the defendant or one of this bond&#39;s cosigners."
+    assert f'<small id="signer-error" class="field-error">{choose}</small>' in stranger.get_data(
+        as_text=True
+    )
+    nobody = owner.post(url, {"kind": "indemnity", "channel": "sms"})
+    assert nobody.status_code == 422 and choose in nobody.get_data(as_text=True)
     with inside(app, tenant):
         assert db.session.query(SignatureRequest).count() == 1
 
