@@ -34,6 +34,7 @@ def problems(env: Mapping[str, str], sms_backend: str, mail_backend: str) -> lis
         "STRIPE_CONNECT_WEBHOOK_SECRET",
         "Connect event (online payments, refunds, disputes, payouts)",
     )
+    found += shared_secret_problems(env)
     return found
 
 
@@ -110,6 +111,18 @@ def webhook_secret_problems(
         return [
             f"{name} is not a webhook signing secret (whsec_…, on the endpoint's "
             f"page in Stripe's Dashboard): without it every {events} would be refused"
+        ]
+    return []
+
+
+def shared_secret_problems(env: Mapping[str, str]) -> list[str]:
+    """Stripe gives each endpoint its own secret: with one for both, an event signed for one
+    endpoint verifies on the other."""
+    platform = env.get("STRIPE_WEBHOOK_SECRET", "")
+    if platform and platform == env.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""):
+        return [
+            "STRIPE_CONNECT_WEBHOOK_SECRET is the same as STRIPE_WEBHOOK_SECRET: each endpoint "
+            "has its own signing secret on its page in Stripe's Dashboard"
         ]
     return []
 

@@ -196,6 +196,15 @@ def test_production_refuses_a_stripe_key_without_a_webhook_secret(environ, tmp_p
     assert "STRIPE_CONNECT_WEBHOOK_SECRET" in connect and "STRIPE_WEBHOOK_SECRET is" not in connect
 
 
+def test_production_refuses_one_secret_for_both_webhook_endpoints(environ, tmp_path):
+    """With one secret, an event Stripe signed for one endpoint verifies on the other too."""
+    same = "whsec_" + secrets.token_hex(16)
+    message = refusal(
+        environ, tmp_path, STRIPE_WEBHOOK_SECRET=same, STRIPE_CONNECT_WEBHOOK_SECRET=same
+    )
+    assert "STRIPE_CONNECT_WEBHOOK_SECRET is the same as STRIPE_WEBHOOK_SECRET" in message
+
+
 def test_a_staging_flag_allows_the_fake_carriers(environ, tmp_path):
     environ(
         {

@@ -10,8 +10,8 @@ failed processing rolls back, so Stripe's retry processes it again (docs/billing
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
@@ -35,9 +35,14 @@ class Refused(Exception):
     """A delivery answered with a 400: nothing was changed."""
 
 
-def _anywhere(event: stripe.Event) -> AbstractContextManager[dict]:
-    """The platform's events need no routing and record no more than the event's own fields."""
-    return nullcontext({})
+@contextmanager
+def _platforms_own(event: stripe.Event) -> Iterator[dict]:
+    """The platform's own events need no routing and record no more than their own fields; one
+    that names a connected `account` belongs to the Connect endpoint, whichever secret it
+    verified with (a Connect endpoint set up with this URL, or one secret for both)."""
+    if getattr(event, "account", None) is not None:
+        raise Refused("A connected account's event belongs to the Connect endpoint, not this one.")
+    yield {}
 
 
 def receive(
@@ -47,7 +52,7 @@ def receive(
     secret: str,
     model: type[db.Model],
     dispatch: Dispatch,
-    route: Route = _anywhere,
+    route: Route = _platforms_own,
 ) -> str:
     """Verify one delivery with the endpoint's secret, then record its id in `model` and
     dispatch it, exactly once, inside what `route` opens (which yields the extra columns to

@@ -33,11 +33,15 @@ def payer_of(refs: list[people.Ref], bond: Bond) -> tuple[dict, str, str]:
 
 def card_payment(row: AutopayEnrollment | None) -> tuple[OnlinePayment, Payment | None] | None:
     """The payment whose Checkout saved the enrollment's card, with its receipt once entered
-    (None when the card was saved on the autopay page)."""
+    (None when the card was saved on the autopay page). Only a payment on the enrollment's own
+    bond: the session id came from Stripe, whose metadata the agency's Stripe users can write."""
     if row is None or not row.card_session_id:
         return None
     paid = db.session.scalar(
-        select(OnlinePayment).where(OnlinePayment.checkout_session_id == row.card_session_id)
+        select(OnlinePayment).where(
+            OnlinePayment.checkout_session_id == row.card_session_id,
+            OnlinePayment.bond_id == row.bond_id,
+        )
     )
     if paid is None:
         return None

@@ -24,8 +24,15 @@ from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
-from bbp.merchant.models import MerchantAccount, OnlinePayment, Payout, PayoutLine
+from bbp.merchant.models import (
+    ConnectedAccount,
+    MerchantAccount,
+    OnlinePayment,
+    Payout,
+    PayoutLine,
+)
 from bbp.payments.models import Payment
+from bbp.tenancy import require_tenant
 
 LINE_LABELS = {
     "charge": "Payment",
@@ -142,12 +149,13 @@ def refresh(row: Payout) -> int:
 
 def _find(row: Payout) -> tuple[stripe.Payout, str]:
     """The payout as Stripe has it and its account: the one kept with it, or for a payout read
-    before accounts were kept, the first of the agency's accounts, newest first, that has it."""
-    if row.stripe_account_id:
+    before accounts were kept, the first of the agency's accounts, newest first, that has it.
+    Only accounts `public.connected_accounts` maps to this agency are asked: rows in the
+    agency's schema (a restored archive's) may name another agency's."""
+    mine = _accounts()
+    if row.stripe_account_id in mine:
         return _fetch(row.stripe_payout_id, row.stripe_account_id), row.stripe_account_id
-    for account in db.session.scalars(
-        select(MerchantAccount.stripe_account_id).order_by(MerchantAccount.id.desc())
-    ):
+    for account in mine if row.stripe_account_id is None else ():
         try:
             return _fetch(row.stripe_payout_id, account), account
         except stripe.InvalidRequestError as exc:
@@ -156,6 +164,22 @@ def _find(row: Payout) -> tuple[stripe.Payout, str]:
     raise DomainError(
         "Nothing was refreshed: none of your Stripe accounts has this payout.", status=404
     )
+
+
+def _accounts() -> list[str]:
+    """The agency's accounts, newest first, that `public.connected_accounts` says are its own
+    (released ones included)."""
+    own = set(
+        db.session.scalars(
+            select(ConnectedAccount.stripe_account_id).where(
+                ConnectedAccount.tenant_id == require_tenant().id
+            )
+        )
+    )
+    kept = db.session.scalars(
+        select(MerchantAccount.stripe_account_id).order_by(MerchantAccount.id.desc())
+    )
+    return [account for account in kept if account in own]
 
 
 # ---- Reading: the payouts page -------------------------------------------------------------

@@ -25,6 +25,7 @@ from bbp.kernel.clock import utcnow
 from bbp.kernel.transactions import active
 from bbp.merchant import enrollment as enrollments
 from bbp.merchant.models import AutopayEnrollment, ConnectedAccount, MerchantAccount, OnlinePayment
+from bbp.tenancy import require_tenant
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,15 @@ def label(actor: Any) -> str:
 
 def release(account: MerchantAccount, actor: Any, why: str) -> None:
     """Stop taking payments through `account`: the map row is released (its events still
-    reach the agency), the agency's row disconnected, every autopay turned off; audited."""
+    reach the agency), the agency's row disconnected, every autopay turned off; audited. Only
+    this agency's map row: a restored archive's rows can name another agency's account."""
     now = utcnow()
     account.disconnected_at = now
     db.session.execute(
         update(ConnectedAccount)
         .where(
             ConnectedAccount.stripe_account_id == account.stripe_account_id,
+            ConnectedAccount.tenant_id == require_tenant().id,
             ConnectedAccount.released_at.is_(None),
         )
         .values(released_at=now)

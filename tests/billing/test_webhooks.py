@@ -85,6 +85,7 @@ def test_a_signed_event_is_processed_and_recorded(app, subscribed, created_event
         "bad_json",
         "not_an_event",
         "no_object",
+        "connect_secret",
     ],
 )
 def test_a_bad_delivery_is_a_400_and_changes_nothing(app, clock, subscribed, created_event, how):
@@ -102,6 +103,8 @@ def test_a_bad_delivery_is_a_400_and_changes_nothing(app, clock, subscribed, cre
         response = post(app, body.replace("trialing", "active"), _header_of(app, body, now))
     elif how == "bad_json":
         response = post_signed(app, body[:-5])
+    elif how == "connect_secret":  # the Connect endpoint's secret is not this endpoint's
+        response = post_signed(app, body, secret=stripe_api.FAKE_CONNECT_WEBHOOK_SECRET)
     elif how == "no_object":
         response = post_signed(app, body_of(app, created_event, data={"previous_attributes": {}}))
     else:
@@ -121,6 +124,17 @@ def test_a_signature_within_five_minutes_is_accepted(app, clock, subscribed, cre
     response = post_signed(app, body, at=int(clock.now.timestamp()) - 290)
     assert response.status_code == 200
     assert account(app, subscribed).subscription_status == "trialing"
+
+
+def test_a_connected_accounts_event_is_refused_here_even_with_this_endpoints_secret(
+    app, subscribed, created_event
+):
+    """A Connect endpoint set up in Stripe with this URL (or the same secret as this one)
+    signs connected accounts' events for it: those belong to /stripe/connect/webhooks."""
+    response = post_signed(app, body_of(app, created_event, account="acct_an_agencys"))
+    assert response.status_code == 400 and "Connect" in response.get_json()["error"]
+    assert account(app, subscribed).subscription_status is None
+    assert not _recorded(app, created_event)
 
 
 def test_a_live_mode_event_is_refused_by_a_test_mode_key(app, subscribed, created_event):

@@ -4,7 +4,12 @@ the payment that saved it (docs/payments-autopay.md, "Saving the card while payi
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from bbp.extensions import db
+from bbp.merchant.models import AutopayEnrollment
+from bbp.tenancy.context import bound
+from tests.factories import make_bond
 from tests.merchant import autopay_support as support
 from tests.merchant import test_autopay_pages as pages
 from tests.merchant.refunds.support import signed_in
@@ -99,3 +104,19 @@ def test_the_other_agency_sees_no_enrollment_nor_its_payment(
     _complete(app, account, session_id, reverse=False)
     theirs = signed_in(app, visit, other_tenant, "owner")
     assert theirs.get(f"/bonds/{book.bond_id}/autopay").status_code == 404
+
+
+def test_a_payment_on_another_bond_is_never_shown_as_the_cards(
+    app, visit, tenant, book, cosigner, account
+):
+    """The session id comes from Stripe, where anyone with the agency's Stripe access can write
+    metadata: the panel names a payment only when it was taken on the enrollment's own bond."""
+    session_id = _pay_saving_card(cosigner, book.bond_id)
+    _complete(app, account, session_id, reverse=False)
+    other_bond = make_bond(app, tenant)
+    with app.app_context(), bound(tenant.info, db.session):
+        db.session.execute(update(AutopayEnrollment).values(bond_id=other_bond))
+        db.session.commit()
+    staff = signed_in(app, visit, tenant, "manager")
+    panel = text_of(staff.get(f"/bonds/{other_bond}/autopay").get_data(as_text=True))
+    assert "Visa ending in 4242" in panel and SAVED_WITH not in panel

@@ -13,13 +13,13 @@ from bbp.audit.models import AuditEntry
 from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.merchant import disconnecting
-from bbp.merchant.models import AutopayEnrollment, OnlinePayment
+from bbp.merchant.models import AutopayEnrollment, MerchantAccount, OnlinePayment
 from bbp.platform import lifecycle
 from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy.context import bound
 from tests.billing.support import calls
 from tests.factories import make_bond
-from tests.merchant.support import connect, fake, map_rows, merchant_row, onboard
+from tests.merchant.support import connect, connected, fake, map_rows, merchant_row, onboard
 from tests.platform.conftest import page_text
 
 
@@ -165,3 +165,19 @@ def test_an_undone_deletion_keeps_the_account(app, owner, tenant):
         lifecycle.undo_deletion(tenant.info.id, "changed our minds", "test")
         assert disconnecting.disconnect_deleted(tenant.info.id) == "deletion undone"
     assert merchant_row(app, tenant).disconnected_at is None
+
+
+def test_disconnecting_an_account_mapped_to_another_agency_leaves_its_map_alone(
+    app, owner, tenant, other_tenant
+):
+    """A restored archive's rows can name another agency's account: disconnecting it here
+    stops it here, and never releases the other agency's `public.connected_accounts` row."""
+    theirs = connected(app, other_tenant)
+    with app.app_context(), bound(tenant.info, db.session):
+        db.session.add(MerchantAccount(stripe_account_id=theirs, charges_enabled=True))
+        db.session.commit()
+    owner.get("/settings/payments/disconnect")
+    response = owner.post("/settings/payments/disconnect", {"confirm": "DISCONNECT"})
+    assert response.status_code == 303
+    assert merchant_row(app, tenant).disconnected_at is not None
+    assert [row.released_at for row in map_rows(app, other_tenant)] == [None]

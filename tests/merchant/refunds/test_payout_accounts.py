@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from bbp.extensions import db
@@ -116,3 +117,38 @@ def test_another_agencys_accounts_are_never_tried(app, tenant, other_tenant, man
     assert "none of your Stripe accounts has this payout" in page
     with app.app_context(), bound(tenant.info, db.session):
         assert db.session.scalar(select(db.func.count()).select_from(PayoutLine)) == 0
+
+
+def _copied(app, agency, theirs: str, payout: dict, keep_account: bool) -> int:
+    """The other agency's account and payout in this agency's schema, as restoring the other
+    agency's archive into this one leaves them (only `public.connected_accounts` says whose
+    an account is); returns the payout row's id."""
+    with app.app_context(), bound(agency.info, db.session):
+        db.session.add(MerchantAccount(stripe_account_id=theirs, synced_at=utcnow()))
+        row = Payout(
+            stripe_payout_id=payout["id"],
+            stripe_account_id=theirs if keep_account else None,
+            amount_cents=1,
+            status="paid",
+            created=utcnow(),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+@pytest.mark.parametrize("keep_account", [True, False], ids=["kept", "found"])
+def test_an_account_mapped_to_another_agency_is_never_read(
+    app, tenant, other_tenant, manager, keep_account
+):
+    theirs = connected(app, other_tenant)
+    paid_online(app, other_tenant, theirs, make_bond(app, other_tenant), 10000)
+    payout = _pay_out(app, theirs)
+    connected(app, tenant)
+    row_id = _copied(app, tenant, theirs, payout, keep_account)
+    page = _refreshed(manager, row_id)
+    assert "none of your Stripe accounts has this payout" in page
+    assert "Read 1 lines" not in page
+    with app.app_context(), bound(tenant.info, db.session):
+        assert db.session.scalar(select(db.func.count()).select_from(PayoutLine)) == 0
+        assert db.session.get(Payout, row_id).amount_cents == 1  # nothing read from theirs
