@@ -27,7 +27,7 @@ from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.errors import DomainError
-from bbp.merchant import confirm, fees
+from bbp.merchant import confirm, fees, ownership
 from bbp.merchant.models import IN_FLIGHT, MerchantAccount, OnlinePayment
 from bbp.merchant.money import dollars, to_cents
 from bbp.payments import services as payments
@@ -74,7 +74,9 @@ def merchant_account() -> MerchantAccount | None:
     account = db.session.scalar(
         select(MerchantAccount).where(MerchantAccount.disconnected_at.is_(None)).limit(1)
     )
-    return account if account is not None and account.charges_enabled else None
+    if account is None or not account.charges_enabled:
+        return None
+    return account if ownership.owns(account.stripe_account_id) else None
 
 
 def payable(bond: Bond) -> Payable | None:

@@ -24,15 +24,14 @@ from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
+from bbp.merchant import ownership
 from bbp.merchant.models import (
-    ConnectedAccount,
     MerchantAccount,
     OnlinePayment,
     Payout,
     PayoutLine,
 )
 from bbp.payments.models import Payment
-from bbp.tenancy import require_tenant
 
 LINE_LABELS = {
     "charge": "Payment",
@@ -167,15 +166,8 @@ def _find(row: Payout) -> tuple[stripe.Payout, str]:
 
 
 def _accounts() -> list[str]:
-    """The agency's accounts, newest first, that `public.connected_accounts` says are its own
-    (released ones included)."""
-    own = set(
-        db.session.scalars(
-            select(ConnectedAccount.stripe_account_id).where(
-                ConnectedAccount.tenant_id == require_tenant().id
-            )
-        )
-    )
+    """The agency's accounts, newest first, that are its own (released ones included)."""
+    own = ownership.owned()
     kept = db.session.scalars(
         select(MerchantAccount.stripe_account_id).order_by(MerchantAccount.id.desc())
     )

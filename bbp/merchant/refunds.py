@@ -25,6 +25,7 @@ from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
+from bbp.merchant import ownership
 from bbp.merchant.models import OnlinePayment, Refund
 from bbp.merchant.money import NotWholeCents, dollars, from_cents, to_cents
 from bbp.payments.models import Payment
@@ -104,6 +105,13 @@ def _reserve(online: OnlinePayment, amount: Decimal | None, reason: str, by) -> 
     if not reason.strip():
         raise DomainError("Say why the money goes back.", "reason")
     online = _locked(online)
+    if not ownership.owns(online.stripe_account_id):
+        raise DomainError(
+            "This payment was taken on a Stripe account this agency does not own (a copy "
+            "restored from an archive): refund it from that account's Stripe Dashboard.",
+            "amount",
+            status=409,
+        )
     if online.status != "succeeded" or online.amount_cents is None:
         raise DomainError("Stripe has not confirmed this payment: nothing to refund yet.", "amount")
     left = _left(online)

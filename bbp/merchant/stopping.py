@@ -154,3 +154,37 @@ def _mark_expired(payment_id: int, status: str | None) -> int:
     )
     db.session.commit()
     return 1
+
+
+def leave_copy_unconnected(origin: str) -> int:
+    """In an agency restored from `origin`'s archive: the Stripe accounts it holds are the
+    original's (still mapped to it), so mark them disconnected, turn autopay off, and close the
+    Checkout sessions and autopay charges still open, here only: no call to Stripe, which would
+    act on the original's account. In the caller's transaction; returns the accounts marked."""
+    why = f"restored from an archive of {origin}: connect this agency's own Stripe account"
+    now = utcnow()
+    accounts = db.session.scalars(
+        select(MerchantAccount).where(MerchantAccount.disconnected_at.is_(None))
+    ).all()
+    for account in accounts:
+        account.disconnected_at = now
+        record(
+            "merchant.disconnected",
+            account,
+            before={"stripe_account": account.stripe_account_id},
+            after={"reason": why},
+            actor="restore",
+        )
+    turn_off_autopay("restore", why)
+    db.session.execute(
+        update(OnlinePayment).where(OnlinePayment.status == "open").values(status="expired")
+    )
+    db.session.execute(
+        update(OnlinePayment)
+        .where(
+            OnlinePayment.source == "autopay",
+            OnlinePayment.status.in_(("retrying", "requires_action")),
+        )
+        .values(status="cancelled", last_error=why)
+    )
+    return len(accounts)

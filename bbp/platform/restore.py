@@ -4,7 +4,8 @@ Order: unseal and check every checksum (a tampered archive is refused before any
 check the revision (unknown, i.e. newer than this deploy, is refused) and the new subdomain;
 add the agency row restored (closed: no request or periodic task sees it half made); create
 its schema at the archive's revision; load every table (ids kept, sequences moved, encrypted
-values re-encrypted under the new agency's data key); upgrade to head; store the files. The
+values re-encrypted under the new agency's data key); upgrade to head; leave it with no Stripe
+account (those it holds are the original's); store the files. The
 new agency stays closed until a superadmin activates it. Any failure drops what was made. The
 agency archived is only read, never touched.
 """
@@ -21,6 +22,7 @@ from bbp.dataio.models import AgencyArchive
 from bbp.extensions import db
 from bbp.kernel import storage
 from bbp.kernel.errors import DomainError
+from bbp.merchant import stopping
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import ProvisioningError, drop_tenant, schema_for, validate_slug
 from bbp.tenancy import TenantInfo, bound, tenant_by_slug
@@ -52,6 +54,7 @@ def restore(blob: bytes, slug: str, actor) -> TenantInfo:
         _load(agency, contents)
         if revision != head_revision():
             upgrade_schema(db.engine, agency.schema)
+        _unconnected(agency, contents.manifest["agency"]["slug"])
         _store_files(agency.slug, contents.files)
         return _finish(agency, contents.manifest, actor)
     except BaseException:
@@ -120,6 +123,13 @@ def _load(agency: TenantInfo, contents: packing.Contents) -> None:
                 )
             dump.load_table(table["name"], table["columns"], contents.tables[table["name"]])
         dump.set_sequences(contents.manifest["sequences"])
+        db.session.commit()
+
+
+def _unconnected(agency: TenantInfo, origin: str) -> None:
+    """The copy takes no payment on the original's Stripe account (it stays the original's)."""
+    with bound(agency, db.session):
+        stopping.leave_copy_unconnected(origin)
         db.session.commit()
 
 
