@@ -43,8 +43,10 @@ def online(payments: list[Payment]) -> dict[int, Online]:
     """What each online entry among the payments stands for, by payment id (every one of them:
     without a hook, from the entry's kind alone)."""
     entries = [p for p in payments if p.method == ONLINE]
+    if not entries:
+        return {}
     known: dict[int, Online] = {}
-    for facts in ONLINE_FACTS if entries else []:
+    for facts in ONLINE_FACTS:
         known.update(facts(entries))
     return {p.id: known.get(p.id) or _bare(p) for p in entries}
 
