@@ -33,6 +33,7 @@ from bbp.extensions import db
 from bbp.kernel import mail, phones
 from bbp.kernel.clock import utcnow
 from bbp.kernel.links import tenant_url
+from bbp.merchant import ledger_words  # noqa: F401  (tells the ledger what online entries are)
 from bbp.merchant.models import OnlinePayment
 from bbp.merchant.money import from_cents
 from bbp.messaging import services as messaging

@@ -11,7 +11,6 @@ from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp
     disputes,
     fake_checkout,
     fake_onboarding,
-    ledger,
     pay,
     pay_links,
     payouts,
