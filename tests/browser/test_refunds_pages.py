@@ -34,7 +34,7 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     disputed = paid_online(app, tenant, account, bond_id, 10000, fee=320)
     refunded = paid_online(app, tenant, account, bond_id, 25000, fee=800)
     with fake(app).acting_as(account):
-        fake(app).open_dispute(disputed.charge)
+        dispute = fake(app).open_dispute(disputed.charge)
     fake_delivery.deliver_pending(app)
 
     base = f"http://{tenant.slug}.localhost:{live_server}"
@@ -53,6 +53,11 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     expect(page.locator("h1")).to_have_text("Stripe Dashboard")
     expect(page.locator("main")).to_contain_text("did not make this payment (fraudulent)")
     problems += _problems(page, f"{size}-refunds-fake-dashboard")
+    page.goto(f"{base}/settings/payments")
+    open_dashboard = page.get_by_role("button", name="Open Stripe Dashboard")
+    page.goto(base + open_dashboard.get_attribute("href"))
+    expect(page.locator("main")).to_contain_text("exists only on this machine")
+    problems += _problems(page, f"{size}-refunds-fake-dashboard-account")
     page.goto(f"{base}/refunds/receipts/{disputed.payment_id}")
     expect(page.locator("#refund-disputed")).to_contain_text("the dispute is still open")
     problems += _problems(page, f"{size}-refunds-form-disputed")
@@ -94,5 +99,12 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     problems += _problems(page, f"{size}-refunds-payout-earlier-account")
     page.goto(f"{base}/disputes/")
     problems += _problems(page, f"{size}-refunds-disputes")
+    with fake(app).acting_as(account):  # the bank decides for the cardholder
+        fake(app).close_dispute(dispute["id"], won=False)
+    fake_delivery.deliver_pending(app)
+    page.goto(f"{base}/refunds/receipts/{disputed.payment_id}")
+    expect(page.locator("main")).to_contain_text("Lost to a dispute")
+    expect(page.get_by_role("button", name="Refund through Stripe")).to_have_count(0)
+    problems += _problems(page, f"{size}-refunds-form-lost")
     context.close()
     assert problems == []

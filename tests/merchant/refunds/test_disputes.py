@@ -134,6 +134,7 @@ def test_a_lost_dispute_leaves_nothing_to_refund(app, tenant, paid, manager):
     assert f"/refunds/receipts/{paid.payment_id}" not in bond_page
     form = unmarked(manager.get(f"/refunds/receipts/{paid.payment_id}").get_data(as_text=True))
     assert "Lost to a dispute" in form and "Refund through Stripe" not in form
+    assert "Open a test dispute" not in form  # the fake disputes a charge once
     assert 'Left to refund</p><p class="stat-value">$0.00' in form
     refused = manager.post(
         f"/refunds/receipts/{paid.payment_id}", {"amount": "10", "reason": "Goodwill"}
