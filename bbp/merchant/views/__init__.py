@@ -10,6 +10,7 @@ from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp
     connect_webhooks,
     disputes,
     fake_checkout,
+    fake_dashboard,
     fake_onboarding,
     pay,
     pay_links,
