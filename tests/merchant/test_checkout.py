@@ -478,7 +478,7 @@ def test_the_receipt_goes_by_email_to_a_payer_signed_in_by_email(app, redis, ten
 
 
 def test_a_receipt_confirmed_in_quiet_hours_waits_for_morning(
-    app, redis, tenant, book, cosigner, daytime
+    app, redis, tenant, book, cosigner, owner, daytime
 ):
     account = connected(app, tenant)
     _, session_id = session_of(pay(cosigner, book.bond_id))
@@ -492,6 +492,8 @@ def test_a_receipt_confirmed_in_quiet_hours_waits_for_morning(
     assert (held.status, held.not_before) == ("queued", morning)
     with inside(app, tenant):
         assert texts.next_due(daytime.now) == morning  # no waking every few minutes all night
+    page = owner.get(f"/bonds/{book.bond_id}").get_data(as_text=True)
+    assert "Held for quiet hours until Dec 2, 2026 8:00 AM" in page
     daytime.set(datetime(2026, 12, 2, 5, 0, tzinfo=UTC))  # still night: the texts task waits
     with inside(app, tenant):
         assert texts.tend()["requeued"] == 0
