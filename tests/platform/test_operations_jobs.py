@@ -31,7 +31,11 @@ def _failed_ids(redis) -> list[str]:
 
 def _audit(app, action: str) -> list[dict]:
     with app.app_context():
-        query = select(PlatformAuditEntry.after).where(PlatformAuditEntry.action == action)
+        query = (
+            select(PlatformAuditEntry.after)
+            .where(PlatformAuditEntry.action == action)
+            .order_by(PlatformAuditEntry.id)  # [-1] is the newest: heap order is no order
+        )
         return list(db.session.scalars(query))
 
 
