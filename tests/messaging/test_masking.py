@@ -105,9 +105,9 @@ AS_SENT = {
     ),
     "pay_link": (
         f"Alpha Bail Bonds: pay $100.00 on bond B-000017 here: https://a.bbp.test/pay/{TOKEN} "
-        "(until Dec 7)",
+        "(until December 7)",
         "Alpha Bail Bonds: pay $100.00 on bond B-000017 here: https://a.bbp.test/pay/[hidden] "
-        "(until Dec 7)",
+        "(until December 7)",
     ),
     "receipt": (
         "Alpha Bail Bonds: we received $100.00 on bond B-000017. Receipt R-000123. 123456",
