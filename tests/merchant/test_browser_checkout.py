@@ -134,7 +134,9 @@ def test_an_agent_texts_a_pay_link_and_the_defendant_pays_on_a_phone(
     )
     problems += _problems(payer, "paylink-phone-received")
     payer.goto(f"{agency}{path}")
-    expect(payer.locator("#link-problem")).to_have_text("This payment link was paid. Thank you.")
+    expect(payer.get_by_role("heading", name="Paid. Thank you.")).to_be_visible()
+    expect(payer.locator("#link-paid")).to_contain_text("$75.50 was paid on ")
+    expect(payer.locator("#link-paid")).to_contain_text("Receipt R-")
     problems += _problems(payer, "paylink-phone-paid")
     phone.close()
     assert problems == []

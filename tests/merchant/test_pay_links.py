@@ -285,7 +285,9 @@ def _paid_through_link(app, tenant, book, agent, visit, **form):
     return path
 
 
-def test_a_paid_link_thanks_the_payer_in_their_language(app, tenant, book, agent, visit):
+def test_a_paid_link_thanks_the_payer_in_their_language(
+    app, tenant, other_tenant, book, agent, visit
+):
     with inside(app, tenant):
         db.session.get(Indemnitor, book.cosigner_id).language = "es"
         db.session.commit()
@@ -297,6 +299,8 @@ def test_a_paid_link_thanks_the_payer_in_their_language(app, tenant, book, agent
     assert page.status_code == 200 and '<html lang="es">' in shown
     assert "Pagado. Gracias." in shown
     assert f"Se pagaron $125.50 el 1 de diciembre de 2026. Recibo {receipt}." in shown
+    elsewhere = visit(other_tenant).get(path)  # another agency's host learns nothing of it
+    assert elsewhere.status_code == 404 and "125.50" not in elsewhere.get_data(as_text=True)
 
 
 def test_a_pay_link_opens_in_the_recipients_language_unless_they_switch(
