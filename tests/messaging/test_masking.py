@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from bbp.extensions import db
 from bbp.messaging import redact
 from bbp.messaging import services as messaging
 from bbp.messaging.models import Message
+from bbp.messaging.providers import Sent
 from tests.portal.conftest import inside, make_book
 
 TOKEN = "SeCrEtToKeN_0123456789abcdef"
@@ -149,3 +152,18 @@ def test_a_pay_link_text_on_the_bond_page_shows_the_bond_number(owner, app, tena
     page = owner.get(f"/bonds/{book.bond_id}").get_data(as_text=True)
     assert page.count("pay $100.00 on bond B-000017 here: https://a.bbp.test/pay/[hidden]") == 2
     assert TOKEN not in page and "[code hidden]" not in page
+
+
+class _Carrier:
+    """A real carrier's answer (not the development fake, whose outbox keeps bodies readable)."""
+
+    def send(self, to: str, body: str) -> Sent:
+        return Sent("SM" + "0" * 32, "sent", 1)
+
+
+@pytest.mark.parametrize("purpose", sorted(AS_SENT))
+def test_the_body_kept_once_a_carrier_took_it_hides_the_same_and_no_more(purpose):
+    sent, read = AS_SENT[purpose]
+    row = SimpleNamespace(id=1, phone="+13055550177", body=sent, purpose=purpose, attempts=1)
+    outcome = messaging.send_claimed(row, _Carrier())
+    assert outcome.values.get("body", sent) == read
