@@ -79,3 +79,11 @@ def day_in_words(value: date) -> str:
     """A day of the year in the current language, never in digits a reader could take either
     way round ("December 7", "7 de diciembre"; not 12/07)."""
     return format_skeleton("MMMMd", value, locale=str(get_locale() or "en"))
+
+
+def moment_in_words(value: datetime) -> str:
+    """A time in the agency's zone, short, in the current language ("Nov 2 at 9:00 AM",
+    "2 de noviembre a las 9:00")."""
+    locale = str(get_locale() or "en")
+    pattern = "d 'de' MMMM 'a las' H:mm" if locale == "es" else "MMM d 'at' h:mm a"
+    return format_datetime(local(value), pattern, locale=locale)

@@ -102,9 +102,9 @@ AS_SENT = {
     ),
     "check_in": (
         f"Alpha Bail Bonds: time for your check-in. Open https://a.bbp.test/check-in/{TOKEN} "
-        "and tap Check in. The link works once, for 12 hours.",
+        "and tap Check in. The link works once, for 24 hours.",
         "Alpha Bail Bonds: time for your check-in. Open https://a.bbp.test/check-in/[hidden] "
-        "and tap Check in. The link works once, for 12 hours.",
+        "and tap Check in. The link works once, for 24 hours.",
     ),
     "pay_link": (
         f"Alpha Bail Bonds: pay $100.00 on bond B-000017 here: https://a.bbp.test/pay/{TOKEN} "
