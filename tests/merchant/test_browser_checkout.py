@@ -138,5 +138,9 @@ def test_an_agent_texts_a_pay_link_and_the_defendant_pays_on_a_phone(
     expect(payer.locator("#link-paid")).to_contain_text("$75.50 was paid on ")
     expect(payer.locator("#link-paid")).to_contain_text("Receipt R-")
     problems += _problems(payer, "paylink-phone-paid")
+    payer.get_by_role("button", name="Español").click()
+    expect(payer.get_by_role("heading", name="Pagado. Gracias.")).to_be_visible()
+    expect(payer.locator("#link-paid")).to_contain_text("Se pagaron $75.50 el ")
+    problems += _problems(payer, "paylink-phone-paid-es")
     phone.close()
     assert problems == []
