@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -143,12 +144,23 @@ def _open_due(now: datetime) -> None:
     db.session.commit()
 
 
+def _wording(checkin: CheckIn) -> str:
+    """The check-in text in the defendant's language."""
+    hours = int(window().total_seconds() // 3600)
+    with force_locale(checkin.defendant.language or "en"):
+        return ngettext(
+            "%(agency)s: time for your check-in. Open %(link)s and tap Check in. The link "
+            "works once, for %(num)d hour.",
+            "%(agency)s: time for your check-in. Open %(link)s and tap Check in. The link "
+            "works once, for %(num)d hours.",
+            hours,
+            agency=require_tenant().name,
+            link=link_for(checkin),
+        )
+
+
 def _text(checkin: CheckIn) -> Message | None:
-    tenant = require_tenant()
-    body = (
-        f"{tenant.name}: time for your check-in. Open {link_for(checkin)} and tap Check in. "
-        f"The link works once, for {int(window().total_seconds() // 3600)} hours."
-    )
+    body = _wording(checkin)
     key = f"check-in-{checkin.id}"
     try:
         message = messaging.queue(

@@ -11,6 +11,7 @@ from bbp.checkins.forms import CheckInForm, ScheduleForm
 from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.kernel.links import InvalidLink
+from bbp.web.i18n import speak
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
 
@@ -76,6 +77,7 @@ def public(token: str):
         link = services.read_link(token)
     except InvalidLink as exc:
         return _invalid(exc)
+    speak(link.checkin.defendant.language)
     return render("checkins/check_in.html", form=CheckInForm(), checkin=link.checkin, token=token)
 
 
@@ -87,6 +89,7 @@ def public_post(token: str):
         link = services.read_link(token)
     except InvalidLink as exc:
         return _invalid(exc)
+    speak(link.checkin.defendant.language)
     with refused(form):
         try:
             checkin = services.record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
@@ -21,6 +22,7 @@ from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
+from bbp.web.i18n import moment_in_words
 
 FIELDS = ("starts_at", "court_name", "courtroom", "address", "kind", "notes")
 FORFEITABLE = ("written", "active", "reinstated")
@@ -168,8 +170,7 @@ def _tell_about_fta(court_date: CourtDate) -> tuple[list[int], tuple[str, str, s
             continue
         message = messaging.queue(
             link.indemnitor.phone,
-            f"{require_tenant().name}: {bond.defendant.first_name} missed court on {when}. "
-            "Please call us today. Reply STOP to opt out.",
+            _cosigner_notice(court_date, link.indemnitor.language),
             "failure_to_appear",
             bond_id=bond.id,
             indemnitor_id=link.indemnitor_id,
@@ -179,6 +180,18 @@ def _tell_about_fta(court_date: CourtDate) -> tuple[list[int], tuple[str, str, s
         if message is not None and message.status == "queued":
             queued.append(message.id)
     return queued, email
+
+
+def _cosigner_notice(court_date: CourtDate, language: str | None) -> str:
+    """The missed-court text to a cosigner, in their language."""
+    with force_locale(language or "en"):
+        return gettext(
+            "%(agency)s: %(name)s missed court on %(when)s. Please call us today. "
+            "Reply STOP to opt out.",
+            agency=require_tenant().name,
+            name=court_date.bond.defendant.first_name,
+            when=moment_in_words(court_date.starts_at),
+        )
 
 
 def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:

@@ -40,7 +40,7 @@ def text(
                 _("Autopay authorization (version %(version)s)", version=VERSION),
                 _(
                     "I, %(payer)s, authorize %(agency)s to charge the card I save on the next "
-                    "page (a secure page of Stripe, %(agency)s's payment processor) for the "
+                    "page (a secure page of Stripe, the payment processor of %(agency)s) for the "
                     "installments of the payment plan of bail bond %(bond)s, each on its due "
                     "date, for the amount of that installment still unpaid that day:",
                     payer=payer,

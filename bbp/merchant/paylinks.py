@@ -36,6 +36,7 @@ from bbp.payments import services as payments
 from bbp.payments.models import Instalment, PaymentPlan
 from bbp.portal import people
 from bbp.tenancy import require_tenant
+from bbp.web.i18n import day_in_words
 
 LINKS = SignedLinks("pay-link", timed=False)  # the row's expiry and revocation rule it
 REFUSALS = Refusals(
@@ -134,7 +135,7 @@ def send(bond: Bond, recipient_key: str, amount: Decimal | None, days: int, by) 
             what=what,
             number=bond.number,
             link=url_for_link(link),
-            day=f"{local(link.expires_at):%m/%d}",
+            day=day_in_words(local(link.expires_at).date()),
         )
     messaging.queue(
         to.phone,
@@ -168,20 +169,27 @@ def revoke(link: PayLink, by) -> PayLink:
     return link
 
 
-def paid(link: PayLink) -> bool:
-    return (
-        db.session.scalar(
-            select(OnlinePayment.id).where(
-                OnlinePayment.pay_link_id == link.id, OnlinePayment.status == "succeeded"
-            )
-        )
-        is not None
+class LinkPaid(InvalidLink):
+    """The link was paid: its page says so and shows the payment rather than a refusal."""
+
+    def __init__(self, row: OnlinePayment):
+        super().__init__(str(PAID), GONE)
+        self.row = row
+
+
+def paid_by(link: PayLink) -> OnlinePayment | None:
+    """The online payment that paid the link, if one did."""
+    return db.session.scalar(
+        select(OnlinePayment)
+        .where(OnlinePayment.pay_link_id == link.id, OnlinePayment.status == "succeeded")
+        .order_by(OnlinePayment.id)
+        .limit(1)
     )
 
 
-def opened(token: str) -> tuple[PayLink, Bond]:
-    """The link of a token and its bond, or InvalidLink: 404 for a token of another agency or
-    none at all, 400 for a broken one, 410 for one expired, revoked or paid."""
+def found(token: str) -> PayLink:
+    """The link a token names, or InvalidLink: 404 for a token of another agency or none at
+    all, 400 for a broken one."""
     try:
         data = LINKS.read(token, REFUSALS)
     except InvalidLink as refusal:
@@ -192,8 +200,27 @@ def opened(token: str) -> tuple[PayLink, Bond]:
     link = db.session.get(PayLink, link_id) if isinstance(link_id, int) else None
     if link is None:
         raise InvalidLink(str(REFUSALS.broken), 404)
-    if paid(link):
-        raise InvalidLink(str(PAID), GONE)
+    return link
+
+
+def language_of(token: str) -> str | None:
+    """The saved language of the person a link was texted to (None for a token that names no
+    link here, or a link to nobody on file)."""
+    try:
+        link = found(token)
+    except InvalidLink:
+        return None
+    persons = people.load([link.recipient]) if link.recipient else []
+    return persons[0].language if persons else None
+
+
+def opened(token: str) -> tuple[PayLink, Bond]:
+    """The link of a token and its bond, or InvalidLink: 404 for a token of another agency or
+    none at all, 400 for a broken one, LinkPaid for one paid, 410 for one expired or revoked."""
+    link = found(token)
+    row = paid_by(link)
+    if row is not None:
+        raise LinkPaid(row)
     bond = db.session.get(Bond, link.bond_id)
     if instalment_left(link, bond) == 0:  # its installment was paid (revoked then, too)
         raise InvalidLink(str(ALREADY_PAID), GONE)

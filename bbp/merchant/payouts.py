@@ -52,6 +52,18 @@ STATUS_LABELS = {
 }
 
 
+def standing(payout: Payout) -> str:
+    """Its status with the bank day, worded by status: "Paid on Dec 2, 2026", "In transit ·
+    arrives Dec 2, 2026"; a failed or canceled payout arrives nowhere."""
+    label = STATUS_LABELS.get(payout.status, payout.status)
+    day = payout.arrival_date
+    if day is None or payout.status in ("failed", "canceled"):
+        return label
+    if payout.status == "paid":
+        return f"Paid on {day:%b %-d, %Y}"
+    return f"{label} · arrives {day:%b %-d, %Y}"
+
+
 def keep(payout: stripe.Payout, account: str) -> Payout:
     """Our row for the payout of `account`, as Stripe has it now."""
     fields = {

@@ -37,7 +37,8 @@ PURPOSES = {
     "pay_link": Purpose("Pay link", link="/pay/"),  # staff send these (bbp.merchant.paylinks)
     "receipt": Purpose("Payment receipt"),
 }
-CODE = re.compile(r"\b\d{6}\b")
+# Six digits standing alone: not part of a bond or receipt number ("B-000017", "R-2026-000123").
+CODE = re.compile(r"(?<![\w-])\d{6}(?![\w-])")
 LINK = re.compile("(" + "|".join(re.escape(p.link) for p in PURPOSES.values() if p.link) + r")\S+")
 
 
@@ -65,11 +66,14 @@ def label(purpose: str) -> str:
     return found.label if found else purpose.replace("_", " ").capitalize()
 
 
-def redact(body: str) -> str:
-    """The text with six-digit codes and one-time link tokens hidden."""
-    return LINK.sub(r"\1[hidden]", CODE.sub("[code hidden]", body))
+def redact(purpose: str, body: str) -> str:
+    """The text with its one-time link tokens hidden, and its code where its purpose carries
+    one (unknown purposes are assumed to): a bond number in a pay-link text stays readable."""
+    found = PURPOSES.get(purpose)
+    masked = LINK.sub(r"\1[hidden]", body)
+    return CODE.sub("[code hidden]", masked) if found is None or found.code else masked
 
 
 def shown(purpose: str, body: str) -> str:
     """What staff may read of a text: secrets masked, everything else as sent."""
-    return redact(body) if carries_secret(purpose) else body
+    return redact(purpose, body) if carries_secret(purpose) else body

@@ -354,7 +354,8 @@ def send_claimed(message: Row | None, carrier) -> Outcome | None:
         last_error="",
     )
     if carries_secret(message.purpose) and not isinstance(carrier, FakeProvider):
-        done["body"] = redact(message.body)  # delivered: nobody needs the code or link again
+        # delivered: nobody needs the code or link again
+        done["body"] = redact(message.purpose, message.body)
     return Outcome(message.id, "sent", done)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from bbp.extensions import babel
 from bbp.kernel.clock import local
@@ -44,6 +44,14 @@ def people_page(view):
     return view
 
 
+def speak(language: str | None) -> None:
+    """On a people page for one known person (a texted link): their saved language, unless the
+    visitor picked one on the switch."""
+    if language in LANGUAGES and session.get(SESSION_KEY) not in LANGUAGES:
+        g.setdefault(SESSION_KEY, language)
+        refresh()
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Babel with our locale selector; catalogs live in bbp/translations."""
 
@@ -64,4 +72,18 @@ def when(value: datetime | date | None, style: str = "long") -> str:
     pattern = "EEEE, MMMM d, y, h:mm a" if style == "long" else "MMM d, y, h:mm a"
     if locale == "es":
         pattern = "EEEE d 'de' MMMM 'de' y, H:mm" if style == "long" else "d MMM y, H:mm"
+    return format_datetime(local(value), pattern, locale=locale)
+
+
+def day_in_words(value: date) -> str:
+    """A day of the year in the current language, never in digits a reader could take either
+    way round ("December 7", "7 de diciembre"; not 12/07)."""
+    return format_skeleton("MMMMd", value, locale=str(get_locale() or "en"))
+
+
+def moment_in_words(value: datetime) -> str:
+    """A time in the agency's zone, short, in the current language ("Nov 2 at 9:00 AM",
+    "2 de noviembre a las 9:00")."""
+    locale = str(get_locale() or "en")
+    pattern = "d 'de' MMMM 'a las' H:mm" if locale == "es" else "MMM d 'at' h:mm a"
     return format_datetime(local(value), pattern, locale=locale)

@@ -50,9 +50,11 @@ def inside(app, agency):
         yield
 
 
-def make_defendant(phone: str = "3055550142", first: str = "Marcus", last: str = "Reyes"):
+def make_defendant(
+    phone: str = "3055550142", first: str = "Marcus", last: str = "Reyes", language: str = "en"
+):
     """A defendant in the bound agency."""
-    defendant = Defendant(first_name=first, last_name=last, phone=phone)
+    defendant = Defendant(first_name=first, last_name=last, phone=phone, language=language)
     db.session.add(defendant)
     db.session.commit()
     return defendant

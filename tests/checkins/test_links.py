@@ -19,12 +19,12 @@ NINE = clock_time(9, 0)
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def _due_today(app, agency, clock, phone="3055550142") -> str:
+def _due_today(app, agency, clock, phone="3055550142", language="en") -> str:
     """A defendant due at 9:00 today (set yesterday); returns the link path texted to them."""
     by = add_user(app, agency.info, "agent")
     with inside(app, agency):
         clock.set(NOW - timedelta(days=1))
-        defendant = make_defendant(phone)
+        defendant = make_defendant(phone, language=language)
         services.set_schedule(defendant, NOW.weekday(), None, NINE, by)
         clock.set(NOW)
         services.due_checkins(NOW)

@@ -173,6 +173,22 @@ def test_a_failure_to_appear_tells_the_agent_and_texts_the_cosigners(app, redis,
         assert "Omar missed court on Nov 2 at 9:00 AM" in texts[0].body
 
 
+def test_a_spanish_speaking_cosigner_is_told_in_spanish_with_the_day_in_words(app, florida):
+    agency, owner = florida
+    bond_id = _omar_with_cosigner(app, agency, "3055550188", language="es")
+    owner.post(f"/court/bonds/{bond_id}/new", {"starts_at": "2026-11-02T09:00", "kind": "trial"})
+    court_date = _dates(app, agency, bond_id)[0]
+    owner.post(f"/court/{court_date.id}/outcome", {"outcome": "failed_to_appear", "confirm": "y"})
+    with app.app_context(), bound(agency.info, db.session):
+        [text] = db.session.scalars(
+            select(Message).where(Message.purpose == "failure_to_appear")
+        ).all()
+    assert text.body.endswith(
+        ": Omar faltó a la corte el 2 de noviembre a las 9:00. Llámenos hoy mismo. "
+        "Responda STOP para no recibir mensajes."
+    )
+
+
 def test_a_refused_failure_to_appear_emails_nobody(app, florida, redis):
     """The agent's email goes out only once the forfeiture it reports is saved."""
     agency, owner = florida
@@ -207,14 +223,13 @@ def test_the_agent_gets_a_text_when_they_have_a_phone(app, florida):
     assert texts == ["+13055550100"]
 
 
-def _omar_with_cosigner(app, agency, phone: str) -> int:
+def _omar_with_cosigner(app, agency, phone: str, language: str = "en") -> int:
     """An active bond for Omar Price, written by the first user, with Rosa as cosigner."""
     bond_id = make_bond(app, agency, status="active", first_name="Omar", last_name="Price")
     with app.app_context(), bound(agency.info, db.session):
         bond = db.session.get(Bond, bond_id)
         bond.writing_agent_id = db.session.scalars(select(User.id)).first()
-        bond.cosigners.append(
-            BondIndemnitor(indemnitor=Indemnitor(first_name="Rosa", last_name="Price", phone=phone))
-        )
+        rosa = Indemnitor(first_name="Rosa", last_name="Price", phone=phone, language=language)
+        bond.cosigners.append(BondIndemnitor(indemnitor=rosa))
         db.session.commit()
     return bond_id

@@ -54,7 +54,7 @@ def test_only_overdue_installments_left_says_pay_them_now_with_the_pay_button(
     assert button.group(1) == f"/portal/bonds/{book.bond_id}/pay"
     assert text_of(button.group(2)) == "Pay $400.00 now"
     pay = cosigner.get(button.group(1)).get_data(as_text=True)
-    assert "Overdue, due now: $400.00" in text_of(pay)
+    assert "Overdue: $400.00" in text_of(pay)
     assert 'id="pay-autopay-note"' in pay and 'name="save_card"' not in pay
 
 
@@ -69,7 +69,7 @@ def test_an_overdue_installment_beside_a_future_one_still_offers_autopay(
     assert 'id="autopay-not-offered"' not in page and 'name="agree"' in page
     assert "$200.00 on December 20, 2026" in text_of(page)
     pay = text_of(cosigner.get(f"/portal/bonds/{book.bond_id}/pay").get_data(as_text=True))
-    assert "Overdue, due now: $200.00" in pay and "Autopay is not offered" not in pay
+    assert "Overdue: $200.00" in pay and "Autopay is not offered" not in pay
 
 
 def test_a_partly_overdue_amount_due_now_says_how_much_is_late(app, tenant, book, cosigner):
@@ -115,7 +115,7 @@ def test_the_reason_is_in_spanish_for_a_spanish_speaker(app, tenant, book, cosig
     cosigner.post("/portal/language", {"language": "es", "next": "/portal/"})
     page = autopay_page(cosigner, book.bond_id)
     words = text_of(page)
-    assert reason(page) == "overdue" and "Pague ahora el monto vencido." in words
+    assert reason(page) == "overdue" and "Pague ahora el monto atrasado." in words
     assert "Pagar $500.00 ahora"  # the down payment is late too in words
 
 

@@ -62,7 +62,7 @@ def test_only_overdue_installments_left_says_why_and_leads_to_paying(
     reason.get_by_role("button", name="Pay $500.00 now").click()
 
     expect(page.get_by_role("heading", name="Make a payment")).to_be_visible()
-    expect(page.locator("label[for=pay-due]")).to_contain_text("Overdue, due now: $500.00")
+    expect(page.locator("label[for=pay-due]")).to_contain_text("Overdue: $500.00")
     expect(page.locator("#pay-autopay-note")).to_contain_text("every installment left is past due")
     problems += _problems(page, f"autopay-overdue-{size}-pay")
     context.close()

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bbp.extensions import db
+from bbp.indemnitors.models import Indemnitor
 from bbp.merchant.models import OnlinePayment, PayLink
+from bbp.payments.models import Payment
 from tests.merchant.checkout_support import complete, connected, deliver, ledger, pay, session_of
 from tests.portal import conftest as portal
 from tests.portal.conftest import (
@@ -42,6 +44,12 @@ def agent(app, visit, tenant):
     visitor = visit(tenant)
     assert visitor.login(user.email).status_code == 302
     return visitor
+
+
+def _words(page: str) -> str:
+    """A page's text as read: tags gone (money figures and receipt numbers sit in spans)."""
+    inline = re.sub(r"</?span[^>]*>", "", page)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline).split())
 
 
 def _send(staff, bond_id: int, **form):
@@ -84,10 +92,15 @@ def test_an_agent_texts_a_pay_link_that_pays_through_checkout(app, tenant, book,
         assert (row.source, row.pay_link_id, row.amount_cents) == ("pay_link", link_id, 12550)
     assert set(deliver(app, complete(app, account, session_id))) == {200}
     assert [a for _, a, _ in ledger(app, tenant, book.bond_id)] == [Decimal("125.50")]
-    # Paid: the link says so (and the done page still shows its receipt).
+    # Paid: the link says so, with the payment (and the done page still shows its receipt).
     again = payer.get(path)
-    assert again.status_code == 410
-    assert "This payment link was paid." in again.get_data(as_text=True)
+    shown = _words(again.get_data(as_text=True))
+    assert again.status_code == 200
+    assert "Paid. Thank you." in shown and "cannot be used" not in shown
+    with inside(app, tenant):
+        [receipt] = db.session.scalars(select(Payment.receipt_number)).all()
+    assert f"$125.50 was paid on December 1, 2026. Receipt {receipt}." in shown
+    assert payer.post(path).status_code == 410  # it starts no second payment
     done = payer.get(f"{path}/done?session_id={session_id}").get_data(as_text=True)
     assert "Receipt R-" in done
     panel = agent.get(f"/bonds/{book.bond_id}/pay-links", htmx=True).get_data(as_text=True)
@@ -238,8 +251,11 @@ def test_a_fixed_amount_link_asks_no_more_than_the_balance_when_opened(
 
 def test_the_payers_pages_speak_spanish_like_the_portal(app, tenant, book, agent, visit):
     """The Pay pages live outside the portal's blueprint; they still follow the payer's
-    language (the portal's choice, or the browser's on a texted link)."""
+    language (the portal's choice, or on a texted link the recipient's saved language)."""
     connected(app, tenant)
+    with inside(app, tenant):
+        db.session.get(Indemnitor, book.cosigner_id).language = "es"
+        db.session.commit()
     _send(agent, book.bond_id, cosigner_id=book.cosigner_id, amount="125.50")
     phone = visit(tenant)
     page = phone.get(_link_path(app, tenant), headers={"Accept-Language": "es-MX,es;q=0.9"})
@@ -263,3 +279,55 @@ def test_a_pay_link_pressed_while_someone_is_paying_says_so(
     pressed = visit(tenant).post(path)
     assert pressed.status_code == 409
     assert "A payment on this bond is being processed." in pressed.get_data(as_text=True)
+
+
+def _paid_through_link(app, tenant, book, agent, visit, **form):
+    """Text a $125.50 link to the cosigner and pay it; returns the link's path."""
+    account = connected(app, tenant)
+    _send(agent, book.bond_id, cosigner_id=book.cosigner_id, amount="125.50", **form)
+    path = _link_path(app, tenant)
+    _, session_id = session_of(visit(tenant).post(path))
+    assert set(deliver(app, complete(app, account, session_id))) == {200}
+    return path
+
+
+def test_a_paid_link_thanks_the_payer_in_their_language(
+    app, tenant, other_tenant, book, agent, visit
+):
+    with inside(app, tenant):
+        db.session.get(Indemnitor, book.cosigner_id).language = "es"
+        db.session.commit()
+    path = _paid_through_link(app, tenant, book, agent, visit)
+    with inside(app, tenant):
+        [receipt] = db.session.scalars(select(Payment.receipt_number)).all()
+    page = visit(tenant).get(path, headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert page.status_code == 200 and '<html lang="es">' in page.get_data(as_text=True)
+    shown = _words(page.get_data(as_text=True))
+    assert "Pagado. Gracias." in shown
+    assert f"Se pagaron $125.50 el 1 de diciembre de 2026. Recibo {receipt}." in shown
+    elsewhere = visit(other_tenant).get(path)  # another agency's host learns nothing of it
+    assert elsewhere.status_code == 404 and "125.50" not in elsewhere.get_data(as_text=True)
+
+
+def test_a_pay_link_opens_in_the_recipients_language_unless_they_switch(
+    app, tenant, book, agent, visit
+):
+    """The cosigner chose Spanish: the texted link opens in Spanish on an English phone, and
+    in English on a Spanish phone for an English speaker; the switch still wins."""
+    connected(app, tenant)
+    with inside(app, tenant):
+        db.session.get(Indemnitor, book.cosigner_id).language = "es"
+        db.session.commit()
+    _send(agent, book.bond_id, cosigner_id=book.cosigner_id, amount="125.50")
+    [text] = [m for m in texts_to(app, tenant, COSIGNER_PHONE) if m.purpose == "pay_link"]
+    assert "(hasta el 8 de diciembre)" in text.body and "/12" not in text.body
+    phone = visit(tenant)
+    page = phone.get(_link_path(app, tenant), headers={"Accept-Language": "en-US"})
+    assert "Usted paga en una página segura de Stripe" in page.get_data(as_text=True)
+    phone.post("/portal/language", {"language": "en", "next": _link_path(app, tenant)})
+    page = phone.get(_link_path(app, tenant), headers={"Accept-Language": "es"})
+    assert "You pay on a secure card page run by Stripe" in page.get_data(as_text=True)
+    _send(agent, book.bond_id, recipient="defendant", amount="10.00")
+    english = _link_path(app, tenant, DEFENDANT_PHONE)
+    page = visit(tenant).get(english, headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert "You pay on a secure card page run by Stripe" in page.get_data(as_text=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
+from bbp.kernel.clock import local
 from bbp.kernel.errors import DomainError
 from bbp.kernel.links import InvalidLink
 from bbp.merchant import autopay_queries, autopay_terms, checkout, enrollment, paylinks
@@ -24,7 +25,7 @@ from bbp.payments.models import Payment
 from bbp.portal import people
 from bbp.portal.views import visitor
 from bbp.portal.views.visitor import portal_required
-from bbp.web.i18n import people_page
+from bbp.web.i18n import people_page, speak
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
 from bbp.web.templating import money_figure
@@ -196,6 +197,17 @@ def _payment(row: OnlinePayment | None) -> Payment | None:
 
 
 def _invalid(exc: InvalidLink):
+    if isinstance(exc, paylinks.LinkPaid):  # good news, not a refusal: 200 when looked at
+        status = 200 if request.method == "GET" else exc.status
+        payment = _payment(exc.row)
+        on = payment.received_at if payment is not None else exc.row.updated_at
+        return render(
+            "merchant/link_paid.html",
+            row=exc.row,
+            payment=payment,
+            paid_on=local(on).date(),
+            status=status,
+        )
     return render("merchant/link_invalid.html", message=exc.message, status=exc.status)
 
 
@@ -203,6 +215,7 @@ def _invalid(exc: InvalidLink):
 @people_page
 def pay_link(token: str):
     """The texted link: the agency, the bond, the defendant's first name, the amount, Pay."""
+    speak(paylinks.language_of(token))
     try:
         link, bond = paylinks.opened(token)
         cents = paylinks.amount_cents(link, bond)
@@ -230,6 +243,7 @@ def _link_page(token, link, bond, cents, status: int = 200, form: EmptyForm | No
 @people_page
 def pay_link_post(token: str):
     """Open Checkout for the link's amount."""
+    speak(paylinks.language_of(token))
     try:
         link, bond = paylinks.opened(token)
         cents = paylinks.amount_cents(link, bond)
@@ -256,6 +270,7 @@ def pay_link_post(token: str):
 @people_page
 def pay_link_done(token: str):
     """Back from Checkout through a pay link (a paid link still shows its own payment)."""
+    speak(paylinks.language_of(token))
     try:
         data = paylinks.LINKS.read(token, paylinks.REFUSALS)
     except InvalidLink as exc:

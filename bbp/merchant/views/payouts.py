@@ -44,7 +44,7 @@ def payout(payout_id: int):
         page=page,
         lines=payouts.matched(page.items),
         totals=payouts.totals(row),
-        labels=payouts.STATUS_LABELS,
+        standing=payouts.standing,
         earlier=row.stripe_account_id not in (None, payouts.account_id()),
     )
 

@@ -3,13 +3,15 @@ and receipts, gross, fees and net adding up to what reached the bank."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import delete, select
 
 from bbp.billing import fake_delivery
 from bbp.extensions import db
+from bbp.merchant import payouts
 from bbp.merchant.models import Payout, PayoutLine
 from bbp.tenancy.context import bound
 from tests.factories import make_bond
@@ -61,6 +63,8 @@ def test_a_payout_lists_its_payments_refunds_and_fees_matched_to_receipts(
     assert f'href="/bonds/{first}"' in page and f'href="/bonds/{second}"' in page
     assert "$100.00" in page and "-$6.40" not in page and "$6.40" in page
     assert "-$40.00" in page and "-$1.28" in page
+    assert re.search(r'id="payout-standing">Paid on [A-Z][a-z]{2} \d{1,2}, \d{4} ·', page)
+    assert "arrives" not in page
     listing = unmarked(manager.get("/payouts/").get_data(as_text=True))
     assert f"${payout['amount'] / 100:,.2f}" in listing and "Paid" in listing
 
@@ -164,3 +168,21 @@ def test_another_agency_cannot_reach_a_payout(app, visit, tenant, other_tenant, 
     theirs.post("/dev/stripe/payouts")  # their own account: nothing to pay out
     with app.app_context(), bound(other_tenant.info, db.session):
         assert db.session.scalar(select(db.func.count()).select_from(Payout)) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("paid", "Paid on Dec 2, 2026"),
+        ("in_transit", "In transit · arrives Dec 2, 2026"),
+        ("pending", "Pending · arrives Dec 2, 2026"),
+        ("failed", "Failed"),
+        ("canceled", "Canceled"),
+    ],
+)
+def test_a_payout_says_paid_on_or_arrives_by_its_status(status, words):
+    assert payouts.standing(Payout(status=status, arrival_date=date(2026, 12, 2))) == words
+    assert (
+        payouts.standing(Payout(status=status, arrival_date=None))
+        == (payouts.STATUS_LABELS[status])
+    )
