@@ -12,19 +12,11 @@ from bbp.bonds.models import STATUS_LABELS
 from bbp.kernel.clock import local
 from bbp.kernel.phones import format_phone
 from bbp.kernel.placeholders import short
-from bbp.web.templating import format_money
+from bbp.web.templating import format_card, format_money
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 OFFSETS = {"morning": "the morning of court"}
 LANGUAGES = {"en": "English", "es": "Spanish"}
-# Stripe's card brand codes as the card says them.
-BRANDS = {
-    "amex": "American Express",
-    "diners": "Diners Club",
-    "jcb": "JCB",
-    "mastercard": "Mastercard",
-    "unionpay": "UnionPay",
-}
 
 
 def humanize(code: str) -> str:
@@ -85,8 +77,7 @@ def _card(value) -> str:
     brand, _, last4 = str(value).strip().rpartition(" ")
     if not last4.isdigit():
         return short(str(value), 80)
-    name = BRANDS.get(brand.lower(), brand.title()) + " " if brand else ""
-    return f"{name}ending in {last4}"
+    return format_card(brand, last4)
 
 
 def _size(value) -> str:

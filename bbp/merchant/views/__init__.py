@@ -5,7 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("merchant", __name__)
 
-from bbp.merchant import audit_names  # noqa: E402, F401  (names autopay and refunds in the log)
 from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp)
     autopay,
     connect_webhooks,
