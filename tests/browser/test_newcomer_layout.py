@@ -66,6 +66,10 @@ def test_agency_pages_keep_long_values_in_their_columns(app, browser, live_serve
     page = context.new_page()
     try:
         sign_in_staff(page, agency, tenant.owner_email)
+        expect(page.locator("#autopay-trouble")).to_contain_text("No autopay charge has failed.")
+        screenshot(page, f"newcomer-dashboard-{size}")
+        assert _problems(page, "dashboard") == []
+
         page.goto(f"{agency}/audit/")
         expect(page.locator(".audit-log")).to_contain_text(FINGERPRINT)
         screenshot(page, f"newcomer-audit-{size}")
