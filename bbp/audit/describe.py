@@ -412,6 +412,7 @@ FIELDS = {
     "trial_days": Field("Trial days", "count"),
     "stripe_price_id": Field("Stripe price"),
     "error": Field("Stripe's answer"),  # why Stripe refused a refund
+    "code": Field("Stripe's code"),  # Stripe's code for a refusal (refunds._refused)
     "trial_ends": Field("Trial ends", "date"),
     "comped_until": Field("Free until", "date"),
     "months": Field("Free months", "count"),

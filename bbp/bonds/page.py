@@ -17,6 +17,7 @@ from bbp.courts import services as courts
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.messaging import queries as texts
 from bbp.messaging.models import Message
+from bbp.payments import entries
 from bbp.payments import services as payments
 from bbp.payments.models import Payment, PaymentPlan
 from bbp.signatures import services as signatures
@@ -29,6 +30,7 @@ class Loaded:
 
     plan: PaymentPlan | None
     payments: list[Payment]  # newest first
+    online: dict[int, entries.Online]  # what each online payment stands for, by payment id
     court_dates: list[CourtDate]  # soonest first
     forfeitures: list[Forfeiture]
     collateral: list[Collateral]  # as received
@@ -39,9 +41,11 @@ class Loaded:
 def load(bond: Bond) -> Loaded:
     """Everything the bond page shows from other features, one query per kind of row."""
     dates, forfeitures = courts.of_bond(bond)
+    ledger = payments.ledger(bond)
     return Loaded(
         plan=plan_of(bond),
-        payments=payments.ledger(bond),
+        payments=ledger,
+        online=entries.online(ledger),
         court_dates=dates,
         forfeitures=forfeitures,
         collateral=collateral.of_bond(bond),

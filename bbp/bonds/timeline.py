@@ -20,6 +20,7 @@ from bbp.kernel.clock import agency_zone, local
 from bbp.kernel.held import Held
 from bbp.messaging import queries as texts
 from bbp.messaging.models import Message
+from bbp.payments import entries
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
 from bbp.signatures.models import SignatureEvent, SignatureRequest
@@ -104,18 +105,23 @@ def _status(bond: Bond, staff: dict[int, str]) -> list[Event]:
     ]
 
 
-def _payments(rows: list[Payment], staff: dict[int, str]) -> list[Event]:
+def _payment(p: Payment, facts: dict[int, entries.Online]) -> str:
+    """The line of one entry: "Premium $100.00 (Cash), receipt R-000001, from Rosa", and for money
+    going back "Refund $40.00 to Rosa (Refund to the card, Visa ending in 4242), receipt …"."""
+    how, receipt = entries.how(p, facts), p.receipt_number
+    if p.kind == "refund":
+        return f"Refund ${p.amount:,.2f} to {p.payer_name} ({how}), receipt {receipt}"
+    return f"{LABELS[p.kind]} ${p.amount:,.2f} ({how}), receipt {receipt}, from {p.payer_name}"
+
+
+def _payments(
+    rows: list[Payment], facts: dict[int, entries.Online], staff: dict[int, str]
+) -> list[Event]:
     events = []
     for p in rows:
         events.append(
             Event(
-                p.received_at,
-                "payment",
-                f"{LABELS[p.kind]} ${p.amount:,.2f} "
-                f"({LABELS[p.method]}), receipt {p.receipt_number}, from "
-                f"{p.payer_name}",
-                staff.get(p.received_by_id, ""),
-                p.id,
+                p.received_at, "payment", _payment(p, facts), staff.get(p.received_by_id, ""), p.id
             )
         )
         if p.voided_at:
@@ -251,7 +257,7 @@ def events(bond: Bond, loaded: page.Loaded | None = None) -> list[Event]:
     )
     found = [
         *_status(bond, staff),
-        *_payments(loaded.payments, staff),
+        *_payments(loaded.payments, loaded.online, staff),
         *_court(loaded.court_dates, agency_zone()),
         *_collateral(loaded.collateral),
         *_signatures(loaded.signature_requests),

@@ -3,9 +3,11 @@
 Every source (the portal, pay links, autopay) ends here. A handler re-reads the Checkout session
 or PaymentIntent from Stripe, locks the bond, and, when the PaymentIntent has succeeded, enters
 its `amount_received` once (`payments.services.record_confirmed`, keyed by the PaymentIntent's
-id) and links the row to the entry; the receipt goes out after the commit. Because each step
-reads Stripe's current state under the bond's lock and the ledger entry is unique per
-PaymentIntent, events may come in any order, twice, or at once on two workers.
+id) and links the row to the entry, writing the payer's receipt text in the same transaction
+(`receipt_notice`: after the commit only its hand-off to a worker can fail, which the texts task
+recovers). Because each step reads Stripe's current state under the bond's lock and the ledger
+entry is unique per PaymentIntent, events may come in any order, twice, or at once on two
+workers.
 
 Autopay (and saving cards) plug in through two hooks instead of handling the same event types a
 second time (`events.HANDLERS` keeps one handler per type):
@@ -19,10 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale, gettext
 from sqlalchemy import or_, select
 
 from bbp.billing import stripe_api
@@ -30,26 +30,20 @@ from bbp.billing.sdk import stripe
 from bbp.bonds.models import Bond
 from bbp.bonds.queries import lock
 from bbp.extensions import db
-from bbp.kernel import mail, phones
-from bbp.kernel.clock import utcnow
-from bbp.kernel.links import tenant_url
+from bbp.merchant import (
+    ledger_words,  # noqa: F401  (tells the ledger what online entries are)
+    receipt_notice,
+)
 from bbp.merchant.models import OnlinePayment
 from bbp.merchant.money import from_cents
-from bbp.messaging import services as messaging
 from bbp.payments import services as payments
 from bbp.payments.models import Payment
-from bbp.portal import people
-from bbp.reminders.services import in_quiet_hours
-from bbp.settings import services as settings
-from bbp.tenancy import require_tenant
-from bbp.tenancy.jobs import enqueue
 
 log = logging.getLogger(__name__)
 After = Callable[[], None]
 FAILED_HOOKS: dict[str, Callable[[OnlinePayment, Any], After | None]] = {}
 SESSION_HOOKS: list[Callable[[OnlinePayment | None, Any, str], After | None]] = []
 FAILED = ("requires_payment_method", "canceled")
-RECEIPT_PATH = "/portal/payments/{}/receipt.pdf"  # portal.receipt (built in jobs too: no url_for)
 
 
 def intent_of(intent_id: str, account: str):
@@ -170,7 +164,8 @@ def _failure(intent) -> str | None:
 
 
 def _enter(bond: Bond, row: OnlinePayment, intent) -> After | None:
-    """The ledger entry of a succeeded PaymentIntent, once; the receipt goes after the commit."""
+    """The ledger entry of a succeeded PaymentIntent, once, with its receipt's text (handed to
+    a worker after the commit)."""
     if row.payment_id is not None:
         return None
     known = db.session.scalar(select(Payment.id).where(Payment.external_id == intent.id))
@@ -190,8 +185,7 @@ def _enter(bond: Bond, row: OnlinePayment, intent) -> After | None:
     row.card_brand, row.card_last4 = card_of(intent)
     if known is not None:
         return None
-    row_id = row.id
-    return lambda: send_receipt(row_id)
+    return receipt_notice.owe(row, payment)
 
 
 def card_of(intent) -> tuple[str | None, str | None]:
@@ -229,75 +223,3 @@ def _plain(metadata) -> dict:
     if metadata is None:
         return {}
     return metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
-
-
-# ---- The receipt ---------------------------------------------------------------------------
-
-
-def receipt_contact(row: OnlinePayment) -> tuple[str, Any]:
-    """Where the receipt goes (the phone or email the payer paid from) and who they are."""
-    found = people.load([row.payer]) if row.payer else []
-    person = found[0] if found else None
-    to = row.receipt_to
-    if not to and person is not None:
-        to = phones.e164(person.phone or "") or (person.email or "")
-    return to, person
-
-
-def send_receipt(online_payment_id: int) -> None:
-    """Text (or email) the payer their receipt, after the ledger entry committed; a text in the
-    agency's quiet hours waits for them to end."""
-    row = db.session.get(OnlinePayment, online_payment_id)
-    if row is None or row.payment_id is None:
-        return
-    to, _ = receipt_contact(row)
-    if not to:
-        return
-    later = _quiet_until(utcnow()) if "@" not in to else None
-    if later is not None:
-        enqueue(queue_receipt, online_payment_id, delay=later - utcnow())
-        return
-    queue_receipt(online_payment_id)
-
-
-def _quiet_until(now: datetime) -> datetime | None:
-    policy = settings.current()
-    return in_quiet_hours(now, policy.quiet_start_hour, policy.quiet_end_hour)
-
-
-def queue_receipt(online_payment_id: int) -> None:
-    """Send the receipt now (once: its text's dedupe key is the ledger entry)."""
-    row = db.session.get(OnlinePayment, online_payment_id)
-    payment = db.session.get(Payment, row.payment_id) if row is not None else None
-    if payment is None:
-        return
-    to, person = receipt_contact(row)
-    if not to:
-        return
-    bond = db.session.get(Bond, row.bond_id)
-    agency = require_tenant()
-    link = tenant_url(agency, RECEIPT_PATH.format(payment.id))
-    with force_locale(getattr(person, "language", None) or "en"):
-        text = gettext(
-            "%(agency)s: we received your payment of %(amount)s on bond %(number)s. "
-            "Receipt %(receipt)s: %(link)s",
-            agency=agency.name,
-            amount=f"${payment.amount:,}",
-            number=bond.number,
-            receipt=payment.receipt_number,
-            link=link,
-        )
-        subject = gettext("Your receipt %(receipt)s", receipt=payment.receipt_number)
-    if "@" in to:
-        mail.send(to, subject, text)
-        return
-    ref = row.payer or {}
-    messaging.queue(
-        to,
-        text,
-        "receipt",
-        bond_id=bond.id,
-        defendant_id=ref.get("id") if ref.get("kind") == "defendant" else None,
-        indemnitor_id=ref.get("id") if ref.get("kind") == "cosigner" else None,
-        dedupe_key=f"receipt:{payment.id}",
-    )

@@ -26,6 +26,8 @@ from bbp.payments.services import record_confirmed
 
 # Open: the agency may still answer, or the bank is deciding.
 OPEN = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
+# An open chargeback (not an inquiry): Stripe refunds nothing of the charge until it closes.
+CHARGEBACK_OPEN = ("needs_response", "under_review")
 LABELS = {
     "warning_needs_response": "Inquiry: needs a response",
     "warning_under_review": "Inquiry under review",
@@ -35,6 +37,31 @@ LABELS = {
     "won": "Won",
     "lost": "Lost",
 }
+# Stripe's dispute reasons, in words; the code follows in brackets (Stripe's own search term).
+REASONS = {
+    "bank_cannot_process": "The cardholder's bank could not process the payment",
+    "check_returned": "The check was returned",
+    "credit_not_processed": "The cardholder says a promised refund or credit was not given",
+    "customer_initiated": "The cardholder asked their bank to reverse the payment",
+    "debit_not_authorized": "The account holder says they did not authorize this debit",
+    "duplicate": "The cardholder says they were charged twice for the same thing",
+    "fraudulent": "The cardholder says they did not make this payment",
+    "general": "The cardholder's bank gave no specific reason",
+    "incorrect_account_details": "The account details were wrong",
+    "insufficient_funds": "The account did not have enough money",
+    "product_not_received": "The cardholder says they did not get what they paid for",
+    "product_unacceptable": "The cardholder says what they paid for was not as described",
+    "subscription_canceled": "The cardholder says they were charged after canceling",
+    "unrecognized": "The cardholder does not recognize this payment",
+}
+
+
+def reason_words(code: str | None) -> str:
+    """A dispute's reason in words, with Stripe's code after it ("" when Stripe gave none)."""
+    if not code:
+        return ""
+    words = REASONS.get(code)
+    return f"{words} ({code})" if words else code.replace("_", " ")
 
 
 def payment_intent_of(dispute: stripe.Dispute, account: str) -> str | None:

@@ -1,5 +1,6 @@
-"""What the staff ledger and receipts say of online entries: "Online card payment, Visa ending in
-4242, in the portal" rather than a Stripe id (which stays beside it, small, for reconciliation)."""
+"""What the online entries of the ledger stand for (a card payment and where it was made, a refund
+to the card, a lost dispute), with the card, for the words staff, receipts and the portal show
+(bbp.payments.entries) rather than a Stripe id."""
 
 from __future__ import annotations
 
@@ -7,21 +8,23 @@ from sqlalchemy import select
 
 from bbp.extensions import db
 from bbp.merchant.models import Dispute, OnlinePayment, Refund
-from bbp.payments import receipts
+from bbp.payments import entries
+from bbp.payments.entries import DISPUTED, PAID, REFUNDED, RETURNED, Online
 from bbp.payments.models import ONLINE, Payment
 
-SOURCES = {"portal": "in the portal", "pay_link": "by pay link", "autopay": "by autopay"}
-RETURNED = "-returned"  # a refund that failed after it was entered, taken in again (refunds.py)
+RETURNED_SUFFIX = "-returned"  # a refund that failed after it was entered, taken in again
 
 
-def words(payments: list[Payment]) -> dict[int, str]:
-    """Plain words for each online entry among a bond's payments, by payment id: one query
+def facts(payments: list[Payment]) -> dict[int, Online]:
+    """What each online entry among a bond's payments stands for, by payment id: one query
     however many rows, three when money went back (refunds and disputes)."""
     online = [p for p in payments if p.method == ONLINE]
     if not online:
         return {}
-    backs = [p for p in online if p.kind == "refund" or (p.external_id or "").endswith(RETURNED)]
-    stripe_ids = {(p.external_id or "").removesuffix(RETURNED) for p in backs}
+    backs = [
+        p for p in online if p.kind == "refund" or (p.external_id or "").endswith(RETURNED_SUFFIX)
+    ]
+    stripe_ids = {(p.external_id or "").removesuffix(RETURNED_SUFFIX) for p in backs}
     paid = {
         row.payment_id: row
         for row in db.session.scalars(
@@ -30,7 +33,7 @@ def words(payments: list[Payment]) -> dict[int, str]:
     }
     refunded = dict(_by_stripe_id(Refund, Refund.stripe_refund_id, stripe_ids))
     disputed = dict(_by_stripe_id(Dispute, Dispute.stripe_dispute_id, stripe_ids))
-    return {p.id: _words(p, paid, refunded, disputed) for p in online}
+    return {p.id: _fact(p, paid, refunded, disputed) for p in online}
 
 
 def _by_stripe_id(model, column, stripe_ids: set[str]):
@@ -44,27 +47,25 @@ def _by_stripe_id(model, column, stripe_ids: set[str]):
     ).all()
 
 
-def _words(payment: Payment, paid: dict, refunded: dict, disputed: dict) -> str:
+def _fact(payment: Payment, paid: dict, refunded: dict, disputed: dict) -> Online:
     stripe_id = payment.external_id or ""
     if payment.id in paid:
         row = paid[payment.id]
-        source = SOURCES.get(row.source)
-        return "Online card payment" + _card(row) + (f", {source}" if source else "")
+        return _with_card(PAID, row, row.source)
     if stripe_id in refunded:
-        return "Refund to the card" + _card(refunded[stripe_id])
-    if stripe_id.removesuffix(RETURNED) in refunded:
-        row = refunded[stripe_id.removesuffix(RETURNED)]
-        return "Refund to the card that did not go through, taken in again" + _card(row)
+        return _with_card(REFUNDED, refunded[stripe_id])
+    if stripe_id.removesuffix(RETURNED_SUFFIX) in refunded:
+        return _with_card(RETURNED, refunded[stripe_id.removesuffix(RETURNED_SUFFIX)])
     if stripe_id in disputed:
-        return "Card dispute lost" + _card(disputed[stripe_id])
-    return "Online card payment"
+        return _with_card(DISPUTED, disputed[stripe_id])
+    return Online(REFUNDED if payment.kind == "refund" else PAID)
 
 
-def _card(row: OnlinePayment) -> str:
+def _with_card(what: str, row: OnlinePayment, source: str = "") -> Online:
     if not row.card_last4:
-        return ""
+        return Online(what, source=source)
     brand = (row.card_brand or "card").replace("_", " ").title()
-    return f", {brand} ending in {row.card_last4}"
+    return Online(what, brand, row.card_last4, source)
 
 
-receipts.ONLINE_WORDS.append(words)
+entries.ONLINE_FACTS.append(facts)

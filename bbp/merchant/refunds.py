@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bbp.audit.services import record
 from bbp.billing import stripe_api
@@ -25,9 +25,10 @@ from bbp.bonds.queries import lock
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
-from bbp.merchant import ownership
+from bbp.merchant import ownership, refund_rules
 from bbp.merchant.models import OnlinePayment, Refund
-from bbp.merchant.money import NotWholeCents, dollars, from_cents, to_cents
+from bbp.merchant.money import from_cents
+from bbp.merchant.refund_rules import REFUSED, RELEASED
 from bbp.payments.models import Payment
 from bbp.payments.services import record_confirmed
 from bbp.tenancy import require_tenant
@@ -35,8 +36,6 @@ from bbp.tenancy import require_tenant
 log = logging.getLogger(__name__)
 
 REQUESTED = "requested"  # the row exists; Stripe has not answered the create call yet
-# What no longer holds money back: Stripe refused it, or it failed or was canceled.
-RELEASED = ("failed", "canceled")
 IN_PROGRESS = (REQUESTED, "pending", "requires_action")
 DASHBOARD_REASON = "Refunded in the agency's Stripe Dashboard"
 
@@ -48,7 +47,11 @@ class Refundable:
     payment: Payment
     online: OnlinePayment
     refunds: list[Refund]
-    left_cents: int
+    standing: refund_rules.Standing
+
+    @property
+    def left_cents(self) -> int:
+        return self.standing.left_cents
 
 
 def refundable(payment: Payment) -> Refundable | None:
@@ -61,17 +64,7 @@ def refundable(payment: Payment) -> Refundable | None:
             select(Refund).where(Refund.online_payment_id == online.id).order_by(Refund.id)
         )
     )
-    return Refundable(payment, online, rows, _left(online))
-
-
-def _left(online: OnlinePayment) -> int:
-    """Cents not yet refunded or on their way back (a failed or refused refund holds none)."""
-    held = db.session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
-            Refund.online_payment_id == online.id, Refund.status.not_in(RELEASED)
-        )
-    )
-    return (online.amount_cents or 0) - held
+    return Refundable(payment, online, rows, refund_rules.standing(online))
 
 
 def _locked(online: OnlinePayment) -> OnlinePayment:
@@ -93,15 +86,8 @@ def ask(online: OnlinePayment, amount: Decimal | None, reason: str, by) -> Refun
 
 @atomic
 def _reserve(online: OnlinePayment, amount: Decimal | None, reason: str, by) -> Refund:
-    """A refunds row for `amount`, if that much is left to refund once the payment is locked."""
-    if amount is None:
-        raise DomainError("Enter the amount to refund.", "amount")
-    try:
-        cents = to_cents(amount)
-    except NotWholeCents:
-        raise DomainError("Amounts cannot include fractions of a cent.", "amount") from None
-    if cents <= 0:
-        raise DomainError("The refund must be more than $0.00.", "amount")
+    """A refunds row for `amount`, if that much is left to refund once the payment is locked
+    and no chargeback is open on it."""
     if not reason.strip():
         raise DomainError("Say why the money goes back.", "reason")
     online = _locked(online)
@@ -114,14 +100,7 @@ def _reserve(online: OnlinePayment, amount: Decimal | None, reason: str, by) -> 
         )
     if online.status != "succeeded" or online.amount_cents is None:
         raise DomainError("Stripe has not confirmed this payment: nothing to refund yet.", "amount")
-    left = _left(online)
-    if cents > left:
-        raise DomainError(
-            f"Only {dollars(left)} of this payment is left to refund."
-            if left
-            else "This payment is refunded in full already.",
-            "amount",
-        )
+    cents = refund_rules.check(amount, refund_rules.standing(online))
     return _added(
         "refund.requested",
         online_payment_id=online.id,
@@ -186,9 +165,12 @@ def send(row: Refund) -> None:
                 "amount",
                 status=503,
             ) from None
-        message = exc.user_message or "no reason given"
-        _refused(row.id, message)
-        raise DomainError(f"Stripe refused the refund: {message}", "amount", status=502) from None
+        # A refusal (the charge was disputed, less is left at Stripe than here, ...): no
+        # Refund exists, so the row says refused and frees its amount; staff read plain words.
+        log.info("Stripe refused refund row %s: %s (%s)", row.id, exc.user_message, exc.code)
+        message = refund_rules.refused_words(exc.code)
+        _refused(row.id, message, exc.code)
+        raise DomainError(message, "amount", status=409) from None
     _answered(row.id, refund)
 
 
@@ -209,11 +191,12 @@ def _made_before(row: Refund, online: OnlinePayment):
 
 
 @atomic
-def _refused(row_id: int, message: str) -> None:
+def _refused(row_id: int, message: str, code: str | None) -> None:
     row = db.session.get(Refund, row_id, with_for_update=True)
     if row.status == REQUESTED:
-        row.status, row.failure = "failed", message
-        record("refund.refused", row, after={"status": "failed", "error": message}, actor="Stripe")
+        row.status, row.failure = REFUSED, message
+        after = {"status": REFUSED, "error": message, "code": code}
+        record("refund.refused", row, after=after, actor="Stripe")
 
 
 @atomic

@@ -74,6 +74,9 @@ class Message(db.Model):
     useful_until: Mapped[datetime | None]
     # The order texts wait for a busy sender in: useful_until, or soon after queueing by purpose.
     send_by: Mapped[datetime | None]
+    # Held until then (a receipt confirmed in the agency's quiet hours): written with what owes
+    # it, sent by the first drain after. None: it may go at once.
+    not_before: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

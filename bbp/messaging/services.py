@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import time
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -37,6 +40,7 @@ DRAIN_BATCH = 200  # texts chosen at a time
 TURN_SECONDS = 2.0  # how long one agency's drain sends before going to the back of the queue
 DRAIN_KEY = ("sms", "drain")  # the agency's drain-job lock, see dispatch()
 WATCH_AFTER = timedelta(minutes=3)  # a queued text still waiting then has lost its send job
+log = logging.getLogger(__name__)
 
 
 MESSAGES = Message.__table__
@@ -84,6 +88,7 @@ def queue(
     indemnitor_id: int | None = None,
     dedupe_key: str | None = None,
     useful_until: datetime | None = None,
+    not_before: datetime | None = None,
     by=None,
     commit: bool = True,
 ) -> Message | None:
@@ -91,8 +96,9 @@ def queue(
 
     A text a staff member sends (`by`, or signed in to this request) counts against the staff
     limits (`limits.spend` raises RateLimited); automated texts have no staff sender. One still
-    waiting for a busy sender at `useful_until` is skipped with the reason. With commit=False the
-    caller commits and then calls `dispatch()` itself.
+    waiting for a busy sender at `useful_until` is skipped with the reason; one held until
+    `not_before` goes with the first drain after it. With commit=False the caller commits and
+    then calls `dispatch()` (or `hand_off()`) itself.
     """
     declared(purpose)
     phone, body = e164(phone), body.strip()
@@ -104,6 +110,8 @@ def queue(
     if limits.limited(purpose, by):
         limits.spend(phone, purpose)
     status = "opted_out" if opted_out(phone) else "queued"
+    now = utcnow()
+    held = not_before if not_before is not None and not_before > now else None
     inserted = db.session.execute(
         insert(Message)
         .values(
@@ -118,7 +126,8 @@ def queue(
             status=status,
             sent_by_id=getattr(by, "id", None),
             last_error="Recipient texted STOP" if status == "opted_out" else "",
-            **pacing.deadlines(purpose, useful_until, utcnow()),
+            not_before=held,
+            **pacing.deadlines(purpose, useful_until, held or now),
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Message.id)
@@ -126,11 +135,11 @@ def queue(
     if inserted is None:
         return None
     if status == "queued":
-        _watch()
+        _watch(held)
     message = db.session.get(Message, inserted)
     if commit:
         db.session.commit()
-        if status == "queued":
+        if status == "queued" and held is None:
             dispatch()
     return message
 
@@ -169,10 +178,11 @@ def queue_many(rows: list[dict]) -> dict[str, int]:
     return dict(inserted)
 
 
-def _watch() -> None:
-    """Have the scheduler look at this agency's texts soon: the texts task re-queues texts
-    whose send jobs Redis lost (`messaging.upkeep`) and flags interrupted sends."""
-    wakeups.wake(wakeups.TEXTS, utcnow() + WATCH_AFTER)
+def _watch(held: datetime | None = None) -> None:
+    """Have the scheduler look at this agency's texts soon (or when a held text may go): the
+    texts task re-queues texts whose send jobs Redis lost (`messaging.upkeep`) and flags
+    interrupted sends."""
+    wakeups.wake(wakeups.TEXTS, held or utcnow() + WATCH_AFTER)
 
 
 def dispatch(after: float = 0.0) -> None:
@@ -184,12 +194,33 @@ def dispatch(after: float = 0.0) -> None:
     starving them.
     """
     tenant = require_tenant()
-    if redis_client().set(tenant_key(*DRAIN_KEY), "1", nx=True, ex=300 + int(after)):
+    lock = tenant_key(*DRAIN_KEY)
+    if not redis_client().set(lock, "1", nx=True, ex=300 + int(after)):
+        return
+    try:
         if after:
             pacing.note_resume(utcnow() + timedelta(seconds=after))
             enqueue(drain, tenant=tenant, delay=timedelta(seconds=after))
         else:
             enqueue(drain, tenant=tenant)
+    except RedisError:
+        _release(lock)  # no job took the lock: the next dispatch (or the texts task) may
+        raise
+
+
+def _release(lock: str) -> None:
+    with contextlib.suppress(RedisError):  # Redis is down: the lock expires on its own
+        redis_client().delete(lock)
+
+
+def hand_off() -> None:
+    """dispatch(), for texts already committed: if Redis cannot take the drain job, they are
+    safe in the table and the texts task (`upkeep.recover`) hands them over, so say so and go on
+    rather than fail what committed them."""
+    try:
+        dispatch()
+    except RedisError:
+        log.warning("%s: texts wait for the texts task (no drain job)", require_tenant().slug)
 
 
 def backoff_seconds(attempts):
@@ -204,7 +235,13 @@ def _ready():
         (Message.status == "queued")
         & (Message.direction == "out")
         & ((Message.attempts == 0) | (Message.updated_at <= waited))
+        & released(utcnow())
     )
+
+
+def released(now: datetime):
+    """SQL: texts not held, or held until `now` or before."""
+    return Message.not_before.is_(None) | (Message.not_before <= now)
 
 
 def next_texts(limit: int) -> list[pacing.Text]:

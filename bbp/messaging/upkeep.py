@@ -2,9 +2,11 @@
 
 Redis only carries drain jobs and the senders' schedules. This task, run by the minute tick when
 an agency's time in `public.tenant_wakeups` comes, skips texts that waited past their useful
-time, re-queues texts whose drain job Redis lost, and flags sends a dead worker interrupted. It
-is next needed at the earliest of: the agency's next turn on a busy sender, a retry's backoff
-ending, a queued text's deadline, and a few minutes on while texts are in flight (lost jobs).
+time, re-queues texts whose drain job Redis lost (or never got: a text written in another
+transaction whose hand-off failed, a held text whose time came), and flags sends a dead worker
+interrupted. It is next needed at the earliest of: the agency's next turn on a busy sender, a
+retry's backoff ending, a queued text's deadline, a held text's release, and a few minutes on
+while texts are in flight (lost jobs).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def recover(now: datetime | None = None) -> dict[str, int]:
             Message.status == "queued",
             Message.direction == "out",
             Message.updated_at < now - LOST_AFTER,
+            services.released(now),
         )
         .limit(BATCH)
     ).all()
@@ -65,20 +68,26 @@ def _retry_ends():
 
 def next_due(now: datetime) -> datetime | None:
     """When the agency next needs `tend`: its next turn on a busy sender, a retry's backoff
-    ending, a queued text's deadline, or within minutes while texts are in flight."""
+    ending, a queued text's deadline, a held text's release, or within minutes while texts are
+    in flight."""
     queued = (Message.status == "queued") & (Message.direction == "out")
-    retry, deadline = db.session.execute(
+    retry, deadline, release = db.session.execute(
         select(
             _retry_ends().filter(Message.attempts > 0),
             func.min(Message.useful_until),
+            func.min(Message.not_before).filter(Message.not_before > now),
         ).where(queued)
     ).one()
     in_flight = db.session.scalar(
         select(Message.id)
-        .where(Message.direction == "out", Message.status.in_(("queued", "sending")))
+        .where(
+            Message.direction == "out",
+            Message.status.in_(("queued", "sending")),
+            services.released(now),
+        )
         .limit(1)
     )
-    times = [retry, deadline, pacing.next_turn()]
+    times = [retry, deadline, release, pacing.next_turn()]
     if in_flight is not None:
         times.append(now + services.WATCH_AFTER)  # recover() checks on them
     return min((t for t in times if t is not None), default=None)

@@ -17,7 +17,7 @@ class ReceiptData:
     receipt_number: str
     issued_at: datetime
     timezone: str
-    payer_name: str
+    payer_name: str  # who paid; on a refund, whom the money went back to
     bond_number: str
     defendant_name: str
     kind: str
@@ -25,7 +25,7 @@ class ReceiptData:
     reference: str
     amount: Decimal
     balance_after: Decimal | None
-    received_by: str
+    received_by: str  # on a refund, who sent it back
     voided: bool = False
     void_reason: str = ""
     agency_license: str = ""

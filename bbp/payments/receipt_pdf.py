@@ -158,16 +158,17 @@ def _draw_fields(pdf: FPDF, data: ReceiptData) -> None:
 def _field_rows(data: ReceiptData) -> list[tuple[str, str]]:
     """Label/value pairs in print order, ready for the core fonts."""
     balance = "-" if data.balance_after is None else format_money(data.balance_after)
+    back = _is_refund(data.kind)  # money going back to the person, not received from them
     return [
-        ("Received from", one_line(data.payer_name)),
+        ("Refunded to" if back else "Received from", one_line(data.payer_name)),
         ("Bond number", one_line(data.bond_number)),
         ("Defendant", one_line(data.defendant_name)),
         ("For", _describe_kind(data.kind)),
         ("Method", _capitalised(data.method)),
         *([] if data.stripe_reference else [("Reference", one_line(data.reference) or "-")]),
-        ("Amount refunded" if _is_refund(data.kind) else "Amount", format_money(data.amount)),
+        ("Amount refunded" if back else "Amount", format_money(data.amount)),
         ("Balance after", balance),
-        ("Received by", one_line(data.received_by)),
+        ("Refunded by" if back else "Received by", one_line(data.received_by)),
     ]
 
 

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bbp.auth.models import User
 from bbp.extensions import db
-from bbp.payments import services
+from bbp.payments import entries, services
+from bbp.payments.entries import DISPUTED
 from bbp.payments.models import ONLINE, Payment
 from bbp.payments.receipt_data import ReceiptData
 from bbp.pdf import render
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
 
-# Who can put an online entry in words, by payment id ("Online card payment, Visa ending in
-# 4242, in the portal"): online payments add theirs (bbp.merchant.ledger_words), as the staff
-# ledger says it.
-ONLINE_WORDS: list[Callable[[list[Payment]], dict[int, str]]] = []
-
 
 def receipt_pdf(payment: Payment) -> bytes:
     """The receipt as a PDF, with the agency's address, phone and license number."""
     bond, tenant, agency = payment.bond, require_tenant(), settings.agency_details()
     clerk = db.session.get(User, payment.received_by_id) if payment.received_by_id else None
+    facts = entries.online([payment])
     return render.draw(
         render.RECEIPT,
         ReceiptData(
@@ -37,12 +32,12 @@ def receipt_pdf(payment: Payment) -> bytes:
             bond_number=bond.number,
             defendant_name=bond.defendant.full_name,
             kind=services.LABELS[payment.kind],
-            method=_method(payment),
+            method=entries.how(payment, facts),
             reference="" if payment.method == ONLINE else payment.reference,
             stripe_reference=(payment.external_id or "") if payment.method == ONLINE else "",
             amount=payment.amount,
             balance_after=services.balance_after(payment),
-            received_by=(clerk.name or clerk.email) if clerk else _unattended(payment),
+            received_by=(clerk.name or clerk.email) if clerk else _unattended(payment, facts),
             voided=payment.voided_at is not None,
             void_reason=payment.void_reason,
             signed=clerk is not None,
@@ -50,19 +45,15 @@ def receipt_pdf(payment: Payment) -> bytes:
     )
 
 
-def _method(payment: Payment) -> str:
-    """How it was paid: an online entry in words, with the card when it is known."""
-    if payment.method == ONLINE:
-        for words in ONLINE_WORDS:
-            said = words([payment]).get(payment.id)
-            if said:
-                return said
-    return services.LABELS[payment.method]
-
-
-def _unattended(payment: Payment) -> str:
-    """Who received money no clerk took: online payments are confirmed by Stripe."""
-    return "Online, confirmed by Stripe" if payment.method == ONLINE else ""
+def _unattended(payment: Payment, facts: dict[int, entries.Online]) -> str:
+    """Who moved money no clerk handled: Stripe confirmed the payment or the refund, and a lost
+    dispute was the cardholder's bank taking it back."""
+    if payment.method != ONLINE:
+        return ""
+    fact = facts[payment.id]
+    if fact.what == DISPUTED:
+        return "The cardholder's bank, on a lost card dispute"
+    return "Online, through Stripe" if fact.goes_back else "Online, confirmed by Stripe"
 
 
 def file_words(payment: Payment) -> tuple[str, str, str]:

@@ -11,7 +11,7 @@ from bbp.bonds import queries as bonds
 from bbp.extensions import db
 from bbp.kernel import search
 from bbp.kernel.clock import agency_today
-from bbp.payments import bp, receipts, services
+from bbp.payments import bp, entries, receipts, services
 from bbp.payments.forms import PaymentForm, VoidForm
 from bbp.payments.models import Payment
 from bbp.web.refusals import refused
@@ -35,7 +35,12 @@ def index():
         query = query.where(search.contains(q, Payment.receipt_number, Payment.payer_name))
     page = paginate(query, PER_PAGE)
     return render(
-        "payments/index.html", "payments/_rows.html", page=page, q=q, labels=services.LABELS
+        "payments/index.html",
+        "payments/_rows.html",
+        page=page,
+        q=q,
+        labels=services.LABELS,
+        words=entries.words(page.items),
     )
 
 
@@ -99,10 +104,12 @@ def payment_section(bond, loaded=None):
     """Balance, plan and ledger for the bond page (from what the page `loaded`, if given)."""
     plan = loaded.plan if loaded else bonds.plan_of(bond)
     ledger = loaded.payments if loaded else services.ledger(bond)
+    online = loaded.online if loaded else entries.online(ledger)
     return {
         "plan": plan,
         "standing": services.standing_of_ledger(bond, plan, ledger, agency_today()),
         "payments": ledger,
+        "words": {id_: entries.english(fact) for id_, fact in online.items()},
         "labels": services.LABELS,
         "today": agency_today(),
         "void_form": VoidForm(),

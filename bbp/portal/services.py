@@ -19,6 +19,7 @@ from bbp.kernel.clock import agency_today, utcnow
 from bbp.kernel.records import copy_fields
 from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
+from bbp.payments import entries
 from bbp.payments import services as payments
 from bbp.payments.models import Payment, PaymentPlan
 from bbp.portal import access, people
@@ -52,6 +53,12 @@ class Account:
     standing: payments.Standing
     payments: list
     plan_lines: list[payments.PlanLine]
+    online: dict[int, entries.Online]  # what each online entry stands for, by payment id
+
+    @property
+    def money_back(self) -> bool:
+        """Whether any entry is money that went back to the person (a refund, a lost dispute)."""
+        return any(p.kind == "refund" for p in self.payments)
 
 
 def actor(row: PortalSession) -> PortalActor:
@@ -88,7 +95,7 @@ def account(bond: Bond) -> Account:
     standing = payments.standing(bond, plan, today)
     history = [p for p in payments.ledger(bond) if p.voided_at is None]
     lines = payments.plan_lines(bond, plan, today) if plan is not None else []
-    return Account(bond, plan, standing, history, lines)
+    return Account(bond, plan, standing, history, lines, entries.online(history))
 
 
 def payment_for(refs: list[people.Ref], payment_id: int) -> Payment | None:

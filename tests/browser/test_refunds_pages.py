@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from bbp.billing import fake_delivery
+from bbp.billing import fake_delivery, stripe_api
 from tests.browser.test_every_page import AXE, AXE_RUN, LAYOUT, SIZES, WCAG
 from tests.browser_fixtures import screenshot, sign_in_staff
 from tests.factories import make_bond
@@ -34,7 +34,7 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     disputed = paid_online(app, tenant, account, bond_id, 10000, fee=320)
     refunded = paid_online(app, tenant, account, bond_id, 25000, fee=800)
     with fake(app).acting_as(account):
-        fake(app).open_dispute(disputed.charge)
+        dispute = fake(app).open_dispute(disputed.charge)
     fake_delivery.deliver_pending(app)
 
     base = f"http://{tenant.slug}.localhost:{live_server}"
@@ -48,6 +48,19 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     page.goto(f"{base}/bonds/{bond_id}")
     expect(page.get_by_role("alert")).to_contain_text("Disputed payment: $100.00")
     problems += _problems(page, f"{size}-refunds-bond-disputed")
+    respond = page.get_by_role("link", name="Respond in your Stripe Dashboard")
+    page.goto(base + respond.get_attribute("href"))  # the fake's stand-in, not dashboard.stripe.com
+    expect(page.locator("h1")).to_have_text("Stripe Dashboard")
+    expect(page.locator("main")).to_contain_text("did not make this payment (fraudulent)")
+    problems += _problems(page, f"{size}-refunds-fake-dashboard")
+    page.goto(f"{base}/settings/payments")
+    open_dashboard = page.get_by_role("button", name="Open Stripe Dashboard")
+    page.goto(base + open_dashboard.get_attribute("href"))
+    expect(page.locator("main")).to_contain_text("exists only on this machine")
+    problems += _problems(page, f"{size}-refunds-fake-dashboard-account")
+    page.goto(f"{base}/refunds/receipts/{disputed.payment_id}")
+    expect(page.locator("#refund-disputed")).to_contain_text("the dispute is still open")
+    problems += _problems(page, f"{size}-refunds-form-disputed")
     page.goto(f"{base}/refunds/receipts/{refunded.payment_id}")
     problems += _problems(page, f"{size}-refunds-form")
     page.get_by_label("Amount to refund").fill("75.00")
@@ -59,6 +72,18 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     page.reload()
     expect(page.locator("#payments")).to_contain_text("-$75.00")
     problems += _problems(page, f"{size}-refunds-bond-refunded")
+    with app.app_context():  # refunded in the Dashboard too; Stripe has $75.00 left, we $175.00
+        stripe_api.client().v1.refunds.create(
+            {"charge": refunded.charge, "amount": 10000}, options={"stripe_account": account}
+        )
+    page.goto(f"{base}/refunds/receipts/{refunded.payment_id}")
+    page.get_by_label("Amount to refund").fill("100")
+    page.get_by_label("Reason").fill("The cosigner asked for part of the premium back")
+    page.get_by_role("button", name="Refund through Stripe").click()
+    expect(page.locator(".field-error").first).to_contain_text("Stripe has less of this payment")
+    expect(page.locator("table")).to_contain_text("Refused by Stripe")
+    problems += _problems(page, f"{size}-refunds-form-refused")
+    fake_delivery.deliver_pending(app)
 
     page.goto(f"{base}/payouts/")
     page.get_by_role("button", name="Development: pay out the balance").click()
@@ -74,5 +99,12 @@ def test_refund_dispute_and_payout_pages(app, browser, live_server, tenant, size
     problems += _problems(page, f"{size}-refunds-payout-earlier-account")
     page.goto(f"{base}/disputes/")
     problems += _problems(page, f"{size}-refunds-disputes")
+    with fake(app).acting_as(account):  # the bank decides for the cardholder
+        fake(app).close_dispute(dispute["id"], won=False)
+    fake_delivery.deliver_pending(app)
+    page.goto(f"{base}/refunds/receipts/{disputed.payment_id}")
+    expect(page.locator("main")).to_contain_text("Lost to a dispute")
+    expect(page.get_by_role("button", name="Refund through Stripe")).to_have_count(0)
+    problems += _problems(page, f"{size}-refunds-form-lost")
     context.close()
     assert problems == []

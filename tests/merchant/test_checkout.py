@@ -18,8 +18,9 @@ from bbp.billing.models import Plan
 from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel.mail import outbox_key
-from bbp.merchant import checkout, confirm
+from bbp.merchant import checkout
 from bbp.merchant.models import MerchantAccount, OnlinePayment
+from bbp.messaging import upkeep as texts
 from bbp.messaging.models import Message, OptOut
 from bbp.payments.models import Instalment, PaymentPlan
 from tests.billing.support import make_plan
@@ -477,22 +478,32 @@ def test_the_receipt_goes_by_email_to_a_payer_signed_in_by_email(app, redis, ten
 
 
 def test_a_receipt_confirmed_in_quiet_hours_waits_for_morning(
-    app, redis, tenant, book, cosigner, daytime
+    app, redis, tenant, book, cosigner, owner, daytime
 ):
     account = connected(app, tenant)
     _, session_id = session_of(pay(cosigner, book.bond_id))
     events = complete(app, account, session_id)
     daytime.set(datetime(2026, 12, 2, 3, 0, tzinfo=UTC))  # 10 PM in New York
     assert set(deliver(app, events)) == {200}
-    assert len(ledger(app, tenant, book.bond_id)) == 1  # entered at once; the text waits
-    assert [m for m in texts_to(app, tenant, COSIGNER_PHONE) if m.purpose == "receipt"] == []
+    assert len(ledger(app, tenant, book.bond_id)) == 1  # entered at once; the text is held
+    run_jobs(app)
+    [held] = [m for m in texts_to(app, tenant, COSIGNER_PHONE) if m.purpose == "receipt"]
+    morning = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)  # 8 AM, when quiet hours end
+    assert (held.status, held.not_before) == ("queued", morning)
     with inside(app, tenant):
-        [row] = db.session.scalars(select(OnlinePayment)).all()
-        daytime.set(datetime(2026, 12, 2, 13, 0, tzinfo=UTC))  # 8 AM
-        confirm.queue_receipt(row.id)
-        confirm.queue_receipt(row.id)  # the job twice: one text
+        assert texts.next_due(daytime.now) == morning  # no waking every few minutes all night
+    page = owner.get(f"/bonds/{book.bond_id}").get_data(as_text=True)
+    assert "Held for quiet hours until Dec 2, 2026 8:00 AM" in page
+    daytime.set(datetime(2026, 12, 2, 5, 0, tzinfo=UTC))  # still night: the texts task waits
+    with inside(app, tenant):
+        assert texts.tend()["requeued"] == 0
+    daytime.set(morning)
+    with inside(app, tenant):
+        assert texts.tend()["requeued"] == 1
+        texts.tend()  # the task twice: one text
+    run_jobs(app)
     receipts = [m for m in texts_to(app, tenant, COSIGNER_PHONE) if m.purpose == "receipt"]
-    assert len(receipts) == 1
+    assert [(m.status, m.attempts) for m in receipts] == [("sent", 1)]
 
 
 def test_opted_out_payers_get_no_receipt_text(app, tenant, book, cosigner):

@@ -115,6 +115,13 @@ def test_refund_is_labelled_as_refund():
     assert "$250.00" in text
 
 
+def test_a_refund_names_whom_it_went_back_to_and_who_sent_it():
+    lines = shown(render_receipt(receipt(kind="refund", amount=Decimal("40.00"))))
+    assert lines[lines.index("Refunded to") + 1] == "Maria Lopez"
+    assert lines[lines.index("Refunded by") + 1] == "Jane Smith"
+    assert "Received from" not in lines and "Received by" not in lines
+
+
 def test_time_is_printed_in_the_agency_zone_with_abbreviation():
     assert "Issued January 15, 2026 2:05 PM EST" in text_of(receipt())
 

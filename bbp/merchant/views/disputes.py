@@ -7,6 +7,7 @@ from flask_login import current_user
 from bbp.auth.roles import role_required
 from bbp.merchant import disputes
 from bbp.merchant.views import bp
+from bbp.merchant.views.fake_dashboard import dispute_url
 from bbp.merchant.views.refunds import fake_on
 from bbp.web.rendering import paginate, render
 
@@ -24,7 +25,7 @@ def disputes_index():
         page=page,
         bonds=disputes.bonds_of(page.items),
         labels=disputes.LABELS,
-        answer_at=disputes.dashboard_url,
+        answer_at=dispute_url,
         open_statuses=disputes.OPEN,
     )
 
@@ -38,7 +39,7 @@ def open_disputes():
         "merchant/_open_disputes.html",
         found=found,
         labels=disputes.LABELS,
-        answer_at=disputes.dashboard_url,
+        answer_at=dispute_url,
     )
 
 
@@ -49,7 +50,13 @@ def bond_disputes(bond) -> dict:
     return {
         "open": found,
         "labels": disputes.LABELS,
-        "answer_at": disputes.dashboard_url,
+        "answer_at": dispute_url,
         "manager": current_user.has_role("manager"),
         "dev": fake_on(),
     }
+
+
+@bp.app_template_filter("dispute_reason")
+def dispute_reason(code: str | None) -> str:
+    """A dispute's reason in words, Stripe's code after it."""
+    return disputes.reason_words(code)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from bbp.auth.roles import role_required
 from bbp.extensions import db
-from bbp.merchant import refunds
+from bbp.merchant import refund_rules, refunds
 from bbp.merchant.models import OnlinePayment, Refund
 from bbp.merchant.money import dollars, from_cents, to_cents
 from bbp.merchant.refund_form import RefundForm
@@ -39,6 +39,7 @@ def _page(found: refunds.Refundable, form: RefundForm, status: int = 200):
         found=found,
         bond=found.payment.bond,
         dev=fake_on(),
+        disputed_words=refund_rules.disputed_words,
         status=status,
     )
 
@@ -48,9 +49,8 @@ def _page(found: refunds.Refundable, form: RefundForm, status: int = 200):
 def new_refund(payment_id: int):
     """The refund form for a payment taken online, filled in with what is left to refund."""
     found = _refundable(payment_id)
-    return _page(
-        found, RefundForm(amount=from_cents(found.left_cents) if found.left_cents else None)
-    )
+    left = found.left_cents if found.standing.chargeback is None else 0
+    return _page(found, RefundForm(amount=from_cents(left) if left else None))
 
 
 @bp.post(f"/refunds/receipts/{PAYMENT}")
@@ -59,9 +59,11 @@ def create_refund(payment_id: int):
     """Ask Stripe for the refund; the ledger takes it when Stripe confirms it."""
     found = _refundable(payment_id)
     form = RefundForm()
-    refusal = None
-    if form.validate_on_submit():
-        with refused(form) as refusal:
+    valid = form.validate_on_submit()
+    with refused(form) as refusal:
+        if not form.amount.errors:  # checked even when the reason is missing: both show at once
+            refund_rules.check(form.amount.data, found.standing)
+        if valid:
             refunds.ask(found.online, form.amount.data, form.reason.data, current_user)
             flash(
                 f"Refund of {dollars(to_cents(form.amount.data))} sent to Stripe. It "
@@ -69,6 +71,7 @@ def create_refund(payment_id: int):
                 "success",
             )
             return redirect(url_for("bonds.show", bond_id=found.payment.bond_id) + "#payments")
+    if refusal:
         found = _refundable(payment_id)  # read again: the refusal rolled the session back
     return _page(found, form, refusal.status if refusal else 422)
 
@@ -90,6 +93,12 @@ def send_refund(refund_id: int):
 def bond_refunds(bond) -> list:
     """The bond's refunds not entered yet, for its payments section."""
     return refunds.waiting(bond)
+
+
+@bp.app_template_global()
+def refund_left(payments) -> dict[int, int]:
+    """Cents left to refund of each online payment in a bond's ledger (no Refund link at 0)."""
+    return refund_rules.left_by_payment([p.id for p in payments if p.method == "card_online"])
 
 
 @bp.app_template_filter("cents")

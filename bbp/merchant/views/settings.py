@@ -10,11 +10,10 @@ from bbp.auth.roles import role_required
 from bbp.merchant import accounts, disconnecting, fees, requirements
 from bbp.merchant.forms import DisconnectForm
 from bbp.merchant.views import bp
+from bbp.merchant.views.fake_dashboard import account_url
 from bbp.tenancy import require_tenant
 from bbp.web.refusals import refused
 from bbp.web.rendering import render
-
-DASHBOARD_URL = "https://dashboard.stripe.com/"
 
 
 def _page(account, form: DisconnectForm | None = None, status: int = 200, template=None):
@@ -30,7 +29,7 @@ def _page(account, form: DisconnectForm | None = None, status: int = 200, templa
         due=due,
         disabled=requirements.disabled_reason(account.disabled_reason) if account else None,
         fee=fees.label(plan.application_fee_bps, plan.application_fee_cents) if plan else None,
-        dashboard_url=DASHBOARD_URL,
+        dashboard_url=account_url(),
         form=form,
         status=status,
     )

@@ -11,7 +11,7 @@ from bbp.billing import fake_delivery
 from bbp.extensions import db
 from bbp.merchant.models import Dispute
 from bbp.tenancy.context import bound
-from tests.merchant.refunds.support import ledger, signed_in
+from tests.merchant.refunds.support import ledger, refund_rows, signed_in
 from tests.merchant.support import fake
 from tests.support import unmarked
 
@@ -52,7 +52,11 @@ def test_an_open_dispute_is_flagged_on_the_bond_with_its_deadline(
     assert "Disputed payment: $100.00" in page and "Needs a response" in page
     # Due a week on, shown on the agency's clock (New York unless set otherwise).
     assert "Evidence due by <strong>Dec 7, 2026 10:00 AM</strong>" in page
-    assert f"https://dashboard.stripe.com/test/disputes/{dispute_id}" in page
+    assert "The cardholder says they did not make this payment (fraudulent)" in page
+    # Development's fake Stripe: "Respond" leads to its stand-in, not to a Dashboard that has
+    # never heard of the account.
+    assert f'href="/dev/stripe/dashboard/disputes/{dispute_id}"' in page
+    assert "dashboard.stripe.com" not in page
     fragment = manager.get("/disputes/open", htmx=True).get_data(as_text=True)
     assert (
         "<html" not in fragment and "Open disputes" in fragment and "$100.00" in unmarked(fragment)
@@ -61,6 +65,7 @@ def test_an_open_dispute_is_flagged_on_the_bond_with_its_deadline(
     assert 'hx-get="/disputes/open"' in dashboard and 'href="/disputes/"' in dashboard
     listing = unmarked(manager.get("/disputes/").get_data(as_text=True))
     assert "Needs a response" in listing and "$100.00" in listing
+    assert "The cardholder says they did not make this payment (fraudulent)" in listing
 
 
 def test_a_lost_dispute_enters_a_refund_once_whatever_the_order(app, tenant, paid, manager):
@@ -84,13 +89,92 @@ def test_a_won_dispute_leaves_the_ledger_alone(app, tenant, paid, manager):
     assert [e[1] for e in ledger(app, tenant, bond_id)] == ["premium"]
 
 
-def test_a_disputed_charge_cannot_be_refunded_and_says_why(app, tenant, paid, manager):
+def test_an_open_dispute_refuses_refunds_in_plain_words_before_asking_stripe(
+    app, tenant, paid, manager
+):
     paid, _ = paid
     fake_delivery.deliver(_open(app, paid)[1], app)
+    form = unmarked(manager.get(f"/refunds/receipts/{paid.payment_id}").get_data(as_text=True))
+    assert "the dispute is still open. Stripe does not refund a disputed payment" in form
+    assert "Refund through Stripe" not in form
     refused = manager.post(
         f"/refunds/receipts/{paid.payment_id}", {"amount": "10", "reason": "Goodwill"}
     )
-    assert refused.status_code == 502 and "charged back" in refused.get_data(as_text=True)
+    page = unmarked(refused.get_data(as_text=True))
+    assert refused.status_code == 409
+    assert "disputed $100.00 of this payment and the dispute is still open" in page
+    assert "charged back" not in page and paid.charge not in page
+    assert refund_rows(app, tenant) == []
+    assert not any(path == "/v1/refunds" for _, path, _ in fake(app).requests)
+
+
+def test_a_refusal_from_stripe_is_plain_words_and_a_refused_row(app, tenant, paid, manager):
+    """The dispute's events have not reached us yet, so Stripe is asked and refuses."""
+    paid, bond_id = paid
+    _open(app, paid)  # its events stay undelivered
+    refused = manager.post(
+        f"/refunds/receipts/{paid.payment_id}", {"amount": "10", "reason": "Goodwill"}
+    )
+    page = unmarked(refused.get_data(as_text=True))
+    assert refused.status_code == 409 and "field-error" in page
+    assert "has disputed this payment, and Stripe does not refund a disputed payment" in page
+    assert "charged back" not in page and paid.charge not in page
+    assert 'value="10"' in page and "Goodwill" in page  # what was typed stays
+    assert [(r[1], r[2], r[3]) for r in refund_rows(app, tenant)] == [("refused", None, False)]
+    assert "Refused by Stripe" in page
+    bond_page = unmarked(manager.get(f"/bonds/{bond_id}").get_data(as_text=True))
+    assert "Refused by Stripe" in bond_page and "charged back" not in bond_page
+
+
+def test_a_lost_dispute_leaves_nothing_to_refund(app, tenant, paid, manager):
+    paid, bond_id = paid
+    dispute_id, opened = _open(app, paid)
+    fake_delivery.deliver(opened + _close(app, paid, dispute_id, won=False), app)
+    bond_page = manager.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert f"/refunds/receipts/{paid.payment_id}" not in bond_page
+    form = unmarked(manager.get(f"/refunds/receipts/{paid.payment_id}").get_data(as_text=True))
+    assert "Lost to a dispute" in form and "Refund through Stripe" not in form
+    assert "Open a test dispute" not in form  # the fake disputes a charge once
+    assert 'Left to refund</p><p class="stat-value">$0.00' in form
+    refused = manager.post(
+        f"/refunds/receipts/{paid.payment_id}", {"amount": "10", "reason": "Goodwill"}
+    )
+    assert refused.status_code == 422
+    assert "took $100.00 of this payment back in a dispute the agency lost" in unmarked(
+        refused.get_data(as_text=True)
+    )
+    assert refund_rows(app, tenant) == []
+
+
+def test_a_partly_lost_dispute_reduces_what_is_left(app, tenant, paid, manager):
+    paid, bond_id = paid
+    with app.app_context(), bound(tenant.info, db.session):
+        db.session.add(
+            Dispute(
+                stripe_dispute_id="dp_partial",
+                online_payment_id=paid.online_id,
+                bond_id=bond_id,
+                amount_cents=4000,
+                status="lost",
+                reason="duplicate",
+            )
+        )
+        db.session.commit()
+    assert _refund(manager, paid, "30", "Partial").status_code == 302
+    too_much = _refund(manager, paid, "30.01", "More")
+    assert too_much.status_code == 422
+    assert "Only $30.00 of this payment is left to refund." in too_much.get_data(as_text=True)
+    bond_page = manager.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert f"/refunds/receipts/{paid.payment_id}" in bond_page
+    assert _refund(manager, paid, "30", "The rest").status_code == 302
+    bond_page = manager.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert f"/refunds/receipts/{paid.payment_id}" not in bond_page
+
+
+def _refund(visitor, paid, amount: str, reason: str):
+    return visitor.post(
+        f"/refunds/receipts/{paid.payment_id}", {"amount": amount, "reason": reason}
+    )
 
 
 def test_another_agencys_staff_see_none_of_its_disputes(app, visit, tenant, other_tenant, paid):
@@ -117,6 +201,8 @@ def test_agents_see_the_flag_but_not_the_disputes_pages(app, visit, tenant, paid
     agent = signed_in(app, visit, tenant, "agent")
     page = agent.get(f"/bonds/{bond_id}").get_data(as_text=True)
     assert "Disputed payment" in page and "dashboard.stripe.com" not in page
+    assert "/dev/stripe/dashboard" not in page
+    assert "did not make this payment (fraudulent)" in unmarked(page)
     assert agent.get("/disputes/").status_code == 403
     assert agent.get("/disputes/open", htmx=True).status_code == 403
     assert "/disputes/open" not in agent.get("/dashboard/").get_data(as_text=True)

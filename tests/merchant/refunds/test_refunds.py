@@ -270,18 +270,30 @@ def test_two_refunds_at_once_cannot_refund_more_than_was_paid(app, tenant, paid)
     assert [e[2] for e in ledger(app, tenant, bond_id) if e[1] == "refund"] == ["60.00"]
 
 
-def test_stripe_refusing_a_refund_marks_it_failed_beside_the_amount(app, tenant, paid, manager):
+def test_stripe_refusing_a_refund_marks_it_refused_beside_the_amount(app, tenant, paid, manager):
     paid, bond_id = paid
     with app.app_context():  # refunded in the Dashboard; its events have not arrived yet
         stripe_api.client().v1.refunds.create(
             {"charge": paid.charge, "amount": 8000}, options={"stripe_account": paid.account}
         )
     refused = _refund(manager, paid, "50")
-    assert refused.status_code == 502
-    assert "Stripe refused the refund" in refused.get_data(as_text=True)
-    assert refund_rows(app, tenant)[0][1] == "failed"
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "field-error" in page
+    assert "Stripe has less of this payment left to refund than this page shows" in page
+    assert "greater than unrefunded amount" not in page  # never Stripe's raw text
+    assert refund_rows(app, tenant)[0][:3] == (5000, "refused", None)
     fake_delivery.deliver_pending(app)
     assert [e[2] for e in ledger(app, tenant, bond_id) if e[1] == "refund"] == ["80.00"]
+    assert _refund(manager, paid, "20").status_code == 302  # the refused $50 holds nothing
+
+
+def test_the_amount_and_the_reason_are_refused_at_once(app, tenant, paid, manager):
+    response = _refund(manager, paid[0], "100.01", "")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Only $100.00 of this payment is left to refund." in page
+    assert "Say why the money goes back." in page
+    assert refund_rows(app, tenant) == []
 
 
 def test_a_refund_stripe_did_not_answer_is_sent_again_with_its_key(
@@ -351,8 +363,9 @@ def test_only_a_bond_paid_online_reads_its_refunds_and_disputes(app, tenant, pai
         assert manager.get(f"/bonds/{bond_id}").status_code == 200
     with counted(app) as cash:
         assert manager.get(f"/bonds/{plain}").status_code == 200
-    # The open disputes, the refunds not yet entered, and the ledger's words for online entries.
-    assert len(online) == len(cash) + 3
+    # The open disputes, the refunds not yet entered, the ledger's words for online entries, and
+    # what is left to refund of each (no Refund link at nothing).
+    assert len(online) == len(cash) + 4
 
 
 def test_a_refund_of_a_charge_bailbondpro_did_not_take_is_left_alone(app, tenant, paid):
