@@ -82,11 +82,11 @@ ACTIONS = {
     "refund.requested": "{actor} asked Stripe to refund {after.amount}: {after.reason}",
     "refund.made_in_stripe": "{actor} reported a refund of {after.amount} made in its Dashboard",
     "refund.refused": "{actor} refused a refund: {after.error}",
-    "refund.pending": "{actor} took a refund and has it pending",
-    "refund.requires_action": "{actor} needs the payer to act on a refund",
-    "refund.succeeded": "{actor} confirmed a refund",
-    "refund.failed": "{actor} reported that a refund failed",
-    "refund.canceled": "{actor} canceled a refund",
+    "refund.pending": "{actor} took {subject} and has it pending",
+    "refund.requires_action": "{actor} needs the payer to act on {subject}",
+    "refund.succeeded": "{actor} confirmed {subject}",
+    "refund.failed": "{actor} reported that {subject} failed",
+    "refund.canceled": "{actor} canceled {subject}",
     "dispute.opened": "{actor} reported a dispute of {after.amount}",
     "dispute.warning_needs_response": "{actor} reported an inquiry that needs a response",
     "dispute.warning_under_review": "{actor} has an inquiry under review",
@@ -197,21 +197,45 @@ ACTIONS = {
     "billing.cancel_scheduled": "{actor} set the subscription to end when its period ends",
     "billing.cancel_undone": "{actor} kept the subscription: it renews as before",
     # online payments: the agency's Stripe account (docs/payments-connect.md)
-    "merchant.connected": "{actor} connected the agency's Stripe account {after.stripe_account}",
+    "merchant.connected": "{actor} connected the agency's Stripe account",
     "merchant.account_updated": "{actor} reported a change to the agency's Stripe account",
     "merchant.disconnected": "{actor} disconnected the agency's Stripe account: {after.reason}",
-    "autopay.turned_off": "{actor} turned autopay off",
-    "autopay.authorized": "{actor} agreed to the autopay authorization",
-    "autopay.turned_on": "Autopay turned on with {after.card}",
-    "autopay.card_changed": "Autopay's card changed to {after.card}",
+    "autopay.turned_off": "{actor} turned off autopay for {subject}",
+    "autopay.authorized": "{actor} agreed to the autopay authorization for {subject}",
+    "autopay.turned_on": "{actor} turned on autopay for {subject} with {after.card}",
+    "autopay.card_changed": "{actor} changed the autopay card for {subject} to {after.card}",
     "plan.fee_changed": (
         "{actor} set a plan's platform fee to {after.bps} basis points plus {after.fixed_cents} "
         "cents a payment"
     ),
 }
 
+# Sentences that depend on a recorded value: (action, {field: value, …}, sentence), first match
+# wins over ACTIONS. A refund enters the ledger as a payment, but it is money going back.
+VARIANTS = (
+    (
+        "payment.recorded",
+        {"kind": "refund", "method": "card_online"},
+        "{actor} refunded {after.amount} to the card on bond {after.bond}",
+    ),
+    (
+        "payment.recorded",
+        {"kind": "refund"},
+        "{actor} refunded {after.amount} on bond {after.bond}",
+    ),
+)
+
+
+def template(action: str, after: dict | None) -> str | None:
+    """The sentence for an entry: a variant its recorded values match, else the action's."""
+    for code, wanted, sentence in VARIANTS:
+        if code == action and all((after or {}).get(k) == v for k, v in wanted.items()):
+            return sentence
+    return ACTIONS.get(action)
+
+
 # Values an action records that its changes leave out: row ids its sentence already stands for.
-UNLISTED = {"bond.note_added": ("note",)}
+UNLISTED = {"bond.note_added": ("note",), "autopay.authorized": ("bond",)}
 
 # The filter of the audit page: action prefixes in words.
 AREAS = {
@@ -279,7 +303,7 @@ FIELDS = {
     "last_name": Field("Last name"),
     "aliases": Field("Aliases"),
     "date_of_birth": Field("Date of birth", "date"),
-    "language": Field("Language", "code"),
+    "language": Field("Language", "language"),
     "reminders_opt_out": Field("No court reminders", "bool"),
     "phone": Field("Phone", "phone"),
     "phone_alt": Field("Other phone", "phone"),
@@ -373,7 +397,7 @@ FIELDS = {
     "current_deadline": Field("Stripe's deadline", "datetime"),
     "autopay_turned_off": Field("Autopays turned off", "count"),
     "autopay": Field("Autopay on", "bool"),
-    "card": Field("Card"),
+    "card": Field("Card", "card"),
     "payer": Field("Payer"),
     "by": Field("By"),
     "on": Field("On", "bool"),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bbp.audit.describe import ACTIONS, ACTORS, FIELDS, SENTENCE, UNLISTED, Field
+from bbp.audit.describe import ACTORS, FIELDS, SENTENCE, UNLISTED, Field, template
 from bbp.audit.models import AuditEntry
 from bbp.audit.subjects import Subjects
 from bbp.audit.values import formatted, humanize
@@ -94,22 +94,23 @@ class Describer:
         return formatted(field.kind, value, self.zone)
 
     def sentence(self, entry: AuditEntry, subject: str) -> str:
-        template = ACTIONS.get(entry.action)
-        if template is None:  # recorded by code older or newer than this list
+        chosen = template(entry.action, entry.after)
+        if chosen is None:  # recorded by code older or newer than this list
             words = humanize(entry.action).lower()
             return f"{self.actor(entry)}: {words}" + (f" ({subject})" if subject else "")
-        values = dict.fromkeys(SENTENCE.unknown(template, ()), "(not recorded)")
+        values = dict.fromkeys(SENTENCE.unknown(chosen, ()), "(not recorded)")
         missing = "a deleted record" if entry.target_type else "an email with no account"
         values |= {"actor": self.actor(entry), "subject": subject or missing}
         for side, recorded in (("before", entry.before), ("after", entry.after)):
             for name, value in (recorded or {}).items():
                 values[f"{side}.{name}"] = self.value(name, value)
-        text = SENTENCE.fill(template, values)
+        text = SENTENCE.fill(chosen, values)
         return text[:1].upper() + text[1:]
 
     def changes(self, entry: AuditEntry) -> tuple[Change, ...]:
         """Changed fields only; a new record's blank fields and the sentence's own are left out."""
-        used = {n.partition(".")[2] for n in SENTENCE.unknown(ACTIONS.get(entry.action, ""), ())}
+        chosen = template(entry.action, entry.after) or ""
+        used = {n.partition(".")[2] for n in SENTENCE.unknown(chosen, ())}
         used |= set(UNLISTED.get(entry.action, ()))
         before, after = entry.before or {}, entry.after or {}
         found = []

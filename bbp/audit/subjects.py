@@ -47,11 +47,15 @@ def _bonds(ids: set[int]) -> dict[int, Subject]:
 
 def _on_bond(model, ids: set[int], name: Callable) -> dict[int, Subject]:
     """Things that belong to a bond: their own name, then the bond's."""
-    rows = _rows(model, ids)
-    bonds = _bonds({r.bond_id for r in rows if r.bond_id})
+    return on_bonds(_rows(model, ids), lambda row: row.bond_id, name)
+
+
+def on_bonds(rows: list, bond_of: Callable, name: Callable) -> dict[int, Subject]:
+    """Rows named by their own name (if any) on the bond `bond_of(row)` gives."""
+    bonds = _bonds({bond_of(r) for r in rows if bond_of(r)})
     found = {}
     for row in rows:
-        bond = bonds.get(row.bond_id)
+        bond = bonds.get(bond_of(row))
         own = name(row)
         if bond is None:
             found[row.id] = Subject(own or "a deleted bond")
@@ -116,6 +120,13 @@ LOADERS: dict[str, Callable[[set[int]], dict[int, Subject]]] = {
     "checkinschedule": lambda ids: _of_defendant(CheckInSchedule, ids),
     "documentrequest": _requests,
 }
+
+
+def register(kind: str, loader: Callable[[set[int]], dict[int, Subject]]) -> None:
+    """Name a higher layer's rows (the merchant's autopay and refunds) in the log's sentences."""
+    LOADERS[kind] = loader
+
+
 # Targets named by their values instead (settings rows, tokens, the agency itself).
 UNNAMED = {
     "agencysettings": "the agency settings",

@@ -12,10 +12,11 @@ from bbp.bonds.models import STATUS_LABELS
 from bbp.kernel.clock import local
 from bbp.kernel.phones import format_phone
 from bbp.kernel.placeholders import short
-from bbp.web.templating import format_money
+from bbp.web.templating import format_card, format_money
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 OFFSETS = {"morning": "the morning of court"}
+LANGUAGES = {"en": "English", "es": "Spanish"}
 
 
 def humanize(code: str) -> str:
@@ -71,6 +72,14 @@ def _days_by_rule(value) -> str:
     return "; ".join(f"{humanize(rule)}: {days} days" for rule, days in value.items())
 
 
+def _card(value) -> str:
+    """ "visa 4242" -> "Visa ending in 4242"; a bare "4242" -> "ending in 4242"."""
+    brand, _, last4 = str(value).strip().rpartition(" ")
+    if not last4.isdigit():
+        return short(str(value), 80)
+    return format_card(brand, last4)
+
+
 def _size(value) -> str:
     size = int(value)
     return f"{size:,} bytes" if size < 1024 else f"{size / 1024:,.0f} KB"
@@ -94,6 +103,8 @@ FORMATS: dict[str, Callable] = {
     "fees": _fees,
     "days_by_rule": _days_by_rule,
     "size": _size,
+    "card": _card,
+    "language": lambda v: LANGUAGES.get(v, humanize(v)),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -42,7 +43,7 @@ SIGNATURE_STEPS = {
 }
 # One action can write several rows with the same timestamp (a failure to appear records the
 # outcome, forfeits the bond and texts the cosigners): causes sort before their consequences.
-KINDS = ("court", "status", "collateral", "payment", "signature", "text", "note")
+KINDS = ("court", "status", "collateral", "payment", "autopay", "signature", "text", "note")
 # Staff names (id -> name or email) per agency, per process; a minute at most, as held pages.
 _staff: Held[dict[int, str]] = Held(limit=200, seconds=60)
 
@@ -61,6 +62,10 @@ class Event:
     def order(self) -> tuple[datetime, int, int]:
         """Exact time, then cause before consequence, then the order the rows were written."""
         return self.at, KINDS.index(self.kind), self.row
+
+
+# Entries from features above bonds (the merchant's autopay), each a function of the bond.
+SOURCES: list[Callable[[Bond], list[Event]]] = []
 
 
 def _names(ids: set[int | None]) -> dict[int, str]:
@@ -259,4 +264,6 @@ def events(bond: Bond, loaded: page.Loaded | None = None) -> list[Event]:
         *_texts(bond, loaded.messages, staff),
         *_notes(notes, staff),
     ]
+    for source in SOURCES:
+        found.extend(source(bond))
     return sorted(found, key=lambda e: e.order, reverse=True)

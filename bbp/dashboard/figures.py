@@ -4,6 +4,9 @@ court this week, missed check-ins, overdue plans), whichever comes first."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import render_template
 from markupsafe import Markup
 
@@ -15,10 +18,22 @@ from bbp.kernel.held import Held
 from bbp.tenancy import require_tenant
 
 SECONDS = 60
-_held: Held[Markup] = Held(limit=200, seconds=SECONDS)  # agencies, per process
 
 
-def figures() -> Markup:
+@dataclass(frozen=True)
+class Figures:
+    """The held parts of the dashboard: what needs doing on top, activity below, and when."""
+
+    attention: Markup  # key numbers, court, forfeitures, overdue plans, collateral due back
+    activity: Markup  # charts and recent activity
+    built_at: datetime
+    seconds: int = SECONDS
+
+
+_held: Held[Figures] = Held(limit=200, seconds=SECONDS)  # agencies, per process
+
+
+def figures() -> Figures:
     """The rendered figures of the bound agency, from this process's cache when still current."""
     tenant = require_tenant()
     key = (tenant.id, tenant.schema, agency_today())
@@ -35,7 +50,7 @@ def forget() -> None:
     _held.clear()
 
 
-def _render(numbers: Summary) -> Markup:
+def _render(numbers: Summary) -> Figures:
     charts = {
         "surety": horizontal_bar_chart(
             [Datum(name, amount) for name, amount in numbers.liability_by_surety],
@@ -46,5 +61,9 @@ def _render(numbers: Summary) -> Markup:
             [Datum(label, n) for label, n in numbers.bonds_by_status], title="Bonds by status"
         ),
     }
-    context = {"summary": numbers, "charts": charts, "built_at": utcnow(), "seconds": SECONDS}
-    return Markup(render_template("dashboard/_figures.html", **context))  # noqa: S704  (autoescaped)
+    context = {"summary": numbers, "charts": charts}
+    return Figures(
+        Markup(render_template("dashboard/_figures.html", **context)),  # noqa: S704  (autoescaped)
+        Markup(render_template("dashboard/_activity.html", **context)),  # noqa: S704  (autoescaped)
+        utcnow(),
+    )

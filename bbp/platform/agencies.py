@@ -46,7 +46,7 @@ SORT_LABELS = {
     "name": "Name",
     "created": "Newest first",
     "activity": "Last activity",
-    "bonds": "Active bonds",
+    "bonds": "Open bonds",
     "texts": "Texts this month",
 }
 HISTORY_LIMIT = 50

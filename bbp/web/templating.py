@@ -10,6 +10,14 @@ from markupsafe import Markup, escape
 from bbp.kernel.clock import local, utcnow
 from bbp.kernel.phones import format_phone
 
+# Stripe's card brand codes as the card says them (the rest are capitalized: "visa" -> "Visa").
+BRANDS = {
+    "amex": "American Express",
+    "diners": "Diners Club",
+    "jcb": "JCB",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+}
 HTMX_JS = "js/htmx-2.0.11.min.js"
 PICO_CSS = "css/pico-2.1.1.blue.min.css"
 
@@ -40,6 +48,12 @@ def format_money(value) -> str:
     return f"{sign}${abs(amount):,.2f}"
 
 
+def format_card(brand: str | None, last4: str | None) -> str:
+    """ "Visa ending in 4242" for Stripe's ("visa", "4242"); "ending in 4242" with no brand."""
+    name = BRANDS.get((brand or "").lower(), (brand or "").title())
+    return f"{name} ending in {last4}" if name else f"ending in {last4}"
+
+
 def money_figure(value) -> Markup:
     """A money amount as one figure that CSS never breaks across lines (the `money` filter)."""
     # An f-string over the escaped text: Markup.format costs a Formatter pass per call, which
@@ -53,3 +67,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_localtime, "localtime")
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(money_figure, "money")
+    app.add_template_global(format_card, "format_card")

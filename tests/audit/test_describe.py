@@ -79,7 +79,9 @@ def test_the_sweep_reports_a_code_it_cannot_read(tmp_path):
 
 def test_sentences_are_well_formed_and_never_name_a_secret():
     known = {"actor", "subject"}
-    for code, sentence in describe.ACTIONS.items():
+    variants = [(code, sentence) for code, _, sentence in describe.VARIANTS]
+    assert all(code in describe.ACTIONS for code, _ in variants)
+    for code, sentence in [*describe.ACTIONS.items(), *variants]:
         assert describe.SENTENCE.malformed(sentence) is None, code
         for name in describe.SENTENCE.unknown(sentence, known):
             side, _, field = name.partition(".")

@@ -143,3 +143,19 @@ def test_outstanding_counts_refunds_back_and_ignores_voids_and_quotes(app, owner
     assert "$500.00" in stat[:400]  # 1,000 - 600 + 100; the quote's 200 and the void left out
     collected = page[page.index("Collected") :]
     assert "$100.00" in collected[:400]  # this month: 200 on the quote less the 100 refund
+
+
+def test_what_needs_action_comes_first_and_the_audit_link_follows_recent_activity(owner):
+    page = owner.get("/dashboard/").get_data(as_text=True)
+    order = [
+        "/disputes/open",  # evidence due soon: first
+        "Overdue payment plans",
+        "Collateral due for return",
+        'id="autopay-trouble"',
+        "Liability by surety",
+        "Recent activity",
+        "Full audit log →",
+        "Figures as of",
+    ]
+    at = [page.index(text) for text in order]
+    assert at == sorted(at), list(zip(order, at, strict=True))

@@ -130,3 +130,25 @@ def test_dashboard_and_bond_page_agree_on_installments(app, owner, tenant, clock
     assert "$125.00 overdue" in bar
     behind = unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
     assert number in behind and "$125.00" in behind
+
+
+def _next_due(page: str) -> str:
+    found = re.search(r'<small[^>]*id="next-due-on"[^>]*>(.*?)</small>', page, re.S)
+    return found.group(1) if found else ""
+
+
+def test_the_payments_panel_says_an_unpaid_due_is_overdue_since_its_day(app, owner, tenant, clock):
+    bond_id = _write_with_plan(app, tenant, down="0")
+    with app.app_context(), bound(tenant.info, db.session):
+        first_due = db.session.scalars(
+            select(Instalment.due_on).order_by(Instalment.due_on)
+        ).first()
+    day = f"{first_due:%b %-d, %Y}"
+    clock.set(datetime.combine(first_due, datetime.min.time(), UTC) - timedelta(days=2))
+    assert _next_due(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)) == day
+    clock.set(datetime.combine(first_due, datetime.min.time(), UTC) + timedelta(hours=17))
+    assert _next_due(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)) == "today"
+    clock.set(datetime.combine(first_due, datetime.min.time(), UTC) + timedelta(days=40))
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert _next_due(page) == f"Overdue since {day}"
+    assert 'class="text-danger" id="next-due-on"' in page

@@ -108,3 +108,16 @@ def test_the_list_pages(console_as, four, monkeypatch):
     assert [s.split("-")[0] for s in NAME_LINK.findall(second.get_data(as_text=True))] == ["dee"]
     beyond = console.get(f"/platform/?q={word}&page=9", htmx=True).get_data(as_text=True)
     assert "No agencies match." in beyond
+
+
+def test_console_times_say_utc_and_the_bond_count_says_what_it_counts(console_as, four):
+    word, slugs = four
+    rows = console_as("support").get(f"/platform/?q={word}", htmx=True).get_data(as_text=True)
+    assert "Open bonds" in rows and "Active bonds" not in rows
+    last = re.findall(r'data-label="Last activity">([^<]+)</td>', rows)
+    assert len(last) == 4 and all(
+        re.fullmatch(r"\w{3} \d+, \d{4} \d+:\d\d [AP]M UTC", t) for t in last
+    )
+    page = console_as("support").get(f"/platform/agencies/{slugs['ada']}").get_data(as_text=True)
+    assert "Open bonds" in page and "written, active, forfeited or reinstated" in page
+    assert re.search(r"Measured \w{3} \d+, \d{4} \d+:\d\d [AP]M UTC", page)

@@ -10,7 +10,13 @@ from flask_login import current_user
 
 from bbp.auth.roles import role_required, staff_required
 from bbp.bonds import queries
-from bbp.merchant import autopay_queries, autopay_terms, enrollment
+from bbp.merchant import (
+    audit_names,  # noqa: F401  (names autopay and refunds in the audit log)
+    autopay_history,
+    autopay_queries,
+    autopay_terms,
+    enrollment,
+)
 from bbp.merchant.autopay_forms import AuthorizeForm
 from bbp.merchant.pay_forms import EmptyForm
 from bbp.merchant.views import bp
@@ -155,6 +161,8 @@ def _panel(bond):
         "merchant/_autopay.html",
         bond=bond,
         live=live,
+        last_off=None if live else autopay_history.last_off(bond.id),
+        turned_off_by=autopay_history.turned_off_by,
         card_payment=autopay_queries.card_payment(live),
         trouble=autopay_queries.trouble(bond.id),
         history=autopay_queries.charges(bond.id),

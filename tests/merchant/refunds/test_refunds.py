@@ -389,7 +389,7 @@ def test_the_audit_log_tells_a_refund_in_words(app, tenant, paid, owner):
     fake_delivery.deliver_pending(app)
     log = unmarked(owner.get("/audit/?action=refund.", htmx=True).get_data(as_text=True))
     assert "asked Stripe to refund $40.00: Bond exonerated early" in log
-    assert "Stripe confirmed a refund" in log
+    assert "Stripe confirmed the refund of $40.00 on " in log
 
 
 def test_concurrent_deliveries_of_a_refunds_events_enter_it_once(app, tenant, paid, manager):
