@@ -12,7 +12,7 @@ from bbp.auth.models import User
 from bbp.bonds import services as bonds
 from bbp.bonds.models import Bond
 from bbp.extensions import db
-from bbp.kernel.clock import agency_today
+from bbp.kernel.clock import agency_date, agency_today
 from bbp.payments import services
 from bbp.payments.models import Instalment
 from bbp.powers.models import Power, PowerBatch, Surety
@@ -62,6 +62,17 @@ def _due_now_bar(page: str) -> str:
     return found.group(0) if found else ""
 
 
+def _due_now_words(page: str) -> str:
+    """The due-now banner as a reader sees it: its text, without the Take payment link."""
+    bar = re.sub(r"<a [^>]*>.*?</a>", "", _due_now_bar(page), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", bar.split(">", 1)[1]).split()).replace(" ,", ",")
+
+
+def _written_on(app, agency, bond_id: int) -> str:
+    with app.app_context(), bound(agency.info, db.session):
+        return f"{agency_date(db.session.get(Bond, bond_id).written_at):%b %-d, %Y}"
+
+
 def _overdue_plans(dashboard: str) -> str:
     return dashboard.split("Overdue payment plans", 1)[1].split("</article>", 1)[0]
 
@@ -71,6 +82,7 @@ def test_right_after_writing_the_down_payment_is_due_now_not_overdue(app, owner,
     bar = unmarked(_due_now_bar(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)))
     assert "Due now: <strong>$100.00</strong>" in bar and "due today" in bar
     assert "overdue" not in bar
+    assert _due_now_words(bar) == "Due now: $100.00 · due today"
     assert f'href="/payments/bonds/{bond_id}/new"' in bar and "Take payment" in bar
     form = unmarked(owner.get(f"/payments/bonds/{bond_id}/new").get_data(as_text=True))
     assert re.search(r'<input[^>]*id="amount"[^>]*value="100.00"', form)
@@ -78,8 +90,9 @@ def test_right_after_writing_the_down_payment_is_due_now_not_overdue(app, owner,
     assert number not in unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
 
     clock.advance(days=1)
-    bar = unmarked(_due_now_bar(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)))
-    assert "Due now: <strong>$100.00</strong>" in bar and "$100.00 overdue" in bar
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    since = _written_on(app, tenant, bond_id)
+    assert _due_now_words(page) == f"Overdue: $100.00 · since {since}"  # said once, not twice
     behind = unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
     assert number in behind and "$100.00" in behind
 
@@ -126,10 +139,22 @@ def test_dashboard_and_bond_page_agree_on_installments(app, owner, tenant, clock
     number = _number(app, tenant, bond_id)
     assert number not in unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
     clock.set(on_the_day + timedelta(days=1))
-    bar = unmarked(_due_now_bar(owner.get(f"/bonds/{bond_id}").get_data(as_text=True)))
-    assert "$125.00 overdue" in bar
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert _due_now_words(page) == f"Overdue: $125.00 · since {first_due:%b %-d, %Y}"
     behind = unmarked(_overdue_plans(owner.get("/dashboard/").get_data(as_text=True)))
     assert number in behind and "$125.00" in behind
+
+
+def test_part_overdue_says_how_much_of_what_is_due_now_is_late(app, owner, tenant, clock):
+    """The first installment missed and the second due today: one figure due, part of it late."""
+    bond_id = _write_with_plan(app, tenant, down="0")
+    with app.app_context(), bound(tenant.info, db.session):
+        second_due = db.session.scalars(
+            select(Instalment.due_on).order_by(Instalment.due_on).offset(1)
+        ).first()
+    clock.set(datetime.combine(second_due, datetime.min.time(), UTC) + timedelta(hours=17))
+    page = owner.get(f"/bonds/{bond_id}").get_data(as_text=True)
+    assert _due_now_words(page) == "Due now: $250.00, of which $125.00 is overdue"
 
 
 def _next_due(page: str) -> str:
