@@ -11,7 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from bbp.audit.services import record
 from bbp.bonds.models import Bond, BondIndemnitor, Charge
@@ -19,6 +19,7 @@ from bbp.defendants.models import Defendant
 from bbp.extensions import db
 from bbp.kernel.clock import agency_today, agency_zone
 from bbp.kernel.phones import format_phone
+from bbp.payments import entries
 from bbp.payments.models import Payment
 from bbp.payments.services import LABELS
 from bbp.powers.models import Surety
@@ -220,39 +221,31 @@ def defendant_rows() -> Iterator[tuple]:
 
 
 def payment_rows() -> Iterator[tuple]:
-    """One row per receipt, void ones included, with the time in the agency's time zone."""
+    """One row per receipt, void ones included, with the time in the agency's time zone; an
+    online entry's method in the staff's words, its Stripe id in the reference column."""
     zone = agency_zone()
-    p = Payment
     query = (
-        select(
-            p.receipt_number,
-            p.received_at,
-            Bond.number,
-            p.kind,
-            p.method,
-            p.amount,
-            p.reference,
-            p.payer_name,
-            p.voided_at,
-            p.void_reason,
-        )
-        .join(Bond, Bond.id == p.bond_id)
-        .order_by(p.id)
+        select(Payment, Bond.number)
+        .join(Bond, Bond.id == Payment.bond_id)
+        .options(lazyload(Payment.bond))  # the number is all a row needs of its bond
+        .order_by(Payment.id)
         .execution_options(yield_per=BATCH)
     )
-    for row in db.session.execute(query):
-        yield (
-            row.receipt_number,
-            row.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            row.number,
-            LABELS[row.kind],
-            LABELS[row.method],
-            row.amount,
-            row.reference,
-            row.payer_name,
-            "Yes" if row.voided_at else "No",
-            row.void_reason,
-        )
+    for batch in db.session.execute(query).partitions():
+        facts = entries.online([payment for payment, _ in batch])
+        for p, number in batch:
+            yield (
+                p.receipt_number,
+                p.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                number,
+                LABELS[p.kind],
+                entries.how(p, facts),
+                p.amount,
+                p.reference,
+                p.payer_name,
+                "Yes" if p.voided_at else "No",
+                p.void_reason,
+            )
 
 
 EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[], Iterator[tuple]]]] = {
