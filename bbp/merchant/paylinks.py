@@ -5,6 +5,7 @@ names the agency and the `pay_links` row; the row holds the amount (or none: wha
 when it is opened), the expiry (7 days unless staff choose) and a revocation. Opening it shows
 the bond and the amount; its button goes to Checkout like the portal's (source pay_link). A link
 stops working once it expired, was revoked, was paid, or nothing is left to pay on the bond.
+Opening a link, from the payer's side, is `bbp.merchant.paylink_payer`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from flask import url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from bbp.audit.services import record
@@ -25,11 +24,11 @@ from bbp.extensions import db
 from bbp.kernel import phones
 from bbp.kernel.clock import local, utcnow
 from bbp.kernel.errors import DomainError
-from bbp.kernel.links import BROKEN, GONE, InvalidLink, Refusals, SignedLinks, expired, tenant_url
+from bbp.kernel.links import Refusals, SignedLinks, tenant_url
 from bbp.kernel.transactions import atomic
 from bbp.merchant import checkout
 from bbp.merchant import enrollment as enrollments
-from bbp.merchant.models import OnlinePayment, PayLink
+from bbp.merchant.models import PayLink
 from bbp.merchant.money import dollars, from_cents, to_cents
 from bbp.messaging import services as messaging
 from bbp.payments import services as payments
@@ -45,9 +44,6 @@ REFUSALS = Refusals(
     expired=_l("This payment link has expired. Ask your agent to send a new one."),
     used=_l("This payment link was canceled. Ask your agent to send a new one."),
 )
-PAID = _l("This payment link was paid. Thank you.")
-ALREADY_PAID = _l("This installment is already paid, so this link no longer works. Thank you.")
-NOTHING_LEFT = _l("Nothing is left to pay on this bond. Thank you.")
 DEFAULT_DAYS = 7
 MAX_DAYS = 30
 PATH = "/pay/"
@@ -169,101 +165,6 @@ def revoke(link: PayLink, by) -> PayLink:
     return link
 
 
-class LinkPaid(InvalidLink):
-    """The link was paid: its page says so and shows the payment rather than a refusal."""
-
-    def __init__(self, row: OnlinePayment):
-        super().__init__(str(PAID), GONE)
-        self.row = row
-
-
-def paid_by(link: PayLink) -> OnlinePayment | None:
-    """The online payment that paid the link, if one did."""
-    return db.session.scalar(
-        select(OnlinePayment)
-        .where(OnlinePayment.pay_link_id == link.id, OnlinePayment.status == "succeeded")
-        .order_by(OnlinePayment.id)
-        .limit(1)
-    )
-
-
-def found(token: str) -> PayLink:
-    """The link a token names, or InvalidLink: 404 for a token of another agency or none at
-    all, 400 for a broken one."""
-    try:
-        data = LINKS.read(token, REFUSALS)
-    except InvalidLink as refusal:
-        if refusal.status == BROKEN and _elsewhere(token):
-            raise InvalidLink(refusal.message, 404) from None
-        raise
-    link_id = data.get("l")
-    link = db.session.get(PayLink, link_id) if isinstance(link_id, int) else None
-    if link is None:
-        raise InvalidLink(str(REFUSALS.broken), 404)
-    return link
-
-
-def language_of(token: str) -> str | None:
-    """The saved language of the person a link was texted to (None for a token that names no
-    link here, or a link to nobody on file)."""
-    try:
-        link = found(token)
-    except InvalidLink:
-        return None
-    persons = people.load([link.recipient]) if link.recipient else []
-    return persons[0].language if persons else None
-
-
-def opened(token: str) -> tuple[PayLink, Bond]:
-    """The link of a token and its bond, or InvalidLink: 404 for a token of another agency or
-    none at all, 400 for a broken one, LinkPaid for one paid, 410 for one expired or revoked."""
-    link = found(token)
-    row = paid_by(link)
-    if row is not None:
-        raise LinkPaid(row)
-    bond = db.session.get(Bond, link.bond_id)
-    if instalment_left(link, bond) == 0:  # its installment was paid (revoked then, too)
-        raise InvalidLink(str(ALREADY_PAID), GONE)
-    if link.revoked_at is not None:
-        raise REFUSALS.refuse("used")
-    if expired(link.expires_at):
-        raise REFUSALS.refuse("expired")
-    return link, bond
-
-
-@atomic
-def mark_opened(link: PayLink) -> None:
-    """Note the first time the payer opened a link that still works (the staff list shows it)."""
-    if link.opened_at is None:
-        link.opened_at = utcnow()
-
-
-def _elsewhere(token: str) -> bool:
-    """Whether the token is signed here at all (then it names another agency)."""
-    try:
-        LINKS._serializer().loads(token)
-    except BadSignature:
-        return False
-    return True
-
-
-def amount_cents(link: PayLink, bond: Bond) -> int:
-    """What the link asks for now: for a failed autopay charge, what is left of its installment
-    (410 once it is paid, by whatever means); else its amount (no more than the balance), or the
-    amount due."""
-    left = instalment_left(link, bond)
-    if left == 0:
-        raise InvalidLink(str(ALREADY_PAID), GONE)
-    owed = checkout.payable(bond)
-    if owed is None:
-        raise InvalidLink(str(NOTHING_LEFT), GONE)
-    if left is not None:
-        return min(left, owed.balance)
-    if link.amount_cents is None:
-        return owed.next_due
-    return min(link.amount_cents, owed.balance)
-
-
 def instalment_left(link: PayLink, bond: Bond) -> int | None:
     """Cents the ledger has not covered of the installment a link was texted for (None: the
     link is not for one installment)."""
@@ -300,18 +201,6 @@ def revoke_covered(bond: Bond) -> int:
             )
             revoked += 1
     return revoked
-
-
-def payer_of(link: PayLink) -> checkout.Payer:
-    found = people.load([link.recipient]) if link.recipient else []
-    name = found[0].full_name if found else ""
-    return checkout.Payer(link.recipient, name, link.sent_to)
-
-
-def done_url(link: PayLink) -> str:
-    """Where Checkout sends the payer back: this host (the agency's), the link's done page."""
-    done = url_for("merchant.pay_link_done", token=token_for(link), _external=True)
-    return done + "?session_id={CHECKOUT_SESSION_ID}"
 
 
 payments.RECORDED_HOOKS.append(revoke_covered)

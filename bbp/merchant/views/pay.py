@@ -15,7 +15,14 @@ from bbp.extensions import db
 from bbp.kernel.clock import local
 from bbp.kernel.errors import DomainError
 from bbp.kernel.links import InvalidLink
-from bbp.merchant import autopay_queries, autopay_terms, checkout, enrollment, paylinks
+from bbp.merchant import (
+    autopay_queries,
+    autopay_terms,
+    checkout,
+    enrollment,
+    paylink_payer,
+    paylinks,
+)
 from bbp.merchant.models import OnlinePayment, PayLink
 from bbp.merchant.money import from_cents
 from bbp.merchant.pay_forms import EmptyForm, PayForm
@@ -197,7 +204,7 @@ def _payment(row: OnlinePayment | None) -> Payment | None:
 
 
 def _invalid(exc: InvalidLink):
-    if isinstance(exc, paylinks.LinkPaid):  # good news, not a refusal: 200 when looked at
+    if isinstance(exc, paylink_payer.LinkPaid):  # good news, not a refusal: 200 when looked at
         status = 200 if request.method == "GET" else exc.status
         payment = _payment(exc.row)
         on = payment.received_at if payment is not None else exc.row.updated_at
@@ -215,13 +222,13 @@ def _invalid(exc: InvalidLink):
 @people_page
 def pay_link(token: str):
     """The texted link: the agency, the bond, the defendant's first name, the amount, Pay."""
-    speak(paylinks.language_of(token))
+    speak(paylink_payer.language_of(token))
     try:
-        link, bond = paylinks.opened(token)
-        cents = paylinks.amount_cents(link, bond)
+        link, bond = paylink_payer.opened(token)
+        cents = paylink_payer.amount_cents(link, bond)
     except InvalidLink as exc:
         return _invalid(exc)
-    paylinks.mark_opened(link)
+    paylink_payer.mark_opened(link)
     return _link_page(token, link, bond, cents)
 
 
@@ -243,10 +250,10 @@ def _link_page(token, link, bond, cents, status: int = 200, form: EmptyForm | No
 @people_page
 def pay_link_post(token: str):
     """Open Checkout for the link's amount."""
-    speak(paylinks.language_of(token))
+    speak(paylink_payer.language_of(token))
     try:
-        link, bond = paylinks.opened(token)
-        cents = paylinks.amount_cents(link, bond)
+        link, bond = paylink_payer.opened(token)
+        cents = paylink_payer.amount_cents(link, bond)
     except InvalidLink as exc:
         return _invalid(exc)
     form = EmptyForm()
@@ -256,9 +263,9 @@ def pay_link_post(token: str):
         url = checkout.start(
             bond,
             cents,
-            paylinks.payer_of(link),
+            paylink_payer.payer_of(link),
             source="pay_link",
-            success_url=paylinks.done_url(link),
+            success_url=paylink_payer.done_url(link),
             cancel_url=url_for("merchant.pay_link", token=token, canceled=1, _external=True),
             pay_link_id=link.id,
         )
@@ -270,7 +277,7 @@ def pay_link_post(token: str):
 @people_page
 def pay_link_done(token: str):
     """Back from Checkout through a pay link (a paid link still shows its own payment)."""
-    speak(paylinks.language_of(token))
+    speak(paylink_payer.language_of(token))
     try:
         data = paylinks.LINKS.read(token, paylinks.REFUSALS)
     except InvalidLink as exc:
