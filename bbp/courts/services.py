@@ -5,24 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from bbp.audit.services import changes, record
-from bbp.auth.models import User
 from bbp.bonds.models import Bond, BondStatusChange
 from bbp.courts import forfeiture as rules
+from bbp.courts import fta_notice
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
 from bbp.kernel import mail, wakeups
-from bbp.kernel.clock import agency_date, agency_today, agency_zone, local, utcnow
+from bbp.kernel.clock import agency_date, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
 from bbp.messaging import services as messaging
 from bbp.settings import services as settings
 from bbp.tenancy import require_tenant
-from bbp.web.i18n import moment_in_words
 
 FIELDS = ("starts_at", "court_name", "courtroom", "address", "kind", "notes")
 FORFEITABLE = ("written", "active", "reinstated")
@@ -122,7 +120,7 @@ def record_outcome(
     email = None
     if outcome == "failed_to_appear":
         _forfeit(court_date, by, notice_mailed_on)
-        texts, email = _tell_about_fta(court_date)
+        texts, email = fta_notice.tell(court_date)
     record("court_date.outcome", court_date, after={"outcome": outcome})
     wakeups.wake(wakeups.REMINDERS)  # cancel its reminders, plan a continued date's
     db.session.commit()
@@ -131,67 +129,6 @@ def record_outcome(
     if texts:
         messaging.dispatch()
     return court_date
-
-
-def _tell_about_fta(court_date: CourtDate) -> tuple[list[int], tuple[str, str, str] | None]:
-    """Queue texts to the writing agent and (per setting) the cosigners; returns the texts to
-    send and the email for the agent, both to go out after the commit."""
-    bond = court_date.bond
-    when = f"{local(court_date.starts_at):%b %-d at %-I:%M %p}"
-    agent = db.session.get(User, bond.writing_agent_id) if bond.writing_agent_id else None
-    email = None
-    if agent is not None and agent.active:
-        email = (
-            agent.email,
-            f"Failure to appear: {bond.defendant.full_name} ({bond.number})",
-            f"{bond.defendant.full_name} did not appear in court on {when}. Bond "
-            f"{bond.number} is forfeited; the deadlines are on the bond page.",
-        )
-    queued = []
-    # One notice per bond, person and day, whatever court dates are recorded: staff cannot turn
-    # repeated failures to appear into a way around the limits on the texts they send.
-    day = agency_today().isoformat()
-    if agent is not None and agent.active and agent.phone:
-        message = messaging.queue(
-            agent.phone,
-            f"FTA: {bond.defendant.full_name} ({bond.number}) missed court on "
-            f"{when}. Bond forfeited; deadlines on the bond page.",
-            "failure_to_appear",
-            bond_id=bond.id,
-            dedupe_key=f"fta:{bond.id}:agent:{day}",
-            commit=False,
-        )
-        if message is not None and message.status == "queued":
-            queued.append(message.id)
-    if not settings.current().fta_text_cosigners:
-        return queued, email
-    for link in bond.cosigners:
-        if not link.indemnitor.phone:
-            continue
-        message = messaging.queue(
-            link.indemnitor.phone,
-            _cosigner_notice(court_date, link.indemnitor.language),
-            "failure_to_appear",
-            bond_id=bond.id,
-            indemnitor_id=link.indemnitor_id,
-            dedupe_key=f"fta:{bond.id}:{link.indemnitor_id}:{day}",
-            commit=False,
-        )
-        if message is not None and message.status == "queued":
-            queued.append(message.id)
-    return queued, email
-
-
-def _cosigner_notice(court_date: CourtDate, language: str | None) -> str:
-    """The missed-court text to a cosigner, in their language."""
-    with force_locale(language or "en"):
-        return gettext(
-            "%(agency)s: %(name)s missed court on %(when)s. Please call us today. "
-            "Reply STOP to opt out.",
-            agency=require_tenant().name,
-            name=court_date.bond.defendant.first_name,
-            when=moment_in_words(court_date.starts_at),
-        )
 
 
 def _forfeit(court_date: CourtDate, by, notice_mailed_on: date | None) -> None:
