@@ -9,7 +9,7 @@ agency's quiet hours, so these texts are never queued inside them.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -17,9 +17,8 @@ from flask_babel import gettext as _
 from bbp.bonds.models import Bond
 from bbp.extensions import db
 from bbp.kernel import phones
-from bbp.kernel.clock import utcnow
 from bbp.merchant import paylinks
-from bbp.merchant.models import OnlinePayment, PayLink
+from bbp.merchant.models import OnlinePayment
 from bbp.merchant.money import dollars
 from bbp.messaging import services as messaging
 from bbp.portal import people
@@ -37,18 +36,15 @@ def text_pay_link(row: OnlinePayment, needs_payer: bool, retry_on: date | None) 
     if phone is None:
         return
     bond = db.session.get(Bond, row.bond_id)
-    link = PayLink(
+    link = paylinks.added(
+        LINK_DAYS,
         bond_id=row.bond_id,
         amount_cents=row.amount_cents,
         sent_to=phone,
         recipient=row.payer,
         reason="autopay_failed",
         instalment_id=row.instalment_id,
-        created_at=utcnow(),  # the app's clock, as the expiry is
-        expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
-    db.session.add(link)
-    db.session.flush()
     url = paylinks.url_for_link(link)
     with force_locale(getattr(person, "language", "en") or "en"):
         body = message(bond.number, row.amount_cents or 0, needs_payer, retry_on, url)

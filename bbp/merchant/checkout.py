@@ -72,11 +72,14 @@ class Payable:
 def merchant_account() -> MerchantAccount | None:
     """The agency's Stripe account, if it can take charges now."""
     account = db.session.scalar(
-        select(MerchantAccount).where(MerchantAccount.disconnected_at.is_(None)).limit(1)
+        select(MerchantAccount)
+        .where(
+            MerchantAccount.disconnected_at.is_(None),
+            ownership.mapped(MerchantAccount.stripe_account_id),
+        )
+        .limit(1)
     )
-    if account is None or not account.charges_enabled:
-        return None
-    return account if ownership.owns(account.stripe_account_id) else None
+    return account if account is not None and account.charges_enabled else None
 
 
 def payable(bond: Bond) -> Payable | None:

@@ -7,7 +7,7 @@ to Stripe on an agency's behalf asks this map first (docs/payments-connect.md, "
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 
 from bbp.extensions import db
 from bbp.merchant.models import ConnectedAccount
@@ -28,3 +28,11 @@ def owned() -> set[str]:
 def owns(account_id: str | None) -> bool:
     """Whether the Stripe account is mapped to the bound agency."""
     return account_id is not None and account_id in owned()
+
+
+def mapped(account_id: ColumnElement) -> ColumnElement[bool]:
+    """A condition: the Stripe account in `account_id` is mapped to the bound agency."""
+    return exists().where(
+        ConnectedAccount.stripe_account_id == account_id,
+        ConnectedAccount.tenant_id == require_tenant().id,
+    )

@@ -81,6 +81,15 @@ def token_for(link: PayLink) -> str:
     return LINKS.make({"l": link.id})
 
 
+def added(days: int, **fields) -> PayLink:
+    """A new pay link working for `days`, flushed so its id can sign its URL."""
+    now = utcnow()  # the app's clock, for the sending and the expiry alike
+    link = PayLink(**fields, created_at=now, expires_at=now + timedelta(days=days))
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
 def url_for_link(link: PayLink) -> str:
     return tenant_url(require_tenant(), PATH + token_for(link))
 
@@ -110,7 +119,8 @@ def send(bond: Bond, recipient_key: str, amount: Decimal | None, days: int, by) 
         raise DomainError(
             f"Stripe's least card payment is {least}: ask for that or more.", "amount"
         )
-    link = PayLink(
+    link = added(
+        days,
         bond_id=bond.id,
         amount_cents=cents,
         due_cents_when_sent=owed.next_due if cents is None else None,
@@ -118,11 +128,7 @@ def send(bond: Bond, recipient_key: str, amount: Decimal | None, days: int, by) 
         recipient=to.ref,
         reason="staff",
         created_by_id=by.id,
-        created_at=utcnow(),  # the app's clock, as the expiry is
-        expires_at=utcnow() + timedelta(days=days),
     )
-    db.session.add(link)
-    db.session.flush()
     with force_locale(getattr(to.person, "language", None) or "en"):
         what = dollars(cents) if cents is not None else gettext("the amount due")
         text = gettext(

@@ -4,13 +4,11 @@ and disconnecting; every page fits the window and passes axe."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_every_page import AXE, SIZES, _problems
-from tests.support import PASSWORD
+from tests.browser_fixtures import sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +19,7 @@ def test_the_owner_connects_onboards_and_disconnects(app, browser, live_server, 
     context.add_init_script(path=AXE)
     page = context.new_page()
     agency = f"http://{tenant.slug}.localhost:{live_server}"
-    page.goto(f"{agency}/login")
-    page.get_by_label("Email").fill(tenant.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, agency, tenant.owner_email)
     problems = []
 
     page.goto(f"{agency}/settings/")

@@ -26,7 +26,7 @@ from bbp.tenancy.jobs import enqueue
 from bbp.usage.services import measure
 from tests import job_functions
 from tests.billing.support import plan_fields
-from tests.browser_fixtures import screenshot, sign_in_console
+from tests.browser_fixtures import screenshot, sign_in_console, sign_in_staff
 from tests.conftest import provision, unprovision
 from tests.portal.conftest import last_code, run_jobs
 from tests.signatures.conftest import link_path
@@ -188,11 +188,7 @@ def staff(browser, base, book, size):
     context = browser.new_context(**SIZES[size])
     context.add_init_script(path=AXE)  # add_script_tag would inline it, which the CSP refuses
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(book.agency.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, base, book.agency.owner_email)
     yield page
     context.close()
 

@@ -13,7 +13,7 @@ from bbp.billing import accounts, stripe_api
 from tests.billing.owner_support import subscribe
 from tests.billing.support import make_plan, plan
 from tests.browser.test_every_page import AXE, SIZES, _problems
-from tests.support import PASSWORD
+from tests.browser_fixtures import sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,7 @@ def test_the_owner_changes_plan_updates_the_card_and_cancels(
     context.add_init_script(path=AXE)
     page = context.new_page()
     agency = f"http://{tenant.slug}.localhost:{live_server}"
-    page.goto(f"{agency}/login")
-    page.get_by_label("Email").fill(tenant.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, agency, tenant.owner_email)
     problems = []
 
     page.goto(f"{agency}/billing/")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import screenshot, sign_in_staff
 from tests.collateral.test_collateral import _receive
 from tests.factories import make_bond
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +16,7 @@ def test_mark_returned_by_the_labeled_box(app, page, live_server, tenant):
     bond_id = make_bond(app, tenant, status="exonerated")
     _receive(app, tenant, bond_id)
     base = f"http://{tenant.slug}.localhost:{live_server}"
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(tenant.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, base, tenant.owner_email)
 
     page.goto(f"{base}/collateral/")
     label = page.locator("label", has_text="Returned to")

@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import screenshot, sign_in_staff
 from tests.dataio.test_import import BOOK, _work
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +17,7 @@ def test_an_import_from_upload_to_finished_without_reloading(
     app, redis, page, live_server, tenant, tmp_path
 ):
     base = f"http://{tenant.slug}.localhost:{live_server}"
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(tenant.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, base, tenant.owner_email)
 
     page.goto(f"{base}/data/")
     screenshot(page, "data-index")

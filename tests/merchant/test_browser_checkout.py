@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from bbp.billing import fake_delivery
 from tests.browser.test_every_page import AXE, SIZES, _problems
+from tests.browser_fixtures import sign_in_staff
 from tests.merchant.checkout_support import connected, two_installments
 from tests.portal.conftest import (
     DEFENDANT_PHONE,
@@ -19,7 +20,7 @@ from tests.portal.conftest import (
     texts_to,
 )
 from tests.portal.test_money import pay as cash
-from tests.support import PASSWORD, add_user
+from tests.support import add_user
 
 pytestmark = pytest.mark.browser
 
@@ -99,11 +100,7 @@ def test_an_agent_texts_a_pay_link_and_the_defendant_pays_on_a_phone(
     desk = browser.new_context(**SIZES["desktop"])
     desk.add_init_script(path=AXE)
     page = desk.new_page()
-    page.goto(f"{agency}/login")
-    page.get_by_label("Email").fill(agent.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    sign_in_staff(page, agency, agent.email)
     page.goto(f"{agency}/bonds/{book.bond_id}")
     panel = page.locator("#pay-links")
     expect(panel.get_by_role("button", name="Text pay link")).to_be_visible()  # htmx loaded it
