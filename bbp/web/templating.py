@@ -61,6 +61,13 @@ def money_figure(value) -> Markup:
     return Markup(f'<span class="money">{escape(format_money(value))}</span>')  # noqa: S704
 
 
+def focus_field(form, default: str) -> str:
+    """The field a form page puts the cursor in: the first one in error, else `default`."""
+    # Only one field may have autofocus; after a failed submit it belongs to the field to fix,
+    # or the browser's late autofocus moves the cursor away while the person is typing.
+    return next((f.name for f in form if f.errors and f.type != "CSRFTokenField"), default)
+
+
 def init_app(app: Flask) -> None:
     """Expose globals and filters to every template."""
     app.context_processor(_globals)
@@ -68,3 +75,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(money_figure, "money")
     app.add_template_global(format_card, "format_card")
+    app.add_template_global(focus_field, "focus_field")

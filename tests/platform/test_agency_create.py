@@ -107,6 +107,9 @@ def test_each_bad_field_is_refused_beside_it_and_the_input_is_kept(
     if field != "name":
         assert f'value="{name}"' in page  # what was typed is still there
     assert 'value="dana@harbor.example"' in page or field == "owner_email"
+    # The cursor goes to the field to fix, and only there.
+    [focused] = re.findall(r"<(?:input|select)[^>]*\bautofocus\b[^>]*>", page)
+    assert f'id="{field}"' in focused
     with app.app_context():
         assert db.session.scalar(select(Tenant.id).where(Tenant.name == name)) is None
 
