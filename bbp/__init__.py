@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
         load_extreme_dates,
     )
     from bbp.kernel import changes
+    from bbp.messaging import emails
     from bbp.platform import loader
     from bbp.tenancy import context
     from bbp.web import i18n
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     context.install(Session)
     changes.install()
+    emails.install()
     with app.app_context():
         guard_pool_across_fork(db.engine)
         load_extreme_dates(db.engine)

@@ -158,9 +158,9 @@ def payment_failed(tenant_id: int, at: datetime | None = None, actor: Any = None
         before = "active" if started else row.state
         _advance(row, utcnow(), actor)
         state = row.state
+        if started or state != before:
+            _tell_owners(row)
     _settled(tenant_id, state, changed=started or state != before)
-    if started or state != before:
-        _tell_owners(tenant_id, state)
     return state
 
 
@@ -174,24 +174,23 @@ def payment_succeeded(tenant_id: int, at: datetime | None = None, actor: Any = N
         stale = row.past_due_since is not None and at < row.past_due_since
         changed = row.state != "active" and not stale
         if changed:
+            notices.recovered(tenant_id, row.past_due_since or at)
             _move(row, "active", at, "payment received", actor)
             row.past_due_since = row.read_only_at = row.suspended_at = None
         state = row.state
     _settled(tenant_id, state, changed)
-    if changed:
-        notices.recovered(tenant_id)
     return state
 
 
-def _tell_owners(tenant_id: int, state: str) -> None:
-    """After the commit: email the owners the state the agency is now in, with its next date."""
-    row = find(tenant_id)
-    if state == "past_due":
-        notices.past_due(tenant_id, row.past_due_since, row.past_due_since + grace())
-    elif state == "read_only":
-        notices.read_only(tenant_id, row.read_only_at, row.read_only_at + suspend_after())
-    elif state == "billing_suspended":
-        notices.suspended(tenant_id, row.suspended_at)
+def _tell_owners(row: Dunning) -> None:
+    """With the move: owe the owners an email of the state the agency is now in, with its next
+    date (sent once the move commits)."""
+    if row.state == "past_due":
+        notices.past_due(row.tenant_id, row.past_due_since, row.past_due_since + grace())
+    elif row.state == "read_only":
+        notices.read_only(row.tenant_id, row.read_only_at, row.read_only_at + suspend_after())
+    elif row.state == "billing_suspended":
+        notices.suspended(row.tenant_id, row.suspended_at)
 
 
 def _advance(row: Dunning, now: datetime, actor: Any = None) -> None:
@@ -214,10 +213,11 @@ def advance_due(now: datetime | None = None) -> dict[str, int]:
             before = row.state
             _advance(row, now)
             state = row.state
+            if state != before:
+                _tell_owners(row)
         _settled(tenant_id, state, changed=state != before)
         if state != before:
             moved[state] += 1
-            _tell_owners(tenant_id, state)
     return moved
 
 

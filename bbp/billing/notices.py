@@ -3,7 +3,9 @@
 Every dunning email says what still works for the agency's clients, and those sent while money
 is owed carry the link to Stripe's hosted page of the open invoice, where an owner pays without
 signing in (the only way to pay once staff are shut out). docs/billing.md, "The emails", quotes
-them.
+them. Each is owed in the transaction that changes the agency's standing (a webhook's, the
+dunning sweep's), into the agency's email outbox (`messaging.emails`), once per owner and
+occasion: a retried event or a rolled-back change never sends one twice or loses one.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from bbp.billing import stripe_api
 from bbp.billing.models import BillingAccount
 from bbp.billing.sdk import stripe
 from bbp.extensions import db
-from bbp.kernel import mail
 from bbp.kernel.clock import local
-from bbp.tenancy.context import bound
+from bbp.messaging import emails
+from bbp.tenancy.context import bound, in_schema
 from bbp.tenancy.models import Tenant
 from bbp.tenancy.resolver import tenant_by_slug
 
 log = logging.getLogger(__name__)
+PURPOSE = "billing"
 
 
 def trial_ending(tenant_id: int, ends: datetime, cents: int | None) -> None:
@@ -43,7 +46,8 @@ def trial_ending(tenant_id: int, ends: datetime, cents: int | None) -> None:
         f"due; {grace} days later it becomes read-only: no new bonds, imports, invitations or "
         "settings changes. " + CLIENTS_SAFE
     )
-    _to_owners(info, f"{info.name}: your BailBondPro trial ends on {day}", body)
+    subject = f"{info.name}: your BailBondPro trial ends on {day}"
+    _to_owners(info, subject, body, f"trial_ending:{ends.isoformat()}")
 
 
 CLIENTS_SAFE = (
@@ -63,7 +67,8 @@ def past_due(tenant_id: int, at: datetime, read_only_on: datetime) -> None:
         "the account becomes read-only: no new bonds, imports, invitations or settings changes. "
         + CLIENTS_SAFE
     )
-    _to_owners(info, f"{info.name}: payment failed, account past due", body)
+    subject = f"{info.name}: payment failed, account past due"
+    _to_owners(info, subject, body, f"past_due:{at.isoformat()}")
 
 
 def read_only(tenant_id: int, since: datetime, suspended_on: datetime) -> None:
@@ -79,7 +84,8 @@ def read_only(tenant_id: int, since: datetime, suspended_on: datetime) -> None:
         f"If it is still unpaid on {_day(info, suspended_on)}, staff can no longer sign in. "
         + CLIENTS_SAFE
     )
-    _to_owners(info, f"{info.name}: account read-only until the bill is paid", body)
+    subject = f"{info.name}: account read-only until the bill is paid"
+    _to_owners(info, subject, body, f"read_only:{since.isoformat()}")
 
 
 def suspended(tenant_id: int, since: datetime) -> None:
@@ -92,11 +98,13 @@ def suspended(tenant_id: int, since: datetime) -> None:
         "staff cannot sign in. Your data is kept safe, and the account opens again as soon as "
         f"the payment goes through.\n\n{_how_to_pay(tenant_id, signed_out=True)}" + CLIENTS_SAFE
     )
-    _to_owners(info, f"{info.name}: account suspended for non-payment", body)
+    subject = f"{info.name}: account suspended for non-payment"
+    _to_owners(info, subject, body, f"suspended:{since.isoformat()}")
 
 
-def recovered(tenant_id: int) -> None:
-    """A payment went through after a missed one: everything works again."""
+def recovered(tenant_id: int, episode: datetime) -> None:
+    """A payment went through after a missed one (the episode past due since `episode`):
+    everything works again."""
     info = _agency(tenant_id)
     if info is None:
         return
@@ -104,7 +112,8 @@ def recovered(tenant_id: int) -> None:
         f"Thank you: the payment for {info.name} on BailBondPro went through, and the account "
         "is back to normal. Everyone can sign in and work as usual."
     )
-    _to_owners(info, f"{info.name}: payment received, account back to normal", body)
+    subject = f"{info.name}: payment received, account back to normal"
+    _to_owners(info, subject, body, f"recovered:{episode.isoformat()}")
 
 
 def _how_to_pay(tenant_id: int, signed_out: bool = False) -> str:
@@ -144,12 +153,11 @@ def _day(info, moment: datetime) -> str:
         return local(moment).strftime("%B %-d, %Y")  # the agency's own day
 
 
-def _to_owners(info, subject: str, body: str) -> None:
-    # A session of its own: the caller's stays as it is.
-    session = db.session.session_factory()
-    with bound(info, session):  # closes the session when done
-        owners = session.scalars(
-            select(User.email).where(User.role == "owner", User.active.is_(True))
-        ).all()
-        for email in owners:
-            mail.send(email, subject, body)
+def _to_owners(info, subject: str, body: str, occasion: str) -> None:
+    """Owe the email to each active owner, in the caller's transaction (bound to no agency)."""
+    owners = db.session.execute(
+        select(User.id, User.email).where(User.role == "owner", User.active.is_(True)),
+        execution_options=in_schema(info),
+    ).all()
+    for user_id, email in owners:
+        emails.queue(email, subject, body, PURPOSE, f"{occasion}:{user_id}", tenant=info)

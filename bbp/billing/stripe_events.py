@@ -129,13 +129,13 @@ def _payment_failed(invoice_id: str, account: BillingAccount, event) -> After:
 
 
 def _trial_ending(subscription_id: str, account: BillingAccount, event) -> After:
-    """Stripe's three days' notice: email the owners, once the event is committed."""
+    """Stripe's three days' notice: owe the owners an email, sent once the event commits."""
     sub = stripe_api.client().v1.subscriptions.retrieve(subscription_id)
     if sub.status != "trialing" or sub.trial_end is None:
         return None  # the trial ended or was canceled since: nothing to warn of
     price = stripe_api.licensed_item(sub).price
-    ends, cents, tenant_id = moment(sub.trial_end), price.unit_amount, account.tenant_id
-    return lambda: notices.trial_ending(tenant_id, ends, cents)
+    notices.trial_ending(account.tenant_id, moment(sub.trial_end), price.unit_amount)
+    return None
 
 
 HANDLERS: dict[str, Callable[[str, BillingAccount, stripe.Event], After]] = {

@@ -14,7 +14,7 @@ from bbp.courts import forfeiture as rules
 from bbp.courts import fta_notice
 from bbp.courts.models import CourtDate, Forfeiture
 from bbp.extensions import db
-from bbp.kernel import mail, wakeups
+from bbp.kernel import wakeups
 from bbp.kernel.clock import agency_date, agency_zone, utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.transactions import atomic
@@ -117,15 +117,12 @@ def record_outcome(
         db.session.flush()
         court_date.continued_to_id = follow_up.id
     texts: list[int] = []
-    email = None
     if outcome == "failed_to_appear":
         _forfeit(court_date, by, notice_mailed_on)
-        texts, email = fta_notice.tell(court_date)
+        texts = fta_notice.tell(court_date)
     record("court_date.outcome", court_date, after={"outcome": outcome})
     wakeups.wake(wakeups.REMINDERS)  # cancel its reminders, plan a continued date's
-    db.session.commit()
-    if email is not None:  # only once the forfeiture it reports is saved
-        mail.send(*email)
+    db.session.commit()  # the agent's email goes to a worker with it
     if texts:
         messaging.dispatch()
     return court_date

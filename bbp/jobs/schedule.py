@@ -15,6 +15,7 @@ from bbp.checkins import services as checkins
 from bbp.jobs import periodic
 from bbp.jobs.periodic import Task
 from bbp.kernel import wakeups
+from bbp.messaging import emails
 from bbp.messaging import upkeep as texts
 from bbp.powers import services as powers
 from bbp.reminders import services as reminders
@@ -34,6 +35,8 @@ SCHEDULE: tuple[Task, ...] = (
     Task(wakeups.REMINDERS, reminders.tick, reminders.next_due, MINUTE_TASKS_SWEEP),
     # skip texts too late to be useful, recover lost send jobs, flag interrupted sends
     Task(wakeups.TEXTS, texts.tend, texts.next_due, MINUTE_TASKS_SWEEP),
+    # send owed emails a lost hand-off left or a refusal held back; forget sent ones
+    Task(wakeups.EMAILS, emails.tend, emails.next_due, MINUTE_TASKS_SWEEP),
     # text due check-in links, flag missed check-ins
     Task(wakeups.CHECKINS, checkins.every_minute, checkins.next_run, MINUTE_TASKS_SWEEP),
     # powers past their expiration date

@@ -35,6 +35,14 @@ def send(to: str, subject: str, body: str) -> None:
         deliver(to, subject, body)
 
 
+def transmit(to: str, subject: str, body: str) -> None:
+    """Hand one email over now, in this process: to SMTP, or to the dev outbox."""
+    if current_app.config["MAIL_BACKEND"] == "outbox":
+        _to_outbox(to, subject, body)
+    else:
+        deliver(to, subject, body)
+
+
 def deliver(to: str, subject: str, body: str) -> None:
     """Hand one email to the SMTP server (a job for agency mail)."""
     url = urlsplit(current_app.config["SMTP_URL"])

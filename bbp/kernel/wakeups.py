@@ -36,14 +36,16 @@ TEXTS = "texts"
 USAGE = "usage"
 METER = "meter"  # report the agency's sent texts to Stripe's meter (bbp/billing/metering.py)
 AUTOPAY = "autopay"  # charge saved cards for installments due (bbp/merchant/autopay_charges.py)
-TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE, METER, AUTOPAY)
+EMAILS = "emails"  # send owed emails a lost hand-off or a refusal left (bbp/messaging/emails.py)
+TASKS = (REMINDERS, CHECKINS, POWERS, SIGNATURES, TEXTS, USAGE, METER, AUTOPAY, EMAILS)
 
 
-def wake(task: str, at: datetime | None = None) -> None:
-    """Run `task` for the bound agency no later than `at` (default: the next tick)."""
+def wake(task: str, at: datetime | None = None, tenant_id: int | None = None) -> None:
+    """Run `task` for the bound agency (or, from the platform's own code, agency `tenant_id`)
+    no later than `at` (default: the next tick)."""
     if task not in TASKS:
         raise ValueError(f"unknown periodic task {task!r}")
-    _upsert(require_tenant().id, (task,), at or utcnow())
+    _upsert(tenant_id if tenant_id is not None else require_tenant().id, (task,), at or utcnow())
 
 
 def enrol(tenant_id: int, at: datetime | None = None, tasks: Sequence[str] = TASKS) -> None:

@@ -1,12 +1,12 @@
 """The payer's receipt for a confirmed online payment: a text, or an email to a payer who paid
 signed in by email, in their language.
 
-The text is written in the transaction that enters the payment (`messaging.queue`, commit=False,
-dedupe key `receipt:<payment id>`), so it commits or rolls back with the ledger entry and the
-event's id: after the commit only its hand-off to a worker can fail, and the texts task
-(`messaging.upkeep`) hands it over then. One confirmed in the agency's quiet hours is held until
-they end (`not_before`); an opted-out number's is recorded `opted_out`. An email has no table of
-its own: it goes after the commit (docs/security.md says what that leaves open).
+Either is written in the transaction that enters the payment (dedupe key `receipt:<payment
+id>`): the text by `messaging.queue` (commit=False), the email into the email outbox
+(`messaging.emails`). So it commits or rolls back with the ledger entry and the event's id, and
+after the commit only its hand-off to a worker can fail, which the texts task or the emails task
+makes good. A text confirmed in the agency's quiet hours is held until they end (`not_before`);
+an opted-out number's is recorded `opted_out`. An email is not held: nobody's phone buzzes.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from flask_babel import force_locale, gettext
 
 from bbp.bonds.models import Bond
 from bbp.extensions import db
-from bbp.kernel import mail, phones
+from bbp.kernel import phones
 from bbp.kernel.clock import utcnow
 from bbp.kernel.links import tenant_url
 from bbp.merchant.models import OnlinePayment
+from bbp.messaging import emails
 from bbp.messaging import services as messaging
 from bbp.payments.models import Payment
 from bbp.portal import people
@@ -47,16 +48,17 @@ def contact(row: OnlinePayment) -> tuple[str, Any]:
 
 
 def owe(row: OnlinePayment, payment: Payment) -> Callable[[], None] | None:
-    """In the caller's transaction: write the receipt's text (held through quiet hours), and
-    return what must wait for the commit: the text's hand-off, or the email."""
+    """In the caller's transaction: write the receipt's text (held through quiet hours) or
+    email, and return what must wait for the commit: its hand-off to a worker."""
     to, person = contact(row)
     if not to:
         return None
     bond = db.session.get(Bond, row.bond_id)
     with force_locale(getattr(person, "language", None) or "en"):
         text, subject = _words(payment, bond)
-    if "@" in to:
-        return lambda: mail.send(to, subject, text)
+    if "@" in to:  # handed to a worker by the commit
+        emails.queue(to, subject, text, PURPOSE, dedupe_key=f"receipt:{payment.id}")
+        return None
     phone = phones.e164(to)
     if phone is None:  # refused by queue() it would roll the payment back with it
         log.warning("online payment %s: no receipt text, %r is not a US number", row.id, to)

@@ -100,3 +100,38 @@ class OptOut(db.Model):
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     keyword: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+EMAIL_STATUSES = ("queued", "sending", "sent", "failed")
+
+
+class Email(db.Model):
+    """One email owed by an event, written in the event's transaction (`messaging.emails`)."""
+
+    __tablename__ = "emails"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in EMAIL_STATUSES) + ")", name="status"
+        ),
+        Index(
+            "ix_emails_waiting",
+            "next_attempt_at",
+            postgresql_where="status IN ('queued', 'sending')",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32))
+    # One row per logical email (a receipt, a notice to one owner): a retried event adds none.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # The earliest moment it may go: its commit, or the end of the backoff after a failure.
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    sent_at: Mapped[datetime | None]

@@ -10,6 +10,7 @@ from bbp.tenancy.context import (
     autocommit,
     bound,
     current_tenant,
+    in_schema,
     require_tenant,
 )
 from bbp.tenancy.resolver import register_site_blueprint, tenant_by_slug
@@ -20,6 +21,7 @@ __all__ = [
     "autocommit",
     "bound",
     "current_tenant",
+    "in_schema",
     "register_site_blueprint",
     "require_tenant",
     "tenant_by_slug",

@@ -106,6 +106,13 @@ def autocommit(engine: Engine) -> Iterator[Connection]:
         )
 
 
+def in_schema(tenant: TenantInfo) -> dict:
+    """Execution options naming one agency's tables by schema, for a Core statement inside a
+    transaction bound to no agency (the platform's own, writing what an agency is owed in the
+    same commit as the event that owes it)."""
+    return {"schema_translate_map": {None: quote_schema(tenant.schema).strip('"')}}
+
+
 def set_search_path(connection: Connection, schema: str | None) -> None:
     """Scope this transaction to one schema; only the tenancy package calls this."""
     connection.exec_driver_sql(

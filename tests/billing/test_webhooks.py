@@ -8,17 +8,21 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
+from redis.exceptions import ConnectionError as RedisDown
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from bbp.billing import comps, dunning, stripe_api, stripe_events
+from bbp.billing import comps, dunning, notices, stripe_api, stripe_events
 from bbp.billing.fake_delivery import signature
 from bbp.billing.models import BillingAccount, StripeEvent
 from bbp.billing.stripe_api import moment
 from bbp.extensions import db
 from bbp.kernel import mail
 from bbp.kernel.clock import local
+from bbp.messaging import emails
+from bbp.messaging.models import Email
 from bbp.platform.models import PlatformAuditEntry
+from bbp.tenancy import bound
 from tests.billing.stripe_events import (
     account,
     body_of,
@@ -364,6 +368,47 @@ def test_trial_will_end_emails_the_owners(app, clock, subscribed):
     day = local(ends, ZoneInfo(subscribed.info.timezone)).strftime("%B %-d, %Y")  # its own day
     assert sent[0]["subject"] == f"{subscribed.name}: your BailBondPro trial ends on {day}"
     assert "$99.00 a month" in sent[0]["body"] and "Court reminders" in sent[0]["body"]
+
+
+def test_a_trial_ending_email_is_written_with_its_event(app, clock, subscribed, monkeypatch):
+    """Owed in the event's transaction: a processing that fails after it sends nothing, and the
+    retry that succeeds sends it once, even with Redis refusing the hand-off at the commit."""
+    take(app)
+    sub = account(app, subscribed).stripe_subscription_id
+    fake(app).warn_trial_end(sub)
+    [event_id] = take(app)
+    with app.app_context():
+        before = len(mail.outbox(subscribed.slug))
+    owe = notices.trial_ending
+
+    def owe_then_fail(*args):
+        owe(*args)
+        raise RuntimeError("the database went away mid-event")
+
+    monkeypatch.setattr(notices, "trial_ending", owe_then_fail)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    assert deliver(app, [event_id]) == [500]
+    assert not _recorded(app, event_id)
+    with app.app_context():
+        assert len(mail.outbox(subscribed.slug)) == before
+        with bound(subscribed.info, db.session):
+            assert db.session.scalar(select(func.count()).select_from(Email)) == 0
+
+    monkeypatch.setattr(notices, "trial_ending", owe)
+    monkeypatch.setattr(emails, "enqueue", _redis_down)
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    sent: list = []
+    monkeypatch.setattr(mail, "deliver", lambda to, subject, body: sent.append(to))
+    assert deliver(app, [event_id, event_id]) == [200, 200]  # Stripe's retry: a duplicate
+    assert sent == []  # the hand-off was lost with Redis; the email waits in the table
+    with app.app_context(), bound(subscribed.info, db.session):
+        assert emails.tend()["sent"] == 1  # the emails task, minutes later
+        assert emails.tend()["sent"] == 0
+    assert sent == [subscribed.owner_email]
+
+
+def _redis_down(*args, **kwargs):
+    raise RedisDown("Redis is down")
 
 
 def test_a_trial_warning_after_the_trial_ended_sends_nothing(app, clock, subscribed):

@@ -13,6 +13,7 @@ from tests.services import ROOT
 EXPECTED = {
     "reminders": ("bbp.reminders.services:tick", "bbp.reminders.services:next_due", 21600),
     "texts": ("bbp.messaging.upkeep:tend", "bbp.messaging.upkeep:next_due", 21600),
+    "emails": ("bbp.messaging.emails:tend", "bbp.messaging.emails:next_due", 21600),
     "checkins": ("bbp.checkins.services:every_minute", "bbp.checkins.services:next_run", 21600),
     "powers": ("bbp.powers.services:expire_overdue", "bbp.powers.services:next_expiry", 86400),
     "signatures": ("bbp.signatures.upkeep:every_hour", "bbp.signatures.upkeep:next_due", 86400),
