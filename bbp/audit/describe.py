@@ -201,6 +201,9 @@ ACTIONS = {
     "merchant.account_updated": "{actor} reported a change to the agency's Stripe account",
     "merchant.disconnected": "{actor} disconnected the agency's Stripe account: {after.reason}",
     "autopay.turned_off": "{actor} turned off autopay for {subject}",
+    "merchant.payment_unconfirmed": (
+        "{actor} left {subject} not confirmed in this restored copy: {after.reason}"
+    ),
     "autopay.authorized": "{actor} agreed to the autopay authorization for {subject}",
     "autopay.turned_on": "{actor} turned on autopay for {subject} with {after.card}",
     "autopay.card_changed": "{actor} changed the autopay card for {subject} to {after.card}",
@@ -283,6 +286,7 @@ ACTORS = {
     "anonymous": "Someone",
     "sms": "Someone by text",
     "cli": "An operator",
+    "restore": "Restoring from an archive",
     "defendant (check-in link)": "The defendant",
 }
 

@@ -1,4 +1,5 @@
-"""The audit log names autopay enrollments and refunds by their bond: "Ray Doe's bond B-000012"."""
+"""The audit log names autopay enrollments, online payments and refunds by their bond: "Ray Doe's
+bond B-000012"."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ from bbp.merchant.money import dollars
 def _enrollments(ids: set[int]) -> dict[int, subjects.Subject]:
     rows = list(db.session.scalars(select(AutopayEnrollment).where(AutopayEnrollment.id.in_(ids))))
     return subjects.on_bonds(rows, lambda row: row.bond_id, lambda row: "")
+
+
+def _online_payments(ids: set[int]) -> dict[int, subjects.Subject]:
+    rows = list(db.session.scalars(select(OnlinePayment).where(OnlinePayment.id.in_(ids))))
+    return subjects.on_bonds(
+        rows,
+        lambda row: row.bond_id,
+        lambda row: (
+            f"the online payment of {dollars(row.amount_cents)}" if row.amount_cents else ""
+        ),
+    )
 
 
 def _refunds(ids: set[int]) -> dict[int, subjects.Subject]:
@@ -30,4 +42,5 @@ def _refunds(ids: set[int]) -> dict[int, subjects.Subject]:
 
 
 subjects.register("autopayenrollment", _enrollments)
+subjects.register("onlinepayment", _online_payments)
 subjects.register("refund", _refunds)

@@ -7,7 +7,7 @@ id) and links the row to the entry, writing the payer's receipt text in the same
 (`receipt_notice`: after the commit only its hand-off to a worker can fail, which the texts task
 recovers). Because each step reads Stripe's current state under the bond's lock and the ledger
 entry is unique per PaymentIntent, events may come in any order, twice, or at once on two
-workers.
+workers. A row a restored copy left `unconfirmed` is never entered (`restored`).
 
 Autopay (and saving cards) plug in through two hooks instead of handling the same event types a
 second time (`events.HANDLERS` keeps one handler per type):
@@ -36,6 +36,7 @@ from bbp.merchant import (
 )
 from bbp.merchant.models import OnlinePayment
 from bbp.merchant.money import from_cents
+from bbp.merchant.restored import UNCONFIRMED
 from bbp.payments import services as payments
 from bbp.payments.models import Payment
 
@@ -114,6 +115,8 @@ def settle_session(session, account: str) -> After | None:
     bond = _bond_of(row)
     lock(bond)
     db.session.refresh(row)
+    if row.status == UNCONFIRMED:
+        return None  # staff settle it by hand (restored.py): entering it too would count it twice
     afters: list[After | None] = []
     if session.status == "expired":
         if row.status == "open":
@@ -139,6 +142,8 @@ def settle_intent(intent, account: str, row=None, closed: bool = False) -> After
     bond = _bond_of(row)
     lock(bond)
     db.session.refresh(row)
+    if row.status == UNCONFIRMED:
+        return None  # staff settle it by hand (restored.py): entering it too would count it twice
     row.payment_intent_id = row.payment_intent_id or intent.id
     if intent.status == "succeeded":
         return _enter(bond, row, intent)

@@ -104,7 +104,10 @@ class MerchantAccount(db.Model):
 SOURCES = ("portal", "pay_link", "autopay")
 MODES = ("payment", "setup")
 # open: a Checkout session waits for the payer; processing: Stripe has the payment and its
-# webhook has not confirmed it yet; retrying: autopay failed and tries again on next_attempt_on.
+# webhook has not confirmed it yet; retrying: autopay failed and tries again on next_attempt_on;
+# unconfirmed: it was processing when the archive a restored copy came from was made, and its
+# webhook goes to the original agency only, so the copy never confirms it (terminal: staff check
+# the original's Stripe Dashboard and enter it by hand; docs/payments-connect.md).
 STATUSES = (
     "open",
     "processing",
@@ -114,6 +117,7 @@ STATUSES = (
     "failed",
     "expired",
     "cancelled",
+    "unconfirmed",
 )
 IN_FLIGHT = ("open", "processing")
 

@@ -24,6 +24,7 @@ from bbp.extensions import db
 from bbp.kernel.clock import utcnow
 from bbp.kernel.transactions import active
 from bbp.merchant import enrollment as enrollments
+from bbp.merchant import restored
 from bbp.merchant.models import AutopayEnrollment, ConnectedAccount, MerchantAccount, OnlinePayment
 from bbp.tenancy import require_tenant
 
@@ -158,9 +159,11 @@ def _mark_expired(payment_id: int, status: str | None) -> int:
 
 def leave_copy_unconnected(origin: str) -> int:
     """In an agency restored from `origin`'s archive: the Stripe accounts it holds are the
-    original's (still mapped to it), so mark them disconnected, turn autopay off, and close the
-    Checkout sessions and autopay charges still open, here only: no call to Stripe, which would
-    act on the original's account. In the caller's transaction; returns the accounts marked."""
+    original's (still mapped to it), so mark them disconnected, turn autopay off, close the
+    Checkout sessions and autopay charges still open, and end the payments still processing
+    unconfirmed (their events reach the original only), here only: no call to Stripe, which
+    would act on the original's account. In the caller's transaction; returns the accounts
+    marked."""
     why = f"restored from an archive of {origin}: connect this agency's own Stripe account"
     now = utcnow()
     accounts = db.session.scalars(
@@ -187,4 +190,5 @@ def leave_copy_unconnected(origin: str) -> int:
         )
         .values(status="cancelled", last_error=why)
     )
+    restored.mark_unconfirmed(origin)
     return len(accounts)

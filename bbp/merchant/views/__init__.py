@@ -16,6 +16,7 @@ from bbp.merchant.views import (  # noqa: E402, F401  (attach their routes to bp
     pay_links,
     payouts,
     refunds,
+    restored,
     settings,
     stripe_dev,
 )
