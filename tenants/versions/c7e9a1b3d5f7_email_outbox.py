@@ -2,7 +2,7 @@
 row written in the event's own transaction and sent by a worker after the commit.
 
 Revision ID: c7e9a1b3d5f7
-Revises: b3d5f7a9c1e2
+Revises: a1c3e5f7b9d4
 Create Date: 2026-11-30 11:40:00.000000
 
 Runs inside one tenant schema: the search_path is already set, so use unqualified names.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'c7e9a1b3d5f7'
-down_revision = 'b3d5f7a9c1e2'
+down_revision = 'a1c3e5f7b9d4'
 branch_labels = None
 depends_on = None
 
