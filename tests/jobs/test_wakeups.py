@@ -85,13 +85,14 @@ def _park_others(app, agencies) -> None:
 
 
 def _sweeps_after(app, agencies, at: datetime) -> None:
-    """Move the agencies' other tasks past `at`: an hourly sweep falls at a minute set by the
-    agency's id (periodic.sweep_at), so with some ids it lands in the minutes a test spans."""
+    """Move the agencies' tasks past `at`: a safety sweep falls at a minute set by the agency's
+    id (periodic.sweep_at), and ids depend on how many agencies earlier tests made in this
+    database, so with some ids a sweep lands in the minutes a test spans."""
     with app.app_context():
         db.session.execute(
             update(TenantWakeup)
             .where(TenantWakeup.tenant_id.in_([a.info.id for a in agencies]))
-            .where(TenantWakeup.task != wakeups.TEXTS, TenantWakeup.due_at <= at)
+            .where(TenantWakeup.due_at <= at)
             .values(due_at=at + timedelta(hours=1))
         )
         db.session.commit()
@@ -257,11 +258,14 @@ def test_one_agency_failing_in_a_batch_does_not_stop_the_others(app, clock, book
         if len(ran) == 1:
             raise RuntimeError("boom")
 
-    task = periodic.Task(
-        "fragile", fragile, lambda now: now + timedelta(hours=5), timedelta(days=1)
-    )
+    day = timedelta(days=1)
+    task = periodic.Task("fragile", fragile, lambda now: now + timedelta(hours=5), day)
     monkeypatch.setitem(app.extensions, periodic.EXTENSION, (task,))
-    later = NOW + periodic.REPAIR_EVERY
+    # The tick comes at idle's daily sweep (its minute is set by its id), an hour or more after
+    # the book's repair: its next sweep is a day away, so the task's own answer stands.
+    later = periodic.sweep_at(idle.info.id, NOW + periodic.REPAIR_EVERY - timedelta(minutes=1), day)
+    assert later >= NOW + periodic.REPAIR_EVERY
+    assert periodic.sweep_at(idle.info.id, later, day) == later + day
     clock.set(later)
     assert _tick(app, clock, later) >= 2  # enrolled by the hourly repair, due now
     lease = later + periodic.LEASE
@@ -320,15 +324,15 @@ def test_reminders_survive_a_flushed_redis_and_workers_down_for_an_hour(app, red
 
 def test_the_texts_task_sends_a_text_whose_job_redis_lost(app, redis, clock, book):
     busy, idle = book
+    watch = NOW + messaging.WATCH_AFTER
+    _sweeps_after(app, book, watch)  # texts too: a sweep before `watch` would come before the text
     with app.app_context(), bound(busy.info, db.session):
         messaging.queue("3055550142", "Court moved to Friday", "one_off")
         db.session.execute(update(Message).values(updated_at=NOW))  # the database's clock
         db.session.commit()  # is not the frozen one
-    watch = NOW + messaging.WATCH_AFTER
     assert _due(app, busy)[wakeups.TEXTS] == watch  # only this agency, only its texts task
     assert _due(app, idle)[wakeups.TEXTS] > watch
     redis.flushdb()  # the drain job is gone
-    _sweeps_after(app, book, watch)
     assert _tick(app, clock, watch) == 1
     assert _batches(redis) == [(wakeups.TEXTS, [busy.slug])]
     _work(app, redis)  # the texts task re-queues the drain
