@@ -84,14 +84,18 @@ def _after_commit(session: Session) -> None:
         hand_off(tenant)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(OWED, None)
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # rolled back or closed: its emails are gone with it
+        session.info.pop(OWED, None)
+
+
+LISTENERS = (("after_commit", _after_commit), ("after_transaction_end", _after_transaction_end))
 
 
 def install() -> None:
     """Hand owed emails to a worker when the transaction that wrote them commits (once per
     process, whatever the number of apps)."""
-    for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+    for name, listener in LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
 
