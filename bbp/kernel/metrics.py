@@ -33,6 +33,8 @@ REMINDER_OUTCOMES = ("due", "sent", "skipped", "postponed", "failed")
 TEXTS_KEY = platform_key("metrics", "texts")
 # paced: a drain stopped to wait for its sender; too_late: a text skipped, no longer useful.
 TEXT_OUTCOMES = ("paced", "too_late")
+EMAILS_KEY = platform_key("metrics", "emails")
+EMAIL_OUTCOMES = ("sent", "retry", "failed")  # failed: refused on every attempt, given up
 LAST_TICK_KEY = platform_key("scheduler", "last_tick")
 # Ticks are a minute apart, so due work waits up to 60 s; 180 s means three missed ticks.
 LAG_BEHIND_SECONDS = 180
@@ -57,6 +59,11 @@ def count_reminders(**counts: int) -> None:
 def count_texts(**counts: int) -> None:
     """Add the pacing counts of texts (paced, too_late) platform-wide."""
     _count(TEXTS_KEY, TEXT_OUTCOMES, counts)
+
+
+def count_emails(**counts: int) -> None:
+    """Add the email outbox's send outcomes (sent, retry, failed) platform-wide."""
+    _count(EMAILS_KEY, EMAIL_OUTCOMES, counts)
 
 
 def _count(key: str, outcomes: tuple[str, ...], counts: dict[str, int]) -> None:
@@ -132,7 +139,8 @@ class BackgroundCollector:
 
     def collect(self) -> Iterator:
         """Each part on its own: one unreadable value costs its family, not the others."""
-        for part in (self._jobs, self._reminders, self._texts, self._queues, self._lag):
+        parts = (self._jobs, self._reminders, self._texts, self._emails, self._queues, self._lag)
+        for part in parts:
             try:
                 yield from list(part())
             except (RedisError, SQLAlchemyError, ValueError):
@@ -180,6 +188,15 @@ class BackgroundCollector:
             "bbp_texts_paced",
             "Texts held back by a busy sender: paced (a drain stopped for its sender's budget), "
             "too_late (skipped, no longer useful by the time the sender could take it)",
+        )
+
+    def _emails(self) -> Iterator:
+        yield self._outcomes(
+            EMAILS_KEY,
+            EMAIL_OUTCOMES,
+            "bbp_emails",
+            "Owed emails by send outcome: sent, retry (the mail server refused; tried again on "
+            "the backoff), failed (refused on every attempt and given up)",
         )
 
     def _outcomes(self, key: str, outcomes: tuple[str, ...], name: str, about: str):

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from bbp.extensions import db
-from bbp.kernel import mail, wakeups
+from bbp.kernel import mail, metrics, wakeups
 from bbp.kernel.clock import utcnow
 from bbp.messaging.models import Email
 from bbp.tenancy import TenancyError, TenantInfo, autocommit, bound, current_tenant, in_schema
@@ -129,9 +129,11 @@ def send_queued() -> dict[str, int]:
         for _ in range(BATCH):
             claimed = connection.execute(_claim(utcnow())).first()
             if claimed is None:
-                return counts
+                break
             counts[_send(connection, claimed)] += 1
-    hand_off()  # a full batch: more may be waiting, behind other agencies' jobs
+    metrics.count_emails(**counts)
+    if sum(counts.values()) == BATCH:  # more may be waiting, behind other agencies' jobs
+        hand_off()
     return counts
 
 

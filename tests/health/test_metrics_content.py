@@ -111,6 +111,15 @@ def test_texts_held_back_by_a_busy_sender_are_counted(app, redis, scrape):
     assert value(samples, "bbp_texts_paced_total", outcome="too_late") == 2
 
 
+def test_owed_emails_are_counted_by_outcome(app, redis, scrape):
+    with app.app_context():
+        metrics.count_emails(sent=5, retry=2, failed=1)
+    samples = scrape()
+    assert value(samples, "bbp_emails_total", outcome="sent") == 5
+    assert value(samples, "bbp_emails_total", outcome="retry") == 2
+    assert value(samples, "bbp_emails_total", outcome="failed") == 1
+
+
 def test_the_scheduler_lag_is_the_oldest_due_work_no_tick_has_queued(
     app, redis, clock, tenant, scrape
 ):

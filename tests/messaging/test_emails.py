@@ -194,3 +194,23 @@ def test_the_platform_owes_an_email_into_the_named_agency_only(app, clock, tenan
     assert _sent(app, tenant.slug) == [("owner@example.com", "Trial")]
     assert _rows(app, tenant) == [("sent", 1)]
     assert _sent(app, other_tenant.slug) == [] and _rows(app, other_tenant) == []
+
+
+def test_a_long_outbox_is_sent_in_batches_that_take_turns(app, redis, clock, tenant, monkeypatch):
+    clock.set(NOON)
+    delivered: list = []
+    _smtp(app, monkeypatch, delivered)
+    monkeypatch.setattr(emails, "BATCH", 2)
+
+    def owe_five():
+        for n in range(5):
+            emails.queue(f"p{n}@example.com", "Receipt", "Paid", "receipt", f"r{n}")
+        db.session.commit()
+
+    _in(app, tenant, owe_five)
+    with app.app_context():
+        queue = Queue("default", connection=redis)
+        assert queue.count == 1  # one job for the agency, not one per email
+    _work(app, redis)  # each full batch queues the next job behind the others
+    assert sorted(delivered) == [(f"p{n}@example.com", "Receipt") for n in range(5)]
+    assert _rows(app, tenant) == [("sent", 1)] * 5
