@@ -80,18 +80,24 @@ def queue(
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     for tenant in session.info.pop(OWED, {}).values():
         hand_off(tenant)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(OWED, None)
+def _after_transaction_end(session: Session, transaction) -> None:
+    # The outermost transaction ended without a commit (rolled back, or closed with the
+    # session): its rows are gone, and the next transaction must not hand off for it.
+    if transaction.parent is None:
+        session.info.pop(OWED, None)
 
 
 def install() -> None:
     """Hand owed emails to a worker when the transaction that wrote them commits (once per
     process, whatever the number of apps)."""
-    for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+    listeners = (("after_commit", _after_commit), ("after_transaction_end", _after_transaction_end))
+    for name, listener in listeners:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
 
