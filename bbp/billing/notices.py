@@ -144,8 +144,11 @@ def _open_invoice_url(tenant_id: int) -> str | None:
 
 
 def _agency(tenant_id: int):
+    """The agency to tell, None when it is closed: a purged one has no schema (no owners, no
+    outbox), and no worker sends a deleting or restored one's mail."""
     tenant = db.session.get(Tenant, tenant_id)
-    return tenant_by_slug(tenant.slug) if tenant else None
+    info = tenant_by_slug(tenant.slug) if tenant else None
+    return None if info is None or info.closed else info
 
 
 def _day(info, moment: datetime) -> str:

@@ -80,6 +80,8 @@ def queue(
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     for tenant in session.info.pop(OWED, {}).values():
         hand_off(tenant)
 

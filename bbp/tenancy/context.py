@@ -110,6 +110,9 @@ def in_schema(tenant: TenantInfo) -> dict:
     """Execution options naming one agency's tables by schema, for a Core statement inside a
     transaction bound to no agency (the platform's own, writing what an agency is owed in the
     same commit as the event that owes it)."""
+    bound_now = _current.get()
+    if bound_now is not None and bound_now.id != tenant.id:
+        raise TenancyError("cannot name another agency's schema while one is bound")
     return {"schema_translate_map": {None: quote_schema(tenant.schema).strip('"')}}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from bbp.billing import dunning
 from bbp.extensions import db
@@ -254,3 +254,16 @@ def test_a_repeated_failure_or_run_sends_no_second_email(app, clock, tenant):
     _advance(app, clock, 15)
     _advance(app, clock, 16)
     assert len(_new_mail(app, tenant, before)) == 2  # past due, then read-only: once each
+
+
+def test_a_purged_agency_past_due_never_stops_the_daily_task(app, clock, failed, other_tenant):
+    _fail(app, other_tenant)
+    with app.app_context():  # purged: the tombstone row stays, the schema is gone
+        db.session.execute(text(f'DROP SCHEMA "{failed.info.schema}" CASCADE'))
+        db.session.execute(
+            update(Tenant).where(Tenant.id == failed.info.id).values(status="purged")
+        )
+        db.session.commit()
+    _advance(app, clock, 15)  # no owners to tell: the move stands, and the next agency moves
+    assert _state(app, failed) == "read_only"
+    assert _state(app, other_tenant) == "read_only"

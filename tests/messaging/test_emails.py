@@ -17,7 +17,7 @@ from bbp.kernel import mail
 from bbp.kernel.wakeups import EMAILS
 from bbp.messaging import emails
 from bbp.messaging.models import Email
-from bbp.tenancy import TenancyError, bound
+from bbp.tenancy import TenancyError, bound, in_schema
 from bbp.tenancy.models import TenantWakeup
 
 NOON = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
@@ -214,3 +214,41 @@ def test_a_long_outbox_is_sent_in_batches_that_take_turns(app, redis, clock, ten
     _work(app, redis)  # each full batch queues the next job behind the others
     assert sorted(delivered) == [(f"p{n}@example.com", "Receipt") for n in range(5)]
     assert _rows(app, tenant) == [("sent", 1)] * 5
+
+
+def test_a_released_savepoint_is_not_the_commit_that_hands_the_email_off(app, clock, tenant):
+    clock.set(NOON)
+    with app.app_context(), bound(tenant.info, db.session):
+        emails.queue("payer@example.com", "Your receipt R-1", "B", "receipt", "k1")
+        with db.session.begin_nested():  # released: its after_commit fires, nothing committed
+            pass
+        try:
+            with db.session.begin_nested():
+                raise ValueError("a savepoint rolled back")
+        except ValueError:
+            pass
+        db.session.commit()
+    assert _sent(app, tenant.slug) == [("payer@example.com", "Your receipt R-1")]
+
+
+def test_a_session_closed_without_a_commit_owes_nothing_to_the_next_one(
+    app, clock, tenant, other_tenant, monkeypatch
+):
+    clock.set(NOON)
+    handed: list[str] = []
+    with app.app_context():
+        with bound(tenant.info, db.session):  # closes the session: no commit, no rollback
+            emails.queue("payer@example.com", "S", "B", "receipt", "k1")
+        monkeypatch.setattr(emails, "hand_off", lambda tenant=None: handed.append(tenant.slug))
+        with bound(other_tenant.info, db.session):
+            emails.queue("payer@example.com", "S", "B", "receipt", "k2")
+            db.session.commit()
+    assert handed == [other_tenant.slug]
+    assert _rows(app, tenant) == []
+
+
+def test_no_statement_names_another_agency_while_one_is_bound(app, tenant, other_tenant):
+    with app.app_context(), bound(tenant.info, db.session), pytest.raises(TenancyError):
+        in_schema(other_tenant.info)
+    with app.app_context(), bound(tenant.info, db.session):
+        assert in_schema(tenant.info)  # its own: what queue() names
