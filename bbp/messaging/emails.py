@@ -35,7 +35,8 @@ BACKOFF = [timedelta(minutes=m) for m in (1, 5, 30, 120, 720)]  # after each ref
 MAX_ATTEMPTS = len(BACKOFF) + 1  # about 14.5 hours of trying before it is marked failed
 WATCH_AFTER = timedelta(minutes=3)  # a queued email still waiting then has lost its job
 INTERRUPTED_AFTER = timedelta(minutes=10)  # a send that long in `sending` was cut off
-KEEP_SENT = timedelta(days=30)  # then a sent email's row (and its body) is deleted
+KEEP_SENT = timedelta(days=30)  # then a sent or failed email's row (and its body) is deleted
+LEFT_TO_ORIGINAL = "Restored copy: the original agency sends its own emails."
 BATCH = 50  # emails one job sends before it queues the next one
 OWED = "bbp_owed_emails"  # session.info: the agencies whose emails this transaction wrote
 
@@ -163,21 +164,10 @@ def _send(connection, email) -> str:
     try:
         mail.transmit(email.to_address, email.subject, email.body)
     except (OSError, RedisError) as exc:  # SMTP refusals and timeouts are OSErrors
-        done = email.attempts >= MAX_ATTEMPTS
-        after = None if done else BACKOFF[email.attempts - 1]
-        connection.execute(
-            update(EMAILS)
-            .where(EMAILS.c.id == email.id)
-            .values(
-                status="failed" if done else "queued",
-                last_error=f"{type(exc).__name__}: {exc}"[:500],
-                next_attempt_at=utcnow() + (after or timedelta(0)),
-                updated_at=utcnow(),
-            )
-        )
-        level = logging.ERROR if done else logging.WARNING
-        log.log(level, "email %s (%s attempts): %s", email.id, email.attempts, exc)
-        return "failed" if done else "retry"
+        return _refused(connection, email, exc, done=email.attempts >= MAX_ATTEMPTS)
+    except Exception as exc:  # a malformed email (a newline in a header): trying again cannot help
+        log.exception("email %s cannot be sent", email.id)
+        return _refused(connection, email, exc, done=True)
     connection.execute(
         update(EMAILS)
         .where(EMAILS.c.id == email.id)
@@ -186,38 +176,73 @@ def _send(connection, email) -> str:
     return "sent"
 
 
+def _refused(connection, email, exc: Exception, done: bool) -> str:
+    """Record a refused send: queued again after its backoff, or failed for good when `done`."""
+    connection.execute(
+        update(EMAILS)
+        .where(EMAILS.c.id == email.id)
+        .values(
+            status="failed" if done else "queued",
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+            next_attempt_at=utcnow() + (timedelta(0) if done else BACKOFF[email.attempts - 1]),
+            updated_at=utcnow(),
+        )
+    )
+    level = logging.ERROR if done else logging.WARNING
+    log.log(level, "email %s (%s attempts): %s", email.id, email.attempts, exc)
+    return "failed" if done else "retry"
+
+
 def tend() -> dict[str, int]:
-    """The emails task for the bound agency: send again what a killed worker cut off, send what
-    a lost hand-off left or a backoff held, and forget sent emails after KEEP_SENT."""
+    """The emails task for the bound agency: send again what a killed worker cut off (unless it
+    has had every attempt), send what a lost hand-off left or a backoff held, and forget sent
+    and failed emails after KEEP_SENT."""
     now = utcnow()
-    revived = db.session.execute(
+    cut_off = (Email.status == "sending") & (Email.updated_at < now - INTERRUPTED_AFTER)
+    given_up = db.session.execute(
         update(Email)
-        .where(Email.status == "sending", Email.updated_at < now - INTERRUPTED_AFTER)
-        .values(status="queued", next_attempt_at=now, updated_at=now)
+        .where(cut_off, Email.attempts >= MAX_ATTEMPTS)
+        .values(status="failed", last_error="Cut off mid-send on every attempt", updated_at=now)
+    ).rowcount
+    revived = db.session.execute(
+        update(Email).where(cut_off).values(status="queued", next_attempt_at=now, updated_at=now)
     ).rowcount
     forgotten = db.session.execute(
-        delete(Email).where(Email.status == "sent", Email.sent_at < now - KEEP_SENT)
+        delete(Email).where(
+            Email.status.in_(("sent", "failed")), Email.updated_at < now - KEEP_SENT
+        )
     ).rowcount
     db.session.commit()
-    return {"revived": revived, "forgotten": forgotten} | send_queued()
+    counts = {"revived": revived, "given_up": given_up, "forgotten": forgotten}
+    return counts | send_queued()
+
+
+def leave_to_original() -> int:
+    """In an agency restored from an archive: its copied emails still owed are the original's
+    (the receipts and notices went, or go, from there), so the copy marks them failed."""
+    return db.session.execute(
+        update(Email)
+        .where(Email.status.in_(("queued", "sending")))
+        .values(status="failed", last_error=LEFT_TO_ORIGINAL, updated_at=utcnow())
+    ).rowcount
 
 
 def next_due(now: datetime) -> datetime | None:
     """When the agency next needs `tend`: a refused email's backoff ending (only the task sends
-    it again), a new one's hand-off overdue, a send to check on, or a sent one's time to go."""
+    it again), a new one's hand-off overdue, a send to check on, or a finished one's time to go."""
     queued = Email.status == "queued"
-    retry, handed, sending, oldest_sent = db.session.execute(
+    retry, handed, sending, oldest_done = db.session.execute(
         select(
             func.min(Email.next_attempt_at).filter(queued, Email.attempts > 0),
             func.min(Email.updated_at).filter(queued, Email.attempts == 0),
             func.min(Email.updated_at).filter(Email.status == "sending"),
-            func.min(Email.sent_at).filter(Email.status == "sent"),
+            func.min(Email.updated_at).filter(Email.status.in_(("sent", "failed"))),
         )
     ).one()
     times = [
         retry,
         handed and handed + WATCH_AFTER,
         sending and sending + INTERRUPTED_AFTER,
-        oldest_sent and oldest_sent + KEEP_SENT,
+        oldest_done and oldest_done + KEEP_SENT,
     ]
     return min((t for t in times if t is not None), default=None)

@@ -23,6 +23,7 @@ from bbp.extensions import db
 from bbp.kernel import storage
 from bbp.kernel.errors import DomainError
 from bbp.merchant import stopping
+from bbp.messaging import emails
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import ProvisioningError, drop_tenant, schema_for, validate_slug
 from bbp.tenancy import TenantInfo, bound, tenant_by_slug
@@ -127,9 +128,11 @@ def _load(agency: TenantInfo, contents: packing.Contents) -> None:
 
 
 def _unconnected(agency: TenantInfo, origin: str) -> None:
-    """The copy takes no payment on the original's Stripe account (it stays the original's)."""
+    """The copy takes no payment on the original's Stripe account (it stays the original's) and
+    sends none of the original's owed emails."""
     with bound(agency, db.session):
         stopping.leave_copy_unconnected(origin)
+        emails.leave_to_original()
         db.session.commit()
 
 

@@ -17,6 +17,8 @@ from bbp.billing import stripe_api
 from bbp.dataio import archives
 from bbp.extensions import db
 from bbp.merchant import confirm
+from bbp.messaging import emails
+from bbp.messaging.models import Email
 from bbp.platform import lifecycle, restore
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import drop_tenant
@@ -73,6 +75,24 @@ def copy(app, tenant, processing):
     yield Agency(info, tenant.owner_email)
     with app.app_context():
         drop_tenant(info.slug)
+
+
+@pytest.fixture
+def owed_email(app, tenant, monkeypatch):
+    """An email the original still owes (its hand-off not made yet) when the archive is made."""
+    monkeypatch.setattr(emails, "hand_off", lambda tenant=None: None)
+    with app.app_context(), bound(tenant.info, db.session):
+        emails.queue("payer@example.com", "Your receipt", "Paid", "receipt", "receipt:1")
+        db.session.commit()
+    monkeypatch.undo()
+
+
+def test_the_copy_leaves_the_originals_owed_emails_to_it(app, tenant, owed_email, copy):
+    with app.app_context(), bound(copy.info, db.session):
+        row = db.session.scalars(select(Email)).one()
+        assert (row.status, row.last_error) == ("failed", emails.LEFT_TO_ORIGINAL)
+    with app.app_context(), bound(tenant.info, db.session):
+        assert db.session.scalars(select(Email.status)).all() == ["queued"]
 
 
 def test_the_copy_ends_the_payment_unconfirmed_and_the_original_keeps_it_processing(

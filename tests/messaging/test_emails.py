@@ -162,7 +162,10 @@ def test_a_send_cut_off_by_a_killed_worker_goes_again(app, clock, tenant, monkey
     clock.set(NOON + emails.INTERRUPTED_AFTER - timedelta(seconds=1))
     assert _in(app, tenant, emails.tend)["revived"] == 0
     clock.set(NOON + emails.INTERRUPTED_AFTER + timedelta(seconds=1))
-    assert _in(app, tenant, emails.tend) | {} == {"revived": 1, "forgotten": 0} | {
+    assert _in(app, tenant, emails.tend) == {
+        "revived": 1,
+        "given_up": 0,
+        "forgotten": 0,
         "sent": 1,
         "retry": 0,
         "failed": 0,
@@ -252,3 +255,52 @@ def test_no_statement_names_another_agency_while_one_is_bound(app, tenant, other
         in_schema(other_tenant.info)
     with app.app_context(), bound(tenant.info, db.session):
         assert in_schema(tenant.info)  # its own: what queue() names
+
+
+def test_a_malformed_email_fails_at_once_and_is_never_retried(app, clock, tenant, monkeypatch):
+    clock.set(NOON)
+
+    def refuse(to, subject, body):
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    monkeypatch.setattr(mail, "transmit", refuse)
+    _in(app, tenant, _owe)
+    assert _rows(app, tenant) == [("failed", 1)]
+    clock.advance(emails.INTERRUPTED_AFTER + emails.BACKOFF[-1])
+    assert _in(app, tenant, emails.tend)["sent"] == 0
+    assert _rows(app, tenant) == [("failed", 1)]
+
+
+def test_a_send_cut_off_on_every_attempt_is_given_up(app, clock, tenant, monkeypatch):
+    clock.set(NOON)
+    monkeypatch.setattr(emails, "hand_off", lambda tenant=None: None)
+    _in(app, tenant, _owe)
+    with app.app_context(), bound(tenant.info, db.session):
+        db.session.execute(
+            update(Email).values(status="sending", attempts=emails.MAX_ATTEMPTS, updated_at=NOON)
+        )
+        db.session.commit()
+    clock.set(NOON + emails.INTERRUPTED_AFTER + timedelta(seconds=1))
+    assert _in(app, tenant, emails.tend)["given_up"] == 1
+    assert _rows(app, tenant) == [("failed", emails.MAX_ATTEMPTS)]
+    assert _sent(app, tenant.slug) == []
+
+
+def test_failed_emails_are_forgotten_after_thirty_days_too(app, clock, tenant, monkeypatch):
+    clock.set(NOON)
+    monkeypatch.setattr(mail, "transmit", lambda *a: (_ for _ in ()).throw(ValueError("bad")))
+    _in(app, tenant, _owe)
+    assert _in(app, tenant, emails.next_due, NOON) == NOON + emails.KEEP_SENT
+    clock.set(NOON + emails.KEEP_SENT + timedelta(minutes=1))
+    assert _in(app, tenant, emails.tend)["forgotten"] == 1
+    assert _rows(app, tenant) == []
+
+
+def test_a_restored_copy_leaves_the_originals_owed_emails_to_it(app, clock, tenant, monkeypatch):
+    clock.set(NOON)
+    monkeypatch.setattr(emails, "hand_off", lambda tenant=None: None)  # still owed
+    _in(app, tenant, _owe, "waiting")
+    assert _in(app, tenant, lambda: (emails.leave_to_original(), db.session.commit())[0]) == 1
+    with app.app_context(), bound(tenant.info, db.session):
+        row = db.session.scalars(select(Email)).one()
+        assert (row.status, row.last_error) == ("failed", emails.LEFT_TO_ORIGINAL)
