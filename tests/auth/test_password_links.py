@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import before_render_template
@@ -144,3 +145,15 @@ def test_a_refused_form_is_shown_without_holding_a_lock_on_the_user(app, visit, 
         before_render_template.disconnect(probe, app)
     assert response.status_code == 422
     assert seen == ["free"]
+
+
+def test_a_mismatched_repeat_puts_the_cursor_in_the_repeat_field(app, visit, tenant):
+    user = add_user(app, tenant.info, "agent", password=None)
+    path = _link(app, tenant, user.id)
+    visitor = visit(tenant)
+    [focused] = re.findall(r"<input[^>]*\bautofocus\b[^>]*>", visitor.get(path).text)
+    assert 'id="password"' in focused
+    page = visitor.post(path, {"password": NEW, "confirm": NEW + " typo"})
+    assert page.status_code == 422
+    [focused] = re.findall(r"<input[^>]*\bautofocus\b[^>]*>", page.text)
+    assert 'id="confirm"' in focused and "The two passwords differ." in page.text
