@@ -127,8 +127,12 @@ def _locked(tenant_id: int, now: datetime) -> Dunning:
         .values(tenant_id=tenant_id, state="active", updated_at=now)
         .on_conflict_do_nothing(index_elements=["tenant_id"])
     )
+    # populate_existing: a row read earlier in this session (unlocked) is read again, locked.
     return db.session.scalar(
-        select(Dunning).where(Dunning.tenant_id == tenant_id).with_for_update()
+        select(Dunning)
+        .where(Dunning.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
@@ -149,6 +153,7 @@ def _move(row: Dunning, state: str, at: datetime, why: str, actor: Any) -> None:
 def payment_failed(tenant_id: int, at: datetime | None = None, actor: Any = None) -> str:
     """A payment failed: an active agency becomes past due (a repeat changes nothing)."""
     at = at or utcnow()
+    link = notices.open_invoice_url(tenant_id)
     with atomic:
         row = _locked(tenant_id, at)
         started = row.state == "active"
@@ -159,7 +164,7 @@ def payment_failed(tenant_id: int, at: datetime | None = None, actor: Any = None
         _advance(row, utcnow(), actor)
         state = row.state
         if started or state != before:
-            _tell_owners(row)
+            _tell_owners(row, link)
     _settled(tenant_id, state, changed=started or state != before)
     return state
 
@@ -182,15 +187,25 @@ def payment_succeeded(tenant_id: int, at: datetime | None = None, actor: Any = N
     return state
 
 
-def _tell_owners(row: Dunning) -> None:
+def _tell_owners(row: Dunning, link: str | None) -> None:
     """With the move: owe the owners an email of the state the agency is now in, with its next
-    date (sent once the move commits)."""
+    date and where to pay (`link`, fetched before the lock); sent once the move commits."""
     if row.state == "past_due":
-        notices.past_due(row.tenant_id, row.past_due_since, row.past_due_since + grace())
+        notices.past_due(row.tenant_id, row.past_due_since, row.past_due_since + grace(), link)
     elif row.state == "read_only":
-        notices.read_only(row.tenant_id, row.read_only_at, row.read_only_at + suspend_after())
+        read_only_on = row.read_only_at + suspend_after()
+        notices.read_only(row.tenant_id, row.read_only_at, read_only_on, link)
     elif row.state == "billing_suspended":
-        notices.suspended(row.tenant_id, row.suspended_at)
+        notices.suspended(row.tenant_id, row.suspended_at, link)
+
+
+def _moves(row: Dunning | None, now: datetime) -> bool:
+    """Whether `_advance` would move the row on at `now` (read before locking it)."""
+    if row is None:
+        return False
+    if row.state == "past_due":
+        return now >= row.past_due_since + grace()
+    return row.state == "read_only" and now >= row.read_only_at + suspend_after()
 
 
 def _advance(row: Dunning, now: datetime, actor: Any = None) -> None:
@@ -208,13 +223,14 @@ def advance_due(now: datetime | None = None) -> dict[str, int]:
     now, moved = now or utcnow(), {"read_only": 0, "billing_suspended": 0}
     query = select(Dunning.tenant_id).where(Dunning.state.in_(("past_due", "read_only")))
     for tenant_id in list(db.session.scalars(query)):
+        link = notices.open_invoice_url(tenant_id) if _moves(find(tenant_id), now) else None
         with atomic:
             row = _locked(tenant_id, now)
             before = row.state
             _advance(row, now)
             state = row.state
             if state != before:
-                _tell_owners(row)
+                _tell_owners(row, link)
         _settled(tenant_id, state, changed=state != before)
         if state != before:
             moved[state] += 1

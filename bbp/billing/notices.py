@@ -56,14 +56,14 @@ CLIENTS_SAFE = (
 )
 
 
-def past_due(tenant_id: int, at: datetime, read_only_on: datetime) -> None:
+def past_due(tenant_id: int, at: datetime, read_only_on: datetime, link: str | None) -> None:
     """A payment failed: the account is past due, and when it turns read-only."""
     info = _agency(tenant_id)
     if info is None:
         return
     body = (
         f"The latest payment for {info.name} on BailBondPro failed, so the account is past "
-        f"due.\n\n{_how_to_pay(tenant_id)}If it is still unpaid on {_day(info, read_only_on)}, "
+        f"due.\n\n{_how_to_pay(link)}If it is still unpaid on {_day(info, read_only_on)}, "
         "the account becomes read-only: no new bonds, imports, invitations or settings changes. "
         + CLIENTS_SAFE
     )
@@ -71,7 +71,7 @@ def past_due(tenant_id: int, at: datetime, read_only_on: datetime) -> None:
     _to_owners(info, subject, body, f"past_due:{at.isoformat()}")
 
 
-def read_only(tenant_id: int, since: datetime, suspended_on: datetime) -> None:
+def read_only(tenant_id: int, since: datetime, suspended_on: datetime, link: str | None) -> None:
     """Still unpaid after the grace period: the account is read-only, and until when."""
     info = _agency(tenant_id)
     if info is None:
@@ -80,7 +80,7 @@ def read_only(tenant_id: int, since: datetime, suspended_on: datetime) -> None:
         f"The BailBondPro bill for {info.name} is still unpaid, so since "
         f"{_day(info, since)} the account is read-only: new bonds, imports, invitations and "
         "settings changes wait until it is paid. Court dates, payments, check-ins, collateral "
-        f"returns and documents for existing bonds still work.\n\n{_how_to_pay(tenant_id)}"
+        f"returns and documents for existing bonds still work.\n\n{_how_to_pay(link)}"
         f"If it is still unpaid on {_day(info, suspended_on)}, staff can no longer sign in. "
         + CLIENTS_SAFE
     )
@@ -88,7 +88,7 @@ def read_only(tenant_id: int, since: datetime, suspended_on: datetime) -> None:
     _to_owners(info, subject, body, f"read_only:{since.isoformat()}")
 
 
-def suspended(tenant_id: int, since: datetime) -> None:
+def suspended(tenant_id: int, since: datetime, link: str | None) -> None:
     """Still unpaid: staff are shut out until it is paid; how to pay without signing in."""
     info = _agency(tenant_id)
     if info is None:
@@ -96,7 +96,7 @@ def suspended(tenant_id: int, since: datetime) -> None:
     body = (
         f"The BailBondPro bill for {info.name} is still unpaid, so since {_day(info, since)} "
         "staff cannot sign in. Your data is kept safe, and the account opens again as soon as "
-        f"the payment goes through.\n\n{_how_to_pay(tenant_id, signed_out=True)}" + CLIENTS_SAFE
+        f"the payment goes through.\n\n{_how_to_pay(link, signed_out=True)}" + CLIENTS_SAFE
     )
     subject = f"{info.name}: account suspended for non-payment"
     _to_owners(info, subject, body, f"suspended:{since.isoformat()}")
@@ -116,9 +116,9 @@ def recovered(tenant_id: int, episode: datetime) -> None:
     _to_owners(info, subject, body, f"recovered:{episode.isoformat()}")
 
 
-def _how_to_pay(tenant_id: int, signed_out: bool = False) -> str:
-    """Where to pay: the open invoice's hosted page when Stripe gives it, and the Billing page."""
-    link = _open_invoice_url(tenant_id)
+def _how_to_pay(link: str | None, signed_out: bool = False) -> str:
+    """Where to pay: the open invoice's hosted page (`link`) when Stripe gave it, and the Billing
+    page."""
     where = (
         f"write to BailBondPro billing at {current_app.config['MAIL_FROM']}"
         if signed_out
@@ -129,8 +129,9 @@ def _how_to_pay(tenant_id: int, signed_out: bool = False) -> str:
     return f"To pay, {where}.\n\n"
 
 
-def _open_invoice_url(tenant_id: int) -> str | None:
-    """The hosted page of the agency's oldest open invoice, if Stripe answers."""
+def open_invoice_url(tenant_id: int) -> str | None:
+    """The hosted page of the agency's oldest open invoice, if Stripe answers: fetched before the
+    agency's dunning row is locked, so a slow Stripe never holds it (webhooks wait on it)."""
     account = db.session.get(BillingAccount, tenant_id)
     if account is None or account.stripe_customer_id is None:
         return None
