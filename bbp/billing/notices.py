@@ -22,6 +22,7 @@ from bbp.billing.models import BillingAccount
 from bbp.billing.sdk import stripe
 from bbp.extensions import db
 from bbp.kernel.clock import local
+from bbp.kernel.links import tenant_url
 from bbp.messaging import emails
 from bbp.tenancy.context import bound, in_schema
 from bbp.tenancy.models import Tenant
@@ -141,7 +142,10 @@ def open_invoice_url(tenant_id: int) -> str | None:
     except stripe.StripeError:
         log.warning("billing: no open invoice link for agency %s (Stripe failed)", tenant_id)
         return None
-    return found[-1].hosted_invoice_url if found else None
+    link = found[-1].hosted_invoice_url if found else None
+    if link and link.startswith("/"):  # the fake Stripe's page lives on our own hosts
+        return tenant_url(_agency(tenant_id), link)
+    return link
 
 
 def _agency(tenant_id: int):

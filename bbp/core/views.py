@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
@@ -31,4 +33,5 @@ def outbox():
         abort(404)
     scope = g.tenant.slug if g.tenant else "platform"
     texts = sms.outbox() if g.tenant else []
-    return render("core/outbox.html", messages=mail.outbox(scope), texts=texts, scope=scope)
+    messages = [{**m, "at": datetime.fromisoformat(m["at"])} for m in mail.outbox(scope)]
+    return render("core/outbox.html", messages=messages, texts=texts, scope=scope)

@@ -39,7 +39,7 @@ class RedisState:
     status: str
     used_memory: str = ""
     peak_memory: str = ""
-    max_memory: str = ""
+    max_memory: str = ""  # blank when Redis sets no maxmemory
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def redis() -> RedisState:
         "ok",
         memory.get("used_memory_human", ""),
         memory.get("used_memory_peak_human", ""),
-        memory.get("maxmemory_human", "") if memory.get("maxmemory") else "no limit",
+        memory.get("maxmemory_human", "") if memory.get("maxmemory") else "",
     )
 
 

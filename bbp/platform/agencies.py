@@ -20,6 +20,7 @@ from bbp.extensions import db
 from bbp.kernel import links, mail, search
 from bbp.kernel.errors import DomainError
 from bbp.kernel.ids import row_id
+from bbp.platform import auditlog
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import (
     Provisioned,
@@ -151,7 +152,7 @@ class Overview:
     usage: TenantUsage | None
     domains: list[TenantDomain]
     revision: str | None
-    history: list[PlatformAuditEntry]
+    history: list[auditlog.Line]
 
 
 def overview(slug: str) -> Overview | None:
@@ -170,6 +171,7 @@ def overview(slug: str) -> Overview | None:
         .order_by(PlatformAuditEntry.occurred_at.desc(), PlatformAuditEntry.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
+    history = auditlog.lines(list(history))
     with db.engine.connect() as conn:  # the catalog lookup stays out of the page's transaction
         revision = current_revision(conn, tenant.schema_name)
     return Overview(tenant, usage, domains, revision, history)

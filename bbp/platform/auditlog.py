@@ -112,16 +112,14 @@ def _sentence(entry: PlatformAuditEntry, agency: str) -> str:
     return text if text.startswith(entry.actor_label) else text[:1].upper() + text[1:]
 
 
-def page(filters: Filters, per_page: int):
-    """One page of the log, newest first, and its lines."""
-    query = select(PlatformAuditEntry).where(*_conditions(filters))
-    found = paginate(query.order_by(PlatformAuditEntry.id.desc()), per_page)
-    names = _agencies(found.items)
-    lines = []
-    for entry in found.items:
+def lines(entries: list[PlatformAuditEntry]) -> list[Line]:
+    """The entries as people read them: a sentence, the agency, the changes, the account."""
+    names = _agencies(entries)
+    found = []
+    for entry in entries:
         agency = names.get(entry.target_id or "", "") if entry.target_type == "tenant" else ""
         agency = agency or (entry.after or {}).get("agency", "")
-        lines.append(
+        found.append(
             Line(
                 entry.occurred_at,
                 _sentence(entry, agency),
@@ -131,4 +129,11 @@ def page(filters: Filters, per_page: int):
                 entry.ip,
             )
         )
-    return found, lines
+    return found
+
+
+def page(filters: Filters, per_page: int):
+    """One page of the log, newest first, and its lines."""
+    query = select(PlatformAuditEntry).where(*_conditions(filters))
+    found = paginate(query.order_by(PlatformAuditEntry.id.desc()), per_page)
+    return found, lines(found.items)

@@ -142,3 +142,13 @@ def test_support_and_finance_cannot_create_agencies(app, console_as, role, new_s
     assert "New agency" not in console.get("/platform/").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Tenant.id).where(Tenant.slug == new_slug)) is None
+
+
+def test_the_agency_pages_history_reads_as_the_audit_log_does(console_as, new_slug):
+    console = console_as("superadmin")
+    assert _create(console, slug=new_slug).status_code == 302
+    page = console.get(f"/platform/agencies/{new_slug}").get_data(as_text=True)
+    history = html.unescape(re.sub(r"\s+", " ", page.split('id="history"', 1)[1]))
+    assert f"{console.email} opened the agency" in history
+    assert "Harbor Bail Bonds" in history and new_slug in history  # the changes: name, subdomain
+    assert "Provisioned" not in history and "slug:" not in history
