@@ -144,7 +144,8 @@ def open_invoice_url(tenant_id: int) -> str | None:
         return None
     link = found[-1].hosted_invoice_url if found else None
     if link and link.startswith("/"):  # the fake Stripe's page lives on our own hosts
-        return tenant_url(_agency(tenant_id), link)
+        info = _agency(tenant_id)
+        return tenant_url(info, link) if info else None
     return link
 
 
