@@ -19,12 +19,12 @@ from bbp.auth.models import User
 from bbp.bonds.models import Bond
 from bbp.defendants.models import Defendant
 from bbp.extensions import db, redis_client
-from bbp.kernel import changes, mail, metrics, phones, wakeups
+from bbp.kernel import changes, metrics, phones, wakeups
 from bbp.kernel.bulk import insert_rows
 from bbp.kernel.clock import utcnow
 from bbp.kernel.errors import DomainError
 from bbp.kernel.keys import tenant_key
-from bbp.messaging import limits, pacing
+from bbp.messaging import emails, limits, pacing
 from bbp.messaging.models import PROGRESS, Message, OptOut
 from bbp.messaging.providers import FakeProvider, ProviderError, provider
 from bbp.messaging.redact import carries_secret, declared, redact
@@ -413,9 +413,9 @@ def inbound(phone: str, body: str, provider_id: str) -> Message | None:
     elif keyword in START_WORDS:
         db.session.query(OptOut).filter(OptOut.phone == phone).delete()
         record("sms.opted_in", message, after={"phone": phone, "keyword": keyword}, actor="sms")
-    db.session.commit()
     if keyword not in STOP_WORDS | START_WORDS | HELP_WORDS:
         _notify_agent(message)
+    db.session.commit()  # the agent's email goes to a worker with it
     if keyword in HELP_WORDS:
         queue(
             phone,
@@ -427,8 +427,9 @@ def inbound(phone: str, body: str, provider_id: str) -> Message | None:
 
 
 def _notify_agent(message: Message) -> None:
-    """Email the agent who wrote the person's latest bond that a reply came in."""
-
+    """Owe the agent who wrote the person's latest bond an email that a reply came in (written
+    with the reply: a lost hand-off is made good by the emails task, and Twilio's retry of the
+    webhook is a duplicate that owes nothing)."""
     if message.defendant_id is None:
         return
     bond = db.session.scalars(
@@ -439,10 +440,13 @@ def _notify_agent(message: Message) -> None:
     ).first()
     agent = db.session.get(User, bond.writing_agent_id) if bond and bond.writing_agent_id else None
     if agent is not None and agent.active:
-        mail.send(
+        db.session.flush()  # the reply's id names the email
+        emails.queue(
             agent.email,
             f"Text from {bond.defendant.full_name} ({bond.number})",
             f"{bond.defendant.full_name} replied from {message.phone}:\n\n{message.body}",
+            "reply",
+            f"reply:{message.id}",
         )
 
 

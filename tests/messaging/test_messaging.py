@@ -258,6 +258,13 @@ def test_a_reply_reaches_the_defendant_page_and_the_agent(app, redis, owner, ten
     assert "Running late" in owner.get(f"/defendants/{defendant_id}").get_data(as_text=True)
     mails = [_json.loads(m) for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
     assert mails[0]["to"] == tenant.owner_email and "Running late" in mails[0]["body"]
+    _signed(  # Twilio's retry of the same webhook: a duplicate, no second email
+        app,
+        owner,
+        "/messages/twilio/inbound",
+        {"From": "+13055550142", "Body": "Running late, on my way", "MessageSid": "SM77"},
+    )
+    assert redis.llen(outbox_key(tenant.slug)) == len(mails)
 
 
 def test_a_busy_agency_does_not_starve_another(app, redis, make_agency, monkeypatch):
