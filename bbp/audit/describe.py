@@ -170,13 +170,14 @@ ACTIONS = {
     # billing (platform audit log)
     "plan.created": "{actor} created the plan {after.name}",
     "plan.updated": "{actor} changed the plan {after.name}",
+    # Stripe's ids stay out of sentences: the platform log shows them beside, in small print.
     "plan.price_changed": (
-        "{actor} changed the monthly price of {after.name}: a new Stripe price "
-        "{after.stripe_price_id} replaces {before.stripe_price_id} for agencies joining from now"
+        "{actor} changed the monthly price of {after.name} to {after.monthly_price_cents} "
+        "(was {before.monthly_price_cents}) for agencies joining from now"
     ),
     "plan.texts_repriced": (
-        "{actor} changed the included texts or per-text price of {after.name}: agencies "
-        "joining from now get the metered Stripe price {after.stripe_overage_price_id}"
+        "{actor} changed the included texts or per-text price of {after.name} "
+        "for agencies joining from now"
     ),
     "billing.plan_chosen": "{actor} put the agency on the {after.plan} plan",
     # billing from the console and the lifecycle (both audit logs)
@@ -190,7 +191,7 @@ ACTIONS = {
         "The agency's subscription ended while it was closed: it needs a plan again"
     ),
     "billing.subscription_status": (
-        "{actor} reported the agency's subscription {after.status} (it was {before.status})"
+        "{actor} reported the agency's subscription as {after.status} (it was {before.status})"
     ),
     # the agency's subscription (the platform log and the agency's own)
     "billing.plan_changed": "{actor} moved the subscription from {before.plan} to {after.plan}",
@@ -207,9 +208,9 @@ ACTIONS = {
     "autopay.authorized": "{actor} agreed to the autopay authorization for {subject}",
     "autopay.turned_on": "{actor} turned on autopay for {subject} with {after.card}",
     "autopay.card_changed": "{actor} changed the autopay card for {subject} to {after.card}",
+    # {before.fee} and {after.fee}: the platform log words the recorded bps and fixed_cents.
     "plan.fee_changed": (
-        "{actor} set a plan's platform fee to {after.bps} basis points plus {after.fixed_cents} "
-        "cents a payment"
+        "{actor} changed the platform fee per payment of {subject} from {before.fee} to {after.fee}"
     ),
 }
 
@@ -407,6 +408,7 @@ FIELDS = {
     "on": Field("On", "bool"),
     "bps": Field("Platform fee (basis points)", "count"),
     "fixed_cents": Field("Platform fee, fixed (cents)", "count"),
+    "fee": Field("Platform fee per payment"),  # bps and fixed_cents in words (platform log)
     # billing plans (platform audit log)
     "plan": Field("Plan"),
     "monthly_price_cents": Field("Monthly price (cents)", "count"),

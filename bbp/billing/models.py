@@ -58,6 +58,19 @@ class Plan(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+# Stripe's subscription statuses in words (the console's badges and the platform audit log).
+SUBSCRIPTION_LABELS = {
+    "trialing": "Trial",
+    "active": "Active",
+    "past_due": "Past due",
+    "unpaid": "Unpaid",
+    "canceled": "Canceled",
+    "incomplete": "Incomplete",
+    "incomplete_expired": "Incomplete, expired",
+    "paused": "Paused",
+}
+
+
 class BillingAccount(db.Model):
     """An agency's plan and Stripe ids; the price it pays stays until it is moved."""
 

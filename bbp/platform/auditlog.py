@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
-from bbp.audit.describe import ACTIONS, ACTORS, FIELDS, SENTENCE
+from bbp.audit.describe import ACTIONS, ACTORS, FIELDS, SENTENCE, Field
 from bbp.audit.log import Change
-from bbp.audit.values import humanize
+from bbp.audit.values import formatted, humanize
+from bbp.billing.dunning import STATE_LABELS
+from bbp.billing.models import SUBSCRIPTION_LABELS, Plan
+from bbp.billing.services import overage_label
 from bbp.extensions import db
 from bbp.kernel import search
-from bbp.platform.models import PlatformAuditEntry
+from bbp.kernel.placeholders import short
+from bbp.merchant import fees
+from bbp.platform.lifecycle import STATUS_LABELS
+from bbp.platform.models import PlatformAdmin, PlatformAuditEntry
 from bbp.tenancy.models import Tenant
 from bbp.web.rendering import paginate
+from bbp.web.templating import format_money
+
+UTC_ZONE = ZoneInfo("UTC")  # the console shows every time in UTC, and says so
+STRIPE_IDS = {
+    "stripe_price_id",
+    "stripe_overage_price_id",
+    "subscription",
+    "stripe_account",
+    "stripe",
+}
+
+# Value shapes only the platform log records, beside bbp.audit.values.FORMATS.
+KINDS: dict[str, Callable] = {
+    "standing": lambda v: STATE_LABELS[v],
+    "agency_status": lambda v: STATUS_LABELS[v],
+    "subscription": lambda v: SUBSCRIPTION_LABELS[v],
+    "cents": lambda v: format_money(Decimal(str(v)) / 100),
+    "per_text": lambda v: overage_label(Decimal(str(v))),
+}
+# A field whose name means something else in these actions (exact code or "prefix."): a
+# `status` is an agency's in tenant.*, a subscription's in billing.subscription_status.
+BY_ACTION = {
+    ("dunning.", "state"): Field("Billing standing", "standing"),
+    ("tenant.", "status"): Field("Status", "agency_status"),
+    ("billing.subscription_status", "status"): Field("Subscription", "subscription"),
+    ("plan.", "monthly_price_cents"): Field("Monthly price", "cents"),
+    ("plan.", "text_overage_cents"): Field("Price per extra text", "per_text"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +73,7 @@ class Line:
     sentence: str
     agency: str
     changes: tuple[Change, ...]
+    stripe: tuple[str, ...]  # Stripe's ids, shown small beside the sentence
     account: str
     ip: str | None
 
@@ -69,62 +107,126 @@ def _conditions(filters: Filters) -> list:
     return found
 
 
-def _agencies(entries: list[PlatformAuditEntry]) -> dict[str, str]:
-    ids = {int(e.target_id) for e in entries if e.target_type == "tenant" and e.target_id}
-    rows = db.session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(ids)))
-    return {str(tenant_id): name for tenant_id, name in rows}
+def _names(entries: list[PlatformAuditEntry]) -> dict[tuple[str, str], str]:
+    """What the entries point at, by (target type, id): agencies, plans and console admins."""
+    wanted = {
+        "tenant": (Tenant, Tenant.name),
+        "plan": (Plan, Plan.name),
+        "platformadmin": (PlatformAdmin, PlatformAdmin.email),
+    }
+    found = {}
+    for kind, (model, column) in wanted.items():
+        ids = {e.target_id for e in entries if e.target_type == kind and e.target_id}
+        ids = {int(i) for i in ids if i.isdigit()}
+        if ids:
+            rows = db.session.execute(select(model.id, column).where(model.id.in_(ids)))
+            found |= {(kind, str(row_id)): name for row_id, name in rows}
+    return found
 
 
-def _changes(entry: PlatformAuditEntry) -> tuple[Change, ...]:
-    before, after = entry.before or {}, entry.after or {}
-    return tuple(
-        Change(_label(name), _text(before.get(name)), _text(after.get(name)))
-        for name in dict.fromkeys([*before, *after])
-        if before.get(name) != after.get(name) and _kind(name) not in ("internal", "secret")
-    )
+def _field(action: str, name: str) -> Field:
+    for (code, field_name), field in BY_ACTION.items():
+        if field_name == name and (action == code or (code[-1] == "." and action.startswith(code))):
+            return field
+    return FIELDS.get(name) or Field(humanize(name))
 
 
-def _label(name: str) -> str:
-    return FIELDS[name].label if name in FIELDS else humanize(name)
+def value(action: str, name: str, raw) -> str:
+    """A recorded value in words, read by its action and field; its raw text if it does not fit."""
+    field = _field(action, name)
+    if raw is None or raw == "":
+        return "none"
+    try:
+        if field.kind in KINDS:
+            return KINDS[field.kind](raw)
+        if field.kind == "datetime":
+            datetime.fromisoformat(str(raw))
+            return f"{formatted(field.kind, raw, UTC_ZONE)} UTC"
+        if isinstance(raw, list):
+            return ", ".join(map(str, raw)) or "none"
+        return formatted(field.kind, raw, UTC_ZONE)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, InvalidOperation):
+        return short(str(raw), 80)
 
 
-def _kind(name: str) -> str:
-    return FIELDS[name].kind if name in FIELDS else "text"
+def _fee(side: dict) -> str:
+    """A plan's fee as the plans page words it ("0.25% + $0.30"); "none" for no fee."""
+    bps, cents = side.pop("bps", 0), side.pop("fixed_cents", 0)
+    try:
+        words = fees.label(int(bps or 0), int(cents or 0))
+    except (TypeError, ValueError):
+        return f"{bps} basis points + {cents} cents"
+    return "none" if words == "None" else words
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return ", ".join(map(str, value)) or "none" if isinstance(value, list) else str(value)
+def _recorded(entry: PlatformAuditEntry) -> tuple[dict, dict]:
+    """The entry's before and after, a fee's two numbers folded into one value in words."""
+    before, after = dict(entry.before or {}), dict(entry.after or {})
+    if entry.action == "plan.fee_changed":
+        for side in (before, after):
+            if "bps" in side or "fixed_cents" in side:
+                side["fee"] = _fee(side)
+    return before, after
 
 
-def _sentence(entry: PlatformAuditEntry, agency: str) -> str:
+def _stripe(before: dict, after: dict) -> tuple[str, ...]:
+    """Stripe's ids, kept for looking up in the Dashboard but out of the sentence."""
+    found = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = before.get(name), after.get(name)
+        if name not in STRIPE_IDS or not (old or new):
+            continue
+        label = _field("", name).label
+        was = f" (was {old})" if old and new and old != new else ""
+        found.append(f"{label} {new or old}{was}")
+    return tuple(found)
+
+
+def _changes(action: str, before: dict, after: dict, used: set[str]) -> tuple[Change, ...]:
+    found = []
+    for name in dict.fromkeys([*before, *after]):
+        field = _field(action, name)
+        if name in used or name in STRIPE_IDS or field.kind in ("internal", "secret"):
+            continue
+        old = value(action, name, before[name]) if name in before else None
+        new = value(action, name, after[name]) if name in after else None
+        if old != new:
+            found.append(Change(field.label, old, new))
+    return tuple(found)
+
+
+def _sentence(entry: PlatformAuditEntry, subject: str, before: dict, after: dict) -> str:
     template = ACTIONS.get(entry.action)
-    if template is None:
-        return f"{ACTORS.get(entry.actor_label, entry.actor_label)}: {humanize(entry.action)}"
-    values = dict.fromkeys(SENTENCE.unknown(template, ()), "(not recorded)")
     actor = ACTORS.get(entry.actor_label, entry.actor_label)
-    values |= {"actor": actor, "subject": agency or "the platform"}
-    for side, recorded in (("before", entry.before), ("after", entry.after)):
-        for name, value in (recorded or {}).items():
-            values[f"{side}.{name}"] = _text(value) or "none"
+    if template is None:
+        return f"{actor}: {humanize(entry.action)}"
+    values = dict.fromkeys(SENTENCE.unknown(template, ()), "(not recorded)")
+    values |= {"actor": actor, "subject": subject or "the platform"}
+    for side, recorded in (("before", before), ("after", after)):
+        for name, raw in recorded.items():
+            values[f"{side}.{name}"] = value(entry.action, name, raw)
     text = SENTENCE.fill(template, values)
     return text if text.startswith(entry.actor_label) else text[:1].upper() + text[1:]
 
 
 def lines(entries: list[PlatformAuditEntry]) -> list[Line]:
     """The entries as people read them: a sentence, the agency, the changes, the account."""
-    names = _agencies(entries)
+    names = _names(entries)
     found = []
     for entry in entries:
-        agency = names.get(entry.target_id or "", "") if entry.target_type == "tenant" else ""
-        agency = agency or (entry.after or {}).get("agency", "")
+        subject = names.get((entry.target_type or "", entry.target_id or ""), "")
+        agency = subject if entry.target_type == "tenant" else ""
+        agency = agency or str((entry.after or {}).get("agency", ""))
+        before, after = _recorded(entry)
+        template = ACTIONS.get(entry.action) or ""
+        used = {n.partition(".")[2] for n in SENTENCE.unknown(template, ())}
         found.append(
             Line(
                 entry.occurred_at,
-                _sentence(entry, agency),
+                _sentence(entry, subject or agency, before, after),
                 agency,
-                _changes(entry),
+                _changes(entry.action, before, after, used),
+                _stripe(before, after),
                 entry.actor_label,
                 entry.ip,
             )

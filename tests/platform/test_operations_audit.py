@@ -36,7 +36,7 @@ def test_entries_read_as_sentences_with_their_agency_and_filter_by_it(app, conso
     assert "<html" not in text
     words = _words(text)
     assert "ops@bbp.example suspended the agency" in words
-    assert tenant.name in words and "Why: unpaid" in words and "Status: active → suspended" in words
+    assert tenant.name in words and "Why: unpaid" in words and "Status: Active → Suspended" in words
     assert "An operator opened the agency" in words
     other = console.get(f"{PAGE}?agency=no-such-agency", htmx=True).get_data(as_text=True)
     assert "No entries match." in other
