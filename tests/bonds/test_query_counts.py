@@ -24,9 +24,10 @@ from tests.support import counted
 BOND_LIST = 3
 # The bond page: the binding, the signed-in user, the bond with its defendant, power and
 # charges, its cosigners and history, then once each the plan with its installments, payments,
-# court dates, forfeitures, collateral, signature requests, texts, notes and autopay
-# enrollments (its timeline entries; was 21, then 14, then 13 before autopay's).
-BOND_PAGE = 14
+# court dates, forfeitures, collateral, signature requests, texts, notes, autopay
+# enrollments (its timeline entries) and online payments a restore left unconfirmed (was 21,
+# then 14, then 13 before autopay's, 14 before the unconfirmed list's).
+BOND_PAGE = 15
 # With staff names to show and signature requests out: their names and their steps, once each.
 FULL_BOND_PAGE = BOND_PAGE + 2
 
