@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
-from bbp.audit.describe import ACTIONS, ACTORS, FIELDS, SENTENCE, Field
+from bbp.audit.describe import ACTIONS, ACTORS, AREAS, FIELDS, SENTENCE, Field
 from bbp.audit.log import Change
 from bbp.audit.values import formatted, humanize
 from bbp.billing.dunning import STATE_LABELS
@@ -82,6 +82,13 @@ def actions() -> list[str]:
     """Every action the platform log holds (the action filter's choices)."""
     query = select(PlatformAuditEntry.action).distinct().order_by(PlatformAuditEntry.action)
     return list(db.session.scalars(query))
+
+
+def action_label(code: str) -> str:
+    """An action in words for the filter: "Background jobs: deleted" for job.deleted."""
+    area = next((label for prefix, label in AREAS.items() if code.startswith(prefix)), None)
+    rest = humanize(code.split(".", 1)[-1])
+    return f"{area}: {rest.lower()}" if area else humanize(code)
 
 
 def _conditions(filters: Filters) -> list:

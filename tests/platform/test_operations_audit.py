@@ -56,7 +56,7 @@ def test_filters_by_actor_action_and_days(app, console_as):
     early = console.get(march, htmx=True).get_data(as_text=True)
     assert "t.one" in early and "t.two" not in early
     page = console.get(f"{PAGE}?actor={actor}").get_data(as_text=True)
-    assert '<option value="job.deleted">job.deleted</option>' in page
+    assert '<option value="job.deleted">Background jobs: deleted</option>' in page
 
 
 def test_bad_days_get_a_message_beside_their_field_and_no_500(app, console_as):

@@ -33,7 +33,9 @@ def _filters(form: AuditFilterForm) -> auditlog.Filters:
 def audit():
     """Newest first; a filter that does not parse is shown beside its field (422), not applied."""
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices += [SelectChoice(code, code) for code in auditlog.actions()]
+    form.action.choices += [
+        SelectChoice(code, auditlog.action_label(code)) for code in auditlog.actions()
+    ]
     valid = form.validate()
     page, lines = auditlog.page(_filters(form), PER_PAGE)
     return render(
