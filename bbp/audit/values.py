@@ -12,6 +12,7 @@ from bbp.bonds.models import STATUS_LABELS
 from bbp.kernel.clock import local
 from bbp.kernel.phones import format_phone
 from bbp.kernel.placeholders import short
+from bbp.kernel.sizes import format_size
 from bbp.web.templating import format_card, format_money
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -80,11 +81,6 @@ def _card(value) -> str:
     return format_card(brand, last4)
 
 
-def _size(value) -> str:
-    size = int(value)
-    return f"{size:,} bytes" if size < 1024 else f"{size / 1024:,.0f} KB"
-
-
 FORMATS: dict[str, Callable] = {
     "text": lambda v: short(str(v), 80),
     "money": _money,
@@ -102,7 +98,7 @@ FORMATS: dict[str, Callable] = {
     "hours": _hours,
     "fees": _fees,
     "days_by_rule": _days_by_rule,
-    "size": _size,
+    "size": format_size,
     "card": _card,
     "language": lambda v: LANGUAGES.get(v, humanize(v)),
 }

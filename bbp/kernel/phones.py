@@ -14,8 +14,10 @@ def digits(value: str | None) -> str:
 
 
 def format_phone(value: str | None) -> str:
-    """(555) 123-4567 for 10 digits, the digits as they are otherwise."""
+    """(555) 123-4567 for 10 digits or a +1 number (texts keep E.164), as it is otherwise."""
     value = value or ""
+    if re.fullmatch(r"\+1\d{10}", value):
+        value = from_e164(value)
     if len(value) == 10:
         return f"({value[:3]}) {value[3:6]}-{value[6:]}"
     return value

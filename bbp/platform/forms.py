@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import AnyOf, Email, InputRequired, Length, ValidationError
 
 from bbp.platform.lifecycle import REASON_MAX
 from bbp.platform.provisioning import ProvisioningError, validate_slug
 from bbp.platform.roles import ADMIN_ROLES
-from bbp.platform.zones import state_choices, zone_choices
+from bbp.platform.zones import US_ZONES, state_choices, zone_choices
 
 SLUG_HINT = "Lowercase letters, digits and hyphens; it becomes the agency's web address."
 
@@ -38,7 +38,13 @@ class AgencyForm(FlaskForm):
         choices=state_choices(),
         validators=[InputRequired("Choose the state the agency writes bonds in.")],
     )
-    timezone = SelectField("Time zone", choices=zone_choices(), default="America/New_York")
+    timezone = SelectField(
+        "Time zone",
+        choices=zone_choices(),
+        default="America/New_York",
+        validate_choice=False,  # AnyOf says what is wrong; WTForms only says "Not a valid choice"
+        validators=[AnyOf(list(US_ZONES), message="Choose one of the US time zones listed.")],
+    )
     owner_email = EmailField(
         "Owner's email",
         validators=[

@@ -24,6 +24,7 @@ from bbp.kernel import changes
 from bbp.kernel.held import Held
 from bbp.platform.models import PlatformAdmin
 from bbp.platform.support import session as support_session
+from bbp.web.rendering import this_page
 
 # Column values of staff accounts, per process; a minute at most, whatever the counter says.
 _staff: Held[dict] = Held(limit=5_000, seconds=60)
@@ -88,7 +89,7 @@ def forget() -> None:
 def unauthorized():
     """Send signed-out visitors to the right sign-in page; htmx gets a full redirect."""
     endpoint = "platform.login" if g.get("site") == "platform" else "auth.login"
-    target = url_for(endpoint, next=request.full_path if request.method == "GET" else None)
+    target = url_for(endpoint, next=this_page() if request.method == "GET" else None)
     if htmx:
         return "", 401, {"HX-Redirect": target}
     return redirect(target)

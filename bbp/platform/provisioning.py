@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, text
@@ -22,6 +21,7 @@ from bbp.extensions import db
 from bbp.kernel import wakeups
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.pool import top_up_later
+from bbp.platform.zones import US_ZONES
 from bbp.tenancy import spares
 from bbp.tenancy.context import TenantInfo
 from bbp.tenancy.models import WORKING_STATUSES, Tenant, TenantDomain
@@ -122,9 +122,9 @@ def _validate(slug: str, name: str, owner_email: str, timezone: str, state: str 
         email = validate_email(owner_email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ProvisioningError(f"The owner email is not valid: {exc}", "owner_email") from None
-    if timezone not in available_timezones():
+    if timezone not in US_ZONES:
         raise ProvisioningError(
-            f"Unknown time zone '{timezone}' (use e.g. America/New_York).", "timezone"
+            f"'{timezone}' is not one of the US time zones ({', '.join(US_ZONES)}).", "timezone"
         )
     if state is not None and not re.fullmatch(r"[A-Z]{2}", state):
         raise ProvisioningError("The state must be a two-letter code such as FL.", "state")

@@ -1,8 +1,6 @@
-"""Choices for the agency form: US states and territories, time zones with US zones first."""
+"""Choices for the agency form: US states and territories, and the US time zones they use."""
 
 from __future__ import annotations
-
-from zoneinfo import available_timezones
 
 from wtforms import SelectChoice
 
@@ -22,6 +20,8 @@ STATES = {
     "GU": "Guam", "MP": "Northern Mariana Islands", "PR": "Puerto Rico",
     "VI": "U.S. Virgin Islands",
 }  # fmt: skip
+# One zone per distinct present-day US clock, covering every state and territory in STATES
+# (links such as America/St_Thomas or Pacific/Saipan keep the same time as the zone shown).
 US_ZONES = {
     "America/New_York": "Eastern (New York)",
     "America/Chicago": "Central (Chicago)",
@@ -29,9 +29,11 @@ US_ZONES = {
     "America/Phoenix": "Mountain, no daylight saving (Phoenix)",
     "America/Los_Angeles": "Pacific (Los Angeles)",
     "America/Anchorage": "Alaska (Anchorage)",
+    "America/Adak": "Hawaii-Aleutian (Adak, Aleutian Islands)",
     "Pacific/Honolulu": "Hawaii (Honolulu)",
-    "America/Puerto_Rico": "Atlantic (Puerto Rico)",
-    "Pacific/Guam": "Chamorro (Guam)",
+    "America/Puerto_Rico": "Atlantic (Puerto Rico, U.S. Virgin Islands)",
+    "Pacific/Guam": "Chamorro (Guam, Northern Mariana Islands)",
+    "Pacific/Pago_Pago": "Samoa (American Samoa)",
 }
 
 
@@ -42,9 +44,10 @@ def state_choices() -> list[SelectChoice]:
 
 
 def zone_choices() -> list[SelectChoice]:
-    """US zones first, then every other zone the system knows, in option groups."""
-    others = sorted(zone for zone in available_timezones() if zone not in US_ZONES)
-    return [
-        *(SelectChoice(zone, label, optgroup="United States") for zone, label in US_ZONES.items()),
-        *(SelectChoice(zone, zone.replace("_", " "), optgroup="Other zones") for zone in others),
-    ]
+    """The US zones by friendly name: a new agency is always in a US state or territory."""
+    return [SelectChoice(zone, label) for zone, label in US_ZONES.items()]
+
+
+def zone_label(zone: str) -> str:
+    """A zone's friendly name, or its IANA name for a zone an older agency holds from before."""
+    return US_ZONES.get(zone) or zone.replace("_", " ")

@@ -49,6 +49,13 @@ class Page:
         self.next_num = page + 1 if self.has_next else None
 
 
+def this_page() -> str:
+    """This request's path and query, for ?next= (no bare "?" when there is no query)."""
+    # Werkzeug's full_path always ends in "?" when the query string is empty.
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Follow ?next= only to a path on this same host."""
     if not target:

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from bbp.kernel.clock import local, utcnow
 from bbp.kernel.phones import format_phone
+from bbp.kernel.sizes import format_size
 
 # Stripe's card brand codes as the card says them (the rest are capitalized: "visa" -> "Visa").
 BRANDS = {
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_filter(_localtime, "localtime")
     app.add_template_filter(format_phone, "phone")
+    app.add_template_filter(format_size, "filesize")
     app.add_template_filter(money_figure, "money")
     app.add_template_global(format_card, "format_card")
     app.add_template_global(focus_field, "focus_field")

@@ -6,15 +6,19 @@ import html
 import json
 import re
 import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bbp.extensions import db
 from bbp.kernel.mail import outbox_key
 from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import drop_tenant
+from bbp.platform.zones import STATES, US_ZONES
 from bbp.tenancy.models import Tenant, TenantUsage
+from bbp.tenancy.resolver import forget_tenants
 from tests.support import host_of
 
 FIELDS = {
@@ -88,7 +92,10 @@ def test_a_superadmin_creates_an_agency_and_its_owner_is_invited(
         ("name", "", "Enter the agency's name."),
         ("state", "", "Choose the state"),
         ("state", "ZZ", "Not a valid choice"),
-        ("timezone", "Mars/Olympus", "Not a valid choice"),
+        ("timezone", "Mars/Olympus", "Choose one of the US time zones listed."),
+        ("timezone", "Europe/London", "Choose one of the US time zones listed."),
+        ("timezone", "US/Eastern", "Choose one of the US time zones listed."),
+        ("timezone", "Factory", "Choose one of the US time zones listed."),
         ("owner_email", "", "Enter the owner's email."),
         ("owner_email", "not-an-email", "Enter a valid email address."),
     ],
@@ -112,6 +119,56 @@ def test_each_bad_field_is_refused_beside_it_and_the_input_is_kept(
     assert f'id="{field}"' in focused
     with app.app_context():
         assert db.session.scalar(select(Tenant.id).where(Tenant.name == name)) is None
+
+
+def test_the_time_zone_offers_the_us_zones_by_name_and_nothing_else(console_as):
+    page = console_as("superadmin").get("/platform/new-agency").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*id="timezone".*?</select>', page, re.S).group(0)
+    offered = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select_html)
+    assert [value for value, _ in offered] == list(US_ZONES)
+    labels = dict(offered)
+    assert labels["America/New_York"] == "Eastern (New York)"
+    assert "Puerto Rico, U.S. Virgin Islands" in labels["America/Puerto_Rico"]
+    assert "Guam, Northern Mariana Islands" in labels["Pacific/Guam"]
+    assert labels["Pacific/Pago_Pago"] == "Samoa (American Samoa)"
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="America/New_York"', select_html
+    ) or re.search(r'<option[^>]*value="America/New_York"[^>]*selected', select_html)
+
+
+def test_every_state_and_territory_has_its_zone_offered():
+    # A zone whose clock matches each place: links such as America/St_Thomas and Pacific/Saipan
+    # keep the time of the zone offered for them.
+    here = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    for place, offered in {
+        "America/St_Thomas": "America/Puerto_Rico",
+        "Pacific/Saipan": "Pacific/Guam",
+        "America/Boise": "America/Denver",
+        "America/Indiana/Indianapolis": "America/New_York",
+    }.items():
+        assert offered in US_ZONES
+        assert (
+            here.astimezone(ZoneInfo(place)).utcoffset()
+            == here.astimezone(ZoneInfo(offered)).utcoffset()
+        )
+    assert set(STATES) >= {"PR", "VI", "GU", "MP", "AS"}
+
+
+def test_an_agency_holding_an_older_zone_still_shows_it(app, console_as, make_agency):
+    agency = make_agency("oddzone")
+    with app.app_context():
+        db.session.execute(
+            update(Tenant).where(Tenant.slug == agency.slug).values(timezone="America/Indianapolis")
+        )
+        db.session.commit()
+    forget_tenants()
+    console = console_as("superadmin")
+    response = console.get(f"/platform/agencies/{agency.slug}")
+    assert response.status_code == 200
+    assert "<dt>Time zone</dt><dd>America/Indianapolis</dd>" in response.get_data(as_text=True)
+    us = make_agency("uszone", timezone="America/Chicago")
+    page = console.get(f"/platform/agencies/{us.slug}").get_data(as_text=True)
+    assert "<dt>Time zone</dt><dd>Central (Chicago)</dd>" in page
 
 
 def test_a_taken_subdomain_is_refused_beside_the_field(console_as, tenant):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from rq import Queue
 from sqlalchemy import select
@@ -325,3 +326,23 @@ def test_email_sign_in_is_a_plain_link_away_and_keeps_its_form_on_errors(
     run_jobs(app)
     sent = [json.loads(m)["to"] for m in redis.lrange(outbox_key(tenant.slug), 0, -1)]
     assert sent == [COSIGNER_EMAIL]  # only the address on file gets a code
+
+
+def test_the_sign_in_redirect_names_the_page_without_a_bare_question_mark(visit, tenant):
+    visitor = visit(tenant)
+    bare = urlsplit(visitor.get("/portal/").headers["Location"])
+    assert bare.path == "/portal/login"
+    assert parse_qs(bare.query) == {"next": ["/portal/"]} and not bare.query.endswith("?")
+    queried = urlsplit(visitor.get("/portal/?bond=12").headers["Location"])
+    assert parse_qs(queried.query) == {"next": ["/portal/?bond=12"]}
+
+
+def test_a_next_off_this_host_is_still_not_followed_after_sign_in(visit, app, tenant, book):
+    visitor = visit(tenant)
+    ask_code(visitor, COSIGNER_PHONE)
+    done = visitor.post(
+        "/portal/code?next=//evil.example/x", {"code": last_code(app, tenant, COSIGNER_PHONE)}
+    )
+    assert done.status_code == 302
+    assert urlsplit(done.headers["Location"]).netloc in ("", f"{tenant.slug}.localhost")
+    assert "evil.example" not in done.headers["Location"]

@@ -46,7 +46,9 @@ def test_bad_slugs_are_refused_with_a_clear_message(app, slug, message):
     [
         ({"name": " "}, "agency name is required"),
         ({"owner_email": "not-an-email"}, "owner email is not valid"),
-        ({"timezone": "Mars/Olympus"}, "Unknown time zone"),
+        ({"timezone": "Mars/Olympus"}, "not one of the US time zones"),
+        ({"timezone": "Europe/London"}, "not one of the US time zones"),
+        ({"timezone": "EST5EDT"}, "not one of the US time zones"),
         ({"state": "Florida"}, "two-letter code"),
     ],
 )

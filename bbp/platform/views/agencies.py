@@ -10,7 +10,7 @@ from bbp.platform import agencies, bp
 from bbp.platform.forms import DomainForm
 from bbp.platform.roles import admin_required
 from bbp.platform.views.archives import section_context
-from bbp.platform.zones import STATES
+from bbp.platform.zones import STATES, zone_label
 from bbp.tenancy.models import TENANT_STATUSES
 from bbp.web.refusals import refused
 from bbp.web.rendering import render, requested_page, wants_partial
@@ -71,7 +71,8 @@ def show_agency(slug: str, status: int = 200, **context):
     context.setdefault("billing_balance", standing.balance(billing))
     context.setdefault("trial_form", TrialForm(formdata=None))
     context.setdefault("comp_form", CompForm(formdata=None))
-    return render("platform/agency.html", view=found, status=status, **context)
+    zone = zone_label(found.tenant.timezone)
+    return render("platform/agency.html", view=found, zone=zone, status=status, **context)
 
 
 @bp.get("/agencies/<slug>")

@@ -9,6 +9,7 @@ from flask import g, redirect, request, session, url_for
 from bbp.extensions import db, htmx
 from bbp.portal import access, people
 from bbp.portal.models import PortalSession
+from bbp.web.rendering import this_page
 
 SESSION_KEY = "portal"
 
@@ -59,9 +60,7 @@ def portal_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if current() is None:
-            target = url_for(
-                "portal.login", next=request.full_path if request.method == "GET" else None
-            )
+            target = url_for("portal.login", next=this_page() if request.method == "GET" else None)
             if htmx:
                 return "", 401, {"HX-Redirect": target}
             return redirect(target)
