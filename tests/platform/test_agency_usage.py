@@ -151,6 +151,7 @@ def test_refresh_now_measures_at_once(app, clock, console_as, tenant):
     assert (usage.bonds_total, usage.measured_at) == (1, clock.now)
     page = console.get(f"/platform/agencies/{tenant.slug}").get_data(as_text=True)
     assert "Usage measured just now." in page
+    assert "time zone (Eastern (New York))" in page  # the tenant fixture's zone, in words
     assert console.post("/platform/agencies/no-such-agency/usage").status_code == 404
 
 
