@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
-from bbp.dataio import archives
 from bbp.extensions import db
 from bbp.kernel.errors import DomainError
 from bbp.merchant import checkout, ownership, refunds
@@ -20,17 +19,14 @@ from bbp.merchant.models import (
     MerchantAccount,
     OnlinePayment,
 )
-from bbp.platform import restore
-from bbp.platform.models import PlatformAuditEntry
 from bbp.platform.provisioning import drop_tenant
 from bbp.tenancy import bound
 from tests.factories import make_bond
 from tests.merchant import autopay_support
 from tests.merchant.refunds.support import paid_online
 from tests.merchant.support import connected
-from tests.platform.archive_support import archive, work
+from tests.platform.archive_support import restored_copy
 from tests.portal.conftest import make_book
-from tests.support import unique_slug
 
 
 @pytest.fixture
@@ -70,19 +66,9 @@ def original(app, tenant, redis, clock):
     return account, paid, enrollment_id
 
 
-def _restored(app, tenant):
-    work(app)
-    with app.app_context():
-        made = archives.start(tenant.info, "cli", PlatformAuditEntry)
-    work(app)
-    assert archive(app, made.id).status == "ready"
-    with app.app_context():
-        return restore.restore_archive(made.id, unique_slug("copy"), "cli")
-
-
 def test_the_copy_comes_back_unconnected_and_the_original_keeps_its_account(app, tenant, original):
     account, paid, enrollment_id = original
-    copy = _restored(app, tenant)
+    copy = restored_copy(app, tenant)
     try:
         with app.app_context(), bound(copy, db.session):
             assert db.session.scalar(select(MerchantAccount.disconnected_at)) is not None

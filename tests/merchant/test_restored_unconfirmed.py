@@ -14,13 +14,11 @@ from sqlalchemy import select
 
 from bbp.audit.models import AuditEntry
 from bbp.billing import stripe_api
-from bbp.dataio import archives
 from bbp.extensions import db
 from bbp.merchant import confirm
 from bbp.messaging import emails
 from bbp.messaging.models import Email
-from bbp.platform import lifecycle, restore
-from bbp.platform.models import PlatformAuditEntry
+from bbp.platform import lifecycle
 from bbp.platform.provisioning import drop_tenant
 from bbp.tenancy import bound
 from tests.merchant.checkout_support import (
@@ -32,10 +30,10 @@ from tests.merchant.checkout_support import (
     pay,
     session_of,
 )
-from tests.platform.archive_support import archive, work
+from tests.platform.archive_support import restored_copy
 from tests.portal import conftest as portal
 from tests.portal.conftest import sign_in
-from tests.support import Agency, unique_slug
+from tests.support import Agency
 
 NOON = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # noon in New York: outside quiet hours
 book, cosigner = portal.book, portal.cosigner  # fixtures: a bond, its cosigner signed in
@@ -65,13 +63,7 @@ def processing(app, tenant, book, cosigner):
 @pytest.fixture
 def copy(app, tenant, processing):
     """The tenant restored from an archive made while the payment was processing."""
-    work(app)
-    with app.app_context():
-        made = archives.start(tenant.info, "cli", PlatformAuditEntry)
-    work(app)
-    assert archive(app, made.id).status == "ready"
-    with app.app_context():
-        info = restore.restore_archive(made.id, unique_slug("copy"), "cli")
+    info = restored_copy(app, tenant)
     yield Agency(info, tenant.owner_email)
     with app.app_context():
         drop_tenant(info.slug)

@@ -6,16 +6,19 @@ from flask import current_app
 from rq import Queue, SimpleWorker
 from sqlalchemy import select, text
 
-from bbp.dataio import dump
+from bbp.dataio import archives, dump
 from bbp.dataio.models import AgencyArchive
 from bbp.defendants import services as defendants
 from bbp.defendants.models import Defendant
 from bbp.dev.book import seed_book
 from bbp.extensions import db
 from bbp.kernel import storage
+from bbp.platform import restore
+from bbp.platform.models import PlatformAuditEntry
 from bbp.tenancy import bound
 from tests.portal.conftest import make_book
 from tests.signatures.conftest import send
+from tests.support import unique_slug
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SSN = "123-45-6789"
@@ -76,3 +79,14 @@ def revision_of(app, agency) -> str:
 
 def storage_root() -> str:
     return current_app.config["STORAGE_ROOT"]
+
+
+def restored_copy(app, agency):
+    """The agency archived now and restored under a new subdomain (left restored, not active)."""
+    work(app)
+    with app.app_context():
+        made = archives.start(agency.info, "cli", PlatformAuditEntry)
+    work(app)
+    assert archive(app, made.id).status == "ready"
+    with app.app_context():
+        return restore.restore_archive(made.id, unique_slug("copy"), "cli")
